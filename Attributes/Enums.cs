@@ -1,0 +1,45 @@
+namespace Compiled
+{
+    /// <summary>The nonlinearity a layer applies to its output.</summary>
+    public enum Activation
+    {
+        /// <summary>y = x. The default: a linear layer, or logits for a loss that works on logits.</summary>
+        Identity = 0,
+
+        /// <summary>y = max(x, 0). Initialised with He (Kaiming) normal weights.</summary>
+        Relu = 1,
+
+        /// <summary>y = x for x &gt; 0, 0.01 x otherwise (the slope PyTorch uses by default).</summary>
+        LeakyRelu = 2,
+
+        /// <summary>y = 1 / (1 + e^-x).</summary>
+        Sigmoid = 3,
+
+        /// <summary>y = tanh(x).</summary>
+        Tanh = 4,
+
+        /// <summary>y_i = e^x_i / sum_j e^x_j over the layer's outputs.</summary>
+        Softmax = 5,
+    }
+
+    /// <summary>The loss a network is trained to minimise.</summary>
+    public enum Loss
+    {
+        /// <summary>Mean over every output of (y - t)^2; targets are floats.</summary>
+        MeanSquaredError = 0,
+
+        /// <summary>
+        /// Binary cross-entropy computed on logits (a sigmoid is folded into the loss, so the last layer
+        /// should have <see cref="Activation.Identity"/>); targets are floats in [0, 1], one per output.
+        /// <c>Predict</c> returns probabilities.
+        /// </summary>
+        BinaryCrossEntropy = 1,
+
+        /// <summary>
+        /// Softmax cross-entropy computed on logits (the softmax is folded into the loss, so the last layer
+        /// should have <see cref="Activation.Identity"/>); labels are class indices, or one-hot/probability
+        /// rows. <c>Predict</c> returns probabilities.
+        /// </summary>
+        SoftmaxCrossEntropy = 2,
+    }
+}

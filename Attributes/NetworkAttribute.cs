@@ -1,0 +1,71 @@
+using System;
+
+namespace Compiled
+{
+    /// <summary>
+    /// Marks a <c>partial class</c> as a network. The layers are the layer attributes on the class, in
+    /// source order, after one <see cref="InputAttribute"/>; the generator emits its forward, backward and
+    /// training code at build time.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+    public sealed class NetworkAttribute : Attribute
+    {
+        /// <summary>The loss the network is trained with. Default: mean squared error.</summary>
+        public Loss Loss { get; set; } = Loss.MeanSquaredError;
+
+        /// <summary>
+        /// The largest minibatch that <c>Backward</c> and <c>TrainStep</c> accept; the workspace is sized for
+        /// it once, at construction. <c>Predict</c> and <c>Evaluate</c> take any count and work through it in
+        /// chunks of this size. Default 64.
+        /// </summary>
+        public int MaxBatchSize { get; set; } = 64;
+
+        /// <summary>The seed the parameterless constructor initialises the parameters with. Default 0.</summary>
+        public int Seed { get; set; }
+    }
+
+    /// <summary>The shape of one sample, e.g. <c>[Input(784)]</c> or <c>[Input(28, 28, 1)]</c> (height, width, channels).</summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class InputAttribute : Attribute
+    {
+        /// <summary>Declares the input shape.</summary>
+        public InputAttribute(params int[] shape) => Shape = shape;
+
+        /// <summary>The input shape, outermost dimension first.</summary>
+        public int[] Shape { get; }
+    }
+
+    /// <summary>A fully connected layer: y = activation(x W + b), with W stored [inputs, units].</summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class DenseAttribute : Attribute
+    {
+        /// <summary>Declares a dense layer with <paramref name="units"/> outputs.</summary>
+        public DenseAttribute(int units) => Units = units;
+
+        /// <summary>The number of outputs.</summary>
+        public int Units { get; }
+
+        /// <summary>The activation applied to the output. Default: identity.</summary>
+        public Activation Activation { get; set; }
+
+        /// <summary>The name of the layer's parameters (<c>name.weight</c>, <c>name.bias</c>); default <c>dense0</c>, <c>dense1</c>, ...</summary>
+        public string? Name { get; set; }
+    }
+
+    /// <summary>
+    /// Inverted dropout: in training each value is zeroed with probability <see cref="Rate"/> and the rest
+    /// scaled by 1 / (1 - rate); in inference it passes values through unchanged.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class DropoutAttribute : Attribute
+    {
+        /// <summary>Declares a dropout layer; <paramref name="rate"/> is in [0, 1).</summary>
+        public DropoutAttribute(float rate) => Rate = rate;
+
+        /// <summary>The probability that a value is dropped in training.</summary>
+        public float Rate { get; }
+
+        /// <summary>A name for the layer in comments and reports; default <c>dropout0</c>, ...</summary>
+        public string? Name { get; set; }
+    }
+}

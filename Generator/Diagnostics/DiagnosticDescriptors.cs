@@ -1,0 +1,130 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace Compiled.Generator.Diagnostics
+{
+    /// <summary>
+    /// Every diagnostic the generator reports. IDs are stable: never renumber or reuse one; add new ones
+    /// at the end and list them in AnalyzerReleases.Unshipped.md. Severity is chosen on purpose: Error
+    /// where the emitted code would be wrong, Warning where it is suspicious, Info where it is only a remark.
+    /// </summary>
+    internal static class DiagnosticDescriptors
+    {
+        private const string Category = "Compiled";
+        private const string HelpLinkBase = "https://github.com/compiled-nn/compiled/blob/main/docs/diagnostics/";
+
+        public static readonly DiagnosticDescriptor NotPartial = Create(
+            "CMP0001", "Network class must be partial",
+            "The network class '{0}' must be declared 'partial' so that the generator can add its code",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor MissingInput = Create(
+            "CMP0002", "Network has no [Input]",
+            "The network '{0}' has no [Input(...)] attribute; add one that gives the shape of a sample, e.g. [Input(784)]",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor MultipleInputs = Create(
+            "CMP0003", "Network has more than one [Input]",
+            "The network '{0}' has more than one [Input]; a network takes exactly one input, remove this one",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor ValueOutOfRange = Create(
+            "CMP0004", "A size is out of range",
+            "{0} must be {1}, but it is {2}",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor RateOutOfRange = Create(
+            "CMP0005", "A dropout rate is out of range",
+            "The dropout rate of '{0}' must be in [0, 1), but it is {1}",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor LossDoesNotFitOutput = Create(
+            "CMP0006", "The loss does not fit the output layer",
+            "The loss {0} does not fit the output layer '{1}': {2}",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor ActivationAppliedTwice = Create(
+            "CMP0007", "The output activation is applied twice",
+            "The output layer '{0}' applies {1}, and the loss {2} works on logits and applies {1} itself, so it would be applied twice; use Activation.Identity",
+            DiagnosticSeverity.Warning);
+
+        public static readonly DiagnosticDescriptor DuplicateLayerName = Create(
+            "CMP0008", "Two layers have the same name",
+            "The layer name '{0}' is already used by layer {1}; parameter names must be unique",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor NestedClass = Create(
+            "CMP0009", "Network class is nested",
+            "The network class '{0}' is nested in another type; declare it at namespace level",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor GenericClass = Create(
+            "CMP0010", "Network class is generic",
+            "The network class '{0}' is generic; a network's sizes are fixed, so it cannot have type parameters",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor StaticClass = Create(
+            "CMP0011", "Network class is static",
+            "The network class '{0}' is static; a network holds its parameters, so it must be an instance class",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor NoLayers = Create(
+            "CMP0012", "Network has no layers",
+            "The network '{0}' has no layers; add at least one, e.g. [Dense(10)]",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor LayersOnSeveralDeclarations = Create(
+            "CMP0013", "Layers are spread over several partial declarations",
+            "The network '{0}' has layer attributes on more than one partial declaration, so their order is not defined; put [Network], [Input] and every layer on one declaration",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor InputAfterLayer = Create(
+            "CMP0014", "[Input] comes after a layer",
+            "[Input] must come before the layers of '{0}', since layers are read in source order; move it above the first layer",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor ImplicitFlatten = Create(
+            "CMP0015", "Dense layer flattens its input",
+            "'{0}' takes an input of shape {1} and treats it as a vector of {2} values",
+            DiagnosticSeverity.Info);
+
+        public static readonly DiagnosticDescriptor InvalidLayerName = Create(
+            "CMP0016", "Layer name is not valid",
+            "The layer name '{0}' is not valid; use letters, digits and '_', starting with a letter or '_'",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor GeneratorFailed = Create(
+            "CMP0099", "The generator failed",
+            "The Compiled generator failed on '{0}' ({1}); please report this with the declaration that caused it",
+            DiagnosticSeverity.Error);
+
+        private static readonly Dictionary<string, DiagnosticDescriptor> ById = new()
+        {
+            [NotPartial.Id] = NotPartial,
+            [MissingInput.Id] = MissingInput,
+            [MultipleInputs.Id] = MultipleInputs,
+            [ValueOutOfRange.Id] = ValueOutOfRange,
+            [RateOutOfRange.Id] = RateOutOfRange,
+            [LossDoesNotFitOutput.Id] = LossDoesNotFitOutput,
+            [ActivationAppliedTwice.Id] = ActivationAppliedTwice,
+            [DuplicateLayerName.Id] = DuplicateLayerName,
+            [NestedClass.Id] = NestedClass,
+            [GenericClass.Id] = GenericClass,
+            [StaticClass.Id] = StaticClass,
+            [NoLayers.Id] = NoLayers,
+            [LayersOnSeveralDeclarations.Id] = LayersOnSeveralDeclarations,
+            [InputAfterLayer.Id] = InputAfterLayer,
+            [ImplicitFlatten.Id] = ImplicitFlatten,
+            [InvalidLayerName.Id] = InvalidLayerName,
+            [GeneratorFailed.Id] = GeneratorFailed,
+        };
+
+        /// <summary>All descriptors, for the catalog test and the docs check.</summary>
+        public static IEnumerable<DiagnosticDescriptor> All => ById.Values;
+
+        public static DiagnosticDescriptor Get(string id) => ById[id];
+
+        private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity) =>
+            new(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
+    }
+}

@@ -1,0 +1,134 @@
+using System;
+using System.IO;
+using System.IO.Compression;
+
+namespace Compiled.Data
+{
+    /// <summary>An IDX file (the MNIST format): unsigned bytes with their dimensions.</summary>
+    /// <param name="Dimensions">The sizes, outermost (sample count) first.</param>
+    /// <param name="Data">The bytes, row-major.</param>
+    public sealed record IdxFile(int[] Dimensions, byte[] Data);
+
+    /// <summary>
+    /// Reads IDX files, raw or gzip-compressed (told apart by the gzip magic bytes, not the name): a big-endian
+    /// magic 0x0000 TT NN (TT the type, NN the number of dimensions), NN big-endian 32-bit sizes, then the data.
+    /// Only unsigned bytes (TT = 0x08), the type of MNIST and Fashion-MNIST, are supported.
+    /// </summary>
+    public static class Idx
+    {
+        /// <summary>Reads and validates a whole file; throws <see cref="InvalidDataException"/> naming the file and the problem.</summary>
+        public static IdxFile Read(string path)
+        {
+            byte[] bytes = ReadMaybeGzip(path);
+            if (bytes.Length < 4)
+            {
+                throw Invalid(path, $"it has {bytes.Length} bytes, too few for the 4-byte magic number");
+            }
+
+            if (bytes[0] != 0 || bytes[1] != 0)
+            {
+                throw Invalid(path, $"the magic number starts {bytes[0]:X2} {bytes[1]:X2}, not 00 00");
+            }
+
+            if (bytes[2] != 0x08)
+            {
+                throw Invalid(path, $"the data type is 0x{bytes[2]:X2}, but only unsigned bytes (0x08) are supported");
+            }
+
+            int rank = bytes[3];
+            if (rank < 1 || rank > 4)
+            {
+                throw Invalid(path, $"it declares {rank} dimensions; expected 1 to 4");
+            }
+
+            if (bytes.Length < 4 + (4 * rank))
+            {
+                throw Invalid(path, $"it ends inside the header ({bytes.Length} bytes for {rank} dimensions)");
+            }
+
+            var dimensions = new int[rank];
+            long count = 1;
+            for (int i = 0; i < rank; i++)
+            {
+                int offset = 4 + (4 * i);
+                uint size = ((uint)bytes[offset] << 24) | ((uint)bytes[offset + 1] << 16) | ((uint)bytes[offset + 2] << 8) | bytes[offset + 3];
+                if (size == 0 || size > int.MaxValue)
+                {
+                    throw Invalid(path, $"dimension {i} is {size}");
+                }
+
+                dimensions[i] = (int)size;
+                count *= size;
+            }
+
+            long available = bytes.Length - 4 - (4 * rank);
+            if (available != count)
+            {
+                throw Invalid(path, $"the dimensions [{string.Join(", ", dimensions)}] need {count} data bytes, but the file has {available}");
+            }
+
+            return new IdxFile(dimensions, bytes.AsSpan(4 + (4 * rank)).ToArray());
+        }
+
+        /// <summary>Reads an image file ([count, rows, columns]) as floats scaled to [0, 1], one row of rows*columns per image.</summary>
+        public static float[] ReadImages(string path, out int count, out int pixelsPerImage)
+        {
+            IdxFile file = Read(path);
+            if (file.Dimensions.Length != 3)
+            {
+                throw Invalid(path, $"an image file has 3 dimensions [count, rows, columns], but this one has {file.Dimensions.Length}");
+            }
+
+            count = file.Dimensions[0];
+            pixelsPerImage = file.Dimensions[1] * file.Dimensions[2];
+            var images = new float[file.Data.Length];
+            for (int i = 0; i < images.Length; i++)
+            {
+                images[i] = file.Data[i] * (1f / 255f);
+            }
+
+            return images;
+        }
+
+        /// <summary>Reads a label file ([count]) as class indices.</summary>
+        public static int[] ReadLabels(string path)
+        {
+            IdxFile file = Read(path);
+            if (file.Dimensions.Length != 1)
+            {
+                throw Invalid(path, $"a label file has 1 dimension, but this one has {file.Dimensions.Length}");
+            }
+
+            var labels = new int[file.Data.Length];
+            for (int i = 0; i < labels.Length; i++)
+            {
+                labels[i] = file.Data[i];
+            }
+
+            return labels;
+        }
+
+        internal static byte[] ReadMaybeGzip(string path)
+        {
+            byte[] raw = File.ReadAllBytes(path ?? throw new ArgumentNullException(nameof(path)));
+            if (raw.Length < 2 || raw[0] != 0x1F || raw[1] != 0x8B)
+            {
+                return raw;
+            }
+
+            try
+            {
+                using var input = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
+                using var output = new MemoryStream();
+                input.CopyTo(output);
+                return output.ToArray();
+            }
+            catch (InvalidDataException exception)
+            {
+                throw Invalid(path, "it starts like gzip but does not decompress: " + exception.Message);
+            }
+        }
+
+        private static InvalidDataException Invalid(string path, string what) => new($"'{path}' is not a valid IDX file: {what}.");
+    }
+}

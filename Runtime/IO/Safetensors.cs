@@ -1,0 +1,309 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+namespace Compiled
+{
+    /// <summary>
+    /// Reads and writes parameters in the safetensors format (Hugging Face): an 8-byte little-endian header
+    /// length, a JSON header naming each tensor's dtype, shape and byte range, then the raw little-endian data.
+    /// Files written here load in Python with <c>safetensors.numpy.load_file</c>.
+    /// </summary>
+    public static class Safetensors
+    {
+        /// <summary>Headers larger than this are refused as malformed (the reference implementation's limit).</summary>
+        public const int MaxHeaderLength = 100_000_000;
+
+        /// <summary>
+        /// Writes the tensors of <paramref name="parameters"/> to <paramref name="path"/>: first to a temporary file
+        /// beside it, then renamed over it, so a crash never leaves a half-written file.
+        /// </summary>
+        public static void Save(string path, ReadOnlySpan<float> parameters, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+        {
+            if (path is null)
+            {
+                throw new ArgumentNullException(nameof(path));
+            }
+
+            foreach (TensorInfo tensor in tensors)
+            {
+                if (tensor.Offset < 0 || tensor.Offset + (long)tensor.Length > parameters.Length)
+                {
+                    throw new ArgumentException($"Tensor '{tensor.Name}' spans [{tensor.Offset}, {tensor.Offset + (long)tensor.Length}), outside the {parameters.Length} parameters.", nameof(tensors));
+                }
+            }
+
+            byte[] header = BuildHeader(tensors, metadata);
+            string fullPath = Path.GetFullPath(path);
+            string temporary = fullPath + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
+            try
+            {
+                using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                {
+                    Span<byte> length = stackalloc byte[8];
+                    BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+                    stream.Write(length);
+                    stream.Write(header);
+                    foreach (TensorInfo tensor in tensors)
+                    {
+                        WriteLittleEndian(stream, parameters.Slice(tensor.Offset, tensor.Length));
+                    }
+
+                    stream.Flush(flushToDisk: true);
+                }
+
+                File.Move(temporary, fullPath, overwrite: true);
+            }
+            catch
+            {
+                TryDelete(temporary);
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// Loads the tensors named in <paramref name="tensors"/> from <paramref name="path"/> into <paramref name="parameters"/>.
+        /// The whole file is validated first (header bounds, JSON, dtype, names, shapes, byte ranges); on any problem an
+        /// <see cref="InvalidDataException"/> says what and <paramref name="parameters"/> is left unchanged.
+        /// </summary>
+        public static void Load(string path, Span<float> parameters, IReadOnlyList<TensorInfo> tensors)
+        {
+            byte[] file = File.ReadAllBytes(path ?? throw new ArgumentNullException(nameof(path)));
+            var plan = Validate(file, path, tensors);
+
+            // Everything checked: only now touch the parameters.
+            int dataStart = 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(file);
+            foreach ((TensorInfo tensor, long begin) in plan)
+            {
+                ReadOnlySpan<byte> bytes = file.AsSpan(dataStart + (int)begin, tensor.Length * sizeof(float));
+                Span<float> target = parameters.Slice(tensor.Offset, tensor.Length);
+                if (BitConverter.IsLittleEndian)
+                {
+                    MemoryMarshal.Cast<byte, float>(bytes).CopyTo(target);
+                }
+                else
+                {
+                    for (int i = 0; i < target.Length; i++)
+                    {
+                        target[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(i * 4, 4));
+                    }
+                }
+            }
+        }
+
+        private static List<(TensorInfo Tensor, long Begin)> Validate(byte[] file, string path, IReadOnlyList<TensorInfo> tensors)
+        {
+            if (file.Length < 8)
+            {
+                throw Invalid(path, $"the file has {file.Length} bytes, fewer than the 8-byte header length");
+            }
+
+            ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(file);
+            if (headerLength > MaxHeaderLength || headerLength > (ulong)(file.Length - 8))
+            {
+                throw Invalid(path, $"the header length is {headerLength} bytes, but the file has only {file.Length - 8} bytes after it (and the limit is {MaxHeaderLength})");
+            }
+
+            long dataLength = file.Length - 8 - (long)headerLength;
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(file.AsMemory(8, (int)headerLength));
+            }
+            catch (JsonException exception)
+            {
+                throw Invalid(path, "the header is not valid JSON: " + exception.Message);
+            }
+
+            using (document)
+            {
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    throw Invalid(path, "the header is not a JSON object");
+                }
+
+                var expected = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
+                foreach (TensorInfo tensor in tensors)
+                {
+                    expected[tensor.Name] = tensor;
+                }
+
+                var plan = new List<(TensorInfo, long)>();
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (JsonProperty property in document.RootElement.EnumerateObject())
+                {
+                    if (property.Name == "__metadata__")
+                    {
+                        continue;
+                    }
+
+                    if (!expected.TryGetValue(property.Name, out TensorInfo? tensor))
+                    {
+                        throw Invalid(path, $"it has a tensor '{property.Name}' that this network does not have (it has {string.Join(", ", expected.Keys)})");
+                    }
+
+                    seen.Add(property.Name);
+                    JsonElement entry = property.Value;
+                    if (entry.ValueKind != JsonValueKind.Object
+                        || !entry.TryGetProperty("dtype", out JsonElement dtype)
+                        || !entry.TryGetProperty("shape", out JsonElement shape)
+                        || !entry.TryGetProperty("data_offsets", out JsonElement offsets)
+                        || shape.ValueKind != JsonValueKind.Array
+                        || offsets.ValueKind != JsonValueKind.Array
+                        || offsets.GetArrayLength() != 2)
+                    {
+                        throw Invalid(path, $"tensor '{property.Name}' needs dtype, shape and data_offsets [begin, end]");
+                    }
+
+                    if (dtype.ValueKind != JsonValueKind.String || dtype.GetString() != "F32")
+                    {
+                        throw Invalid(path, $"tensor '{property.Name}' has dtype {dtype}, but only F32 is supported");
+                    }
+
+                    var fileShape = new List<long>();
+                    foreach (JsonElement dimension in shape.EnumerateArray())
+                    {
+                        if (dimension.ValueKind != JsonValueKind.Number || !dimension.TryGetInt64(out long d) || d < 0)
+                        {
+                            throw Invalid(path, $"tensor '{property.Name}' has a shape entry {dimension} that is not a size");
+                        }
+
+                        fileShape.Add(d);
+                    }
+
+                    if (!SameShape(fileShape, tensor.Shape))
+                    {
+                        throw Invalid(path, $"tensor '{property.Name}' has shape [{string.Join(", ", fileShape)}], but the network expects [{string.Join(", ", tensor.Shape)}]");
+                    }
+
+                    if (!offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin || end > dataLength)
+                    {
+                        throw Invalid(path, $"tensor '{property.Name}' has data_offsets {offsets} outside the {dataLength} data bytes");
+                    }
+
+                    if (end - begin != tensor.Length * (long)sizeof(float))
+                    {
+                        throw Invalid(path, $"tensor '{property.Name}' has {end - begin} data bytes, but {tensor.Length} floats need {tensor.Length * sizeof(float)}");
+                    }
+
+                    plan.Add((tensor, begin));
+                }
+
+                foreach (string name in expected.Keys)
+                {
+                    if (!seen.Contains(name))
+                    {
+                        throw Invalid(path, $"tensor '{name}' is missing");
+                    }
+                }
+
+                return plan;
+            }
+        }
+
+        private static bool SameShape(List<long> fileShape, int[] shape)
+        {
+            if (fileShape.Count != shape.Length)
+            {
+                return false;
+            }
+
+            for (int i = 0; i < shape.Length; i++)
+            {
+                if (fileShape[i] != shape[i])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static byte[] BuildHeader(IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, string>? metadata)
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                if (metadata is { Count: > 0 })
+                {
+                    writer.WriteStartObject("__metadata__");
+                    foreach (var pair in metadata)
+                    {
+                        writer.WriteString(pair.Key, pair.Value);
+                    }
+
+                    writer.WriteEndObject();
+                }
+
+                long offset = 0;
+                foreach (TensorInfo tensor in tensors)
+                {
+                    writer.WriteStartObject(tensor.Name);
+                    writer.WriteString("dtype", "F32");
+                    writer.WriteStartArray("shape");
+                    foreach (int dimension in tensor.Shape)
+                    {
+                        writer.WriteNumberValue(dimension);
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteStartArray("data_offsets");
+                    writer.WriteNumberValue(offset);
+                    offset += tensor.Length * (long)sizeof(float);
+                    writer.WriteNumberValue(offset);
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndObject();
+            }
+
+            // Pad with spaces so the data starts 8-byte aligned, as the reference writer does.
+            int padding = (int)((8 - (buffer.Length % 8)) % 8);
+            for (int i = 0; i < padding; i++)
+            {
+                buffer.WriteByte((byte)' ');
+            }
+
+            return buffer.ToArray();
+        }
+
+        private static void WriteLittleEndian(Stream stream, ReadOnlySpan<float> values)
+        {
+            if (BitConverter.IsLittleEndian)
+            {
+                stream.Write(MemoryMarshal.AsBytes(values));
+                return;
+            }
+
+            Span<byte> bytes = stackalloc byte[4];
+            foreach (float value in values)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
+                stream.Write(bytes);
+            }
+        }
+
+        private static InvalidDataException Invalid(string path, string what) =>
+            new($"'{path}' is not a valid safetensors file for this network: {what}. The parameters were not changed.");
+
+        private static void TryDelete(string path)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace Compiled.Kernels
+{
+    /// <summary>The affine part of a dense layer, y = x W + b, with W stored [inputs, outputs] so that the forward,
+    /// input-gradient and weight-gradient products all run over contiguous rows.</summary>
+    public static class Dense
+    {
+        /// <summary>y[batch, outputs] = x[batch, inputs] W[inputs, outputs] + b[outputs].</summary>
+        public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, int batch, int inputs, int outputs)
+        {
+            for (int r = 0; r < batch; r++)
+            {
+                bias.Slice(0, outputs).CopyTo(y.Slice(r * outputs, outputs));
+            }
+
+            Gemm.MultiplyAdd(x, weights, y, batch, inputs, outputs);
+        }
+
+        /// <summary>
+        /// Given dL/dy (after the activation's derivative), accumulates dL/dW += x^T dy and dL/db += sum of dy's rows,
+        /// and writes dL/dx = dy W^T unless <paramref name="dx"/> is empty (the first layer needs no input gradient).
+        /// </summary>
+        public static void Backward(
+            ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx,
+            Span<float> weightGradient, Span<float> biasGradient, int batch, int inputs, int outputs)
+        {
+            Gemm.MultiplyAddTransposedA(x, dy, weightGradient, inputs, batch, outputs);
+            for (int r = 0; r < batch; r++)
+            {
+                TensorPrimitives.Add(biasGradient.Slice(0, outputs), dy.Slice(r * outputs, outputs), biasGradient);
+            }
+
+            if (!dx.IsEmpty)
+            {
+                Gemm.MultiplyTransposedB(dy, weights, dx, batch, outputs, inputs);
+            }
+        }
+    }
+}

@@ -1,0 +1,327 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Compiled.Kernels
+{
+    /// <summary>
+    /// Single-precision matrix products on row-major spans, the three a dense layer needs:
+    /// forward <c>C += A B</c>, weight gradient <c>C += A^T B</c>, input gradient <c>C = A B^T</c>.
+    /// </summary>
+    /// <remarks>
+    /// The vector path is a register-tiled micro-kernel in the style of BLIS: a tile of C (4 rows x 16 columns,
+    /// or 1 x 64 for a single row, where the four-row tile would leave the FMA units waiting on one dependency
+    /// chain) stays in registers while the k loop streams one row of B and broadcasts elements of A. A is read
+    /// through a row and a column stride, so the transposed-A product is the same kernel. No packing: the
+    /// matrices of the small and medium networks this library targets fit in L2. Columns that do not fill a
+    /// vector go through the scalar path, which is also the whole path where Vector256 is not accelerated.
+    /// </remarks>
+    public static class Gemm
+    {
+        /// <summary>C[m, n] += A[m, k] B[k, n].</summary>
+        public static void MultiplyAdd(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n)
+        {
+            CheckSizes(a.Length, b.Length, c.Length, m, k, n, "A[m, k]", "B[k, n]");
+            Dispatch(a, rowStride: k, columnStride: 1, b, c, m, k, n);
+        }
+
+        /// <summary>C[m, n] += A^T B, where A is stored [k, m] and B is [k, n].</summary>
+        public static void MultiplyAddTransposedA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n)
+        {
+            CheckSizes(a.Length, b.Length, c.Length, m, k, n, "A[k, m]", "B[k, n]");
+            Dispatch(a, rowStride: 1, columnStride: m, b, c, m, k, n);
+        }
+
+        /// <summary>C[m, n] = A[m, k] B^T, where B is stored [n, k]: every element is a dot product of two contiguous rows.</summary>
+        public static void MultiplyTransposedB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n)
+        {
+            CheckSizes(a.Length, b.Length, c.Length, m, k, n, "A[m, k]", "B[n, k]");
+            for (int i = 0; i < m; i++)
+            {
+                ReadOnlySpan<float> aRow = a.Slice(i * k, k);
+                Span<float> cRow = c.Slice(i * n, n);
+                int j = 0;
+                if (Vector256.IsHardwareAccelerated && k >= Vector256<float>.Count)
+                {
+                    for (; j + 4 <= n; j += 4)
+                    {
+                        Dot4(aRow, b.Slice(j * k, 4 * k), k, cRow.Slice(j, 4));
+                    }
+                }
+
+                for (; j < n; j++)
+                {
+                    cRow[j] = DotScalar(aRow, b.Slice(j * k, k));
+                }
+            }
+        }
+
+        private static void CheckSizes(int aLength, int bLength, int cLength, int m, int k, int n, string aShape, string bShape)
+        {
+            if (m < 0 || k < 0 || n < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(m), $"Matrix sizes must not be negative, but m = {m}, k = {k}, n = {n}.");
+            }
+
+            if (aLength < (long)m * k || bLength < (long)k * n || cLength < (long)m * n)
+            {
+                throw new ArgumentException(
+                    $"Spans too short for m = {m}, k = {k}, n = {n}: {aShape} needs {(long)m * k} (has {aLength}), {bShape} needs {(long)k * n} (has {bLength}), C[m, n] needs {(long)m * n} (has {cLength}).");
+            }
+        }
+
+        private static void Dispatch(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n)
+        {
+            if (m == 0 || n == 0 || k == 0)
+            {
+                return;
+            }
+
+            int vectorColumns = 0;
+            if (Vector256.IsHardwareAccelerated && n >= 8)
+            {
+                vectorColumns = MultiplyAddVector(a, rowStride, columnStride, b, c, m, k, n);
+            }
+
+            MultiplyAddScalar(a, rowStride, columnStride, b, c, m, k, n, vectorColumns);
+        }
+
+        /// <summary>The portable path: C[:, firstColumn..n] += A B, A read through strides. Also the reference the vector path is tested against.</summary>
+        internal static void MultiplyAddScalar(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, int firstColumn)
+        {
+            if (firstColumn >= n)
+            {
+                return;
+            }
+
+            for (int i = 0; i < m; i++)
+            {
+                Span<float> cRow = c.Slice(i * n, n);
+                for (int p = 0; p < k; p++)
+                {
+                    float aip = a[(i * rowStride) + (p * columnStride)];
+                    if (aip == 0f)
+                    {
+                        continue; // ReLU outputs and one-hot inputs are often zero
+                    }
+
+                    ReadOnlySpan<float> bRow = b.Slice(p * n, n);
+                    for (int j = firstColumn; j < n; j++)
+                    {
+                        cRow[j] += aip * bRow[j];
+                    }
+                }
+            }
+        }
+
+        /// <summary>The vector path over whole blocks of 8 columns; returns how many columns it covered.</summary>
+        private static unsafe int MultiplyAddVector(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n)
+        {
+            fixed (float* pa = a)
+            fixed (float* pb = b)
+            fixed (float* pc = c)
+            {
+                int j = 0;
+                if (m < 4)
+                {
+                    for (; j + 64 <= n; j += 64)
+                    {
+                        for (int i = 0; i < m; i++)
+                        {
+                            Kernel1x64(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k);
+                        }
+                    }
+                }
+
+                for (; j + 16 <= n; j += 16)
+                {
+                    int i = 0;
+                    for (; i + 4 <= m; i += 4)
+                    {
+                        Kernel4x16(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k);
+                    }
+
+                    for (; i < m; i++)
+                    {
+                        Kernel1x16(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k);
+                    }
+                }
+
+                for (; j + 8 <= n; j += 8)
+                {
+                    for (int i = 0; i < m; i++)
+                    {
+                        Kernel1x8(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k);
+                    }
+                }
+
+                return j;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+            Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
+
+        // Four rows of A against sixteen columns of B: eight accumulators, two loads of B and four
+        // broadcasts of A per step of k.
+        private static unsafe void Kernel4x16(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k)
+        {
+            Vector256<float> c00 = Vector256.Load(c), c01 = Vector256.Load(c + 8);
+            Vector256<float> c10 = Vector256.Load(c + ldc), c11 = Vector256.Load(c + ldc + 8);
+            Vector256<float> c20 = Vector256.Load(c + (2 * ldc)), c21 = Vector256.Load(c + (2 * ldc) + 8);
+            Vector256<float> c30 = Vector256.Load(c + (3 * ldc)), c31 = Vector256.Load(c + (3 * ldc) + 8);
+            float* a0 = a, a1 = a + rowStride, a2 = a + (2 * rowStride), a3 = a + (3 * rowStride);
+            for (int p = 0; p < k; p++)
+            {
+                Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
+                Vector256<float> x = Vector256.Create(*a0);
+                c00 = MultiplyAdd(x, b0, c00);
+                c01 = MultiplyAdd(x, b1, c01);
+                x = Vector256.Create(*a1);
+                c10 = MultiplyAdd(x, b0, c10);
+                c11 = MultiplyAdd(x, b1, c11);
+                x = Vector256.Create(*a2);
+                c20 = MultiplyAdd(x, b0, c20);
+                c21 = MultiplyAdd(x, b1, c21);
+                x = Vector256.Create(*a3);
+                c30 = MultiplyAdd(x, b0, c30);
+                c31 = MultiplyAdd(x, b1, c31);
+                a0 += columnStride;
+                a1 += columnStride;
+                a2 += columnStride;
+                a3 += columnStride;
+                b += ldb;
+            }
+
+            c00.Store(c);
+            c01.Store(c + 8);
+            c10.Store(c + ldc);
+            c11.Store(c + ldc + 8);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 8);
+            c30.Store(c + (3 * ldc));
+            c31.Store(c + (3 * ldc) + 8);
+        }
+
+        // One row against 64 columns: eight independent accumulators keep both FMA units busy, which a
+        // single-row 16-column tile (two dependency chains) cannot. This is the one-sample predict path.
+        private static unsafe void Kernel1x64(float* a, int columnStride, float* b, int ldb, float* c, int k)
+        {
+            Vector256<float> c0 = Vector256.Load(c), c1 = Vector256.Load(c + 8), c2 = Vector256.Load(c + 16), c3 = Vector256.Load(c + 24);
+            Vector256<float> c4 = Vector256.Load(c + 32), c5 = Vector256.Load(c + 40), c6 = Vector256.Load(c + 48), c7 = Vector256.Load(c + 56);
+            for (int p = 0; p < k; p++)
+            {
+                float ap = *a;
+                a += columnStride;
+                if (ap != 0f)
+                {
+                    Vector256<float> x = Vector256.Create(ap);
+                    c0 = MultiplyAdd(x, Vector256.Load(b), c0);
+                    c1 = MultiplyAdd(x, Vector256.Load(b + 8), c1);
+                    c2 = MultiplyAdd(x, Vector256.Load(b + 16), c2);
+                    c3 = MultiplyAdd(x, Vector256.Load(b + 24), c3);
+                    c4 = MultiplyAdd(x, Vector256.Load(b + 32), c4);
+                    c5 = MultiplyAdd(x, Vector256.Load(b + 40), c5);
+                    c6 = MultiplyAdd(x, Vector256.Load(b + 48), c6);
+                    c7 = MultiplyAdd(x, Vector256.Load(b + 56), c7);
+                }
+
+                b += ldb;
+            }
+
+            c0.Store(c);
+            c1.Store(c + 8);
+            c2.Store(c + 16);
+            c3.Store(c + 24);
+            c4.Store(c + 32);
+            c5.Store(c + 40);
+            c6.Store(c + 48);
+            c7.Store(c + 56);
+        }
+
+        private static unsafe void Kernel1x16(float* a, int columnStride, float* b, int ldb, float* c, int k)
+        {
+            Vector256<float> c0 = Vector256.Load(c), c1 = Vector256.Load(c + 8);
+            Vector256<float> d0 = Vector256<float>.Zero, d1 = Vector256<float>.Zero;
+            int p = 0;
+            // Two partial sums over alternate k halve the dependency chain.
+            for (; p + 2 <= k; p += 2)
+            {
+                Vector256<float> x = Vector256.Create(*a);
+                Vector256<float> y = Vector256.Create(a[columnStride]);
+                c0 = MultiplyAdd(x, Vector256.Load(b), c0);
+                c1 = MultiplyAdd(x, Vector256.Load(b + 8), c1);
+                d0 = MultiplyAdd(y, Vector256.Load(b + ldb), d0);
+                d1 = MultiplyAdd(y, Vector256.Load(b + ldb + 8), d1);
+                a += 2 * columnStride;
+                b += 2 * ldb;
+            }
+
+            if (p < k)
+            {
+                Vector256<float> x = Vector256.Create(*a);
+                c0 = MultiplyAdd(x, Vector256.Load(b), c0);
+                c1 = MultiplyAdd(x, Vector256.Load(b + 8), c1);
+            }
+
+            (c0 + d0).Store(c);
+            (c1 + d1).Store(c + 8);
+        }
+
+        private static unsafe void Kernel1x8(float* a, int columnStride, float* b, int ldb, float* c, int k)
+        {
+            Vector256<float> c0 = Vector256.Load(c);
+            for (int p = 0; p < k; p++)
+            {
+                c0 = MultiplyAdd(Vector256.Create(*a), Vector256.Load(b), c0);
+                a += columnStride;
+                b += ldb;
+            }
+
+            c0.Store(c);
+        }
+
+        // Four dot products of one row of A with four rows of B, in vectors, then reduced.
+        private static void Dot4(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int k, Span<float> result)
+        {
+            Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
+            int p = 0;
+            ReadOnlySpan<float> b0 = b.Slice(0, k), b1 = b.Slice(k, k), b2 = b.Slice(2 * k, k), b3 = b.Slice(3 * k, k);
+            for (; p + 8 <= k; p += 8)
+            {
+                Vector256<float> x = Vector256.Create(a.Slice(p, 8));
+                s0 = MultiplyAdd(x, Vector256.Create(b0.Slice(p, 8)), s0);
+                s1 = MultiplyAdd(x, Vector256.Create(b1.Slice(p, 8)), s1);
+                s2 = MultiplyAdd(x, Vector256.Create(b2.Slice(p, 8)), s2);
+                s3 = MultiplyAdd(x, Vector256.Create(b3.Slice(p, 8)), s3);
+            }
+
+            float r0 = Vector256.Sum(s0), r1 = Vector256.Sum(s1), r2 = Vector256.Sum(s2), r3 = Vector256.Sum(s3);
+            for (; p < k; p++)
+            {
+                r0 += a[p] * b0[p];
+                r1 += a[p] * b1[p];
+                r2 += a[p] * b2[p];
+                r3 += a[p] * b3[p];
+            }
+
+            result[0] = r0;
+            result[1] = r1;
+            result[2] = r2;
+            result[3] = r3;
+        }
+
+        internal static float DotScalar(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+        {
+            float sum = 0f;
+            for (int p = 0; p < a.Length; p++)
+            {
+                sum += a[p] * b[p];
+            }
+
+            return sum;
+        }
+    }
+}

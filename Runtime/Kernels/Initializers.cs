@@ -1,0 +1,29 @@
+using System;
+
+namespace Compiled
+{
+    /// <summary>Seeded weight initialisers. Biases start at zero.</summary>
+    public static class Initializers
+    {
+        /// <summary>He (Kaiming) normal: N(0, 2 / fanIn), for layers followed by ReLU, which halves the variance.</summary>
+        public static void HeNormal(Span<float> weights, int fanIn, ref Xoshiro random)
+        {
+            float std = MathF.Sqrt(2f / fanIn);
+            for (int i = 0; i < weights.Length; i++)
+            {
+                weights[i] = std * random.NextGaussian();
+            }
+        }
+
+        /// <summary>Glorot (Xavier) uniform: U(-a, a) with a = sqrt(6 / (fanIn + fanOut)), which keeps the variance of
+        /// activations and gradients alike through tanh, sigmoid and linear layers.</summary>
+        public static void GlorotUniform(Span<float> weights, int fanIn, int fanOut, ref Xoshiro random)
+        {
+            float limit = MathF.Sqrt(6f / (fanIn + fanOut));
+            for (int i = 0; i < weights.Length; i++)
+            {
+                weights[i] = limit * ((2f * random.NextSingle()) - 1f);
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace Compiled.Kernels
+{
+    /// <summary>
+    /// Losses as means over the batch, each returning the loss and, unless <c>gradient</c> is empty, writing
+    /// dL/d(output) there (already divided by the batch, so the backward pass needs no further scaling).
+    /// The cross-entropies work on logits: they fold the sigmoid or softmax into the loss, which is both
+    /// cheaper and numerically stable (log-sum-exp), as PyTorch's BCEWithLogits and CrossEntropyLoss do.
+    /// </summary>
+    public static class Losses
+    {
+        /// <summary>L = mean over all elements of (y - t)^2; dL/dy = 2 (y - t) / count.</summary>
+        public static float MeanSquaredError(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, Span<float> gradient)
+        {
+            CheckLengths(outputs.Length, targets.Length, gradient, "targets");
+            if (outputs.Length == 0)
+            {
+                return 0f;
+            }
+
+            double sum = 0;
+            float scale = 2f / outputs.Length;
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                float difference = outputs[i] - targets[i];
+                sum += difference * difference;
+                if (!gradient.IsEmpty)
+                {
+                    gradient[i] = scale * difference;
+                }
+            }
+
+            return (float)(sum / outputs.Length);
+        }
+
+        /// <summary>
+        /// L = mean over all elements of max(z, 0) - z t + log(1 + e^-|z|), the cross-entropy of sigmoid(z)
+        /// against t; dL/dz = (sigmoid(z) - t) / count.
+        /// </summary>
+        public static float BinaryCrossEntropyWithLogits(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient)
+        {
+            CheckLengths(logits.Length, targets.Length, gradient, "targets");
+            if (logits.Length == 0)
+            {
+                return 0f;
+            }
+
+            double sum = 0;
+            float scale = 1f / logits.Length;
+            for (int i = 0; i < logits.Length; i++)
+            {
+                float z = logits[i];
+                float t = targets[i];
+                sum += MathF.Max(z, 0f) - (z * t) + MathF.Log(1f + MathF.Exp(-MathF.Abs(z)));
+                if (!gradient.IsEmpty)
+                {
+                    gradient[i] = scale * ((1f / (1f + MathF.Exp(-z))) - t);
+                }
+            }
+
+            return (float)(sum / logits.Length);
+        }
+
+        /// <summary>
+        /// L = mean over rows of -log softmax(z)[label]; dL/dz = (softmax(z) - onehot(label)) / rows.
+        /// Labels are class indices in [0, classes).
+        /// </summary>
+        public static float SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient, int classes)
+        {
+            int rows = labels.Length;
+            if (classes < 1 || logits.Length != rows * classes)
+            {
+                throw new ArgumentException($"Expected {rows} rows of {classes} logits ({rows * classes} values), but got {logits.Length}.", nameof(logits));
+            }
+
+            CheckLengths(logits.Length, logits.Length, gradient, "logits");
+            double sum = 0;
+            float scale = rows == 0 ? 0f : 1f / rows;
+            for (int r = 0; r < rows; r++)
+            {
+                ReadOnlySpan<float> row = logits.Slice(r * classes, classes);
+                int label = labels[r];
+                if ((uint)label >= (uint)classes)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(labels), $"Label {r} is {label}, but labels must be class indices in [0, {classes}).");
+                }
+
+                float max = TensorPrimitives.Max(row);
+                float sumExp = 0f;
+                for (int j = 0; j < classes; j++)
+                {
+                    sumExp += MathF.Exp(row[j] - max);
+                }
+
+                float logSumExp = max + MathF.Log(sumExp);
+                sum += logSumExp - row[label];
+                if (!gradient.IsEmpty)
+                {
+                    Span<float> g = gradient.Slice(r * classes, classes);
+                    for (int j = 0; j < classes; j++)
+                    {
+                        g[j] = scale * MathF.Exp(row[j] - logSumExp);
+                    }
+
+                    g[label] -= scale;
+                }
+            }
+
+            return rows == 0 ? 0f : (float)(sum / rows);
+        }
+
+        /// <summary>
+        /// L = mean over rows of -sum_j t_j log softmax(z)_j, for one-hot or probability rows t;
+        /// dL/dz = (softmax(z) * sum(t) - t) / rows.
+        /// </summary>
+        public static float SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, int classes)
+        {
+            CheckLengths(logits.Length, targets.Length, gradient, "targets");
+            if (classes < 1 || logits.Length % classes != 0)
+            {
+                throw new ArgumentException($"Expected whole rows of {classes} logits, but got {logits.Length} values.", nameof(logits));
+            }
+
+            int rows = logits.Length / classes;
+            double sum = 0;
+            float scale = rows == 0 ? 0f : 1f / rows;
+            for (int r = 0; r < rows; r++)
+            {
+                ReadOnlySpan<float> row = logits.Slice(r * classes, classes);
+                ReadOnlySpan<float> t = targets.Slice(r * classes, classes);
+                float max = TensorPrimitives.Max(row);
+                float sumExp = 0f;
+                for (int j = 0; j < classes; j++)
+                {
+                    sumExp += MathF.Exp(row[j] - max);
+                }
+
+                float logSumExp = max + MathF.Log(sumExp);
+                float targetSum = 0f;
+                for (int j = 0; j < classes; j++)
+                {
+                    sum += t[j] * (logSumExp - row[j]);
+                    targetSum += t[j];
+                }
+
+                if (!gradient.IsEmpty)
+                {
+                    Span<float> g = gradient.Slice(r * classes, classes);
+                    for (int j = 0; j < classes; j++)
+                    {
+                        g[j] = scale * ((MathF.Exp(row[j] - logSumExp) * targetSum) - t[j]);
+                    }
+                }
+            }
+
+            return rows == 0 ? 0f : (float)(sum / rows);
+        }
+
+        private static void CheckLengths(int outputs, int targets, Span<float> gradient, string targetName)
+        {
+            if (targets != outputs)
+            {
+                throw new ArgumentException($"Expected {outputs} target values, one per output, but got {targets}.", targetName);
+            }
+
+            if (!gradient.IsEmpty && gradient.Length != outputs)
+            {
+                throw new ArgumentException($"Expected a gradient span of {outputs} values, or an empty one, but got {gradient.Length}.", nameof(gradient));
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+using System;
+
+namespace Compiled
+{
+    /// <summary>
+    /// The argument checks of generated networks, in one place so every network says the same thing. Each throws
+    /// an <see cref="ArgumentException"/> (or <see cref="ArgumentOutOfRangeException"/>) that names the argument,
+    /// what was expected and what came. They run before any buffer is touched.
+    /// </summary>
+    public static class NetworkGuard
+    {
+        /// <summary>For inference: inputs hold whole samples and outputs one row per sample. Returns the sample count.</summary>
+        public static int SampleCount(int inputsLength, int outputsLength, int inputSize, int outputSize, string inputsName = "inputs", string outputsName = "outputs")
+        {
+            if (inputsLength == 0 || inputsLength % inputSize != 0)
+            {
+                throw new ArgumentException(
+                    $"Expected {inputsName} to hold whole samples of {inputSize} values (a positive multiple of {inputSize}), but it has {inputsLength} values.", inputsName);
+            }
+
+            int count = inputsLength / inputSize;
+            if (outputsLength != (long)count * outputSize)
+            {
+                throw new ArgumentException(
+                    $"Expected {outputsName} to have {(long)count * outputSize} values ({count} sample(s) x {outputSize} outputs), but it has {outputsLength}.", outputsName);
+            }
+
+            return count;
+        }
+
+        /// <summary>For training on class-index labels: 1..maxBatch labels and one input sample per label.</summary>
+        public static void LabelBatch(int inputsLength, ReadOnlySpan<int> labels, int inputSize, int classes, int maxBatch, string inputsName = "inputs", string labelsName = "labels")
+        {
+            int batch = labels.Length;
+            CheckBatchSize(batch, maxBatch, labelsName, "labels");
+            if (inputsLength != (long)batch * inputSize)
+            {
+                throw new ArgumentException(
+                    $"Expected {inputsName} to have {(long)batch * inputSize} values ({batch} label(s) x {inputSize} inputs), but it has {inputsLength}.", inputsName);
+            }
+
+            Labels(labels, classes, labelsName);
+        }
+
+        /// <summary>Every label is a class index in [0, classes).</summary>
+        public static void Labels(ReadOnlySpan<int> labels, int classes, string labelsName = "labels")
+        {
+            for (int i = 0; i < labels.Length; i++)
+            {
+                if ((uint)labels[i] >= (uint)classes)
+                {
+                    throw new ArgumentOutOfRangeException(labelsName, labels[i], $"Expected class indices in [0, {classes}), but {labelsName}[{i}] is {labels[i]}.");
+                }
+            }
+        }
+
+        /// <summary>For training on float targets: whole samples, one target row per sample, 1..maxBatch samples. Returns the batch size.</summary>
+        public static int TargetBatch(int inputsLength, int targetsLength, int inputSize, int outputSize, int maxBatch, string inputsName = "inputs", string targetsName = "targets")
+        {
+            if (targetsLength % outputSize != 0)
+            {
+                throw new ArgumentException(
+                    $"Expected {targetsName} to hold whole rows of {outputSize} values, but it has {targetsLength} values.", targetsName);
+            }
+
+            int batch = targetsLength / outputSize;
+            CheckBatchSize(batch, maxBatch, targetsName, "target rows");
+            if (inputsLength != (long)batch * inputSize)
+            {
+                throw new ArgumentException(
+                    $"Expected {inputsName} to have {(long)batch * inputSize} values ({batch} target row(s) x {inputSize} inputs), but it has {inputsLength}.", inputsName);
+            }
+
+            return batch;
+        }
+
+        /// <summary>For evaluation: whole samples and as many target rows. Returns the sample count.</summary>
+        public static int EvaluationTargets(int inputsLength, int targetsLength, int inputSize, int outputSize, string inputsName = "inputs", string targetsName = "targets")
+        {
+            int count = SampleCount(inputsLength, targetsLength, inputSize, outputSize, inputsName, targetsName);
+            return count;
+        }
+
+        /// <summary>For evaluation on labels: one input sample per label, at least one.</summary>
+        public static void EvaluationLabels(int inputsLength, ReadOnlySpan<int> labels, int inputSize, int classes, string inputsName = "inputs", string labelsName = "labels")
+        {
+            if (labels.Length == 0)
+            {
+                throw new ArgumentException($"Expected at least one label, but {labelsName} is empty.", labelsName);
+            }
+
+            if (inputsLength != (long)labels.Length * inputSize)
+            {
+                throw new ArgumentException(
+                    $"Expected {inputsName} to have {(long)labels.Length * inputSize} values ({labels.Length} label(s) x {inputSize} inputs), but it has {inputsLength}.", inputsName);
+            }
+
+            Labels(labels, classes, labelsName);
+        }
+
+        /// <summary>Binary cross-entropy targets are probabilities in [0, 1].</summary>
+        public static void Probabilities(ReadOnlySpan<float> targets, string targetsName = "targets")
+        {
+            for (int i = 0; i < targets.Length; i++)
+            {
+                float t = targets[i];
+                if (!(t >= 0f && t <= 1f))
+                {
+                    throw new ArgumentOutOfRangeException(targetsName, t, $"Expected binary targets in [0, 1], but {targetsName}[{i}] is {t}.");
+                }
+            }
+        }
+
+        /// <summary>A single sample has exactly inputSize values.</summary>
+        public static void SingleSample(int inputLength, int inputSize, string inputName = "input")
+        {
+            if (inputLength != inputSize)
+            {
+                throw new ArgumentException($"Expected one sample of {inputSize} values in {inputName}, but it has {inputLength}.", inputName);
+            }
+        }
+
+        private static void CheckBatchSize(int batch, int maxBatch, string name, string what)
+        {
+            if (batch < 1 || batch > maxBatch)
+            {
+                throw new ArgumentException(
+                    $"Expected a batch of 1 to {maxBatch} {what} (the network's MaxBatchSize), but {name} has {batch}. Split larger batches, or raise MaxBatchSize in [Network].", name);
+            }
+        }
+    }
+
+    /// <summary>Thrown when a training step's loss is NaN or infinite. The step is not applied, so the parameters are
+    /// the last good ones.</summary>
+    public sealed class NonFiniteLossException : Exception
+    {
+        /// <summary>Creates the exception.</summary>
+        public NonFiniteLossException(string message)
+            : base(message)
+        {
+        }
+    }
+}

@@ -1,0 +1,304 @@
+using System;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace Compiled
+{
+    /// <summary>
+    /// An update rule over the flat parameter span. Implementations are structs passed by <c>ref</c> to
+    /// <c>TrainStep&lt;TOptimizer&gt;</c>, so the JIT specialises the step for each one and there is no
+    /// interface call or allocation in the loop. State (moments) is allocated on the first step, once.
+    /// </summary>
+    public interface IOptimizer
+    {
+        /// <summary>Updates <paramref name="parameters"/> from <paramref name="gradients"/> of the same length.</summary>
+        void Step(Span<float> parameters, ReadOnlySpan<float> gradients);
+    }
+
+    internal static class OptimizerChecks
+    {
+        public static void SameLength(Span<float> parameters, ReadOnlySpan<float> gradients)
+        {
+            if (parameters.Length != gradients.Length)
+            {
+                throw new ArgumentException($"Expected as many gradients as parameters ({parameters.Length}), but got {gradients.Length}.", nameof(gradients));
+            }
+        }
+
+        public static void Positive(float value, string name)
+        {
+            if (!(value > 0f) || float.IsInfinity(value))
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"Expected {name} to be a positive, finite number, but it is {value}.");
+            }
+        }
+
+        public static void UnitInterval(float value, string name)
+        {
+            if (!(value >= 0f && value < 1f))
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"Expected {name} in [0, 1), but it is {value}.");
+            }
+        }
+
+        public static void NonNegative(float value, string name)
+        {
+            if (!(value >= 0f) || float.IsInfinity(value))
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"Expected {name} to be zero or positive, but it is {value}.");
+            }
+        }
+
+        /// <summary>Returns <paramref name="state"/>, allocating it on first use and checking it still fits.</summary>
+        public static float[] State(ref float[]? state, int length)
+        {
+            if (state is null)
+            {
+                state = new float[length];
+            }
+            else if (state.Length != length)
+            {
+                throw new InvalidOperationException($"This optimizer was used with {state.Length} parameters and now gets {length}; use one optimizer per network.");
+            }
+
+            return state;
+        }
+    }
+
+    /// <summary>Plain stochastic gradient descent: p -= lr * g.</summary>
+    public struct Sgd : IOptimizer
+    {
+        /// <summary>Creates the optimizer.</summary>
+        public Sgd(float learningRate)
+        {
+            OptimizerChecks.Positive(learningRate, nameof(learningRate));
+            LearningRate = learningRate;
+        }
+
+        /// <summary>The step size.</summary>
+        public float LearningRate { get; set; }
+
+        /// <inheritdoc/>
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+        {
+            OptimizerChecks.SameLength(parameters, gradients);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradients, -LearningRate, parameters, parameters);
+        }
+    }
+
+    /// <summary>SGD with momentum: v = mu v + g; p -= lr * v, or with Nesterov p -= lr * (g + mu v) (PyTorch's formulation).</summary>
+    public struct Momentum : IOptimizer
+    {
+        private float[]? _velocity;
+
+        /// <summary>Creates the optimizer.</summary>
+        public Momentum(float learningRate, float momentum = 0.9f, bool nesterov = false)
+        {
+            OptimizerChecks.Positive(learningRate, nameof(learningRate));
+            OptimizerChecks.UnitInterval(momentum, nameof(momentum));
+            LearningRate = learningRate;
+            Coefficient = momentum;
+            Nesterov = nesterov;
+            _velocity = null;
+        }
+
+        /// <summary>The step size.</summary>
+        public float LearningRate { get; set; }
+
+        /// <summary>The momentum coefficient mu.</summary>
+        public float Coefficient { get; }
+
+        /// <summary>Whether the Nesterov variant is used.</summary>
+        public bool Nesterov { get; }
+
+        /// <inheritdoc/>
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+        {
+            OptimizerChecks.SameLength(parameters, gradients);
+            Span<float> v = OptimizerChecks.State(ref _velocity, parameters.Length);
+            float lr = LearningRate, mu = Coefficient;
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var pv = MemoryMarshal.Cast<float, Vector<float>>(parameters);
+                var gv = MemoryMarshal.Cast<float, Vector<float>>(gradients);
+                var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
+                for (int j = 0; j < pv.Length; j++)
+                {
+                    Vector<float> velocity = (vv[j] * mu) + gv[j];
+                    vv[j] = velocity;
+                    pv[j] -= lr * (Nesterov ? gv[j] + (velocity * mu) : velocity);
+                }
+
+                i = pv.Length * Vector<float>.Count;
+            }
+
+            for (; i < parameters.Length; i++)
+            {
+                float velocity = (v[i] * mu) + gradients[i];
+                v[i] = velocity;
+                parameters[i] -= lr * (Nesterov ? gradients[i] + (velocity * mu) : velocity);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adam (Kingma and Ba): m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr * m^ / (sqrt(v^) + eps)
+    /// with bias-corrected m^ and v^. With <see cref="WeightDecay"/> it is AdamW (decoupled decay, Loshchilov
+    /// and Hutter): p -= lr * wd * p before the Adam step.
+    /// </summary>
+    public struct Adam : IOptimizer
+    {
+        private float[]? _m;
+        private float[]? _v;
+        private int _t;
+
+        /// <summary>Creates the optimizer with Keras and PyTorch defaults.</summary>
+        public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+        {
+            OptimizerChecks.Positive(learningRate, nameof(learningRate));
+            OptimizerChecks.UnitInterval(beta1, nameof(beta1));
+            OptimizerChecks.UnitInterval(beta2, nameof(beta2));
+            OptimizerChecks.Positive(epsilon, nameof(epsilon));
+            LearningRate = learningRate;
+            Beta1 = beta1;
+            Beta2 = beta2;
+            Epsilon = epsilon;
+            WeightDecay = 0f;
+            _m = null;
+            _v = null;
+            _t = 0;
+        }
+
+        /// <summary>The step size.</summary>
+        public float LearningRate { get; set; }
+
+        /// <summary>Decay rate of the first moment.</summary>
+        public float Beta1 { get; }
+
+        /// <summary>Decay rate of the second moment.</summary>
+        public float Beta2 { get; }
+
+        /// <summary>Added to the denominator for stability.</summary>
+        public float Epsilon { get; }
+
+        /// <summary>Decoupled weight decay (0 for plain Adam).</summary>
+        public float WeightDecay { get; internal set; }
+
+        /// <summary>Steps taken so far.</summary>
+        public readonly int StepCount => _t;
+
+        /// <inheritdoc/>
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+        {
+            OptimizerChecks.SameLength(parameters, gradients);
+            Span<float> m = OptimizerChecks.State(ref _m, parameters.Length);
+            Span<float> v = OptimizerChecks.State(ref _v, parameters.Length);
+            _t++;
+            float b1 = Beta1, b2 = Beta2, eps = Epsilon;
+            // Fold both bias corrections into the step size and epsilon:
+            // lr m/(1-b1^t) / (sqrt(v/(1-b2^t)) + eps) = a m / (sqrt(v) + eps'), a = lr sqrt(1-b2^t)/(1-b1^t), eps' = eps sqrt(1-b2^t).
+            float c2 = MathF.Sqrt(1f - MathF.Pow(b2, _t));
+            float stepSize = LearningRate * c2 / (1f - MathF.Pow(b1, _t));
+            float epsHat = eps * c2;
+            float decay = 1f - (LearningRate * WeightDecay);
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var pv = MemoryMarshal.Cast<float, Vector<float>>(parameters);
+                var gv = MemoryMarshal.Cast<float, Vector<float>>(gradients);
+                var mv = MemoryMarshal.Cast<float, Vector<float>>(m);
+                var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
+                for (int j = 0; j < pv.Length; j++)
+                {
+                    Vector<float> g = gv[j];
+                    Vector<float> mj = (mv[j] * b1) + (g * (1f - b1));
+                    Vector<float> vj = (vv[j] * b2) + (g * g * (1f - b2));
+                    mv[j] = mj;
+                    vv[j] = vj;
+                    pv[j] = (pv[j] * decay) - (stepSize * mj / (Vector.SquareRoot(vj) + new Vector<float>(epsHat)));
+                }
+
+                i = pv.Length * Vector<float>.Count;
+            }
+
+            for (; i < parameters.Length; i++)
+            {
+                float g = gradients[i];
+                float mj = (m[i] * b1) + (g * (1f - b1));
+                float vj = (v[i] * b2) + (g * g * (1f - b2));
+                m[i] = mj;
+                v[i] = vj;
+                parameters[i] = (parameters[i] * decay) - (stepSize * mj / (MathF.Sqrt(vj) + epsHat));
+            }
+        }
+    }
+
+    /// <summary>AdamW: Adam with decoupled weight decay p -= lr * wd * p (default wd 0.01, as in PyTorch).</summary>
+    public struct AdamW : IOptimizer
+    {
+        private Adam _adam;
+
+        /// <summary>Creates the optimizer.</summary>
+        public AdamW(float learningRate = 1e-3f, float weightDecay = 0.01f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+        {
+            OptimizerChecks.NonNegative(weightDecay, nameof(weightDecay));
+            _adam = new Adam(learningRate, beta1, beta2, epsilon) { WeightDecay = weightDecay };
+        }
+
+        /// <summary>The step size.</summary>
+        public float LearningRate
+        {
+            readonly get => _adam.LearningRate;
+            set => _adam.LearningRate = value;
+        }
+
+        /// <summary>The decoupled weight decay.</summary>
+        public readonly float WeightDecay => _adam.WeightDecay;
+
+        /// <inheritdoc/>
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => _adam.Step(parameters, gradients);
+    }
+
+    /// <summary>RMSprop: s = rho s + (1 - rho) g^2; p -= lr * g / (sqrt(s) + eps).</summary>
+    public struct RmsProp : IOptimizer
+    {
+        private float[]? _square;
+
+        /// <summary>Creates the optimizer with Keras defaults.</summary>
+        public RmsProp(float learningRate = 1e-3f, float rho = 0.9f, float epsilon = 1e-7f)
+        {
+            OptimizerChecks.Positive(learningRate, nameof(learningRate));
+            OptimizerChecks.UnitInterval(rho, nameof(rho));
+            OptimizerChecks.Positive(epsilon, nameof(epsilon));
+            LearningRate = learningRate;
+            Rho = rho;
+            Epsilon = epsilon;
+            _square = null;
+        }
+
+        /// <summary>The step size.</summary>
+        public float LearningRate { get; set; }
+
+        /// <summary>Decay rate of the mean square.</summary>
+        public float Rho { get; }
+
+        /// <summary>Added to the denominator for stability.</summary>
+        public float Epsilon { get; }
+
+        /// <inheritdoc/>
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+        {
+            OptimizerChecks.SameLength(parameters, gradients);
+            Span<float> s = OptimizerChecks.State(ref _square, parameters.Length);
+            float rho = Rho, lr = LearningRate, eps = Epsilon;
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                float g = gradients[i];
+                float si = (s[i] * rho) + ((1f - rho) * g * g);
+                s[i] = si;
+                parameters[i] -= lr * g / (MathF.Sqrt(si) + eps);
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System;
+using System.Collections.Generic;
+using Compiled.Kernels;
+
+namespace Compiled
+{
+    /// <summary>
+    /// What every generated network offers, so that <see cref="Trainer"/> and tools can work with any of them.
+    /// The hot paths (<c>Predict</c>, <c>TrainStep</c>) are also plain members of the generated class, where
+    /// calls bind statically.
+    /// </summary>
+    /// <remarks>One instance is not thread-safe: it owns one workspace and one gradient buffer. Use one instance per
+    /// thread; the generated static cores take parameters, gradients and workspace separately for sharing.</remarks>
+    public interface INetwork
+    {
+        /// <summary>Values per input sample.</summary>
+        int InputSize { get; }
+
+        /// <summary>Values per output row.</summary>
+        int OutputSize { get; }
+
+        /// <summary>The largest batch <c>TrainStep</c> takes.</summary>
+        int MaxBatchSize { get; }
+
+        /// <summary>All parameters, one contiguous span (weights and biases of every layer).</summary>
+        Span<float> Parameters { get; }
+
+        /// <summary>The gradient of the loss with respect to <see cref="Parameters"/>, as accumulated by <c>Backward</c>.</summary>
+        Span<float> Gradients { get; }
+
+        /// <summary>The named tensors inside <see cref="Parameters"/>, in order.</summary>
+        IReadOnlyList<TensorInfo> Tensors { get; }
+
+        /// <summary>Writes the network's outputs for each sample (probabilities for a cross-entropy loss).</summary>
+        void Predict(ReadOnlySpan<float> inputs, Span<float> outputs);
+    }
+
+    /// <summary>A network trained on class-index labels (softmax cross-entropy).</summary>
+    public interface ILabelNetwork : INetwork
+    {
+        /// <summary>One optimizer step on a minibatch; returns the loss before the step.</summary>
+        float TrainStep<TOptimizer>(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, ref TOptimizer optimizer)
+            where TOptimizer : struct, IOptimizer;
+
+        /// <summary>Mean loss and accuracy over any number of samples.</summary>
+        Evaluation Evaluate(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels);
+    }
+
+    /// <summary>A network trained on float targets (mean squared error, binary cross-entropy, or probability rows).</summary>
+    public interface ITargetNetwork : INetwork
+    {
+        /// <summary>One optimizer step on a minibatch; returns the loss before the step.</summary>
+        float TrainStep<TOptimizer>(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ref TOptimizer optimizer)
+            where TOptimizer : struct, IOptimizer;
+
+        /// <summary>Mean loss and accuracy (NaN for regression) over any number of samples.</summary>
+        Evaluation Evaluate(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets);
+    }
+
+    /// <summary>A named tensor inside a network's flat parameter array.</summary>
+    /// <param name="Name">The name, e.g. <c>dense0.weight</c>.</param>
+    /// <param name="Shape">The shape, e.g. [784, 64] for a weight matrix stored [inputs, outputs].</param>
+    /// <param name="Offset">Where it starts in the parameter array.</param>
+    public sealed record TensorInfo(string Name, int[] Shape, int Offset)
+    {
+        /// <summary>The number of values: the product of the shape.</summary>
+        public int Length
+        {
+            get
+            {
+                int length = 1;
+                foreach (int dimension in Shape)
+                {
+                    length *= dimension;
+                }
+
+                return length;
+            }
+        }
+    }
+}
