@@ -1,0 +1,68 @@
+using Compiled.Generator.Model;
+
+namespace Compiled.Generator.Emit
+{
+    /// <summary>How each activation is written: as a runtime call over a span (forward and backward) and, for
+    /// unrolled layers, as a scalar expression of the pre-activation z and of the output y.</summary>
+    internal static class ActivationEmitter
+    {
+        private const string Activations = "global::Compiled.Kernels.Activations";
+
+        public static string Describe(ActivationKind activation) => activation switch
+        {
+            ActivationKind.Identity => "identity",
+            ActivationKind.Relu => "ReLU",
+            ActivationKind.LeakyRelu => "leaky ReLU",
+            ActivationKind.Sigmoid => "sigmoid",
+            ActivationKind.Tanh => "tanh",
+            _ => "softmax",
+        };
+
+        /// <summary>The in-place forward call on <paramref name="values"/> rows of <paramref name="columns"/>, or null for identity.</summary>
+        public static string? ForwardCall(ActivationKind activation, string values, int columns) => activation switch
+        {
+            ActivationKind.Identity => null,
+            ActivationKind.Relu => $"{Activations}.Relu({values});",
+            ActivationKind.LeakyRelu => $"{Activations}.LeakyRelu({values});",
+            ActivationKind.Sigmoid => $"{Activations}.Sigmoid({values});",
+            ActivationKind.Tanh => $"{Activations}.Tanh({values});",
+            _ => $"{Activations}.Softmax({values}, {columns});",
+        };
+
+        /// <summary>The in-place backward call turning dL/dy into dL/dz, given the output y; null for identity.</summary>
+        public static string? BackwardCall(ActivationKind activation, string output, string gradient, int columns) => activation switch
+        {
+            ActivationKind.Identity => null,
+            ActivationKind.Relu => $"{Activations}.ReluBackward({output}, {gradient});",
+            ActivationKind.LeakyRelu => $"{Activations}.LeakyReluBackward({output}, {gradient});",
+            ActivationKind.Sigmoid => $"{Activations}.SigmoidBackward({output}, {gradient});",
+            ActivationKind.Tanh => $"{Activations}.TanhBackward({output}, {gradient});",
+            _ => $"{Activations}.SoftmaxBackward({output}, {gradient}, {columns});",
+        };
+
+        /// <summary>y as a scalar expression of the local <paramref name="z"/>. Softmax is not elementwise: unrolled layers
+        /// write z and then call <see cref="ForwardCall"/>.</summary>
+        public static string ScalarForward(ActivationKind activation, string z) => activation switch
+        {
+            ActivationKind.Relu => $"global::System.MathF.Max({z}, 0f)",
+            ActivationKind.LeakyRelu => $"({z} > 0f ? {z} : {SourceWriter.Float(0.01f)} * {z})",
+            ActivationKind.Sigmoid => $"1f / (1f + global::System.MathF.Exp(-{z}))",
+            ActivationKind.Tanh => $"global::System.MathF.Tanh({z})",
+            _ => z,
+        };
+
+        /// <summary>dL/dz as a scalar expression of dL/dy <paramref name="dy"/> and the output <paramref name="y"/>.</summary>
+        public static string ScalarBackward(ActivationKind activation, string dy, string y) => activation switch
+        {
+            ActivationKind.Relu => $"({y} > 0f ? {dy} : 0f)",
+            ActivationKind.LeakyRelu => $"({y} > 0f ? {dy} : {SourceWriter.Float(0.01f)} * {dy})",
+            ActivationKind.Sigmoid => $"{dy} * {y} * (1f - {y})",
+            ActivationKind.Tanh => $"{dy} * (1f - ({y} * {y}))",
+            _ => dy,
+        };
+
+        /// <summary>Whether the scalar backward reads y.</summary>
+        public static bool BackwardReadsOutput(ActivationKind activation) =>
+            activation is ActivationKind.Relu or ActivationKind.LeakyRelu or ActivationKind.Sigmoid or ActivationKind.Tanh;
+    }
+}

@@ -1,0 +1,194 @@
+using Compiled.Generator.Model;
+using Compiled.Generator.Shapes;
+
+namespace Compiled.Generator.Emit
+{
+    /// <summary>
+    /// A dense layer, y = f(x W + b) with W stored [inputs, outputs]: its forward pass, its backward pass and its
+    /// initialisation, side by side. Layers with at most <see cref="ShapedNetwork.UnrollLimit"/> weights are written
+    /// as straight-line arithmetic per row (a call would cost more than the work); larger ones call the runtime's
+    /// register-tiled matrix multiply with constant sizes.
+    /// </summary>
+    internal static class DenseEmitter
+    {
+        public static string Header(ShapedLayer layer) =>
+            $"// {layer.Name}: dense {layer.InputSize} -> {layer.OutputSize}, {ActivationEmitter.Describe(layer.Activation)}{(layer.Unrolled ? ", unrolled" : string.Empty)}. W [{layer.InputSize}, {layer.OutputSize}], b [{layer.OutputSize}].";
+
+        // ---------------------------------------------------------------- forward
+
+        /// <summary>Declares <c>{output}</c> (the layer's rows in the workspace) and fills it from <paramref name="input"/>.</summary>
+        public static void EmitForward(SourceWriter w, ShapedLayer layer, string input, string output)
+        {
+            string id = layer.Identifier;
+            int n = layer.InputSize, m = layer.OutputSize;
+            w.Line(Header(layer));
+            w.Line($"// y = {Math(layer.Activation, "x W + b")}");
+            w.Line($"global::System.Span<float> {output} = workspace.Slice({id}OutputOffset, batch * {m});");
+            if (!layer.Unrolled)
+            {
+                w.Line($"global::Compiled.Kernels.Dense.Forward({input}, parameters.Slice({id}WeightOffset, {n * m}), parameters.Slice({id}BiasOffset, {m}), {output}, batch, {n}, {m});");
+                EmitActivationCall(w, layer, output);
+                return;
+            }
+
+            using (w.OpenBlock())
+            {
+                w.Line($"global::System.ReadOnlySpan<float> w = parameters.Slice({id}WeightOffset, {n * m});");
+                w.Line($"global::System.ReadOnlySpan<float> b = parameters.Slice({id}BiasOffset, {m});");
+                using (w.OpenBlock("for (int row = 0; row < batch; row++)"))
+                {
+                    w.Line($"global::System.ReadOnlySpan<float> x = {input}.Slice(row * {n}, {n});");
+                    w.Line($"global::System.Span<float> y = {output}.Slice(row * {m}, {m});");
+                    for (int i = 0; i < n; i++)
+                    {
+                        w.Line($"float x{i} = x[{i}];");
+                    }
+
+                    for (int j = 0; j < m; j++)
+                    {
+                        var sum = new System.Text.StringBuilder($"b[{j}]");
+                        for (int i = 0; i < n; i++)
+                        {
+                            sum.Append($" + (x{i} * w[{(i * m) + j}])");
+                        }
+
+                        w.Line($"float z{j} = {sum};");
+                        w.Line($"y[{j}] = {ActivationEmitter.ScalarForward(layer.Activation == ActivationKind.Softmax ? ActivationKind.Identity : layer.Activation, $"z{j}")};");
+                    }
+                }
+            }
+
+            if (layer.Activation == ActivationKind.Softmax)
+            {
+                EmitActivationCall(w, layer, output);
+            }
+        }
+
+        private static void EmitActivationCall(SourceWriter w, ShapedLayer layer, string output)
+        {
+            string? call = ActivationEmitter.ForwardCall(layer.Activation, output, layer.OutputSize);
+            if (call is not null)
+            {
+                w.Line(call);
+            }
+        }
+
+        // ---------------------------------------------------------------- backward
+
+        /// <summary>
+        /// Given dL/dy in <paramref name="outputGradient"/>: turns it into dL/dz in place, accumulates dW += x^T dz and
+        /// db += sum of dz's rows, and writes dL/dx = dz W^T to <paramref name="inputGradient"/> unless it is null
+        /// (the first layer: nothing before it needs a gradient).
+        /// </summary>
+        public static void EmitBackward(SourceWriter w, ShapedLayer layer, string input, string output, string outputGradient, string? inputGradient)
+        {
+            string id = layer.Identifier;
+            int n = layer.InputSize, m = layer.OutputSize;
+            w.Line(Header(layer));
+            w.Line($"// dz = dy * f'(y); dW += x^T dz; db += sum_rows dz{(inputGradient is null ? "; no dx: nothing before this layer" : "; dx = dz W^T")}");
+            if (!layer.Unrolled)
+            {
+                string? activation = ActivationEmitter.BackwardCall(layer.Activation, output, outputGradient, m);
+                if (activation is not null)
+                {
+                    w.Line(activation);
+                }
+
+                w.Line($"global::Compiled.Kernels.Dense.Backward({input}, parameters.Slice({id}WeightOffset, {n * m}), {outputGradient}, {inputGradient ?? "default"}, gradients.Slice({id}WeightOffset, {n * m}), gradients.Slice({id}BiasOffset, {m}), batch, {n}, {m});");
+                return;
+            }
+
+            ActivationKind elementwise = layer.Activation;
+            if (layer.Activation == ActivationKind.Softmax)
+            {
+                w.Line(ActivationEmitter.BackwardCall(layer.Activation, output, outputGradient, m)!);
+                elementwise = ActivationKind.Identity;
+            }
+
+            using (w.OpenBlock())
+            {
+                w.Line($"global::System.ReadOnlySpan<float> w = parameters.Slice({id}WeightOffset, {n * m});");
+                w.Line($"global::System.Span<float> dw = gradients.Slice({id}WeightOffset, {n * m});");
+                w.Line($"global::System.Span<float> db = gradients.Slice({id}BiasOffset, {m});");
+                using (w.OpenBlock("for (int row = 0; row < batch; row++)"))
+                {
+                    w.Line($"global::System.ReadOnlySpan<float> x = {input}.Slice(row * {n}, {n});");
+                    if (ActivationEmitter.BackwardReadsOutput(elementwise))
+                    {
+                        w.Line($"global::System.ReadOnlySpan<float> y = {output}.Slice(row * {m}, {m});");
+                    }
+
+                    w.Line($"global::System.ReadOnlySpan<float> dy = {outputGradient}.Slice(row * {m}, {m});");
+                    if (inputGradient is not null)
+                    {
+                        w.Line($"global::System.Span<float> dx = {inputGradient}.Slice(row * {n}, {n});");
+                    }
+
+                    for (int j = 0; j < m; j++)
+                    {
+                        w.Line($"float dz{j} = {ActivationEmitter.ScalarBackward(elementwise, $"dy[{j}]", $"y[{j}]")};");
+                    }
+
+                    for (int j = 0; j < m; j++)
+                    {
+                        w.Line($"db[{j}] += dz{j};");
+                    }
+
+                    for (int i = 0; i < n; i++)
+                    {
+                        w.Line($"float x{i} = x[{i}];");
+                        for (int j = 0; j < m; j++)
+                        {
+                            w.Line($"dw[{(i * m) + j}] += x{i} * dz{j};");
+                        }
+                    }
+
+                    if (inputGradient is not null)
+                    {
+                        for (int i = 0; i < n; i++)
+                        {
+                            var sum = new System.Text.StringBuilder();
+                            for (int j = 0; j < m; j++)
+                            {
+                                sum.Append(j == 0 ? string.Empty : " + ").Append($"(dz{j} * w[{(i * m) + j}])");
+                            }
+
+                            w.Line($"dx[{i}] = {sum};");
+                        }
+                    }
+                }
+            }
+        }
+
+        // ---------------------------------------------------------------- initialisation
+
+        /// <summary>He normal for ReLU-family layers (which halve the variance), Glorot uniform otherwise; zero biases.</summary>
+        public static void EmitInitialize(SourceWriter w, ShapedLayer layer)
+        {
+            string id = layer.Identifier;
+            int n = layer.InputSize, m = layer.OutputSize;
+            if (layer.Activation is ActivationKind.Relu or ActivationKind.LeakyRelu)
+            {
+                w.Line($"// {layer.Name}: He normal, std = sqrt(2 / {n})");
+                w.Line($"global::Compiled.Initializers.HeNormal(_parameters.AsSpan({id}WeightOffset, {n * m}), {n}, ref random);");
+            }
+            else
+            {
+                w.Line($"// {layer.Name}: Glorot uniform, limit = sqrt(6 / ({n} + {m}))");
+                w.Line($"global::Compiled.Initializers.GlorotUniform(_parameters.AsSpan({id}WeightOffset, {n * m}), {n}, {m}, ref random);");
+            }
+
+            w.Line($"_parameters.AsSpan({id}BiasOffset, {m}).Clear();");
+        }
+
+        private static string Math(ActivationKind activation, string affine) => activation switch
+        {
+            ActivationKind.Identity => affine,
+            ActivationKind.Relu => $"max({affine}, 0)",
+            ActivationKind.LeakyRelu => $"leaky_relu({affine}, 0.01)",
+            ActivationKind.Sigmoid => $"sigmoid({affine})",
+            ActivationKind.Tanh => $"tanh({affine})",
+            _ => $"softmax({affine}) per row",
+        };
+    }
+}

@@ -1,0 +1,228 @@
+using Compiled.Generator.Model;
+using Compiled.Generator.Shapes;
+
+namespace Compiled.Generator.Emit
+{
+    /// <summary>
+    /// The loss-specific members: the public <c>Backward</c>, <c>TrainStep</c> and <c>Evaluate</c> overloads for the
+    /// loss's kind of target (class-index labels, float rows), and the link <c>Predict</c> applies to the logits
+    /// (softmax or sigmoid for the cross-entropies, which are computed on logits).
+    /// </summary>
+    internal static class LossEmitter
+    {
+        private const string Guard = "global::Compiled.NetworkGuard";
+        private const string Losses = "global::Compiled.Kernels.Losses";
+        private const string Metrics = "global::Compiled.Kernels.Metrics";
+        private const string Evaluation = "global::Compiled.Kernels.Evaluation";
+
+        public static string Describe(LossKind loss) => loss switch
+        {
+            LossKind.MeanSquaredError => "mean squared error",
+            LossKind.BinaryCrossEntropy => "binary cross-entropy on logits",
+            _ => "softmax cross-entropy on logits",
+        };
+
+        /// <summary>The interfaces the network implements, which tell <c>Trainer</c> what targets it takes.</summary>
+        public static string Interfaces(LossKind loss) => loss == LossKind.SoftmaxCrossEntropy
+            ? "global::Compiled.ILabelNetwork, global::Compiled.ITargetNetwork"
+            : "global::Compiled.ITargetNetwork";
+
+        /// <summary>The in-place call that turns logits rows into what <c>Predict</c> returns, or null.</summary>
+        public static string? OutputLink(LossKind loss, string rows) => loss switch
+        {
+            LossKind.BinaryCrossEntropy => $"global::Compiled.Kernels.Activations.Sigmoid({rows});",
+            LossKind.SoftmaxCrossEntropy => $"global::Compiled.Kernels.Activations.Softmax({rows}, OutputSize);",
+            _ => null,
+        };
+
+        public static void EmitMembers(SourceWriter w, ShapedNetwork network)
+        {
+            if (network.Loss == LossKind.SoftmaxCrossEntropy)
+            {
+                EmitLabelMembers(w, NetworkEmitter.DropoutArgument(network));
+                w.Line();
+            }
+
+            EmitTargetMembers(w, network.Loss, NetworkEmitter.DropoutArgument(network));
+            w.Line();
+            EmitPredictClass(w, network, NetworkEmitter.DropoutArgument(network));
+        }
+
+        private static void EmitLabelMembers(SourceWriter w, string dropoutArgument)
+        {
+            w.Line("/// <summary>Runs the batch forward in training mode and accumulates the gradients of the mean softmax cross-entropy");
+            w.Line("/// into <see cref=\"Gradients\"/>. Returns the loss. One label (a class index) per sample, at most <see cref=\"MaxBatchSize\"/>.</summary>");
+            using (w.OpenBlock("public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
+            {
+                w.Line($"{Guard}.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);");
+                w.Line("return LossAndGradients(inputs, labels);");
+            }
+
+            w.Line();
+            w.Line("/// <summary>One optimizer step on a minibatch of samples with class-index labels: zero the gradients, backward,");
+            w.Line("/// penalties, clipping, step. Returns the loss before the step. Allocation-free.</summary>");
+            w.Line("/// <exception cref=\"global::Compiled.NonFiniteLossException\">The loss is NaN or infinite; the step is not applied.</exception>");
+            w.Line("public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)");
+            using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
+            {
+                w.Line($"{Guard}.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);");
+                w.Line("global::System.Array.Clear(_gradients);");
+                w.Line("return ApplyStep(LossAndGradients(inputs, labels), ref optimizer);");
+            }
+
+            w.Line();
+            w.Line("/// <summary>Mean loss and accuracy (the fraction whose largest output is at the label) over any number of samples.</summary>");
+            using (w.OpenBlock($"public {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
+            {
+                w.Line($"{Guard}.EvaluationLabels(inputs.Length, labels, InputSize, OutputSize);");
+                w.Line("double loss = 0;");
+                w.Line("int correct = 0;");
+                using (w.OpenBlock("for (int start = 0; start < labels.Length; start += MaxBatchSize)"))
+                {
+                    w.Line("int batch = global::System.Math.Min(MaxBatchSize, labels.Length - start);");
+                    w.Line("global::System.ReadOnlySpan<int> batchLabels = labels.Slice(start, batch);");
+                    w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false{dropoutArgument});");
+                    w.Line($"loss += {Losses}.SoftmaxCrossEntropy(logits, batchLabels, default, OutputSize) * (double)batch;");
+                    w.Line($"correct += {Metrics}.CountCorrect(logits, batchLabels, OutputSize);");
+                }
+
+                w.Line($"return new {Evaluation}((float)(loss / labels.Length), (float)correct / labels.Length, labels.Length);");
+            }
+
+            w.Line();
+            using (w.OpenBlock("private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
+            {
+                w.Line("int batch = labels.Length;");
+                w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
+                w.Line("global::System.Span<float> outputGradient = _workspace.AsSpan(GradientBufferA, batch * OutputSize);");
+                w.Line($"float loss = {Losses}.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);");
+                w.Line("BackwardCore(_parameters, _gradients, _workspace, inputs, batch);");
+                w.Line("return loss;");
+            }
+        }
+
+        private static void EmitTargetMembers(SourceWriter w, LossKind loss, string dropoutArgument)
+        {
+            string lossCall = loss switch
+            {
+                LossKind.MeanSquaredError => $"{Losses}.MeanSquaredError(logits, {{0}}, {{1}})",
+                LossKind.BinaryCrossEntropy => $"{Losses}.BinaryCrossEntropyWithLogits(logits, {{0}}, {{1}})",
+                _ => $"{Losses}.SoftmaxCrossEntropy(logits, {{0}}, {{1}}, OutputSize)",
+            };
+            string what = loss switch
+            {
+                LossKind.MeanSquaredError => "float targets, one row of OutputSize per sample",
+                LossKind.BinaryCrossEntropy => "targets in [0, 1], one row of OutputSize per sample",
+                _ => "one-hot or probability rows of OutputSize per sample",
+            };
+            string checkTargets = loss == LossKind.BinaryCrossEntropy ? $"{Guard}.Probabilities(targets);" : string.Empty;
+
+            w.Line($"/// <summary>Runs the batch forward in training mode and accumulates the gradients of the {Describe(loss)}");
+            w.Line($"/// into <see cref=\"Gradients\"/>. Returns the loss. Targets: {what}; at most <see cref=\"MaxBatchSize\"/> samples.</summary>");
+            using (w.OpenBlock("public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
+            {
+                w.Line($"{Guard}.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);");
+                if (checkTargets.Length > 0)
+                {
+                    w.Line(checkTargets);
+                }
+
+                w.Line("return LossAndGradients(inputs, targets);");
+            }
+
+            w.Line();
+            w.Line("/// <summary>One optimizer step on a minibatch with float targets: zero the gradients, backward, penalties,");
+            w.Line("/// clipping, step. Returns the loss before the step. Allocation-free.</summary>");
+            w.Line("/// <exception cref=\"global::Compiled.NonFiniteLossException\">The loss is NaN or infinite; the step is not applied.</exception>");
+            w.Line("public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)");
+            using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
+            {
+                w.Line($"{Guard}.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);");
+                if (checkTargets.Length > 0)
+                {
+                    w.Line(checkTargets);
+                }
+
+                w.Line("global::System.Array.Clear(_gradients);");
+                w.Line("return ApplyStep(LossAndGradients(inputs, targets), ref optimizer);");
+            }
+
+            w.Line();
+            string accuracy = loss switch
+            {
+                LossKind.MeanSquaredError => "NaN (accuracy has no meaning for regression)",
+                LossKind.BinaryCrossEntropy => "the fraction of outputs on the right side of 0.5",
+                _ => "the fraction whose largest output is at the target's largest value",
+            };
+            w.Line($"/// <summary>Mean loss and accuracy ({accuracy}) over any number of samples.</summary>");
+            using (w.OpenBlock($"public {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
+            {
+                w.Line($"int count = {Guard}.EvaluationTargets(inputs.Length, targets.Length, InputSize, OutputSize);");
+                if (checkTargets.Length > 0)
+                {
+                    w.Line(checkTargets);
+                }
+
+                w.Line("double loss = 0;");
+                w.Line("int correct = 0;");
+                using (w.OpenBlock("for (int start = 0; start < count; start += MaxBatchSize)"))
+                {
+                    w.Line("int batch = global::System.Math.Min(MaxBatchSize, count - start);");
+                    w.Line("global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);");
+                    w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false{dropoutArgument});");
+                    w.Line($"loss += {string.Format(lossCall, "batchTargets", "default")} * (double)batch;");
+                    if (loss == LossKind.BinaryCrossEntropy)
+                    {
+                        w.Line($"correct += {Metrics}.CountCorrectBinary(logits, batchTargets);");
+                    }
+                    else if (loss == LossKind.SoftmaxCrossEntropy)
+                    {
+                        w.Line($"correct += {Metrics}.CountCorrectArgMax(logits, batchTargets, OutputSize);");
+                    }
+                }
+
+                string accuracyValue = loss switch
+                {
+                    LossKind.MeanSquaredError => "float.NaN",
+                    LossKind.BinaryCrossEntropy => "(float)correct / ((long)count * OutputSize)",
+                    _ => "(float)correct / count",
+                };
+                w.Line($"return new {Evaluation}((float)(loss / count), {accuracyValue}, count);");
+            }
+
+            w.Line();
+            using (w.OpenBlock("private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
+            {
+                w.Line("int batch = targets.Length / OutputSize;");
+                w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
+                w.Line("global::System.Span<float> outputGradient = _workspace.AsSpan(GradientBufferA, batch * OutputSize);");
+                w.Line($"float loss = {string.Format(lossCall, "targets", "outputGradient")};");
+                w.Line("BackwardCore(_parameters, _gradients, _workspace, inputs, batch);");
+                w.Line("return loss;");
+            }
+        }
+
+        private static void EmitPredictClass(SourceWriter w, ShapedNetwork network, string dropoutArgument)
+        {
+            if (network.Loss == LossKind.SoftmaxCrossEntropy)
+            {
+                w.Line("/// <summary>The most likely class of one sample.</summary>");
+                using (w.OpenBlock("public int PredictClass(global::System.ReadOnlySpan<float> input)"))
+                {
+                    w.Line($"{Guard}.SingleSample(input.Length, InputSize);");
+                    w.Line($"return {Metrics}.ArgMax(ForwardCore(_parameters, _workspace, input, 1, training: false{dropoutArgument}));");
+                }
+            }
+            else if (network.Loss == LossKind.BinaryCrossEntropy && network.OutputSize == 1)
+            {
+                w.Line("/// <summary>The class of one sample: 1 when its probability is above 0.5, else 0.</summary>");
+                using (w.OpenBlock("public int PredictClass(global::System.ReadOnlySpan<float> input)"))
+                {
+                    w.Line($"{Guard}.SingleSample(input.Length, InputSize);");
+                    w.Line($"return ForwardCore(_parameters, _workspace, input, 1, training: false{dropoutArgument})[0] > 0f ? 1 : 0;");
+                }
+            }
+        }
+
+    }
+}
