@@ -11,6 +11,9 @@ namespace Compiled
     /// </summary>
     public interface IOptimizer
     {
+        /// <summary>The step size; a schedule may change it between steps.</summary>
+        float LearningRate { get; set; }
+
         /// <summary>Updates <paramref name="parameters"/> from <paramref name="gradients"/> of the same length.</summary>
         void Step(Span<float> parameters, ReadOnlySpan<float> gradients);
     }

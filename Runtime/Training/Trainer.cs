@@ -20,6 +20,10 @@ namespace Compiled
         /// <summary>Shuffle the training set every epoch. Default true.</summary>
         public bool Shuffle { get; init; } = true;
 
+        /// <summary>When set, the optimizer's learning rate for each epoch (numbered from 1), e.g. a step decay;
+        /// it is applied before the epoch's first step. Default null: the optimizer's own rate throughout.</summary>
+        public Func<int, float>? LearningRateSchedule { get; init; }
+
         /// <summary>Stop after this many epochs without a better validation loss, and restore the best parameters.
         /// 0 (the default) turns early stopping off.</summary>
         public int Patience { get; init; }
@@ -119,6 +123,17 @@ namespace Compiled
             while (epoch < options.Epochs)
             {
                 epoch++;
+                if (options.LearningRateSchedule is not null)
+                {
+                    float rate = options.LearningRateSchedule(epoch);
+                    if (!(rate > 0f) || float.IsInfinity(rate))
+                    {
+                        throw new ArgumentOutOfRangeException(nameof(options), $"The learning-rate schedule gave {rate} for epoch {epoch}; expected a positive, finite rate.");
+                    }
+
+                    optimizer.LearningRate = rate;
+                }
+
                 if (options.Shuffle)
                 {
                     Dataset.Shuffle(order, ref random);
