@@ -13,7 +13,7 @@ namespace Compiled.Generator.Emit
         private const string Guard = "global::Compiled.NetworkGuard";
         private const string Losses = "global::Compiled.Kernels.Losses";
         private const string Metrics = "global::Compiled.Kernels.Metrics";
-        private const string Evaluation = "global::Compiled.Kernels.Evaluation";
+        private const string Evaluation = "global::Compiled.Evaluation";
 
         public static string Describe(LossKind loss) => loss switch
         {
@@ -164,7 +164,11 @@ namespace Compiled.Generator.Emit
                 }
 
                 w.Line("double loss = 0;");
-                w.Line("int correct = 0;");
+                if (loss != LossKind.MeanSquaredError)
+                {
+                    w.Line("int correct = 0;");
+                }
+
                 using (w.OpenBlock("for (int start = 0; start < count; start += MaxBatchSize)"))
                 {
                     w.Line("int batch = global::System.Math.Min(MaxBatchSize, count - start);");

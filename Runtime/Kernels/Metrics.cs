@@ -65,7 +65,10 @@ namespace Compiled.Kernels
             return correct;
         }
     }
+}
 
+namespace Compiled
+{
     /// <summary>The result of <c>Evaluate</c>: mean loss, accuracy (NaN for a regression loss) and how many samples.</summary>
     /// <param name="Loss">The mean loss over the samples.</param>
     /// <param name="Accuracy">The fraction classified correctly; NaN for mean squared error.</param>

@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics;
 using Compiled.Data;
-using Compiled.Kernels;
+
 
 namespace Compiled
 {

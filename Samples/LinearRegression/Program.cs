@@ -1,0 +1,76 @@
+// Linear regression twice: the seeds' y = 2x + noise (does it find slope 2?), then the real diabetes set
+// (scikit-learn: 442 patients, 10 measurements, disease progression after a year) with its test R².
+using Compiled;
+using Compiled.Data;
+
+// ---- y = 2x + noise ---------------------------------------------------------------------------------
+var random = new Xoshiro(7);
+const int Count = 256;
+var x = new float[Count];
+var y = new float[Count];
+for (int i = 0; i < Count; i++)
+{
+    x[i] = (2f * random.NextSingle()) - 1f;
+    y[i] = (2f * x[i]) + (0.1f * random.NextGaussian());
+}
+
+var line = new Line(seed: 1);
+var sgd = new Sgd(learningRate: 0.1f);
+TrainingResult fit = Trainer.Fit(line, Dataset.WithTargets(x, 1, y), null, new TrainingOptions { Epochs = 50, BatchSize = 16 }, ref sgd);
+Console.WriteLine($"y = 2x + noise: learned y = {line.Dense0Weight[0]:F4} x + {line.Dense0Bias[0]:F4} (mean squared error {fit.Last.TrainLoss:F5}, noise variance 0.01)");
+
+// ---- diabetes ---------------------------------------------------------------------------------------
+string directory = Path.Combine(AppContext.BaseDirectory, "data", "sklearn");
+NumericTable features = Csv.Read(Path.Combine(directory, "diabetes_data_raw.csv.gz"));
+NumericTable target = Csv.Read(Path.Combine(directory, "diabetes_target.csv.gz"));
+var all = Dataset.WithTargets(features.Values, features.Columns, target.Values).Shuffled(seed: 3);
+(Dataset train, Dataset test) = all.Split(0.8);
+
+// Standardise features and target with the training set's statistics only.
+(float[] mean, float[] std) = train.FeatureStatistics();
+train.Standardize(mean, std);
+test.Standardize(mean, std);
+float targetMean = train.Targets!.Average();
+float targetStd = MathF.Sqrt(train.Targets!.Select(t => (t - targetMean) * (t - targetMean)).Average());
+foreach (Dataset set in new[] { train, test })
+{
+    for (int i = 0; i < set.Targets!.Length; i++)
+    {
+        set.Targets[i] = (set.Targets[i] - targetMean) / targetStd;
+    }
+}
+
+var model = new Diabetes(seed: 1);
+var adam = new Adam(learningRate: 0.01f);
+Trainer.Fit(model, train, null, new TrainingOptions { Epochs = 200, BatchSize = 32 }, ref adam);
+Console.WriteLine($"diabetes: {train.Count} training and {test.Count} test patients, {train.FeatureSize} features");
+Console.WriteLine($"slope: {line.Dense0Weight[0]:F4}, bias: {line.Dense0Bias[0]:F4}, diabetes train R²: {RSquared(model, train):F4}, diabetes test R²: {RSquared(model, test):F4}");
+
+// R² = 1 - SS_res / SS_tot: the fraction of the target's variance the model explains (1 is perfect, 0 is the mean).
+static float RSquared(Diabetes model, Dataset data)
+{
+    var predictions = new float[data.Count];
+    model.Predict(data.Features, predictions);
+    float[] targets = data.Targets!;
+    float mean = targets.Average();
+    double residual = 0, total = 0;
+    for (int i = 0; i < targets.Length; i++)
+    {
+        residual += (targets[i] - predictions[i]) * (targets[i] - predictions[i]);
+        total += (targets[i] - mean) * (targets[i] - mean);
+    }
+
+    return (float)(1 - (residual / total));
+}
+
+/// <summary>y = w x + b.</summary>
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 16)]
+[Input(1)]
+[Dense(1)]
+public partial class Line;
+
+/// <summary>Linear regression on the 10 diabetes measurements.</summary>
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 32)]
+[Input(10)]
+[Dense(1)]
+public partial class Diabetes;
