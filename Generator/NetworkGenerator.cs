@@ -60,15 +60,15 @@ namespace Compiled.Generator
                 context.AddSource(NetworkEmitter.HintName(network), source);
             });
 
-            IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed
-                .Select(static (result, _) => CollectDiagnostics(result))
+            IncrementalValuesProvider<ImmutableArray<Diagnostic>> diagnostics = parsed
+                .Select(static (result, _) => CollectDiagnostics(result).Select(info => info.ToDiagnostic(result.Tree)).ToImmutableArray())
                 .WithTrackingName(TrackingNames.Diagnostics);
 
-            context.RegisterSourceOutput(diagnostics, static (context, infos) =>
+            context.RegisterSourceOutput(diagnostics, static (context, found) =>
             {
-                foreach (DiagnosticInfo info in infos)
+                foreach (Diagnostic diagnostic in found)
                 {
-                    context.ReportDiagnostic(info.ToDiagnostic());
+                    context.ReportDiagnostic(diagnostic);
                 }
             });
         }

@@ -13,10 +13,14 @@ namespace Compiled.Generator.Diagnostics
         public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
             new(descriptor.Id, location, arguments.ToEquatableArray());
 
-        public Diagnostic ToDiagnostic()
+        /// <summary>Creates the diagnostic, in <paramref name="tree"/> when the location is in it: a SourceLocation, which
+        /// #pragma warning disable applies to (an external-file location would ignore it).</summary>
+        public Diagnostic ToDiagnostic(SyntaxTree? tree)
         {
             Location location = Location is null
                 ? Microsoft.CodeAnalysis.Location.None
+                : tree is not null && tree.FilePath == Location.FilePath
+                ? Microsoft.CodeAnalysis.Location.Create(tree, new TextSpan(Location.Start, Location.Length))
                 : Microsoft.CodeAnalysis.Location.Create(
                     Location.FilePath,
                     new TextSpan(Location.Start, Location.Length),

@@ -170,15 +170,15 @@ namespace Compiled.Generator.Emit
             if (layer.Activation is ActivationKind.Relu or ActivationKind.LeakyRelu)
             {
                 w.Line($"// {layer.Name}: He normal, std = sqrt(2 / {n})");
-                w.Line($"global::Compiled.Initializers.HeNormal(_parameters.AsSpan({id}WeightOffset, {n * m}), {n}, ref random);");
+                w.Line($"global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, {id}WeightOffset, {n * m}), {n}, ref random);");
             }
             else
             {
                 w.Line($"// {layer.Name}: Glorot uniform, limit = sqrt(6 / ({n} + {m}))");
-                w.Line($"global::Compiled.Initializers.GlorotUniform(_parameters.AsSpan({id}WeightOffset, {n * m}), {n}, {m}, ref random);");
+                w.Line($"global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, {id}WeightOffset, {n * m}), {n}, {m}, ref random);");
             }
 
-            w.Line($"_parameters.AsSpan({id}BiasOffset, {m}).Clear();");
+            w.Line($"new global::System.Span<float>(_parameters, {id}BiasOffset, {m}).Clear();");
         }
 
         private static string Math(ActivationKind activation, string affine) => activation switch

@@ -94,7 +94,7 @@ namespace Compiled.Generator.Emit
             {
                 w.Line("int batch = labels.Length;");
                 w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
-                w.Line("global::System.Span<float> outputGradient = _workspace.AsSpan(GradientBufferA, batch * OutputSize);");
+                w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
                 w.Line($"float loss = {Losses}.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);");
                 w.Line("BackwardCore(_parameters, _gradients, _workspace, inputs, batch);");
                 w.Line("return loss;");
@@ -199,7 +199,7 @@ namespace Compiled.Generator.Emit
             {
                 w.Line("int batch = targets.Length / OutputSize;");
                 w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
-                w.Line("global::System.Span<float> outputGradient = _workspace.AsSpan(GradientBufferA, batch * OutputSize);");
+                w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
                 w.Line($"float loss = {string.Format(lossCall, "targets", "outputGradient")};");
                 w.Line("BackwardCore(_parameters, _gradients, _workspace, inputs, batch);");
                 w.Line("return loss;");

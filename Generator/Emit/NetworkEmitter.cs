@@ -204,10 +204,10 @@ namespace Compiled.Generator.Emit
             {
                 w.Line();
                 w.Line($"/// <summary>{layer.Name}.weight, [{layer.InputSize}, {layer.OutputSize}] row-major (inputs by outputs).</summary>");
-                w.Line($"public global::System.Span<float> {layer.Identifier}Weight => _parameters.AsSpan({layer.Identifier}WeightOffset, {layer.WeightCount});");
+                w.Line($"public global::System.Span<float> {layer.Identifier}Weight => new global::System.Span<float>(_parameters, {layer.Identifier}WeightOffset, {layer.WeightCount});");
                 w.Line();
                 w.Line($"/// <summary>{layer.Name}.bias, [{layer.OutputSize}].</summary>");
-                w.Line($"public global::System.Span<float> {layer.Identifier}Bias => _parameters.AsSpan({layer.Identifier}BiasOffset, {layer.BiasCount});");
+                w.Line($"public global::System.Span<float> {layer.Identifier}Bias => new global::System.Span<float>(_parameters, {layer.Identifier}BiasOffset, {layer.BiasCount});");
             }
         }
 
@@ -277,7 +277,7 @@ namespace Compiled.Generator.Emit
                 {
                     foreach (ShapedLayer layer in network.Layers.Where(l => l.Kind == LayerKind.Dense))
                     {
-                        w.Line($"loss += global::Compiled.Regularization.AddPenalty(_parameters.AsSpan({layer.Identifier}WeightOffset, {layer.WeightCount}), _gradients.AsSpan({layer.Identifier}WeightOffset, {layer.WeightCount}), _l1, _l2);");
+                        w.Line($"loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, {layer.Identifier}WeightOffset, {layer.WeightCount}), new global::System.Span<float>(_gradients, {layer.Identifier}WeightOffset, {layer.WeightCount}), _l1, _l2);");
                     }
                 }
 

@@ -17,6 +17,12 @@ namespace Compiled.Generator.Model
         EquatableArray<LayerLocations> Layers);
 
     /// <summary>What the parse step produces for one class: the spec (null when the class cannot host a network),
-    /// the diagnostics found while parsing, and the source map for diagnostics found later.</summary>
-    internal sealed record ParseResult(NetworkSpec? Spec, SourceMap? Map, EquatableArray<DiagnosticInfo> Diagnostics);
+    /// the diagnostics found while parsing, the source map for diagnostics found later, and the syntax tree.</summary>
+    /// <remarks>
+    /// The tree is the one Roslyn object in the pipeline, and it stays on the diagnostics side: it lets diagnostics be
+    /// reported at a real <c>SourceLocation</c>, the only kind that <c>#pragma warning disable</c> applies to
+    /// (dotnet/roslyn#68291, dotnet/runtime#124994). The source side selects <see cref="Spec"/> out of this result
+    /// first, and the spec compares by value, so emission stays cached when only the tree object changes.
+    /// </remarks>
+    internal sealed record ParseResult(NetworkSpec? Spec, SourceMap? Map, EquatableArray<DiagnosticInfo> Diagnostics, Microsoft.CodeAnalysis.SyntaxTree? Tree);
 }

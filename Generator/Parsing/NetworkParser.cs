@@ -29,7 +29,7 @@ namespace Compiled.Generator.Parsing
         {
             if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax declaration)
             {
-                return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
+                return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty, null);
             }
 
             try
@@ -48,7 +48,7 @@ namespace Compiled.Generator.Parsing
                 return new ParseResult(null, null, new[]
                 {
                     DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFailed, location, type.Name, exception.GetType().Name + ": " + exception.Message),
-                }.ToEquatableArray());
+                }.ToEquatableArray(), declaration.SyntaxTree);
             }
         }
 
@@ -201,13 +201,13 @@ namespace Compiled.Generator.Parsing
 
             if (!canHost)
             {
-                return new ParseResult(null, null, diagnostics.ToEquatableArray());
+                return new ParseResult(null, null, diagnostics.ToEquatableArray(), declaration.SyntaxTree);
             }
 
             string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing ? containing.ToDisplayString() : null;
             var spec = new NetworkSpec(ns, name, loss, maxBatch, seed, inputShape.ToEquatableArray(), layers.ToEquatableArray());
             var map = new SourceMap(classLocation, networkLocation, lossLocation, maxBatchLocation, inputLocation, inputArgumentLocations.ToEquatableArray(), layerLocations.ToEquatableArray());
-            return new ParseResult(spec, map, diagnostics.ToEquatableArray());
+            return new ParseResult(spec, map, diagnostics.ToEquatableArray(), declaration.SyntaxTree);
         }
 
         private static int[] ReadInputShape(AttributeData attribute)

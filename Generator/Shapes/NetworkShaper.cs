@@ -89,7 +89,7 @@ namespace Compiled.Generator.Shapes
             long workspace = 0;
             long maxBatch = Math.Max(1, Math.Min(spec.MaxBatchSize, 1 << 16));
             long width = inputSize;
-            long gradientWidth = inputSize;
+            long gradientWidth = 1; // the input itself never needs a gradient
             for (int i = 0; i < spec.Layers.Count; i++)
             {
                 LayerSpec layer = spec.Layers[i];

@@ -1,0 +1,24 @@
+using Compiled.Generator.Diagnostics;
+
+namespace Compiled.Generator.Tests;
+
+/// <summary>Every diagnostic has a docs page, a release-tracking entry, a stable ID format and one category.</summary>
+public class CatalogTests
+{
+    public static TheoryData<string> Ids => new(DiagnosticDescriptors.All.Select(d => d.Id));
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Each_diagnostic_is_documented_and_tracked(string id)
+    {
+        string root = SnapshotTests.RepositoryRoot();
+        var descriptor = DiagnosticDescriptors.Get(id);
+
+        Assert.Matches("^CMP[0-9]{4}$", id);
+        Assert.Equal("Compiled", descriptor.Category);
+        string page = Path.Combine(root, "docs", "diagnostics", id + ".md");
+        Assert.True(File.Exists(page), $"{page} is missing");
+        Assert.Contains(id, File.ReadAllText(page));
+        Assert.Contains($"{id} | Compiled | {descriptor.DefaultSeverity}", File.ReadAllText(Path.Combine(root, "Generator", "AnalyzerReleases.Unshipped.md")));
+    }
+}

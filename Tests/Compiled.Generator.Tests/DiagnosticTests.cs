@@ -1,0 +1,223 @@
+using Microsoft.CodeAnalysis;
+
+namespace Compiled.Generator.Tests;
+
+/// <summary>One test per diagnostic ID: the code that triggers it, the ID, and the exact span it points at ([| |]).</summary>
+public class DiagnosticTests
+{
+    private static Diagnostic AssertSingle(string id, string marked, DiagnosticSeverity severity)
+    {
+        MarkedSource source = MarkedSource.Parse(marked);
+        var diagnostics = GeneratorHarness.GeneratorDiagnostics(source.Text);
+        Diagnostic diagnostic = Assert.Single(diagnostics, d => d.Id == id);
+        Assert.True(diagnostic.Location.IsInSource, "a real source location, so #pragma and the IDE can use it");
+        Assert.Equal(source.Span, diagnostic.Location.SourceSpan);
+        Assert.Equal(severity, diagnostic.Severity);
+        Assert.Equal($"https://github.com/compiled-nn/compiled/blob/main/docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri);
+        Assert.DoesNotContain(diagnostics, d => d.Id == "CMP0099");
+        return diagnostic;
+    }
+
+    [Fact]
+    public void CMP0001_class_not_partial() => AssertSingle("CMP0001", """
+        using Compiled;
+        [Network] [Input(2)] [Dense(1)]
+        public class [|Net|] { }
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0002_no_input()
+    {
+        Diagnostic d = AssertSingle("CMP0002", """
+            using Compiled;
+            [Network] [Dense(1)]
+            public partial class [|Net|];
+            """, DiagnosticSeverity.Error);
+        Assert.Contains("[Input", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0003_more_than_one_input() => AssertSingle("CMP0003", """
+        using Compiled;
+        [Network] [Input(2)] [[|Input(3)|]] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0004_units_out_of_range()
+    {
+        Diagnostic d = AssertSingle("CMP0004", """
+            using Compiled;
+            [Network] [Input(2)] [Dense([|0|])]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("The units of 'dense0' must be at least 1, but it is 0", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0004_input_dimension_out_of_range() => AssertSingle("CMP0004", """
+        using Compiled;
+        [Network] [Input(28, [|-1|])] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0004_max_batch_out_of_range() => AssertSingle("CMP0004", """
+        using Compiled;
+        [Network(MaxBatchSize = [|0|])] [Input(2)] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0005_dropout_rate_out_of_range()
+    {
+        Diagnostic d = AssertSingle("CMP0005", """
+            using Compiled;
+            [Network] [Input(2)] [Dense(4)] [Dropout([|1.5f|])] [Dense(1)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Contains("1.5", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0006_softmax_cross_entropy_on_one_output() => AssertSingle("CMP0006", """
+        using Compiled;
+        [Network(Loss = [|Loss.SoftmaxCrossEntropy|])] [Input(2)] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0006_binary_cross_entropy_on_softmax() => AssertSingle("CMP0006", """
+        using Compiled;
+        [Network(Loss = [|Loss.BinaryCrossEntropy|])] [Input(2)] [Dense(3, Activation = Activation.Softmax)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0007_softmax_before_softmax_cross_entropy()
+    {
+        Diagnostic d = AssertSingle("CMP0007", """
+            using Compiled;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(2)] [Dense(3, Activation = [|Activation.Softmax|])]
+            public partial class Net;
+            """, DiagnosticSeverity.Warning);
+        Assert.Contains("applied twice", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0007_sigmoid_before_binary_cross_entropy() => AssertSingle("CMP0007", """
+        using Compiled;
+        [Network(Loss = Loss.BinaryCrossEntropy)] [Input(2)] [Dense(1, Activation = [|Activation.Sigmoid|])]
+        public partial class Net;
+        """, DiagnosticSeverity.Warning);
+
+    [Fact]
+    public void CMP0007_is_a_warning_so_code_is_still_generated()
+    {
+        var (result, _, _) = GeneratorHarness.Run("""
+            using Compiled;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(2)] [Dense(3, Activation = Activation.Softmax)]
+            public partial class Net;
+            """);
+        Assert.Single(result.GeneratedTrees);
+    }
+
+    [Fact]
+    public void CMP0008_duplicate_layer_names() => AssertSingle("CMP0008", """
+        using Compiled;
+        [Network] [Input(2)] [Dense(4, Name = "hidden")] [Dense(1, Name = [|"hidden"|])]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0009_nested_class() => AssertSingle("CMP0009", """
+        using Compiled;
+        public partial class Outer
+        {
+            [Network] [Input(2)] [Dense(1)]
+            public partial class [|Net|];
+        }
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0010_generic_class() => AssertSingle("CMP0010", """
+        using Compiled;
+        [Network] [Input(2)] [Dense(1)]
+        public partial class [|Net|]<T>;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0011_static_class() => AssertSingle("CMP0011", """
+        using Compiled;
+        [Network] [Input(2)] [Dense(1)]
+        public static partial class [|Net|];
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0012_no_layers() => AssertSingle("CMP0012", """
+        using Compiled;
+        [Network] [Input(2)]
+        public partial class [|Net|];
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0013_layers_on_several_declarations() => AssertSingle("CMP0013", """
+        using Compiled;
+        [Network] [Input(2)] [Dense(4)]
+        public partial class Net;
+
+        [[|Dense(1)|]]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0014_input_after_a_layer() => AssertSingle("CMP0014", """
+        using Compiled;
+        [Network] [Dense(4)] [[|Input(2)|]] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0015_implicit_flatten_is_info_and_generates()
+    {
+        Diagnostic d = AssertSingle("CMP0015", """
+            using Compiled;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(28, 28, 1)] [[|Dense(10)|]]
+            public partial class Net;
+            """, DiagnosticSeverity.Info);
+        Assert.Equal("'dense0' takes an input of shape 28x28x1 and treats it as a vector of 784 values", d.GetMessage());
+        Assert.Single(GeneratorHarness.Run("using Compiled; [Network] [Input(28, 28, 1)] [Dense(10)] public partial class Net;").Result.GeneratedTrees);
+    }
+
+    [Fact]
+    public void CMP0016_invalid_layer_name() => AssertSingle("CMP0016", """
+        using Compiled;
+        [Network] [Input(2)] [Dense(1, Name = [|"my layer"|])]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void Errors_suppress_generation()
+    {
+        var (result, _, _) = GeneratorHarness.Run("using Compiled; [Network] [Input(2)] [Dense(0)] public partial class Net;");
+        Assert.Empty(result.GeneratedTrees);
+    }
+
+    [Fact]
+    public void Pragma_warning_disable_suppresses_a_generator_warning()
+    {
+        // Diagnostics are reported at real source locations, so the compiler applies #pragma to them.
+        string source = """
+            using Compiled;
+            #pragma warning disable CMP0007
+            [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(2)] [Dense(3, Activation = Activation.Softmax)]
+            public partial class Net;
+            #pragma warning restore CMP0007
+            """;
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.GeneratorDiagnostics(source), d => d.Id == "CMP0007");
+        Assert.True(diagnostic.IsSuppressed);
+
+        Diagnostic unsuppressed = Assert.Single(GeneratorHarness.GeneratorDiagnostics(source.Replace("#pragma warning disable CMP0007", string.Empty)), d => d.Id == "CMP0007");
+        Assert.False(unsuppressed.IsSuppressed);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Compiled.Generator.Tests;
+
+/// <summary>
+/// Snapshots of the emitted source: the samples' networks (read from the samples themselves, so a change to a sample
+/// shows here) and one network per activation, per loss and for dropout. Each test also checks that the output
+/// compiles without warnings and that a second run is fully cached.
+/// </summary>
+public class SnapshotTests
+{
+    public static TheoryData<string> Samples => new() { "Xor", "MnistMlp", "LinearRegression", "BinaryClassification" };
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Sample_networks_match_their_snapshots(string sample)
+    {
+        string source = File.ReadAllText(Path.Combine(RepositoryRoot(), "Samples", sample, "Program.cs"));
+        CSharpCompilation compilation = GeneratorHarness.Compile(OutputKind.ConsoleApplication, source, GeneratorHarness.ImplicitUsings);
+        var (result, output, driver) = GeneratorHarness.Run(compilation);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.CompilerProblems(output));
+        Assert.NotEmpty(result.GeneratedTrees);
+        foreach (SyntaxTree tree in result.GeneratedTrees)
+        {
+            Snapshot.Match(Path.GetFileNameWithoutExtension(Path.GetFileNameWithoutExtension(tree.FilePath)), tree.GetText().ToString());
+        }
+
+        IncrementalityTests.AssertSecondRunCached(driver, GeneratorHarness.Compile(OutputKind.ConsoleApplication, source, GeneratorHarness.ImplicitUsings));
+    }
+
+    public static TheoryData<string, string> Networks => new()
+    {
+        { "ActivationIdentity", Hidden("Identity") },
+        { "ActivationRelu", Hidden("Relu") },
+        { "ActivationLeakyRelu", Hidden("LeakyRelu") },
+        { "ActivationSigmoid", Hidden("Sigmoid") },
+        { "ActivationTanh", Hidden("Tanh") },
+        { "ActivationSoftmax", Hidden("Softmax") },
+        { "LossMeanSquaredError", WithLoss("MeanSquaredError", 2) },
+        { "LossBinaryCrossEntropy", WithLoss("BinaryCrossEntropy", 1) },
+        { "LossSoftmaxCrossEntropy", WithLoss("SoftmaxCrossEntropy", 3) },
+        {
+            "Dropout", """
+            using Compiled;
+            namespace Demo;
+            [Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 8, Seed = 3)]
+            [Input(6)]
+            [Dropout(0.25f)]
+            [Dense(12, Activation = Activation.Relu)]
+            [Dropout(0.5f, Name = "drop")]
+            [Dense(3)]
+            public partial class WithDropout;
+            """
+        },
+        {
+            "GlobalNamespace", """
+            using Compiled;
+            [Network]
+            [Input(3)]
+            [Dense(2)]
+            internal partial class InGlobalNamespace;
+            """
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Network_kinds_match_their_snapshots(string name, string source)
+    {
+        var (result, output, driver) = GeneratorHarness.Run(source);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.CompilerProblems(output));
+        SyntaxTree tree = Assert.Single(result.GeneratedTrees);
+        Snapshot.Match(name, tree.GetText().ToString());
+        IncrementalityTests.AssertSecondRunCached(driver, GeneratorHarness.Compile(source));
+    }
+
+    [Fact]
+    public void The_emitter_alone_matches_its_snapshot_from_a_hand_built_spec()
+    {
+        var spec = new Model.NetworkSpec(
+            "Hand.Built", "FromSpec", Model.LossKind.SoftmaxCrossEntropy, 4, 7,
+            new[] { 2, 3 }.ToEquatableArrayForTest(),
+            new[]
+            {
+                new Model.LayerSpec(Model.LayerKind.Dense, 5, 0f, Model.ActivationKind.Tanh, "hidden"),
+                new Model.LayerSpec(Model.LayerKind.Dense, 2, 0f, Model.ActivationKind.Identity, null),
+            }.ToEquatableArrayForTest());
+        Shapes.ShapeResult shaped = Shapes.NetworkShaper.Shape(spec);
+
+        Assert.NotNull(shaped.Network);
+        Snapshot.Match("EmitterFromSpec", Emit.NetworkEmitter.Emit(shaped.Network!, "1.2.3.4"));
+    }
+
+    private static string Hidden(string activation) => $$"""
+        using Compiled;
+        namespace Demo;
+        // A large layer (runtime kernels) and a small one (unrolled), both with the activation under test.
+        [Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 16)]
+        [Input(9)]
+        [Dense(11, Activation = Activation.{{activation}})]
+        [Dense(4, Activation = Activation.{{activation}})]
+        [Dense(2)]
+        public partial class {{activation}}Network;
+        """;
+
+    private static string WithLoss(string loss, int outputs) => $$"""
+        using Compiled;
+        namespace Demo;
+        [Network(Loss = Loss.{{loss}})]
+        [Input(4)]
+        [Dense(20, Activation = Activation.Relu)]
+        [Dense({{outputs}})]
+        public partial class {{loss}}Network;
+        """;
+
+    internal static string RepositoryRoot([CallerFilePath] string path = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
+}
+
+internal static class TestExtensions
+{
+    public static Model.EquatableArray<T> ToEquatableArrayForTest<T>(this IEnumerable<T> items)
+        where T : IEquatable<T> => new(items);
+}
