@@ -33,11 +33,23 @@ namespace Compiled
 
         /// <summary>Writes the network's outputs for each sample (probabilities for a cross-entropy loss).</summary>
         void Predict(ReadOnlySpan<float> inputs, Span<float> outputs);
+
+        /// <summary>Writes the last layer's raw outputs (logits for a cross-entropy loss) for each sample.</summary>
+        void Forward(ReadOnlySpan<float> inputs, Span<float> outputs);
+
+        /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
+        void ZeroGradients();
+
+        /// <summary>Re-initialises every parameter from a seed.</summary>
+        void InitializeParameters(int seed);
     }
 
     /// <summary>A network trained on class-index labels (softmax cross-entropy).</summary>
     public interface ILabelNetwork : INetwork
     {
+        /// <summary>Forward in training mode and accumulate the loss's gradients; returns the mean loss.</summary>
+        float Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels);
+
         /// <summary>One optimizer step on a minibatch; returns the loss before the step.</summary>
         float TrainStep<TOptimizer>(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, ref TOptimizer optimizer)
             where TOptimizer : struct, IOptimizer;
@@ -49,6 +61,9 @@ namespace Compiled
     /// <summary>A network trained on float targets (mean squared error, binary cross-entropy, or probability rows).</summary>
     public interface ITargetNetwork : INetwork
     {
+        /// <summary>Forward in training mode and accumulate the loss's gradients; returns the mean loss.</summary>
+        float Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets);
+
         /// <summary>One optimizer step on a minibatch; returns the loss before the step.</summary>
         float TrainStep<TOptimizer>(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, IOptimizer;

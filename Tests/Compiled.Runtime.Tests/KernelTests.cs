@@ -1,0 +1,309 @@
+using System.Runtime.Intrinsics;
+using Compiled.Kernels;
+
+namespace Compiled.Runtime.Tests;
+
+/// <summary>Every kernel against a naive double-precision loop, on sizes that are not multiples of the vector width.</summary>
+public class KernelTests
+{
+    public static TheoryData<int, int, int> Sizes => new()
+    {
+        { 1, 1, 1 }, { 1, 784, 128 }, { 1, 7, 9 }, { 1, 13, 67 }, { 2, 5, 65 }, { 3, 17, 31 }, { 4, 9, 16 },
+        { 5, 3, 8 }, { 7, 33, 15 }, { 13, 11, 25 }, { 32, 64, 10 }, { 33, 65, 17 }, { 6, 1, 70 }, { 9, 23, 1 },
+    };
+
+    private static float[] Random(int count, ulong seed)
+    {
+        var random = new Xoshiro(seed);
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            // A few exact zeros, which the kernels skip.
+            values[i] = random.NextSingle() < 0.1f ? 0f : random.NextGaussian();
+        }
+
+        return values;
+    }
+
+    private static void AssertClose(double[] expected, ReadOnlySpan<float> actual, int k)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double tolerance = 1e-5 * (1 + Math.Sqrt(k)) * (1 + Math.Abs(expected[i]));
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"element {i}: expected {expected[i]}, got {actual[i]}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void MultiplyAdd_matches_a_naive_loop(int m, int k, int n)
+    {
+        float[] a = Random(m * k, 1), b = Random(k * n, 2), c = Random(m * n, 3);
+        var expected = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double sum = c[(i * n) + j];
+                for (int p = 0; p < k; p++) sum += (double)a[(i * k) + p] * b[(p * n) + j];
+                expected[(i * n) + j] = sum;
+            }
+
+        float[] vector = (float[])c.Clone();
+        Gemm.MultiplyAdd(a, b, vector, m, k, n);
+        AssertClose(expected, vector, k);
+
+        float[] scalar = (float[])c.Clone();
+        Gemm.MultiplyAddScalar(a, k, 1, b, scalar, m, k, n, firstColumn: 0);
+        AssertClose(expected, scalar, k);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void MultiplyAddTransposedA_matches_a_naive_loop(int m, int k, int n)
+    {
+        float[] a = Random(k * m, 4), b = Random(k * n, 5), c = Random(m * n, 6);
+        var expected = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double sum = c[(i * n) + j];
+                for (int p = 0; p < k; p++) sum += (double)a[(p * m) + i] * b[(p * n) + j];
+                expected[(i * n) + j] = sum;
+            }
+
+        float[] vector = (float[])c.Clone();
+        Gemm.MultiplyAddTransposedA(a, b, vector, m, k, n);
+        AssertClose(expected, vector, k);
+
+        float[] scalar = (float[])c.Clone();
+        Gemm.MultiplyAddScalar(a, 1, m, b, scalar, m, k, n, firstColumn: 0);
+        AssertClose(expected, scalar, k);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void MultiplyTransposedB_matches_a_naive_loop(int m, int k, int n)
+    {
+        float[] a = Random(m * k, 7), b = Random(n * k, 8);
+        var expected = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (int p = 0; p < k; p++) sum += (double)a[(i * k) + p] * b[(j * k) + p];
+                expected[(i * n) + j] = sum;
+            }
+
+        float[] c = Random(m * n, 9); // overwritten, not accumulated
+        Gemm.MultiplyTransposedB(a, b, c, m, k, n);
+        AssertClose(expected, c, k);
+    }
+
+    [Fact]
+    public void The_vector_path_is_the_one_under_test_here()
+    {
+        // The theories above compare both paths; on this machine the public entry must take the vector one.
+        Assert.True(Vector256.IsHardwareAccelerated, "Vector256 is not accelerated here: only the scalar path was exercised.");
+    }
+
+    [Fact]
+    public void Gemm_rejects_short_spans_with_sizes_in_the_message()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Gemm.MultiplyAdd(new float[5], new float[6], new float[6], 2, 3, 2));
+        Assert.Contains("needs 6 (has 5)", error.Message);
+    }
+
+    [Theory]
+    [InlineData(1, 7, 9)]
+    [InlineData(5, 13, 3)]
+    [InlineData(3, 70, 17)]
+    public void Dense_forward_and_backward_match_naive_loops(int batch, int inputs, int outputs)
+    {
+        float[] x = Random(batch * inputs, 10), w = Random(inputs * outputs, 11), b = Random(outputs, 12), dy = Random(batch * outputs, 13);
+        var y = new float[batch * outputs];
+        Dense.Forward(x, w, b, y, batch, inputs, outputs);
+        var expectedY = new double[batch * outputs];
+        for (int r = 0; r < batch; r++)
+            for (int j = 0; j < outputs; j++)
+            {
+                double z = b[j];
+                for (int i = 0; i < inputs; i++) z += (double)x[(r * inputs) + i] * w[(i * outputs) + j];
+                expectedY[(r * outputs) + j] = z;
+            }
+
+        AssertClose(expectedY, y, inputs);
+
+        float[] dw = Random(inputs * outputs, 14), db = Random(outputs, 15);
+        double[] expectedDw = dw.Select(v => (double)v).ToArray(), expectedDb = db.Select(v => (double)v).ToArray();
+        var dx = new float[batch * inputs];
+        var expectedDx = new double[batch * inputs];
+        for (int r = 0; r < batch; r++)
+            for (int j = 0; j < outputs; j++)
+            {
+                double g = dy[(r * outputs) + j];
+                expectedDb[j] += g;
+                for (int i = 0; i < inputs; i++)
+                {
+                    expectedDw[(i * outputs) + j] += x[(r * inputs) + i] * g;
+                    expectedDx[(r * inputs) + i] += w[(i * outputs) + j] * g;
+                }
+            }
+
+        Dense.Backward(x, w, dy, dx, dw, db, batch, inputs, outputs);
+        AssertClose(expectedDw, dw, batch);
+        AssertClose(expectedDb, db, batch);
+        AssertClose(expectedDx, dx, outputs);
+    }
+
+    public static TheoryData<Activation> AllActivations => new(Enum.GetValues<Activation>());
+
+    [Theory]
+    [MemberData(nameof(AllActivations))]
+    public void Activations_match_their_definitions_and_their_derivatives(Activation activation)
+    {
+        const int Rows = 3, Columns = 11;
+        // No exact zeros: ReLU has no derivative at its kink.
+        float[] z = Random(Rows * Columns, 20).Select((v, i) => v == 0f ? 0.5f + i : v).ToArray();
+        float[] dy = Random(Rows * Columns, 21);
+        float[] y = (float[])z.Clone();
+        Apply(activation, y, Columns);
+
+        double[] expected = z.Select(v => (double)v).ToArray();
+        for (int r = 0; r < Rows; r++) ReferenceNetwork.Activate(expected.AsSpan(r * Columns, Columns), activation);
+        AssertClose(expected, y, 1);
+
+        // Backward against central differences of sum(dy * f(z)) in double.
+        float[] dz = (float[])dy.Clone();
+        ApplyBackward(activation, y, dz, Columns);
+        const double H = 1e-6;
+        for (int i = 0; i < z.Length; i++)
+        {
+            int row = i / Columns;
+            double F(double value)
+            {
+                double[] copy = z.AsSpan(row * Columns, Columns).ToArray().Select(v => (double)v).ToArray();
+                copy[i % Columns] = value;
+                ReferenceNetwork.Activate(copy, activation);
+                double sum = 0;
+                for (int j = 0; j < Columns; j++) sum += dy[(row * Columns) + j] * copy[j];
+                return sum;
+            }
+
+            double numeric = (F(z[i] + H) - F(z[i] - H)) / (2 * H);
+            Assert.True(Math.Abs(numeric - dz[i]) <= 1e-4 * (1 + Math.Abs(numeric)), $"{activation} element {i}: numeric {numeric}, backward {dz[i]}");
+        }
+    }
+
+    internal static void Apply(Activation activation, Span<float> values, int columns)
+    {
+        switch (activation)
+        {
+            case Activation.Relu: Activations.Relu(values); break;
+            case Activation.LeakyRelu: Activations.LeakyRelu(values); break;
+            case Activation.Sigmoid: Activations.Sigmoid(values); break;
+            case Activation.Tanh: Activations.Tanh(values); break;
+            case Activation.Softmax: Activations.Softmax(values, columns); break;
+        }
+    }
+
+    private static void ApplyBackward(Activation activation, ReadOnlySpan<float> y, Span<float> dy, int columns)
+    {
+        switch (activation)
+        {
+            case Activation.Relu: Activations.ReluBackward(y, dy); break;
+            case Activation.LeakyRelu: Activations.LeakyReluBackward(y, dy); break;
+            case Activation.Sigmoid: Activations.SigmoidBackward(y, dy); break;
+            case Activation.Tanh: Activations.TanhBackward(y, dy); break;
+            case Activation.Softmax: Activations.SoftmaxBackward(y, dy, columns); break;
+        }
+    }
+
+    [Theory]
+    [InlineData(Loss.MeanSquaredError, false)]
+    [InlineData(Loss.BinaryCrossEntropy, false)]
+    [InlineData(Loss.SoftmaxCrossEntropy, false)]
+    [InlineData(Loss.SoftmaxCrossEntropy, true)]
+    public void Losses_match_their_definitions_and_their_gradients(Loss loss, bool labels)
+    {
+        const int Rows = 4, Classes = 7;
+        float[] z = Random(Rows * Classes, 30).Select(v => 3 * v).ToArray();
+        var random = new Xoshiro(31);
+        float[] targets = Enumerable.Range(0, Rows * Classes).Select(_ => random.NextSingle()).ToArray();
+        int[] classes = Enumerable.Range(0, Rows).Select(_ => random.NextInt32(Classes)).ToArray();
+        var gradient = new float[z.Length];
+        float value = loss switch
+        {
+            Loss.MeanSquaredError => Losses.MeanSquaredError(z, targets, gradient),
+            Loss.BinaryCrossEntropy => Losses.BinaryCrossEntropyWithLogits(z, targets, gradient),
+            _ when labels => Losses.SoftmaxCrossEntropy(z, classes, gradient, Classes),
+            _ => Losses.SoftmaxCrossEntropy(z, targets, gradient, Classes),
+        };
+
+        double Reference(double[] output) => ReferenceNetwork.Loss(loss, output, targets, labels ? classes : null, Classes);
+        double[] zd = z.Select(v => (double)v).ToArray();
+        Assert.Equal(Reference(zd), value, 4);
+        for (int i = 0; i < z.Length; i++)
+        {
+            double saved = zd[i];
+            zd[i] = saved + 1e-6;
+            double plus = Reference(zd);
+            zd[i] = saved - 1e-6;
+            double minus = Reference(zd);
+            zd[i] = saved;
+            double numeric = (plus - minus) / 2e-6;
+            Assert.True(Math.Abs(numeric - gradient[i]) <= 1e-5 + (1e-3 * Math.Abs(numeric)), $"element {i}: numeric {numeric}, gradient {gradient[i]}");
+        }
+    }
+
+    [Fact]
+    public void Cross_entropies_stay_finite_on_extreme_logits()
+    {
+        float[] logits = { 1000f, -1000f, 0f, 88f, -88f, 50f };
+        Assert.True(float.IsFinite(Losses.BinaryCrossEntropyWithLogits(logits, new float[] { 0, 1, 1, 0, 1, 1 }, new float[6])));
+        Assert.True(float.IsFinite(Losses.SoftmaxCrossEntropy(logits, new[] { 1, 2 }, new float[6], 3)));
+    }
+
+    [Fact]
+    public void Dropout_drops_about_the_rate_scales_the_rest_and_backward_uses_the_mask()
+    {
+        const int Count = 20_001;
+        float[] x = Enumerable.Repeat(1f, Count).ToArray();
+        var y = new float[Count];
+        var mask = new float[Count];
+        ulong state = 5;
+        Compiled.Kernels.Dropout.Forward(x, y, mask, 0.3f, ref state);
+
+        double dropped = y.Count(v => v == 0f) / (double)Count;
+        Assert.InRange(dropped, 0.28, 0.32);
+        Assert.All(y.Where(v => v != 0f), v => Assert.Equal(1f / 0.7f, v, 5));
+        Assert.NotEqual(5UL, state);
+
+        float[] dy = Random(Count, 40);
+        var dx = new float[Count];
+        Compiled.Kernels.Dropout.Backward(dy, mask, dx);
+        for (int i = 0; i < Count; i++) Assert.Equal(dy[i] * mask[i], dx[i]);
+    }
+
+    [Fact]
+    public void Initializers_have_the_intended_spread_and_are_reproducible()
+    {
+        var a = new float[100_000];
+        var random = new Xoshiro(3);
+        Initializers.HeNormal(a, fanIn: 50, ref random);
+        double std = Math.Sqrt(a.Select(v => (double)v * v).Average());
+        Assert.InRange(std, 0.98 * Math.Sqrt(2.0 / 50), 1.02 * Math.Sqrt(2.0 / 50));
+
+        var b = new float[100_000];
+        random = new Xoshiro(3);
+        Initializers.GlorotUniform(b, 30, 20, ref random);
+        double limit = Math.Sqrt(6.0 / 50);
+        Assert.All(b, v => Assert.InRange(v, -limit, limit));
+        Assert.InRange(b.Max(), 0.99 * limit, limit);
+
+        var again = new float[100_000];
+        random = new Xoshiro(3);
+        Initializers.HeNormal(again, fanIn: 50, ref random);
+        Assert.Equal(a, again);
+    }
+}

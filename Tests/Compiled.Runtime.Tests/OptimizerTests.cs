@@ -1,0 +1,151 @@
+namespace Compiled.Runtime.Tests;
+
+/// <summary>Each optimizer against steps computed by hand from its formula, on a span longer than a vector with a tail.</summary>
+public class OptimizerTests
+{
+    private const int Length = 19; // two vectors of 8 and a tail of 3
+
+    private static float[] Parameters() => Enumerable.Range(0, Length).Select(i => (i * 0.37f) - 3f).ToArray();
+
+    private static float[] Gradients(int step) => Enumerable.Range(0, Length).Select(i => MathF.Sin(i + step) * (i % 3 == 0 ? 0.01f : 1f)).ToArray();
+
+    private static void Run<T>(ref T optimizer, float[] parameters, int steps)
+        where T : struct, IOptimizer
+    {
+        for (int s = 1; s <= steps; s++)
+        {
+            optimizer.Step(parameters, Gradients(s));
+        }
+    }
+
+    [Fact]
+    public void Sgd()
+    {
+        float[] p = Parameters();
+        var sgd = new Sgd(0.1f);
+        Run(ref sgd, p, 2);
+        float[] expected = Parameters();
+        for (int i = 0; i < Length; i++) expected[i] -= 0.1f * (Gradients(1)[i] + Gradients(2)[i]);
+        Assert.Equal(expected, p, (a, b) => Math.Abs(a - b) < 1e-6f);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Momentum_and_nesterov(bool nesterov)
+    {
+        float[] p = Parameters();
+        var momentum = new Momentum(0.1f, 0.9f, nesterov);
+        Run(ref momentum, p, 3);
+
+        double[] expected = Parameters().Select(v => (double)v).ToArray();
+        var v = new double[Length];
+        for (int s = 1; s <= 3; s++)
+        {
+            float[] g = Gradients(s);
+            for (int i = 0; i < Length; i++)
+            {
+                v[i] = (0.9 * v[i]) + g[i];
+                expected[i] -= 0.1 * (nesterov ? g[i] + (0.9 * v[i]) : v[i]);
+            }
+        }
+
+        for (int i = 0; i < Length; i++) Assert.Equal(expected[i], p[i], 4);
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.1f)]
+    public void Adam_and_adamw(float weightDecay)
+    {
+        float[] p = Parameters();
+        if (weightDecay == 0f)
+        {
+            var adam = new Adam(0.01f, 0.9f, 0.999f, 1e-7f);
+            Run(ref adam, p, 3);
+            Assert.Equal(3, adam.StepCount);
+        }
+        else
+        {
+            var adamw = new AdamW(0.01f, weightDecay, 0.9f, 0.999f, 1e-7f);
+            Run(ref adamw, p, 3);
+        }
+
+        // Adam as written in the paper, with AdamW's decoupled decay p -= lr * wd * p first.
+        double[] expected = Parameters().Select(v => (double)v).ToArray();
+        var m = new double[Length];
+        var v = new double[Length];
+        for (int t = 1; t <= 3; t++)
+        {
+            float[] g = Gradients(t);
+            for (int i = 0; i < Length; i++)
+            {
+                expected[i] -= 0.01 * weightDecay * expected[i];
+                m[i] = (0.9 * m[i]) + (0.1 * g[i]);
+                v[i] = (0.999 * v[i]) + (0.001 * g[i] * g[i]);
+                double mHat = m[i] / (1 - Math.Pow(0.9, t));
+                double vHat = v[i] / (1 - Math.Pow(0.999, t));
+                expected[i] -= 0.01 * mHat / (Math.Sqrt(vHat) + 1e-7);
+            }
+        }
+
+        for (int i = 0; i < Length; i++) Assert.Equal(expected[i], p[i], 4);
+    }
+
+    [Fact]
+    public void RmsProp()
+    {
+        float[] p = Parameters();
+        var rms = new RmsProp(0.01f, 0.9f, 1e-7f);
+        Run(ref rms, p, 3);
+
+        double[] expected = Parameters().Select(v => (double)v).ToArray();
+        var s = new double[Length];
+        for (int t = 1; t <= 3; t++)
+        {
+            float[] g = Gradients(t);
+            for (int i = 0; i < Length; i++)
+            {
+                s[i] = (0.9 * s[i]) + (0.1 * g[i] * g[i]);
+                expected[i] -= 0.01 * g[i] / (Math.Sqrt(s[i]) + 1e-7);
+            }
+        }
+
+        for (int i = 0; i < Length; i++) Assert.Equal(expected[i], p[i], 4);
+    }
+
+    [Fact]
+    public void Optimizers_check_their_arguments()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(0f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(float.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Momentum(0.1f, 1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(beta2: 1.5f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdamW(weightDecay: -1f));
+        var sgd = new Sgd(0.1f);
+        var error = Assert.Throws<ArgumentException>(() => sgd.Step(new float[3], new float[4]));
+        Assert.Contains("(3)", error.Message);
+        Assert.Contains("4", error.Message);
+
+        var adam = new Adam();
+        adam.Step(new float[3], new float[3]);
+        Assert.Throws<InvalidOperationException>(() => adam.Step(new float[5], new float[5]));
+    }
+
+    [Fact]
+    public void Penalties_and_clipping()
+    {
+        float[] w = { 1f, -2f, 0f, 3f };
+        var g = new float[4];
+        float penalty = Regularization.AddPenalty(w, g, l1: 0.1f, l2: 0.01f);
+        Assert.Equal((0.1f * 6f) + (0.01f * 14f), penalty, 5);
+        Assert.Equal(new[] { 0.1f + 0.02f, -0.1f - 0.04f, 0f, 0.1f + 0.06f }, g, (a, b) => Math.Abs(a - b) < 1e-6f);
+
+        float[] grads = { 3f, 4f };
+        Assert.Equal(5f, Regularization.ClipByGlobalNorm(grads, 1f));
+        Assert.Equal(new[] { 0.6f, 0.8f }, grads, (a, b) => Math.Abs(a - b) < 1e-6f);
+        float[] small = { 0.3f, 0.4f };
+        Regularization.ClipByGlobalNorm(small, 1f);
+        Assert.Equal(new[] { 0.3f, 0.4f }, small);
+    }
+}

@@ -1,0 +1,114 @@
+namespace Compiled.Runtime.Tests;
+
+/// <summary>
+/// A plain double-precision implementation of a dense network and its losses, written from the definitions, to check
+/// the generated float code against: the loss, and (through central differences on it) every gradient.
+/// </summary>
+internal sealed class ReferenceNetwork
+{
+    private readonly (int In, int Out, int WeightOffset, int BiasOffset, Activation Activation)[] _layers;
+
+    public ReferenceNetwork(INetwork network, Activation hidden)
+    {
+        var tensors = network.Tensors;
+        var layers = new List<(int, int, int, int, Activation)>();
+        for (int i = 0; i < tensors.Count; i += 2)
+        {
+            bool last = i == tensors.Count - 2;
+            layers.Add((tensors[i].Shape[0], tensors[i].Shape[1], tensors[i].Offset, tensors[i + 1].Offset, last ? Activation.Identity : hidden));
+        }
+
+        _layers = layers.ToArray();
+    }
+
+    public double[] Forward(double[] p, float[] x, int batch)
+    {
+        double[] a = x.Select(v => (double)v).ToArray();
+        foreach (var (n, m, w, b, activation) in _layers)
+        {
+            var y = new double[batch * m];
+            for (int r = 0; r < batch; r++)
+            {
+                for (int j = 0; j < m; j++)
+                {
+                    double z = p[b + j];
+                    for (int i = 0; i < n; i++)
+                    {
+                        z += a[(r * n) + i] * p[w + (i * m) + j];
+                    }
+
+                    y[(r * m) + j] = z;
+                }
+
+                Activate(y.AsSpan(r * m, m), activation);
+            }
+
+            a = y;
+        }
+
+        return a;
+    }
+
+    public static void Activate(Span<double> row, Activation activation)
+    {
+        switch (activation)
+        {
+            case Activation.Relu:
+                for (int j = 0; j < row.Length; j++) row[j] = Math.Max(row[j], 0);
+                break;
+            case Activation.LeakyRelu:
+                for (int j = 0; j < row.Length; j++) row[j] = row[j] > 0 ? row[j] : 0.01 * row[j];
+                break;
+            case Activation.Sigmoid:
+                for (int j = 0; j < row.Length; j++) row[j] = 1 / (1 + Math.Exp(-row[j]));
+                break;
+            case Activation.Tanh:
+                for (int j = 0; j < row.Length; j++) row[j] = Math.Tanh(row[j]);
+                break;
+            case Activation.Softmax:
+                double max = double.NegativeInfinity;
+                foreach (double v in row) max = Math.Max(max, v);
+                double sum = 0;
+                for (int j = 0; j < row.Length; j++) sum += row[j] = Math.Exp(row[j] - max);
+                for (int j = 0; j < row.Length; j++) row[j] /= sum;
+                break;
+        }
+    }
+
+    /// <summary>Mean loss over the batch, as the runtime defines it.</summary>
+    public static double Loss(Loss loss, double[] output, float[] targets, int[]? labels, int classes)
+    {
+        int rows = output.Length / classes;
+        double total = 0;
+        switch (loss)
+        {
+            case Compiled.Loss.MeanSquaredError:
+                for (int i = 0; i < output.Length; i++) total += (output[i] - targets[i]) * (output[i] - targets[i]);
+                return total / output.Length;
+            case Compiled.Loss.BinaryCrossEntropy:
+                for (int i = 0; i < output.Length; i++)
+                {
+                    double s = 1 / (1 + Math.Exp(-output[i]));
+                    total -= (targets[i] * Math.Log(s)) + ((1 - targets[i]) * Math.Log(1 - s));
+                }
+
+                return total / output.Length;
+            default:
+                for (int r = 0; r < rows; r++)
+                {
+                    double[] row = output.AsSpan(r * classes, classes).ToArray();
+                    Activate(row, Activation.Softmax);
+                    if (labels is not null)
+                    {
+                        total -= Math.Log(row[labels[r]]);
+                    }
+                    else
+                    {
+                        for (int j = 0; j < classes; j++) total -= targets[(r * classes) + j] * Math.Log(row[j]);
+                    }
+                }
+
+                return total / rows;
+        }
+    }
+}

@@ -1,0 +1,30 @@
+namespace Compiled.Runtime.Tests.Networks;
+
+/// <summary>The MNIST MLP shape, for allocation and bad-input tests.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 32)]
+[Input(784)]
+[Dense(64, Activation = Activation.Relu)]
+[Dense(10)]
+public partial class Mlp;
+
+/// <summary>The MLP with dropout.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 32)]
+[Input(20)]
+[Dense(16, Activation = Activation.Relu)]
+[Dropout(0.5f)]
+[Dense(4)]
+public partial class DropoutMlp;
+
+/// <summary>A fully unrolled network.</summary>
+[Network(Loss = Loss.BinaryCrossEntropy, MaxBatchSize = 4)]
+[Input(2)]
+[Dense(8, Activation = Activation.Tanh)]
+[Dense(1)]
+public partial class Tiny;
+
+/// <summary>Regression with two outputs.</summary>
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 16)]
+[Input(3)]
+[Dense(24, Activation = Activation.Sigmoid)]
+[Dense(2)]
+public partial class Regressor;
