@@ -52,6 +52,15 @@ namespace Compiled
             }
         }
 
+        /// <summary><c>default(T)</c> of an optimizer struct has every setting zero, which would silently do nothing or divide by zero.</summary>
+        public static void Constructed(float positiveSetting, string optimizer)
+        {
+            if (!(positiveSetting > 0f))
+            {
+                throw new InvalidOperationException($"This {optimizer} has no settings (it is default({optimizer})); create it with a constructor, e.g. new {optimizer}().");
+            }
+        }
+
         /// <summary>Returns <paramref name="state"/>, allocating it on first use and checking it still fits.</summary>
         public static float[] State(ref float[]? state, int length)
         {
@@ -71,6 +80,12 @@ namespace Compiled
     /// <summary>Plain stochastic gradient descent: p -= lr * g.</summary>
     public struct Sgd : IOptimizer
     {
+        /// <summary>Creates the optimizer with learning rate 0.01 (Keras' default).</summary>
+        public Sgd()
+            : this(0.01f)
+        {
+        }
+
         /// <summary>Creates the optimizer.</summary>
         public Sgd(float learningRate)
         {
@@ -85,6 +100,7 @@ namespace Compiled
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerChecks.SameLength(parameters, gradients);
+            OptimizerChecks.Constructed(LearningRate, nameof(Sgd));
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradients, -LearningRate, parameters, parameters);
         }
     }
@@ -93,6 +109,12 @@ namespace Compiled
     public struct Momentum : IOptimizer
     {
         private float[]? _velocity;
+
+        /// <summary>Creates the optimizer with learning rate 0.01 and momentum 0.9.</summary>
+        public Momentum()
+            : this(0.01f)
+        {
+        }
 
         /// <summary>Creates the optimizer.</summary>
         public Momentum(float learningRate, float momentum = 0.9f, bool nesterov = false)
@@ -118,6 +140,7 @@ namespace Compiled
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerChecks.SameLength(parameters, gradients);
+            OptimizerChecks.Constructed(LearningRate, nameof(Momentum));
             Span<float> v = OptimizerChecks.State(ref _velocity, parameters.Length);
             float lr = LearningRate, mu = Coefficient;
             int i = 0;
@@ -156,8 +179,14 @@ namespace Compiled
         private float[]? _v;
         private int _t;
 
-        /// <summary>Creates the optimizer with Keras and PyTorch defaults.</summary>
-        public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+        /// <summary>Creates the optimizer with Keras' defaults: learning rate 0.001, betas 0.9 and 0.999, epsilon 1e-7.</summary>
+        public Adam()
+            : this(1e-3f)
+        {
+        }
+
+        /// <summary>Creates the optimizer; the defaults are Keras'.</summary>
+        public Adam(float learningRate, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
         {
             OptimizerChecks.Positive(learningRate, nameof(learningRate));
             OptimizerChecks.UnitInterval(beta1, nameof(beta1));
@@ -195,6 +224,7 @@ namespace Compiled
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerChecks.SameLength(parameters, gradients);
+            OptimizerChecks.Constructed(Epsilon, nameof(Adam));
             Span<float> m = OptimizerChecks.State(ref _m, parameters.Length);
             Span<float> v = OptimizerChecks.State(ref _v, parameters.Length);
             _t++;
@@ -242,8 +272,14 @@ namespace Compiled
     {
         private Adam _adam;
 
+        /// <summary>Creates the optimizer with learning rate 0.001 and weight decay 0.01 (PyTorch's defaults).</summary>
+        public AdamW()
+            : this(1e-3f)
+        {
+        }
+
         /// <summary>Creates the optimizer.</summary>
-        public AdamW(float learningRate = 1e-3f, float weightDecay = 0.01f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+        public AdamW(float learningRate, float weightDecay = 0.01f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
         {
             OptimizerChecks.NonNegative(weightDecay, nameof(weightDecay));
             _adam = new Adam(learningRate, beta1, beta2, epsilon) { WeightDecay = weightDecay };
@@ -268,8 +304,14 @@ namespace Compiled
     {
         private float[]? _square;
 
-        /// <summary>Creates the optimizer with Keras defaults.</summary>
-        public RmsProp(float learningRate = 1e-3f, float rho = 0.9f, float epsilon = 1e-7f)
+        /// <summary>Creates the optimizer with Keras' defaults: learning rate 0.001, rho 0.9, epsilon 1e-7.</summary>
+        public RmsProp()
+            : this(1e-3f)
+        {
+        }
+
+        /// <summary>Creates the optimizer; the defaults are Keras'.</summary>
+        public RmsProp(float learningRate, float rho = 0.9f, float epsilon = 1e-7f)
         {
             OptimizerChecks.Positive(learningRate, nameof(learningRate));
             OptimizerChecks.UnitInterval(rho, nameof(rho));
@@ -293,6 +335,7 @@ namespace Compiled
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerChecks.SameLength(parameters, gradients);
+            OptimizerChecks.Constructed(Epsilon, nameof(RmsProp));
             Span<float> s = OptimizerChecks.State(ref _square, parameters.Length);
             float rho = Rho, lr = LearningRate, eps = Epsilon;
             for (int i = 0; i < parameters.Length; i++)

@@ -120,8 +120,17 @@ public class OptimizerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(0f));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(float.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Momentum(0.1f, 1f));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(beta2: 1.5f));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new AdamW(weightDecay: -1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(1e-3f, beta2: 1.5f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdamW(1e-3f, weightDecay: -1f));
+
+        // default(T) has every setting zero; it must refuse to step rather than write NaN or do nothing.
+        var unconstructed = default(Adam);
+        Assert.Contains("new Adam()", Assert.Throws<InvalidOperationException>(() => unconstructed.Step(new float[2], new float[2])).Message);
+        var unset = default(Sgd);
+        Assert.Throws<InvalidOperationException>(() => unset.Step(new float[2], new float[2]));
+        Assert.Equal(1e-3f, new Adam().LearningRate);
+        Assert.Equal(0.01f, new AdamW().WeightDecay);
+        Assert.Equal(0.9f, new Momentum().Coefficient);
         var sgd = new Sgd(0.1f);
         var error = Assert.Throws<ArgumentException>(() => sgd.Step(new float[3], new float[4]));
         Assert.Contains("(3)", error.Message);

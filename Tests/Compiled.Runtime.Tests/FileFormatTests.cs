@@ -1,0 +1,224 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Compiled.Data;
+using Compiled.Runtime.Tests.Networks;
+
+namespace Compiled.Runtime.Tests;
+
+/// <summary>Safetensors, IDX and CSV: round trips, and clear errors on malformed files.</summary>
+public sealed class FileFormatTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("compiled-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_directory, name);
+
+    // ---------------------------------------------------------------- safetensors
+
+    [Fact]
+    public void Parameters_round_trip_through_safetensors()
+    {
+        var saved = new Mlp(1);
+        string path = PathOf("mlp.safetensors");
+        saved.SaveParameters(path);
+        var loaded = new Mlp(2);
+        Assert.NotEqual(saved.Parameters.ToArray(), loaded.Parameters.ToArray());
+        loaded.LoadParameters(path);
+        Assert.Equal(saved.Parameters.ToArray(), loaded.Parameters.ToArray());
+        Assert.Empty(Directory.GetFiles(_directory, "*.tmp")); // the temporary file was renamed
+    }
+
+    [Fact]
+    public void The_file_is_standard_safetensors()
+    {
+        var network = new Tiny(1);
+        string path = PathOf("tiny.safetensors");
+        network.SaveParameters(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        Assert.Equal(0UL, (8 + headerLength) % 8); // data 8-byte aligned
+        using JsonDocument header = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
+        JsonElement weight = header.RootElement.GetProperty("dense0.weight");
+        Assert.Equal("F32", weight.GetProperty("dtype").GetString());
+        Assert.Equal(new[] { 2, 8 }, weight.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(new[] { 0L, 64L }, weight.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()));
+        float first = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(8 + (int)headerLength));
+        Assert.Equal(network.Dense0Weight[0], first);
+        Assert.Equal(8 + (long)headerLength + (33 * 4), bytes.Length);
+    }
+
+    public static TheoryData<string, string> Malformed => new()
+    {
+        { "empty", "fewer than the 8-byte header length" },
+        { "header too long", "header length" },
+        { "not json", "not valid JSON" },
+        { "wrong dtype", "only F32" },
+        { "wrong shape", "expects [2, 8]" },
+        { "missing tensor", "'dense1.bias' is missing" },
+        { "extra tensor", "does not have" },
+        { "offsets outside", "outside" },
+        { "wrong byte count", "need" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public void A_malformed_safetensors_file_is_refused_and_changes_nothing(string kind, string message)
+    {
+        var network = new Tiny(1);
+        string good = PathOf("good.safetensors");
+        network.SaveParameters(good);
+        byte[] bytes = File.ReadAllBytes(good);
+        int headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        string header = Encoding.UTF8.GetString(bytes, 8, headerLength);
+        byte[] data = bytes.AsSpan(8 + headerLength).ToArray();
+
+        byte[] bad = kind switch
+        {
+            "empty" => new byte[3],
+            "header too long" => Build(header, data, lengthOverride: 1_000_000),
+            "not json" => Build("{\"dense0.weight\": [", data),
+            "wrong dtype" => Build(header.Replace("\"F32\"", "\"F16\""), data),
+            "wrong shape" => Build(header.Replace("[2,8]", "[8,2]"), data),
+            "missing tensor" => Build(RemoveTensor(header, "dense1.bias"), data),
+            "extra tensor" => Build(header.Replace("{\"dense0.weight\"", "{\"extra\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"dense0.weight\""), data),
+            "offsets outside" => Build(header.Replace("[128,132]", "[128,9999]"), data),
+            _ => Build(header.Replace("[0,64]", "[0,60]"), data),
+        };
+        string path = PathOf("bad.safetensors");
+        File.WriteAllBytes(path, bad);
+
+        var target = new Tiny(2);
+        float[] before = target.Parameters.ToArray();
+        var error = Assert.Throws<InvalidDataException>(() => target.LoadParameters(path));
+        Assert.Contains(message, error.Message);
+        Assert.Contains("not changed", error.Message);
+        Assert.Equal(before, target.Parameters.ToArray());
+    }
+
+    private static byte[] Build(string header, byte[] data, ulong? lengthOverride = null)
+    {
+        byte[] json = Encoding.UTF8.GetBytes(header);
+        var file = new byte[8 + json.Length + data.Length];
+        BinaryPrimitives.WriteUInt64LittleEndian(file, lengthOverride ?? (ulong)json.Length);
+        json.CopyTo(file, 8);
+        data.CopyTo(file, 8 + json.Length);
+        return file;
+    }
+
+    private static string RemoveTensor(string header, string name)
+    {
+        int start = header.IndexOf($",\"{name}\"", StringComparison.Ordinal);
+        int end = header.IndexOf('}', start) + 1;
+        return header.Remove(start, end - start);
+    }
+
+    // ---------------------------------------------------------------- IDX
+
+    private static byte[] Idx(byte type, int[] dimensions, byte[] data)
+    {
+        var bytes = new List<byte> { 0, 0, type, (byte)dimensions.Length };
+        foreach (int d in dimensions)
+        {
+            bytes.AddRange(new[] { (byte)(d >> 24), (byte)(d >> 16), (byte)(d >> 8), (byte)d });
+        }
+
+        bytes.AddRange(data);
+        return bytes.ToArray();
+    }
+
+    [Fact]
+    public void Idx_reads_raw_and_gzip_files()
+    {
+        byte[] file = Idx(0x08, new[] { 2, 2, 3 }, new byte[] { 0, 255, 51, 1, 2, 3, 4, 5, 6, 7, 8, 9 });
+        File.WriteAllBytes(PathOf("raw-idx"), file);
+        using (var gz = new GZipStream(File.Create(PathOf("gz-idx")), CompressionLevel.Fastest))
+        {
+            gz.Write(file);
+        }
+
+        foreach (string name in new[] { "raw-idx", "gz-idx" })
+        {
+            float[] images = Compiled.Data.Idx.ReadImages(PathOf(name), out int count, out int pixels);
+            Assert.Equal((2, 6), (count, pixels));
+            Assert.Equal(new[] { 0f, 1f, 0.2f }, images.Take(3), (a, b) => Math.Abs(a - b) < 1e-6f);
+        }
+
+        File.WriteAllBytes(PathOf("labels"), Idx(0x08, new[] { 3 }, new byte[] { 7, 0, 9 }));
+        Assert.Equal(new[] { 7, 0, 9 }, Compiled.Data.Idx.ReadLabels(PathOf("labels")));
+    }
+
+    public static TheoryData<string, string> MalformedIdx => new()
+    {
+        { "short", "too few" },
+        { "magic", "not 00 00" },
+        { "type", "only unsigned bytes" },
+        { "rank", "declares 0 dimensions" },
+        { "truncated header", "ends inside the header" },
+        { "truncated data", "need 12 data bytes, but the file has 11" },
+        { "zero dimension", "dimension 1 is 0" },
+        { "bad gzip", "does not decompress" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedIdx))]
+    public void Malformed_idx_files_are_refused_clearly(string kind, string message)
+    {
+        byte[] good = Idx(0x08, new[] { 2, 2, 3 }, new byte[12]);
+        byte[] bad = kind switch
+        {
+            "short" => new byte[] { 0, 0 },
+            "magic" => good.Select((b, i) => i == 0 ? (byte)1 : b).ToArray(),
+            "type" => good.Select((b, i) => i == 2 ? (byte)0x0D : b).ToArray(),
+            "rank" => good.Select((b, i) => i == 3 ? (byte)0 : b).ToArray(),
+            "truncated header" => good.Take(9).ToArray(),
+            "truncated data" => good.Take(good.Length - 1).ToArray(),
+            "zero dimension" => Idx(0x08, new[] { 2, 0, 3 }, Array.Empty<byte>()),
+            _ => new byte[] { 0x1F, 0x8B, 1, 2, 3, 4, 5 },
+        };
+        File.WriteAllBytes(PathOf("bad-idx"), bad);
+        var error = Assert.Throws<InvalidDataException>(() => Compiled.Data.Idx.Read(PathOf("bad-idx")));
+        Assert.Contains(message, error.Message);
+        Assert.Contains("bad-idx", error.Message);
+    }
+
+    [Fact]
+    public void Idx_image_reader_wants_three_dimensions()
+    {
+        File.WriteAllBytes(PathOf("labels"), Idx(0x08, new[] { 3 }, new byte[3]));
+        Assert.Contains("3 dimensions", Assert.Throws<InvalidDataException>(() => Compiled.Data.Idx.ReadImages(PathOf("labels"), out _, out _)).Message);
+    }
+
+    // ---------------------------------------------------------------- CSV
+
+    [Fact]
+    public void Csv_reads_commas_whitespace_headers_and_gzip()
+    {
+        File.WriteAllText(PathOf("a.csv"), "3,2,x,y\n1,2.5\n-3e2, 4\n\n5,6\n");
+        NumericTable table = Csv.Read(PathOf("a.csv"), skipHeader: true);
+        Assert.Equal((3, 2), (table.Rows, table.Columns));
+        Assert.Equal(new[] { 1f, 2.5f, -300f, 4f, 5f, 6f }, table.Values);
+        Assert.Equal(new[] { 2.5f, 4f, 6f }, table.Column(1));
+        Assert.Equal(new[] { 2.5f, 4f, 6f }, table.ColumnRange(1, 1));
+
+        using (var gz = new GZipStream(File.Create(PathOf("b.csv.gz")), CompressionLevel.Fastest))
+        {
+            gz.Write(Encoding.UTF8.GetBytes("1 2  3\n4\t5 6\n"));
+        }
+
+        Assert.Equal(new[] { 1f, 2, 3, 4, 5, 6 }, Csv.Read(PathOf("b.csv.gz")).Values);
+    }
+
+    [Theory]
+    [InlineData("1,2\n3\n", "line 2 has 1 columns, but the rows before it have 2")]
+    [InlineData("1,2\n3,abc\n", "line 2, column 2: 'abc' is not a finite number")]
+    [InlineData("1,NaN\n", "'NaN' is not a finite number")]
+    [InlineData("\n\n", "no data rows")]
+    public void Malformed_csv_is_refused_with_line_and_column(string text, string message)
+    {
+        File.WriteAllText(PathOf("bad.csv"), text);
+        Assert.Contains(message, Assert.Throws<InvalidDataException>(() => Csv.Read(PathOf("bad.csv"))).Message);
+    }
+}
