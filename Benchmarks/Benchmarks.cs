@@ -1,0 +1,83 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+
+namespace Compiled.Benchmarks;
+
+/// <summary>784-128-10 (ReLU, softmax cross-entropy): predict and train steps, against the hand-written baseline.</summary>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class Mlp784Benchmarks
+{
+    private readonly Net784 _network = new(1);
+    private readonly NaiveMlp _naive = new(784, 128, 10, 64, tanh: false, seed: 1);
+    private float[] _inputs = null!;
+    private int[] _labels = null!;
+    private float[] _oneHot = null!;
+    private readonly float[] _outputs = new float[64 * 10];
+    private Sgd _sgd = new(0.01f);
+    private Adam _adam = new(1e-3f);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Xoshiro(1);
+        _inputs = Enumerable.Range(0, 64 * 784).Select(_ => random.NextSingle()).ToArray();
+        _labels = Enumerable.Range(0, 64).Select(i => i % 10).ToArray();
+        _oneHot = new float[64 * 10];
+        for (int i = 0; i < 64; i++) _oneHot[(i * 10) + _labels[i]] = 1f;
+    }
+
+    [Benchmark(Baseline = true), BenchmarkCategory("Predict1")]
+    public void NaivePredict1() => _naive.Predict(_inputs.AsSpan(0, 784), _outputs.AsSpan(0, 10), 1);
+
+    [Benchmark, BenchmarkCategory("Predict1")]
+    public void Predict1() => _network.Predict(_inputs.AsSpan(0, 784), _outputs.AsSpan(0, 10));
+
+    [Benchmark(Baseline = true), BenchmarkCategory("Predict64")]
+    public void NaivePredict64() => _naive.Predict(_inputs, _outputs, 64);
+
+    [Benchmark, BenchmarkCategory("Predict64")]
+    public void Predict64() => _network.Predict(_inputs, _outputs);
+
+    [Benchmark(Baseline = true), BenchmarkCategory("Train1Sgd")]
+    public float NaiveTrain1Sgd() => _naive.TrainStep(_inputs.AsSpan(0, 784), _oneHot.AsSpan(0, 10), 1, 0.01f);
+
+    [Benchmark, BenchmarkCategory("Train1Sgd")]
+    public float Train1Sgd() => _network.TrainStep(_inputs.AsSpan(0, 784), _labels.AsSpan(0, 1), ref _sgd);
+
+    [Benchmark(Baseline = true), BenchmarkCategory("Train32Sgd")]
+    public float NaiveTrain32Sgd() => _naive.TrainStep(_inputs.AsSpan(0, 32 * 784), _oneHot.AsSpan(0, 320), 32, 0.01f);
+
+    [Benchmark, BenchmarkCategory("Train32Sgd")]
+    public float Train32Sgd() => _network.TrainStep(_inputs.AsSpan(0, 32 * 784), _labels.AsSpan(0, 32), ref _sgd);
+
+    [Benchmark, BenchmarkCategory("Train32Sgd")]
+    public float Train32Adam() => _network.TrainStep(_inputs.AsSpan(0, 32 * 784), _labels.AsSpan(0, 32), ref _adam);
+}
+
+/// <summary>2-8-1 (tanh, mean squared error): a train step on the four XOR samples and a one-sample predict.</summary>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class Tiny281Benchmarks
+{
+    private readonly Net281 _network = new(1);
+    private readonly NaiveMlp _naive = new(2, 8, 1, 4, tanh: true, seed: 1);
+    private readonly float[] _inputs = { 0, 0, 0, 1, 1, 0, 1, 1 };
+    private readonly float[] _targets = { 0, 1, 1, 0 };
+    private readonly float[] _output = new float[4];
+    private Sgd _sgd = new(0.1f);
+
+    [Benchmark(Baseline = true), BenchmarkCategory("Train4")]
+    public float NaiveTrain4() => _naive.TrainStep(_inputs, _targets, 4, 0.1f);
+
+    [Benchmark, BenchmarkCategory("Train4")]
+    public float Train4() => _network.TrainStep(_inputs, _targets, ref _sgd);
+
+    [Benchmark(Baseline = true), BenchmarkCategory("Predict1")]
+    public void NaivePredict1() => _naive.Predict(_inputs.AsSpan(0, 2), _output.AsSpan(0, 1), 1);
+
+    [Benchmark, BenchmarkCategory("Predict1")]
+    public void Predict1() => _network.Predict(_inputs.AsSpan(0, 2), _output.AsSpan(0, 1));
+}

@@ -1,0 +1,15 @@
+namespace Compiled.Benchmarks;
+
+/// <summary>The 2-8-1 network of the reference figures.</summary>
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 4)]
+[Input(2)]
+[Dense(8, Activation = Activation.Tanh)]
+[Dense(1)]
+public partial class Net281;
+
+/// <summary>The 784-128-10 network of the reference figures.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 64)]
+[Input(784)]
+[Dense(128, Activation = Activation.Relu)]
+[Dense(10)]
+public partial class Net784;
