@@ -77,7 +77,7 @@ namespace Compiled.Generator.Emit
 
         /// <summary>
         /// Given dL/dy in <paramref name="outputGradient"/>: turns it into dL/dz in place, accumulates dW += x^T dz and
-        /// db += sum of dz's rows, and writes dL/dx = dz W^T to <paramref name="inputGradient"/> unless it is null
+        /// db += sum of dz's rows (or overwrites them, when the emitted <c>accumulate</c> is false), and writes dL/dx = dz W^T to <paramref name="inputGradient"/> unless it is null
         /// (the first layer: nothing before it needs a gradient).
         /// </summary>
         public static void EmitBackward(SourceWriter w, ShapedLayer layer, string input, string output, string outputGradient, string? inputGradient)
@@ -94,7 +94,7 @@ namespace Compiled.Generator.Emit
                     w.Line(activation);
                 }
 
-                w.Line($"global::Compiled.Kernels.Dense.Backward({input}, parameters.Slice({id}WeightOffset, {n * m}), {outputGradient}, {inputGradient ?? "default"}, gradients.Slice({id}WeightOffset, {n * m}), gradients.Slice({id}BiasOffset, {m}), batch, {n}, {m});");
+                w.Line($"global::Compiled.Kernels.Dense.Backward({input}, parameters.Slice({id}WeightOffset, {n * m}), {outputGradient}, {inputGradient ?? "default"}, gradients.Slice({id}WeightOffset, {n * m}), gradients.Slice({id}BiasOffset, {m}), batch, {n}, {m}, accumulate);");
                 return;
             }
 
@@ -110,6 +110,12 @@ namespace Compiled.Generator.Emit
                 w.Line($"global::System.ReadOnlySpan<float> w = parameters.Slice({id}WeightOffset, {n * m});");
                 w.Line($"global::System.Span<float> dw = gradients.Slice({id}WeightOffset, {n * m});");
                 w.Line($"global::System.Span<float> db = gradients.Slice({id}BiasOffset, {m});");
+                using (w.OpenBlock("if (!accumulate)"))
+                {
+                    w.Line("dw.Clear();");
+                    w.Line("db.Clear();");
+                }
+
                 using (w.OpenBlock("for (int row = 0; row < batch; row++)"))
                 {
                     w.Line($"global::System.ReadOnlySpan<float> x = {input}.Slice(row * {n}, {n});");

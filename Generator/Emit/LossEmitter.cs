@@ -55,19 +55,18 @@ namespace Compiled.Generator.Emit
             using (w.OpenBlock("public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
             {
                 w.Line($"{Guard}.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);");
-                w.Line("return LossAndGradients(inputs, labels);");
+                w.Line("return LossAndGradients(inputs, labels, accumulate: true);");
             }
 
             w.Line();
-            w.Line("/// <summary>One optimizer step on a minibatch of samples with class-index labels: zero the gradients, backward,");
+            w.Line("/// <summary>One optimizer step on a minibatch of samples with class-index labels: backward (overwriting the gradients),");
             w.Line("/// penalties, clipping, step. Returns the loss before the step. Allocation-free.</summary>");
             w.Line("/// <exception cref=\"global::Compiled.NonFiniteLossException\">The loss is NaN or infinite; the step is not applied.</exception>");
             w.Line("public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)");
             using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
             {
                 w.Line($"{Guard}.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);");
-                w.Line("global::System.Array.Clear(_gradients);");
-                w.Line("return ApplyStep(LossAndGradients(inputs, labels), ref optimizer);");
+                w.Line("return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);");
             }
 
             w.Line();
@@ -90,13 +89,13 @@ namespace Compiled.Generator.Emit
             }
 
             w.Line();
-            using (w.OpenBlock("private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
+            using (w.OpenBlock("private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)"))
             {
                 w.Line("int batch = labels.Length;");
                 w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
                 w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
                 w.Line($"float loss = {Losses}.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);");
-                w.Line("BackwardCore(_parameters, _gradients, _workspace, inputs, batch);");
+                w.Line("BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);");
                 w.Line("return loss;");
             }
         }
@@ -127,11 +126,11 @@ namespace Compiled.Generator.Emit
                     w.Line(checkTargets);
                 }
 
-                w.Line("return LossAndGradients(inputs, targets);");
+                w.Line("return LossAndGradients(inputs, targets, accumulate: true);");
             }
 
             w.Line();
-            w.Line("/// <summary>One optimizer step on a minibatch with float targets: zero the gradients, backward, penalties,");
+            w.Line("/// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,");
             w.Line("/// clipping, step. Returns the loss before the step. Allocation-free.</summary>");
             w.Line("/// <exception cref=\"global::Compiled.NonFiniteLossException\">The loss is NaN or infinite; the step is not applied.</exception>");
             w.Line("public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)");
@@ -143,8 +142,7 @@ namespace Compiled.Generator.Emit
                     w.Line(checkTargets);
                 }
 
-                w.Line("global::System.Array.Clear(_gradients);");
-                w.Line("return ApplyStep(LossAndGradients(inputs, targets), ref optimizer);");
+                w.Line("return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);");
             }
 
             w.Line();
@@ -195,13 +193,13 @@ namespace Compiled.Generator.Emit
             }
 
             w.Line();
-            using (w.OpenBlock("private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
+            using (w.OpenBlock("private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)"))
             {
                 w.Line("int batch = targets.Length / OutputSize;");
                 w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
                 w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
                 w.Line($"float loss = {string.Format(lossCall, "targets", "outputGradient")};");
-                w.Line("BackwardCore(_parameters, _gradients, _workspace, inputs, batch);");
+                w.Line("BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);");
                 w.Line("return loss;");
             }
         }

@@ -263,7 +263,7 @@ namespace Compiled.Generator.Emit
             }
 
             w.Line();
-            w.Line("/// <summary>Sets every gradient to zero (<c>TrainStep</c> does this itself; <c>Backward</c> accumulates).</summary>");
+            w.Line("/// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>");
             w.Line("public void ZeroGradients() => global::System.Array.Clear(_gradients);");
         }
 
@@ -348,7 +348,8 @@ namespace Compiled.Generator.Emit
         {
             w.Line("// The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace");
             w.Line("// and the loss to have written dL/d(output) to GradientBufferA. Gradients alternate between buffers A and B.");
-            using (w.OpenBlock("private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)"))
+            w.Line("// accumulate: add to the parameter gradients (Backward), or overwrite them (TrainStep, which saves zeroing them).");
+            using (w.OpenBlock("private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate)"))
             {
                 int count = network.Layers.Count;
                 for (int i = count - 1; i >= 0; i--)

@@ -19,14 +19,20 @@ namespace Compiled.Kernels
         }
 
         /// <summary>
-        /// Given dL/dy (after the activation's derivative), accumulates dL/dW += x^T dy and dL/db += sum of dy's rows,
-        /// and writes dL/dx = dy W^T unless <paramref name="dx"/> is empty (the first layer needs no input gradient).
+        /// Given dL/dy (after the activation's derivative), accumulates dL/dW += x^T dy and dL/db += sum of dy's rows
+        /// (or overwrites them when <paramref name="accumulate"/> is false, as a training step does), and writes
+        /// dL/dx = dy W^T unless <paramref name="dx"/> is empty (the first layer needs no input gradient).
         /// </summary>
         public static void Backward(
             ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx,
-            Span<float> weightGradient, Span<float> biasGradient, int batch, int inputs, int outputs)
+            Span<float> weightGradient, Span<float> biasGradient, int batch, int inputs, int outputs, bool accumulate = true)
         {
-            Gemm.MultiplyAddTransposedA(x, dy, weightGradient, inputs, batch, outputs);
+            Gemm.MultiplyTransposedA(x, dy, weightGradient, inputs, batch, outputs, accumulate);
+            if (!accumulate)
+            {
+                biasGradient.Slice(0, outputs).Clear();
+            }
+
             for (int r = 0; r < batch; r++)
             {
                 TensorPrimitives.Add(biasGradient.Slice(0, outputs), dy.Slice(r * outputs, outputs), biasGradient);

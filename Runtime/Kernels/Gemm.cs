@@ -10,7 +10,7 @@ namespace Compiled.Kernels
     /// forward <c>C += A B</c>, weight gradient <c>C += A^T B</c>, input gradient <c>C = A B^T</c>.
     /// </summary>
     /// <remarks>
-    /// The vector path is a register-tiled micro-kernel in the style of BLIS: a tile of C (4 rows x 16 columns,
+    /// The vector path is a register-tiled micro-kernel in the style of BLIS: a tile of C (6 or 4 rows x 16 columns,
     /// or 1 x 64 for a single row, where the four-row tile would leave the FMA units waiting on one dependency
     /// chain) stays in registers while the k loop streams one row of B and broadcasts elements of A. A is read
     /// through a row and a column stride, so the transposed-A product is the same kernel. No packing: the
@@ -23,14 +23,20 @@ namespace Compiled.Kernels
         public static void MultiplyAdd(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n)
         {
             CheckSizes(a.Length, b.Length, c.Length, m, k, n, "A[m, k]", "B[k, n]");
-            Dispatch(a, rowStride: k, columnStride: 1, b, c, m, k, n);
+            Dispatch(a, rowStride: k, columnStride: 1, b, c, m, k, n, accumulate: true);
         }
 
         /// <summary>C[m, n] += A^T B, where A is stored [k, m] and B is [k, n].</summary>
-        public static void MultiplyAddTransposedA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n)
+        public static void MultiplyAddTransposedA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n) =>
+            MultiplyTransposedA(a, b, c, m, k, n, accumulate: true);
+
+        /// <summary>C[m, n] = A^T B, or C += A^T B when <paramref name="accumulate"/>; A is stored [k, m], B is [k, n].
+        /// Overwriting spares a pass that zeroes C and a load of every C tile: the weight-gradient product of a training
+        /// step writes the gradient outright.</summary>
+        public static void MultiplyTransposedA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
         {
             CheckSizes(a.Length, b.Length, c.Length, m, k, n, "A[k, m]", "B[k, n]");
-            Dispatch(a, rowStride: 1, columnStride: m, b, c, m, k, n);
+            Dispatch(a, rowStride: 1, columnStride: m, b, c, m, k, n, accumulate);
         }
 
         /// <summary>C[m, n] = A[m, k] B^T, where B is stored [n, k]: every element is a dot product of two contiguous rows.</summary>
@@ -71,17 +77,25 @@ namespace Compiled.Kernels
             }
         }
 
-        private static void Dispatch(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n)
+        private static void Dispatch(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
         {
-            if (m == 0 || n == 0 || k == 0)
+            if (m == 0 || n == 0)
             {
                 return;
             }
 
             int vectorColumns = 0;
-            if (Vector256.IsHardwareAccelerated && n >= 8)
+            if (Vector256.IsHardwareAccelerated && n >= 8 && k > 0)
             {
-                vectorColumns = MultiplyAddVector(a, rowStride, columnStride, b, c, m, k, n);
+                vectorColumns = MultiplyAddVector(a, rowStride, columnStride, b, c, m, k, n, accumulate);
+            }
+
+            if (!accumulate && vectorColumns < n)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    c.Slice((i * n) + vectorColumns, n - vectorColumns).Clear();
+                }
             }
 
             MultiplyAddScalar(a, rowStride, columnStride, b, c, m, k, n, vectorColumns);
@@ -116,7 +130,7 @@ namespace Compiled.Kernels
         }
 
         /// <summary>The vector path over whole blocks of 8 columns; returns how many columns it covered.</summary>
-        private static unsafe int MultiplyAddVector(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n)
+        private static unsafe int MultiplyAddVector(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
         {
             fixed (float* pa = a)
             fixed (float* pb = b)
@@ -129,7 +143,7 @@ namespace Compiled.Kernels
                     {
                         for (int i = 0; i < m; i++)
                         {
-                            Kernel1x64(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k);
+                            Kernel1x64(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
                         }
                     }
                 }
@@ -137,14 +151,19 @@ namespace Compiled.Kernels
                 for (; j + 16 <= n; j += 16)
                 {
                     int i = 0;
+                    for (; i + 6 <= m; i += 6)
+                    {
+                        Kernel6x16(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k, accumulate);
+                    }
+
                     for (; i + 4 <= m; i += 4)
                     {
-                        Kernel4x16(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k);
+                        Kernel4x16(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k, accumulate);
                     }
 
                     for (; i < m; i++)
                     {
-                        Kernel1x16(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k);
+                        Kernel1x16(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
                     }
                 }
 
@@ -152,7 +171,7 @@ namespace Compiled.Kernels
                 {
                     for (int i = 0; i < m; i++)
                     {
-                        Kernel1x8(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k);
+                        Kernel1x8(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
                     }
                 }
 
@@ -164,14 +183,67 @@ namespace Compiled.Kernels
         private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
             Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
 
-        // Four rows of A against sixteen columns of B: eight accumulators, two loads of B and four
-        // broadcasts of A per step of k.
-        private static unsafe void Kernel4x16(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe Vector256<float> Start(float* c, bool accumulate) => accumulate ? Vector256.Load(c) : Vector256<float>.Zero;
+
+        // Six rows of A against sixteen columns of B (BLIS' Haswell shape): twelve accumulators, two loads of B and
+        // six broadcasts of A per step of k, fifteen of the sixteen ymm registers.
+        private static unsafe void Kernel6x16(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate)
         {
-            Vector256<float> c00 = Vector256.Load(c), c01 = Vector256.Load(c + 8);
-            Vector256<float> c10 = Vector256.Load(c + ldc), c11 = Vector256.Load(c + ldc + 8);
-            Vector256<float> c20 = Vector256.Load(c + (2 * ldc)), c21 = Vector256.Load(c + (2 * ldc) + 8);
-            Vector256<float> c30 = Vector256.Load(c + (3 * ldc)), c31 = Vector256.Load(c + (3 * ldc) + 8);
+            Vector256<float> c00 = Start(c, accumulate), c01 = Start(c + 8, accumulate);
+            Vector256<float> c10 = Start(c + ldc, accumulate), c11 = Start(c + ldc + 8, accumulate);
+            Vector256<float> c20 = Start(c + (2 * ldc), accumulate), c21 = Start(c + (2 * ldc) + 8, accumulate);
+            Vector256<float> c30 = Start(c + (3 * ldc), accumulate), c31 = Start(c + (3 * ldc) + 8, accumulate);
+            Vector256<float> c40 = Start(c + (4 * ldc), accumulate), c41 = Start(c + (4 * ldc) + 8, accumulate);
+            Vector256<float> c50 = Start(c + (5 * ldc), accumulate), c51 = Start(c + (5 * ldc) + 8, accumulate);
+            float* a0 = a;
+            int r = rowStride;
+            for (int p = 0; p < k; p++)
+            {
+                Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
+                Vector256<float> x = Vector256.Create(a0[0]);
+                c00 = MultiplyAdd(x, b0, c00);
+                c01 = MultiplyAdd(x, b1, c01);
+                x = Vector256.Create(a0[r]);
+                c10 = MultiplyAdd(x, b0, c10);
+                c11 = MultiplyAdd(x, b1, c11);
+                x = Vector256.Create(a0[2 * r]);
+                c20 = MultiplyAdd(x, b0, c20);
+                c21 = MultiplyAdd(x, b1, c21);
+                x = Vector256.Create(a0[3 * r]);
+                c30 = MultiplyAdd(x, b0, c30);
+                c31 = MultiplyAdd(x, b1, c31);
+                x = Vector256.Create(a0[4 * r]);
+                c40 = MultiplyAdd(x, b0, c40);
+                c41 = MultiplyAdd(x, b1, c41);
+                x = Vector256.Create(a0[5 * r]);
+                c50 = MultiplyAdd(x, b0, c50);
+                c51 = MultiplyAdd(x, b1, c51);
+                a0 += columnStride;
+                b += ldb;
+            }
+
+            c00.Store(c);
+            c01.Store(c + 8);
+            c10.Store(c + ldc);
+            c11.Store(c + ldc + 8);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 8);
+            c30.Store(c + (3 * ldc));
+            c31.Store(c + (3 * ldc) + 8);
+            c40.Store(c + (4 * ldc));
+            c41.Store(c + (4 * ldc) + 8);
+            c50.Store(c + (5 * ldc));
+            c51.Store(c + (5 * ldc) + 8);
+        }
+
+        // Four rows of A against sixteen columns of B, for the rows left over by the six-row tiles.
+        private static unsafe void Kernel4x16(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate)
+        {
+            Vector256<float> c00 = Start(c, accumulate), c01 = Start(c + 8, accumulate);
+            Vector256<float> c10 = Start(c + ldc, accumulate), c11 = Start(c + ldc + 8, accumulate);
+            Vector256<float> c20 = Start(c + (2 * ldc), accumulate), c21 = Start(c + (2 * ldc) + 8, accumulate);
+            Vector256<float> c30 = Start(c + (3 * ldc), accumulate), c31 = Start(c + (3 * ldc) + 8, accumulate);
             float* a0 = a, a1 = a + rowStride, a2 = a + (2 * rowStride), a3 = a + (3 * rowStride);
             for (int p = 0; p < k; p++)
             {
@@ -207,10 +279,10 @@ namespace Compiled.Kernels
 
         // One row against 64 columns: eight independent accumulators keep both FMA units busy, which a
         // single-row 16-column tile (two dependency chains) cannot. This is the one-sample predict path.
-        private static unsafe void Kernel1x64(float* a, int columnStride, float* b, int ldb, float* c, int k)
+        private static unsafe void Kernel1x64(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate)
         {
-            Vector256<float> c0 = Vector256.Load(c), c1 = Vector256.Load(c + 8), c2 = Vector256.Load(c + 16), c3 = Vector256.Load(c + 24);
-            Vector256<float> c4 = Vector256.Load(c + 32), c5 = Vector256.Load(c + 40), c6 = Vector256.Load(c + 48), c7 = Vector256.Load(c + 56);
+            Vector256<float> c0 = Start(c, accumulate), c1 = Start(c + 8, accumulate), c2 = Start(c + 16, accumulate), c3 = Start(c + 24, accumulate);
+            Vector256<float> c4 = Start(c + 32, accumulate), c5 = Start(c + 40, accumulate), c6 = Start(c + 48, accumulate), c7 = Start(c + 56, accumulate);
             for (int p = 0; p < k; p++)
             {
                 float ap = *a;
@@ -241,9 +313,9 @@ namespace Compiled.Kernels
             c7.Store(c + 56);
         }
 
-        private static unsafe void Kernel1x16(float* a, int columnStride, float* b, int ldb, float* c, int k)
+        private static unsafe void Kernel1x16(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate)
         {
-            Vector256<float> c0 = Vector256.Load(c), c1 = Vector256.Load(c + 8);
+            Vector256<float> c0 = Start(c, accumulate), c1 = Start(c + 8, accumulate);
             Vector256<float> d0 = Vector256<float>.Zero, d1 = Vector256<float>.Zero;
             int p = 0;
             // Two partial sums over alternate k halve the dependency chain.
@@ -270,9 +342,9 @@ namespace Compiled.Kernels
             (c1 + d1).Store(c + 8);
         }
 
-        private static unsafe void Kernel1x8(float* a, int columnStride, float* b, int ldb, float* c, int k)
+        private static unsafe void Kernel1x8(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate)
         {
-            Vector256<float> c0 = Vector256.Load(c);
+            Vector256<float> c0 = Start(c, accumulate);
             for (int p = 0; p < k; p++)
             {
                 c0 = MultiplyAdd(Vector256.Create(*a), Vector256.Load(b), c0);

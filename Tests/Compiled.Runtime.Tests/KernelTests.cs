@@ -79,6 +79,12 @@ public class KernelTests
         float[] scalar = (float[])c.Clone();
         Gemm.MultiplyAddScalar(a, 1, m, b, scalar, m, k, n, firstColumn: 0);
         AssertClose(expected, scalar, k);
+
+        // Overwriting: C's old contents must not leak into the result, in the vector tiles or the scalar tail.
+        for (int i = 0; i < expected.Length; i++) expected[i] -= c[i];
+        float[] overwritten = Random(m * n, 99);
+        Gemm.MultiplyTransposedA(a, b, overwritten, m, k, n, accumulate: false);
+        AssertClose(expected, overwritten, k);
     }
 
     [Theory]

@@ -172,7 +172,7 @@ namespace Demo
             }
         }
 
-        /// <summary>Sets every gradient to zero (<c>TrainStep</c> does this itself; <c>Backward</c> accumulates).</summary>
+        /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
         /// <summary>Runs the batch forward in training mode and accumulates the gradients of the mean squared error
@@ -180,18 +180,17 @@ namespace Demo
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
-            return LossAndGradients(inputs, targets);
+            return LossAndGradients(inputs, targets, accumulate: true);
         }
 
-        /// <summary>One optimizer step on a minibatch with float targets: zero the gradients, backward, penalties,
+        /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,
         /// clipping, step. Returns the loss before the step. Allocation-free.</summary>
         /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
-            global::System.Array.Clear(_gradients);
-            return ApplyStep(LossAndGradients(inputs, targets), ref optimizer);
+            return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
         }
 
         /// <summary>Mean loss and accuracy (NaN (accuracy has no meaning for regression)) over any number of samples.</summary>
@@ -209,13 +208,13 @@ namespace Demo
             return new global::Compiled.Evaluation((float)(loss / count), float.NaN, count);
         }
 
-        private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+        private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
         {
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.MeanSquaredError(logits, targets, outputGradient);
-            BackwardCore(_parameters, _gradients, _workspace, inputs, batch);
+            BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
         }
 
@@ -322,7 +321,8 @@ namespace Demo
 
         // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace
         // and the loss to have written dL/d(output) to GradientBufferA. Gradients alternate between buffers A and B.
-        private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+        // accumulate: add to the parameter gradients (Backward), or overwrite them (TrainStep, which saves zeroing them).
+        private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate)
         {
             global::System.Span<float> dense2OutputGradient = workspace.Slice(GradientBufferA, batch * 2);
             global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferB, batch * 4);
@@ -332,6 +332,11 @@ namespace Demo
                 global::System.ReadOnlySpan<float> w = parameters.Slice(Dense2WeightOffset, 8);
                 global::System.Span<float> dw = gradients.Slice(Dense2WeightOffset, 8);
                 global::System.Span<float> db = gradients.Slice(Dense2BiasOffset, 2);
+                if (!accumulate)
+                {
+                    dw.Clear();
+                    db.Clear();
+                }
                 for (int row = 0; row < batch; row++)
                 {
                     global::System.ReadOnlySpan<float> x = workspace.Slice(Dense1OutputOffset, batch * 4).Slice(row * 4, 4);
@@ -367,6 +372,11 @@ namespace Demo
                 global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 44);
                 global::System.Span<float> dw = gradients.Slice(Dense1WeightOffset, 44);
                 global::System.Span<float> db = gradients.Slice(Dense1BiasOffset, 4);
+                if (!accumulate)
+                {
+                    dw.Clear();
+                    db.Clear();
+                }
                 for (int row = 0; row < batch; row++)
                 {
                     global::System.ReadOnlySpan<float> x = workspace.Slice(Dense0OutputOffset, batch * 11).Slice(row * 11, 11);
@@ -453,7 +463,7 @@ namespace Demo
             // dense0: dense 9 -> 11, sigmoid. W [9, 11], b [11].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; no dx: nothing before this layer
             global::Compiled.Kernels.Activations.SigmoidBackward(workspace.Slice(Dense0OutputOffset, batch * 11), dense0OutputGradient);
-            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(Dense0WeightOffset, 99), dense0OutputGradient, default, gradients.Slice(Dense0WeightOffset, 99), gradients.Slice(Dense0BiasOffset, 11), batch, 9, 11);
+            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(Dense0WeightOffset, 99), dense0OutputGradient, default, gradients.Slice(Dense0WeightOffset, 99), gradients.Slice(Dense0BiasOffset, 11), batch, 9, 11, accumulate);
         }
     }
 }

@@ -167,7 +167,7 @@ namespace Demo
             }
         }
 
-        /// <summary>Sets every gradient to zero (<c>TrainStep</c> does this itself; <c>Backward</c> accumulates).</summary>
+        /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
         /// <summary>Runs the batch forward in training mode and accumulates the gradients of the mean softmax cross-entropy
@@ -175,18 +175,17 @@ namespace Demo
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
             global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
-            return LossAndGradients(inputs, labels);
+            return LossAndGradients(inputs, labels, accumulate: true);
         }
 
-        /// <summary>One optimizer step on a minibatch of samples with class-index labels: zero the gradients, backward,
+        /// <summary>One optimizer step on a minibatch of samples with class-index labels: backward (overwriting the gradients),
         /// penalties, clipping, step. Returns the loss before the step. Allocation-free.</summary>
         /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
             global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
-            global::System.Array.Clear(_gradients);
-            return ApplyStep(LossAndGradients(inputs, labels), ref optimizer);
+            return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);
         }
 
         /// <summary>Mean loss and accuracy (the fraction whose largest output is at the label) over any number of samples.</summary>
@@ -206,13 +205,13 @@ namespace Demo
             return new global::Compiled.Evaluation((float)(loss / labels.Length), (float)correct / labels.Length, labels.Length);
         }
 
-        private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
+        private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)
         {
             int batch = labels.Length;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
-            BackwardCore(_parameters, _gradients, _workspace, inputs, batch);
+            BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
         }
 
@@ -221,18 +220,17 @@ namespace Demo
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
-            return LossAndGradients(inputs, targets);
+            return LossAndGradients(inputs, targets, accumulate: true);
         }
 
-        /// <summary>One optimizer step on a minibatch with float targets: zero the gradients, backward, penalties,
+        /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,
         /// clipping, step. Returns the loss before the step. Allocation-free.</summary>
         /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
-            global::System.Array.Clear(_gradients);
-            return ApplyStep(LossAndGradients(inputs, targets), ref optimizer);
+            return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
         }
 
         /// <summary>Mean loss and accuracy (the fraction whose largest output is at the target's largest value) over any number of samples.</summary>
@@ -252,13 +250,13 @@ namespace Demo
             return new global::Compiled.Evaluation((float)(loss / count), (float)correct / count, count);
         }
 
-        private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+        private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
         {
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
-            BackwardCore(_parameters, _gradients, _workspace, inputs, batch);
+            BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
         }
 
@@ -365,7 +363,8 @@ namespace Demo
 
         // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace
         // and the loss to have written dL/d(output) to GradientBufferA. Gradients alternate between buffers A and B.
-        private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+        // accumulate: add to the parameter gradients (Backward), or overwrite them (TrainStep, which saves zeroing them).
+        private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate)
         {
             global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferA, batch * 3);
             global::System.Span<float> dropOutputGradient = workspace.Slice(GradientBufferB, batch * 12);
@@ -375,6 +374,11 @@ namespace Demo
                 global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 36);
                 global::System.Span<float> dw = gradients.Slice(Dense1WeightOffset, 36);
                 global::System.Span<float> db = gradients.Slice(Dense1BiasOffset, 3);
+                if (!accumulate)
+                {
+                    dw.Clear();
+                    db.Clear();
+                }
                 for (int row = 0; row < batch; row++)
                 {
                     global::System.ReadOnlySpan<float> x = workspace.Slice(DropOutputOffset, batch * 12).Slice(row * 12, 12);
@@ -458,7 +462,7 @@ namespace Demo
             // dense0: dense 6 -> 12, ReLU. W [6, 12], b [12].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
             global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense0OutputOffset, batch * 12), dense0OutputGradient);
-            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 6), parameters.Slice(Dense0WeightOffset, 72), dense0OutputGradient, dropout0OutputGradient, gradients.Slice(Dense0WeightOffset, 72), gradients.Slice(Dense0BiasOffset, 12), batch, 6, 12);
+            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 6), parameters.Slice(Dense0WeightOffset, 72), dense0OutputGradient, dropout0OutputGradient, gradients.Slice(Dense0WeightOffset, 72), gradients.Slice(Dense0BiasOffset, 12), batch, 6, 12, accumulate);
 
             // dropout0: dropout, rate 0.25f, 6 values (training only).
             // The first layer: nothing before it needs a gradient.

@@ -159,7 +159,7 @@ namespace Hand.Built
             }
         }
 
-        /// <summary>Sets every gradient to zero (<c>TrainStep</c> does this itself; <c>Backward</c> accumulates).</summary>
+        /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
         /// <summary>Runs the batch forward in training mode and accumulates the gradients of the mean softmax cross-entropy
@@ -167,18 +167,17 @@ namespace Hand.Built
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
             global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
-            return LossAndGradients(inputs, labels);
+            return LossAndGradients(inputs, labels, accumulate: true);
         }
 
-        /// <summary>One optimizer step on a minibatch of samples with class-index labels: zero the gradients, backward,
+        /// <summary>One optimizer step on a minibatch of samples with class-index labels: backward (overwriting the gradients),
         /// penalties, clipping, step. Returns the loss before the step. Allocation-free.</summary>
         /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
             global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
-            global::System.Array.Clear(_gradients);
-            return ApplyStep(LossAndGradients(inputs, labels), ref optimizer);
+            return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);
         }
 
         /// <summary>Mean loss and accuracy (the fraction whose largest output is at the label) over any number of samples.</summary>
@@ -198,13 +197,13 @@ namespace Hand.Built
             return new global::Compiled.Evaluation((float)(loss / labels.Length), (float)correct / labels.Length, labels.Length);
         }
 
-        private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
+        private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)
         {
             int batch = labels.Length;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
-            BackwardCore(_parameters, _gradients, _workspace, inputs, batch);
+            BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
         }
 
@@ -213,18 +212,17 @@ namespace Hand.Built
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
-            return LossAndGradients(inputs, targets);
+            return LossAndGradients(inputs, targets, accumulate: true);
         }
 
-        /// <summary>One optimizer step on a minibatch with float targets: zero the gradients, backward, penalties,
+        /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,
         /// clipping, step. Returns the loss before the step. Allocation-free.</summary>
         /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
-            global::System.Array.Clear(_gradients);
-            return ApplyStep(LossAndGradients(inputs, targets), ref optimizer);
+            return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
         }
 
         /// <summary>Mean loss and accuracy (the fraction whose largest output is at the target's largest value) over any number of samples.</summary>
@@ -244,13 +242,13 @@ namespace Hand.Built
             return new global::Compiled.Evaluation((float)(loss / count), (float)correct / count, count);
         }
 
-        private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+        private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
         {
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
-            BackwardCore(_parameters, _gradients, _workspace, inputs, batch);
+            BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
         }
 
@@ -354,7 +352,8 @@ namespace Hand.Built
 
         // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace
         // and the loss to have written dL/d(output) to GradientBufferA. Gradients alternate between buffers A and B.
-        private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+        // accumulate: add to the parameter gradients (Backward), or overwrite them (TrainStep, which saves zeroing them).
+        private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate)
         {
             global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferA, batch * 2);
             global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferB, batch * 5);
@@ -364,6 +363,11 @@ namespace Hand.Built
                 global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 10);
                 global::System.Span<float> dw = gradients.Slice(Dense1WeightOffset, 10);
                 global::System.Span<float> db = gradients.Slice(Dense1BiasOffset, 2);
+                if (!accumulate)
+                {
+                    dw.Clear();
+                    db.Clear();
+                }
                 for (int row = 0; row < batch; row++)
                 {
                     global::System.ReadOnlySpan<float> x = workspace.Slice(HiddenOutputOffset, batch * 5).Slice(row * 5, 5);
@@ -402,6 +406,11 @@ namespace Hand.Built
                 global::System.ReadOnlySpan<float> w = parameters.Slice(HiddenWeightOffset, 30);
                 global::System.Span<float> dw = gradients.Slice(HiddenWeightOffset, 30);
                 global::System.Span<float> db = gradients.Slice(HiddenBiasOffset, 5);
+                if (!accumulate)
+                {
+                    dw.Clear();
+                    db.Clear();
+                }
                 for (int row = 0; row < batch; row++)
                 {
                     global::System.ReadOnlySpan<float> x = input.Slice(row * 6, 6);

@@ -162,7 +162,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
     }
 
-    /// <summary>Sets every gradient to zero (<c>TrainStep</c> does this itself; <c>Backward</c> accumulates).</summary>
+    /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
     public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
     /// <summary>Runs the batch forward in training mode and accumulates the gradients of the mean softmax cross-entropy
@@ -170,18 +170,17 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
     {
         global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
-        return LossAndGradients(inputs, labels);
+        return LossAndGradients(inputs, labels, accumulate: true);
     }
 
-    /// <summary>One optimizer step on a minibatch of samples with class-index labels: zero the gradients, backward,
+    /// <summary>One optimizer step on a minibatch of samples with class-index labels: backward (overwriting the gradients),
     /// penalties, clipping, step. Returns the loss before the step. Allocation-free.</summary>
     /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
     public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
         global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
-        global::System.Array.Clear(_gradients);
-        return ApplyStep(LossAndGradients(inputs, labels), ref optimizer);
+        return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);
     }
 
     /// <summary>Mean loss and accuracy (the fraction whose largest output is at the label) over any number of samples.</summary>
@@ -201,13 +200,13 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         return new global::Compiled.Evaluation((float)(loss / labels.Length), (float)correct / labels.Length, labels.Length);
     }
 
-    private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
+    private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)
     {
         int batch = labels.Length;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
-        BackwardCore(_parameters, _gradients, _workspace, inputs, batch);
+        BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
         return loss;
     }
 
@@ -216,18 +215,17 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
         global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
-        return LossAndGradients(inputs, targets);
+        return LossAndGradients(inputs, targets, accumulate: true);
     }
 
-    /// <summary>One optimizer step on a minibatch with float targets: zero the gradients, backward, penalties,
+    /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,
     /// clipping, step. Returns the loss before the step. Allocation-free.</summary>
     /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
     public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
         global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
-        global::System.Array.Clear(_gradients);
-        return ApplyStep(LossAndGradients(inputs, targets), ref optimizer);
+        return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
     }
 
     /// <summary>Mean loss and accuracy (the fraction whose largest output is at the target's largest value) over any number of samples.</summary>
@@ -247,13 +245,13 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         return new global::Compiled.Evaluation((float)(loss / count), (float)correct / count, count);
     }
 
-    private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+    private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
     {
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
-        BackwardCore(_parameters, _gradients, _workspace, inputs, batch);
+        BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
         return loss;
     }
 
@@ -325,13 +323,14 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
     // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace
     // and the loss to have written dL/d(output) to GradientBufferA. Gradients alternate between buffers A and B.
-    private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+    // accumulate: add to the parameter gradients (Backward), or overwrite them (TrainStep, which saves zeroing them).
+    private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate)
     {
         global::System.Span<float> outputOutputGradient = workspace.Slice(GradientBufferA, batch * 10);
         global::System.Span<float> dropout0OutputGradient = workspace.Slice(GradientBufferB, batch * 64);
         // output: dense 64 -> 10, identity. W [64, 10], b [10].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dropout0OutputGradient, gradients.Slice(OutputWeightOffset, 640), gradients.Slice(OutputBiasOffset, 10), batch, 64, 10);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dropout0OutputGradient, gradients.Slice(OutputWeightOffset, 640), gradients.Slice(OutputBiasOffset, 10), batch, 64, 10, accumulate);
 
         global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferA, batch * 64);
         // dropout0: dropout, rate 0.2f, 64 values (training only).
@@ -341,6 +340,6 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // hidden: dense 784 -> 64, ReLU. W [784, 64], b [64].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; no dx: nothing before this layer
         global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(HiddenOutputOffset, batch * 64), hiddenOutputGradient);
-        global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(HiddenWeightOffset, 50176), hiddenOutputGradient, default, gradients.Slice(HiddenWeightOffset, 50176), gradients.Slice(HiddenBiasOffset, 64), batch, 784, 64);
+        global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(HiddenWeightOffset, 50176), hiddenOutputGradient, default, gradients.Slice(HiddenWeightOffset, 50176), gradients.Slice(HiddenBiasOffset, 64), batch, 784, 64, accumulate);
     }
 }
