@@ -80,12 +80,23 @@ namespace Compiled.Generator.Emit
         /// db += sum of dz's rows (or overwrites them, when the emitted <c>accumulate</c> is false), and writes dL/dx = dz W^T to <paramref name="inputGradient"/> unless it is null
         /// (the first layer: nothing before it needs a gradient).
         /// </summary>
-        public static void EmitBackward(SourceWriter w, ShapedLayer layer, string input, string output, string outputGradient, string? inputGradient)
+        /// <param name="w">The writer.</param>
+        /// <param name="layer">The layer.</param>
+        /// <param name="input">The layer's input rows.</param>
+        /// <param name="output">The layer's output rows (kept by the forward pass).</param>
+        /// <param name="outputGradient">dL/dy; turned into dL/dz in place.</param>
+        /// <param name="inputGradient">Where dL/dx goes, or null for the first layer.</param>
+        /// <param name="fusedSgd">Write the SGD step W -= lr dW into the parameters instead of storing dW (the emitted
+        /// <c>learningRate</c> is in scope); otherwise store or add dW as the emitted <c>accumulate</c> says.</param>
+        public static void EmitBackward(SourceWriter w, ShapedLayer layer, string input, string output, string outputGradient, string? inputGradient, bool fusedSgd)
         {
             string id = layer.Identifier;
             int n = layer.InputSize, m = layer.OutputSize;
             w.Line(Header(layer));
-            w.Line($"// dz = dy * f'(y); dW += x^T dz; db += sum_rows dz{(inputGradient is null ? "; no dx: nothing before this layer" : "; dx = dz W^T")}");
+            string dx = inputGradient is null ? "; no dx: nothing before this layer" : "; dx = dz W^T";
+            w.Line(fusedSgd
+                ? $"// dz = dy * f'(y){dx}; then W -= lr x^T dz, b -= lr sum_rows dz"
+                : $"// dz = dy * f'(y); dW += x^T dz; db += sum_rows dz{dx}");
             if (!layer.Unrolled)
             {
                 string? activation = ActivationEmitter.BackwardCall(layer.Activation, output, outputGradient, m);
@@ -94,7 +105,9 @@ namespace Compiled.Generator.Emit
                     w.Line(activation);
                 }
 
-                w.Line($"global::Compiled.Kernels.Dense.Backward({input}, parameters.Slice({id}WeightOffset, {n * m}), {outputGradient}, {inputGradient ?? "default"}, gradients.Slice({id}WeightOffset, {n * m}), gradients.Slice({id}BiasOffset, {m}), batch, {n}, {m}, accumulate);");
+                w.Line(fusedSgd
+                    ? $"global::Compiled.Kernels.Dense.BackwardSgd({input}, parameters.Slice({id}WeightOffset, {n * m}), {outputGradient}, {inputGradient ?? "default"}, parameters.Slice({id}BiasOffset, {m}), batch, {n}, {m}, learningRate);"
+                    : $"global::Compiled.Kernels.Dense.Backward({input}, parameters.Slice({id}WeightOffset, {n * m}), {outputGradient}, {inputGradient ?? "default"}, gradients.Slice({id}WeightOffset, {n * m}), gradients.Slice({id}BiasOffset, {m}), batch, {n}, {m}, accumulate);");
                 return;
             }
 
@@ -110,10 +123,19 @@ namespace Compiled.Generator.Emit
                 w.Line($"global::System.ReadOnlySpan<float> w = parameters.Slice({id}WeightOffset, {n * m});");
                 w.Line($"global::System.Span<float> dw = gradients.Slice({id}WeightOffset, {n * m});");
                 w.Line($"global::System.Span<float> db = gradients.Slice({id}BiasOffset, {m});");
-                using (w.OpenBlock("if (!accumulate)"))
+                if (fusedSgd)
                 {
+                    // A tiny layer stores its gradient in its own view and steps from there: no bandwidth to save.
                     w.Line("dw.Clear();");
                     w.Line("db.Clear();");
+                }
+                else
+                {
+                    using (w.OpenBlock("if (!accumulate)"))
+                    {
+                        w.Line("dw.Clear();");
+                        w.Line("db.Clear();");
+                    }
                 }
 
                 using (w.OpenBlock("for (int row = 0; row < batch; row++)"))
@@ -163,6 +185,12 @@ namespace Compiled.Generator.Emit
                         }
                     }
                 }
+            }
+
+            if (fusedSgd)
+            {
+                w.Line($"global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice({id}WeightOffset, {n * m}), parameters.Slice({id}WeightOffset, {n * m}), learningRate);");
+                w.Line($"global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice({id}BiasOffset, {m}), parameters.Slice({id}BiasOffset, {m}), learningRate);");
             }
         }
 

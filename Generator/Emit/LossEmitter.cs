@@ -60,12 +60,20 @@ namespace Compiled.Generator.Emit
 
             w.Line();
             w.Line("/// <summary>One optimizer step on a minibatch of samples with class-index labels: backward (overwriting the gradients),");
-            w.Line("/// penalties, clipping, step. Returns the loss before the step. Allocation-free.</summary>");
+            w.Line("/// penalties, clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref=\"global::Compiled.Sgd\"/> and no");
+            w.Line("/// penalties or clipping the step is fused into the backward pass and <see cref=\"Gradients\"/> is not written.</summary>");
             w.Line("/// <exception cref=\"global::Compiled.NonFiniteLossException\">The loss is NaN or infinite; the step is not applied.</exception>");
             w.Line("public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)");
             using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
             {
                 w.Line($"{Guard}.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);");
+                using (w.OpenBlock("if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)"))
+                {
+                    w.Line("// Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).");
+                    w.Line("float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();");
+                    w.Line("return SgdStep(inputs, labels, learningRate);");
+                }
+
                 w.Line("return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);");
             }
 
@@ -96,6 +104,18 @@ namespace Compiled.Generator.Emit
                 w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
                 w.Line($"float loss = {Losses}.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);");
                 w.Line("BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);");
+                w.Line("return loss;");
+            }
+
+            w.Line();
+            using (w.OpenBlock("private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, float learningRate)"))
+            {
+                w.Line("int batch = labels.Length;");
+                w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
+                w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
+                w.Line($"float loss = {Losses}.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);");
+                w.Line("global::Compiled.NetworkGuard.FiniteLoss(loss);");
+                w.Line("SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);");
                 w.Line("return loss;");
             }
         }
@@ -131,7 +151,8 @@ namespace Compiled.Generator.Emit
 
             w.Line();
             w.Line("/// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,");
-            w.Line("/// clipping, step. Returns the loss before the step. Allocation-free.</summary>");
+            w.Line("/// clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref=\"global::Compiled.Sgd\"/> and no penalties");
+            w.Line("/// or clipping the step is fused into the backward pass and <see cref=\"Gradients\"/> is not written.</summary>");
             w.Line("/// <exception cref=\"global::Compiled.NonFiniteLossException\">The loss is NaN or infinite; the step is not applied.</exception>");
             w.Line("public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)");
             using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
@@ -140,6 +161,13 @@ namespace Compiled.Generator.Emit
                 if (checkTargets.Length > 0)
                 {
                     w.Line(checkTargets);
+                }
+
+                using (w.OpenBlock("if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)"))
+                {
+                    w.Line("// Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).");
+                    w.Line("float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();");
+                    w.Line("return SgdStep(inputs, targets, learningRate);");
                 }
 
                 w.Line("return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);");
@@ -200,6 +228,18 @@ namespace Compiled.Generator.Emit
                 w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
                 w.Line($"float loss = {string.Format(lossCall, "targets", "outputGradient")};");
                 w.Line("BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);");
+                w.Line("return loss;");
+            }
+
+            w.Line();
+            using (w.OpenBlock("private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)"))
+            {
+                w.Line("int batch = targets.Length / OutputSize;");
+                w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
+                w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
+                w.Line($"float loss = {string.Format(lossCall, "targets", "outputGradient")};");
+                w.Line("global::Compiled.NetworkGuard.FiniteLoss(loss);");
+                w.Line("SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);");
                 w.Line("return loss;");
             }
         }

@@ -82,7 +82,9 @@ namespace Compiled.Generator.Emit
                 w.Line();
                 EmitForwardCore(w, network, hasDropout);
                 w.Line();
-                EmitBackwardCore(w, network);
+                EmitBackwardCore(w, network, fusedSgd: false);
+                w.Line();
+                EmitBackwardCore(w, network, fusedSgd: true);
             }
         }
 
@@ -282,10 +284,7 @@ namespace Compiled.Generator.Emit
                 }
 
                 w.Line();
-                using (w.OpenBlock("if (float.IsNaN(loss) || float.IsInfinity(loss))"))
-                {
-                    w.Line("throw new global::Compiled.NonFiniteLossException(\"The loss is \" + loss + \"; the step was not applied, so the parameters are the last good ones.\");");
-                }
+                w.Line("global::Compiled.NetworkGuard.FiniteLoss(loss);");
 
                 w.Line();
                 using (w.OpenBlock("if (_maxGradientNorm > 0f)"))
@@ -344,12 +343,24 @@ namespace Compiled.Generator.Emit
             }
         }
 
-        private static void EmitBackwardCore(SourceWriter w, ShapedNetwork network)
+        private static void EmitBackwardCore(SourceWriter w, ShapedNetwork network, bool fusedSgd)
         {
-            w.Line("// The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace");
-            w.Line("// and the loss to have written dL/d(output) to GradientBufferA. Gradients alternate between buffers A and B.");
-            w.Line("// accumulate: add to the parameter gradients (Backward), or overwrite them (TrainStep, which saves zeroing them).");
-            using (w.OpenBlock("private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate)"))
+            if (fusedSgd)
+            {
+                w.Line("// The backward pass with the SGD step folded in: each layer computes dx with its old weights, then updates");
+                w.Line("// W -= lr dW in place, so the large gradients are never stored and read back. Same expectations as BackwardCore.");
+            }
+            else
+            {
+                w.Line("// The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace");
+                w.Line("// and the loss to have written dL/d(output) to GradientBufferA. Gradients alternate between buffers A and B.");
+                w.Line("// accumulate: add to the parameter gradients (Backward), or overwrite them (TrainStep, which saves zeroing them).");
+            }
+
+            string signature = fusedSgd
+                ? "private static void SgdBackwardCore(global::System.Span<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, float learningRate)"
+                : "private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate)";
+            using (w.OpenBlock(signature))
             {
                 int count = network.Layers.Count;
                 for (int i = count - 1; i >= 0; i--)
@@ -372,7 +383,7 @@ namespace Compiled.Generator.Emit
                     {
                         string layerInput = i == 0 ? "input" : $"workspace.Slice({network.Layers[i - 1].Identifier}OutputOffset, batch * {layer.InputSize})";
                         string layerOutput = $"workspace.Slice({layer.Identifier}OutputOffset, batch * {layer.OutputSize})";
-                        DenseEmitter.EmitBackward(w, layer, layerInput, layerOutput, outputGradient, inputGradient);
+                        DenseEmitter.EmitBackward(w, layer, layerInput, layerOutput, outputGradient, inputGradient, fusedSgd);
                     }
                     else
                     {

@@ -120,6 +120,15 @@ namespace Compiled
             }
         }
 
+        /// <summary>Throws <see cref="NonFiniteLossException"/> when a training step's loss is NaN or infinite, before the step is applied.</summary>
+        public static void FiniteLoss(float loss)
+        {
+            if (float.IsNaN(loss) || float.IsInfinity(loss))
+            {
+                throw new NonFiniteLossException($"The loss is {loss}; the step was not applied, so the parameters are the last good ones.");
+            }
+        }
+
         private static void CheckBatchSize(int batch, int maxBatch, string name, string what)
         {
             if (batch < 1 || batch > maxBatch)

@@ -96,6 +96,14 @@ namespace Compiled
         /// <summary>The step size.</summary>
         public float LearningRate { get; set; }
 
+        /// <summary>The learning rate, after checking that this optimizer was constructed: for generated code that fuses the
+        /// SGD step into the backward pass.</summary>
+        public readonly float CheckedLearningRate()
+        {
+            OptimizerChecks.Constructed(LearningRate, nameof(Sgd));
+            return LearningRate;
+        }
+
         /// <inheritdoc/>
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {

@@ -30,8 +30,39 @@ public class NetworkTests
         float[] after = stepped.Parameters.ToArray();
         for (int i = 0; i < after.Length; i++)
         {
-            Assert.Equal(before[i] - (0.1f * gradient[i]), after[i], 5);
+            Assert.True(Math.Abs(before[i] - (0.1f * gradient[i]) - after[i]) < 1e-6f, $"parameter {i}");
         }
+
+        Assert.All(stepped.Gradients.ToArray(), g => Assert.Equal(123f, g)); // fused: the gradient is never stored
+    }
+
+    [Fact]
+    public void The_fused_sgd_step_equals_the_general_path()
+    {
+        // Momentum with coefficient 0 is SGD, but goes through Backward + optimizer.Step instead of the fused path.
+        void Compare<T>(Func<T> create, Func<T, Sgd, float> sgdStep, Func<T, Momentum, float> momentumStep)
+            where T : INetwork
+        {
+            T fused = create(), general = create();
+            var sgd = new Sgd(0.05f);
+            var momentum = new Momentum(0.05f, 0f);
+            for (int step = 0; step < 3; step++)
+            {
+                Assert.Equal(momentumStep(general, momentum), sgdStep(fused, sgd), 5);
+            }
+
+            Assert.Equal(general.Parameters.ToArray(), fused.Parameters.ToArray(), (a, b) => Math.Abs(a - b) < 1e-5f);
+        }
+
+        var (inputs, labels) = Batch(7, 784, 10, 8);
+        Compare(() => new Mlp(2), (n, o) => n.TrainStep(inputs, labels, ref o), (n, o) => n.TrainStep(inputs, labels, ref o));
+        var (small, smallLabels) = Batch(5, 20, 4, 9);
+        Compare(() => new DropoutMlp(2), (n, o) => n.TrainStep(small, smallLabels, ref o), (n, o) => n.TrainStep(small, smallLabels, ref o));
+        float[] xor = { 0, 0, 0, 1, 1, 0, 1, 1 }, targets = { 0, 1, 1, 0 };
+        Compare(() => new Tiny(2), (n, o) => n.TrainStep(xor, targets, ref o), (n, o) => n.TrainStep(xor, targets, ref o));
+        var (regression, _) = Batch(4, 3, 1, 10);
+        float[] values = { 0.5f, -1f, 2f, 0f, 1f, 1f, -0.5f, 3f };
+        Compare(() => new Regressor(2), (n, o) => n.TrainStep(regression, values, ref o), (n, o) => n.TrainStep(regression, values, ref o));
     }
 
     [Fact]

@@ -179,12 +179,19 @@ namespace Demo
         }
 
         /// <summary>One optimizer step on a minibatch of samples with class-index labels: backward (overwriting the gradients),
-        /// penalties, clipping, step. Returns the loss before the step. Allocation-free.</summary>
+        /// penalties, clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no
+        /// penalties or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
         /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
             global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
+            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+            {
+                // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
+                float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
+                return SgdStep(inputs, labels, learningRate);
+            }
             return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);
         }
 
@@ -215,6 +222,17 @@ namespace Demo
             return loss;
         }
 
+        private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, float learningRate)
+        {
+            int batch = labels.Length;
+            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
+            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
+            global::Compiled.NetworkGuard.FiniteLoss(loss);
+            SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
+            return loss;
+        }
+
         /// <summary>Runs the batch forward in training mode and accumulates the gradients of the softmax cross-entropy on logits
         /// into <see cref="Gradients"/>. Returns the loss. Targets: one-hot or probability rows of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
@@ -224,12 +242,19 @@ namespace Demo
         }
 
         /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,
-        /// clipping, step. Returns the loss before the step. Allocation-free.</summary>
+        /// clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no penalties
+        /// or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
         /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+            {
+                // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
+                float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
+                return SgdStep(inputs, targets, learningRate);
+            }
             return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
         }
 
@@ -260,6 +285,17 @@ namespace Demo
             return loss;
         }
 
+        private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
+        {
+            int batch = targets.Length / OutputSize;
+            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
+            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
+            global::Compiled.NetworkGuard.FiniteLoss(loss);
+            SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
+            return loss;
+        }
+
         /// <summary>The most likely class of one sample.</summary>
         public int PredictClass(global::System.ReadOnlySpan<float> input)
         {
@@ -277,10 +313,7 @@ namespace Demo
                 loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense1WeightOffset, 36), new global::System.Span<float>(_gradients, Dense1WeightOffset, 36), _l1, _l2);
             }
 
-            if (float.IsNaN(loss) || float.IsInfinity(loss))
-            {
-                throw new global::Compiled.NonFiniteLossException("The loss is " + loss + "; the step was not applied, so the parameters are the last good ones.");
-            }
+            global::Compiled.NetworkGuard.FiniteLoss(loss);
 
             if (_maxGradientNorm > 0f)
             {
@@ -463,6 +496,111 @@ namespace Demo
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
             global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense0OutputOffset, batch * 12), dense0OutputGradient);
             global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 6), parameters.Slice(Dense0WeightOffset, 72), dense0OutputGradient, dropout0OutputGradient, gradients.Slice(Dense0WeightOffset, 72), gradients.Slice(Dense0BiasOffset, 12), batch, 6, 12, accumulate);
+
+            // dropout0: dropout, rate 0.25f, 6 values (training only).
+            // The first layer: nothing before it needs a gradient.
+        }
+
+        // The backward pass with the SGD step folded in: each layer computes dx with its old weights, then updates
+        // W -= lr dW in place, so the large gradients are never stored and read back. Same expectations as BackwardCore.
+        private static void SgdBackwardCore(global::System.Span<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, float learningRate)
+        {
+            global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferA, batch * 3);
+            global::System.Span<float> dropOutputGradient = workspace.Slice(GradientBufferB, batch * 12);
+            // dense1: dense 12 -> 3, identity, unrolled. W [12, 3], b [3].
+            // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
+            {
+                global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 36);
+                global::System.Span<float> dw = gradients.Slice(Dense1WeightOffset, 36);
+                global::System.Span<float> db = gradients.Slice(Dense1BiasOffset, 3);
+                dw.Clear();
+                db.Clear();
+                for (int row = 0; row < batch; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = workspace.Slice(DropOutputOffset, batch * 12).Slice(row * 12, 12);
+                    global::System.ReadOnlySpan<float> dy = dense1OutputGradient.Slice(row * 3, 3);
+                    global::System.Span<float> dx = dropOutputGradient.Slice(row * 12, 12);
+                    float dz0 = dy[0];
+                    float dz1 = dy[1];
+                    float dz2 = dy[2];
+                    db[0] += dz0;
+                    db[1] += dz1;
+                    db[2] += dz2;
+                    float x0 = x[0];
+                    dw[0] += x0 * dz0;
+                    dw[1] += x0 * dz1;
+                    dw[2] += x0 * dz2;
+                    float x1 = x[1];
+                    dw[3] += x1 * dz0;
+                    dw[4] += x1 * dz1;
+                    dw[5] += x1 * dz2;
+                    float x2 = x[2];
+                    dw[6] += x2 * dz0;
+                    dw[7] += x2 * dz1;
+                    dw[8] += x2 * dz2;
+                    float x3 = x[3];
+                    dw[9] += x3 * dz0;
+                    dw[10] += x3 * dz1;
+                    dw[11] += x3 * dz2;
+                    float x4 = x[4];
+                    dw[12] += x4 * dz0;
+                    dw[13] += x4 * dz1;
+                    dw[14] += x4 * dz2;
+                    float x5 = x[5];
+                    dw[15] += x5 * dz0;
+                    dw[16] += x5 * dz1;
+                    dw[17] += x5 * dz2;
+                    float x6 = x[6];
+                    dw[18] += x6 * dz0;
+                    dw[19] += x6 * dz1;
+                    dw[20] += x6 * dz2;
+                    float x7 = x[7];
+                    dw[21] += x7 * dz0;
+                    dw[22] += x7 * dz1;
+                    dw[23] += x7 * dz2;
+                    float x8 = x[8];
+                    dw[24] += x8 * dz0;
+                    dw[25] += x8 * dz1;
+                    dw[26] += x8 * dz2;
+                    float x9 = x[9];
+                    dw[27] += x9 * dz0;
+                    dw[28] += x9 * dz1;
+                    dw[29] += x9 * dz2;
+                    float x10 = x[10];
+                    dw[30] += x10 * dz0;
+                    dw[31] += x10 * dz1;
+                    dw[32] += x10 * dz2;
+                    float x11 = x[11];
+                    dw[33] += x11 * dz0;
+                    dw[34] += x11 * dz1;
+                    dw[35] += x11 * dz2;
+                    dx[0] = (dz0 * w[0]) + (dz1 * w[1]) + (dz2 * w[2]);
+                    dx[1] = (dz0 * w[3]) + (dz1 * w[4]) + (dz2 * w[5]);
+                    dx[2] = (dz0 * w[6]) + (dz1 * w[7]) + (dz2 * w[8]);
+                    dx[3] = (dz0 * w[9]) + (dz1 * w[10]) + (dz2 * w[11]);
+                    dx[4] = (dz0 * w[12]) + (dz1 * w[13]) + (dz2 * w[14]);
+                    dx[5] = (dz0 * w[15]) + (dz1 * w[16]) + (dz2 * w[17]);
+                    dx[6] = (dz0 * w[18]) + (dz1 * w[19]) + (dz2 * w[20]);
+                    dx[7] = (dz0 * w[21]) + (dz1 * w[22]) + (dz2 * w[23]);
+                    dx[8] = (dz0 * w[24]) + (dz1 * w[25]) + (dz2 * w[26]);
+                    dx[9] = (dz0 * w[27]) + (dz1 * w[28]) + (dz2 * w[29]);
+                    dx[10] = (dz0 * w[30]) + (dz1 * w[31]) + (dz2 * w[32]);
+                    dx[11] = (dz0 * w[33]) + (dz1 * w[34]) + (dz2 * w[35]);
+                }
+            }
+            global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense1WeightOffset, 36), parameters.Slice(Dense1WeightOffset, 36), learningRate);
+            global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense1BiasOffset, 3), parameters.Slice(Dense1BiasOffset, 3), learningRate);
+
+            global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 12);
+            // drop: dropout, rate 0.5f, 12 values (training only).
+            // dx = dy * mask
+            global::Compiled.Kernels.Dropout.Backward(dropOutputGradient, workspace.Slice(DropMaskOffset, batch * 12), dense0OutputGradient);
+
+            global::System.Span<float> dropout0OutputGradient = workspace.Slice(GradientBufferB, batch * 6);
+            // dense0: dense 6 -> 12, ReLU. W [6, 12], b [12].
+            // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
+            global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense0OutputOffset, batch * 12), dense0OutputGradient);
+            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Dropout0OutputOffset, batch * 6), parameters.Slice(Dense0WeightOffset, 72), dense0OutputGradient, dropout0OutputGradient, parameters.Slice(Dense0BiasOffset, 12), batch, 6, 12, learningRate);
 
             // dropout0: dropout, rate 0.25f, 6 values (training only).
             // The first layer: nothing before it needs a gradient.

@@ -171,12 +171,19 @@ namespace Hand.Built
         }
 
         /// <summary>One optimizer step on a minibatch of samples with class-index labels: backward (overwriting the gradients),
-        /// penalties, clipping, step. Returns the loss before the step. Allocation-free.</summary>
+        /// penalties, clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no
+        /// penalties or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
         /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
             global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
+            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+            {
+                // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
+                float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
+                return SgdStep(inputs, labels, learningRate);
+            }
             return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);
         }
 
@@ -207,6 +214,17 @@ namespace Hand.Built
             return loss;
         }
 
+        private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, float learningRate)
+        {
+            int batch = labels.Length;
+            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
+            global::Compiled.NetworkGuard.FiniteLoss(loss);
+            SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
+            return loss;
+        }
+
         /// <summary>Runs the batch forward in training mode and accumulates the gradients of the softmax cross-entropy on logits
         /// into <see cref="Gradients"/>. Returns the loss. Targets: one-hot or probability rows of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
@@ -216,12 +234,19 @@ namespace Hand.Built
         }
 
         /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,
-        /// clipping, step. Returns the loss before the step. Allocation-free.</summary>
+        /// clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no penalties
+        /// or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
         /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+            {
+                // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
+                float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
+                return SgdStep(inputs, targets, learningRate);
+            }
             return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
         }
 
@@ -252,6 +277,17 @@ namespace Hand.Built
             return loss;
         }
 
+        private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
+        {
+            int batch = targets.Length / OutputSize;
+            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
+            global::Compiled.NetworkGuard.FiniteLoss(loss);
+            SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
+            return loss;
+        }
+
         /// <summary>The most likely class of one sample.</summary>
         public int PredictClass(global::System.ReadOnlySpan<float> input)
         {
@@ -269,10 +305,7 @@ namespace Hand.Built
                 loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense1WeightOffset, 10), new global::System.Span<float>(_gradients, Dense1WeightOffset, 10), _l1, _l2);
             }
 
-            if (float.IsNaN(loss) || float.IsInfinity(loss))
-            {
-                throw new global::Compiled.NonFiniteLossException("The loss is " + loss + "; the step was not applied, so the parameters are the last good ones.");
-            }
+            global::Compiled.NetworkGuard.FiniteLoss(loss);
 
             if (_maxGradientNorm > 0f)
             {
@@ -464,6 +497,119 @@ namespace Hand.Built
                     dw[29] += x5 * dz4;
                 }
             }
+        }
+
+        // The backward pass with the SGD step folded in: each layer computes dx with its old weights, then updates
+        // W -= lr dW in place, so the large gradients are never stored and read back. Same expectations as BackwardCore.
+        private static void SgdBackwardCore(global::System.Span<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, float learningRate)
+        {
+            global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferA, batch * 2);
+            global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferB, batch * 5);
+            // dense1: dense 5 -> 2, identity, unrolled. W [5, 2], b [2].
+            // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
+            {
+                global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 10);
+                global::System.Span<float> dw = gradients.Slice(Dense1WeightOffset, 10);
+                global::System.Span<float> db = gradients.Slice(Dense1BiasOffset, 2);
+                dw.Clear();
+                db.Clear();
+                for (int row = 0; row < batch; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = workspace.Slice(HiddenOutputOffset, batch * 5).Slice(row * 5, 5);
+                    global::System.ReadOnlySpan<float> dy = dense1OutputGradient.Slice(row * 2, 2);
+                    global::System.Span<float> dx = hiddenOutputGradient.Slice(row * 5, 5);
+                    float dz0 = dy[0];
+                    float dz1 = dy[1];
+                    db[0] += dz0;
+                    db[1] += dz1;
+                    float x0 = x[0];
+                    dw[0] += x0 * dz0;
+                    dw[1] += x0 * dz1;
+                    float x1 = x[1];
+                    dw[2] += x1 * dz0;
+                    dw[3] += x1 * dz1;
+                    float x2 = x[2];
+                    dw[4] += x2 * dz0;
+                    dw[5] += x2 * dz1;
+                    float x3 = x[3];
+                    dw[6] += x3 * dz0;
+                    dw[7] += x3 * dz1;
+                    float x4 = x[4];
+                    dw[8] += x4 * dz0;
+                    dw[9] += x4 * dz1;
+                    dx[0] = (dz0 * w[0]) + (dz1 * w[1]);
+                    dx[1] = (dz0 * w[2]) + (dz1 * w[3]);
+                    dx[2] = (dz0 * w[4]) + (dz1 * w[5]);
+                    dx[3] = (dz0 * w[6]) + (dz1 * w[7]);
+                    dx[4] = (dz0 * w[8]) + (dz1 * w[9]);
+                }
+            }
+            global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense1WeightOffset, 10), parameters.Slice(Dense1WeightOffset, 10), learningRate);
+            global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense1BiasOffset, 2), parameters.Slice(Dense1BiasOffset, 2), learningRate);
+
+            // hidden: dense 6 -> 5, tanh, unrolled. W [6, 5], b [5].
+            // dz = dy * f'(y); no dx: nothing before this layer; then W -= lr x^T dz, b -= lr sum_rows dz
+            {
+                global::System.ReadOnlySpan<float> w = parameters.Slice(HiddenWeightOffset, 30);
+                global::System.Span<float> dw = gradients.Slice(HiddenWeightOffset, 30);
+                global::System.Span<float> db = gradients.Slice(HiddenBiasOffset, 5);
+                dw.Clear();
+                db.Clear();
+                for (int row = 0; row < batch; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = input.Slice(row * 6, 6);
+                    global::System.ReadOnlySpan<float> y = workspace.Slice(HiddenOutputOffset, batch * 5).Slice(row * 5, 5);
+                    global::System.ReadOnlySpan<float> dy = hiddenOutputGradient.Slice(row * 5, 5);
+                    float dz0 = dy[0] * (1f - (y[0] * y[0]));
+                    float dz1 = dy[1] * (1f - (y[1] * y[1]));
+                    float dz2 = dy[2] * (1f - (y[2] * y[2]));
+                    float dz3 = dy[3] * (1f - (y[3] * y[3]));
+                    float dz4 = dy[4] * (1f - (y[4] * y[4]));
+                    db[0] += dz0;
+                    db[1] += dz1;
+                    db[2] += dz2;
+                    db[3] += dz3;
+                    db[4] += dz4;
+                    float x0 = x[0];
+                    dw[0] += x0 * dz0;
+                    dw[1] += x0 * dz1;
+                    dw[2] += x0 * dz2;
+                    dw[3] += x0 * dz3;
+                    dw[4] += x0 * dz4;
+                    float x1 = x[1];
+                    dw[5] += x1 * dz0;
+                    dw[6] += x1 * dz1;
+                    dw[7] += x1 * dz2;
+                    dw[8] += x1 * dz3;
+                    dw[9] += x1 * dz4;
+                    float x2 = x[2];
+                    dw[10] += x2 * dz0;
+                    dw[11] += x2 * dz1;
+                    dw[12] += x2 * dz2;
+                    dw[13] += x2 * dz3;
+                    dw[14] += x2 * dz4;
+                    float x3 = x[3];
+                    dw[15] += x3 * dz0;
+                    dw[16] += x3 * dz1;
+                    dw[17] += x3 * dz2;
+                    dw[18] += x3 * dz3;
+                    dw[19] += x3 * dz4;
+                    float x4 = x[4];
+                    dw[20] += x4 * dz0;
+                    dw[21] += x4 * dz1;
+                    dw[22] += x4 * dz2;
+                    dw[23] += x4 * dz3;
+                    dw[24] += x4 * dz4;
+                    float x5 = x[5];
+                    dw[25] += x5 * dz0;
+                    dw[26] += x5 * dz1;
+                    dw[27] += x5 * dz2;
+                    dw[28] += x5 * dz3;
+                    dw[29] += x5 * dz4;
+                }
+            }
+            global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(HiddenWeightOffset, 30), parameters.Slice(HiddenWeightOffset, 30), learningRate);
+            global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(HiddenBiasOffset, 5), parameters.Slice(HiddenBiasOffset, 5), learningRate);
         }
     }
 }

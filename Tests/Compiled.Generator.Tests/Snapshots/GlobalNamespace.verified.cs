@@ -152,12 +152,19 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork
     }
 
     /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,
-    /// clipping, step. Returns the loss before the step. Allocation-free.</summary>
+    /// clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no penalties
+    /// or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
     /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
     public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
         global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+        {
+            // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
+            float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
+            return SgdStep(inputs, targets, learningRate);
+        }
         return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
     }
 
@@ -186,6 +193,17 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork
         return loss;
     }
 
+    private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
+    {
+        int batch = targets.Length / OutputSize;
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        float loss = global::Compiled.Kernels.Losses.MeanSquaredError(logits, targets, outputGradient);
+        global::Compiled.NetworkGuard.FiniteLoss(loss);
+        SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
+        return loss;
+    }
+
 
     // Penalties, the NaN check, clipping and the optimizer step, in that order, after the backward pass.
     private float ApplyStep<TOptimizer>(float loss, ref TOptimizer optimizer)
@@ -196,10 +214,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork
             loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense0WeightOffset, 6), new global::System.Span<float>(_gradients, Dense0WeightOffset, 6), _l1, _l2);
         }
 
-        if (float.IsNaN(loss) || float.IsInfinity(loss))
-        {
-            throw new global::Compiled.NonFiniteLossException("The loss is " + loss + "; the step was not applied, so the parameters are the last good ones.");
-        }
+        global::Compiled.NetworkGuard.FiniteLoss(loss);
 
         if (_maxGradientNorm > 0f)
         {
@@ -282,5 +297,41 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork
                 dw[5] += x2 * dz1;
             }
         }
+    }
+
+    // The backward pass with the SGD step folded in: each layer computes dx with its old weights, then updates
+    // W -= lr dW in place, so the large gradients are never stored and read back. Same expectations as BackwardCore.
+    private static void SgdBackwardCore(global::System.Span<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, float learningRate)
+    {
+        global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 2);
+        // dense0: dense 3 -> 2, identity, unrolled. W [3, 2], b [2].
+        // dz = dy * f'(y); no dx: nothing before this layer; then W -= lr x^T dz, b -= lr sum_rows dz
+        {
+            global::System.ReadOnlySpan<float> w = parameters.Slice(Dense0WeightOffset, 6);
+            global::System.Span<float> dw = gradients.Slice(Dense0WeightOffset, 6);
+            global::System.Span<float> db = gradients.Slice(Dense0BiasOffset, 2);
+            dw.Clear();
+            db.Clear();
+            for (int row = 0; row < batch; row++)
+            {
+                global::System.ReadOnlySpan<float> x = input.Slice(row * 3, 3);
+                global::System.ReadOnlySpan<float> dy = dense0OutputGradient.Slice(row * 2, 2);
+                float dz0 = dy[0];
+                float dz1 = dy[1];
+                db[0] += dz0;
+                db[1] += dz1;
+                float x0 = x[0];
+                dw[0] += x0 * dz0;
+                dw[1] += x0 * dz1;
+                float x1 = x[1];
+                dw[2] += x1 * dz0;
+                dw[3] += x1 * dz1;
+                float x2 = x[2];
+                dw[4] += x2 * dz0;
+                dw[5] += x2 * dz1;
+            }
+        }
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense0WeightOffset, 6), parameters.Slice(Dense0WeightOffset, 6), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense0BiasOffset, 2), parameters.Slice(Dense0BiasOffset, 2), learningRate);
     }
 }

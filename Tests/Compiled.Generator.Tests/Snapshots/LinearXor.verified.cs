@@ -155,13 +155,20 @@ partial class LinearXor : global::Compiled.ITargetNetwork
     }
 
     /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,
-    /// clipping, step. Returns the loss before the step. Allocation-free.</summary>
+    /// clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no penalties
+    /// or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
     /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
     public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
         global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
         global::Compiled.NetworkGuard.Probabilities(targets);
+        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+        {
+            // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
+            float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
+            return SgdStep(inputs, targets, learningRate);
+        }
         return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
     }
 
@@ -193,6 +200,17 @@ partial class LinearXor : global::Compiled.ITargetNetwork
         return loss;
     }
 
+    private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
+    {
+        int batch = targets.Length / OutputSize;
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        float loss = global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, targets, outputGradient);
+        global::Compiled.NetworkGuard.FiniteLoss(loss);
+        SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
+        return loss;
+    }
+
     /// <summary>The class of one sample: 1 when its probability is above 0.5, else 0.</summary>
     public int PredictClass(global::System.ReadOnlySpan<float> input)
     {
@@ -209,10 +227,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork
             loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense0WeightOffset, 2), new global::System.Span<float>(_gradients, Dense0WeightOffset, 2), _l1, _l2);
         }
 
-        if (float.IsNaN(loss) || float.IsInfinity(loss))
-        {
-            throw new global::Compiled.NonFiniteLossException("The loss is " + loss + "; the step was not applied, so the parameters are the last good ones.");
-        }
+        global::Compiled.NetworkGuard.FiniteLoss(loss);
 
         if (_maxGradientNorm > 0f)
         {
@@ -285,5 +300,34 @@ partial class LinearXor : global::Compiled.ITargetNetwork
                 dw[1] += x1 * dz0;
             }
         }
+    }
+
+    // The backward pass with the SGD step folded in: each layer computes dx with its old weights, then updates
+    // W -= lr dW in place, so the large gradients are never stored and read back. Same expectations as BackwardCore.
+    private static void SgdBackwardCore(global::System.Span<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, float learningRate)
+    {
+        global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 1);
+        // dense0: dense 2 -> 1, identity, unrolled. W [2, 1], b [1].
+        // dz = dy * f'(y); no dx: nothing before this layer; then W -= lr x^T dz, b -= lr sum_rows dz
+        {
+            global::System.ReadOnlySpan<float> w = parameters.Slice(Dense0WeightOffset, 2);
+            global::System.Span<float> dw = gradients.Slice(Dense0WeightOffset, 2);
+            global::System.Span<float> db = gradients.Slice(Dense0BiasOffset, 1);
+            dw.Clear();
+            db.Clear();
+            for (int row = 0; row < batch; row++)
+            {
+                global::System.ReadOnlySpan<float> x = input.Slice(row * 2, 2);
+                global::System.ReadOnlySpan<float> dy = dense0OutputGradient.Slice(row * 1, 1);
+                float dz0 = dy[0];
+                db[0] += dz0;
+                float x0 = x[0];
+                dw[0] += x0 * dz0;
+                float x1 = x[1];
+                dw[1] += x1 * dz0;
+            }
+        }
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense0WeightOffset, 2), parameters.Slice(Dense0WeightOffset, 2), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense0BiasOffset, 1), parameters.Slice(Dense0BiasOffset, 1), learningRate);
     }
 }

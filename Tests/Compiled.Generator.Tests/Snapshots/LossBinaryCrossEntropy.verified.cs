@@ -172,13 +172,20 @@ namespace Demo
         }
 
         /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,
-        /// clipping, step. Returns the loss before the step. Allocation-free.</summary>
+        /// clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no penalties
+        /// or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
         /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
             global::Compiled.NetworkGuard.Probabilities(targets);
+            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+            {
+                // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
+                float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
+                return SgdStep(inputs, targets, learningRate);
+            }
             return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
         }
 
@@ -210,6 +217,17 @@ namespace Demo
             return loss;
         }
 
+        private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
+        {
+            int batch = targets.Length / OutputSize;
+            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            float loss = global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, targets, outputGradient);
+            global::Compiled.NetworkGuard.FiniteLoss(loss);
+            SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
+            return loss;
+        }
+
         /// <summary>The class of one sample: 1 when its probability is above 0.5, else 0.</summary>
         public int PredictClass(global::System.ReadOnlySpan<float> input)
         {
@@ -227,10 +245,7 @@ namespace Demo
                 loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense1WeightOffset, 20), new global::System.Span<float>(_gradients, Dense1WeightOffset, 20), _l1, _l2);
             }
 
-            if (float.IsNaN(loss) || float.IsInfinity(loss))
-            {
-                throw new global::Compiled.NonFiniteLossException("The loss is " + loss + "; the step was not applied, so the parameters are the last good ones.");
-            }
+            global::Compiled.NetworkGuard.FiniteLoss(loss);
 
             if (_maxGradientNorm > 0f)
             {
@@ -390,6 +405,98 @@ namespace Demo
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; no dx: nothing before this layer
             global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense0OutputOffset, batch * 20), dense0OutputGradient);
             global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(Dense0WeightOffset, 80), dense0OutputGradient, default, gradients.Slice(Dense0WeightOffset, 80), gradients.Slice(Dense0BiasOffset, 20), batch, 4, 20, accumulate);
+        }
+
+        // The backward pass with the SGD step folded in: each layer computes dx with its old weights, then updates
+        // W -= lr dW in place, so the large gradients are never stored and read back. Same expectations as BackwardCore.
+        private static void SgdBackwardCore(global::System.Span<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, float learningRate)
+        {
+            global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferA, batch * 1);
+            global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferB, batch * 20);
+            // dense1: dense 20 -> 1, identity, unrolled. W [20, 1], b [1].
+            // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
+            {
+                global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 20);
+                global::System.Span<float> dw = gradients.Slice(Dense1WeightOffset, 20);
+                global::System.Span<float> db = gradients.Slice(Dense1BiasOffset, 1);
+                dw.Clear();
+                db.Clear();
+                for (int row = 0; row < batch; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = workspace.Slice(Dense0OutputOffset, batch * 20).Slice(row * 20, 20);
+                    global::System.ReadOnlySpan<float> dy = dense1OutputGradient.Slice(row * 1, 1);
+                    global::System.Span<float> dx = dense0OutputGradient.Slice(row * 20, 20);
+                    float dz0 = dy[0];
+                    db[0] += dz0;
+                    float x0 = x[0];
+                    dw[0] += x0 * dz0;
+                    float x1 = x[1];
+                    dw[1] += x1 * dz0;
+                    float x2 = x[2];
+                    dw[2] += x2 * dz0;
+                    float x3 = x[3];
+                    dw[3] += x3 * dz0;
+                    float x4 = x[4];
+                    dw[4] += x4 * dz0;
+                    float x5 = x[5];
+                    dw[5] += x5 * dz0;
+                    float x6 = x[6];
+                    dw[6] += x6 * dz0;
+                    float x7 = x[7];
+                    dw[7] += x7 * dz0;
+                    float x8 = x[8];
+                    dw[8] += x8 * dz0;
+                    float x9 = x[9];
+                    dw[9] += x9 * dz0;
+                    float x10 = x[10];
+                    dw[10] += x10 * dz0;
+                    float x11 = x[11];
+                    dw[11] += x11 * dz0;
+                    float x12 = x[12];
+                    dw[12] += x12 * dz0;
+                    float x13 = x[13];
+                    dw[13] += x13 * dz0;
+                    float x14 = x[14];
+                    dw[14] += x14 * dz0;
+                    float x15 = x[15];
+                    dw[15] += x15 * dz0;
+                    float x16 = x[16];
+                    dw[16] += x16 * dz0;
+                    float x17 = x[17];
+                    dw[17] += x17 * dz0;
+                    float x18 = x[18];
+                    dw[18] += x18 * dz0;
+                    float x19 = x[19];
+                    dw[19] += x19 * dz0;
+                    dx[0] = (dz0 * w[0]);
+                    dx[1] = (dz0 * w[1]);
+                    dx[2] = (dz0 * w[2]);
+                    dx[3] = (dz0 * w[3]);
+                    dx[4] = (dz0 * w[4]);
+                    dx[5] = (dz0 * w[5]);
+                    dx[6] = (dz0 * w[6]);
+                    dx[7] = (dz0 * w[7]);
+                    dx[8] = (dz0 * w[8]);
+                    dx[9] = (dz0 * w[9]);
+                    dx[10] = (dz0 * w[10]);
+                    dx[11] = (dz0 * w[11]);
+                    dx[12] = (dz0 * w[12]);
+                    dx[13] = (dz0 * w[13]);
+                    dx[14] = (dz0 * w[14]);
+                    dx[15] = (dz0 * w[15]);
+                    dx[16] = (dz0 * w[16]);
+                    dx[17] = (dz0 * w[17]);
+                    dx[18] = (dz0 * w[18]);
+                    dx[19] = (dz0 * w[19]);
+                }
+            }
+            global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense1WeightOffset, 20), parameters.Slice(Dense1WeightOffset, 20), learningRate);
+            global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense1BiasOffset, 1), parameters.Slice(Dense1BiasOffset, 1), learningRate);
+
+            // dense0: dense 4 -> 20, ReLU. W [4, 20], b [20].
+            // dz = dy * f'(y); no dx: nothing before this layer; then W -= lr x^T dz, b -= lr sum_rows dz
+            global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense0OutputOffset, batch * 20), dense0OutputGradient);
+            global::Compiled.Kernels.Dense.BackwardSgd(input, parameters.Slice(Dense0WeightOffset, 80), dense0OutputGradient, default, parameters.Slice(Dense0BiasOffset, 20), batch, 4, 20, learningRate);
         }
     }
 }

@@ -174,12 +174,19 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     }
 
     /// <summary>One optimizer step on a minibatch of samples with class-index labels: backward (overwriting the gradients),
-    /// penalties, clipping, step. Returns the loss before the step. Allocation-free.</summary>
+    /// penalties, clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no
+    /// penalties or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
     /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
     public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
         global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
+        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+        {
+            // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
+            float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
+            return SgdStep(inputs, labels, learningRate);
+        }
         return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);
     }
 
@@ -210,6 +217,17 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         return loss;
     }
 
+    private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, float learningRate)
+    {
+        int batch = labels.Length;
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
+        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
+        global::Compiled.NetworkGuard.FiniteLoss(loss);
+        SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
+        return loss;
+    }
+
     /// <summary>Runs the batch forward in training mode and accumulates the gradients of the softmax cross-entropy on logits
     /// into <see cref="Gradients"/>. Returns the loss. Targets: one-hot or probability rows of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
@@ -219,12 +237,19 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     }
 
     /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,
-    /// clipping, step. Returns the loss before the step. Allocation-free.</summary>
+    /// clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no penalties
+    /// or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
     /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
     public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
         global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+        {
+            // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
+            float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
+            return SgdStep(inputs, targets, learningRate);
+        }
         return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
     }
 
@@ -255,6 +280,17 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         return loss;
     }
 
+    private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
+    {
+        int batch = targets.Length / OutputSize;
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
+        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
+        global::Compiled.NetworkGuard.FiniteLoss(loss);
+        SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
+        return loss;
+    }
+
     /// <summary>The most likely class of one sample.</summary>
     public int PredictClass(global::System.ReadOnlySpan<float> input)
     {
@@ -272,10 +308,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, OutputWeightOffset, 640), new global::System.Span<float>(_gradients, OutputWeightOffset, 640), _l1, _l2);
         }
 
-        if (float.IsNaN(loss) || float.IsInfinity(loss))
-        {
-            throw new global::Compiled.NonFiniteLossException("The loss is " + loss + "; the step was not applied, so the parameters are the last good ones.");
-        }
+        global::Compiled.NetworkGuard.FiniteLoss(loss);
 
         if (_maxGradientNorm > 0f)
         {
@@ -341,5 +374,26 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; no dx: nothing before this layer
         global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(HiddenOutputOffset, batch * 64), hiddenOutputGradient);
         global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(HiddenWeightOffset, 50176), hiddenOutputGradient, default, gradients.Slice(HiddenWeightOffset, 50176), gradients.Slice(HiddenBiasOffset, 64), batch, 784, 64, accumulate);
+    }
+
+    // The backward pass with the SGD step folded in: each layer computes dx with its old weights, then updates
+    // W -= lr dW in place, so the large gradients are never stored and read back. Same expectations as BackwardCore.
+    private static void SgdBackwardCore(global::System.Span<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, float learningRate)
+    {
+        global::System.Span<float> outputOutputGradient = workspace.Slice(GradientBufferA, batch * 10);
+        global::System.Span<float> dropout0OutputGradient = workspace.Slice(GradientBufferB, batch * 64);
+        // output: dense 64 -> 10, identity. W [64, 10], b [10].
+        // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Dropout0OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dropout0OutputGradient, parameters.Slice(OutputBiasOffset, 10), batch, 64, 10, learningRate);
+
+        global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferA, batch * 64);
+        // dropout0: dropout, rate 0.2f, 64 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(dropout0OutputGradient, workspace.Slice(Dropout0MaskOffset, batch * 64), hiddenOutputGradient);
+
+        // hidden: dense 784 -> 64, ReLU. W [784, 64], b [64].
+        // dz = dy * f'(y); no dx: nothing before this layer; then W -= lr x^T dz, b -= lr sum_rows dz
+        global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(HiddenOutputOffset, batch * 64), hiddenOutputGradient);
+        global::Compiled.Kernels.Dense.BackwardSgd(input, parameters.Slice(HiddenWeightOffset, 50176), hiddenOutputGradient, default, parameters.Slice(HiddenBiasOffset, 64), batch, 784, 64, learningRate);
     }
 }

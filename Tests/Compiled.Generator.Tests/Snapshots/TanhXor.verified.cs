@@ -170,13 +170,20 @@ partial class TanhXor : global::Compiled.ITargetNetwork
     }
 
     /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,
-    /// clipping, step. Returns the loss before the step. Allocation-free.</summary>
+    /// clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no penalties
+    /// or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
     /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
     public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
         global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
         global::Compiled.NetworkGuard.Probabilities(targets);
+        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+        {
+            // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
+            float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
+            return SgdStep(inputs, targets, learningRate);
+        }
         return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
     }
 
@@ -208,6 +215,17 @@ partial class TanhXor : global::Compiled.ITargetNetwork
         return loss;
     }
 
+    private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
+    {
+        int batch = targets.Length / OutputSize;
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        float loss = global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, targets, outputGradient);
+        global::Compiled.NetworkGuard.FiniteLoss(loss);
+        SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
+        return loss;
+    }
+
     /// <summary>The class of one sample: 1 when its probability is above 0.5, else 0.</summary>
     public int PredictClass(global::System.ReadOnlySpan<float> input)
     {
@@ -225,10 +243,7 @@ partial class TanhXor : global::Compiled.ITargetNetwork
             loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense1WeightOffset, 8), new global::System.Span<float>(_gradients, Dense1WeightOffset, 8), _l1, _l2);
         }
 
-        if (float.IsNaN(loss) || float.IsInfinity(loss))
-        {
-            throw new global::Compiled.NonFiniteLossException("The loss is " + loss + "; the step was not applied, so the parameters are the last good ones.");
-        }
+        global::Compiled.NetworkGuard.FiniteLoss(loss);
 
         if (_maxGradientNorm > 0f)
         {
@@ -413,5 +428,108 @@ partial class TanhXor : global::Compiled.ITargetNetwork
                 dw[15] += x1 * dz7;
             }
         }
+    }
+
+    // The backward pass with the SGD step folded in: each layer computes dx with its old weights, then updates
+    // W -= lr dW in place, so the large gradients are never stored and read back. Same expectations as BackwardCore.
+    private static void SgdBackwardCore(global::System.Span<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, float learningRate)
+    {
+        global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferA, batch * 1);
+        global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferB, batch * 8);
+        // dense1: dense 8 -> 1, identity, unrolled. W [8, 1], b [1].
+        // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
+        {
+            global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 8);
+            global::System.Span<float> dw = gradients.Slice(Dense1WeightOffset, 8);
+            global::System.Span<float> db = gradients.Slice(Dense1BiasOffset, 1);
+            dw.Clear();
+            db.Clear();
+            for (int row = 0; row < batch; row++)
+            {
+                global::System.ReadOnlySpan<float> x = workspace.Slice(Dense0OutputOffset, batch * 8).Slice(row * 8, 8);
+                global::System.ReadOnlySpan<float> dy = dense1OutputGradient.Slice(row * 1, 1);
+                global::System.Span<float> dx = dense0OutputGradient.Slice(row * 8, 8);
+                float dz0 = dy[0];
+                db[0] += dz0;
+                float x0 = x[0];
+                dw[0] += x0 * dz0;
+                float x1 = x[1];
+                dw[1] += x1 * dz0;
+                float x2 = x[2];
+                dw[2] += x2 * dz0;
+                float x3 = x[3];
+                dw[3] += x3 * dz0;
+                float x4 = x[4];
+                dw[4] += x4 * dz0;
+                float x5 = x[5];
+                dw[5] += x5 * dz0;
+                float x6 = x[6];
+                dw[6] += x6 * dz0;
+                float x7 = x[7];
+                dw[7] += x7 * dz0;
+                dx[0] = (dz0 * w[0]);
+                dx[1] = (dz0 * w[1]);
+                dx[2] = (dz0 * w[2]);
+                dx[3] = (dz0 * w[3]);
+                dx[4] = (dz0 * w[4]);
+                dx[5] = (dz0 * w[5]);
+                dx[6] = (dz0 * w[6]);
+                dx[7] = (dz0 * w[7]);
+            }
+        }
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense1WeightOffset, 8), parameters.Slice(Dense1WeightOffset, 8), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense1BiasOffset, 1), parameters.Slice(Dense1BiasOffset, 1), learningRate);
+
+        // dense0: dense 2 -> 8, tanh, unrolled. W [2, 8], b [8].
+        // dz = dy * f'(y); no dx: nothing before this layer; then W -= lr x^T dz, b -= lr sum_rows dz
+        {
+            global::System.ReadOnlySpan<float> w = parameters.Slice(Dense0WeightOffset, 16);
+            global::System.Span<float> dw = gradients.Slice(Dense0WeightOffset, 16);
+            global::System.Span<float> db = gradients.Slice(Dense0BiasOffset, 8);
+            dw.Clear();
+            db.Clear();
+            for (int row = 0; row < batch; row++)
+            {
+                global::System.ReadOnlySpan<float> x = input.Slice(row * 2, 2);
+                global::System.ReadOnlySpan<float> y = workspace.Slice(Dense0OutputOffset, batch * 8).Slice(row * 8, 8);
+                global::System.ReadOnlySpan<float> dy = dense0OutputGradient.Slice(row * 8, 8);
+                float dz0 = dy[0] * (1f - (y[0] * y[0]));
+                float dz1 = dy[1] * (1f - (y[1] * y[1]));
+                float dz2 = dy[2] * (1f - (y[2] * y[2]));
+                float dz3 = dy[3] * (1f - (y[3] * y[3]));
+                float dz4 = dy[4] * (1f - (y[4] * y[4]));
+                float dz5 = dy[5] * (1f - (y[5] * y[5]));
+                float dz6 = dy[6] * (1f - (y[6] * y[6]));
+                float dz7 = dy[7] * (1f - (y[7] * y[7]));
+                db[0] += dz0;
+                db[1] += dz1;
+                db[2] += dz2;
+                db[3] += dz3;
+                db[4] += dz4;
+                db[5] += dz5;
+                db[6] += dz6;
+                db[7] += dz7;
+                float x0 = x[0];
+                dw[0] += x0 * dz0;
+                dw[1] += x0 * dz1;
+                dw[2] += x0 * dz2;
+                dw[3] += x0 * dz3;
+                dw[4] += x0 * dz4;
+                dw[5] += x0 * dz5;
+                dw[6] += x0 * dz6;
+                dw[7] += x0 * dz7;
+                float x1 = x[1];
+                dw[8] += x1 * dz0;
+                dw[9] += x1 * dz1;
+                dw[10] += x1 * dz2;
+                dw[11] += x1 * dz3;
+                dw[12] += x1 * dz4;
+                dw[13] += x1 * dz5;
+                dw[14] += x1 * dz6;
+                dw[15] += x1 * dz7;
+            }
+        }
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense0WeightOffset, 16), parameters.Slice(Dense0WeightOffset, 16), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense0BiasOffset, 8), parameters.Slice(Dense0BiasOffset, 8), learningRate);
     }
 }
