@@ -148,10 +148,13 @@ namespace Compiled.Kernels
                     }
                 }
 
+                // Cover the rows with six- and four-row tiles so that no row is left to the slow one-row kernel when
+                // that is possible (32 = 4 x 6 + 2 x 4, 64 = 10 x 6 + 4).
+                int sixRowEnd = SixRowTiles(m) * 6;
                 for (; j + 16 <= n; j += 16)
                 {
                     int i = 0;
-                    for (; i + 6 <= m; i += 6)
+                    for (; i < sixRowEnd; i += 6)
                     {
                         Kernel6x16(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k, accumulate);
                     }
@@ -182,6 +185,20 @@ namespace Compiled.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
             Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
+
+        /// <summary>How many six-row tiles to use for <paramref name="m"/> rows: the most that leave a multiple of four.</summary>
+        internal static int SixRowTiles(int m)
+        {
+            for (int six = m / 6; six >= 0; six--)
+            {
+                if ((m - (six * 6)) % 4 == 0)
+                {
+                    return six;
+                }
+            }
+
+            return m / 6; // e.g. 7 or 11: some rows go to the one-row kernel whatever the split
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static unsafe Vector256<float> Start(float* c, bool accumulate) => accumulate ? Vector256.Load(c) : Vector256<float>.Zero;

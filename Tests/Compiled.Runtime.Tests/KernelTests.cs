@@ -9,7 +9,7 @@ public class KernelTests
     public static TheoryData<int, int, int> Sizes => new()
     {
         { 1, 1, 1 }, { 1, 784, 128 }, { 1, 7, 9 }, { 1, 13, 67 }, { 2, 5, 65 }, { 3, 17, 31 }, { 4, 9, 16 },
-        { 5, 3, 8 }, { 7, 33, 15 }, { 13, 11, 25 }, { 32, 64, 10 }, { 33, 65, 17 }, { 6, 1, 70 }, { 9, 23, 1 },
+        { 5, 3, 8 }, { 7, 33, 15 }, { 13, 11, 25 }, { 32, 64, 10 }, { 33, 65, 17 }, { 32, 40, 48 }, { 10, 12, 20 }, { 6, 1, 70 }, { 9, 23, 1 },
     };
 
     private static float[] Random(int count, ulong seed)
@@ -105,6 +105,15 @@ public class KernelTests
         Gemm.MultiplyTransposedB(a, b, c, m, k, n);
         AssertClose(expected, c, k);
     }
+
+    [Theory]
+    [InlineData(32, 4)]
+    [InlineData(64, 10)]
+    [InlineData(8, 0)]
+    [InlineData(10, 1)]
+    [InlineData(7, 1)]
+    [InlineData(3, 0)]
+    public void Row_tiling_prefers_six_and_four_row_tiles(int rows, int sixRowTiles) => Assert.Equal(sixRowTiles, Gemm.SixRowTiles(rows));
 
     [Fact]
     public void The_vector_path_is_the_one_under_test_here()
