@@ -31,6 +31,8 @@ namespace Compiled.Generator.Emit
                 return;
             }
 
+            // Cheap activations go inline; exp and tanh are far cheaper vectorized over the whole batch afterwards.
+            ActivationKind inlined = layer.Activation is ActivationKind.Relu or ActivationKind.LeakyRelu ? layer.Activation : ActivationKind.Identity;
             using (w.OpenBlock())
             {
                 w.Line($"global::System.ReadOnlySpan<float> w = parameters.Slice({id}WeightOffset, {n * m});");
@@ -52,13 +54,20 @@ namespace Compiled.Generator.Emit
                             sum.Append($" + (x{i} * w[{(i * m) + j}])");
                         }
 
-                        w.Line($"float z{j} = {sum};");
-                        w.Line($"y[{j}] = {ActivationEmitter.ScalarForward(layer.Activation == ActivationKind.Softmax ? ActivationKind.Identity : layer.Activation, $"z{j}")};");
+                        if (inlined == ActivationKind.Identity)
+                        {
+                            w.Line($"y[{j}] = {sum};");
+                        }
+                        else
+                        {
+                            w.Line($"float z{j} = {sum};");
+                            w.Line($"y[{j}] = {ActivationEmitter.ScalarForward(inlined, $"z{j}")};");
+                        }
                     }
                 }
             }
 
-            if (layer.Activation == ActivationKind.Softmax)
+            if (inlined != layer.Activation)
             {
                 EmitActivationCall(w, layer, output);
             }

@@ -258,8 +258,7 @@ partial class Diabetes : global::Compiled.ITargetNetwork
                 float x7 = x[7];
                 float x8 = x[8];
                 float x9 = x[9];
-                float z0 = b[0] + (x0 * w[0]) + (x1 * w[1]) + (x2 * w[2]) + (x3 * w[3]) + (x4 * w[4]) + (x5 * w[5]) + (x6 * w[6]) + (x7 * w[7]) + (x8 * w[8]) + (x9 * w[9]);
-                y[0] = z0;
+                y[0] = b[0] + (x0 * w[0]) + (x1 * w[1]) + (x2 * w[2]) + (x3 * w[3]) + (x4 * w[4]) + (x5 * w[5]) + (x6 * w[6]) + (x7 * w[7]) + (x8 * w[8]) + (x9 * w[9]);
             }
         }
 

@@ -345,18 +345,14 @@ namespace Hand.Built
                     float x3 = x[3];
                     float x4 = x[4];
                     float x5 = x[5];
-                    float z0 = b[0] + (x0 * w[0]) + (x1 * w[5]) + (x2 * w[10]) + (x3 * w[15]) + (x4 * w[20]) + (x5 * w[25]);
-                    y[0] = global::System.MathF.Tanh(z0);
-                    float z1 = b[1] + (x0 * w[1]) + (x1 * w[6]) + (x2 * w[11]) + (x3 * w[16]) + (x4 * w[21]) + (x5 * w[26]);
-                    y[1] = global::System.MathF.Tanh(z1);
-                    float z2 = b[2] + (x0 * w[2]) + (x1 * w[7]) + (x2 * w[12]) + (x3 * w[17]) + (x4 * w[22]) + (x5 * w[27]);
-                    y[2] = global::System.MathF.Tanh(z2);
-                    float z3 = b[3] + (x0 * w[3]) + (x1 * w[8]) + (x2 * w[13]) + (x3 * w[18]) + (x4 * w[23]) + (x5 * w[28]);
-                    y[3] = global::System.MathF.Tanh(z3);
-                    float z4 = b[4] + (x0 * w[4]) + (x1 * w[9]) + (x2 * w[14]) + (x3 * w[19]) + (x4 * w[24]) + (x5 * w[29]);
-                    y[4] = global::System.MathF.Tanh(z4);
+                    y[0] = b[0] + (x0 * w[0]) + (x1 * w[5]) + (x2 * w[10]) + (x3 * w[15]) + (x4 * w[20]) + (x5 * w[25]);
+                    y[1] = b[1] + (x0 * w[1]) + (x1 * w[6]) + (x2 * w[11]) + (x3 * w[16]) + (x4 * w[21]) + (x5 * w[26]);
+                    y[2] = b[2] + (x0 * w[2]) + (x1 * w[7]) + (x2 * w[12]) + (x3 * w[17]) + (x4 * w[22]) + (x5 * w[27]);
+                    y[3] = b[3] + (x0 * w[3]) + (x1 * w[8]) + (x2 * w[13]) + (x3 * w[18]) + (x4 * w[23]) + (x5 * w[28]);
+                    y[4] = b[4] + (x0 * w[4]) + (x1 * w[9]) + (x2 * w[14]) + (x3 * w[19]) + (x4 * w[24]) + (x5 * w[29]);
                 }
             }
+            global::Compiled.Kernels.Activations.Tanh(hiddenOutput);
 
             // dense1: dense 5 -> 2, identity, unrolled. W [5, 2], b [2].
             // y = x W + b
@@ -373,10 +369,8 @@ namespace Hand.Built
                     float x2 = x[2];
                     float x3 = x[3];
                     float x4 = x[4];
-                    float z0 = b[0] + (x0 * w[0]) + (x1 * w[2]) + (x2 * w[4]) + (x3 * w[6]) + (x4 * w[8]);
-                    y[0] = z0;
-                    float z1 = b[1] + (x0 * w[1]) + (x1 * w[3]) + (x2 * w[5]) + (x3 * w[7]) + (x4 * w[9]);
-                    y[1] = z1;
+                    y[0] = b[0] + (x0 * w[0]) + (x1 * w[2]) + (x2 * w[4]) + (x3 * w[6]) + (x4 * w[8]);
+                    y[1] = b[1] + (x0 * w[1]) + (x1 * w[3]) + (x2 * w[5]) + (x3 * w[7]) + (x4 * w[9]);
                 }
             }
 

@@ -251,10 +251,8 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork
                 float x0 = x[0];
                 float x1 = x[1];
                 float x2 = x[2];
-                float z0 = b[0] + (x0 * w[0]) + (x1 * w[2]) + (x2 * w[4]);
-                y[0] = z0;
-                float z1 = b[1] + (x0 * w[1]) + (x1 * w[3]) + (x2 * w[5]);
-                y[1] = z1;
+                y[0] = b[0] + (x0 * w[0]) + (x1 * w[2]) + (x2 * w[4]);
+                y[1] = b[1] + (x0 * w[1]) + (x1 * w[3]) + (x2 * w[5]);
             }
         }
 

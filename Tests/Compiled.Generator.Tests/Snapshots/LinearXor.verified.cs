@@ -263,8 +263,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork
                 global::System.Span<float> y = dense0Output.Slice(row * 1, 1);
                 float x0 = x[0];
                 float x1 = x[1];
-                float z0 = b[0] + (x0 * w[0]) + (x1 * w[1]);
-                y[0] = z0;
+                y[0] = b[0] + (x0 * w[0]) + (x1 * w[1]);
             }
         }
 

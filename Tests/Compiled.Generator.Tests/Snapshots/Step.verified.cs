@@ -262,8 +262,7 @@ partial class Step : global::Compiled.ITargetNetwork
                 global::System.ReadOnlySpan<float> x = input.Slice(row * 1, 1);
                 global::System.Span<float> y = dense0Output.Slice(row * 1, 1);
                 float x0 = x[0];
-                float z0 = b[0] + (x0 * w[0]);
-                y[0] = z0;
+                y[0] = b[0] + (x0 * w[0]);
             }
         }
 

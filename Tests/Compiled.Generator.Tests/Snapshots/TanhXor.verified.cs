@@ -279,24 +279,17 @@ partial class TanhXor : global::Compiled.ITargetNetwork
                 global::System.Span<float> y = dense0Output.Slice(row * 8, 8);
                 float x0 = x[0];
                 float x1 = x[1];
-                float z0 = b[0] + (x0 * w[0]) + (x1 * w[8]);
-                y[0] = global::System.MathF.Tanh(z0);
-                float z1 = b[1] + (x0 * w[1]) + (x1 * w[9]);
-                y[1] = global::System.MathF.Tanh(z1);
-                float z2 = b[2] + (x0 * w[2]) + (x1 * w[10]);
-                y[2] = global::System.MathF.Tanh(z2);
-                float z3 = b[3] + (x0 * w[3]) + (x1 * w[11]);
-                y[3] = global::System.MathF.Tanh(z3);
-                float z4 = b[4] + (x0 * w[4]) + (x1 * w[12]);
-                y[4] = global::System.MathF.Tanh(z4);
-                float z5 = b[5] + (x0 * w[5]) + (x1 * w[13]);
-                y[5] = global::System.MathF.Tanh(z5);
-                float z6 = b[6] + (x0 * w[6]) + (x1 * w[14]);
-                y[6] = global::System.MathF.Tanh(z6);
-                float z7 = b[7] + (x0 * w[7]) + (x1 * w[15]);
-                y[7] = global::System.MathF.Tanh(z7);
+                y[0] = b[0] + (x0 * w[0]) + (x1 * w[8]);
+                y[1] = b[1] + (x0 * w[1]) + (x1 * w[9]);
+                y[2] = b[2] + (x0 * w[2]) + (x1 * w[10]);
+                y[3] = b[3] + (x0 * w[3]) + (x1 * w[11]);
+                y[4] = b[4] + (x0 * w[4]) + (x1 * w[12]);
+                y[5] = b[5] + (x0 * w[5]) + (x1 * w[13]);
+                y[6] = b[6] + (x0 * w[6]) + (x1 * w[14]);
+                y[7] = b[7] + (x0 * w[7]) + (x1 * w[15]);
             }
         }
+        global::Compiled.Kernels.Activations.Tanh(dense0Output);
 
         // dense1: dense 8 -> 1, identity, unrolled. W [8, 1], b [1].
         // y = x W + b
@@ -316,8 +309,7 @@ partial class TanhXor : global::Compiled.ITargetNetwork
                 float x5 = x[5];
                 float x6 = x[6];
                 float x7 = x[7];
-                float z0 = b[0] + (x0 * w[0]) + (x1 * w[1]) + (x2 * w[2]) + (x3 * w[3]) + (x4 * w[4]) + (x5 * w[5]) + (x6 * w[6]) + (x7 * w[7]);
-                y[0] = z0;
+                y[0] = b[0] + (x0 * w[0]) + (x1 * w[1]) + (x2 * w[2]) + (x3 * w[3]) + (x4 * w[4]) + (x5 * w[5]) + (x6 * w[6]) + (x7 * w[7]);
             }
         }
 
