@@ -43,7 +43,7 @@ namespace Compiled.Kernels
                 Gemm.MultiplyTransposedB(dy, weights, dx, batch, outputs, inputs);
             }
         }
-    
+
         /// <summary>
         /// The backward pass of a training step with plain SGD, fused: writes dL/dx = dy W^T with the old weights (unless
         /// <paramref name="dx"/> is empty), then updates W -= lr x^T dy and b -= lr sum of dy's rows in place. The
