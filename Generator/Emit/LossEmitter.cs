@@ -48,35 +48,57 @@ namespace Compiled.Generator.Emit
             EmitPredictClass(w, network, NetworkEmitter.DropoutArgument(network));
         }
 
+        /// <summary>
+        /// What differs between training on class-index labels and on float target rows; everything else about
+        /// <c>Backward</c>, <c>TrainStep</c> and their cores is written once, by <see cref="EmitTrainingMembers"/>.
+        /// </summary>
+        /// <param name="Type">The element type of the target span.</param>
+        /// <param name="Name">The parameter name.</param>
+        /// <param name="Checks">The guard calls, in order.</param>
+        /// <param name="Batch">The batch size as an expression of the target span.</param>
+        /// <param name="LossCall">The loss call; {0} is the target span, {1} the gradient span.</param>
+        /// <param name="BackwardSummary">The doc summary of <c>Backward</c>.</param>
+        /// <param name="TrainStepSummary">The first doc line of <c>TrainStep</c>.</param>
+        private sealed record TargetKind(string Type, string Name, string[] Checks, string Batch, string LossCall, string BackwardSummary, string TrainStepSummary);
+
+        private static string LossCall(LossKind loss) => loss switch
+        {
+            LossKind.MeanSquaredError => $"{Losses}.MeanSquaredError(logits, {{0}}, {{1}})",
+            LossKind.BinaryCrossEntropy => $"{Losses}.BinaryCrossEntropyWithLogits(logits, {{0}}, {{1}})",
+            _ => $"{Losses}.SoftmaxCrossEntropy(logits, {{0}}, {{1}}, OutputSize)",
+        };
+
+        private static TargetKind Labels() => new(
+            "int",
+            "labels",
+            new[] { $"{Guard}.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);" },
+            "labels.Length",
+            $"{Losses}.SoftmaxCrossEntropy(logits, {{0}}, {{1}}, OutputSize)",
+            "the mean softmax cross-entropy into <see cref=\"Gradients\"/>. Returns the loss. One label (a class index) per sample, at most <see cref=\"MaxBatchSize\"/>.",
+            "One optimizer step on a minibatch of samples with class-index labels: backward (overwriting the gradients),");
+
+        private static TargetKind Targets(LossKind loss)
+        {
+            string what = loss switch
+            {
+                LossKind.MeanSquaredError => "float targets, one row of OutputSize per sample",
+                LossKind.BinaryCrossEntropy => "targets in [0, 1], one row of OutputSize per sample",
+                _ => "one-hot or probability rows of OutputSize per sample",
+            };
+            string batch = $"{Guard}.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);";
+            return new TargetKind(
+                "float",
+                "targets",
+                loss == LossKind.BinaryCrossEntropy ? new[] { batch, $"{Guard}.Probabilities(targets);" } : new[] { batch },
+                "targets.Length / OutputSize",
+                LossCall(loss),
+                $"the {Describe(loss)} into <see cref=\"Gradients\"/>. Returns the loss. Targets: {what}; at most <see cref=\"MaxBatchSize\"/> samples.",
+                "One optimizer step on a minibatch with float targets: backward (overwriting the gradients),");
+        }
+
         private static void EmitLabelMembers(SourceWriter w, string dropoutArgument)
         {
-            w.Line("/// <summary>Runs the batch forward in training mode and accumulates the gradients of the mean softmax cross-entropy");
-            w.Line("/// into <see cref=\"Gradients\"/>. Returns the loss. One label (a class index) per sample, at most <see cref=\"MaxBatchSize\"/>.</summary>");
-            using (w.OpenBlock("public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
-            {
-                w.Line($"{Guard}.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);");
-                w.Line("return LossAndGradients(inputs, labels, accumulate: true);");
-            }
-
-            w.Line();
-            w.Line("/// <summary>One optimizer step on a minibatch of samples with class-index labels: backward (overwriting the gradients),");
-            w.Line("/// penalties, clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref=\"global::Compiled.Sgd\"/> and no");
-            w.Line("/// penalties or clipping the step is fused into the backward pass and <see cref=\"Gradients\"/> is not written.</summary>");
-            w.Line("/// <exception cref=\"global::Compiled.NonFiniteLossException\">The loss is NaN or infinite; the step is not applied.</exception>");
-            w.Line("public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)");
-            using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
-            {
-                w.Line($"{Guard}.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);");
-                using (w.OpenBlock("if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)"))
-                {
-                    w.Line("// Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).");
-                    w.Line("float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();");
-                    w.Line("return SgdStep(inputs, labels, learningRate);");
-                }
-
-                w.Line("return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);");
-            }
-
+            EmitTrainingMembers(w, Labels(), dropoutArgument);
             w.Line();
             w.Line("/// <summary>Mean loss and accuracy (the fraction whose largest output is at the label) over any number of samples.</summary>");
             using (w.OpenBlock($"public {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
@@ -95,84 +117,12 @@ namespace Compiled.Generator.Emit
 
                 w.Line($"return new {Evaluation}((float)(loss / labels.Length), (float)correct / labels.Length, labels.Length);");
             }
-
-            w.Line();
-            using (w.OpenBlock("private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)"))
-            {
-                w.Line("int batch = labels.Length;");
-                w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
-                w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
-                w.Line($"float loss = {Losses}.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);");
-                w.Line("BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);");
-                w.Line("return loss;");
-            }
-
-            w.Line();
-            using (w.OpenBlock("private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, float learningRate)"))
-            {
-                w.Line("int batch = labels.Length;");
-                w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
-                w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
-                w.Line($"float loss = {Losses}.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);");
-                w.Line("global::Compiled.NetworkGuard.FiniteLoss(loss);");
-                w.Line("SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);");
-                w.Line("return loss;");
-            }
         }
 
         private static void EmitTargetMembers(SourceWriter w, LossKind loss, string dropoutArgument)
         {
-            string lossCall = loss switch
-            {
-                LossKind.MeanSquaredError => $"{Losses}.MeanSquaredError(logits, {{0}}, {{1}})",
-                LossKind.BinaryCrossEntropy => $"{Losses}.BinaryCrossEntropyWithLogits(logits, {{0}}, {{1}})",
-                _ => $"{Losses}.SoftmaxCrossEntropy(logits, {{0}}, {{1}}, OutputSize)",
-            };
-            string what = loss switch
-            {
-                LossKind.MeanSquaredError => "float targets, one row of OutputSize per sample",
-                LossKind.BinaryCrossEntropy => "targets in [0, 1], one row of OutputSize per sample",
-                _ => "one-hot or probability rows of OutputSize per sample",
-            };
-            string checkTargets = loss == LossKind.BinaryCrossEntropy ? $"{Guard}.Probabilities(targets);" : string.Empty;
-
-            w.Line($"/// <summary>Runs the batch forward in training mode and accumulates the gradients of the {Describe(loss)}");
-            w.Line($"/// into <see cref=\"Gradients\"/>. Returns the loss. Targets: {what}; at most <see cref=\"MaxBatchSize\"/> samples.</summary>");
-            using (w.OpenBlock("public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
-            {
-                w.Line($"{Guard}.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);");
-                if (checkTargets.Length > 0)
-                {
-                    w.Line(checkTargets);
-                }
-
-                w.Line("return LossAndGradients(inputs, targets, accumulate: true);");
-            }
-
-            w.Line();
-            w.Line("/// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,");
-            w.Line("/// clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref=\"global::Compiled.Sgd\"/> and no penalties");
-            w.Line("/// or clipping the step is fused into the backward pass and <see cref=\"Gradients\"/> is not written.</summary>");
-            w.Line("/// <exception cref=\"global::Compiled.NonFiniteLossException\">The loss is NaN or infinite; the step is not applied.</exception>");
-            w.Line("public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)");
-            using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
-            {
-                w.Line($"{Guard}.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);");
-                if (checkTargets.Length > 0)
-                {
-                    w.Line(checkTargets);
-                }
-
-                using (w.OpenBlock("if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)"))
-                {
-                    w.Line("// Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).");
-                    w.Line("float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();");
-                    w.Line("return SgdStep(inputs, targets, learningRate);");
-                }
-
-                w.Line("return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);");
-            }
-
+            TargetKind kind = Targets(loss);
+            EmitTrainingMembers(w, kind, dropoutArgument);
             w.Line();
             string accuracy = loss switch
             {
@@ -184,9 +134,9 @@ namespace Compiled.Generator.Emit
             using (w.OpenBlock($"public {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
             {
                 w.Line($"int count = {Guard}.EvaluationTargets(inputs.Length, targets.Length, InputSize, OutputSize);");
-                if (checkTargets.Length > 0)
+                if (loss == LossKind.BinaryCrossEntropy)
                 {
-                    w.Line(checkTargets);
+                    w.Line($"{Guard}.Probabilities(targets);");
                 }
 
                 w.Line("double loss = 0;");
@@ -200,7 +150,7 @@ namespace Compiled.Generator.Emit
                     w.Line("int batch = global::System.Math.Min(MaxBatchSize, count - start);");
                     w.Line("global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);");
                     w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false{dropoutArgument});");
-                    w.Line($"loss += {string.Format(lossCall, "batchTargets", "default")} * (double)batch;");
+                    w.Line($"loss += {string.Format(kind.LossCall, "batchTargets", "default")} * (double)batch;");
                     if (loss == LossKind.BinaryCrossEntropy)
                     {
                         w.Line($"correct += {Metrics}.CountCorrectBinary(logits, batchTargets);");
@@ -219,28 +169,72 @@ namespace Compiled.Generator.Emit
                 };
                 w.Line($"return new {Evaluation}((float)(loss / count), {accuracyValue}, count);");
             }
+        }
 
-            w.Line();
-            using (w.OpenBlock("private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)"))
+        /// <summary><c>Backward</c>, <c>TrainStep</c>, and the two private cores they share (<c>LossAndGradients</c> for the
+        /// general path, <c>SgdStep</c> for plain SGD fused into the backward pass) for one kind of target.</summary>
+        private static void EmitTrainingMembers(SourceWriter w, TargetKind kind, string dropoutArgument)
+        {
+            string span = $"global::System.ReadOnlySpan<{kind.Type}> {kind.Name}";
+            w.Line("/// <summary>Runs the batch forward in training mode and accumulates the gradients of");
+            w.Line($"/// {kind.BackwardSummary}</summary>");
+            using (w.OpenBlock($"public float Backward(global::System.ReadOnlySpan<float> inputs, {span})"))
             {
-                w.Line("int batch = targets.Length / OutputSize;");
-                w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
-                w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
-                w.Line($"float loss = {string.Format(lossCall, "targets", "outputGradient")};");
-                w.Line("BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);");
-                w.Line("return loss;");
+                foreach (string check in kind.Checks)
+                {
+                    w.Line(check);
+                }
+
+                w.Line($"return LossAndGradients(inputs, {kind.Name}, accumulate: true);");
             }
 
             w.Line();
-            using (w.OpenBlock("private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)"))
+            w.Line($"/// <summary>{kind.TrainStepSummary}");
+            w.Line("/// penalties, clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref=\"global::Compiled.Sgd\"/> and no");
+            w.Line("/// penalties or clipping the step is fused into the backward pass and <see cref=\"Gradients\"/> is not written.</summary>");
+            w.Line("/// <exception cref=\"global::Compiled.NonFiniteLossException\">The loss is NaN or infinite; the step is not applied.</exception>");
+            w.Line($"public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, {span}, ref TOptimizer optimizer)");
+            using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
             {
-                w.Line("int batch = targets.Length / OutputSize;");
-                w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
-                w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
-                w.Line($"float loss = {string.Format(lossCall, "targets", "outputGradient")};");
-                w.Line("global::Compiled.NetworkGuard.FiniteLoss(loss);");
-                w.Line("SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);");
-                w.Line("return loss;");
+                foreach (string check in kind.Checks)
+                {
+                    w.Line(check);
+                }
+
+                using (w.OpenBlock("if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)"))
+                {
+                    w.Line("// Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).");
+                    w.Line("float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();");
+                    w.Line($"return SgdStep(inputs, {kind.Name}, learningRate);");
+                }
+
+                w.Line($"return ApplyStep(LossAndGradients(inputs, {kind.Name}, accumulate: false), ref optimizer);");
+            }
+
+            foreach (bool fused in new[] { false, true })
+            {
+                w.Line();
+                string header = fused
+                    ? $"private float SgdStep(global::System.ReadOnlySpan<float> inputs, {span}, float learningRate)"
+                    : $"private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, {span}, bool accumulate)";
+                using (w.OpenBlock(header))
+                {
+                    w.Line($"int batch = {kind.Batch};");
+                    w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
+                    w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
+                    w.Line($"float loss = {string.Format(kind.LossCall, kind.Name, "outputGradient")};");
+                    if (fused)
+                    {
+                        w.Line("global::Compiled.NetworkGuard.FiniteLoss(loss);");
+                        w.Line("SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);");
+                    }
+                    else
+                    {
+                        w.Line("BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);");
+                    }
+
+                    w.Line("return loss;");
+                }
             }
         }
 

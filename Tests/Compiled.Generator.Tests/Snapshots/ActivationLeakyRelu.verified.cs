@@ -175,17 +175,17 @@ namespace Demo
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
-        /// <summary>Runs the batch forward in training mode and accumulates the gradients of the mean squared error
-        /// into <see cref="Gradients"/>. Returns the loss. Targets: float targets, one row of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
+        /// <summary>Runs the batch forward in training mode and accumulates the gradients of
+        /// the mean squared error into <see cref="Gradients"/>. Returns the loss. Targets: float targets, one row of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
             return LossAndGradients(inputs, targets, accumulate: true);
         }
 
-        /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,
-        /// clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no penalties
-        /// or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
+        /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients),
+        /// penalties, clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no
+        /// penalties or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
         /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
@@ -198,21 +198,6 @@ namespace Demo
                 return SgdStep(inputs, targets, learningRate);
             }
             return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
-        }
-
-        /// <summary>Mean loss and accuracy (NaN (accuracy has no meaning for regression)) over any number of samples.</summary>
-        public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
-        {
-            int count = global::Compiled.NetworkGuard.EvaluationTargets(inputs.Length, targets.Length, InputSize, OutputSize);
-            double loss = 0;
-            for (int start = 0; start < count; start += MaxBatchSize)
-            {
-                int batch = global::System.Math.Min(MaxBatchSize, count - start);
-                global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
-                loss += global::Compiled.Kernels.Losses.MeanSquaredError(logits, batchTargets, default) * (double)batch;
-            }
-            return new global::Compiled.Evaluation((float)(loss / count), float.NaN, count);
         }
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
@@ -234,6 +219,21 @@ namespace Demo
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
             return loss;
+        }
+
+        /// <summary>Mean loss and accuracy (NaN (accuracy has no meaning for regression)) over any number of samples.</summary>
+        public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+        {
+            int count = global::Compiled.NetworkGuard.EvaluationTargets(inputs.Length, targets.Length, InputSize, OutputSize);
+            double loss = 0;
+            for (int start = 0; start < count; start += MaxBatchSize)
+            {
+                int batch = global::System.Math.Min(MaxBatchSize, count - start);
+                global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
+                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+                loss += global::Compiled.Kernels.Losses.MeanSquaredError(logits, batchTargets, default) * (double)batch;
+            }
+            return new global::Compiled.Evaluation((float)(loss / count), float.NaN, count);
         }
 
 

@@ -145,8 +145,8 @@ partial class LinearXor : global::Compiled.ITargetNetwork
     /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
     public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
-    /// <summary>Runs the batch forward in training mode and accumulates the gradients of the binary cross-entropy on logits
-    /// into <see cref="Gradients"/>. Returns the loss. Targets: targets in [0, 1], one row of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
+    /// <summary>Runs the batch forward in training mode and accumulates the gradients of
+    /// the binary cross-entropy on logits into <see cref="Gradients"/>. Returns the loss. Targets: targets in [0, 1], one row of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
         global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -154,9 +154,9 @@ partial class LinearXor : global::Compiled.ITargetNetwork
         return LossAndGradients(inputs, targets, accumulate: true);
     }
 
-    /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,
-    /// clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no penalties
-    /// or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
+    /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients),
+    /// penalties, clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no
+    /// penalties or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
     /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
     public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
@@ -170,24 +170,6 @@ partial class LinearXor : global::Compiled.ITargetNetwork
             return SgdStep(inputs, targets, learningRate);
         }
         return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
-    }
-
-    /// <summary>Mean loss and accuracy (the fraction of outputs on the right side of 0.5) over any number of samples.</summary>
-    public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
-    {
-        int count = global::Compiled.NetworkGuard.EvaluationTargets(inputs.Length, targets.Length, InputSize, OutputSize);
-        global::Compiled.NetworkGuard.Probabilities(targets);
-        double loss = 0;
-        int correct = 0;
-        for (int start = 0; start < count; start += MaxBatchSize)
-        {
-            int batch = global::System.Math.Min(MaxBatchSize, count - start);
-            global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
-            loss += global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, batchTargets, default) * (double)batch;
-            correct += global::Compiled.Kernels.Metrics.CountCorrectBinary(logits, batchTargets);
-        }
-        return new global::Compiled.Evaluation((float)(loss / count), (float)correct / ((long)count * OutputSize), count);
     }
 
     private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
@@ -209,6 +191,24 @@ partial class LinearXor : global::Compiled.ITargetNetwork
         global::Compiled.NetworkGuard.FiniteLoss(loss);
         SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
         return loss;
+    }
+
+    /// <summary>Mean loss and accuracy (the fraction of outputs on the right side of 0.5) over any number of samples.</summary>
+    public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+    {
+        int count = global::Compiled.NetworkGuard.EvaluationTargets(inputs.Length, targets.Length, InputSize, OutputSize);
+        global::Compiled.NetworkGuard.Probabilities(targets);
+        double loss = 0;
+        int correct = 0;
+        for (int start = 0; start < count; start += MaxBatchSize)
+        {
+            int batch = global::System.Math.Min(MaxBatchSize, count - start);
+            global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
+            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+            loss += global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, batchTargets, default) * (double)batch;
+            correct += global::Compiled.Kernels.Metrics.CountCorrectBinary(logits, batchTargets);
+        }
+        return new global::Compiled.Evaluation((float)(loss / count), (float)correct / ((long)count * OutputSize), count);
     }
 
     /// <summary>The class of one sample: 1 when its probability is above 0.5, else 0.</summary>

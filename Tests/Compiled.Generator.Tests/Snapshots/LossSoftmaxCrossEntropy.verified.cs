@@ -162,8 +162,8 @@ namespace Demo
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
-        /// <summary>Runs the batch forward in training mode and accumulates the gradients of the mean softmax cross-entropy
-        /// into <see cref="Gradients"/>. Returns the loss. One label (a class index) per sample, at most <see cref="MaxBatchSize"/>.</summary>
+        /// <summary>Runs the batch forward in training mode and accumulates the gradients of
+        /// the mean softmax cross-entropy into <see cref="Gradients"/>. Returns the loss. One label (a class index) per sample, at most <see cref="MaxBatchSize"/>.</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
             global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
@@ -187,23 +187,6 @@ namespace Demo
             return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);
         }
 
-        /// <summary>Mean loss and accuracy (the fraction whose largest output is at the label) over any number of samples.</summary>
-        public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
-        {
-            global::Compiled.NetworkGuard.EvaluationLabels(inputs.Length, labels, InputSize, OutputSize);
-            double loss = 0;
-            int correct = 0;
-            for (int start = 0; start < labels.Length; start += MaxBatchSize)
-            {
-                int batch = global::System.Math.Min(MaxBatchSize, labels.Length - start);
-                global::System.ReadOnlySpan<int> batchLabels = labels.Slice(start, batch);
-                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
-                loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchLabels, default, OutputSize) * (double)batch;
-                correct += global::Compiled.Kernels.Metrics.CountCorrect(logits, batchLabels, OutputSize);
-            }
-            return new global::Compiled.Evaluation((float)(loss / labels.Length), (float)correct / labels.Length, labels.Length);
-        }
-
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)
         {
             int batch = labels.Length;
@@ -225,17 +208,34 @@ namespace Demo
             return loss;
         }
 
-        /// <summary>Runs the batch forward in training mode and accumulates the gradients of the softmax cross-entropy on logits
-        /// into <see cref="Gradients"/>. Returns the loss. Targets: one-hot or probability rows of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
+        /// <summary>Mean loss and accuracy (the fraction whose largest output is at the label) over any number of samples.</summary>
+        public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
+        {
+            global::Compiled.NetworkGuard.EvaluationLabels(inputs.Length, labels, InputSize, OutputSize);
+            double loss = 0;
+            int correct = 0;
+            for (int start = 0; start < labels.Length; start += MaxBatchSize)
+            {
+                int batch = global::System.Math.Min(MaxBatchSize, labels.Length - start);
+                global::System.ReadOnlySpan<int> batchLabels = labels.Slice(start, batch);
+                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+                loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchLabels, default, OutputSize) * (double)batch;
+                correct += global::Compiled.Kernels.Metrics.CountCorrect(logits, batchLabels, OutputSize);
+            }
+            return new global::Compiled.Evaluation((float)(loss / labels.Length), (float)correct / labels.Length, labels.Length);
+        }
+
+        /// <summary>Runs the batch forward in training mode and accumulates the gradients of
+        /// the softmax cross-entropy on logits into <see cref="Gradients"/>. Returns the loss. Targets: one-hot or probability rows of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
             return LossAndGradients(inputs, targets, accumulate: true);
         }
 
-        /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients), penalties,
-        /// clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no penalties
-        /// or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
+        /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients),
+        /// penalties, clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/> and no
+        /// penalties or clipping the step is fused into the backward pass and <see cref="Gradients"/> is not written.</summary>
         /// <exception cref="global::Compiled.NonFiniteLossException">The loss is NaN or infinite; the step is not applied.</exception>
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
@@ -248,23 +248,6 @@ namespace Demo
                 return SgdStep(inputs, targets, learningRate);
             }
             return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
-        }
-
-        /// <summary>Mean loss and accuracy (the fraction whose largest output is at the target's largest value) over any number of samples.</summary>
-        public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
-        {
-            int count = global::Compiled.NetworkGuard.EvaluationTargets(inputs.Length, targets.Length, InputSize, OutputSize);
-            double loss = 0;
-            int correct = 0;
-            for (int start = 0; start < count; start += MaxBatchSize)
-            {
-                int batch = global::System.Math.Min(MaxBatchSize, count - start);
-                global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
-                loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchTargets, default, OutputSize) * (double)batch;
-                correct += global::Compiled.Kernels.Metrics.CountCorrectArgMax(logits, batchTargets, OutputSize);
-            }
-            return new global::Compiled.Evaluation((float)(loss / count), (float)correct / count, count);
         }
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
@@ -286,6 +269,23 @@ namespace Demo
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
             return loss;
+        }
+
+        /// <summary>Mean loss and accuracy (the fraction whose largest output is at the target's largest value) over any number of samples.</summary>
+        public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+        {
+            int count = global::Compiled.NetworkGuard.EvaluationTargets(inputs.Length, targets.Length, InputSize, OutputSize);
+            double loss = 0;
+            int correct = 0;
+            for (int start = 0; start < count; start += MaxBatchSize)
+            {
+                int batch = global::System.Math.Min(MaxBatchSize, count - start);
+                global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
+                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+                loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchTargets, default, OutputSize) * (double)batch;
+                correct += global::Compiled.Kernels.Metrics.CountCorrectArgMax(logits, batchTargets, OutputSize);
+            }
+            return new global::Compiled.Evaluation((float)(loss / count), (float)correct / count, count);
         }
 
         /// <summary>The most likely class of one sample.</summary>
