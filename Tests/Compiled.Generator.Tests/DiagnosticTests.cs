@@ -220,4 +220,23 @@ public class DiagnosticTests
         Diagnostic unsuppressed = Assert.Single(GeneratorHarness.GeneratorDiagnostics(source.Replace("#pragma warning disable CMP0007", string.Empty)), d => d.Id == "CMP0007");
         Assert.False(unsuppressed.IsSuppressed);
     }
+
+    [Fact]
+    public void CMP0099_reports_an_internal_failure_at_the_class_instead_of_throwing()
+    {
+        // No valid or half-typed input reaches this path (RobustnessTests tries many); check what it reports when the
+        // parser's catch-all turns an exception into a diagnostic.
+        MarkedSource source = MarkedSource.Parse("using Compiled; [Network] [Input(2)] [Dense(1)] public partial class [|Net|];");
+        SyntaxTree tree = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source.Text, path: "Net.cs");
+        var identifier = tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax>().Single().Identifier;
+        var info = Diagnostics.DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.GeneratorFailed, Parsing.NetworkParser.LocationOf(identifier.GetLocation()), "Net", "InvalidOperationException: boom");
+
+        Diagnostic diagnostic = info.ToDiagnostic(tree);
+
+        Assert.Equal("CMP0099", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(source.Span, diagnostic.Location.SourceSpan);
+        Assert.True(diagnostic.Location.IsInSource);
+        Assert.Contains("InvalidOperationException: boom", diagnostic.GetMessage());
+    }
 }
