@@ -45,16 +45,3 @@ sealed class Progress(Action<EpochReport> report) : IProgress<EpochReport>
 {
     public void Report(EpochReport value) => report(value);
 }
-
-/// <summary>Logistic regression on one input.</summary>
-[Network(Loss = Loss.BinaryCrossEntropy, MaxBatchSize = 32)]
-[Input(1)]
-[Dense(1)]
-public partial class Step;
-
-/// <summary>30 measurements, 16 ReLU units, one logit (malignant = 0, benign = 1 in scikit-learn's coding).</summary>
-[Network(Loss = Loss.BinaryCrossEntropy, MaxBatchSize = 16)]
-[Input(30)]
-[Dense(16, Activation = Activation.Relu)]
-[Dense(1)]
-public partial class BreastCancer;

@@ -62,15 +62,3 @@ static float RSquared(Diabetes model, Dataset data)
 
     return (float)(1 - (residual / total));
 }
-
-/// <summary>y = w x + b.</summary>
-[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 16)]
-[Input(1)]
-[Dense(1)]
-public partial class Line;
-
-/// <summary>Linear regression on the 10 diabetes measurements.</summary>
-[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 32)]
-[Input(10)]
-[Dense(1)]
-public partial class Diabetes;

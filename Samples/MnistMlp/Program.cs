@@ -98,11 +98,3 @@ sealed class Progress(Action<string> write) : IProgress<EpochReport>
 {
     public void Report(EpochReport value) => write(value.ToString());
 }
-
-/// <summary>The Keras MLP: 784 pixels, 64 ReLU units, 10 logits.</summary>
-[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 64)]
-[Input(784)]
-[Dense(64, Activation = Activation.Relu, Name = "hidden")]
-[Dropout(0.2f)]
-[Dense(10, Name = "output")]
-public partial class MnistMlp;

@@ -28,16 +28,3 @@ for (int i = 0; i < 4; i++)
 }
 
 Console.WriteLine($"linear correct: {linearCorrect}/4, 2-8-1 correct: {hiddenCorrect}/4, 2-8-1 loss: {hidden.Evaluate(inputs, targets).Loss:F4}");
-
-/// <summary>Logistic regression: one linear unit on the two inputs.</summary>
-[Network(Loss = Loss.BinaryCrossEntropy)]
-[Input(2)]
-[Dense(1)]
-public partial class LinearXor;
-
-/// <summary>Two inputs, eight tanh units, one logit.</summary>
-[Network(Loss = Loss.BinaryCrossEntropy, MaxBatchSize = 4)]
-[Input(2)]
-[Dense(8, Activation = Activation.Tanh)]
-[Dense(1)]
-public partial class TanhXor;

@@ -17,8 +17,9 @@ public class SnapshotTests
     [MemberData(nameof(Samples))]
     public void Sample_networks_match_their_snapshots(string sample)
     {
-        string source = File.ReadAllText(Path.Combine(RepositoryRoot(), "Samples", sample, "Program.cs"));
-        CSharpCompilation compilation = GeneratorHarness.Compile(OutputKind.ConsoleApplication, source, GeneratorHarness.ImplicitUsings);
+        string directory = Path.Combine(RepositoryRoot(), "Samples", sample);
+        string[] sources = new[] { "Program.cs", "Networks.cs" }.Select(f => File.ReadAllText(Path.Combine(directory, f))).Append(GeneratorHarness.ImplicitUsings).ToArray();
+        CSharpCompilation compilation = GeneratorHarness.Compile(OutputKind.ConsoleApplication, sources);
         var (result, output, driver) = GeneratorHarness.Run(compilation);
 
         Assert.Empty(result.Diagnostics);
@@ -29,7 +30,7 @@ public class SnapshotTests
             Snapshot.Match(Path.GetFileNameWithoutExtension(Path.GetFileNameWithoutExtension(tree.FilePath)), tree.GetText().ToString());
         }
 
-        IncrementalityTests.AssertSecondRunCached(driver, GeneratorHarness.Compile(OutputKind.ConsoleApplication, source, GeneratorHarness.ImplicitUsings));
+        IncrementalityTests.AssertSecondRunCached(driver, GeneratorHarness.Compile(OutputKind.ConsoleApplication, sources));
     }
 
     public static TheoryData<string, string> Networks => new()
