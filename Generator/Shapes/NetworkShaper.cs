@@ -107,7 +107,8 @@ namespace Compiled.Generator.Shapes
                         Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.LayerActivationArgument, i, $"The activation of '{names[i]}'", "a defined Activation value", ((int)layer.Activation).ToString());
                     }
 
-                    if (i == 0 && spec.InputShape.Count > 1)
+                    // The first dense layer is where a multi-dimensional sample becomes a vector (dropout before it keeps the shape).
+                    if (spec.InputShape.Count > 1 && !spec.Layers.Take(i).Any(l => l.Kind == LayerKind.Dense))
                     {
                         Report(DiagnosticDescriptors.ImplicitFlatten, IssueTarget.LayerAttribute, i, names[i], string.Join("x", spec.InputShape), inputSize.ToString());
                     }

@@ -42,7 +42,8 @@ foreach (Dataset set in new[] { train, test })
 
 var model = new Diabetes(seed: 1);
 var adam = new Adam(learningRate: 0.01f);
-Trainer.Fit(model, train, null, new TrainingOptions { Epochs = 200, BatchSize = 32 }, ref adam);
+Trainer.Fit(model, train, test, new TrainingOptions { Epochs = 200, BatchSize = 32 }, ref adam,
+    new Progress(report => { if (report.Epoch % 50 == 0) Console.WriteLine($"diabetes epoch {report.Epoch}: train MSE {report.TrainLoss:F4}, test MSE {report.ValidationLoss:F4} (standardised target)"); }));
 Console.WriteLine($"diabetes: {train.Count} training and {test.Count} test patients, {train.FeatureSize} features");
 Console.WriteLine($"slope: {line.Dense0Weight[0]:F4}, bias: {line.Dense0Bias[0]:F4}, diabetes train R²: {RSquared(model, train):F4}, diabetes test R²: {RSquared(model, test):F4}");
 
@@ -61,4 +62,10 @@ static float RSquared(Diabetes model, Dataset data)
     }
 
     return (float)(1 - (residual / total));
+}
+
+/// <summary>Reports each epoch synchronously (System.Progress would post to the thread pool).</summary>
+sealed class Progress(Action<EpochReport> report) : IProgress<EpochReport>
+{
+    public void Report(EpochReport value) => report(value);
 }

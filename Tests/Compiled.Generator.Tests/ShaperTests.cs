@@ -67,6 +67,18 @@ public class ShaperTests
     }
 
     [Fact]
+    public void Implicit_flatten_is_noted_at_the_first_dense_layer_even_after_dropout()
+    {
+        ShapeResult result = NetworkShaper.Shape(Spec(
+            LossKind.MeanSquaredError, new[] { 4, 4 },
+            new LayerSpec(LayerKind.Dropout, 0, 0.1f, ActivationKind.Identity, null), Dense(3), Dense(1)));
+        ShapeIssue issue = Assert.Single(result.Issues);
+        Assert.Equal(("CMP0015", 1), (issue.Id, issue.Index));
+        Assert.NotNull(result.Network);
+        Assert.Equal(16, result.Network!.Layers[0].OutputSize);
+    }
+
+    [Fact]
     public void Specs_compare_by_value()
     {
         NetworkSpec a = Spec(LossKind.MeanSquaredError, new[] { 4 }, Dense(8), Dense(1));
