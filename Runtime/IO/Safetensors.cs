@@ -146,7 +146,11 @@ namespace Compiled
                         throw Invalid(path, $"it has a tensor '{property.Name}' that this network does not have (it has {string.Join(", ", expected.Keys)})");
                     }
 
-                    seen.Add(property.Name);
+                    if (!seen.Add(property.Name))
+                    {
+                        throw Invalid(path, $"tensor '{property.Name}' appears twice in the header");
+                    }
+
                     JsonElement entry = property.Value;
                     if (entry.ValueKind != JsonValueKind.Object
                         || !entry.TryGetProperty("dtype", out JsonElement dtype)

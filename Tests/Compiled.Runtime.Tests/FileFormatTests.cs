@@ -61,6 +61,7 @@ public sealed class FileFormatTests : IDisposable
         { "extra tensor", "does not have" },
         { "offsets outside", "outside" },
         { "wrong byte count", "need" },
+        { "duplicate tensor", "appears twice" },
     };
 
     [Theory]
@@ -85,6 +86,7 @@ public sealed class FileFormatTests : IDisposable
             "missing tensor" => Build(RemoveTensor(header, "dense1.bias"), data),
             "extra tensor" => Build(header.Replace("{\"dense0.weight\"", "{\"extra\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"dense0.weight\""), data),
             "offsets outside" => Build(header.Replace("[128,132]", "[128,9999]"), data),
+            "duplicate tensor" => Build(header.Replace("{\"dense0.weight\"", "{\"dense0.bias\":{\"dtype\":\"F32\",\"shape\":[8],\"data_offsets\":[64,96]},\"dense0.weight\""), data),
             _ => Build(header.Replace("[0,64]", "[0,60]"), data),
         };
         string path = PathOf("bad.safetensors");
