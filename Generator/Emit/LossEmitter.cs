@@ -208,6 +208,7 @@ namespace Compiled.Generator.Emit
                     w.Line($"return SgdStep(inputs, {kind.Name}, learningRate);");
                 }
 
+                w.Line();
                 w.Line($"return ApplyStep(LossAndGradients(inputs, {kind.Name}, accumulate: false), ref optimizer);");
             }
 

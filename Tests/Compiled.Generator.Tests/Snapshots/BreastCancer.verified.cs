@@ -184,6 +184,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork
             float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
             return SgdStep(inputs, targets, learningRate);
         }
+
         return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
     }
 

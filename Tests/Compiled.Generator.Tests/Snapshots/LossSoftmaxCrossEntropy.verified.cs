@@ -184,6 +184,7 @@ namespace Demo
                 float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
                 return SgdStep(inputs, labels, learningRate);
             }
+
             return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);
         }
 
@@ -247,6 +248,7 @@ namespace Demo
                 float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
                 return SgdStep(inputs, targets, learningRate);
             }
+
             return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
         }
 
