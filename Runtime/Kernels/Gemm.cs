@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace Compiled.Kernels
@@ -14,8 +15,9 @@ namespace Compiled.Kernels
     /// or 1 x 64 for a single row, where the four-row tile would leave the FMA units waiting on one dependency
     /// chain) stays in registers while the k loop streams one row of B and broadcasts elements of A. A is read
     /// through a row and a column stride, so the transposed-A product is the same kernel. No packing: the
-    /// matrices of the small and medium networks this library targets fit in L2. Columns that do not fill a
-    /// vector go through the scalar path, which is also the whole path where Vector256 is not accelerated.
+    /// matrices of the small and medium networks this library targets fit in L2. Without Vector256 (ARM, or
+    /// Native AOT for a baseline x64) a Vector128 tile takes over. Columns that do not fill a
+    /// vector go through the scalar path, the reference all paths are tested against.
     /// </remarks>
     public static class Gemm
     {
@@ -89,6 +91,10 @@ namespace Compiled.Kernels
             {
                 vectorColumns = MultiplyAddVector(a, rowStride, columnStride, b, c, m, k, n, accumulate);
             }
+            else if (Vector128.IsHardwareAccelerated && n >= 4 && k > 0)
+            {
+                vectorColumns = MultiplyAddPortable(a, rowStride, columnStride, b, c, m, k, n, accumulate);
+            }
 
             if (!accumulate && vectorColumns < n)
             {
@@ -127,6 +133,85 @@ namespace Compiled.Kernels
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// The Vector128 path, for machines without Vector256 (ARM with AdvSimd, or Native AOT compiled for a baseline x64,
+        /// where <c>Vector&lt;T&gt;</c> is not intrinsified because its width is only known at run time): four rows by four
+        /// columns. Covers whole groups of four columns and returns how many; the rest is the scalar path's.
+        /// </summary>
+        internal static unsafe int MultiplyAddPortable(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+        {
+            int covered = n - (n % 4);
+            fixed (float* pa = a)
+            fixed (float* pb = b)
+            fixed (float* pc = c)
+            {
+                for (int j = 0; j < covered; j += 4)
+                {
+                    int i = 0;
+                    for (; i + 4 <= m; i += 4)
+                    {
+                        Tile128x4(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k, accumulate);
+                    }
+
+                    for (; i < m; i++)
+                    {
+                        Tile128x1(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
+                    }
+                }
+            }
+
+            return covered;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) =>
+            AdvSimd.IsSupported ? AdvSimd.FusedMultiplyAdd(c, a, b) : Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
+
+        // Four rows of A against four columns: four independent accumulators.
+        private static unsafe void Tile128x4(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate)
+        {
+            Vector128<float> c0 = accumulate ? Vector128.Load(c) : Vector128<float>.Zero;
+            Vector128<float> c1 = accumulate ? Vector128.Load(c + ldc) : Vector128<float>.Zero;
+            Vector128<float> c2 = accumulate ? Vector128.Load(c + (2 * ldc)) : Vector128<float>.Zero;
+            Vector128<float> c3 = accumulate ? Vector128.Load(c + (3 * ldc)) : Vector128<float>.Zero;
+            for (int p = 0; p < k; p++)
+            {
+                Vector128<float> row = Vector128.Load(b);
+                c0 = MultiplyAdd(Vector128.Create(a[0]), row, c0);
+                c1 = MultiplyAdd(Vector128.Create(a[rowStride]), row, c1);
+                c2 = MultiplyAdd(Vector128.Create(a[2 * rowStride]), row, c2);
+                c3 = MultiplyAdd(Vector128.Create(a[3 * rowStride]), row, c3);
+                a += columnStride;
+                b += ldb;
+            }
+
+            c0.Store(c);
+            c1.Store(c + ldc);
+            c2.Store(c + (2 * ldc));
+            c3.Store(c + (3 * ldc));
+        }
+
+        private static unsafe void Tile128x1(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate)
+        {
+            Vector128<float> c0 = accumulate ? Vector128.Load(c) : Vector128<float>.Zero;
+            Vector128<float> d0 = Vector128<float>.Zero;
+            int p = 0;
+            for (; p + 2 <= k; p += 2)
+            {
+                c0 = MultiplyAdd(Vector128.Create(a[0]), Vector128.Load(b), c0);
+                d0 = MultiplyAdd(Vector128.Create(a[columnStride]), Vector128.Load(b + ldb), d0);
+                a += 2 * columnStride;
+                b += 2 * ldb;
+            }
+
+            if (p < k)
+            {
+                c0 = MultiplyAdd(Vector128.Create(a[0]), Vector128.Load(b), c0);
+            }
+
+            (c0 + d0).Store(c);
         }
 
         /// <summary>The vector path over whole blocks of 8 columns; returns how many columns it covered.</summary>

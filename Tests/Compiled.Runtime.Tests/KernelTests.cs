@@ -56,6 +56,11 @@ public class KernelTests
         float[] scalar = (float[])c.Clone();
         Gemm.MultiplyAddScalar(a, k, 1, b, scalar, m, k, n, firstColumn: 0);
         AssertClose(expected, scalar, k);
+
+        float[] portable = (float[])c.Clone();
+        int covered = Gemm.MultiplyAddPortable(a, k, 1, b, portable, m, k, n, accumulate: true);
+        Gemm.MultiplyAddScalar(a, k, 1, b, portable, m, k, n, firstColumn: covered);
+        AssertClose(expected, portable, k);
     }
 
     [Theory]
@@ -80,11 +85,22 @@ public class KernelTests
         Gemm.MultiplyAddScalar(a, 1, m, b, scalar, m, k, n, firstColumn: 0);
         AssertClose(expected, scalar, k);
 
+        float[] portable = (float[])c.Clone();
+        int covered = Gemm.MultiplyAddPortable(a, 1, m, b, portable, m, k, n, accumulate: true);
+        Gemm.MultiplyAddScalar(a, 1, m, b, portable, m, k, n, firstColumn: covered);
+        AssertClose(expected, portable, k);
+
         // Overwriting: C's old contents must not leak into the result, in the vector tiles or the scalar tail.
         for (int i = 0; i < expected.Length; i++) expected[i] -= c[i];
         float[] overwritten = Random(m * n, 99);
         Gemm.MultiplyTransposedA(a, b, overwritten, m, k, n, accumulate: false);
         AssertClose(expected, overwritten, k);
+
+        float[] portableOverwritten = Random(m * n, 98);
+        covered = Gemm.MultiplyAddPortable(a, 1, m, b, portableOverwritten, m, k, n, accumulate: false);
+        for (int i = 0; i < m; i++) portableOverwritten.AsSpan((i * n) + covered, n - covered).Clear();
+        Gemm.MultiplyAddScalar(a, 1, m, b, portableOverwritten, m, k, n, firstColumn: covered);
+        AssertClose(expected, portableOverwritten, k);
     }
 
     [Theory]
