@@ -10,6 +10,7 @@ namespace Compiled.Kernels
         /// <summary>y[batch, outputs] = x[batch, inputs] W[inputs, outputs] + b[outputs].</summary>
         public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, int batch, int inputs, int outputs)
         {
+            CheckShapes(x.Length, weights.Length, bias.Length, y.Length, "y", batch, inputs, outputs);
             for (int r = 0; r < batch; r++)
             {
                 bias.Slice(0, outputs).CopyTo(y.Slice(r * outputs, outputs));
@@ -27,6 +28,8 @@ namespace Compiled.Kernels
             ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx,
             Span<float> weightGradient, Span<float> biasGradient, int batch, int inputs, int outputs, bool accumulate = true)
         {
+            CheckShapes(x.Length, weights.Length, biasGradient.Length, dy.Length, "dy", batch, inputs, outputs);
+            CheckGradients(dx.Length, weightGradient.Length, batch, inputs, outputs);
             Gemm.MultiplyTransposedA(x, dy, weightGradient, inputs, batch, outputs, accumulate);
             if (!accumulate)
             {
@@ -53,6 +56,8 @@ namespace Compiled.Kernels
         public static void BackwardSgd(
             ReadOnlySpan<float> x, Span<float> weights, Span<float> dy, Span<float> dx, Span<float> bias, int batch, int inputs, int outputs, float learningRate)
         {
+            CheckShapes(x.Length, weights.Length, bias.Length, dy.Length, "dy", batch, inputs, outputs);
+            CheckGradients(dx.Length, weights.Length, batch, inputs, outputs);
             if (!dx.IsEmpty)
             {
                 Gemm.MultiplyTransposedB(dy, weights, dx, batch, outputs, inputs);
@@ -70,5 +75,28 @@ namespace Compiled.Kernels
         /// <summary>parameters -= learningRate * gradients: the SGD step for a layer whose gradient was written to a view.</summary>
         public static void ApplySgd(ReadOnlySpan<float> gradients, Span<float> parameters, float learningRate) =>
             TensorPrimitives.MultiplyAdd(gradients, -learningRate, parameters, parameters);
+    
+        private static void CheckShapes(int x, int weights, int bias, int rows, string rowsName, int batch, int inputs, int outputs)
+        {
+            if (batch < 0 || inputs < 1 || outputs < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(batch), $"Expected batch >= 0 and positive sizes, but batch = {batch}, inputs = {inputs}, outputs = {outputs}.");
+            }
+
+            if (x < (long)batch * inputs || weights < (long)inputs * outputs || bias < outputs || rows < (long)batch * outputs)
+            {
+                throw new ArgumentException(
+                    $"For {batch} row(s) of {inputs} -> {outputs}: x needs {(long)batch * inputs} values (has {x}), weights {(long)inputs * outputs} (has {weights}), bias {outputs} (has {bias}), {rowsName} {(long)batch * outputs} (has {rows}).");
+            }
+        }
+
+        private static void CheckGradients(int dx, int weightGradient, int batch, int inputs, int outputs)
+        {
+            if ((dx != 0 && dx < (long)batch * inputs) || weightGradient < (long)inputs * outputs)
+            {
+                throw new ArgumentException(
+                    $"For {batch} row(s) of {inputs} -> {outputs}: dx needs {(long)batch * inputs} values or none (has {dx}), the weight gradient {(long)inputs * outputs} (has {weightGradient}).");
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@ namespace Compiled
         /// <summary>He (Kaiming) normal: N(0, 2 / fanIn), for layers followed by ReLU, which halves the variance.</summary>
         public static void HeNormal(Span<float> weights, int fanIn, ref Xoshiro random)
         {
+            CheckFan(fanIn, nameof(fanIn));
             float std = MathF.Sqrt(2f / fanIn);
             for (int i = 0; i < weights.Length; i++)
             {
@@ -19,10 +20,20 @@ namespace Compiled
         /// activations and gradients alike through tanh, sigmoid and linear layers.</summary>
         public static void GlorotUniform(Span<float> weights, int fanIn, int fanOut, ref Xoshiro random)
         {
+            CheckFan(fanIn, nameof(fanIn));
+            CheckFan(fanOut, nameof(fanOut));
             float limit = MathF.Sqrt(6f / (fanIn + fanOut));
             for (int i = 0; i < weights.Length; i++)
             {
                 weights[i] = limit * ((2f * random.NextSingle()) - 1f);
+            }
+        }
+    
+        private static void CheckFan(int fan, string name)
+        {
+            if (fan < 1)
+            {
+                throw new ArgumentOutOfRangeException(name, fan, $"Expected {name} to be at least 1, but it is {fan}.");
             }
         }
     }

@@ -20,9 +20,18 @@ namespace Compiled.Kernels
             return best;
         }
 
+        private static void CheckRows(int logits, long expected, int classes)
+        {
+            if (classes < 1 || logits != expected || logits % classes != 0)
+            {
+                throw new ArgumentException($"Expected {expected} logits in whole rows of {classes}, but got {logits}.", nameof(logits));
+            }
+        }
+
         /// <summary>Rows whose largest logit is at the label.</summary>
         public static int CountCorrect(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes)
         {
+            CheckRows(logits.Length, (long)labels.Length * classes, classes);
             int correct = 0;
             for (int r = 0; r < labels.Length; r++)
             {
@@ -38,6 +47,7 @@ namespace Compiled.Kernels
         /// <summary>Rows whose largest logit is at the target row's largest value (one-hot or probability targets).</summary>
         public static int CountCorrectArgMax(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int classes)
         {
+            CheckRows(logits.Length, targets.Length, classes);
             int correct = 0;
             for (int start = 0; start < logits.Length; start += classes)
             {
@@ -53,6 +63,7 @@ namespace Compiled.Kernels
         /// <summary>Outputs whose logit sign (probability above 0.5) agrees with the target being above 0.5.</summary>
         public static int CountCorrectBinary(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets)
         {
+            CheckRows(logits.Length, targets.Length, 1);
             int correct = 0;
             for (int i = 0; i < logits.Length; i++)
             {

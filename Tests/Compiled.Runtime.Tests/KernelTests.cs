@@ -145,6 +145,21 @@ public class KernelTests
         Assert.Contains("needs 6 (has 5)", error.Message);
     }
 
+    [Fact]
+    public void Public_kernels_check_their_spans()
+    {
+        AssertContains(Assert.Throws<ArgumentException>(() => Dense.Forward(new float[6], new float[6], new float[2], new float[3], 2, 3, 2)), "y 4 (has 3)");
+        AssertContains(Assert.Throws<ArgumentException>(() => Dense.Forward(new float[6], new float[5], new float[2], new float[4], 2, 3, 2)), "weights 6 (has 5)");
+        AssertContains(Assert.Throws<ArgumentException>(() => Dense.Backward(new float[6], new float[6], new float[4], new float[5], new float[6], new float[2], 2, 3, 2)), "dx needs 6 values or none (has 5)");
+        AssertContains(Assert.Throws<ArgumentException>(() => Metrics.CountCorrect(new float[5], new int[2], 3)), "Expected 6 logits");
+        var random = new Xoshiro(1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Initializers.HeNormal(new float[3], 0, ref random));
+        AssertContains(Assert.Throws<ArgumentException>(() => Activations.SoftmaxBackward(new float[4], new float[3], 2)), "same length");
+        AssertContains(Assert.Throws<ArgumentException>(() => Losses.MeanSquaredError(new float[3], new float[2], default)), "Expected 3 target values");
+    }
+
+    private static void AssertContains(Exception error, string part) => Assert.Contains(part, error.Message);
+
     [Theory]
     [InlineData(1, 7, 9)]
     [InlineData(5, 13, 3)]
