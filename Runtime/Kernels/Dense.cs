@@ -75,7 +75,7 @@ namespace Compiled.Kernels
         /// <summary>parameters -= learningRate * gradients: the SGD step for a layer whose gradient was written to a view.</summary>
         public static void ApplySgd(ReadOnlySpan<float> gradients, Span<float> parameters, float learningRate) =>
             TensorPrimitives.MultiplyAdd(gradients, -learningRate, parameters, parameters);
-    
+
         private static void CheckShapes(int x, int weights, int bias, int rows, string rowsName, int batch, int inputs, int outputs)
         {
             if (batch < 0 || inputs < 1 || outputs < 1)

@@ -28,7 +28,7 @@ namespace Compiled
                 weights[i] = limit * ((2f * random.NextSingle()) - 1f);
             }
         }
-    
+
         private static void CheckFan(int fan, string name)
         {
             if (fan < 1)
