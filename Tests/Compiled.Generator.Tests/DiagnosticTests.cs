@@ -171,6 +171,17 @@ public class DiagnosticTests
         """, DiagnosticSeverity.Error);
 
     [Fact]
+    public void Other_partial_declarations_without_layers_are_fine()
+    {
+        var (result, output, _) = GeneratorHarness.Run(
+            "using Compiled; [Network] [Input(2)] [Dense(4)] [Dense(1)] public partial class Net;",
+            "public partial class Net { public int Extra => InputSize + OutputSize; }");
+        Assert.Empty(result.Diagnostics);
+        Assert.Single(result.GeneratedTrees);
+        Assert.Empty(GeneratorHarness.CompilerProblems(output));
+    }
+
+    [Fact]
     public void CMP0014_input_after_a_layer() => AssertSingle("CMP0014", """
         using Compiled;
         [Network] [Dense(4)] [[|Input(2)|]] [Dense(1)]
