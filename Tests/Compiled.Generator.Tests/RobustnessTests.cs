@@ -42,6 +42,19 @@ public class RobustnessTests
         Assert.DoesNotContain(result.Diagnostics, d => d.Id == "CMP0099");
     }
 
+    [Theory]
+    [InlineData("[Network] [Input(3)] [Dropout(0.5f)]")]
+    [InlineData("[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(3)] [Dense(4)] [Dropout(0.5f)]")]
+    [InlineData("[Network(Loss = Loss.BinaryCrossEntropy, MaxBatchSize = 1)] [Input(1)] [Dense(1, Activation = Activation.Softmax)] [Dense(1)]")]
+    [InlineData("[Network] [Input(2, 3)] [Dropout(0f)] [Dense(65)] [Dense(1, Activation = Activation.LeakyRelu)]")]
+    public void Unusual_but_valid_networks_generate_code_that_compiles(string attributes)
+    {
+        var (result, output, _) = GeneratorHarness.Run($"using Compiled; {attributes} public partial class Net;");
+        Assert.Single(result.GeneratedTrees);
+        Assert.DoesNotContain(result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Empty(GeneratorHarness.CompilerProblems(output));
+    }
+
     [Fact]
     public void A_network_too_large_for_int_sizes_is_an_error_not_a_crash()
     {
