@@ -133,7 +133,7 @@ namespace Compiled.Generator.Emit
             w.Line($"/// <summary>Mean loss and accuracy ({accuracy}) over any number of samples.</summary>");
             using (w.OpenBlock($"public {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
             {
-                w.Line($"int count = {Guard}.EvaluationTargets(inputs.Length, targets.Length, InputSize, OutputSize);");
+                w.Line($"int count = {Guard}.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, \"inputs\", \"targets\");");
                 if (loss == LossKind.BinaryCrossEntropy)
                 {
                     w.Line($"{Guard}.Probabilities(targets);");

@@ -20,13 +20,7 @@ namespace Compiled.Data
                 throw new ArgumentOutOfRangeException(nameof(column), column, $"Expected a column in [0, {Columns}), but got {column}.");
             }
 
-            var values = new float[Rows];
-            for (int r = 0; r < Rows; r++)
-            {
-                values[r] = Values[(r * Columns) + column];
-            }
-
-            return values;
+            return ColumnRange(column, 1);
         }
 
         /// <summary>Columns [first, first + count) of every row, as a new row-major array.</summary>

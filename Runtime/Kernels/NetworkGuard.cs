@@ -74,13 +74,6 @@ namespace Compiled
             return batch;
         }
 
-        /// <summary>For evaluation: whole samples and as many target rows. Returns the sample count.</summary>
-        public static int EvaluationTargets(int inputsLength, int targetsLength, int inputSize, int outputSize, string inputsName = "inputs", string targetsName = "targets")
-        {
-            int count = SampleCount(inputsLength, targetsLength, inputSize, outputSize, inputsName, targetsName);
-            return count;
-        }
-
         /// <summary>For evaluation on labels: one input sample per label, at least one.</summary>
         public static void EvaluationLabels(int inputsLength, ReadOnlySpan<int> labels, int inputSize, int classes, string inputsName = "inputs", string labelsName = "labels")
         {

@@ -2,7 +2,6 @@ using System;
 using System.Diagnostics;
 using Compiled.Data;
 
-
 namespace Compiled
 {
     /// <summary>How <see cref="Trainer.Fit"/> trains.</summary>

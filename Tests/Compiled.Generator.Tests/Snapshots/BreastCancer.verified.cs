@@ -212,7 +212,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork
     /// <summary>Mean loss and accuracy (the fraction of outputs on the right side of 0.5) over any number of samples.</summary>
     public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
-        int count = global::Compiled.NetworkGuard.EvaluationTargets(inputs.Length, targets.Length, InputSize, OutputSize);
+        int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
         global::Compiled.NetworkGuard.Probabilities(targets);
         double loss = 0;
         int correct = 0;

@@ -284,7 +284,7 @@ namespace Demo
         /// <summary>Mean loss and accuracy (the fraction whose largest output is at the target's largest value) over any number of samples.</summary>
         public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
-            int count = global::Compiled.NetworkGuard.EvaluationTargets(inputs.Length, targets.Length, InputSize, OutputSize);
+            int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
             double loss = 0;
             int correct = 0;
             for (int start = 0; start < count; start += MaxBatchSize)

@@ -210,7 +210,7 @@ namespace Demo
         /// <summary>Mean loss and accuracy (NaN (accuracy has no meaning for regression)) over any number of samples.</summary>
         public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
-            int count = global::Compiled.NetworkGuard.EvaluationTargets(inputs.Length, targets.Length, InputSize, OutputSize);
+            int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
             double loss = 0;
             for (int start = 0; start < count; start += MaxBatchSize)
             {
