@@ -43,3 +43,17 @@ namespace Compiled
         SoftmaxCrossEntropy = 2,
     }
 }
+
+namespace Compiled
+{
+    /// <summary>How a convolution or pooling window treats the border, as in Keras.</summary>
+    public enum Padding
+    {
+        /// <summary>No padding: the window stays inside the input, so the output is smaller, floor((n - k) / stride) + 1.</summary>
+        Valid = 0,
+
+        /// <summary>Zero padding (ignored cells, for pooling) split evenly, the extra one at the bottom/right, so that the
+        /// output is ceil(n / stride): with stride 1, the same height and width as the input.</summary>
+        Same = 1,
+    }
+}

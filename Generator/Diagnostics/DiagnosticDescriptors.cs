@@ -93,6 +93,36 @@ namespace Compiled.Generator.Diagnostics
             "The layer name '{0}' is not valid; use letters, digits and '_', starting with a letter or '_'",
             DiagnosticSeverity.Error);
 
+        public static readonly DiagnosticDescriptor WindowLargerThanInput = Create(
+            "CMP0017", "Kernel or pool window is larger than its input",
+            "The {0} window of '{1}' is larger than its {2} input; use a smaller window, or Padding = Padding.Same",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor OutputShrinksToZero = Create(
+            "CMP0018", "Output shrinks to nothing",
+            "'{0}' would have an empty output: its {1} window does not fit the {2} input left by the layers before it ({3}); remove a pooling layer or a stride before it, or use Padding = Padding.Same",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor StrideLeavesInputUnused = Create(
+            "CMP0019", "Stride leaves input unused",
+            "With a {0} window and stride {1}, '{2}' never reads the last {3} of its {4} input; Padding = Padding.Same would cover them",
+            DiagnosticSeverity.Info);
+
+        public static readonly DiagnosticDescriptor DenseAfterSpatialLayer = Create(
+            "CMP0020", "Dense layer after a spatial layer needs [Flatten]",
+            "'{0}' comes directly after the spatial layer '{1}' ({2}); add [Flatten] before it (or [GlobalAveragePool2D])",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor SpatialLayerAfterFlat = Create(
+            "CMP0021", "Spatial layer after [Flatten] or [Dense]",
+            "'{0}' needs a height x width x channels input, but '{1}' before it outputs a vector of {2} values; put spatial layers before [Flatten] and [Dense]",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor InputRankDoesNotFit = Create(
+            "CMP0022", "[Input] has the wrong rank for the first layer",
+            "'{0}' needs [Input(height, width, channels)], but the input is [Input({1})]{2}",
+            DiagnosticSeverity.Error);
+
         public static readonly DiagnosticDescriptor GeneratorFailed = Create(
             "CMP0099", "The generator failed",
             "The Compiled generator failed on '{0}' ({1}); please report this with the declaration that caused it",
@@ -116,6 +146,12 @@ namespace Compiled.Generator.Diagnostics
             [InputAfterLayer.Id] = InputAfterLayer,
             [ImplicitFlatten.Id] = ImplicitFlatten,
             [InvalidLayerName.Id] = InvalidLayerName,
+            [WindowLargerThanInput.Id] = WindowLargerThanInput,
+            [OutputShrinksToZero.Id] = OutputShrinksToZero,
+            [StrideLeavesInputUnused.Id] = StrideLeavesInputUnused,
+            [DenseAfterSpatialLayer.Id] = DenseAfterSpatialLayer,
+            [SpatialLayerAfterFlat.Id] = SpatialLayerAfterFlat,
+            [InputRankDoesNotFit.Id] = InputRankDoesNotFit,
             [GeneratorFailed.Id] = GeneratorFailed,
         };
 

@@ -9,19 +9,27 @@ namespace Compiled.Generator.Emit
     /// as straight-line arithmetic per row (a call would cost more than the work); larger ones call the runtime's
     /// register-tiled matrix multiply with constant sizes.
     /// </summary>
-    internal static class DenseEmitter
+    internal sealed class DenseEmitter : LayerEmitter
     {
-        public static string Header(ShapedLayer layer) =>
-            $"// {layer.Name}: dense {layer.InputSize} -> {layer.OutputSize}, {ActivationEmitter.Describe(layer.Activation)}{(layer.Unrolled ? ", unrolled" : string.Empty)}. W [{layer.InputSize}, {layer.OutputSize}], b [{layer.OutputSize}].";
+        public static readonly DenseEmitter Instance = new();
+
+        private DenseEmitter()
+        {
+        }
+
+        public override string Describe(ShapedLayer layer) =>
+            $"{layer.Name}: dense {layer.InputSize} -> {layer.OutputSize}, {ActivationEmitter.Describe(layer.Activation)}{(layer.Unrolled ? ", unrolled" : string.Empty)}. W [{layer.InputSize}, {layer.OutputSize}], b [{layer.OutputSize}].";
+
+        public override int[]? WeightShape(ShapedLayer layer) => new[] { layer.InputSize, layer.OutputSize };
 
         // ---------------------------------------------------------------- forward
 
         /// <summary>Declares <c>{output}</c> (the layer's rows in the workspace) and fills it from <paramref name="input"/>.</summary>
-        public static void EmitForward(SourceWriter w, ShapedLayer layer, string input, string output)
+        public override void EmitForward(SourceWriter w, ShapedLayer layer, string input, string output)
         {
             string id = layer.Identifier;
             int n = layer.InputSize, m = layer.OutputSize;
-            w.Line(Header(layer));
+            Header(w, layer);
             w.Line($"// y = {Math(layer.Activation, "x W + b")}");
             w.Line($"global::System.Span<float> {output} = workspace.Slice({id}OutputOffset, batch * {m});");
             if (!layer.Unrolled)
@@ -85,23 +93,16 @@ namespace Compiled.Generator.Emit
         // ---------------------------------------------------------------- backward
 
         /// <summary>
-        /// Given dL/dy in <paramref name="outputGradient"/>: turns it into dL/dz in place, accumulates dW += x^T dz and
-        /// db += sum of dz's rows (or overwrites them, when the emitted <c>accumulate</c> is false), and writes dL/dx = dz W^T to <paramref name="inputGradient"/> unless it is null
-        /// (the first layer: nothing before it needs a gradient).
+        /// Turns dL/dy into dL/dz in place, accumulates dW += x^T dz and db += sum of dz's rows (or overwrites them, or
+        /// steps the parameters with them in the fused SGD pass), and writes dL/dx = dz W^T unless the site has no dx.
         /// </summary>
-        /// <param name="w">The writer.</param>
-        /// <param name="layer">The layer.</param>
-        /// <param name="input">The layer's input rows.</param>
-        /// <param name="output">The layer's output rows (kept by the forward pass).</param>
-        /// <param name="outputGradient">dL/dy; turned into dL/dz in place.</param>
-        /// <param name="inputGradient">Where dL/dx goes, or null for the first layer.</param>
-        /// <param name="fusedSgd">Write the SGD step W -= lr dW into the parameters instead of storing dW (the emitted
-        /// <c>learningRate</c> is in scope); otherwise store or add dW as the emitted <c>accumulate</c> says.</param>
-        public static void EmitBackward(SourceWriter w, ShapedLayer layer, string input, string output, string outputGradient, string? inputGradient, bool fusedSgd)
+        public override void EmitBackward(SourceWriter w, BackwardSite site)
         {
+            (ShapedLayer layer, string input, string output, string outputGradient, string? inputGradient, bool fusedSgd) =
+                (site.Layer, site.Input, site.Output, site.OutputGradient, site.InputGradient, site.FusedSgd);
             string id = layer.Identifier;
             int n = layer.InputSize, m = layer.OutputSize;
-            w.Line(Header(layer));
+            Header(w, layer);
             string dx = inputGradient is null ? "; no dx: nothing before this layer" : "; dx = dz W^T";
             w.Line(fusedSgd
                 ? $"// dz = dy * f'(y){dx}; then W -= lr x^T dz, b -= lr sum_rows dz"
@@ -206,7 +207,7 @@ namespace Compiled.Generator.Emit
         // ---------------------------------------------------------------- initialisation
 
         /// <summary>He normal for ReLU-family layers (which halve the variance), Glorot uniform otherwise; zero biases.</summary>
-        public static void EmitInitialize(SourceWriter w, ShapedLayer layer)
+        public override void EmitInitialize(SourceWriter w, ShapedLayer layer)
         {
             string id = layer.Identifier;
             int n = layer.InputSize, m = layer.OutputSize;

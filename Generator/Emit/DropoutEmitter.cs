@@ -6,28 +6,35 @@ namespace Compiled.Generator.Emit
     /// Inverted dropout: in training y = x * mask with mask in {0, 1/(1-rate)}, the mask kept for the backward pass
     /// dx = dy * mask; in inference the layer is the identity and costs nothing (its output is its input).
     /// </summary>
-    internal static class DropoutEmitter
+    internal sealed class DropoutEmitter : LayerEmitter
     {
-        public static string Header(ShapedLayer layer) =>
-            $"// {layer.Name}: dropout, rate {SourceWriter.Float(layer.Rate)}, {layer.InputSize} values (training only).";
+        public static readonly DropoutEmitter Instance = new();
 
-        public static void EmitForward(SourceWriter w, ShapedLayer layer, string input, string output)
+        private DropoutEmitter()
+        {
+        }
+
+        public override string Describe(ShapedLayer layer) =>
+            $"{layer.Name}: dropout, rate {SourceWriter.Float(layer.Rate)}, {layer.Input} values (training only).";
+
+        public override void EmitForward(SourceWriter w, ShapedLayer layer, string input, string output)
         {
             string id = layer.Identifier;
             int n = layer.OutputSize;
-            w.Line(Header(layer));
+            Header(w, layer);
             w.Line($"global::System.ReadOnlySpan<float> {output} = {input};");
             using (w.OpenBlock("if (training)"))
             {
                 w.Line($"global::System.Span<float> dropped = workspace.Slice({id}OutputOffset, batch * {n});");
-                w.Line($"global::Compiled.Kernels.Dropout.Forward({input}, dropped, workspace.Slice({id}MaskOffset, batch * {n}), {SourceWriter.Float(layer.Rate)}, ref dropoutState);");
+                w.Line($"global::Compiled.Kernels.Dropout.Forward({input}, dropped, workspace.Slice({id}SavedOffset, batch * {n}), {SourceWriter.Float(layer.Rate)}, ref dropoutState);");
                 w.Line($"{output} = dropped;");
             }
         }
 
-        public static void EmitBackward(SourceWriter w, ShapedLayer layer, string outputGradient, string? inputGradient)
+        public override void EmitBackward(SourceWriter w, BackwardSite site)
         {
-            w.Line(Header(layer));
+            (ShapedLayer layer, string outputGradient, string? inputGradient) = (site.Layer, site.OutputGradient, site.InputGradient);
+            Header(w, layer);
             if (inputGradient is null)
             {
                 w.Line("// The first layer: nothing before it needs a gradient.");
@@ -35,7 +42,7 @@ namespace Compiled.Generator.Emit
             }
 
             w.Line("// dx = dy * mask");
-            w.Line($"global::Compiled.Kernels.Dropout.Backward({outputGradient}, workspace.Slice({layer.Identifier}MaskOffset, batch * {layer.OutputSize}), {inputGradient});");
+            w.Line($"global::Compiled.Kernels.Dropout.Backward({outputGradient}, workspace.Slice({layer.Identifier}SavedOffset, batch * {layer.OutputSize}), {inputGradient});");
         }
     }
 }

@@ -48,12 +48,10 @@ namespace Compiled.Generator.Emit
             w.Line("/// <remarks>");
             w.Line($"/// A network of {network.ParameterCount} parameters trained with {LossEmitter.Describe(network.Loss)}:");
             w.Line("/// <code>");
-            w.Line($"/// input    [{string.Join(", ", network.InputShape)}]");
+            w.Line($"/// input: [{string.Join(", ", network.InputShape)}]");
             foreach (ShapedLayer layer in network.Layers)
             {
-                w.Line(layer.Kind == LayerKind.Dense
-                    ? $"/// {layer.Name,-8} dense {layer.InputSize} -> {layer.OutputSize}, {ActivationEmitter.Describe(layer.Activation)}"
-                    : $"/// {layer.Name,-8} dropout {SourceWriter.Float(layer.Rate)}");
+                w.Line("/// " + LayerEmitter.For(layer.Kind).Describe(layer));
             }
 
             w.Line("/// </code>");
@@ -102,33 +100,46 @@ namespace Compiled.Generator.Emit
             w.Line($"public const int DefaultSeed = {network.Seed};");
             w.Line();
             w.Line("// Offsets into the parameter (and gradient) array.");
-            foreach (ShapedLayer layer in network.Layers.Where(l => l.Kind == LayerKind.Dense))
+            foreach (ShapedLayer layer in ParameterLayers(network))
             {
-                w.Line($"private const int {layer.Identifier}WeightOffset = {layer.WeightOffset}; // [{layer.InputSize}, {layer.OutputSize}]");
-                w.Line($"private const int {layer.Identifier}BiasOffset = {layer.BiasOffset}; // [{layer.OutputSize}]");
+                w.Line($"private const int {layer.Identifier}WeightOffset = {layer.WeightOffset}; // [{string.Join(", ", WeightShape(layer))}]");
+                w.Line($"private const int {layer.Identifier}BiasOffset = {layer.BiasOffset}; // [{layer.BiasCount}]");
             }
 
             w.Line();
             w.Line($"// Offsets into the workspace; every buffer holds MaxBatchSize rows.");
             foreach (ShapedLayer layer in network.Layers)
             {
-                w.Line($"private const int {layer.Identifier}OutputOffset = {layer.OutputOffset}; // rows of {layer.OutputSize}");
-                if (layer.Kind == LayerKind.Dropout)
+                if (LayerEmitter.For(layer.Kind).HasOutputBuffer)
                 {
-                    w.Line($"private const int {layer.Identifier}MaskOffset = {layer.MaskOffset}; // rows of {layer.OutputSize}");
+                    w.Line($"private const int {layer.Identifier}OutputOffset = {layer.OutputOffset}; // rows of {layer.Output}");
+                }
+
+                if (layer.Kind is LayerKind.Dropout or LayerKind.MaxPool2D)
+                {
+                    w.Line($"private const int {layer.Identifier}SavedOffset = {layer.SavedOffset}; // rows of {(layer.Kind == LayerKind.Dropout ? "the mask, " + layer.Input : "argmax indices, " + layer.Output)}");
                 }
             }
 
             w.Line($"private const int GradientBufferA = {network.GradientBufferOffsetA}; // rows of up to {network.GradientBufferWidth}");
             w.Line($"private const int GradientBufferB = {network.GradientBufferOffsetB}; // rows of up to {network.GradientBufferWidth}");
+            if (network.ScratchSize > 0)
+            {
+                w.Line($"private const int ScratchOffset = {network.ScratchOffset}; // {network.ScratchSize} values: convolution patches, shared by the layers in turn");
+            }
+
             w.Line($"private const int WorkspaceSize = {network.WorkspaceSize};");
+            foreach (ShapedLayer layer in network.Layers)
+            {
+                LayerEmitter.For(layer.Kind).EmitMembers(w, layer);
+            }
             w.Line();
             using (w.OpenBlock("private static readonly global::Compiled.TensorInfo[] s_tensors =", closing: "};"))
             {
-                foreach (ShapedLayer layer in network.Layers.Where(l => l.Kind == LayerKind.Dense))
+                foreach (ShapedLayer layer in ParameterLayers(network))
                 {
-                    w.Line($"new global::Compiled.TensorInfo(\"{layer.Name}.weight\", new[] {{ {layer.InputSize}, {layer.OutputSize} }}, {layer.Identifier}WeightOffset),");
-                    w.Line($"new global::Compiled.TensorInfo(\"{layer.Name}.bias\", new[] {{ {layer.OutputSize} }}, {layer.Identifier}BiasOffset),");
+                    w.Line($"new global::Compiled.TensorInfo(\"{layer.Name}.weight\", new[] {{ {string.Join(", ", WeightShape(layer))} }}, {layer.Identifier}WeightOffset),");
+                    w.Line($"new global::Compiled.TensorInfo(\"{layer.Name}.bias\", new[] {{ {layer.BiasCount} }}, {layer.Identifier}BiasOffset),");
                 }
             }
         }
@@ -171,9 +182,9 @@ namespace Compiled.Generator.Emit
             using (w.OpenBlock("public void InitializeParameters(int seed)"))
             {
                 w.Line("var random = new global::Compiled.Xoshiro((ulong)(uint)seed);");
-                foreach (ShapedLayer layer in network.Layers.Where(l => l.Kind == LayerKind.Dense))
+                foreach (ShapedLayer layer in network.Layers)
                 {
-                    DenseEmitter.EmitInitialize(w, layer);
+                    LayerEmitter.For(layer.Kind).EmitInitialize(w, layer);
                 }
 
                 if (hasDropout)
@@ -202,13 +213,15 @@ namespace Compiled.Generator.Emit
             w.Line();
             w.Line("/// <summary>The named tensors inside <see cref=\"Parameters\"/>.</summary>");
             w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Compiled.TensorInfo> Tensors => s_tensors;");
-            foreach (ShapedLayer layer in network.Layers.Where(l => l.Kind == LayerKind.Dense))
+            foreach (ShapedLayer layer in ParameterLayers(network))
             {
                 w.Line();
-                w.Line($"/// <summary>{layer.Name}.weight, [{layer.InputSize}, {layer.OutputSize}] row-major (inputs by outputs).</summary>");
+                w.Line(layer.Kind == LayerKind.Dense
+                    ? $"/// <summary>{layer.Name}.weight, [{layer.InputSize}, {layer.OutputSize}] row-major (inputs by outputs).</summary>"
+                    : $"/// <summary>{layer.Name}.weight, [{string.Join(", ", WeightShape(layer))}] row-major (kernel height, kernel width, input channels, filters).</summary>");
                 w.Line($"public global::System.Span<float> {layer.Identifier}Weight => new global::System.Span<float>(_parameters, {layer.Identifier}WeightOffset, {layer.WeightCount});");
                 w.Line();
-                w.Line($"/// <summary>{layer.Name}.bias, [{layer.OutputSize}].</summary>");
+                w.Line($"/// <summary>{layer.Name}.bias, [{layer.BiasCount}].</summary>");
                 w.Line($"public global::System.Span<float> {layer.Identifier}Bias => new global::System.Span<float>(_parameters, {layer.Identifier}BiasOffset, {layer.BiasCount});");
             }
         }
@@ -277,7 +290,7 @@ namespace Compiled.Generator.Emit
             {
                 using (w.OpenBlock("if (_l1 != 0f || _l2 != 0f)"))
                 {
-                    foreach (ShapedLayer layer in network.Layers.Where(l => l.Kind == LayerKind.Dense))
+                    foreach (ShapedLayer layer in ParameterLayers(network))
                     {
                         w.Line($"loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, {layer.Identifier}WeightOffset, {layer.WeightCount}), new global::System.Span<float>(_gradients, {layer.Identifier}WeightOffset, {layer.WeightCount}), _l1, _l2);");
                     }
@@ -326,14 +339,7 @@ namespace Compiled.Generator.Emit
                 foreach (ShapedLayer layer in network.Layers)
                 {
                     string output = Local(layer, "Output");
-                    if (layer.Kind == LayerKind.Dense)
-                    {
-                        DenseEmitter.EmitForward(w, layer, input, output);
-                    }
-                    else
-                    {
-                        DropoutEmitter.EmitForward(w, layer, input, output);
-                    }
+                    LayerEmitter.For(layer.Kind).EmitForward(w, layer, input, output);
 
                     w.Line();
                     input = output;
@@ -362,41 +368,65 @@ namespace Compiled.Generator.Emit
                 : "private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate)";
             using (w.OpenBlock(signature))
             {
+                // dL/dy of the last layer is in buffer A; each layer writes its dL/dx to the other buffer, except
+                // layers that pass the gradient through unchanged (it stays where it is).
                 int count = network.Layers.Count;
+                string outputGradient = Local(network.Layers[count - 1], "OutputGradient");
+                bool inA = true;
+                w.Line($"global::System.Span<float> {outputGradient} = workspace.Slice(GradientBufferA, batch * {network.Layers[count - 1].OutputSize});");
                 for (int i = count - 1; i >= 0; i--)
                 {
                     ShapedLayer layer = network.Layers[i];
-                    bool inA = (count - 1 - i) % 2 == 0;
-                    string outputGradient = Local(layer, "OutputGradient");
+                    LayerEmitter emitter = LayerEmitter.For(layer.Kind);
                     string? inputGradient = i == 0 ? null : Local(network.Layers[i - 1], "OutputGradient");
-                    if (i == count - 1)
-                    {
-                        w.Line($"global::System.Span<float> {outputGradient} = workspace.Slice(GradientBufferA, batch * {layer.OutputSize});");
-                    }
-
                     if (inputGradient is not null)
                     {
-                        w.Line($"global::System.Span<float> {inputGradient} = workspace.Slice({(inA ? "GradientBufferB" : "GradientBufferA")}, batch * {layer.InputSize});");
+                        if (emitter.PassesGradientThrough)
+                        {
+                            w.Line($"global::System.Span<float> {inputGradient} = {outputGradient};");
+                        }
+                        else
+                        {
+                            w.Line($"global::System.Span<float> {inputGradient} = workspace.Slice({(inA ? "GradientBufferB" : "GradientBufferA")}, batch * {layer.InputSize});");
+                            inA = !inA;
+                        }
                     }
 
-                    if (layer.Kind == LayerKind.Dense)
-                    {
-                        string layerInput = i == 0 ? "input" : $"workspace.Slice({network.Layers[i - 1].Identifier}OutputOffset, batch * {layer.InputSize})";
-                        string layerOutput = $"workspace.Slice({layer.Identifier}OutputOffset, batch * {layer.OutputSize})";
-                        DenseEmitter.EmitBackward(w, layer, layerInput, layerOutput, outputGradient, inputGradient, fusedSgd);
-                    }
-                    else
-                    {
-                        DropoutEmitter.EmitBackward(w, layer, outputGradient, inputGradient);
-                    }
-
+                    emitter.EmitBackward(w, new BackwardSite(layer, LayerInput(network, i), LayerOutput(network, i), outputGradient, inputGradient, fusedSgd));
                     if (i > 0)
                     {
                         w.Line();
                     }
+
+                    outputGradient = inputGradient!;
                 }
             }
         }
+
+        /// <summary>The emitted expression for layer <paramref name="index"/>'s input rows in the backward pass: the network
+        /// input, or the output buffer of the nearest layer before it that has one (Flatten passes its input on).</summary>
+        private static string LayerInput(ShapedNetwork network, int index)
+        {
+            for (int i = index - 1; i >= 0; i--)
+            {
+                if (LayerEmitter.For(network.Layers[i].Kind).HasOutputBuffer)
+                {
+                    return $"workspace.Slice({network.Layers[i].Identifier}OutputOffset, batch * {network.Layers[index].InputSize})";
+                }
+            }
+
+            return "input";
+        }
+
+        private static string LayerOutput(ShapedNetwork network, int index) =>
+            LayerEmitter.For(network.Layers[index].Kind).HasOutputBuffer
+                ? $"workspace.Slice({network.Layers[index].Identifier}OutputOffset, batch * {network.Layers[index].OutputSize})"
+                : LayerInput(network, index);
+
+        private static System.Collections.Generic.IEnumerable<ShapedLayer> ParameterLayers(ShapedNetwork network) =>
+            network.Layers.Where(l => l.WeightCount > 0);
+
+        private static int[] WeightShape(ShapedLayer layer) => LayerEmitter.For(layer.Kind).WeightShape(layer)!;
 
         private static string Local(ShapedLayer layer, string suffix) =>
             char.ToLowerInvariant(layer.Identifier[0]) + layer.Identifier.Substring(1) + suffix;

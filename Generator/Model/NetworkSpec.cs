@@ -29,15 +29,40 @@ namespace Compiled.Generator.Model
     {
         Dense,
         Dropout,
+        Conv2D,
+        MaxPool2D,
+        AveragePool2D,
+        GlobalAveragePool2D,
+        Flatten,
+    }
+
+    /// <summary>Mirrors <c>Compiled.Padding</c>.</summary>
+    internal enum PaddingKind
+    {
+        Valid = 0,
+        Same = 1,
     }
 
     /// <summary>One layer attribute as written: its kind and arguments, not yet checked.</summary>
     /// <param name="Kind">Which layer.</param>
-    /// <param name="Size">Dense: units. Unused otherwise.</param>
+    /// <param name="Size">Dense: units; Conv2D: filters. Unused otherwise.</param>
     /// <param name="Rate">Dropout: the rate. Unused otherwise.</param>
-    /// <param name="Activation">Dense: the activation.</param>
+    /// <param name="Activation">Dense and Conv2D: the activation.</param>
     /// <param name="Name">The explicit <c>Name</c>, or null.</param>
-    internal sealed record LayerSpec(LayerKind Kind, int Size, float Rate, ActivationKind Activation, string? Name);
+    internal sealed record LayerSpec(LayerKind Kind, int Size, float Rate, ActivationKind Activation, string? Name)
+    {
+        /// <summary>Conv2D: the kernel's height; pooling: the window's height.</summary>
+        public int WindowHeight { get; init; }
+
+        /// <summary>Conv2D: the kernel's width; pooling: the window's width.</summary>
+        public int WindowWidth { get; init; }
+
+        /// <summary>Conv2D and pooling: the stride as written; 0 (pooling's default) means the window size.</summary>
+        public int Stride { get; init; }
+
+        /// <summary>Conv2D and pooling: the padding.</summary>
+        public PaddingKind Padding { get; init; }
+    }
 
     /// <summary>A network declaration as written on the class.</summary>
     /// <param name="Namespace">The containing namespace, or null for the global namespace.</param>

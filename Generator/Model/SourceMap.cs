@@ -3,7 +3,21 @@ using Compiled.Generator.Diagnostics;
 namespace Compiled.Generator.Model
 {
     /// <summary>Where each part of a declaration is, so that a diagnostic can point at the exact argument.</summary>
-    internal sealed record LayerLocations(LocationInfo Attribute, LocationInfo? SizeArgument, LocationInfo? ActivationArgument, LocationInfo? NameArgument);
+    /// <param name="Attribute">The whole attribute.</param>
+    /// <param name="SizeArgument">Dense units, Conv2D filters, the dropout rate, or a pool's window.</param>
+    /// <param name="WindowArgument">Conv2D's kernel size(s), or a pool's window size(s): from the first to the last.</param>
+    /// <param name="StrideArgument">The <c>Stride</c> argument.</param>
+    /// <param name="PaddingArgument">The <c>Padding</c> argument.</param>
+    /// <param name="ActivationArgument">The <c>Activation</c> argument.</param>
+    /// <param name="NameArgument">The <c>Name</c> argument.</param>
+    internal sealed record LayerLocations(
+        LocationInfo Attribute,
+        LocationInfo? SizeArgument,
+        LocationInfo? WindowArgument,
+        LocationInfo? StrideArgument,
+        LocationInfo? PaddingArgument,
+        LocationInfo? ActivationArgument,
+        LocationInfo? NameArgument);
 
     /// <summary>The locations of a network declaration, kept apart from <see cref="NetworkSpec"/> so that moving code
     /// (which changes locations only) does not re-run shape inference or emission.</summary>

@@ -24,6 +24,11 @@ namespace Compiled.Generator.Parsing
         private const string InputAttributeName = "Compiled.InputAttribute";
         private const string DenseAttributeName = "Compiled.DenseAttribute";
         private const string DropoutAttributeName = "Compiled.DropoutAttribute";
+        private const string Conv2DAttributeName = "Compiled.Conv2DAttribute";
+        private const string MaxPool2DAttributeName = "Compiled.MaxPool2DAttribute";
+        private const string AveragePool2DAttributeName = "Compiled.AveragePool2DAttribute";
+        private const string GlobalAveragePool2DAttributeName = "Compiled.GlobalAveragePool2DAttribute";
+        private const string FlattenAttributeName = "Compiled.FlattenAttribute";
 
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
@@ -147,12 +152,13 @@ namespace Compiled.Generator.Parsing
                         inputArgumentLocations.AddRange(PositionalArgumentLocations(syntax));
                         continue;
 
-                    case DenseAttributeName:
-                    case DropoutAttributeName:
-                        break;
-
                     default:
-                        continue;
+                        if (LayerKindOf(attributeName) is null)
+                        {
+                            continue;
+                        }
+
+                        break;
                 }
 
                 // A layer. Attributes on different partial declarations come back in an order that depends on
@@ -168,33 +174,23 @@ namespace Compiled.Generator.Parsing
                     canHost = false;
                 }
 
-                if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Kind == TypedConstantKind.Error)
+                LayerSpec? layer = ReadLayer(LayerKindOf(attributeName)!.Value, attribute);
+                if (layer is null)
                 {
                     continue; // half-typed: the compiler reports it
                 }
 
-                string? layerName = null;
-                var activation = ActivationKind.Identity;
-                foreach (var argument in attribute.NamedArguments)
-                {
-                    if (argument.Key == "Name" && argument.Value.Value is string s)
-                    {
-                        layerName = s;
-                    }
-                    else if (argument.Key == "Activation" && argument.Value.Value is int a)
-                    {
-                        activation = (ActivationKind)a;
-                    }
-                }
-
-                object? value = attribute.ConstructorArguments[0].Value;
-                LayerSpec layer = attributeName == DenseAttributeName
-                    ? new LayerSpec(LayerKind.Dense, value is int units ? units : 0, 0f, activation, layerName)
-                    : new LayerSpec(LayerKind.Dropout, 0, ToSingle(value), ActivationKind.Identity, layerName);
+                LocationInfo[] positional = PositionalArgumentLocations(syntax).ToArray();
+                LocationInfo? window = positional.Length < 2 ? (layer.Kind is LayerKind.MaxPool2D or LayerKind.AveragePool2D ? positional.FirstOrDefault() : null)
+                    : layer.Kind == LayerKind.Conv2D ? Span(positional[1], positional[positional.Length - 1])
+                    : Span(positional[0], positional[positional.Length - 1]);
                 layers.Add(layer);
                 layerLocations.Add(new LayerLocations(
                     attributeLocation,
-                    PositionalArgumentLocations(syntax).FirstOrDefault(),
+                    positional.FirstOrDefault(),
+                    window,
+                    NamedArgumentLocation(syntax, "Stride"),
+                    NamedArgumentLocation(syntax, "Padding"),
                     NamedArgumentLocation(syntax, "Activation"),
                     NamedArgumentLocation(syntax, "Name")));
             }
@@ -209,6 +205,83 @@ namespace Compiled.Generator.Parsing
             var map = new SourceMap(classLocation, networkLocation, lossLocation, maxBatchLocation, inputLocation, inputArgumentLocations.ToEquatableArray(), layerLocations.ToEquatableArray());
             return new ParseResult(spec, map, diagnostics.ToEquatableArray(), declaration.SyntaxTree);
         }
+
+        private static LayerKind? LayerKindOf(string attributeName) => attributeName switch
+        {
+            DenseAttributeName => LayerKind.Dense,
+            DropoutAttributeName => LayerKind.Dropout,
+            Conv2DAttributeName => LayerKind.Conv2D,
+            MaxPool2DAttributeName => LayerKind.MaxPool2D,
+            AveragePool2DAttributeName => LayerKind.AveragePool2D,
+            GlobalAveragePool2DAttributeName => LayerKind.GlobalAveragePool2D,
+            FlattenAttributeName => LayerKind.Flatten,
+            _ => null,
+        };
+
+        /// <summary>Reads a layer attribute's arguments, or returns null when they are not all constants yet (half-typed code).</summary>
+        private static LayerSpec? ReadLayer(LayerKind kind, AttributeData attribute)
+        {
+            var arguments = attribute.ConstructorArguments;
+            if (arguments.Any(a => a.Kind == TypedConstantKind.Error || a.Value is null))
+            {
+                return null;
+            }
+
+            string? layerName = null;
+            var activation = ActivationKind.Identity;
+            int stride = kind == LayerKind.Conv2D ? 1 : 0;
+            var padding = PaddingKind.Valid;
+            foreach (var argument in attribute.NamedArguments)
+            {
+                switch (argument.Key)
+                {
+                    case "Name" when argument.Value.Value is string s:
+                        layerName = s;
+                        break;
+                    case "Activation" when argument.Value.Value is int a:
+                        activation = (ActivationKind)a;
+                        break;
+                    case "Stride" when argument.Value.Value is int i:
+                        stride = i;
+                        break;
+                    case "Padding" when argument.Value.Value is int p:
+                        padding = (PaddingKind)p;
+                        break;
+                }
+            }
+
+            int Int(int index) => arguments[index].Value is int i ? i : 0;
+            switch (kind)
+            {
+                case LayerKind.Dense when arguments.Length == 1:
+                    return new LayerSpec(kind, Int(0), 0f, activation, layerName);
+                case LayerKind.Dropout when arguments.Length == 1:
+                    return new LayerSpec(kind, 0, ToSingle(arguments[0].Value), ActivationKind.Identity, layerName);
+                case LayerKind.Conv2D when arguments.Length is 2 or 3:
+                    return new LayerSpec(kind, Int(0), 0f, activation, layerName)
+                    {
+                        WindowHeight = Int(1),
+                        WindowWidth = Int(arguments.Length - 1),
+                        Stride = stride,
+                        Padding = padding,
+                    };
+                case LayerKind.MaxPool2D or LayerKind.AveragePool2D when arguments.Length is 1 or 2:
+                    return new LayerSpec(kind, 0, 0f, ActivationKind.Identity, layerName)
+                    {
+                        WindowHeight = Int(0),
+                        WindowWidth = Int(arguments.Length - 1),
+                        Stride = stride,
+                        Padding = padding,
+                    };
+                case LayerKind.GlobalAveragePool2D or LayerKind.Flatten when arguments.Length == 0:
+                    return new LayerSpec(kind, 0, 0f, ActivationKind.Identity, layerName);
+                default:
+                    return null;
+            }
+        }
+
+        private static LocationInfo Span(LocationInfo first, LocationInfo last) =>
+            first with { Length = last.Start + last.Length - first.Start, EndLine = last.EndLine, EndColumn = last.EndColumn };
 
         private static int[] ReadInputShape(AttributeData attribute)
         {

@@ -15,7 +15,47 @@ namespace Compiled.Generator.Shapes
     internal static class NetworkShaper
     {
         /// <summary>Workspace and parameter counts are ints; keep every buffer well below int.MaxValue.</summary>
-        private const long MaxElements = 1L << 30;
+        internal const long MaxElements = 1L << 30;
+
+        /// <summary>Floats in a convolution's unfolded chunk: about 128 KB, which stays in L2 beside the weights.</summary>
+        private const long ScratchTarget = 32 * 1024;
+
+        private static int Clamp(long value) => (int)Math.Min(value, MaxElements);
+
+        /// <summary>The kind's prefix and its count among the layers of that kind before it: <c>dense0</c>, <c>conv1</c>.</summary>
+        internal static string DefaultName(NetworkSpec spec, int index)
+        {
+            LayerKind kind = spec.Layers[index].Kind;
+            return DefaultNamePrefix(kind) + spec.Layers.Take(index).Count(l => l.Kind == kind);
+        }
+
+        private static string DefaultNamePrefix(LayerKind kind) => kind switch
+        {
+            LayerKind.Dense => "dense",
+            LayerKind.Dropout => "dropout",
+            LayerKind.Conv2D => "conv",
+            LayerKind.MaxPool2D => "maxpool",
+            LayerKind.AveragePool2D => "avgpool",
+            LayerKind.GlobalAveragePool2D => "globalpool",
+            _ => "flatten",
+        };
+
+        /// <summary>[Input(h, w, c)] is spatial; any other rank is a vector of its product (rank 2 is reported when a spatial layer gets it).</summary>
+        private static TensorShape InputShapeOf(EquatableArray<int> input)
+        {
+            if (input.Count == 3 && input.All(d => d >= 1) && (long)input[0] * input[1] * input[2] <= MaxElements)
+            {
+                return new TensorShape(input[0], input[1], input[2], Spatial: true);
+            }
+
+            long size = 1;
+            foreach (int d in input)
+            {
+                size = Math.Min(size * Math.Max(d, 1), MaxElements);
+            }
+
+            return TensorShape.Vector((int)size);
+        }
 
         public static ShapeResult Shape(NetworkSpec spec)
         {
@@ -60,12 +100,10 @@ namespace Compiled.Generator.Shapes
             // Names: explicit ones must be valid and unique; defaults are kind + per-kind counter.
             var names = new string[spec.Layers.Count];
             var firstUse = new Dictionary<string, int>(StringComparer.Ordinal);
-            int denseCount = 0, dropoutCount = 0;
             for (int i = 0; i < spec.Layers.Count; i++)
             {
                 LayerSpec layer = spec.Layers[i];
-                string defaultName = layer.Kind == LayerKind.Dense ? "dense" + denseCount++ : "dropout" + dropoutCount++;
-                string name = layer.Name ?? defaultName;
+                string name = layer.Name ?? DefaultName(spec, i);
                 if (layer.Name is not null && !IsValidName(layer.Name))
                 {
                     Report(DiagnosticDescriptors.InvalidLayerName, IssueTarget.LayerNameArgument, i, layer.Name);
@@ -83,61 +121,76 @@ namespace Compiled.Generator.Shapes
                 names[i] = name;
             }
 
-            // Sizes, parameter offsets and workspace offsets, in layer order.
+            // Shapes, parameter offsets and workspace offsets, in layer order. Once a layer's shape is wrong the
+            // shapes after it mean nothing, so shape checks stop there (argument checks go on).
             var shaped = new List<ShapedLayer>();
+            var trail = new List<string>();
             long parameterCount = 0;
             long workspace = 0;
+            long scratch = 0;
             long maxBatch = Math.Max(1, Math.Min(spec.MaxBatchSize, 1 << 16));
-            long width = inputSize;
+            TensorShape shape = InputShapeOf(spec.InputShape);
+            bool shapeKnown = spec.InputShape.Count > 0 && spec.InputShape.All(d => d >= 1) && inputSize < MaxElements;
             long gradientWidth = 1; // the input itself never needs a gradient
             for (int i = 0; i < spec.Layers.Count; i++)
             {
                 LayerSpec layer = spec.Layers[i];
-                long output = width;
-                int weightOffset = 0, biasOffset = 0, maskOffset = 0;
-                if (layer.Kind == LayerKind.Dense)
+                var rules = new LayerRules(spec, i, names[i], shape, shapeKnown, Report);
+                TensorShape output = rules.OutputShape(layer, trail);
+                shapeKnown = rules.ShapeKnown;
+                long outputSize = (long)output.Height * output.Width * output.Channels;
+                if (outputSize > MaxElements)
                 {
-                    if (layer.Size < 1)
-                    {
-                        Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.LayerSizeArgument, i, $"The units of '{names[i]}'", "at least 1", layer.Size.ToString());
-                    }
-
-                    if (!Enum.IsDefined(typeof(ActivationKind), layer.Activation))
-                    {
-                        Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.LayerActivationArgument, i, $"The activation of '{names[i]}'", "a defined Activation value", ((int)layer.Activation).ToString());
-                    }
-
-                    // The first dense layer is where a multi-dimensional sample becomes a vector (dropout before it keeps the shape).
-                    if (spec.InputShape.Count > 1 && !spec.Layers.Take(i).Any(l => l.Kind == LayerKind.Dense))
-                    {
-                        Report(DiagnosticDescriptors.ImplicitFlatten, IssueTarget.LayerAttribute, i, names[i], string.Join("x", spec.InputShape), inputSize.ToString());
-                    }
-
-                    output = Math.Max(layer.Size, 1);
-                    weightOffset = (int)Math.Min(parameterCount, MaxElements);
-                    parameterCount += width * output;
-                    biasOffset = (int)Math.Min(parameterCount, MaxElements);
-                    parameterCount += output;
-                }
-                else
-                {
-                    if (!(layer.Rate >= 0f && layer.Rate < 1f))
-                    {
-                        Report(DiagnosticDescriptors.RateOutOfRange, IssueTarget.LayerSizeArgument, i, names[i], layer.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
-                    }
-
-                    maskOffset = (int)Math.Min(workspace, MaxElements);
-                    workspace += maxBatch * width;
+                    Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.LayerAttribute, i, $"The output of '{names[i]}'", "at most 2^30 values", outputSize.ToString());
+                    output = TensorShape.Vector(1);
+                    shapeKnown = false;
                 }
 
-                int outputOffset = (int)Math.Min(workspace, MaxElements);
-                workspace += maxBatch * output;
-                gradientWidth = Math.Max(gradientWidth, output);
-                bool unrolled = layer.Kind == LayerKind.Dense && width * output <= ShapedNetwork.UnrollLimit;
+                int weightOffset = 0, biasOffset = 0, savedOffset = 0, outputOffset = 0, chunkRows = 0;
+                if (layer.Kind is LayerKind.Dense or LayerKind.Conv2D)
+                {
+                    long weights = layer.Kind == LayerKind.Dense
+                        ? (long)shape.Size * output.Size
+                        : (long)rules.Window.Height * rules.Window.Width * shape.Channels * output.Channels;
+                    weightOffset = Clamp(parameterCount);
+                    parameterCount += weights;
+                    biasOffset = Clamp(parameterCount);
+                    parameterCount += output.Channels;
+                }
+
+                if (layer.Kind == LayerKind.Conv2D)
+                {
+                    // The convolution unfolds ChunkRows output pixels' patches at a time into a shared scratch, sized
+                    // to stay in L2 (about 128 KB) while the matrix multiply runs over it, plus room for W transposed.
+                    long patch = (long)rules.Window.Height * rules.Window.Width * shape.Channels;
+                    long rows = Math.Max(6, Math.Min(4096, ScratchTarget / Math.Max(patch, 1)));
+                    rows = Math.Min(rows, maxBatch * output.Height * output.Width);
+                    chunkRows = (int)Math.Max(1, rows >= 6 ? rows - (rows % 6) : rows);
+                    scratch = Math.Max(scratch, (chunkRows * patch) + (patch * output.Channels));
+                }
+
+                if (layer.Kind == LayerKind.Dropout || layer.Kind == LayerKind.MaxPool2D)
+                {
+                    savedOffset = Clamp(workspace);
+                    workspace += maxBatch * (layer.Kind == LayerKind.Dropout ? shape.Size : (long)output.Size);
+                }
+
+                if (layer.Kind != LayerKind.Flatten)
+                {
+                    outputOffset = Clamp(workspace);
+                    workspace += maxBatch * output.Size;
+                    gradientWidth = Math.Max(gradientWidth, output.Size);
+                }
+
+                bool unrolled = layer.Kind == LayerKind.Dense && (long)shape.Size * output.Size <= ShapedNetwork.UnrollLimit;
                 shaped.Add(new ShapedLayer(
-                    i, layer.Kind, names[i], ToIdentifier(names[i]), (int)Math.Min(width, MaxElements), (int)Math.Min(output, MaxElements),
-                    layer.Activation, layer.Rate, weightOffset, biasOffset, outputOffset, maskOffset, unrolled));
-                width = output;
+                    i, layer.Kind, names[i], ToIdentifier(names[i]), shape, output,
+                    layer.Activation, layer.Rate, weightOffset, biasOffset, outputOffset, savedOffset, unrolled)
+                {
+                    Window = rules.Window,
+                    ChunkRows = chunkRows,
+                });
+                shape = output;
             }
 
             CheckLoss(spec, shaped, Report);
@@ -146,6 +199,8 @@ namespace Compiled.Generator.Shapes
             workspace += maxBatch * gradientWidth;
             int gradientB = (int)Math.Min(workspace, MaxElements);
             workspace += maxBatch * gradientWidth;
+            int scratchOffset = Clamp(workspace);
+            workspace += scratch;
 
             if (parameterCount > MaxElements || workspace > MaxElements)
             {
@@ -155,15 +210,15 @@ namespace Compiled.Generator.Shapes
             bool hasErrors = issues.Any(issue => DiagnosticDescriptors.Get(issue.Id).DefaultSeverity == DiagnosticSeverity.Error);
             ShapedNetwork? network = hasErrors ? null : new ShapedNetwork(
                 spec.Namespace, spec.ClassName, spec.Loss, spec.MaxBatchSize, spec.Seed, spec.InputShape,
-                (int)inputSize, (int)width, (int)parameterCount, (int)workspace, gradientA, gradientB, (int)gradientWidth,
-                shaped.ToEquatableArray());
+                (int)inputSize, shape.Size, (int)parameterCount, (int)workspace, gradientA, gradientB, (int)gradientWidth,
+                scratchOffset, (int)scratch, shaped.ToEquatableArray());
             return new ShapeResult(network, issues.ToEquatableArray());
         }
 
         private static void CheckLoss(NetworkSpec spec, List<ShapedLayer> layers, Action<DiagnosticDescriptor, IssueTarget, int, string[]> report)
         {
-            // The layer that produces the network's output activation is the last dense layer.
-            ShapedLayer? last = layers.LastOrDefault(l => l.Kind == LayerKind.Dense);
+            // The layer that produces the network's output activation is the last one that has an activation.
+            ShapedLayer? last = layers.LastOrDefault(l => l.Kind is LayerKind.Dense or LayerKind.Conv2D);
             if (last is null)
             {
                 return;

@@ -2,39 +2,79 @@ using Compiled.Generator.Model;
 
 namespace Compiled.Generator.Shapes
 {
+    /// <summary>The shape of one sample between two layers: height x width x channels (channels-last), or a vector.</summary>
+    internal readonly record struct TensorShape(int Height, int Width, int Channels, bool Spatial)
+    {
+        public static TensorShape Vector(int size) => new(1, 1, size, false);
+
+        public int Size => Height * Width * Channels;
+
+        /// <summary><c>13x13x32</c> or <c>576</c>, as the emitted comments and the diagnostics write it.</summary>
+        public override string ToString() => Spatial ? $"{Height}x{Width}x{Channels}" : Channels.ToString();
+    }
+
+    /// <summary>A convolution kernel's or a pooling window's geometry: its size, strides and the padding before the first row and column.</summary>
+    internal readonly record struct Window(int Height, int Width, int StrideHeight, int StrideWidth, int PadTop, int PadLeft)
+    {
+        public override string ToString() => $"{Height}x{Width}";
+    }
+
     /// <summary>One layer with every size and offset resolved. Offsets into the parameter array are absolute;
     /// offsets into the workspace are absolute and each buffer holds <c>MaxBatchSize</c> rows.</summary>
     /// <param name="Index">Position among the layers, from 0.</param>
     /// <param name="Kind">Which layer.</param>
     /// <param name="Name">The parameter name prefix (<c>dense0</c> or the explicit name).</param>
     /// <param name="Identifier">The name in PascalCase, for generated member names.</param>
-    /// <param name="InputSize">Values per sample coming in.</param>
-    /// <param name="OutputSize">Values per sample going out.</param>
-    /// <param name="Activation">Dense: the activation.</param>
+    /// <param name="Input">The shape of a sample coming in.</param>
+    /// <param name="Output">The shape of a sample going out.</param>
+    /// <param name="Activation">Dense and Conv2D: the activation.</param>
     /// <param name="Rate">Dropout: the rate.</param>
-    /// <param name="WeightOffset">Dense: offset of W [InputSize, OutputSize].</param>
-    /// <param name="BiasOffset">Dense: offset of b [OutputSize].</param>
-    /// <param name="OutputOffset">Workspace offset of this layer's output rows.</param>
-    /// <param name="MaskOffset">Dropout: workspace offset of the mask rows.</param>
+    /// <param name="WeightOffset">Dense: offset of W [InputSize, OutputSize]; Conv2D: of W [kh, kw, in channels, filters].</param>
+    /// <param name="BiasOffset">Dense and Conv2D: offset of b.</param>
+    /// <param name="OutputOffset">Workspace offset of this layer's output rows (unused by layers whose output is their input).</param>
+    /// <param name="SavedOffset">Workspace offset of what the backward pass needs besides the output: dropout's mask, max pooling's argmax.</param>
     /// <param name="Unrolled">Dense: small enough (InputSize * OutputSize &lt;= 64) to emit as straight-line arithmetic.</param>
     internal sealed record ShapedLayer(
         int Index,
         LayerKind Kind,
         string Name,
         string Identifier,
-        int InputSize,
-        int OutputSize,
+        TensorShape Input,
+        TensorShape Output,
         ActivationKind Activation,
         float Rate,
         int WeightOffset,
         int BiasOffset,
         int OutputOffset,
-        int MaskOffset,
+        int SavedOffset,
         bool Unrolled)
     {
-        public int WeightCount => Kind == LayerKind.Dense ? InputSize * OutputSize : 0;
+        /// <summary>Conv2D and pooling: the window.</summary>
+        public Window Window { get; init; }
 
-        public int BiasCount => Kind == LayerKind.Dense ? OutputSize : 0;
+        /// <summary>Conv2D: how many output pixels (rows of the im2col matrix) are unfolded into the scratch at a time.</summary>
+        public int ChunkRows { get; init; }
+
+        public int InputSize => Input.Size;
+
+        public int OutputSize => Output.Size;
+
+        /// <summary>Conv2D: values in one unfolded patch, kh * kw * in channels (the inner dimension of its matrix product).</summary>
+        public int PatchSize => Window.Height * Window.Width * Input.Channels;
+
+        public int WeightCount => Kind switch
+        {
+            LayerKind.Dense => InputSize * OutputSize,
+            LayerKind.Conv2D => PatchSize * Output.Channels,
+            _ => 0,
+        };
+
+        public int BiasCount => Kind switch
+        {
+            LayerKind.Dense => OutputSize,
+            LayerKind.Conv2D => Output.Channels,
+            _ => 0,
+        };
     }
 
     /// <summary>A network whose shapes are all known and valid: what the emitter needs, and nothing else.</summary>
@@ -52,6 +92,8 @@ namespace Compiled.Generator.Shapes
         int GradientBufferOffsetA,
         int GradientBufferOffsetB,
         int GradientBufferWidth,
+        int ScratchOffset,
+        int ScratchSize,
         EquatableArray<ShapedLayer> Layers)
     {
         /// <summary>Dense layers with fewer weights than this are emitted as straight-line arithmetic.</summary>
@@ -66,10 +108,14 @@ namespace Compiled.Generator.Shapes
         LossArgument,
         MaxBatchSizeArgument,
         InputArgument,
+        InputAttribute,
         LayerAttribute,
         LayerSizeArgument,
         LayerActivationArgument,
         LayerNameArgument,
+        LayerWindowArgument,
+        LayerStrideArgument,
+        LayerPaddingArgument,
     }
 
     /// <summary>A diagnostic found by shape inference, not yet located.</summary>

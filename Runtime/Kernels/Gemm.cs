@@ -28,6 +28,13 @@ namespace Compiled.Kernels
             Dispatch(a, rowStride: k, columnStride: 1, b, c, m, k, n, accumulate: true);
         }
 
+        /// <summary>C[m, n] = A[m, k] B[k, n], overwriting C.</summary>
+        public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n)
+        {
+            CheckSizes(a.Length, b.Length, c.Length, m, k, n, "A[m, k]", "B[k, n]");
+            Dispatch(a, rowStride: k, columnStride: 1, b, c, m, k, n, accumulate: false);
+        }
+
         /// <summary>C[m, n] += A^T B, where A is stored [k, m] and B is [k, n].</summary>
         public static void MultiplyAddTransposedA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n) =>
             MultiplyTransposedA(a, b, c, m, k, n, accumulate: true);

@@ -208,6 +208,123 @@ public class DiagnosticTests
         """, DiagnosticSeverity.Error);
 
     [Fact]
+    public void CMP0017_kernel_larger_than_the_input()
+    {
+        Diagnostic d = AssertSingle("CMP0017", """
+            using Compiled;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(4, 4, 1)] [Conv2D(8, [|5|])] [Flatten] [Dense(10)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("The 5x5 window of 'conv0' is larger than its 4x4x1 input; use a smaller window, or Padding = Padding.Same", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0017_rectangular_pool_points_at_both_sizes() => AssertSingle("CMP0017", """
+        using Compiled;
+        [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(6, 3, 2)] [MaxPool2D([|2, 4|])] [Flatten] [Dense(10)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0017_same_padding_lets_a_large_kernel_through()
+    {
+        var diagnostics = GeneratorHarness.GeneratorDiagnostics(
+            "using Compiled; [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(4, 4, 1)] [Conv2D(8, 5, Padding = Padding.Same)] [Flatten] [Dense(10)] public partial class Net;");
+        Assert.Empty(diagnostics);
+    }
+
+    [Fact]
+    public void CMP0018_output_shrinks_to_zero_after_earlier_layers()
+    {
+        Diagnostic d = AssertSingle("CMP0018", """
+            using Compiled;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)]
+            [Input(8, 8, 1)] [Conv2D(8, 3)] [MaxPool2D(2)] [Conv2D(8, 3)] [[|MaxPool2D(2)|]] [Flatten] [Dense(10)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal(
+            "'maxpool1' would have an empty output: its 2x2 window does not fit the 1x1x8 input left by the layers before it (8x8x1 -> 6x6x8 (conv0) -> 3x3x8 (maxpool0) -> 1x1x8 (conv1)); remove a pooling layer or a stride before it, or use Padding = Padding.Same",
+            d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0019_pool_leaves_the_last_row_and_column_unused()
+    {
+        Diagnostic d = AssertSingle("CMP0019", """
+            using Compiled;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(11, 11, 8)] [MaxPool2D([|2|])] [Flatten] [Dense(10)]
+            public partial class Net;
+            """, DiagnosticSeverity.Info);
+        Assert.Equal("With a 2x2 window and stride 2, 'maxpool0' never reads the last 1 row and 1 column of its 11x11x8 input; Padding = Padding.Same would cover them", d.GetMessage());
+        Assert.Single(GeneratorHarness.Run("using Compiled; [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(11, 11, 8)] [MaxPool2D(2)] [Flatten] [Dense(10)] public partial class Net;").Result.GeneratedTrees);
+    }
+
+    [Fact]
+    public void CMP0019_points_at_an_explicit_stride() => AssertSingle("CMP0019", """
+        using Compiled;
+        [Network] [Input(8, 9, 1)] [Conv2D(4, 3, Stride = [|2|])] [Flatten] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Info);
+
+    [Fact]
+    public void CMP0020_dense_after_a_convolution_needs_flatten()
+    {
+        Diagnostic d = AssertSingle("CMP0020", """
+            using Compiled;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(28, 28, 1)] [Conv2D(8, 3)] [Dropout(0.1f)] [[|Dense(10)|]]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("'dense0' comes directly after the spatial layer 'conv0' (26x26x8); add [Flatten] before it (or [GlobalAveragePool2D])", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0021_convolution_after_flatten()
+    {
+        Diagnostic d = AssertSingle("CMP0021", """
+            using Compiled;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(28, 28, 1)] [Flatten] [[|Conv2D(8, 3)|]] [Flatten] [Dense(10)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("'conv0' needs a height x width x channels input, but 'flatten0' before it outputs a vector of 784 values; put spatial layers before [Flatten] and [Dense]", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0021_pooling_after_dense() => AssertSingle("CMP0021", """
+        using Compiled;
+        [Network] [Input(4, 4, 1)] [Dense(16)] [[|GlobalAveragePool2D|]] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0022_vector_input_for_a_convolution()
+    {
+        Diagnostic d = AssertSingle("CMP0022", """
+            using Compiled;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)] [[|Input(28, 28)|]] [Conv2D(8, 3)] [Flatten] [Dense(10)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("'conv0' needs [Input(height, width, channels)], but the input is [Input(28, 28)]; for one channel write [Input(28, 28, 1)]", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0004_convolution_arguments_out_of_range()
+    {
+        var diagnostics = GeneratorHarness.GeneratorDiagnostics(
+            "using Compiled; [Network] [Input(8, 8, 1)] [Conv2D(0, 0, Stride = 0, Padding = (Padding)7)] [MaxPool2D(2, Stride = -1)] [Flatten] [Dense(1)] public partial class Net;");
+        Assert.Equal(
+            new[]
+            {
+                "The filters of 'conv0' must be at least 1, but it is 0",
+                "The kernel height of 'conv0' must be at least 1, but it is 0",
+                "The kernel width of 'conv0' must be at least 1, but it is 0",
+                "The stride of 'conv0' must be at least 1, but it is 0",
+                "The padding of 'conv0' must be a defined Padding value, but it is 7",
+                "The stride of 'maxpool0' must be at least 1 (or 0 for the window size), but it is -1",
+            },
+            diagnostics.Where(d => d.Id == "CMP0004").Select(d => d.GetMessage()));
+    }
+
+    [Fact]
     public void Errors_suppress_generation()
     {
         var (result, _, _) = GeneratorHarness.Run("using Compiled; [Network] [Input(2)] [Dense(0)] public partial class Net;");

@@ -7,10 +7,10 @@ namespace Demo
     /// <remarks>
     /// A network of 168 parameters trained with mean squared error:
     /// <code>
-    /// input    [9]
-    /// dense0   dense 9 -> 11, sigmoid
-    /// dense1   dense 11 -> 4, sigmoid
-    /// dense2   dense 4 -> 2, identity
+    /// input: [9]
+    /// dense0: dense 9 -> 11, sigmoid. W [9, 11], b [11].
+    /// dense1: dense 11 -> 4, sigmoid, unrolled. W [11, 4], b [4].
+    /// dense2: dense 4 -> 2, identity, unrolled. W [4, 2], b [2].
     /// </code>
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>

@@ -5,9 +5,9 @@
 /// <remarks>
 /// A network of 513 parameters trained with binary cross-entropy on logits:
 /// <code>
-/// input    [30]
-/// dense0   dense 30 -> 16, ReLU
-/// dense1   dense 16 -> 1, identity
+/// input: [30]
+/// dense0: dense 30 -> 16, ReLU. W [30, 16], b [16].
+/// dense1: dense 16 -> 1, identity, unrolled. W [16, 1], b [1].
 /// </code>
 /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
 /// </remarks>

@@ -5,8 +5,8 @@
 /// <remarks>
 /// A network of 11 parameters trained with mean squared error:
 /// <code>
-/// input    [10]
-/// dense0   dense 10 -> 1, identity
+/// input: [10]
+/// dense0: dense 10 -> 1, identity, unrolled. W [10, 1], b [1].
 /// </code>
 /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
 /// </remarks>

@@ -7,11 +7,11 @@ namespace Demo
     /// <remarks>
     /// A network of 123 parameters trained with softmax cross-entropy on logits:
     /// <code>
-    /// input    [6]
-    /// dropout0 dropout 0.25f
-    /// dense0   dense 6 -> 12, ReLU
-    /// drop     dropout 0.5f
-    /// dense1   dense 12 -> 3, identity
+    /// input: [6]
+    /// dropout0: dropout, rate 0.25f, 6 values (training only).
+    /// dense0: dense 6 -> 12, ReLU. W [6, 12], b [12].
+    /// drop: dropout, rate 0.5f, 12 values (training only).
+    /// dense1: dense 12 -> 3, identity, unrolled. W [12, 3], b [3].
     /// </code>
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>
@@ -37,10 +37,10 @@ namespace Demo
 
         // Offsets into the workspace; every buffer holds MaxBatchSize rows.
         private const int Dropout0OutputOffset = 48; // rows of 6
-        private const int Dropout0MaskOffset = 0; // rows of 6
+        private const int Dropout0SavedOffset = 0; // rows of the mask, 6
         private const int Dense0OutputOffset = 96; // rows of 12
         private const int DropOutputOffset = 288; // rows of 12
-        private const int DropMaskOffset = 192; // rows of 12
+        private const int DropSavedOffset = 192; // rows of the mask, 12
         private const int Dense1OutputOffset = 384; // rows of 3
         private const int GradientBufferA = 408; // rows of up to 12
         private const int GradientBufferB = 504; // rows of up to 12
@@ -343,7 +343,7 @@ namespace Demo
             if (training)
             {
                 global::System.Span<float> dropped = workspace.Slice(Dropout0OutputOffset, batch * 6);
-                global::Compiled.Kernels.Dropout.Forward(input, dropped, workspace.Slice(Dropout0MaskOffset, batch * 6), 0.25f, ref dropoutState);
+                global::Compiled.Kernels.Dropout.Forward(input, dropped, workspace.Slice(Dropout0SavedOffset, batch * 6), 0.25f, ref dropoutState);
                 dropout0Output = dropped;
             }
 
@@ -358,7 +358,7 @@ namespace Demo
             if (training)
             {
                 global::System.Span<float> dropped = workspace.Slice(DropOutputOffset, batch * 12);
-                global::Compiled.Kernels.Dropout.Forward(dense0Output, dropped, workspace.Slice(DropMaskOffset, batch * 12), 0.5f, ref dropoutState);
+                global::Compiled.Kernels.Dropout.Forward(dense0Output, dropped, workspace.Slice(DropSavedOffset, batch * 12), 0.5f, ref dropoutState);
                 dropOutput = dropped;
             }
 
@@ -488,7 +488,7 @@ namespace Demo
             global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 12);
             // drop: dropout, rate 0.5f, 12 values (training only).
             // dx = dy * mask
-            global::Compiled.Kernels.Dropout.Backward(dropOutputGradient, workspace.Slice(DropMaskOffset, batch * 12), dense0OutputGradient);
+            global::Compiled.Kernels.Dropout.Backward(dropOutputGradient, workspace.Slice(DropSavedOffset, batch * 12), dense0OutputGradient);
 
             global::System.Span<float> dropout0OutputGradient = workspace.Slice(GradientBufferB, batch * 6);
             // dense0: dense 6 -> 12, ReLU. W [6, 12], b [12].
@@ -593,7 +593,7 @@ namespace Demo
             global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 12);
             // drop: dropout, rate 0.5f, 12 values (training only).
             // dx = dy * mask
-            global::Compiled.Kernels.Dropout.Backward(dropOutputGradient, workspace.Slice(DropMaskOffset, batch * 12), dense0OutputGradient);
+            global::Compiled.Kernels.Dropout.Backward(dropOutputGradient, workspace.Slice(DropSavedOffset, batch * 12), dense0OutputGradient);
 
             global::System.Span<float> dropout0OutputGradient = workspace.Slice(GradientBufferB, batch * 6);
             // dense0: dense 6 -> 12, ReLU. W [6, 12], b [12].

@@ -7,9 +7,9 @@ namespace Hand.Built
     /// <remarks>
     /// A network of 47 parameters trained with softmax cross-entropy on logits:
     /// <code>
-    /// input    [2, 3]
-    /// hidden   dense 6 -> 5, tanh
-    /// dense1   dense 5 -> 2, identity
+    /// input: [2, 3]
+    /// hidden: dense 6 -> 5, tanh, unrolled. W [6, 5], b [5].
+    /// dense1: dense 5 -> 2, identity, unrolled. W [5, 2], b [2].
     /// </code>
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>

@@ -5,8 +5,8 @@
 /// <remarks>
 /// A network of 8 parameters trained with mean squared error:
 /// <code>
-/// input    [3]
-/// dense0   dense 3 -> 2, identity
+/// input: [3]
+/// dense0: dense 3 -> 2, identity, unrolled. W [3, 2], b [2].
 /// </code>
 /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
 /// </remarks>

@@ -5,8 +5,8 @@
 /// <remarks>
 /// A network of 3 parameters trained with binary cross-entropy on logits:
 /// <code>
-/// input    [2]
-/// dense0   dense 2 -> 1, identity
+/// input: [2]
+/// dense0: dense 2 -> 1, identity, unrolled. W [2, 1], b [1].
 /// </code>
 /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
 /// </remarks>

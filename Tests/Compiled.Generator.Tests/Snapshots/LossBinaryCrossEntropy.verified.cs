@@ -7,9 +7,9 @@ namespace Demo
     /// <remarks>
     /// A network of 121 parameters trained with binary cross-entropy on logits:
     /// <code>
-    /// input    [4]
-    /// dense0   dense 4 -> 20, ReLU
-    /// dense1   dense 20 -> 1, identity
+    /// input: [4]
+    /// dense0: dense 4 -> 20, ReLU. W [4, 20], b [20].
+    /// dense1: dense 20 -> 1, identity, unrolled. W [20, 1], b [1].
     /// </code>
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>

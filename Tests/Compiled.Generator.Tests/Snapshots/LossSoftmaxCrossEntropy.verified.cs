@@ -7,9 +7,9 @@ namespace Demo
     /// <remarks>
     /// A network of 163 parameters trained with softmax cross-entropy on logits:
     /// <code>
-    /// input    [4]
-    /// dense0   dense 4 -> 20, ReLU
-    /// dense1   dense 20 -> 3, identity
+    /// input: [4]
+    /// dense0: dense 4 -> 20, ReLU. W [4, 20], b [20].
+    /// dense1: dense 20 -> 3, identity, unrolled. W [20, 3], b [3].
     /// </code>
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>

@@ -5,10 +5,10 @@
 /// <remarks>
 /// A network of 50890 parameters trained with softmax cross-entropy on logits:
 /// <code>
-/// input    [784]
-/// hidden   dense 784 -> 64, ReLU
-/// dropout0 dropout 0.2f
-/// output   dense 64 -> 10, identity
+/// input: [784]
+/// hidden: dense 784 -> 64, ReLU. W [784, 64], b [64].
+/// dropout0: dropout, rate 0.2f, 64 values (training only).
+/// output: dense 64 -> 10, identity. W [64, 10], b [10].
 /// </code>
 /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
 /// </remarks>
@@ -35,7 +35,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     // Offsets into the workspace; every buffer holds MaxBatchSize rows.
     private const int HiddenOutputOffset = 0; // rows of 64
     private const int Dropout0OutputOffset = 8192; // rows of 64
-    private const int Dropout0MaskOffset = 4096; // rows of 64
+    private const int Dropout0SavedOffset = 4096; // rows of the mask, 64
     private const int OutputOutputOffset = 12288; // rows of 10
     private const int GradientBufferA = 12928; // rows of up to 64
     private const int GradientBufferB = 17024; // rows of up to 64
@@ -344,7 +344,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         if (training)
         {
             global::System.Span<float> dropped = workspace.Slice(Dropout0OutputOffset, batch * 64);
-            global::Compiled.Kernels.Dropout.Forward(hiddenOutput, dropped, workspace.Slice(Dropout0MaskOffset, batch * 64), 0.2f, ref dropoutState);
+            global::Compiled.Kernels.Dropout.Forward(hiddenOutput, dropped, workspace.Slice(Dropout0SavedOffset, batch * 64), 0.2f, ref dropoutState);
             dropout0Output = dropped;
         }
 
@@ -370,7 +370,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferA, batch * 64);
         // dropout0: dropout, rate 0.2f, 64 values (training only).
         // dx = dy * mask
-        global::Compiled.Kernels.Dropout.Backward(dropout0OutputGradient, workspace.Slice(Dropout0MaskOffset, batch * 64), hiddenOutputGradient);
+        global::Compiled.Kernels.Dropout.Backward(dropout0OutputGradient, workspace.Slice(Dropout0SavedOffset, batch * 64), hiddenOutputGradient);
 
         // hidden: dense 784 -> 64, ReLU. W [784, 64], b [64].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; no dx: nothing before this layer
@@ -391,7 +391,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferA, batch * 64);
         // dropout0: dropout, rate 0.2f, 64 values (training only).
         // dx = dy * mask
-        global::Compiled.Kernels.Dropout.Backward(dropout0OutputGradient, workspace.Slice(Dropout0MaskOffset, batch * 64), hiddenOutputGradient);
+        global::Compiled.Kernels.Dropout.Backward(dropout0OutputGradient, workspace.Slice(Dropout0SavedOffset, batch * 64), hiddenOutputGradient);
 
         // hidden: dense 784 -> 64, ReLU. W [784, 64], b [64].
         // dz = dy * f'(y); no dx: nothing before this layer; then W -= lr x^T dz, b -= lr sum_rows dz

@@ -5,9 +5,9 @@
 /// <remarks>
 /// A network of 33 parameters trained with binary cross-entropy on logits:
 /// <code>
-/// input    [2]
-/// dense0   dense 2 -> 8, tanh
-/// dense1   dense 8 -> 1, identity
+/// input: [2]
+/// dense0: dense 2 -> 8, tanh, unrolled. W [2, 8], b [8].
+/// dense1: dense 8 -> 1, identity, unrolled. W [8, 1], b [1].
 /// </code>
 /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
 /// </remarks>

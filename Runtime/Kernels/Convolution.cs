@@ -1,0 +1,311 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace Compiled.Kernels
+{
+    /// <summary>
+    /// The sizes of a 2-D convolution over channels-last samples (height x width x channels), checked once at
+    /// construction; generated code keeps one per layer in a static readonly field.
+    /// </summary>
+    public readonly struct ConvolutionGeometry
+    {
+        /// <summary>Describes a convolution; throws when the sizes do not make one (the output must be what the input, kernel,
+        /// stride and padding give: <paramref name="outputHeight"/> windows starting at -padTop, stride apart, each with a row inside).</summary>
+        public ConvolutionGeometry(
+            int inputHeight, int inputWidth, int inputChannels,
+            int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padTop, int padLeft,
+            int outputHeight, int outputWidth, int outputChannels)
+        {
+            if (inputHeight < 1 || inputWidth < 1 || inputChannels < 1 || kernelHeight < 1 || kernelWidth < 1 || strideHeight < 1 || strideWidth < 1
+                || outputHeight < 1 || outputWidth < 1 || outputChannels < 1 || padTop < 0 || padLeft < 0 || padTop >= kernelHeight || padLeft >= kernelWidth
+                || ((outputHeight - 1) * (long)strideHeight) - padTop >= inputHeight || ((outputWidth - 1) * (long)strideWidth) - padLeft >= inputWidth
+                || (long)inputHeight * inputWidth * inputChannels > int.MaxValue / 2 || (long)outputHeight * outputWidth * outputChannels > int.MaxValue / 2)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(inputHeight),
+                    $"Not a valid convolution: input {inputHeight}x{inputWidth}x{inputChannels}, kernel {kernelHeight}x{kernelWidth}, stride {strideHeight}x{strideWidth}, padding top {padTop} left {padLeft}, output {outputHeight}x{outputWidth}x{outputChannels}.");
+            }
+
+            InputHeight = inputHeight;
+            InputWidth = inputWidth;
+            InputChannels = inputChannels;
+            KernelHeight = kernelHeight;
+            KernelWidth = kernelWidth;
+            StrideHeight = strideHeight;
+            StrideWidth = strideWidth;
+            PadTop = padTop;
+            PadLeft = padLeft;
+            OutputHeight = outputHeight;
+            OutputWidth = outputWidth;
+            OutputChannels = outputChannels;
+        }
+
+#pragma warning disable CS1591 // the names say it
+        public int InputHeight { get; }
+
+        public int InputWidth { get; }
+
+        public int InputChannels { get; }
+
+        public int KernelHeight { get; }
+
+        public int KernelWidth { get; }
+
+        public int StrideHeight { get; }
+
+        public int StrideWidth { get; }
+
+        public int PadTop { get; }
+
+        public int PadLeft { get; }
+
+        public int OutputHeight { get; }
+
+        public int OutputWidth { get; }
+
+        public int OutputChannels { get; }
+#pragma warning restore CS1591
+
+        /// <summary>Values per input sample.</summary>
+        public int InputSize => InputHeight * InputWidth * InputChannels;
+
+        /// <summary>Values per output sample.</summary>
+        public int OutputSize => OutputHeight * OutputWidth * OutputChannels;
+
+        /// <summary>Output pixels per sample: the rows of the unfolded matrix that one sample gives.</summary>
+        public int OutputPixels => OutputHeight * OutputWidth;
+
+        /// <summary>Values in one unfolded patch, kh * kw * input channels: the rows of the weight matrix.</summary>
+        public int PatchSize => KernelHeight * KernelWidth * InputChannels;
+
+        /// <summary>Values in the kernel [kh, kw, input channels, filters].</summary>
+        public int WeightCount => PatchSize * OutputChannels;
+
+        /// <summary>The scratch <see cref="Convolution"/> needs for chunks of <paramref name="chunkRows"/> output pixels:
+        /// the unfolded patches, then the kernel transposed.</summary>
+        public int ScratchSize(int chunkRows) => (chunkRows * PatchSize) + WeightCount;
+    }
+
+    /// <summary>
+    /// 2-D convolution, forward and backward, as matrix products over unfolded patches (im2col): the output pixels of the
+    /// whole batch are the rows of one matrix, [batch * output pixels, filters] (which is exactly the channels-last output),
+    /// equal to the patches [rows, kh * kw * channels] times the kernel [kh * kw * channels, filters]. The patches are
+    /// unfolded a chunk of rows at a time into a scratch small enough to stay in L2 while the register-tiled
+    /// <see cref="Gemm"/> runs over it, so the convolution gets the matrix kernel's speed without a batch-sized copy.
+    /// </summary>
+    public static class Convolution
+    {
+        /// <summary>y = x * W + b for <paramref name="batch"/> samples: y is [batch, out h, out w, filters].</summary>
+        public static void Forward(
+            in ConvolutionGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
+            Span<float> y, Span<float> scratch, int batch, int chunkRows)
+        {
+            Check(geometry, x.Length, weights.Length, bias.Length, y.Length, "y", scratch.Length, batch, chunkRows);
+            int patch = geometry.PatchSize, filters = geometry.OutputChannels;
+            int rows = batch * geometry.OutputPixels;
+            Span<float> patches = scratch.Slice(0, chunkRows * patch);
+            for (int start = 0; start < rows; start += chunkRows)
+            {
+                int count = Math.Min(chunkRows, rows - start);
+                Span<float> yChunk = y.Slice(start * filters, count * filters);
+                for (int r = 0; r < count; r++)
+                {
+                    bias.Slice(0, filters).CopyTo(yChunk.Slice(r * filters, filters));
+                }
+
+                Gemm.MultiplyAdd(Patches(geometry, x, start, count, patches), weights, yChunk, count, patch, filters);
+            }
+        }
+
+        /// <summary>
+        /// Given dL/dy (after the activation's derivative): dW += patches^T dy and db += the sum of dy's rows (or overwrites
+        /// them when <paramref name="accumulate"/> is false), and dL/dx, unless <paramref name="dx"/> is empty (the first
+        /// layer), by folding dy W^T back onto the input positions (col2im). Uses the old weights throughout.
+        /// </summary>
+        public static void Backward(
+            in ConvolutionGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx,
+            Span<float> weightGradient, Span<float> biasGradient, Span<float> scratch, int batch, int chunkRows, bool accumulate)
+        {
+            Check(geometry, x.Length, weights.Length, biasGradient.Length, dy.Length, "dy", scratch.Length, batch, chunkRows);
+            if ((dx.Length != 0 && dx.Length < (long)batch * geometry.InputSize) || weightGradient.Length < geometry.WeightCount)
+            {
+                throw new ArgumentException(
+                    $"For {batch} sample(s): dx needs {(long)batch * geometry.InputSize} values or none (has {dx.Length}), the weight gradient {geometry.WeightCount} (has {weightGradient.Length}).");
+            }
+
+            int patch = geometry.PatchSize, filters = geometry.OutputChannels;
+            int rows = batch * geometry.OutputPixels;
+            Span<float> patches = scratch.Slice(0, chunkRows * patch);
+            Span<float> transposed = scratch.Slice(chunkRows * patch, geometry.WeightCount);
+
+            Span<float> db = biasGradient.Slice(0, filters);
+            if (!accumulate)
+            {
+                db.Clear();
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                TensorPrimitives.Add(db, dy.Slice(r * filters, filters), db);
+            }
+
+            if (!dx.IsEmpty)
+            {
+                // W^T [filters, patch], so that dPatches = dy W^T runs on the register-tiled kernel rather than on dot products.
+                Transpose(weights.Slice(0, geometry.WeightCount), patch, filters, transposed);
+                dx.Slice(0, batch * geometry.InputSize).Clear();
+            }
+
+            for (int start = 0; start < rows; start += chunkRows)
+            {
+                int count = Math.Min(chunkRows, rows - start);
+                ReadOnlySpan<float> dyChunk = dy.Slice(start * filters, count * filters);
+                ReadOnlySpan<float> unfolded = Patches(geometry, x, start, count, patches);
+                Gemm.MultiplyTransposedA(unfolded, dyChunk, weightGradient.Slice(0, geometry.WeightCount), patch, count, filters, accumulate || start > 0);
+                if (!dx.IsEmpty)
+                {
+                    Span<float> patchGradient = patches.Slice(0, count * patch); // the patches are no longer needed
+                    Gemm.Multiply(dyChunk, transposed, patchGradient, count, filters, patch);
+                    FoldAdd(geometry, patchGradient, start, count, dx);
+                }
+            }
+        }
+
+        /// <summary>The patches of output rows [start, start + count) as a [count, patch] matrix: the input itself for a
+        /// 1x1 kernel with stride 1 (already in that layout), otherwise unfolded into <paramref name="scratch"/>.</summary>
+        private static ReadOnlySpan<float> Patches(in ConvolutionGeometry geometry, ReadOnlySpan<float> x, int start, int count, Span<float> scratch)
+        {
+            if (geometry.KernelHeight == 1 && geometry.KernelWidth == 1 && geometry.StrideHeight == 1 && geometry.StrideWidth == 1)
+            {
+                return x.Slice(start * geometry.InputChannels, count * geometry.InputChannels);
+            }
+
+            Unfold(geometry, x, start, count, scratch);
+            return scratch.Slice(0, count * geometry.PatchSize);
+        }
+
+        /// <summary>im2col: writes the patch of each output row in [start, start + count) (rows count over the whole batch)
+        /// as one row of <paramref name="patches"/>, in [ky, kx, channel] order; cells in the padding are zero.</summary>
+        internal static void Unfold(in ConvolutionGeometry g, ReadOnlySpan<float> x, int start, int count, Span<float> patches)
+        {
+            int channels = g.InputChannels, patch = g.PatchSize, run = g.KernelWidth * channels;
+            int pixels = g.OutputPixels;
+            for (int r = 0; r < count; r++)
+            {
+                int row = start + r;
+                int sample = row / pixels, pixel = row - (sample * pixels);
+                int oy = pixel / g.OutputWidth, ox = pixel - (oy * g.OutputWidth);
+                int iy0 = (oy * g.StrideHeight) - g.PadTop, ix0 = (ox * g.StrideWidth) - g.PadLeft;
+                ReadOnlySpan<float> image = x.Slice(sample * g.InputSize, g.InputSize);
+                Span<float> destination = patches.Slice(r * patch, patch);
+                bool inside = ix0 >= 0 && ix0 + g.KernelWidth <= g.InputWidth;
+                for (int ky = 0; ky < g.KernelHeight; ky++)
+                {
+                    int iy = iy0 + ky;
+                    Span<float> line = destination.Slice(ky * run, run);
+                    if ((uint)iy >= (uint)g.InputHeight)
+                    {
+                        line.Clear();
+                    }
+                    else if (inside)
+                    {
+                        // The kernel's row is one contiguous run of kw * channels input values.
+                        image.Slice(((iy * g.InputWidth) + ix0) * channels, run).CopyTo(line);
+                    }
+                    else
+                    {
+                        for (int kx = 0; kx < g.KernelWidth; kx++)
+                        {
+                            int ix = ix0 + kx;
+                            Span<float> cell = line.Slice(kx * channels, channels);
+                            if ((uint)ix >= (uint)g.InputWidth)
+                            {
+                                cell.Clear();
+                            }
+                            else
+                            {
+                                image.Slice(((iy * g.InputWidth) + ix) * channels, channels).CopyTo(cell);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>col2im, the adjoint of <see cref="Unfold"/>: adds each patch row's values back onto the input
+        /// positions they came from (padding cells are dropped).</summary>
+        internal static void FoldAdd(in ConvolutionGeometry g, ReadOnlySpan<float> patches, int start, int count, Span<float> dx)
+        {
+            int channels = g.InputChannels, patch = g.PatchSize, run = g.KernelWidth * channels;
+            int pixels = g.OutputPixels;
+            for (int r = 0; r < count; r++)
+            {
+                int row = start + r;
+                int sample = row / pixels, pixel = row - (sample * pixels);
+                int oy = pixel / g.OutputWidth, ox = pixel - (oy * g.OutputWidth);
+                int iy0 = (oy * g.StrideHeight) - g.PadTop, ix0 = (ox * g.StrideWidth) - g.PadLeft;
+                Span<float> image = dx.Slice(sample * g.InputSize, g.InputSize);
+                ReadOnlySpan<float> source = patches.Slice(r * patch, patch);
+                bool inside = ix0 >= 0 && ix0 + g.KernelWidth <= g.InputWidth;
+                for (int ky = 0; ky < g.KernelHeight; ky++)
+                {
+                    int iy = iy0 + ky;
+                    if ((uint)iy >= (uint)g.InputHeight)
+                    {
+                        continue;
+                    }
+
+                    ReadOnlySpan<float> line = source.Slice(ky * run, run);
+                    if (inside)
+                    {
+                        Span<float> target = image.Slice(((iy * g.InputWidth) + ix0) * channels, run);
+                        TensorPrimitives.Add(target, line, target);
+                        continue;
+                    }
+
+                    for (int kx = 0; kx < g.KernelWidth; kx++)
+                    {
+                        int ix = ix0 + kx;
+                        if ((uint)ix < (uint)g.InputWidth)
+                        {
+                            Span<float> target = image.Slice(((iy * g.InputWidth) + ix) * channels, channels);
+                            TensorPrimitives.Add(target, line.Slice(kx * channels, channels), target);
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>t[j, i] = a[i, j] for a [rows, columns] matrix.</summary>
+        private static void Transpose(ReadOnlySpan<float> a, int rows, int columns, Span<float> t)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                ReadOnlySpan<float> row = a.Slice(i * columns, columns);
+                for (int j = 0; j < columns; j++)
+                {
+                    t[(j * rows) + i] = row[j];
+                }
+            }
+        }
+
+        private static void Check(in ConvolutionGeometry g, int x, int weights, int bias, int rows, string rowsName, int scratch, int batch, int chunkRows)
+        {
+            if (g.OutputChannels == 0)
+            {
+                throw new ArgumentException("The convolution geometry is default(ConvolutionGeometry); construct it with its sizes.", nameof(g));
+            }
+
+            if (batch < 0 || chunkRows < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(batch), $"Expected batch >= 0 and chunkRows >= 1, but batch = {batch}, chunkRows = {chunkRows}.");
+            }
+
+            if (x < (long)batch * g.InputSize || weights < g.WeightCount || bias < g.OutputChannels || rows < (long)batch * g.OutputSize || scratch < (long)g.ScratchSize(chunkRows))
+            {
+                throw new ArgumentException(
+                    $"For {batch} sample(s) of {g.InputHeight}x{g.InputWidth}x{g.InputChannels} -> {g.OutputHeight}x{g.OutputWidth}x{g.OutputChannels}: x needs {(long)batch * g.InputSize} values (has {x}), weights {g.WeightCount} (has {weights}), bias {g.OutputChannels} (has {bias}), {rowsName} {(long)batch * g.OutputSize} (has {rows}), scratch {g.ScratchSize(chunkRows)} (has {scratch}).");
+            }
+        }
+    }
+}

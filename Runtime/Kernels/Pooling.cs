@@ -1,0 +1,286 @@
+using System;
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+
+namespace Compiled.Kernels
+{
+    /// <summary>The sizes of a pooling window over channels-last samples, checked once at construction.</summary>
+    public readonly struct PoolGeometry
+    {
+        /// <summary>Describes a pooling layer; throws when the sizes do not make one (every window must have a cell inside the input).</summary>
+        public PoolGeometry(
+            int inputHeight, int inputWidth, int channels,
+            int windowHeight, int windowWidth, int strideHeight, int strideWidth, int padTop, int padLeft,
+            int outputHeight, int outputWidth)
+        {
+            if (inputHeight < 1 || inputWidth < 1 || channels < 1 || windowHeight < 1 || windowWidth < 1 || strideHeight < 1 || strideWidth < 1
+                || outputHeight < 1 || outputWidth < 1 || padTop < 0 || padLeft < 0 || padTop >= windowHeight || padLeft >= windowWidth
+                || ((outputHeight - 1) * (long)strideHeight) - padTop >= inputHeight || ((outputWidth - 1) * (long)strideWidth) - padLeft >= inputWidth
+                || (long)inputHeight * inputWidth * channels > int.MaxValue / 2)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(inputHeight),
+                    $"Not a valid pooling: input {inputHeight}x{inputWidth}x{channels}, window {windowHeight}x{windowWidth}, stride {strideHeight}x{strideWidth}, padding top {padTop} left {padLeft}, output {outputHeight}x{outputWidth}.");
+            }
+
+            InputHeight = inputHeight;
+            InputWidth = inputWidth;
+            Channels = channels;
+            WindowHeight = windowHeight;
+            WindowWidth = windowWidth;
+            StrideHeight = strideHeight;
+            StrideWidth = strideWidth;
+            PadTop = padTop;
+            PadLeft = padLeft;
+            OutputHeight = outputHeight;
+            OutputWidth = outputWidth;
+        }
+
+#pragma warning disable CS1591 // the names say it
+        public int InputHeight { get; }
+
+        public int InputWidth { get; }
+
+        public int Channels { get; }
+
+        public int WindowHeight { get; }
+
+        public int WindowWidth { get; }
+
+        public int StrideHeight { get; }
+
+        public int StrideWidth { get; }
+
+        public int PadTop { get; }
+
+        public int PadLeft { get; }
+
+        public int OutputHeight { get; }
+
+        public int OutputWidth { get; }
+#pragma warning restore CS1591
+
+        /// <summary>Values per input sample.</summary>
+        public int InputSize => InputHeight * InputWidth * Channels;
+
+        /// <summary>Values per output sample.</summary>
+        public int OutputSize => OutputHeight * OutputWidth * Channels;
+
+        /// <summary>The window of output (<paramref name="oy"/>, <paramref name="ox"/>) clipped to the input: rows [y0, y1), columns [x0, x1).</summary>
+        internal (int Y0, int Y1, int X0, int X1) Clip(int oy, int ox)
+        {
+            int y0 = (oy * StrideHeight) - PadTop, x0 = (ox * StrideWidth) - PadLeft;
+            return (Math.Max(y0, 0), Math.Min(y0 + WindowHeight, InputHeight), Math.Max(x0, 0), Math.Min(x0 + WindowWidth, InputWidth));
+        }
+    }
+
+    /// <summary>
+    /// Max, average and global average pooling over channels-last samples. Each window is a handful of contiguous
+    /// channel vectors, so every kernel here runs across the channels with vectors and around the window with scalars.
+    /// Cells of a window outside the input (Same padding) are ignored: not candidates for the max, not counted in the mean.
+    /// </summary>
+    public static class Pooling
+    {
+        /// <summary>0, 1, ..., 7: the lane offsets added to a base index (Vector256&lt;int&gt;.Indices is .NET 9+).</summary>
+        private static readonly Vector256<int> Lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+
+        /// <summary>y = the max of each window per channel; <paramref name="argmax"/> gets the index into <paramref name="x"/> of
+        /// each maximum (the first, on ties), which is what the backward pass routes the gradient to.</summary>
+        public static void MaxForward(in PoolGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int batch)
+        {
+            Check(g, x.Length, y.Length, "y", batch);
+            if (argmax.Length < (long)batch * g.OutputSize)
+            {
+                throw new ArgumentException($"For {batch} sample(s): argmax needs {(long)batch * g.OutputSize} values (has {argmax.Length}).", nameof(argmax));
+            }
+
+            int channels = g.Channels;
+            int vectorEnd = Vector256.IsHardwareAccelerated ? channels - (channels % Vector256<float>.Count) : 0;
+            for (int sample = 0; sample < batch; sample++)
+            {
+                int inputBase = sample * g.InputSize;
+                for (int oy = 0; oy < g.OutputHeight; oy++)
+                {
+                    for (int ox = 0; ox < g.OutputWidth; ox++)
+                    {
+                        int output = (sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels);
+                        (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
+                        for (int c = 0; c < vectorEnd; c += Vector256<float>.Count)
+                        {
+                            Vector256<float> best = Vector256.Create(float.NegativeInfinity);
+                            Vector256<int> bestIndex = Vector256.Create(inputBase + (((y0 * g.InputWidth) + x0) * channels) + c) + Lanes;
+                            for (int iy = y0; iy < y1; iy++)
+                            {
+                                for (int ix = x0; ix < x1; ix++)
+                                {
+                                    int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
+                                    Vector256<float> value = Vector256.Create(x.Slice(index, Vector256<float>.Count));
+                                    Vector256<float> greater = Vector256.GreaterThan(value, best);
+                                    best = Vector256.ConditionalSelect(greater, value, best);
+                                    bestIndex = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(index) + Lanes, bestIndex);
+                                }
+                            }
+
+                            best.CopyTo(y.Slice(output + c, Vector256<float>.Count));
+                            bestIndex.CopyTo(argmax.Slice(output + c, Vector256<int>.Count));
+                        }
+
+                        for (int c = vectorEnd; c < channels; c++)
+                        {
+                            float best = float.NegativeInfinity;
+                            int bestIndex = inputBase + (((y0 * g.InputWidth) + x0) * channels) + c;
+                            for (int iy = y0; iy < y1; iy++)
+                            {
+                                for (int ix = x0; ix < x1; ix++)
+                                {
+                                    int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
+                                    if (x[index] > best)
+                                    {
+                                        best = x[index];
+                                        bestIndex = index;
+                                    }
+                                }
+                            }
+
+                            y[output + c] = best;
+                            argmax[output + c] = bestIndex;
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>dx = 0, then each dy is added at its window's maximum.</summary>
+        public static void MaxBackward(in PoolGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int batch)
+        {
+            Check(g, dx.Length, dy.Length, "dy", batch);
+            int outputs = batch * g.OutputSize;
+            if (argmax.Length < outputs)
+            {
+                throw new ArgumentException($"For {batch} sample(s): argmax needs {outputs} values (has {argmax.Length}).", nameof(argmax));
+            }
+
+            Span<float> gradient = dx.Slice(0, batch * g.InputSize);
+            gradient.Clear();
+            for (int i = 0; i < outputs; i++)
+            {
+                gradient[argmax[i]] += dy[i];
+            }
+        }
+
+        /// <summary>y = the mean of each window's cells inside the input, per channel.</summary>
+        public static void AverageForward(in PoolGeometry g, ReadOnlySpan<float> x, Span<float> y, int batch)
+        {
+            Check(g, x.Length, y.Length, "y", batch);
+            int channels = g.Channels;
+            for (int sample = 0; sample < batch; sample++)
+            {
+                ReadOnlySpan<float> image = x.Slice(sample * g.InputSize, g.InputSize);
+                for (int oy = 0; oy < g.OutputHeight; oy++)
+                {
+                    for (int ox = 0; ox < g.OutputWidth; ox++)
+                    {
+                        Span<float> mean = y.Slice((sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels), channels);
+                        (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
+                        mean.Clear();
+                        for (int iy = y0; iy < y1; iy++)
+                        {
+                            for (int ix = x0; ix < x1; ix++)
+                            {
+                                TensorPrimitives.Add(mean, image.Slice(((iy * g.InputWidth) + ix) * channels, channels), mean);
+                            }
+                        }
+
+                        TensorPrimitives.Multiply(mean, 1f / ((y1 - y0) * (x1 - x0)), mean);
+                    }
+                }
+            }
+        }
+
+        /// <summary>dx = 0, then each dy is spread evenly over its window's cells inside the input.</summary>
+        public static void AverageBackward(in PoolGeometry g, ReadOnlySpan<float> dy, Span<float> dx, int batch)
+        {
+            Check(g, dx.Length, dy.Length, "dy", batch);
+            int channels = g.Channels;
+            dx.Slice(0, batch * g.InputSize).Clear();
+            for (int sample = 0; sample < batch; sample++)
+            {
+                Span<float> image = dx.Slice(sample * g.InputSize, g.InputSize);
+                for (int oy = 0; oy < g.OutputHeight; oy++)
+                {
+                    for (int ox = 0; ox < g.OutputWidth; ox++)
+                    {
+                        ReadOnlySpan<float> gradient = dy.Slice((sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels), channels);
+                        (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
+                        float share = 1f / ((y1 - y0) * (x1 - x0));
+                        for (int iy = y0; iy < y1; iy++)
+                        {
+                            for (int ix = x0; ix < x1; ix++)
+                            {
+                                Span<float> cell = image.Slice(((iy * g.InputWidth) + ix) * channels, channels);
+                                TensorPrimitives.MultiplyAdd(gradient, share, cell, cell);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>y[sample, c] = the mean over the <paramref name="pixels"/> positions of channel c.</summary>
+        public static void GlobalAverageForward(ReadOnlySpan<float> x, Span<float> y, int batch, int pixels, int channels)
+        {
+            CheckGlobal(x.Length, y.Length, "y", batch, pixels, channels);
+            for (int sample = 0; sample < batch; sample++)
+            {
+                Span<float> mean = y.Slice(sample * channels, channels);
+                ReadOnlySpan<float> image = x.Slice(sample * pixels * channels, pixels * channels);
+                image.Slice(0, channels).CopyTo(mean);
+                for (int p = 1; p < pixels; p++)
+                {
+                    TensorPrimitives.Add(mean, image.Slice(p * channels, channels), mean);
+                }
+
+                TensorPrimitives.Multiply(mean, 1f / pixels, mean);
+            }
+        }
+
+        /// <summary>dx[sample, p, c] = dy[sample, c] / pixels for every position p.</summary>
+        public static void GlobalAverageBackward(ReadOnlySpan<float> dy, Span<float> dx, int batch, int pixels, int channels)
+        {
+            CheckGlobal(dx.Length, dy.Length, "dy", batch, pixels, channels);
+            for (int sample = 0; sample < batch; sample++)
+            {
+                ReadOnlySpan<float> gradient = dy.Slice(sample * channels, channels);
+                Span<float> image = dx.Slice(sample * pixels * channels, pixels * channels);
+                TensorPrimitives.Multiply(gradient, 1f / pixels, image.Slice(0, channels));
+                for (int p = 1; p < pixels; p++)
+                {
+                    image.Slice(0, channels).CopyTo(image.Slice(p * channels, channels));
+                }
+            }
+        }
+
+        private static void Check(in PoolGeometry g, int inputs, int outputs, string outputName, int batch)
+        {
+            if (g.Channels == 0)
+            {
+                throw new ArgumentException("The pooling geometry is default(PoolGeometry); construct it with its sizes.", nameof(g));
+            }
+
+            if (batch < 0 || inputs < (long)batch * g.InputSize || outputs < (long)batch * g.OutputSize)
+            {
+                throw new ArgumentException(
+                    $"For {batch} sample(s) of {g.InputHeight}x{g.InputWidth}x{g.Channels} -> {g.OutputHeight}x{g.OutputWidth}x{g.Channels}: the input side needs {(long)batch * g.InputSize} values (has {inputs}), {outputName} {(long)batch * g.OutputSize} (has {outputs}).");
+            }
+        }
+
+        private static void CheckGlobal(int inputs, int outputs, string outputName, int batch, int pixels, int channels)
+        {
+            if (batch < 0 || pixels < 1 || channels < 1 || inputs < (long)batch * pixels * channels || outputs < (long)batch * channels)
+            {
+                throw new ArgumentException(
+                    $"For {batch} sample(s) of {pixels} pixels x {channels} channels: the input side needs {(long)batch * pixels * channels} values (has {inputs}), {outputName} {(long)batch * channels} (has {outputs}).");
+            }
+        }
+    }
+}
