@@ -1,0 +1,217 @@
+using Compiled.Kernels;
+
+namespace Compiled.Runtime.Tests;
+
+/// <summary>Convolution and pooling against naive double-precision loops, on odd shapes: odd sizes, channels that are not
+/// a multiple of 8, strides of 2 and 3, same padding, rectangular windows, and chunks that split samples.</summary>
+public class SpatialKernelTests
+{
+    /// <summary>batch, height, width, in channels, kernel h, kernel w, stride, same padding, filters, chunk rows.</summary>
+    public static TheoryData<int, int, int, int, int, int, int, bool, int, int> Convolutions => new()
+    {
+        { 2, 7, 9, 3, 3, 3, 1, false, 5, 7 },
+        { 3, 8, 7, 1, 3, 2, 2, true, 11, 12 },
+        { 1, 5, 5, 9, 1, 1, 1, false, 10, 6 },
+        { 2, 6, 6, 2, 4, 4, 3, true, 17, 1 },
+        { 2, 13, 11, 10, 3, 3, 1, true, 19, 6 },
+        { 2, 9, 8, 13, 5, 3, 2, false, 33, 1000 },
+        { 1, 28, 28, 1, 3, 3, 1, false, 32, 4096 },
+        { 4, 5, 5, 64, 3, 3, 1, false, 64, 54 },
+    };
+
+    /// <summary>batch, height, width, channels, window h, window w, stride (0 = window), same padding.</summary>
+    public static TheoryData<int, int, int, int, int, int, int, bool> Pools => new()
+    {
+        { 2, 26, 26, 32, 2, 2, 0, false },
+        { 2, 11, 11, 13, 2, 2, 0, false },
+        { 3, 7, 9, 3, 3, 3, 2, false },
+        { 2, 7, 8, 9, 3, 2, 2, true },
+        { 1, 5, 5, 17, 2, 2, 0, true },
+        { 2, 6, 5, 1, 1, 3, 1, true },
+    };
+
+    private static float[] Random(int count, ulong seed)
+    {
+        var random = new Xoshiro(seed);
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = random.NextGaussian();
+        }
+
+        return values;
+    }
+
+    private static void AssertClose(double[] expected, ReadOnlySpan<float> actual, int terms, string what)
+    {
+        Assert.True(actual.Length >= expected.Length, $"{what}: {actual.Length} values, expected {expected.Length}");
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double tolerance = 1e-5 * (1 + Math.Sqrt(terms)) * (1 + Math.Abs(expected[i]));
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"{what} {i}: expected {expected[i]}, got {actual[i]}");
+        }
+    }
+
+    /// <summary>Output size and leading padding as Keras computes them.</summary>
+    private static (int Output, int Pad) Resolve(int input, int window, int stride, bool same)
+    {
+        if (!same)
+        {
+            return (((input - window) / stride) + 1, 0);
+        }
+
+        int output = (input + stride - 1) / stride;
+        return (output, Math.Max(((output - 1) * stride) + window - input, 0) / 2);
+    }
+
+    [Theory]
+    [MemberData(nameof(Convolutions))]
+    public void Convolution_forward_and_backward_match_naive_loops(int batch, int h, int w, int cin, int kh, int kw, int stride, bool same, int filters, int chunkRows)
+    {
+        (int oh, int pt) = Resolve(h, kh, stride, same);
+        (int ow, int pl) = Resolve(w, kw, stride, same);
+        var g = new ConvolutionGeometry(h, w, cin, kh, kw, stride, stride, pt, pl, oh, ow, filters);
+        float[] x = Random(batch * g.InputSize, 1), weights = Random(g.WeightCount, 2), bias = Random(filters, 3), dy = Random(batch * g.OutputSize, 4);
+        var scratch = new float[g.ScratchSize(chunkRows)];
+
+        // Naive: y[b, oy, ox, f] = bias[f] + sum x[b, oy s - pt + ky, ox s - pl + kx, c] W[ky, kx, c, f], and its adjoints.
+        var y = new double[batch * g.OutputSize];
+        var dx = new double[batch * g.InputSize];
+        var dw = new double[g.WeightCount];
+        var db = new double[filters];
+        for (int b = 0; b < batch; b++)
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++)
+                    for (int f = 0; f < filters; f++)
+                    {
+                        int o = (((((b * oh) + oy) * ow) + ox) * filters) + f;
+                        double sum = bias[f];
+                        db[f] += dy[o];
+                        for (int ky = 0; ky < kh; ky++)
+                            for (int kx = 0; kx < kw; kx++)
+                            {
+                                int iy = (oy * stride) - pt + ky, ix = (ox * stride) - pl + kx;
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                for (int c = 0; c < cin; c++)
+                                {
+                                    int xi = (((((b * h) + iy) * w) + ix) * cin) + c, wi = (((((ky * kw) + kx) * cin) + c) * filters) + f;
+                                    sum += (double)x[xi] * weights[wi];
+                                    dw[wi] += (double)x[xi] * dy[o];
+                                    dx[xi] += (double)weights[wi] * dy[o];
+                                }
+                            }
+
+                        y[o] = sum;
+                    }
+
+        var actualY = new float[batch * g.OutputSize];
+        Convolution.Forward(g, x, weights, bias, actualY, scratch, batch, chunkRows);
+        AssertClose(y, actualY, g.PatchSize, "y");
+
+        var actualDx = Random(batch * g.InputSize, 5); // overwritten
+        var actualDw = Random(g.WeightCount, 6); // overwritten: accumulate is false
+        var actualDb = Random(filters, 7);
+        Convolution.Backward(g, x, weights, dy, actualDx, actualDw, actualDb, scratch, batch, chunkRows, accumulate: false);
+        AssertClose(dx, actualDx, kh * kw * filters, "dx");
+        AssertClose(dw, actualDw, batch * oh * ow, "dW");
+        AssertClose(db, actualDb, batch * oh * ow, "db");
+
+        // Accumulating adds the same again; without dx (the first layer) only the parameter gradients are written.
+        Convolution.Backward(g, x, weights, dy, default, actualDw, actualDb, scratch, batch, chunkRows, accumulate: true);
+        AssertClose(dw.Select(v => 2 * v).ToArray(), actualDw, batch * oh * ow, "2 dW");
+        AssertClose(db.Select(v => 2 * v).ToArray(), actualDb, batch * oh * ow, "2 db");
+    }
+
+    [Theory]
+    [MemberData(nameof(Pools))]
+    public void Pooling_forward_and_backward_match_naive_loops(int batch, int h, int w, int channels, int wh, int ww, int stride, bool same)
+    {
+        int sh = stride == 0 ? wh : stride, sw = stride == 0 ? ww : stride;
+        (int oh, int pt) = Resolve(h, wh, sh, same);
+        (int ow, int pl) = Resolve(w, ww, sw, same);
+        var g = new PoolGeometry(h, w, channels, wh, ww, sh, sw, pt, pl, oh, ow);
+        float[] x = Random(batch * g.InputSize, 11), dy = Random(batch * g.OutputSize, 12);
+        x[5] = x[5 + channels]; // a tie: the first cell wins
+
+        var max = new double[batch * g.OutputSize];
+        var mean = new double[batch * g.OutputSize];
+        var maxDx = new double[batch * g.InputSize];
+        var meanDx = new double[batch * g.InputSize];
+        for (int b = 0; b < batch; b++)
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++)
+                    for (int c = 0; c < channels; c++)
+                    {
+                        int o = (((((b * oh) + oy) * ow) + ox) * channels) + c;
+                        double best = double.NegativeInfinity, sum = 0;
+                        int at = -1, cells = 0;
+                        for (int iy = Math.Max((oy * sh) - pt, 0); iy < Math.Min((oy * sh) - pt + wh, h); iy++)
+                            for (int ix = Math.Max((ox * sw) - pl, 0); ix < Math.Min((ox * sw) - pl + ww, w); ix++)
+                            {
+                                int i = (((((b * h) + iy) * w) + ix) * channels) + c;
+                                if (x[i] > best) { best = x[i]; at = i; }
+                                sum += x[i];
+                                cells++;
+                            }
+
+                        max[o] = best;
+                        maxDx[at] += dy[o];
+                        mean[o] = sum / cells;
+                        for (int iy = Math.Max((oy * sh) - pt, 0); iy < Math.Min((oy * sh) - pt + wh, h); iy++)
+                            for (int ix = Math.Max((ox * sw) - pl, 0); ix < Math.Min((ox * sw) - pl + ww, w); ix++)
+                                meanDx[(((((b * h) + iy) * w) + ix) * channels) + c] += dy[o] / cells;
+                    }
+
+        var y = new float[batch * g.OutputSize];
+        var argmax = new int[batch * g.OutputSize];
+        var dx = Random(batch * g.InputSize, 13);
+        Pooling.MaxForward(g, x, y, argmax, batch);
+        AssertClose(max, y, 1, "max");
+        Pooling.MaxBackward(g, dy, argmax, dx, batch);
+        AssertClose(maxDx, dx, 4, "max dx");
+
+        Pooling.AverageForward(g, x, y, batch);
+        AssertClose(mean, y, wh * ww, "mean");
+        Pooling.AverageBackward(g, dy, dx, batch);
+        AssertClose(meanDx, dx, wh * ww, "mean dx");
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 9, 13)]
+    [InlineData(2, 25, 64)]
+    public void Global_average_pooling_matches_a_naive_loop(int batch, int pixels, int channels)
+    {
+        float[] x = Random(batch * pixels * channels, 21), dy = Random(batch * channels, 22);
+        var mean = new double[batch * channels];
+        var dx = new double[batch * pixels * channels];
+        for (int b = 0; b < batch; b++)
+            for (int c = 0; c < channels; c++)
+            {
+                for (int p = 0; p < pixels; p++) mean[(b * channels) + c] += x[(((b * pixels) + p) * channels) + c] / (double)pixels;
+                for (int p = 0; p < pixels; p++) dx[(((b * pixels) + p) * channels) + c] = dy[(b * channels) + c] / (double)pixels;
+            }
+
+        var y = new float[batch * channels];
+        Pooling.GlobalAverageForward(x, y, batch, pixels, channels);
+        AssertClose(mean, y, pixels, "mean");
+        var actualDx = Random(batch * pixels * channels, 23);
+        Pooling.GlobalAverageBackward(dy, actualDx, batch, pixels, channels);
+        AssertClose(dx, actualDx, 1, "dx");
+    }
+
+    [Fact]
+    public void Geometries_reject_sizes_that_do_not_make_a_layer()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ConvolutionGeometry(4, 4, 1, 3, 3, 1, 1, 0, 0, 5, 2, 8)); // the fifth window starts past the input
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ConvolutionGeometry(4, 4, 1, 3, 3, 1, 1, 3, 0, 2, 2, 8)); // padding >= kernel
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PoolGeometry(4, 4, 1, 2, 2, 0, 2, 0, 0, 2, 2)); // stride 0
+        var error = Assert.Throws<ArgumentException>(() =>
+            Convolution.Forward(new ConvolutionGeometry(4, 4, 1, 3, 3, 1, 1, 0, 0, 2, 2, 8), new float[15], new float[72], new float[8], new float[32], new float[100], 1, 4));
+        Assert.Contains("x needs 16 values (has 15)", error.Message);
+        error = Assert.Throws<ArgumentException>(() =>
+            Convolution.Forward(new ConvolutionGeometry(4, 4, 1, 3, 3, 1, 1, 0, 0, 2, 2, 8), new float[16], new float[72], new float[8], new float[32], new float[100], 1, 4));
+        Assert.Contains("scratch 108 (has 100)", error.Message);
+        Assert.Throws<ArgumentException>(() => Pooling.MaxForward(default, new float[4], new float[1], new int[1], 1));
+    }
+}
