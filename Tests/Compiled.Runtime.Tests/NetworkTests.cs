@@ -63,6 +63,10 @@ public class NetworkTests
         var (regression, _) = Batch(4, 3, 1, 10);
         float[] values = { 0.5f, -1f, 2f, 0f, 1f, 1f, -0.5f, 3f };
         Compare(() => new Regressor(2), (n, o) => n.TrainStep(regression, values, ref o), (n, o) => n.TrainStep(regression, values, ref o));
+        var (images, imageLabels) = Batch(6, 100, 3, 11);
+        Compare(() => new Networks.CnnDeep(2), (n, o) => n.TrainStep(images, imageLabels, ref o), (n, o) => n.TrainStep(images, imageLabels, ref o));
+        var (strided, stridedLabels) = Batch(5, 12 * 12 * 3, 4, 12);
+        Compare(() => new Networks.CnnStrided(2), (n, o) => n.TrainStep(strided, stridedLabels, ref o), (n, o) => n.TrainStep(strided, stridedLabels, ref o));
     }
 
     [Fact]
