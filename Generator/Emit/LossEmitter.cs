@@ -23,9 +23,9 @@ namespace Compiled.Generator.Emit
         };
 
         /// <summary>The interfaces the network implements, which tell <c>Trainer</c> what targets it takes.</summary>
-        public static string Interfaces(LossKind loss) => loss == LossKind.SoftmaxCrossEntropy
+        public static string Interfaces(LossKind loss) => (loss == LossKind.SoftmaxCrossEntropy
             ? "global::Compiled.ILabelNetwork, global::Compiled.ITargetNetwork"
-            : "global::Compiled.ITargetNetwork";
+            : "global::Compiled.ITargetNetwork") + ", global::Compiled.IShardedStep";
 
         /// <summary>The in-place call that turns logits rows into what <c>Predict</c> returns, or null.</summary>
         public static string? OutputLink(LossKind loss, string rows) => loss switch
@@ -61,7 +61,7 @@ namespace Compiled.Generator.Emit
         /// <param name="TrainStepSummary">The first doc line of <c>TrainStep</c>.</param>
         private sealed record TargetKind(string Type, string Name, string[] Checks, string Batch, string LossCall, string BackwardSummary, string TrainStepSummary);
 
-        private static string LossCall(LossKind loss) => loss switch
+        internal static string LossCall(LossKind loss) => loss switch
         {
             LossKind.MeanSquaredError => $"{Losses}.MeanSquaredError(logits, {{0}}, {{1}})",
             LossKind.BinaryCrossEntropy => $"{Losses}.BinaryCrossEntropyWithLogits(logits, {{0}}, {{1}})",
@@ -190,8 +190,9 @@ namespace Compiled.Generator.Emit
 
             w.Line();
             w.Line($"/// <summary>{kind.TrainStepSummary}");
-            w.Line("/// penalties, clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref=\"global::Compiled.Sgd\"/> and no");
-            w.Line("/// penalties or clipping the step is fused into the backward pass and <see cref=\"Gradients\"/> is not written.</summary>");
+            w.Line("/// penalties, clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref=\"global::Compiled.Sgd\"/>, no");
+            w.Line("/// penalties or clipping and one thread, the step is fused into the backward pass and <see cref=\"Gradients\"/> is not written.");
+            w.Line("/// With <see cref=\"Threads\"/> above 1 the minibatch is split over that many threads.</summary>");
             w.Line("/// <exception cref=\"global::Compiled.NonFiniteLossException\">The loss is NaN or infinite; the step is not applied.</exception>");
             w.Line($"public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, {span}, ref TOptimizer optimizer)");
             using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
@@ -201,6 +202,13 @@ namespace Compiled.Generator.Emit
                     w.Line(check);
                 }
 
+                using (w.OpenBlock($"if (_runner is not null && {kind.Batch} > 1)"))
+                {
+                    w.Line("// Data parallel: each thread runs its share of the rows; the gradients are summed, then one step.");
+                    w.Line($"return ApplyStep(ShardedLossAndGradients(inputs, {(kind.Type == "int" ? "default, labels" : "targets, default")}, {kind.Batch}), ref optimizer);");
+                }
+
+                w.Line();
                 using (w.OpenBlock("if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)"))
                 {
                     w.Line("// Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).");

@@ -76,6 +76,8 @@ namespace Compiled.Generator.Emit
                 w.Line();
                 EmitApplyStep(w, network);
                 w.Line();
+                ParallelEmitter.EmitMembers(w, network);
+                w.Line();
                 EmitPersistence(w);
                 w.Line();
                 EmitForwardCore(w, network, hasDropout);
@@ -129,6 +131,12 @@ namespace Compiled.Generator.Emit
             }
 
             w.Line($"private const int WorkspaceSize = {network.WorkspaceSize};");
+            if (network.Layers.Any(l => l.Kind is LayerKind.Conv2D or LayerKind.MaxPool2D or LayerKind.AveragePool2D))
+            {
+                w.Line();
+                w.Line("// The sizes of each convolution and pooling layer, checked once by the runtime.");
+            }
+
             foreach (ShapedLayer layer in network.Layers)
             {
                 LayerEmitter.For(layer.Kind).EmitMembers(w, layer);
@@ -155,6 +163,7 @@ namespace Compiled.Generator.Emit
                 w.Line("private ulong _dropoutState;");
             }
 
+            ParallelEmitter.EmitFields(w, hasDropout);
             w.Line("private float _l1;");
             w.Line("private float _l2;");
             w.Line("private float _maxGradientNorm;");

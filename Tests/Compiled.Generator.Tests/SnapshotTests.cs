@@ -11,7 +11,7 @@ namespace Compiled.Generator.Tests;
 /// </summary>
 public class SnapshotTests
 {
-    public static TheoryData<string> Samples => new() { "Xor", "MnistMlp", "LinearRegression", "BinaryClassification" };
+    public static TheoryData<string> Samples => new() { "Xor", "MnistMlp", "LinearRegression", "BinaryClassification", "MnistCnn" };
 
     [Theory]
     [MemberData(nameof(Samples))]
@@ -22,7 +22,8 @@ public class SnapshotTests
         CSharpCompilation compilation = GeneratorHarness.Compile(OutputKind.ConsoleApplication, sources);
         var (result, output, driver) = GeneratorHarness.Run(compilation);
 
-        Assert.Empty(result.Diagnostics);
+        // Infos are allowed where the sample says why (MnistCnn's pool drops a row, as the Keras network it copies does).
+        Assert.Empty(result.Diagnostics.Where(d => d.Severity > DiagnosticSeverity.Info));
         Assert.Empty(GeneratorHarness.CompilerProblems(output));
         Assert.NotEmpty(result.GeneratedTrees);
         foreach (SyntaxTree tree in result.GeneratedTrees)

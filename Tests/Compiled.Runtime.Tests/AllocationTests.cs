@@ -46,6 +46,26 @@ public class AllocationTests
     }
 
     [Fact]
+    public void Cnn_predict_forward_backward_and_trainstep_allocate_nothing()
+    {
+        var network = new SeedCnn(1);
+        var random = new Xoshiro(3);
+        float[] inputs = Enumerable.Range(0, 32 * 784).Select(_ => random.NextSingle()).ToArray();
+        int[] labels = Enumerable.Range(0, 32).Select(i => i % 10).ToArray();
+        var outputs = new float[32 * 10];
+        var sgd = new Sgd(0.01f);
+        var adam = new Adam(1e-3f);
+
+        Assert.Equal(0, Allocated(() => network.Predict(inputs.AsSpan(0, 784), outputs.AsSpan(0, 10))));
+        Assert.Equal(0, Allocated(() => network.Predict(inputs, outputs)));
+        Assert.Equal(0, Allocated(() => network.Forward(inputs, outputs)));
+        Assert.Equal(0, Allocated(() => network.Backward(inputs, labels)));
+        Assert.Equal(0, Allocated(() => network.TrainStep(inputs, labels, ref sgd)));
+        Assert.Equal(0, Allocated(() => network.TrainStep(inputs, labels, ref adam)));
+        Assert.Equal(0, Allocated(() => network.Evaluate(inputs, labels)));
+    }
+
+    [Fact]
     public void Penalties_clipping_and_dropout_allocate_nothing()
     {
         var network = new DropoutMlp(1) { L1 = 1e-4f, L2 = 1e-3f, MaxGradientNorm = 1f };
@@ -72,4 +92,45 @@ public class AllocationTests
         Assert.Equal(0, Allocated(() => network.Backward(inputs, targets)));
         Assert.Equal(0, Allocated(() => network.TrainStep(inputs, targets, ref adam)));
     }
+}
+
+/// <summary>Counts every thread's allocations, so it must not run beside other tests.</summary>
+[Collection(nameof(SequentialCollection))]
+public class ThreadedAllocationTests
+{
+    [Fact]
+    public void A_two_thread_cnn_trainstep_allocates_nothing_on_any_thread()
+    {
+        var network = new SeedCnn(1) { Threads = 2 };
+        var random = new Xoshiro(4);
+        float[] inputs = Enumerable.Range(0, 32 * 784).Select(_ => random.NextSingle()).ToArray();
+        int[] labels = Enumerable.Range(0, 32).Select(i => i % 10).ToArray();
+        var adam = new Adam(1e-3f);
+        for (int i = 0; i < 60; i++)
+        {
+            network.TrainStep(inputs, labels, ref adam); // past the JIT's tier-up, which allocates on its own thread
+        }
+
+        // Every thread's allocations: the shards run on thread-pool threads. Other tests running at the same time can
+        // allocate too, so take the smallest of a few tries; a per-step allocation would show in every one.
+        long least = long.MaxValue;
+        for (int attempt = 0; attempt < 5 && least > 0; attempt++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < 10; i++)
+            {
+                network.TrainStep(inputs, labels, ref adam);
+            }
+
+            least = Math.Min(least, GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
+
+        Assert.Equal(0, least);
+    }
+}
+
+/// <summary>Tests in this collection run alone, not in parallel with any other.</summary>
+[CollectionDefinition(nameof(SequentialCollection), DisableParallelization = true)]
+public class SequentialCollection
+{
 }

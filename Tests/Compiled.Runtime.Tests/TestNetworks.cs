@@ -28,3 +28,26 @@ public partial class Tiny;
 [Dense(24, Activation = Activation.Sigmoid)]
 [Dense(2)]
 public partial class Regressor;
+
+/// <summary>The seed CNN (the MnistCnn sample's network), for the allocation and threading tests.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 32)]
+[Input(28, 28, 1)]
+[Conv2D(32, 3, Activation = Activation.Relu)]
+[MaxPool2D(2)]
+[Conv2D(64, 3, Activation = Activation.Relu)]
+[MaxPool2D(2)]
+[Conv2D(64, 3, Activation = Activation.Relu)]
+[Flatten]
+[Dense(64, Activation = Activation.Relu)]
+[Dense(10)]
+public partial class SeedCnn;
+
+/// <summary>A small CNN with dropout and float targets, for the threading tests.</summary>
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 16)]
+[Input(8, 8, 2)]
+[Conv2D(4, 3, Padding = Padding.Same, Activation = Activation.Tanh)]
+[AveragePool2D(2)]
+[Dropout(0.25f)]
+[Flatten]
+[Dense(3)]
+public partial class DropoutCnn;

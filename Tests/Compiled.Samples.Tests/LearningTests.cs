@@ -73,6 +73,35 @@ public class LearningTests
     }
 
     [Fact]
+    public void Mnist_10k_cnn_passes_94_percent_in_one_epoch_on_two_threads()
+    {
+        float[] train = Idx.ReadImages(Data("mnist-10k", "train-images-idx3-ubyte.gz"), out _, out int pixels);
+        int[] trainLabels = Idx.ReadLabels(Data("mnist-10k", "train-labels-idx1-ubyte.gz"));
+        float[] test = Idx.ReadImages(Data("mnist-10k", "t10k-images-idx3-ubyte.gz"), out _, out _);
+        int[] testLabels = Idx.ReadLabels(Data("mnist-10k", "t10k-labels-idx1-ubyte.gz"));
+
+        var network = new MnistCnn(42) { Threads = 2 };
+        var adam = new Adam(1e-3f);
+        Trainer.Fit(network, Dataset.WithLabels(train, pixels, trainLabels), null, new TrainingOptions { Epochs = 1, BatchSize = 32, ShuffleSeed = 42 }, ref adam);
+        Evaluation result = network.Evaluate(test, testLabels);
+        Assert.True(result.Accuracy > 0.94f, $"test accuracy {result.Accuracy}");
+
+        string path = Path.Combine(Path.GetTempPath(), $"mnist-cnn-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            network.SaveParameters(path);
+            var loaded = new MnistCnn(0);
+            loaded.LoadParameters(path);
+            Assert.Equal(result, loaded.Evaluate(test, testLabels));
+            Assert.Equal(new[] { 3, 3, 1, 32 }, loaded.Tensors[0].Shape);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Breast_cancer_is_classified_above_95_percent()
     {
         NumericTable table = Csv.Read(Data("sklearn", "breast_cancer.csv"), skipHeader: true);

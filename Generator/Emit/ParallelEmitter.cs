@@ -1,0 +1,119 @@
+using System.Linq;
+using Compiled.Generator.Model;
+using Compiled.Generator.Shapes;
+
+namespace Compiled.Generator.Emit
+{
+    /// <summary>
+    /// Data-parallel training: the <c>Threads</c> setting, the per-thread buffers, and the two halves of a sharded step.
+    /// Each shard runs its rows of the minibatch through the same static <c>ForwardCore</c>/<c>BackwardCore</c> as the
+    /// one-thread path, with a workspace and a gradient buffer of its own (shard 0 uses the network's own); the loss
+    /// gradient of each shard is weighted by its share of the batch, so the summed gradients are the batch mean's.
+    /// </summary>
+    internal static class ParallelEmitter
+    {
+        public static void EmitMembers(SourceWriter w, ShapedNetwork network)
+        {
+            bool hasDropout = network.Layers.Any(l => l.Kind == LayerKind.Dropout);
+            long bytes = 4L * (network.WorkspaceSize + network.ParameterCount);
+            w.Line("/// <summary>");
+            w.Line("/// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples");
+            w.Line("/// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one");
+            w.Line("/// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in");
+            w.Line($"/// different orders, so they agree only to rounding. Each thread past the first costs {bytes / 1024} KB, allocated when this is set.");
+            w.Line("/// <c>Backward</c>, <c>Predict</c> and <c>Evaluate</c> run on the calling thread.");
+            w.Line("/// </summary>");
+            using (w.OpenBlock("public int Threads"))
+            {
+                w.Line("get => _runner?.Threads ?? 1;");
+                using (w.OpenBlock("set"))
+                {
+                    using (w.OpenBlock("if (value < 1 || value > 64)"))
+                    {
+                        w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(value), value, \"Expected 1 to 64 threads, but got \" + value + \".\");");
+                    }
+
+                    using (w.OpenBlock("if (value == Threads)"))
+                    {
+                        w.Line("return;");
+                    }
+
+                    w.Line("_runner = value == 1 ? null : new global::Compiled.ShardRunner(value);");
+                    w.Line("_shardWorkspaces = new float[value - 1][];");
+                    w.Line("_shardGradients = new float[value - 1][];");
+                    w.Line("_shardLosses = new float[value];");
+                    if (hasDropout)
+                    {
+                        w.Line("_shardDropoutStates = new ulong[value - 1];");
+                        w.Line("var random = new global::Compiled.Xoshiro(_dropoutState);");
+                    }
+
+                    using (w.OpenBlock("for (int i = 0; i < value - 1; i++)"))
+                    {
+                        w.Line("_shardWorkspaces[i] = new float[WorkspaceSize];");
+                        w.Line("_shardGradients[i] = new float[ParameterCount];");
+                        if (hasDropout)
+                        {
+                            w.Line("_shardDropoutStates[i] = random.NextUInt64();");
+                        }
+                    }
+                }
+            }
+
+            w.Line();
+            w.Line("// Runs the shards of one step; sums their losses and, into _gradients, their gradients.");
+            w.Line("private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)");
+            using (w.OpenBlock())
+            {
+                w.Line("int shards = _runner!.Run(this, inputs, targets, labels, batch);");
+                w.Line("float loss = _shardLosses[0];");
+                using (w.OpenBlock("for (int shard = 1; shard < shards; shard++)"))
+                {
+                    w.Line("loss += _shardLosses[shard];");
+                }
+
+                w.Line("global::Compiled.ShardRunner.SumInto(_gradients, _shardGradients, shards - 1);");
+                w.Line("return loss;");
+            }
+
+            w.Line();
+            w.Line("/// <summary>One shard of a sharded training step; called by the network's <see cref=\"global::Compiled.ShardRunner\"/>.</summary>");
+            using (w.OpenBlock("void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)"))
+            {
+                w.Line("(int start, int rows) = arguments.Rows(shard);");
+                w.Line("float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];");
+                w.Line("float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];");
+                if (hasDropout)
+                {
+                    w.Line("ref ulong dropoutState = ref (shard == 0 ? ref _dropoutState : ref _shardDropoutStates[shard - 1]);");
+                }
+
+                w.Line("global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);");
+                w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true{(hasDropout ? ", ref dropoutState" : string.Empty)});");
+                w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);");
+                string targetLoss = string.Format(LossEmitter.LossCall(network.Loss), "arguments.Targets.Slice(start * OutputSize, rows * OutputSize)", "outputGradient");
+                w.Line(network.Loss == LossKind.SoftmaxCrossEntropy
+                    ? $"float loss = arguments.HasLabels ? global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Labels.Slice(start, rows), outputGradient, OutputSize) : {targetLoss};"
+                    : $"float loss = {targetLoss};");
+                w.Line("// The loss is a mean over this shard's rows; weighting it by the shard's share of the batch makes the sum the batch mean.");
+                w.Line("float share = (float)rows / arguments.Batch;");
+                w.Line("global::Compiled.ShardRunner.Scale(outputGradient, share);");
+                w.Line("BackwardCore(_parameters, gradients, workspace, inputs, rows, accumulate: false);");
+                w.Line("_shardLosses[shard] = loss * share;");
+            }
+        }
+
+        public static void EmitFields(SourceWriter w, bool hasDropout)
+        {
+            w.Line("// Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.");
+            w.Line("private global::Compiled.ShardRunner? _runner;");
+            w.Line("private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();");
+            w.Line("private float[][] _shardGradients = global::System.Array.Empty<float[]>();");
+            w.Line("private float[] _shardLosses = global::System.Array.Empty<float>();");
+            if (hasDropout)
+            {
+                w.Line("private ulong[] _shardDropoutStates = global::System.Array.Empty<ulong>();");
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+using System;
+using System.Numerics.Tensors;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+
+namespace Compiled
+{
+    /// <summary>
+    /// One share of a data-parallel training step: a generated network implements this to run rows
+    /// <see cref="ShardArguments.Rows"/> of the minibatch forward and backward with the workspace and gradient buffer of
+    /// <paramref name="shard"/>. Called by <see cref="ShardRunner"/>, once per shard, on different threads at once.
+    /// </summary>
+    public interface IShardedStep
+    {
+        /// <summary>Runs shard <paramref name="shard"/> of the step described by <paramref name="arguments"/>.</summary>
+        void RunShard(int shard, in ShardArguments arguments);
+    }
+
+    /// <summary>
+    /// The minibatch of one sharded step, as seen by each shard. The spans point into the caller's memory, which stays
+    /// pinned while <see cref="ShardRunner.Run"/> runs; they are valid only inside <see cref="IShardedStep.RunShard"/>.
+    /// </summary>
+    public readonly unsafe struct ShardArguments
+    {
+        private readonly float* _inputs;
+        private readonly int _inputLength;
+        private readonly float* _targets;
+        private readonly int _targetLength;
+        private readonly int* _labels;
+        private readonly int _labelLength;
+
+        internal ShardArguments(float* inputs, int inputLength, float* targets, int targetLength, int* labels, int labelLength, int batch, int shards)
+        {
+            _inputs = inputs;
+            _inputLength = inputLength;
+            _targets = targets;
+            _targetLength = targetLength;
+            _labels = labels;
+            _labelLength = labelLength;
+            Batch = batch;
+            Shards = shards;
+        }
+
+        /// <summary>Samples in the whole minibatch.</summary>
+        public int Batch { get; }
+
+        /// <summary>How many shards the minibatch is split into.</summary>
+        public int Shards { get; }
+
+        /// <summary>The whole minibatch's inputs.</summary>
+        public ReadOnlySpan<float> Inputs => new(_inputs, _inputLength);
+
+        /// <summary>The whole minibatch's float targets (empty when it has labels).</summary>
+        public ReadOnlySpan<float> Targets => new(_targets, _targetLength);
+
+        /// <summary>The whole minibatch's class-index labels (empty when it has float targets).</summary>
+        public ReadOnlySpan<int> Labels => new(_labels, _labelLength);
+
+        /// <summary>Whether the targets are class-index labels.</summary>
+        public bool HasLabels => _labelLength > 0;
+
+        /// <summary>The rows of shard <paramref name="shard"/>: an even split in shard order, so the same batch and shard count
+        /// always give the same shares.</summary>
+        public (int Start, int Count) Rows(int shard)
+        {
+            int start = (int)((long)shard * Batch / Shards), end = (int)((long)(shard + 1) * Batch / Shards);
+            return (start, end - start);
+        }
+    }
+
+    /// <summary>
+    /// Runs a step's shards at once: shard 0 on the calling thread, the others as thread-pool work items that are
+    /// allocated once, here, and queued again every step, so a steady-state step allocates nothing. The caller waits for
+    /// all of them; an exception in any shard is rethrown on the caller's thread.
+    /// </summary>
+    public sealed class ShardRunner
+    {
+        private readonly WorkItem[] _items;
+        private readonly ManualResetEventSlim _done = new(false);
+        private IShardedStep? _step;
+        private ShardArguments _arguments;
+        private int _pending;
+        private Exception? _error;
+
+        /// <summary>Prepares to run steps over <paramref name="threads"/> threads (1 to 64).</summary>
+        public ShardRunner(int threads)
+        {
+            if (threads < 1 || threads > 64)
+            {
+                throw new ArgumentOutOfRangeException(nameof(threads), threads, $"Expected 1 to 64 threads, but got {threads}.");
+            }
+
+            Threads = threads;
+            _items = new WorkItem[threads];
+            for (int i = 1; i < threads; i++)
+            {
+                _items[i] = new WorkItem(this, i);
+            }
+        }
+
+        /// <summary>The most shards a step is split into.</summary>
+        public int Threads { get; }
+
+        /// <summary>
+        /// Splits <paramref name="batch"/> samples into min(<see cref="Threads"/>, batch) shards and runs
+        /// <paramref name="step"/> on each at once; returns the number of shards. Pass either
+        /// <paramref name="targets"/> or <paramref name="labels"/> (the other empty). Not reentrant: one step at a time.
+        /// </summary>
+        public unsafe int Run(IShardedStep step, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, int batch)
+        {
+            if (step is null)
+            {
+                throw new ArgumentNullException(nameof(step));
+            }
+
+            if (batch < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(batch), batch, $"Expected a batch of at least 1 sample, but got {batch}.");
+            }
+
+            if (Interlocked.CompareExchange(ref _step, step, null) is not null)
+            {
+                throw new InvalidOperationException("A sharded step is already running on this ShardRunner; a network is not thread-safe, use one per thread.");
+            }
+
+            int shards = Math.Min(Threads, batch);
+            try
+            {
+                fixed (float* pinnedInputs = inputs)
+                fixed (float* pinnedTargets = targets)
+                fixed (int* pinnedLabels = labels)
+                {
+                    _arguments = new ShardArguments(pinnedInputs, inputs.Length, pinnedTargets, targets.Length, pinnedLabels, labels.Length, batch, shards);
+                    _error = null;
+                    _done.Reset();
+                    Volatile.Write(ref _pending, shards - 1);
+                    for (int i = 1; i < shards; i++)
+                    {
+                        ThreadPool.UnsafeQueueUserWorkItem(_items[i], preferLocal: false);
+                    }
+
+                    Execute(0);
+                    if (shards > 1)
+                    {
+                        // The memory stays pinned until every shard is done with it.
+                        _done.Wait();
+                    }
+                }
+            }
+            finally
+            {
+                _arguments = default;
+                Volatile.Write(ref _step, null);
+            }
+
+            if (_error is Exception error)
+            {
+                _error = null;
+                ExceptionDispatchInfo.Capture(error).Throw();
+            }
+
+            return shards;
+        }
+
+        /// <summary>values *= factor: weights a shard's loss gradient (a mean over its rows) by its share of the batch.</summary>
+        public static void Scale(Span<float> values, float factor) => TensorPrimitives.Multiply(values, factor, values);
+
+        /// <summary>destination += others[0] + ... + others[count - 1], added in that order, so that the sum of the shards'
+        /// gradients is the same on every run with the same thread count.</summary>
+        public static void SumInto(Span<float> destination, float[][] others, int count)
+        {
+            if (others is null || count < 0 || count > others.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(count), count, $"Expected 0 to {others?.Length ?? 0} buffers to add.");
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                if (others[i].Length != destination.Length)
+                {
+                    throw new ArgumentException($"Buffer {i} holds {others[i].Length} values, but the destination {destination.Length}.", nameof(others));
+                }
+
+                TensorPrimitives.Add(destination, others[i], destination);
+            }
+        }
+
+        private void Execute(int shard)
+        {
+            try
+            {
+                _step!.RunShard(shard, in _arguments);
+            }
+            catch (Exception exception)
+            {
+                Interlocked.CompareExchange(ref _error, exception, null);
+            }
+        }
+
+        private sealed class WorkItem : IThreadPoolWorkItem
+        {
+            private readonly ShardRunner _runner;
+            private readonly int _shard;
+
+            public WorkItem(ShardRunner runner, int shard)
+            {
+                _runner = runner;
+                _shard = shard;
+            }
+
+            public void Execute()
+            {
+                _runner.Execute(_shard);
+                if (Interlocked.Decrement(ref _runner._pending) == 0)
+                {
+                    _runner._done.Set();
+                }
+            }
+        }
+    }
+}

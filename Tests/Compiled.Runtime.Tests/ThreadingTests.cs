@@ -1,0 +1,131 @@
+using Compiled.Runtime.Tests.Networks;
+
+namespace Compiled.Runtime.Tests;
+
+/// <summary>Data-parallel TrainStep: the same step as one thread up to rounding, reproducible bit for bit at a given thread count.</summary>
+public class ThreadingTests
+{
+    private static (float[] Inputs, int[] Labels) Images(int count, ulong seed)
+    {
+        var random = new Xoshiro(seed);
+        return (Enumerable.Range(0, count * 784).Select(_ => random.NextSingle()).ToArray(), Enumerable.Range(0, count).Select(_ => random.NextInt32(10)).ToArray());
+    }
+
+    private static float[] Train(int threads, int steps, int batch)
+    {
+        var network = new SeedCnn(7) { Threads = threads };
+        var adam = new Adam(1e-3f);
+        for (int step = 0; step < steps; step++)
+        {
+            var (inputs, labels) = Images(batch, (ulong)step);
+            network.TrainStep(inputs, labels, ref adam);
+        }
+
+        return network.Parameters.ToArray();
+    }
+
+    [Fact]
+    public void One_thread_is_bitwise_reproducible()
+    {
+        Assert.Equal(Train(1, 3, 32), Train(1, 3, 32));
+    }
+
+    [Theory]
+    [InlineData(2, 32)]
+    [InlineData(3, 31)]
+    [InlineData(4, 3)] // fewer samples than threads: three shards of one
+    public void More_threads_give_the_one_thread_step_up_to_rounding_and_are_reproducible(int threads, int batch)
+    {
+        float[] one = Train(1, 3, batch), many = Train(threads, 3, batch);
+        Assert.Equal(many, Train(threads, 3, batch));
+        for (int i = 0; i < one.Length; i++)
+        {
+            Assert.True(Math.Abs(one[i] - many[i]) <= 1e-4f * (1 + Math.Abs(one[i])), $"parameter {i}: {one[i]} with one thread, {many[i]} with {threads}");
+        }
+    }
+
+    [Fact]
+    public void The_sharded_loss_and_gradient_are_the_batch_means()
+    {
+        var (inputs, labels) = Images(9, 99);
+        var one = new SeedCnn(3);
+        var two = new SeedCnn(3) { Threads = 2 };
+        var sgd = new Momentum(1e-3f, 0f); // not plain Sgd: TrainStep leaves the gradients it computed in Gradients
+        float lossOne = one.TrainStep(inputs, labels, ref sgd);
+        float lossTwo = two.TrainStep(inputs, labels, ref sgd);
+        Assert.Equal(lossOne, lossTwo, 5);
+        Assert.Equal(one.Gradients.ToArray(), two.Gradients.ToArray(), (a, b) => Math.Abs(a - b) <= 1e-5f * (1 + Math.Abs(a)));
+    }
+
+    [Fact]
+    public void Dropout_and_float_targets_train_on_several_threads_reproducibly()
+    {
+        float[] Run()
+        {
+            var network = new DropoutCnn(5) { Threads = 2 };
+            var random = new Xoshiro(6);
+            float[] inputs = Enumerable.Range(0, 16 * DropoutCnn.InputSize).Select(_ => random.NextGaussian()).ToArray();
+            float[] targets = Enumerable.Range(0, 16 * 3).Select(_ => random.NextGaussian()).ToArray();
+            var adam = new Adam(1e-2f);
+            float first = network.TrainStep(inputs, targets, ref adam), last = first;
+            for (int i = 0; i < 30; i++)
+            {
+                last = network.TrainStep(inputs, targets, ref adam);
+            }
+
+            Assert.True(last < first, $"loss {first} -> {last}");
+            return network.Parameters.ToArray();
+        }
+
+        Assert.Equal(Run(), Run());
+    }
+
+    [Fact]
+    public void Threads_is_checked_and_can_go_back_to_one()
+    {
+        var network = new SeedCnn(1);
+        Assert.Equal(1, network.Threads);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => network.Threads = 0);
+        Assert.Contains("Expected 1 to 64 threads, but got 0", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => network.Threads = 65);
+        network.Threads = 2;
+        Assert.Equal(2, network.Threads);
+        network.Threads = 1;
+        Assert.Equal(1, network.Threads);
+        Assert.Equal(Train(1, 1, 8), TrainOnce(network));
+
+        static float[] TrainOnce(SeedCnn network)
+        {
+            network.InitializeParameters(7);
+            var adam = new Adam(1e-3f);
+            var (inputs, labels) = Images(8, 0);
+            network.TrainStep(inputs, labels, ref adam);
+            return network.Parameters.ToArray();
+        }
+    }
+
+    [Fact]
+    public void An_exception_in_a_shard_reaches_the_caller()
+    {
+        var runner = new ShardRunner(2);
+        var error = Assert.Throws<InvalidOperationException>(() => runner.Run(new Throwing(), new float[4], new float[4], default, 4));
+        Assert.Equal("shard 1", error.Message);
+        Assert.Equal(2, runner.Run(new Quiet(), new float[4], new float[4], default, 4)); // usable again
+    }
+
+    private sealed class Throwing : IShardedStep
+    {
+        public void RunShard(int shard, in ShardArguments arguments)
+        {
+            if (shard == 1)
+            {
+                throw new InvalidOperationException("shard 1");
+            }
+        }
+    }
+
+    private sealed class Quiet : IShardedStep
+    {
+        public void RunShard(int shard, in ShardArguments arguments) => Assert.Equal(2, arguments.Rows(shard).Count);
+    }
+}
