@@ -81,3 +81,42 @@ public class Tiny281Benchmarks
     [Benchmark, BenchmarkCategory("Predict1")]
     public void Predict1() => _network.Predict(_inputs.AsSpan(0, 2), _output.AsSpan(0, 1));
 }
+
+/// <summary>The seed CNN: a one-image predict and a batch-32 Adam train step, on one and two threads, against the hand-written baseline.</summary>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class CnnBenchmarks
+{
+    private readonly SeedCnn _one = new(1);
+    private readonly SeedCnn _two = new(1) { Threads = 2 };
+    private readonly NaiveCnn _naive = new(32, seed: 1);
+    private float[] _inputs = null!;
+    private int[] _labels = null!;
+    private readonly float[] _outputs = new float[32 * 10];
+    private Adam _adamOne = new(1e-3f);
+    private Adam _adamTwo = new(1e-3f);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Xoshiro(1);
+        _inputs = Enumerable.Range(0, 32 * 784).Select(_ => random.NextSingle()).ToArray();
+        _labels = Enumerable.Range(0, 32).Select(i => i % 10).ToArray();
+    }
+
+    [Benchmark(Baseline = true), BenchmarkCategory("Predict1")]
+    public void NaivePredict1() => _naive.Predict(_inputs.AsSpan(0, 784), _outputs.AsSpan(0, 10), 1);
+
+    [Benchmark, BenchmarkCategory("Predict1")]
+    public void Predict1() => _one.Predict(_inputs.AsSpan(0, 784), _outputs.AsSpan(0, 10));
+
+    [Benchmark(Baseline = true), BenchmarkCategory("Train32Adam")]
+    public float NaiveTrain32Adam() => _naive.TrainStepAdam(_inputs, _labels, 32, 1e-3f);
+
+    [Benchmark, BenchmarkCategory("Train32Adam")]
+    public float Train32Adam1Thread() => _one.TrainStep(_inputs, _labels, ref _adamOne);
+
+    [Benchmark, BenchmarkCategory("Train32Adam")]
+    public float Train32Adam2Threads() => _two.TrainStep(_inputs, _labels, ref _adamTwo);
+}

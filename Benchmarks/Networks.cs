@@ -13,3 +13,16 @@ public partial class Net281;
 [Dense(128, Activation = Activation.Relu)]
 [Dense(10)]
 public partial class Net784;
+
+/// <summary>The seed CNN of the reference figures (the MnistCnn sample's network).</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 32)]
+[Input(28, 28, 1)]
+[Conv2D(32, 3, Activation = Activation.Relu)]
+[MaxPool2D(2)]
+[Conv2D(64, 3, Activation = Activation.Relu)]
+[MaxPool2D(2)]
+[Conv2D(64, 3, Activation = Activation.Relu)]
+[Flatten]
+[Dense(64, Activation = Activation.Relu)]
+[Dense(10)]
+public partial class SeedCnn;

@@ -92,6 +92,11 @@ namespace Compiled.Generator.Shapes
                 inputSize = Math.Min(inputSize, MaxElements);
             }
 
+            if (inputSize >= MaxElements)
+            {
+                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.InputAttribute, 0, "The size of one input sample", "below 2^30 values", string.Join("x", spec.InputShape));
+            }
+
             if (spec.Layers.Count == 0)
             {
                 Report(DiagnosticDescriptors.NoLayers, IssueTarget.ClassName, 0, spec.ClassName);
@@ -132,12 +137,14 @@ namespace Compiled.Generator.Shapes
             TensorShape shape = InputShapeOf(spec.InputShape);
             bool shapeKnown = spec.InputShape.Count > 0 && spec.InputShape.All(d => d >= 1) && inputSize < MaxElements;
             long gradientWidth = 1; // the input itself never needs a gradient
+            bool allShapesKnown = shapeKnown;
             for (int i = 0; i < spec.Layers.Count; i++)
             {
                 LayerSpec layer = spec.Layers[i];
                 var rules = new LayerRules(spec, i, names[i], shape, shapeKnown, Report);
                 TensorShape output = rules.OutputShape(layer, trail);
                 shapeKnown = rules.ShapeKnown;
+                allShapesKnown &= shapeKnown;
                 long outputSize = (long)output.Height * output.Width * output.Channels;
                 if (outputSize > MaxElements)
                 {
@@ -205,6 +212,13 @@ namespace Compiled.Generator.Shapes
             if (parameterCount > MaxElements || workspace > MaxElements)
             {
                 Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.ClassName, 0, $"The size of '{spec.ClassName}' (parameters and workspace for MaxBatchSize rows)", "at most 2^30 values", Math.Max(parameterCount, workspace).ToString());
+            }
+
+            // Every way a shape becomes unknown reports an error; if one ever did not, emitting from made-up sizes would
+            // be worse than saying so.
+            if (!allShapesKnown && !issues.Any(issue => DiagnosticDescriptors.Get(issue.Id).DefaultSeverity == DiagnosticSeverity.Error))
+            {
+                Report(DiagnosticDescriptors.GeneratorFailed, IssueTarget.ClassName, 0, spec.ClassName, "the shape of a layer could not be inferred, and no error says why");
             }
 
             bool hasErrors = issues.Any(issue => DiagnosticDescriptors.Get(issue.Id).DefaultSeverity == DiagnosticSeverity.Error);

@@ -100,4 +100,74 @@ public class ShaperTests
         Assert.True(new[] { 1, 2 }.ToEquatableArrayForTest() != new[] { 2, 1 }.ToEquatableArrayForTest());
         Assert.NotEqual(new[] { 1 }.ToEquatableArrayForTest(), new[] { 1, 1 }.ToEquatableArrayForTest());
     }
+
+    private static LayerSpec Conv(int filters, int kh, int kw, int stride = 1, PaddingKind padding = PaddingKind.Valid, string? name = null) =>
+        new(LayerKind.Conv2D, filters, 0f, ActivationKind.Relu, name) { WindowHeight = kh, WindowWidth = kw, Stride = stride, Padding = padding };
+
+    private static LayerSpec Pool(LayerKind kind, int h, int w, int stride = 0, PaddingKind padding = PaddingKind.Valid) =>
+        new(kind, 0, 0f, ActivationKind.Identity, null) { WindowHeight = h, WindowWidth = w, Stride = stride, Padding = padding };
+
+    private static LayerSpec Flatten() => new(LayerKind.Flatten, 0, 0f, ActivationKind.Identity, null);
+
+    [Fact]
+    public void The_seed_cnn_has_keras_shapes_offsets_and_a_shared_scratch()
+    {
+        ShapeResult result = NetworkShaper.Shape(Spec(
+            LossKind.SoftmaxCrossEntropy, new[] { 28, 28, 1 },
+            Conv(32, 3, 3), Pool(LayerKind.MaxPool2D, 2, 2), Conv(64, 3, 3), Pool(LayerKind.MaxPool2D, 2, 2), Conv(64, 3, 3), Flatten(), Dense(64, ActivationKind.Relu), Dense(10)));
+
+        ShapedNetwork network = Assert.IsType<ShapedNetwork>(result.Network);
+        Assert.Equal("CMP0019", Assert.Single(result.Issues).Id); // pool 11x11 -> 5x5 drops a row and a column, as in Keras
+        Assert.Equal(
+            new[] { "26x26x32", "13x13x32", "11x11x64", "5x5x64", "3x3x64", "576", "64", "10" },
+            network.Layers.Select(l => l.Output.ToString()));
+        Assert.Equal(new[] { "conv0", "maxpool0", "conv1", "maxpool1", "conv2", "flatten0", "dense0", "dense1" }, network.Layers.Select(l => l.Name));
+        Assert.Equal(93322, network.ParameterCount);
+        Assert.Equal(((3 * 3 * 32 * 64) + 64 + (3 * 3 * 32) + 32), network.Layers[4].WeightOffset);
+        Assert.Equal(26 * 26 * 32, network.GradientBufferWidth);
+
+        // The scratch holds the largest convolution's chunk of patches plus its kernel transposed.
+        int Scratch(ShapedLayer conv) => (conv.ChunkRows * conv.PatchSize) + conv.WeightCount;
+        Assert.Equal(network.Layers.Where(l => l.Kind == LayerKind.Conv2D).Max(Scratch), network.ScratchSize);
+        Assert.All(network.Layers.Where(l => l.Kind == LayerKind.Conv2D), conv => Assert.True(conv.ChunkRows * conv.PatchSize <= 32 * 1024 || conv.ChunkRows == 6));
+        Assert.Equal(network.ScratchOffset + network.ScratchSize, network.WorkspaceSize);
+    }
+
+    [Theory]
+    [InlineData(28, 3, 1, "same", 28, 1)]
+    [InlineData(28, 3, 2, "same", 14, 0)]
+    [InlineData(7, 4, 2, "same", 4, 1)]
+    [InlineData(5, 5, 1, "same", 5, 2)]
+    [InlineData(3, 7, 4, "same", 1, 2)]
+    [InlineData(28, 3, 2, "valid", 13, 0)]
+    [InlineData(9, 2, 3, "valid", 3, 0)]
+    public void Padding_and_stride_follow_keras(int input, int kernel, int stride, string padding, int output, int padBefore)
+    {
+        ShapedNetwork network = NetworkShaper.Shape(Spec(
+            LossKind.MeanSquaredError, new[] { input, input, 2 },
+            Conv(3, kernel, kernel, stride, padding == "same" ? PaddingKind.Same : PaddingKind.Valid), Flatten(), Dense(1))).Network!;
+        ShapedLayer conv = network.Layers[0];
+        Assert.Equal((output, output, 3), (conv.Output.Height, conv.Output.Width, conv.Output.Channels));
+        Assert.Equal((padBefore, padBefore), (conv.Window.PadTop, conv.Window.PadLeft));
+    }
+
+    [Fact]
+    public void Pool_stride_defaults_to_the_window_per_dimension()
+    {
+        ShapedNetwork network = NetworkShaper.Shape(Spec(LossKind.MeanSquaredError, new[] { 12, 12, 3 }, Pool(LayerKind.AveragePool2D, 2, 3), Flatten(), Dense(1))).Network!;
+        ShapedLayer pool = network.Layers[0];
+        Assert.Equal((2, 3), (pool.Window.StrideHeight, pool.Window.StrideWidth));
+        Assert.Equal("6x4x3", pool.Output.ToString());
+        Assert.Equal(0, pool.SavedOffset); // average pooling keeps nothing for the backward pass
+    }
+
+    [Fact]
+    public void After_one_shape_error_later_layers_report_nothing_more()
+    {
+        ShapeResult result = NetworkShaper.Shape(Spec(
+            LossKind.SoftmaxCrossEntropy, new[] { 4, 4, 1 },
+            Conv(8, 5, 5), Pool(LayerKind.MaxPool2D, 2, 2), Conv(8, 3, 3), Flatten(), Dense(10)));
+        Assert.Null(result.Network);
+        Assert.Equal(new[] { "CMP0017" }, result.Issues.Select(i => i.Id));
+    }
 }
