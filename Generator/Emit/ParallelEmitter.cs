@@ -21,7 +21,7 @@ namespace Compiled.Generator.Emit
             w.Line("/// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one");
             w.Line("/// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in");
             w.Line($"/// different orders, so they agree only to rounding. Each thread past the first costs {bytes / 1024} KB, allocated when this is set.");
-            w.Line("/// <c>Backward</c>, <c>Predict</c> and <c>Evaluate</c> run on the calling thread.");
+            w.Line("/// <c>Backward</c>, <c>Predict</c> and <c>Evaluate</c> run on the calling thread. Setting it back to 1 ends the worker threads.");
             w.Line("/// </summary>");
             using (w.OpenBlock("public int Threads"))
             {
@@ -38,6 +38,7 @@ namespace Compiled.Generator.Emit
                         w.Line("return;");
                     }
 
+                    w.Line("_runner?.Dispose();");
                     w.Line("_runner = value == 1 ? null : new global::Compiled.ShardRunner(value);");
                     w.Line("_shardWorkspaces = new float[value - 1][];");
                     w.Line("_shardGradients = new float[value - 1][];");

@@ -190,11 +190,13 @@ namespace Compiled.Kernels
         {
             int channels = g.InputChannels, patch = g.PatchSize, run = g.KernelWidth * channels;
             int pixels = g.OutputPixels;
+
+            // The output position advances one pixel per row; divide once, then count (a division per row costs more
+            // than the copy for a small first layer).
+            int sample = start / pixels, pixel = start - (sample * pixels);
+            int oy = pixel / g.OutputWidth, ox = pixel - (oy * g.OutputWidth);
             for (int r = 0; r < count; r++)
             {
-                int row = start + r;
-                int sample = row / pixels, pixel = row - (sample * pixels);
-                int oy = pixel / g.OutputWidth, ox = pixel - (oy * g.OutputWidth);
                 int iy0 = (oy * g.StrideHeight) - g.PadTop, ix0 = (ox * g.StrideWidth) - g.PadLeft;
                 ReadOnlySpan<float> image = x.Slice(sample * g.InputSize, g.InputSize);
                 Span<float> destination = patches.Slice(r * patch, patch);
@@ -210,7 +212,7 @@ namespace Compiled.Kernels
                     else if (inside)
                     {
                         // The kernel's row is one contiguous run of kw * channels input values.
-                        image.Slice(((iy * g.InputWidth) + ix0) * channels, run).CopyTo(line);
+                        Copy(image.Slice(((iy * g.InputWidth) + ix0) * channels, run), line);
                     }
                     else
                     {
@@ -224,10 +226,26 @@ namespace Compiled.Kernels
                             }
                             else
                             {
-                                image.Slice(((iy * g.InputWidth) + ix) * channels, channels).CopyTo(cell);
+                                Copy(image.Slice(((iy * g.InputWidth) + ix) * channels, channels), cell);
                             }
                         }
                     }
+                }
+
+                Advance(g, ref sample, ref oy, ref ox);
+            }
+        }
+
+        /// <summary>The next output pixel in row-major order, into the next sample after the last.</summary>
+        private static void Advance(in ConvolutionGeometry g, ref int sample, ref int oy, ref int ox)
+        {
+            if (++ox == g.OutputWidth)
+            {
+                ox = 0;
+                if (++oy == g.OutputHeight)
+                {
+                    oy = 0;
+                    sample++;
                 }
             }
         }
@@ -238,11 +256,10 @@ namespace Compiled.Kernels
         {
             int channels = g.InputChannels, patch = g.PatchSize, run = g.KernelWidth * channels;
             int pixels = g.OutputPixels;
+            int sample = start / pixels, pixel = start - (sample * pixels);
+            int oy = pixel / g.OutputWidth, ox = pixel - (oy * g.OutputWidth);
             for (int r = 0; r < count; r++)
             {
-                int row = start + r;
-                int sample = row / pixels, pixel = row - (sample * pixels);
-                int oy = pixel / g.OutputWidth, ox = pixel - (oy * g.OutputWidth);
                 int iy0 = (oy * g.StrideHeight) - g.PadTop, ix0 = (ox * g.StrideWidth) - g.PadLeft;
                 Span<float> image = dx.Slice(sample * g.InputSize, g.InputSize);
                 ReadOnlySpan<float> source = patches.Slice(r * patch, patch);
@@ -258,8 +275,7 @@ namespace Compiled.Kernels
                     ReadOnlySpan<float> line = source.Slice(ky * run, run);
                     if (inside)
                     {
-                        Span<float> target = image.Slice(((iy * g.InputWidth) + ix0) * channels, run);
-                        TensorPrimitives.Add(target, line, target);
+                        AddTo(line, image.Slice(((iy * g.InputWidth) + ix0) * channels, run));
                         continue;
                     }
 
@@ -268,11 +284,44 @@ namespace Compiled.Kernels
                         int ix = ix0 + kx;
                         if ((uint)ix < (uint)g.InputWidth)
                         {
-                            Span<float> target = image.Slice(((iy * g.InputWidth) + ix) * channels, channels);
-                            TensorPrimitives.Add(target, line.Slice(kx * channels, channels), target);
+                            AddTo(line.Slice(kx * channels, channels), image.Slice(((iy * g.InputWidth) + ix) * channels, channels));
                         }
                     }
                 }
+
+                Advance(g, ref sample, ref oy, ref ox);
+            }
+        }
+
+        // A first layer on a grayscale image unfolds runs of three values; a call to memmove or to TensorPrimitives
+        // costs more than that, so short runs are copied and added by a plain loop.
+        private const int ShortRun = 16;
+
+        private static void Copy(ReadOnlySpan<float> source, Span<float> destination)
+        {
+            if (source.Length > ShortRun)
+            {
+                source.CopyTo(destination);
+                return;
+            }
+
+            for (int i = 0; i < source.Length; i++)
+            {
+                destination[i] = source[i];
+            }
+        }
+
+        private static void AddTo(ReadOnlySpan<float> source, Span<float> destination)
+        {
+            if (source.Length > ShortRun)
+            {
+                TensorPrimitives.Add(destination, source, destination);
+                return;
+            }
+
+            for (int i = 0; i < source.Length; i++)
+            {
+                destination[i] += source[i];
             }
         }
 

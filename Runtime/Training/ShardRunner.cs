@@ -69,20 +69,17 @@ namespace Compiled
     }
 
     /// <summary>
-    /// Runs a step's shards at once: shard 0 on the calling thread, the others as thread-pool work items that are
-    /// allocated once, here, and queued again every step, so a steady-state step allocates nothing. The caller waits for
-    /// all of them; an exception in any shard is rethrown on the caller's thread.
+    /// Runs a step's shards at once: shard 0 on the calling thread, the others on worker threads of its own, started
+    /// here and woken for each step, so a steady-state step allocates nothing on any thread (the thread pool's queue
+    /// allocates a new segment now and then). The caller waits for all of them; an exception in any shard is rethrown
+    /// on the caller's thread. The workers are background threads; <see cref="Dispose"/> (or the finalizer, once the
+    /// runner is unreachable) ends them.
     /// </summary>
-    public sealed class ShardRunner
+    public sealed class ShardRunner : IDisposable
     {
-        private readonly WorkItem[] _items;
-        private readonly ManualResetEventSlim _done = new(false);
-        private IShardedStep? _step;
-        private ShardArguments _arguments;
-        private int _pending;
-        private Exception? _error;
+        private readonly Workers _workers;
 
-        /// <summary>Prepares to run steps over <paramref name="threads"/> threads (1 to 64).</summary>
+        /// <summary>Starts <paramref name="threads"/> - 1 worker threads (1 to 64 threads in all).</summary>
         public ShardRunner(int threads)
         {
             if (threads < 1 || threads > 64)
@@ -90,23 +87,21 @@ namespace Compiled
                 throw new ArgumentOutOfRangeException(nameof(threads), threads, $"Expected 1 to 64 threads, but got {threads}.");
             }
 
-            Threads = threads;
-            _items = new WorkItem[threads];
-            for (int i = 1; i < threads; i++)
-            {
-                _items[i] = new WorkItem(this, i);
-            }
+            _workers = new Workers(threads);
         }
 
+        /// <summary>Ends the worker threads if <see cref="Dispose"/> was not called: they hold the shared state, not this object.</summary>
+        ~ShardRunner() => _workers.Stop();
+
         /// <summary>The most shards a step is split into.</summary>
-        public int Threads { get; }
+        public int Threads => _workers.Threads;
 
         /// <summary>
         /// Splits <paramref name="batch"/> samples into min(<see cref="Threads"/>, batch) shards and runs
         /// <paramref name="step"/> on each at once; returns the number of shards. Pass either
         /// <paramref name="targets"/> or <paramref name="labels"/> (the other empty). Not reentrant: one step at a time.
         /// </summary>
-        public unsafe int Run(IShardedStep step, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, int batch)
+        public int Run(IShardedStep step, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, int batch)
         {
             if (step is null)
             {
@@ -118,48 +113,20 @@ namespace Compiled
                 throw new ArgumentOutOfRangeException(nameof(batch), batch, $"Expected a batch of at least 1 sample, but got {batch}.");
             }
 
-            if (Interlocked.CompareExchange(ref _step, step, null) is not null)
-            {
-                throw new InvalidOperationException("A sharded step is already running on this ShardRunner; a network is not thread-safe, use one per thread.");
-            }
-
-            int shards = Math.Min(Threads, batch);
-            try
-            {
-                fixed (float* pinnedInputs = inputs)
-                fixed (float* pinnedTargets = targets)
-                fixed (int* pinnedLabels = labels)
-                {
-                    _arguments = new ShardArguments(pinnedInputs, inputs.Length, pinnedTargets, targets.Length, pinnedLabels, labels.Length, batch, shards);
-                    _error = null;
-                    _done.Reset();
-                    Volatile.Write(ref _pending, shards - 1);
-                    for (int i = 1; i < shards; i++)
-                    {
-                        ThreadPool.UnsafeQueueUserWorkItem(_items[i], preferLocal: false);
-                    }
-
-                    Execute(0);
-                    if (shards > 1)
-                    {
-                        // The memory stays pinned until every shard is done with it.
-                        _done.Wait();
-                    }
-                }
-            }
-            finally
-            {
-                _arguments = default;
-                Volatile.Write(ref _step, null);
-            }
-
-            if (_error is Exception error)
-            {
-                _error = null;
-                ExceptionDispatchInfo.Capture(error).Throw();
-            }
-
+            int shards = _workers.Run(step, inputs, targets, labels, batch);
+            GC.KeepAlive(this); // the finalizer must not stop the workers while a step runs
             return shards;
+        }
+
+        /// <summary>Bytes allocated on the worker threads since they started (for the zero-allocation tests, which cannot tell
+        /// other threads' allocations in a test host from these).</summary>
+        internal long WorkerAllocatedBytes => Volatile.Read(ref _workers.AllocatedBytes);
+
+        /// <summary>Ends the worker threads. A disposed runner refuses to run.</summary>
+        public void Dispose()
+        {
+            _workers.Stop();
+            GC.SuppressFinalize(this);
         }
 
         /// <summary>values *= factor: weights a shard's loss gradient (a mean over its rows) by its share of the batch.</summary>
@@ -185,35 +152,128 @@ namespace Compiled
             }
         }
 
-        private void Execute(int shard)
+        /// <summary>The state the worker threads share; kept apart from <see cref="ShardRunner"/> so that the threads do not
+        /// keep the runner alive and its finalizer can end them.</summary>
+        private sealed class Workers
         {
-            try
-            {
-                _step!.RunShard(shard, in _arguments);
-            }
-            catch (Exception exception)
-            {
-                Interlocked.CompareExchange(ref _error, exception, null);
-            }
-        }
+            private readonly ManualResetEventSlim[] _start;
+            private readonly ManualResetEventSlim _done = new(false);
+            private IShardedStep? _step;
+            private ShardArguments _arguments;
+            private int _pending;
+            private Exception? _error;
+            private volatile bool _stopped;
 
-        private sealed class WorkItem : IThreadPoolWorkItem
-        {
-            private readonly ShardRunner _runner;
-            private readonly int _shard;
+            /// <summary>Allocations of the worker threads, counted once per step (wait included).</summary>
+            public long AllocatedBytes;
 
-            public WorkItem(ShardRunner runner, int shard)
+            public Workers(int threads)
             {
-                _runner = runner;
-                _shard = shard;
-            }
-
-            public void Execute()
-            {
-                _runner.Execute(_shard);
-                if (Interlocked.Decrement(ref _runner._pending) == 0)
+                Threads = threads;
+                _start = new ManualResetEventSlim[threads];
+                for (int shard = 1; shard < threads; shard++)
                 {
-                    _runner._done.Set();
+                    _start[shard] = new ManualResetEventSlim(false);
+                    int index = shard;
+                    new Thread(() => Work(index)) { IsBackground = true, Name = "Compiled shard " + shard }.Start();
+                }
+            }
+
+            public int Threads { get; }
+
+            public unsafe int Run(IShardedStep step, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, int batch)
+            {
+                if (_stopped)
+                {
+                    throw new ObjectDisposedException(nameof(ShardRunner));
+                }
+
+                if (Interlocked.CompareExchange(ref _step, step, null) is not null)
+                {
+                    throw new InvalidOperationException("A sharded step is already running on this ShardRunner; a network is not thread-safe, use one per thread.");
+                }
+
+                int shards = Math.Min(Threads, batch);
+                try
+                {
+                    fixed (float* pinnedInputs = inputs)
+                    fixed (float* pinnedTargets = targets)
+                    fixed (int* pinnedLabels = labels)
+                    {
+                        _arguments = new ShardArguments(pinnedInputs, inputs.Length, pinnedTargets, targets.Length, pinnedLabels, labels.Length, batch, shards);
+                        _error = null;
+                        _done.Reset();
+                        Volatile.Write(ref _pending, shards - 1);
+                        for (int shard = 1; shard < shards; shard++)
+                        {
+                            _start[shard].Set();
+                        }
+
+                        Execute(0);
+                        if (shards > 1)
+                        {
+                            // The memory stays pinned until every shard is done with it.
+                            _done.Wait();
+                        }
+                    }
+                }
+                finally
+                {
+                    _arguments = default;
+                    Volatile.Write(ref _step, null);
+                }
+
+                if (_error is Exception error)
+                {
+                    _error = null;
+                    ExceptionDispatchInfo.Capture(error).Throw();
+                }
+
+                return shards;
+            }
+
+            public void Stop()
+            {
+                _stopped = true;
+                for (int shard = 1; shard < Threads; shard++)
+                {
+                    _start[shard].Set();
+                }
+            }
+
+            private void Work(int shard)
+            {
+                ManualResetEventSlim start = _start[shard];
+                long mark = GC.GetAllocatedBytesForCurrentThread();
+                while (true)
+                {
+                    start.Wait();
+                    start.Reset(); // the next Set comes only after this step's _done, so no wake-up is lost
+                    if (_stopped)
+                    {
+                        return;
+                    }
+
+                    Execute(shard);
+                    long now = GC.GetAllocatedBytesForCurrentThread();
+                    Interlocked.Add(ref AllocatedBytes, now - mark);
+                    mark = now;
+                    if (Interlocked.Decrement(ref _pending) == 0)
+                    {
+                        _done.Set();
+                    }
+                }
+            }
+
+            private void Execute(int shard)
+            {
+                try
+                {
+                    _step!.RunShard(shard, in _arguments);
+                }
+                catch (Exception exception)
+                {
+                    Interlocked.CompareExchange(ref _error, exception, null);
                 }
             }
         }

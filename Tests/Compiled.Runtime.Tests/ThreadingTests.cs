@@ -113,6 +113,33 @@ public class ThreadingTests
         Assert.Equal(2, runner.Run(new Quiet(), new float[4], new float[4], default, 4)); // usable again
     }
 
+    [Fact]
+    public void The_worker_allocation_count_sees_an_allocation_in_a_shard()
+    {
+        using var runner = new ShardRunner(2);
+        var step = new Allocating();
+        runner.Run(step, new float[4], new float[4], default, 2);
+        long before = runner.WorkerAllocatedBytes;
+        runner.Run(step, new float[4], new float[4], default, 2);
+        Assert.InRange(runner.WorkerAllocatedBytes - before, 1000, 10_000);
+        Assert.NotNull(step.Kept);
+        runner.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => runner.Run(step, new float[4], new float[4], default, 2));
+    }
+
+    private sealed class Allocating : IShardedStep
+    {
+        public object? Kept;
+
+        public void RunShard(int shard, in ShardArguments arguments)
+        {
+            if (shard == 1)
+            {
+                Kept = new byte[1000];
+            }
+        }
+    }
+
     private sealed class Throwing : IShardedStep
     {
         public void RunShard(int shard, in ShardArguments arguments)

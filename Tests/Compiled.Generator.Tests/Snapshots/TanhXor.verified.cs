@@ -272,7 +272,7 @@ partial class TanhXor : global::Compiled.ITargetNetwork, global::Compiled.IShard
     /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
     /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
     /// different orders, so they agree only to rounding. Each thread past the first costs 0 KB, allocated when this is set.
-    /// <c>Backward</c>, <c>Predict</c> and <c>Evaluate</c> run on the calling thread.
+    /// <c>Backward</c>, <c>Predict</c> and <c>Evaluate</c> run on the calling thread. Setting it back to 1 ends the worker threads.
     /// </summary>
     public int Threads
     {
@@ -287,6 +287,7 @@ partial class TanhXor : global::Compiled.ITargetNetwork, global::Compiled.IShard
             {
                 return;
             }
+            _runner?.Dispose();
             _runner = value == 1 ? null : new global::Compiled.ShardRunner(value);
             _shardWorkspaces = new float[value - 1][];
             _shardGradients = new float[value - 1][];
