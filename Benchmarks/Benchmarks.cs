@@ -153,6 +153,10 @@ public class ConvolutionBenchmarks
     [Benchmark]
     public void Forward() => Convolution.Forward(_geometry, _x, _w, _b, _y, _scratch, Batch, _chunkRows);
 
+    /// <summary>The alternative: direct loops vectorized over the output channels (Benchmarks/DirectConvolution.cs).</summary>
+    [Benchmark]
+    public void ForwardDirect() => DirectConvolution.Forward(_geometry, _x, _w, _b, _y, Batch);
+
     [Benchmark]
     public void Backward() => Convolution.Backward(_geometry, _x, _w, _y, _dx, _dw, _db, _scratch, Batch, _chunkRows, accumulate: false);
 
