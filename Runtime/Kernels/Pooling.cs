@@ -85,7 +85,8 @@ namespace Compiled.Kernels
         private static readonly Vector256<int> Lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
 
         /// <summary>y = the max of each window per channel; <paramref name="argmax"/> gets the index into <paramref name="x"/> of
-        /// each maximum (the first, on ties), which is what the backward pass routes the gradient to.</summary>
+        /// each maximum (the first, on ties), which is what the backward pass routes the gradient to. A NaN in a window is its
+        /// maximum, as in PyTorch, so that a NaN input shows in the loss rather than being dropped.</summary>
         public static void MaxForward(in PoolGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int batch)
         {
             Check(g, x.Length, y.Length, "y", batch);
@@ -115,7 +116,10 @@ namespace Compiled.Kernels
                                 {
                                     int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
                                     Vector256<float> value = Vector256.Create(x.Slice(index, Vector256<float>.Count));
-                                    Vector256<float> greater = Vector256.GreaterThan(value, best);
+                                    // A NaN wins and stays (value != value only for NaN), so a NaN reaches the loss and stops training
+                                    // instead of vanishing in the pool.
+                                    Vector256<float> greater = Vector256.GreaterThan(value, best)
+                                        | Vector256.AndNot(~Vector256.Equals(value, value), ~Vector256.Equals(best, best));
                                     best = Vector256.ConditionalSelect(greater, value, best);
                                     bestIndex = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(index) + Lanes, bestIndex);
                                 }
@@ -134,7 +138,7 @@ namespace Compiled.Kernels
                                 for (int ix = x0; ix < x1; ix++)
                                 {
                                     int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
-                                    if (x[index] > best)
+                                    if (x[index] > best || (float.IsNaN(x[index]) && !float.IsNaN(best)))
                                     {
                                         best = x[index];
                                         bestIndex = index;

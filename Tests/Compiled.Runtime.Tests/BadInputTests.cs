@@ -31,6 +31,28 @@ public class BadInputTests
     }
 
     [Fact]
+    public void A_cnn_checks_its_inputs_on_one_thread_and_on_two_and_changes_nothing()
+    {
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var network = new SeedCnn(1) { Threads = threads };
+            float[] before = network.Parameters.ToArray();
+            var adam = new Adam(1e-3f);
+            AssertMessage(Assert.Throws<ArgumentException>(() => network.Predict(new float[783], new float[10])), "multiple of 784", "783");
+            AssertMessage(Assert.Throws<ArgumentException>(() => network.TrainStep(new float[33 * 784], new int[33], ref adam)), "32", "33");
+            AssertMessage(Assert.Throws<ArgumentOutOfRangeException>(() => network.TrainStep(new float[2 * 784], new[] { 3, 10 }, ref adam)), "10");
+            AssertMessage(Assert.Throws<ArgumentException>(() => network.TrainStep(new float[3 * 784], new int[2], ref adam)), "2");
+            AssertUnchanged(network, before);
+
+            // A NaN input makes a NaN loss: refused before the optimizer step, on either path.
+            float[] nan = new float[4 * 784];
+            nan[5] = float.NaN;
+            Assert.Throws<NonFiniteLossException>(() => network.TrainStep(nan, new int[4], ref adam));
+            AssertUnchanged(network, before);
+        }
+    }
+
+    [Fact]
     public void Predict_takes_more_samples_than_the_batch_capacity()
     {
         var network = new Mlp(1);

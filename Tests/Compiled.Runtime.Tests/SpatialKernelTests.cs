@@ -177,6 +177,22 @@ public class SpatialKernelTests
     }
 
     [Theory]
+    [InlineData(16)]
+    [InlineData(3)]
+    public void Max_pooling_propagates_nan_on_both_paths(int channels)
+    {
+        var g = new PoolGeometry(4, 4, channels, 2, 2, 2, 2, 0, 0, 2, 2);
+        float[] x = Random(g.InputSize, 31);
+        x[(((1 * 4) + 1) * channels) + 2] = float.NaN; // the window of output (0, 0), channel 2, at its last cell
+        var y = new float[g.OutputSize];
+        var argmax = new int[g.OutputSize];
+        Pooling.MaxForward(g, x, y, argmax, 1);
+        Assert.True(float.IsNaN(y[2]));
+        Assert.Equal((((1 * 4) + 1) * channels) + 2, argmax[2]);
+        Assert.Equal(1, y.Count(float.IsNaN));
+    }
+
+    [Theory]
     [InlineData(1, 1, 1)]
     [InlineData(3, 9, 13)]
     [InlineData(2, 25, 64)]
