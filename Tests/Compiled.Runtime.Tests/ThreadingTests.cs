@@ -45,6 +45,26 @@ public class ThreadingTests
     }
 
     [Fact]
+    public void A_dense_network_with_plain_sgd_takes_the_sharded_path_and_matches_the_fused_one()
+    {
+        float[] Train(int threads)
+        {
+            var network = new Mlp(3) { Threads = threads };
+            var sgd = new Sgd(0.05f);
+            for (int step = 0; step < 4; step++)
+            {
+                var (inputs, labels) = Images(20, (ulong)(100 + step));
+                network.TrainStep(inputs, labels, ref sgd);
+            }
+
+            return network.Parameters.ToArray();
+        }
+
+        float[] fused = Train(1), sharded = Train(2);
+        Assert.Equal(fused, sharded, (a, b) => Math.Abs(a - b) <= 1e-5f * (1 + Math.Abs(a)));
+    }
+
+    [Fact]
     public void The_sharded_loss_and_gradient_are_the_batch_means()
     {
         var (inputs, labels) = Images(9, 99);
