@@ -63,6 +63,11 @@ namespace Compiled
         /// always give the same shares.</summary>
         public (int Start, int Count) Rows(int shard)
         {
+            if ((uint)shard >= (uint)Shards)
+            {
+                throw new ArgumentOutOfRangeException(nameof(shard), shard, $"Expected a shard from 0 to {Shards - 1}; these arguments have {Shards} shard(s).");
+            }
+
             int start = (int)((long)shard * Batch / Shards), end = (int)((long)(shard + 1) * Batch / Shards);
             return (start, end - start);
         }

@@ -147,6 +147,13 @@ public class ThreadingTests
         Assert.Throws<ObjectDisposedException>(() => runner.Run(step, new float[4], new float[4], default, 2));
     }
 
+    [Fact]
+    public void Default_shard_arguments_are_refused_clearly()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ((IShardedStep)new SeedCnn(1)).RunShard(0, default));
+        Assert.Contains("these arguments have 0 shard(s)", error.Message);
+    }
+
     private sealed class Allocating : IShardedStep
     {
         public object? Kept;
