@@ -100,22 +100,32 @@ namespace Compiled.Generator.Emit
         {
             EmitTrainingMembers(w, Labels(), dropoutArgument);
             w.Line();
-            w.Line("/// <summary>Mean loss and accuracy (the fraction whose largest output is at the label) over any number of samples.</summary>");
+            w.Line("/// <summary>Mean loss and accuracy (the fraction whose largest output is at the label) over any number of samples, split over <see cref=\"Threads\"/>.</summary>");
             using (w.OpenBlock($"public {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
             {
                 w.Line($"{Guard}.EvaluationLabels(inputs.Length, labels, InputSize, OutputSize);");
+                w.Line("(double loss, long correct) = _runner is not null && labels.Length > 1");
+                w.Line("    ? ShardedEvaluation(inputs, default, labels, labels.Length)");
+                w.Line("    : EvaluateRange(_workspace, inputs, labels);");
+                w.Line($"return new {Evaluation}((float)(loss / labels.Length), (float)correct / labels.Length, labels.Length);");
+            }
+
+            w.Line();
+            w.Line("// The summed loss and the correct answers of any number of labelled samples, in chunks, in the given workspace.");
+            using (w.OpenBlock("private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
+            {
                 w.Line("double loss = 0;");
-                w.Line("int correct = 0;");
+                w.Line("long correct = 0;");
                 using (w.OpenBlock("for (int start = 0; start < labels.Length; start += MaxBatchSize)"))
                 {
                     w.Line("int batch = global::System.Math.Min(MaxBatchSize, labels.Length - start);");
                     w.Line("global::System.ReadOnlySpan<int> batchLabels = labels.Slice(start, batch);");
-                    w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false{dropoutArgument});");
+                    w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false{dropoutArgument});");
                     w.Line($"loss += {Losses}.SoftmaxCrossEntropy(logits, batchLabels, default, OutputSize) * (double)batch;");
                     w.Line($"correct += {Metrics}.CountCorrect(logits, batchLabels, OutputSize);");
                 }
 
-                w.Line($"return new {Evaluation}((float)(loss / labels.Length), (float)correct / labels.Length, labels.Length);");
+                w.Line("return (loss, correct);");
             }
         }
 
@@ -130,7 +140,7 @@ namespace Compiled.Generator.Emit
                 LossKind.BinaryCrossEntropy => "the fraction of outputs on the right side of 0.5",
                 _ => "the fraction whose largest output is at the target's largest value",
             };
-            w.Line($"/// <summary>Mean loss and accuracy ({accuracy}) over any number of samples.</summary>");
+            w.Line($"/// <summary>Mean loss and accuracy ({accuracy}) over any number of samples, split over <see cref=\"Threads\"/>.</summary>");
             using (w.OpenBlock($"public {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
             {
                 w.Line($"int count = {Guard}.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, \"inputs\", \"targets\");");
@@ -139,17 +149,35 @@ namespace Compiled.Generator.Emit
                     w.Line($"{Guard}.Probabilities(targets);");
                 }
 
-                w.Line("double loss = 0;");
-                if (loss != LossKind.MeanSquaredError)
+                w.Line("(double loss, long correct) = _runner is not null && count > 1");
+                w.Line("    ? ShardedEvaluation(inputs, targets, default, count)");
+                w.Line("    : EvaluateRange(_workspace, inputs, targets);");
+                string accuracyValue = loss switch
                 {
-                    w.Line("int correct = 0;");
+                    LossKind.MeanSquaredError => "float.NaN",
+                    LossKind.BinaryCrossEntropy => "(float)correct / ((long)count * OutputSize)",
+                    _ => "(float)correct / count",
+                };
+                if (loss == LossKind.MeanSquaredError)
+                {
+                    w.Line("_ = correct; // accuracy has no meaning for regression");
                 }
 
+                w.Line($"return new {Evaluation}((float)(loss / count), {accuracyValue}, count);");
+            }
+
+            w.Line();
+            w.Line("// The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.");
+            using (w.OpenBlock("private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
+            {
+                w.Line("int count = targets.Length / OutputSize;");
+                w.Line("double loss = 0;");
+                w.Line("long correct = 0;");
                 using (w.OpenBlock("for (int start = 0; start < count; start += MaxBatchSize)"))
                 {
                     w.Line("int batch = global::System.Math.Min(MaxBatchSize, count - start);");
                     w.Line("global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);");
-                    w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false{dropoutArgument});");
+                    w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false{dropoutArgument});");
                     w.Line($"loss += {string.Format(kind.LossCall, "batchTargets", "default")} * (double)batch;");
                     if (loss == LossKind.BinaryCrossEntropy)
                     {
@@ -161,13 +189,7 @@ namespace Compiled.Generator.Emit
                     }
                 }
 
-                string accuracyValue = loss switch
-                {
-                    LossKind.MeanSquaredError => "float.NaN",
-                    LossKind.BinaryCrossEntropy => "(float)correct / ((long)count * OutputSize)",
-                    _ => "(float)correct / count",
-                };
-                w.Line($"return new {Evaluation}((float)(loss / count), {accuracyValue}, count);");
+                w.Line("return (loss, correct);");
             }
         }
 

@@ -262,7 +262,7 @@ namespace Compiled.Generator.Emit
             string? link = LossEmitter.OutputLink(network.Loss, "rows");
             w.Line("/// <summary>Writes the outputs for one or more samples: <paramref name=\"inputs\"/> holds whole samples of");
             w.Line($"/// <see cref=\"InputSize\"/>, <paramref name=\"outputs\"/> one row of <see cref=\"OutputSize\"/> per sample{(link is null ? string.Empty : network.Loss == LossKind.SoftmaxCrossEntropy ? " (class probabilities: the softmax of the logits)" : " (probabilities: the sigmoid of the logits)")}.");
-            w.Line("/// Any number of samples; they are run in chunks of <see cref=\"MaxBatchSize\"/>. Allocation-free.</summary>");
+            w.Line("/// Any number of samples; they are run in chunks of <see cref=\"MaxBatchSize\"/>, split over <see cref=\"Threads\"/>. Allocation-free.</summary>");
             using (w.OpenBlock("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)"))
             {
                 w.Line("Forward(inputs, outputs);");
@@ -278,10 +278,24 @@ namespace Compiled.Generator.Emit
             using (w.OpenBlock("public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)"))
             {
                 w.Line("int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);");
+                using (w.OpenBlock("if (_runner is not null && count > 1)"))
+                {
+                    w.Line("_runner.RunForward(this, inputs, outputs, count); // each thread its share of the samples");
+                    w.Line("return;");
+                }
+
+                w.Line();
+                w.Line("ForwardRange(_workspace, inputs, outputs, count);");
+            }
+
+            w.Line();
+            w.Line("// The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.");
+            using (w.OpenBlock("private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)"))
+            {
                 using (w.OpenBlock("for (int start = 0; start < count; start += MaxBatchSize)"))
                 {
                     w.Line("int batch = global::System.Math.Min(MaxBatchSize, count - start);");
-                    w.Line($"ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false{dropout})");
+                    w.Line($"ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false{dropout})");
                     w.Line("    .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));");
                 }
             }

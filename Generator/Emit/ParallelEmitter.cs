@@ -21,7 +21,9 @@ namespace Compiled.Generator.Emit
             w.Line("/// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one");
             w.Line("/// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in");
             w.Line($"/// different orders, so they agree only to rounding. Each thread past the first costs {bytes / 1024} KB, allocated when this is set.");
-            w.Line("/// <c>Backward</c>, <c>Predict</c> and <c>Evaluate</c> run on the calling thread. Setting it back to 1 ends the worker threads.");
+            w.Line("/// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group");
+            w.Line("/// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.");
+            w.Line("/// Setting it back to 1 ends the worker threads.");
             w.Line("/// </summary>");
             using (w.OpenBlock("public int Threads"))
             {
@@ -43,6 +45,7 @@ namespace Compiled.Generator.Emit
                     w.Line("_shardWorkspaces = new float[value - 1][];");
                     w.Line("_shardGradients = new float[value - 1][];");
                     w.Line("_shardLosses = new float[value];");
+                    w.Line("_shardEvaluations = new (double, long)[value];");
                     if (hasDropout)
                     {
                         w.Line("_shardDropoutStates = new ulong[value - 1];");
@@ -78,11 +81,44 @@ namespace Compiled.Generator.Emit
             }
 
             w.Line();
-            w.Line("/// <summary>One shard of a sharded training step; called by the network's <see cref=\"global::Compiled.ShardRunner\"/>.</summary>");
+            w.Line("// Evaluates the samples on all threads; sums the shards' losses and correct answers in shard order.");
+            w.Line("private (double Loss, long Correct) ShardedEvaluation(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int count)");
+            using (w.OpenBlock())
+            {
+                w.Line("int shards = _runner!.RunEvaluation(this, inputs, targets, labels, count);");
+                w.Line("(double loss, long correct) = _shardEvaluations[0];");
+                using (w.OpenBlock("for (int shard = 1; shard < shards; shard++)"))
+                {
+                    w.Line("loss += _shardEvaluations[shard].Loss;");
+                    w.Line("correct += _shardEvaluations[shard].Correct;");
+                }
+
+                w.Line("return (loss, correct);");
+            }
+
+            w.Line();
+            w.Line("/// <summary>One shard of a sharded training step, forward pass or evaluation; called by the network's <see cref=\"global::Compiled.ShardRunner\"/>.</summary>");
             using (w.OpenBlock("void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)"))
             {
                 w.Line("(int start, int rows) = arguments.Rows(shard);");
                 w.Line("float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];");
+                using (w.OpenBlock("if (arguments.Mode == global::Compiled.ShardMode.Forward)"))
+                {
+                    w.Line("ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);");
+                    w.Line("return;");
+                }
+
+                w.Line();
+                using (w.OpenBlock("if (arguments.Mode == global::Compiled.ShardMode.Evaluate)"))
+                {
+                    w.Line("global::System.ReadOnlySpan<float> samples = arguments.Inputs.Slice(start * InputSize, rows * InputSize);");
+                    w.Line(network.Loss == LossKind.SoftmaxCrossEntropy
+                        ? "_shardEvaluations[shard] = arguments.HasLabels ? EvaluateRange(workspace, samples, arguments.Labels.Slice(start, rows)) : EvaluateRange(workspace, samples, arguments.Targets.Slice(start * OutputSize, rows * OutputSize));"
+                        : "_shardEvaluations[shard] = EvaluateRange(workspace, samples, arguments.Targets.Slice(start * OutputSize, rows * OutputSize));");
+                    w.Line("return;");
+                }
+
+                w.Line();
                 w.Line("float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];");
                 if (hasDropout)
                 {
@@ -111,6 +147,7 @@ namespace Compiled.Generator.Emit
             w.Line("private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();");
             w.Line("private float[][] _shardGradients = global::System.Array.Empty<float[]>();");
             w.Line("private float[] _shardLosses = global::System.Array.Empty<float>();");
+            w.Line("private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();");
             if (hasDropout)
             {
                 w.Line("private ulong[] _shardDropoutStates = global::System.Array.Empty<ulong>();");

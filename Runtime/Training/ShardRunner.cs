@@ -6,14 +6,27 @@ using System.Threading;
 namespace Compiled
 {
     /// <summary>
-    /// One share of a data-parallel training step: a generated network implements this to run rows
-    /// <see cref="ShardArguments.Rows"/> of the minibatch forward and backward with the workspace and gradient buffer of
-    /// <paramref name="shard"/>. Called by <see cref="ShardRunner"/>, once per shard, on different threads at once.
+    /// One share of a data-parallel run: a generated network implements this to run rows <see cref="ShardArguments.Rows"/>
+    /// with the workspace (and, in training, the gradient buffer) of <paramref name="shard"/>, as
+    /// <see cref="ShardArguments.Mode"/> says. Called by <see cref="ShardRunner"/>, once per shard, on different threads at once.
     /// </summary>
     public interface IShardedStep
     {
         /// <summary>Runs shard <paramref name="shard"/> of the step described by <paramref name="arguments"/>.</summary>
         void RunShard(int shard, in ShardArguments arguments);
+    }
+
+    /// <summary>What a sharded run does with its rows.</summary>
+    public enum ShardMode
+    {
+        /// <summary>A training step: forward and backward in training mode; gradients into each shard's buffer.</summary>
+        Train,
+
+        /// <summary>Inference: the forward pass, outputs into <see cref="ShardArguments.Outputs"/>.</summary>
+        Forward,
+
+        /// <summary>Inference: the loss and the number of correct answers of each shard's rows.</summary>
+        Evaluate,
     }
 
     /// <summary>
@@ -28,9 +41,14 @@ namespace Compiled
         private readonly int _targetLength;
         private readonly int* _labels;
         private readonly int _labelLength;
+        private readonly float* _outputs;
+        private readonly int _outputLength;
 
-        internal ShardArguments(float* inputs, int inputLength, float* targets, int targetLength, int* labels, int labelLength, int batch, int shards)
+        internal ShardArguments(ShardMode mode, float* inputs, int inputLength, float* targets, int targetLength, int* labels, int labelLength, float* outputs, int outputLength, int batch, int shards)
         {
+            Mode = mode;
+            _outputs = outputs;
+            _outputLength = outputLength;
             _inputs = inputs;
             _inputLength = inputLength;
             _targets = targets;
@@ -41,7 +59,10 @@ namespace Compiled
             Shards = shards;
         }
 
-        /// <summary>Samples in the whole minibatch.</summary>
+        /// <summary>What to do with the rows.</summary>
+        public ShardMode Mode { get; }
+
+        /// <summary>Samples in the whole minibatch (or, for inference, in the whole call).</summary>
         public int Batch { get; }
 
         /// <summary>How many shards the minibatch is split into.</summary>
@@ -55,6 +76,9 @@ namespace Compiled
 
         /// <summary>The whole minibatch's class-index labels (empty when it has float targets).</summary>
         public ReadOnlySpan<int> Labels => new(_labels, _labelLength);
+
+        /// <summary><see cref="ShardMode.Forward"/>: where the outputs of all rows go.</summary>
+        public Span<float> Outputs => new(_outputs, _outputLength);
 
         /// <summary>Whether the targets are class-index labels.</summary>
         public bool HasLabels => _labelLength > 0;
@@ -106,7 +130,18 @@ namespace Compiled
         /// <paramref name="step"/> on each at once; returns the number of shards. Pass either
         /// <paramref name="targets"/> or <paramref name="labels"/> (the other empty). Not reentrant: one step at a time.
         /// </summary>
-        public int Run(IShardedStep step, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, int batch)
+        public int Run(IShardedStep step, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, int batch) =>
+            Run(ShardMode.Train, step, inputs, targets, labels, default, batch);
+
+        /// <summary>Splits <paramref name="count"/> samples over the threads for a forward pass that writes <paramref name="outputs"/>.</summary>
+        public int RunForward(IShardedStep step, ReadOnlySpan<float> inputs, Span<float> outputs, int count) =>
+            Run(ShardMode.Forward, step, inputs, default, default, outputs, count);
+
+        /// <summary>Splits <paramref name="count"/> samples over the threads to evaluate them against <paramref name="targets"/> or <paramref name="labels"/>.</summary>
+        public int RunEvaluation(IShardedStep step, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, int count) =>
+            Run(ShardMode.Evaluate, step, inputs, targets, labels, default, count);
+
+        private int Run(ShardMode mode, IShardedStep step, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, Span<float> outputs, int batch)
         {
             if (step is null)
             {
@@ -115,10 +150,10 @@ namespace Compiled
 
             if (batch < 1)
             {
-                throw new ArgumentOutOfRangeException(nameof(batch), batch, $"Expected a batch of at least 1 sample, but got {batch}.");
+                throw new ArgumentOutOfRangeException(nameof(batch), batch, $"Expected at least 1 sample, but got {batch}.");
             }
 
-            int shards = _workers.Run(step, inputs, targets, labels, batch);
+            int shards = _workers.Run(mode, step, inputs, targets, labels, outputs, batch);
             GC.KeepAlive(this); // the finalizer must not stop the workers while a step runs
             return shards;
         }
@@ -186,7 +221,7 @@ namespace Compiled
 
             public int Threads { get; }
 
-            public unsafe int Run(IShardedStep step, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, int batch)
+            public unsafe int Run(ShardMode mode, IShardedStep step, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, Span<float> outputs, int batch)
             {
                 if (_stopped)
                 {
@@ -204,8 +239,9 @@ namespace Compiled
                     fixed (float* pinnedInputs = inputs)
                     fixed (float* pinnedTargets = targets)
                     fixed (int* pinnedLabels = labels)
+                    fixed (float* pinnedOutputs = outputs)
                     {
-                        _arguments = new ShardArguments(pinnedInputs, inputs.Length, pinnedTargets, targets.Length, pinnedLabels, labels.Length, batch, shards);
+                        _arguments = new ShardArguments(mode, pinnedInputs, inputs.Length, pinnedTargets, targets.Length, pinnedLabels, labels.Length, pinnedOutputs, outputs.Length, batch, shards);
                         _error = null;
                         _done.Reset();
                         Volatile.Write(ref _pending, shards - 1);

@@ -114,16 +114,34 @@ public class ThreadedAllocationTests
         // The calling thread runs shard 0; the worker runs shard 1 and counts its own allocations (a process-wide count
         // would also see the test host's threads).
         var runner = (ShardRunner)typeof(SeedCnn).GetField("_runner", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(network)!;
-        long workerBefore = runner.WorkerAllocatedBytes;
+        long workerBefore = runner.WorkerAllocatedBytes; // from here on: training, then 60 warm-up and 20 measured predictions
         long callerBefore = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 20; i++)
         {
             network.TrainStep(inputs, labels, ref adam);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - callerBefore);
+        long callerAllocated = GC.GetAllocatedBytesForCurrentThread() - callerBefore;
+
+        // Predict and Evaluate split over the threads too.
+        var outputs = new float[32 * 10];
+        for (int i = 0; i < 60; i++)
+        {
+            network.Predict(inputs, outputs);
+            network.Evaluate(inputs, labels);
+        }
+
+        long predictBefore = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            network.Predict(inputs, outputs);
+            network.Evaluate(inputs, labels);
+        }
+
+        long predictAllocated = GC.GetAllocatedBytesForCurrentThread() - predictBefore;
+        Assert.Equal(0, callerAllocated);
+        Assert.Equal(0, predictAllocated);
         Assert.Equal(0, runner.WorkerAllocatedBytes - workerBefore);
-        Assert.True(runner.WorkerAllocatedBytes >= 0);
     }
 }
 

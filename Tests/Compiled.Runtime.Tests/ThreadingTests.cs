@@ -147,6 +147,42 @@ public class ThreadingTests
         Assert.Throws<ObjectDisposedException>(() => runner.Run(step, new float[4], new float[4], default, 2));
     }
 
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 77)] // more than MaxBatchSize per shard: each shard works in chunks
+    public void Predict_and_evaluate_on_several_threads_match_one_thread(int threads, int count)
+    {
+        var (inputs, labels) = Images(count, 5);
+        var one = new SeedCnn(9);
+        var many = new SeedCnn(9) { Threads = threads };
+        float[] expected = new float[count * 10], actual = new float[count * 10];
+        one.Predict(inputs, expected);
+        many.Predict(inputs, actual);
+        Assert.Equal(expected, actual, (a, b) => Math.Abs(a - b) <= 1e-5f);
+
+        Evaluation single = one.Evaluate(inputs, labels), split = many.Evaluate(inputs, labels);
+        Assert.Equal(single.Count, split.Count);
+        Assert.Equal(single.Accuracy, split.Accuracy);
+        Assert.Equal(single.Loss, split.Loss, 4);
+
+        float[] oneHot = new float[count * 10];
+        for (int i = 0; i < count; i++) oneHot[(i * 10) + labels[i]] = 1f;
+        Assert.Equal(single.Loss, many.Evaluate(inputs, oneHot).Loss, 4);
+        Assert.Equal(single.Accuracy, many.Evaluate(inputs, oneHot).Accuracy);
+    }
+
+    [Fact]
+    public void Float_target_evaluation_is_split_too()
+    {
+        var random = new Xoshiro(8);
+        float[] inputs = Enumerable.Range(0, 40 * DropoutCnn.InputSize).Select(_ => random.NextGaussian()).ToArray();
+        float[] targets = Enumerable.Range(0, 40 * 3).Select(_ => random.NextGaussian()).ToArray();
+        Evaluation one = new DropoutCnn(2).Evaluate(inputs, targets), two = new DropoutCnn(2) { Threads = 2 }.Evaluate(inputs, targets);
+        Assert.Equal(one.Loss, two.Loss, 4);
+        Assert.True(float.IsNaN(two.Accuracy));
+    }
+
     [Fact]
     public void Default_shard_arguments_are_refused_clearly()
     {

@@ -55,6 +55,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
     private float[][] _shardGradients = global::System.Array.Empty<float[]>();
     private float[] _shardLosses = global::System.Array.Empty<float>();
+    private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
     private float _l1;
     private float _l2;
     private float _maxGradientNorm;
@@ -142,7 +143,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
 
     /// <summary>Writes the outputs for one or more samples: <paramref name="inputs"/> holds whole samples of
     /// <see cref="InputSize"/>, <paramref name="outputs"/> one row of <see cref="OutputSize"/> per sample (probabilities: the sigmoid of the logits).
-    /// Any number of samples; they are run in chunks of <see cref="MaxBatchSize"/>. Allocation-free.</summary>
+    /// Any number of samples; they are run in chunks of <see cref="MaxBatchSize"/>, split over <see cref="Threads"/>. Allocation-free.</summary>
     public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
     {
         Forward(inputs, outputs);
@@ -154,10 +155,22 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
     {
         int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
+        if (_runner is not null && count > 1)
+        {
+            _runner.RunForward(this, inputs, outputs, count); // each thread its share of the samples
+            return;
+        }
+
+        ForwardRange(_workspace, inputs, outputs, count);
+    }
+
+    // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
+    private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
+    {
         for (int start = 0; start < count; start += MaxBatchSize)
         {
             int batch = global::System.Math.Min(MaxBatchSize, count - start);
-            ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false)
+            ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false)
                 .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));
         }
     }
@@ -221,22 +234,32 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         return loss;
     }
 
-    /// <summary>Mean loss and accuracy (the fraction of outputs on the right side of 0.5) over any number of samples.</summary>
+    /// <summary>Mean loss and accuracy (the fraction of outputs on the right side of 0.5) over any number of samples, split over <see cref="Threads"/>.</summary>
     public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
         int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
         global::Compiled.NetworkGuard.Probabilities(targets);
+        (double loss, long correct) = _runner is not null && count > 1
+            ? ShardedEvaluation(inputs, targets, default, count)
+            : EvaluateRange(_workspace, inputs, targets);
+        return new global::Compiled.Evaluation((float)(loss / count), (float)correct / ((long)count * OutputSize), count);
+    }
+
+    // The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.
+    private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+    {
+        int count = targets.Length / OutputSize;
         double loss = 0;
-        int correct = 0;
+        long correct = 0;
         for (int start = 0; start < count; start += MaxBatchSize)
         {
             int batch = global::System.Math.Min(MaxBatchSize, count - start);
             global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
             loss += global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, batchTargets, default) * (double)batch;
             correct += global::Compiled.Kernels.Metrics.CountCorrectBinary(logits, batchTargets);
         }
-        return new global::Compiled.Evaluation((float)(loss / count), (float)correct / ((long)count * OutputSize), count);
+        return (loss, correct);
     }
 
     /// <summary>The class of one sample: 1 when its probability is above 0.5, else 0.</summary>
@@ -272,7 +295,9 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
     /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
     /// different orders, so they agree only to rounding. Each thread past the first costs 5 KB, allocated when this is set.
-    /// <c>Backward</c>, <c>Predict</c> and <c>Evaluate</c> run on the calling thread. Setting it back to 1 ends the worker threads.
+    /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
+    /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
+    /// Setting it back to 1 ends the worker threads.
     /// </summary>
     public int Threads
     {
@@ -292,6 +317,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
             _shardWorkspaces = new float[value - 1][];
             _shardGradients = new float[value - 1][];
             _shardLosses = new float[value];
+            _shardEvaluations = new (double, long)[value];
             for (int i = 0; i < value - 1; i++)
             {
                 _shardWorkspaces[i] = new float[WorkspaceSize];
@@ -313,11 +339,37 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         return loss;
     }
 
-    /// <summary>One shard of a sharded training step; called by the network's <see cref="global::Compiled.ShardRunner"/>.</summary>
+    // Evaluates the samples on all threads; sums the shards' losses and correct answers in shard order.
+    private (double Loss, long Correct) ShardedEvaluation(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int count)
+    {
+        int shards = _runner!.RunEvaluation(this, inputs, targets, labels, count);
+        (double loss, long correct) = _shardEvaluations[0];
+        for (int shard = 1; shard < shards; shard++)
+        {
+            loss += _shardEvaluations[shard].Loss;
+            correct += _shardEvaluations[shard].Correct;
+        }
+        return (loss, correct);
+    }
+
+    /// <summary>One shard of a sharded training step, forward pass or evaluation; called by the network's <see cref="global::Compiled.ShardRunner"/>.</summary>
     void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)
     {
         (int start, int rows) = arguments.Rows(shard);
         float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
+        if (arguments.Mode == global::Compiled.ShardMode.Forward)
+        {
+            ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
+            return;
+        }
+
+        if (arguments.Mode == global::Compiled.ShardMode.Evaluate)
+        {
+            global::System.ReadOnlySpan<float> samples = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
+            _shardEvaluations[shard] = EvaluateRange(workspace, samples, arguments.Targets.Slice(start * OutputSize, rows * OutputSize));
+            return;
+        }
+
         float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
         global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true);
