@@ -162,6 +162,9 @@ namespace Compiled
         /// other threads' allocations in a test host from these).</summary>
         internal long WorkerAllocatedBytes => Volatile.Read(ref _workers.AllocatedBytes);
 
+        /// <summary>Worker threads of all runners in the process that have not ended yet (for the tests that check none leak).</summary>
+        internal static int LiveWorkerThreads => Volatile.Read(ref Workers.Live);
+
         /// <summary>Ends the worker threads. A disposed runner refuses to run.</summary>
         public void Dispose()
         {
@@ -207,6 +210,9 @@ namespace Compiled
             /// <summary>Allocations of the worker threads, counted once per step (wait included).</summary>
             public long AllocatedBytes;
 
+            /// <summary>Worker threads started and not yet ended, over all runners.</summary>
+            public static int Live;
+
             public Workers(int threads)
             {
                 Threads = threads;
@@ -215,6 +221,7 @@ namespace Compiled
                 {
                     _start[shard] = new ManualResetEventSlim(false);
                     int index = shard;
+                    Interlocked.Increment(ref Live);
                     new Thread(() => Work(index)) { IsBackground = true, Name = "Compiled shard " + shard }.Start();
                 }
             }
@@ -283,6 +290,18 @@ namespace Compiled
             }
 
             private void Work(int shard)
+            {
+                try
+                {
+                    WorkLoop(shard);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref Live);
+                }
+            }
+
+            private void WorkLoop(int shard)
             {
                 ManualResetEventSlim start = _start[shard];
                 long mark = GC.GetAllocatedBytesForCurrentThread();

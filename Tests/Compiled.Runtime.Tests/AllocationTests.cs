@@ -145,6 +145,55 @@ public class ThreadedAllocationTests
     }
 }
 
+/// <summary>Worker threads end when their network goes: on Threads = 1, on Dispose, or by the finalizer. Counts the
+/// process's worker threads, so it runs alone.</summary>
+[Collection(nameof(SequentialCollection))]
+public class WorkerThreadTests
+{
+    [Fact]
+    public void Worker_threads_end_when_threads_go_back_to_one_and_when_the_network_is_collected()
+    {
+        // Networks of earlier tests that are garbage by now end their workers first.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Thread.Sleep(200);
+        int before = ShardRunner.LiveWorkerThreads;
+
+        var network = new SeedCnn(1) { Threads = 3 };
+        Assert.Equal(before + 2, ShardRunner.LiveWorkerThreads);
+        network.Threads = 2; // a new runner; the old one's two workers end
+        network.Threads = 1;
+        Assert.Equal(before, WaitForWorkers(before));
+
+        CreateAndDrop();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.Equal(before, WaitForWorkers(before));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void CreateAndDrop()
+    {
+        var network = new SeedCnn(1) { Threads = 4 };
+        var random = new Xoshiro(1);
+        float[] inputs = Enumerable.Range(0, 8 * 784).Select(_ => random.NextSingle()).ToArray();
+        var adam = new Adam(1e-3f);
+        network.TrainStep(inputs, new int[8], ref adam);
+    }
+
+    /// <summary>Waits up to five seconds for the live worker count to come down to <paramref name="target"/>; returns the count.</summary>
+    private static int WaitForWorkers(int target)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (ShardRunner.LiveWorkerThreads > target && clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            Thread.Sleep(10);
+        }
+
+        return ShardRunner.LiveWorkerThreads;
+    }
+}
+
 /// <summary>Tests in this collection run alone, not in parallel with any other.</summary>
 [CollectionDefinition(nameof(SequentialCollection), DisableParallelization = true)]
 public class SequentialCollection
