@@ -19,9 +19,7 @@ namespace Compiled.Generator.Emit
         public override string Describe(ShapedLayer layer)
         {
             Window k = layer.Window;
-            string stride = k.StrideHeight == k.StrideWidth ? k.StrideHeight.ToString() : $"{k.StrideHeight}x{k.StrideWidth}";
-            string padding = k.PadTop == 0 && k.PadLeft == 0 && layer.Output.Height == ((layer.Input.Height - k.Height) / k.StrideHeight) + 1 ? "valid" : $"same (pad top {k.PadTop}, left {k.PadLeft})";
-            return $"{layer.Name}: {layer.Input} -> {layer.Output}, {ActivationEmitter.Describe(layer.Activation)}. {k} kernel, stride {stride}, {padding}; W [{string.Join(", ", WeightShape(layer)!)}], b [{layer.Output.Channels}].";
+            return $"{layer.Name}: {layer.Input} -> {layer.Output}, {ActivationEmitter.Describe(layer.Activation)}. {k} kernel, {k.DescribeStrideAndPadding()}; W [{string.Join(", ", WeightShape(layer)!)}], b [{layer.Output.Channels}].";
         }
 
         public override int[]? WeightShape(ShapedLayer layer) => new[] { layer.Window.Height, layer.Window.Width, layer.Input.Channels, layer.Output.Channels };

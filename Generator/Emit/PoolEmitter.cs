@@ -20,9 +20,7 @@ namespace Compiled.Generator.Emit
         public override string Describe(ShapedLayer layer)
         {
             Window k = layer.Window;
-            string stride = k.StrideHeight == k.StrideWidth ? k.StrideHeight.ToString() : $"{k.StrideHeight}x{k.StrideWidth}";
-            string padding = k.PadTop == 0 && k.PadLeft == 0 && layer.Output.Height == ((layer.Input.Height - k.Height) / k.StrideHeight) + 1 ? "valid" : $"same (pad top {k.PadTop}, left {k.PadLeft})";
-            return $"{layer.Name}: {layer.Input} -> {layer.Output}, {(_isMax ? "max" : "average")} of {k} windows, stride {stride}, {padding}.";
+            return $"{layer.Name}: {layer.Input} -> {layer.Output}, {(_isMax ? "max" : "average")} of {k} windows, {k.DescribeStrideAndPadding()}.";
         }
 
         public override void EmitMembers(SourceWriter w, ShapedLayer layer)

@@ -151,7 +151,7 @@ namespace Compiled.Generator.Shapes
                 }
             }
 
-            Window = new Window(kh, kw, sh, sw, padTop, padLeft);
+            Window = new Window(kh, kw, sh, sw, padTop, padLeft, layer.Padding);
             var output = new TensorShape(height, width, channels, Spatial: true);
             trail.Add($"{output} ({_name})");
             return output;

@@ -14,9 +14,14 @@ namespace Compiled.Generator.Shapes
     }
 
     /// <summary>A convolution kernel's or a pooling window's geometry: its size, strides and the padding before the first row and column.</summary>
-    internal readonly record struct Window(int Height, int Width, int StrideHeight, int StrideWidth, int PadTop, int PadLeft)
+    internal readonly record struct Window(int Height, int Width, int StrideHeight, int StrideWidth, int PadTop, int PadLeft, PaddingKind Padding)
     {
         public override string ToString() => $"{Height}x{Width}";
+
+        /// <summary><c>stride 2, valid</c> or <c>stride 1, same (pad top 1, left 1)</c>, as the emitted comments write it.</summary>
+        public string DescribeStrideAndPadding() =>
+            $"stride {(StrideHeight == StrideWidth ? StrideHeight.ToString() : $"{StrideHeight}x{StrideWidth}")}, "
+            + (Padding == PaddingKind.Same ? $"same (pad top {PadTop}, left {PadLeft})" : "valid");
     }
 
     /// <summary>One layer with every size and offset resolved. Offsets into the parameter array are absolute;

@@ -59,6 +59,24 @@ public class SnapshotTests
             """
         },
         {
+            "SpatialLayers", """
+            using Compiled;
+            namespace Demo;
+            // Every spatial layer kind: a rectangular same-padded strided convolution, average pooling with same padding,
+            // dropout on a spatial shape, a 1x1 convolution, overlapping max pooling, global average pooling.
+            [Network(Loss = Loss.BinaryCrossEntropy, MaxBatchSize = 16, Seed = 5)]
+            [Input(12, 10, 3)]
+            [Conv2D(8, 3, 2, Stride = 2, Padding = Padding.Same, Activation = Activation.LeakyRelu, Name = "stem")]
+            [AveragePool2D(2, Padding = Padding.Same)]
+            [Dropout(0.1f)]
+            [Conv2D(16, 1, Activation = Activation.Tanh)]
+            [MaxPool2D(2, Stride = 1)]
+            [GlobalAveragePool2D]
+            [Dense(1)]
+            public partial class Spatial;
+            """
+        },
+        {
             "GlobalNamespace", """
             using Compiled;
             [Network]
