@@ -17,7 +17,7 @@ namespace Compiled.Generator.Emit
 
         /// <summary>", ref _dropoutState" for networks with dropout, so that only they carry the random state.</summary>
         public static string DropoutArgument(ShapedNetwork network) =>
-            network.Layers.Any(l => l.Kind == LayerKind.Dropout) ? ", ref _dropoutState" : string.Empty;
+            network.HasDropout ? ", ref _dropoutState" : string.Empty;
 
         public static string Emit(ShapedNetwork network, string generatorVersion)
         {
@@ -44,7 +44,7 @@ namespace Compiled.Generator.Emit
 
         private static void EmitClass(SourceWriter w, ShapedNetwork network, string generatorVersion)
         {
-            bool hasDropout = network.Layers.Any(l => l.Kind == LayerKind.Dropout);
+            bool hasDropout = network.HasDropout;
             w.Line("/// <remarks>");
             w.Line($"/// A network of {network.ParameterCount} parameters trained with {LossEmitter.Describe(network.Loss)}:");
             w.Line("/// <code>");

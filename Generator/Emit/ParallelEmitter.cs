@@ -14,7 +14,7 @@ namespace Compiled.Generator.Emit
     {
         public static void EmitMembers(SourceWriter w, ShapedNetwork network)
         {
-            bool hasDropout = network.Layers.Any(l => l.Kind == LayerKind.Dropout);
+            bool hasDropout = network.HasDropout;
             long bytes = 4L * (network.WorkspaceSize + network.ParameterCount);
             w.Line("/// <summary>");
             w.Line("/// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples");

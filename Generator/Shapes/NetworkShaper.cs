@@ -40,22 +40,12 @@ namespace Compiled.Generator.Shapes
             _ => "flatten",
         };
 
-        /// <summary>[Input(h, w, c)] is spatial; any other rank is a vector of its product (rank 2 is reported when a spatial layer gets it).</summary>
-        private static TensorShape InputShapeOf(EquatableArray<int> input)
-        {
-            if (input.Count == 3 && input.All(d => d >= 1) && (long)input[0] * input[1] * input[2] <= MaxElements)
-            {
-                return new TensorShape(input[0], input[1], input[2], Spatial: true);
-            }
-
-            long size = 1;
-            foreach (int d in input)
-            {
-                size = Math.Min(size * Math.Max(d, 1), MaxElements);
-            }
-
-            return TensorShape.Vector((int)size);
-        }
+        /// <summary>[Input(h, w, c)] is spatial; any other rank is a vector of its <paramref name="size"/> (rank 2 is reported
+        /// when a spatial layer gets it). An input that is not <paramref name="valid"/> has errors already: any shape will do.</summary>
+        private static TensorShape InputShapeOf(EquatableArray<int> input, long size, bool valid) =>
+            valid && input.Count == 3
+                ? new TensorShape(input[0], input[1], input[2], Spatial: true)
+                : TensorShape.Vector((int)Math.Max(size, 1));
 
         public static ShapeResult Shape(NetworkSpec spec)
         {
@@ -134,8 +124,8 @@ namespace Compiled.Generator.Shapes
             long workspace = 0;
             long scratch = 0;
             long maxBatch = Math.Max(1, Math.Min(spec.MaxBatchSize, 1 << 16));
-            TensorShape shape = InputShapeOf(spec.InputShape);
             bool shapeKnown = spec.InputShape.Count > 0 && spec.InputShape.All(d => d >= 1) && inputSize < MaxElements;
+            TensorShape shape = InputShapeOf(spec.InputShape, inputSize, shapeKnown);
             long gradientWidth = 1; // the input itself never needs a gradient
             bool allShapesKnown = shapeKnown;
             for (int i = 0; i < spec.Layers.Count; i++)

@@ -1,3 +1,4 @@
+using System.Linq;
 using Compiled.Generator.Model;
 
 namespace Compiled.Generator.Shapes
@@ -103,6 +104,9 @@ namespace Compiled.Generator.Shapes
     {
         /// <summary>Dense layers with fewer weights than this are emitted as straight-line arithmetic.</summary>
         public const int UnrollLimit = 64;
+
+        /// <summary>Whether any layer is dropout: only then does the network carry random state.</summary>
+        public bool HasDropout => Layers.Any(l => l.Kind == LayerKind.Dropout);
     }
 
     /// <summary>What a diagnostic found by shape inference points at; mapped to a source location by the

@@ -107,13 +107,8 @@ namespace Compiled.Kernels
             for (int start = 0; start < rows; start += chunkRows)
             {
                 int count = Math.Min(chunkRows, rows - start);
-                Span<float> yChunk = y.Slice(start * filters, count * filters);
-                for (int r = 0; r < count; r++)
-                {
-                    bias.Slice(0, filters).CopyTo(yChunk.Slice(r * filters, filters));
-                }
-
-                Gemm.MultiplyAdd(Patches(geometry, x, start, count, patches), weights, yChunk, count, patch, filters);
+                // A chunk is a dense layer over its patches: y = P W + b.
+                Dense.Forward(Patches(geometry, x, start, count, patches), weights, bias, y.Slice(start * filters, count * filters), count, patch, filters);
             }
         }
 
@@ -144,10 +139,7 @@ namespace Compiled.Kernels
                 db.Clear();
             }
 
-            for (int r = 0; r < rows; r++)
-            {
-                TensorPrimitives.Add(db, dy.Slice(r * filters, filters), db);
-            }
+            Dense.AddRowSums(dy, rows, filters, db);
 
             if (!dx.IsEmpty)
             {

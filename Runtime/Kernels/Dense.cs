@@ -36,10 +36,7 @@ namespace Compiled.Kernels
                 biasGradient.Slice(0, outputs).Clear();
             }
 
-            for (int r = 0; r < batch; r++)
-            {
-                TensorPrimitives.Add(biasGradient.Slice(0, outputs), dy.Slice(r * outputs, outputs), biasGradient);
-            }
+            AddRowSums(dy, batch, outputs, biasGradient);
 
             if (!dx.IsEmpty)
             {
@@ -66,9 +63,17 @@ namespace Compiled.Kernels
             Span<float> scaled = dy.Slice(0, batch * outputs);
             TensorPrimitives.Multiply(scaled, -learningRate, scaled);
             Gemm.MultiplyAddTransposedA(x, scaled, weights, inputs, batch, outputs);
-            for (int r = 0; r < batch; r++)
+            AddRowSums(scaled, batch, outputs, bias);
+        }
+
+        /// <summary>sums[j] += the sum over the first <paramref name="rows"/> rows of <paramref name="values"/>[row, j]: a bias
+        /// gradient (or step) from the rows of dL/dz.</summary>
+        internal static void AddRowSums(ReadOnlySpan<float> values, int rows, int columns, Span<float> sums)
+        {
+            Span<float> target = sums.Slice(0, columns);
+            for (int r = 0; r < rows; r++)
             {
-                TensorPrimitives.Add(bias.Slice(0, outputs), scaled.Slice(r * outputs, outputs), bias);
+                TensorPrimitives.Add(target, values.Slice(r * columns, columns), target);
             }
         }
 
