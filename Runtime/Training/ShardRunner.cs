@@ -199,8 +199,8 @@ namespace Compiled
         /// keep the runner alive and its finalizer can end them.</summary>
         private sealed class Workers
         {
-            private readonly ManualResetEventSlim[] _start;
-            private readonly ManualResetEventSlim _done = new(false);
+            private readonly Signal[] _start;
+            private readonly Signal _done = new();
             private IShardedStep? _step;
             private ShardArguments _arguments;
             private int _pending;
@@ -216,10 +216,10 @@ namespace Compiled
             public Workers(int threads)
             {
                 Threads = threads;
-                _start = new ManualResetEventSlim[threads];
+                _start = new Signal[threads];
                 for (int shard = 1; shard < threads; shard++)
                 {
-                    _start[shard] = new ManualResetEventSlim(false);
+                    _start[shard] = new Signal();
                     int index = shard;
                     Interlocked.Increment(ref Live);
                     new Thread(() => Work(index)) { IsBackground = true, Name = "Compiled shard " + shard }.Start();
@@ -250,7 +250,6 @@ namespace Compiled
                     {
                         _arguments = new ShardArguments(mode, pinnedInputs, inputs.Length, pinnedTargets, targets.Length, pinnedLabels, labels.Length, pinnedOutputs, outputs.Length, batch, shards);
                         _error = null;
-                        _done.Reset();
                         Volatile.Write(ref _pending, shards - 1);
                         for (int shard = 1; shard < shards; shard++)
                         {
@@ -261,7 +260,7 @@ namespace Compiled
                         if (shards > 1)
                         {
                             // The memory stays pinned until every shard is done with it.
-                            _done.Wait();
+                            _done.WaitAndReset();
                         }
                     }
                 }
@@ -303,12 +302,11 @@ namespace Compiled
 
             private void WorkLoop(int shard)
             {
-                ManualResetEventSlim start = _start[shard];
+                Signal start = _start[shard];
                 long mark = GC.GetAllocatedBytesForCurrentThread();
                 while (true)
                 {
-                    start.Wait();
-                    start.Reset(); // the next Set comes only after this step's _done, so no wake-up is lost
+                    start.WaitAndReset(); // the next Set comes only after this step's _done, so no wake-up is lost
                     if (_stopped)
                     {
                         return;
@@ -335,6 +333,52 @@ namespace Compiled
                 {
                     Interlocked.CompareExchange(ref _error, exception, null);
                 }
+            }
+        }
+
+        /// <summary>
+        /// An auto-reset signal between exactly one setter and one waiter, which spins briefly and then blocks on a monitor.
+        /// Not <see cref="ManualResetEventSlim"/>: that creates its lock object on the first wait that blocks, on whichever
+        /// thread that happens to be, so one step in a long run allocated 24 bytes on a worker whenever the timing kept it
+        /// from blocking during warm-up (a CI run failed on it). Everything here is allocated in the constructor.
+        /// </summary>
+        private sealed class Signal
+        {
+            // About what ManualResetEventSlim spins on a multi-core machine before it blocks.
+            private const int SpinsBeforeBlocking = 35;
+            private readonly object _gate = new();
+            private volatile bool _set;
+
+            public void Set()
+            {
+                lock (_gate)
+                {
+                    _set = true;
+                    Monitor.Pulse(_gate);
+                }
+            }
+
+            /// <summary>Returns once <see cref="Set"/> has been called, and clears the signal for the next round.</summary>
+            public void WaitAndReset()
+            {
+                var spinner = default(SpinWait);
+                while (!_set && spinner.Count < SpinsBeforeBlocking)
+                {
+                    spinner.SpinOnce(sleep1Threshold: -1);
+                }
+
+                if (!_set)
+                {
+                    lock (_gate)
+                    {
+                        while (!_set)
+                        {
+                            Monitor.Wait(_gate);
+                        }
+                    }
+                }
+
+                _set = false;
             }
         }
     }

@@ -147,6 +147,23 @@ public class ThreadingTests
         Assert.Throws<ObjectDisposedException>(() => runner.Run(step, new float[4], new float[4], default, 2));
     }
 
+    [Fact]
+    public void Waiting_between_steps_allocates_nothing_on_the_worker_from_its_start()
+    {
+        // The worker's first wait that blocks comes whenever the caller is slow to start the next step; with
+        // ManualResetEventSlim that wait created a lock object (24 bytes) on the worker, late in a run if the timing had
+        // kept it from blocking before. The pauses make every wait here block, and the count runs from the worker's start.
+        using var runner = new ShardRunner(2);
+        var step = new Idle();
+        for (int i = 0; i < 5; i++)
+        {
+            Thread.Sleep(20);
+            runner.Run(step, new float[4], new float[4], default, 4);
+        }
+
+        Assert.Equal(0, runner.WorkerAllocatedBytes);
+    }
+
     [Theory]
     [InlineData(2, 1)]
     [InlineData(2, 2)]
@@ -211,6 +228,13 @@ public class ThreadingTests
             {
                 throw new InvalidOperationException("shard 1");
             }
+        }
+    }
+
+    private sealed class Idle : IShardedStep
+    {
+        public void RunShard(int shard, in ShardArguments arguments)
+        {
         }
     }
 
