@@ -303,6 +303,7 @@ namespace Compiled
             private void WorkLoop(int shard)
             {
                 Signal start = _start[shard];
+                start.PrepareToWait(); // this thread's own waiter, before the count starts
                 long mark = GC.GetAllocatedBytesForCurrentThread();
                 while (true)
                 {
@@ -340,7 +341,8 @@ namespace Compiled
         /// An auto-reset signal between exactly one setter and one waiter, which spins briefly and then blocks on a monitor.
         /// Not <see cref="ManualResetEventSlim"/>: that creates its lock object on the first wait that blocks, on whichever
         /// thread that happens to be, so one step in a long run allocated 24 bytes on a worker whenever the timing kept it
-        /// from blocking during warm-up (a CI run failed on it). Everything here is allocated in the constructor.
+        /// from blocking during warm-up (a CI run failed on it). Everything here is allocated in the constructor or by
+        /// <see cref="PrepareToWait"/>.
         /// </summary>
         private sealed class Signal
         {
@@ -348,6 +350,21 @@ namespace Compiled
             private const int SpinsBeforeBlocking = 35;
             private readonly object _gate = new();
             private volatile bool _set;
+
+            public Signal() => PrepareToWait();
+
+            /// <summary>
+            /// Makes the monitor ready for the calling thread to block on it. Under Native AOT the first blocking wait on an
+            /// object creates its condition, and a thread's first blocking wait its waiter (736 bytes measured); doing that
+            /// here, at construction and at a worker's start, keeps it out of the steady state. Free under the JIT.
+            /// </summary>
+            public void PrepareToWait()
+            {
+                lock (_gate)
+                {
+                    Monitor.Wait(_gate, 0);
+                }
+            }
 
             public void Set()
             {
