@@ -153,11 +153,9 @@ public class WorkerThreadTests
     [Fact]
     public void Worker_threads_end_when_threads_go_back_to_one_and_when_the_network_is_collected()
     {
-        // Networks of earlier tests that are garbage by now end their workers first.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        Thread.Sleep(200);
-        int before = ShardRunner.LiveWorkerThreads;
+        // Networks of earlier tests that are garbage by now end their workers first: a fixed pause was a guess that a
+        // loaded machine could beat, so wait for the count to hold still.
+        int before = SettledWorkerCount();
 
         var network = new SeedCnn(1) { Threads = 3 };
         Assert.Equal(before + 2, ShardRunner.LiveWorkerThreads);
@@ -179,6 +177,24 @@ public class WorkerThreadTests
         float[] inputs = Enumerable.Range(0, 8 * 784).Select(_ => random.NextSingle()).ToArray();
         var adam = new Adam(1e-3f);
         network.TrainStep(inputs, new int[8], ref adam);
+    }
+
+    /// <summary>Collects garbage until the live worker count has not changed for 300 ms (at most ten seconds); returns it.</summary>
+    private static int SettledWorkerCount()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int count = -1, unchanged = 0;
+        while (unchanged < 3 && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            int now = ShardRunner.LiveWorkerThreads;
+            unchanged = now == count ? unchanged + 1 : 0;
+            count = now;
+            Thread.Sleep(100);
+        }
+
+        return count;
     }
 
     /// <summary>Waits up to five seconds for the live worker count to come down to <paramref name="target"/>; returns the count.</summary>
