@@ -5,20 +5,40 @@ namespace Compiled.Runtime.Tests;
 /// <summary>Zero bytes allocated in the steady state of Predict, Forward, Backward, TrainStep and Evaluate.</summary>
 public class AllocationTests
 {
-    private static long Allocated(Action action)
+    /// <summary>
+    /// Bytes the calling thread allocates in 20 calls of <paramref name="action"/> once warmed up: the fewest of up to
+    /// three such windows. Under load, with other tests running at once, the runtime has charged a window once with about
+    /// 8 KB (the unused rest of the thread's allocation buffer, it seems; no gen-0 collection in that call); a real
+    /// allocation in the steady state shows in every window.
+    /// </summary>
+    internal static long Allocated(Action action)
     {
         for (int i = 0; i < 3; i++)
         {
             action(); // warm up: JIT tiers, optimizer state on its first step
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
+        long fewest = long.MaxValue;
+        for (int window = 0; window < 3 && fewest != 0; window++)
         {
-            action();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+            {
+                action();
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        return fewest;
+    }
+
+    [Fact]
+    public void The_probe_sees_an_allocation_in_every_call()
+    {
+        object? kept = null;
+        Assert.Equal(20 * (24 + 16), Allocated(() => kept = new byte[16])); // 24-byte array header on 64-bit
+        Assert.NotNull(kept);
     }
 
     [Fact]
@@ -112,36 +132,36 @@ public class ThreadedAllocationTests
         }
 
         // The calling thread runs shard 0; the worker runs shard 1 and counts its own allocations (a process-wide count
-        // would also see the test host's threads).
+        // would also see the test host's threads). Up to three windows, as in AllocationTests.Allocated.
         var runner = (ShardRunner)typeof(SeedCnn).GetField("_runner", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(network)!;
-        long workerBefore = runner.WorkerAllocatedBytes; // from here on: training, then 60 warm-up and 20 measured predictions
-        long callerBefore = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
-        {
-            network.TrainStep(inputs, labels, ref adam);
-        }
-
-        long callerAllocated = GC.GetAllocatedBytesForCurrentThread() - callerBefore;
-
-        // Predict and Evaluate split over the threads too.
         var outputs = new float[32 * 10];
         for (int i = 0; i < 60; i++)
         {
-            network.Predict(inputs, outputs);
+            network.Predict(inputs, outputs); // Predict and Evaluate split over the threads too
             network.Evaluate(inputs, labels);
         }
 
-        long predictBefore = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
+        (long Caller, long Worker) measured = default;
+        for (int window = 0; window < 3; window++)
         {
-            network.Predict(inputs, outputs);
-            network.Evaluate(inputs, labels);
+            long workerBefore = runner.WorkerAllocatedBytes;
+            long callerBefore = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+            {
+                network.TrainStep(inputs, labels, ref adam);
+                network.Predict(inputs, outputs);
+                network.Evaluate(inputs, labels);
+            }
+
+            measured = (GC.GetAllocatedBytesForCurrentThread() - callerBefore, runner.WorkerAllocatedBytes - workerBefore);
+            if (measured == (0, 0))
+            {
+                break;
+            }
         }
 
-        long predictAllocated = GC.GetAllocatedBytesForCurrentThread() - predictBefore;
-        Assert.Equal(0, callerAllocated);
-        Assert.Equal(0, predictAllocated);
-        Assert.Equal(0, runner.WorkerAllocatedBytes - workerBefore);
+        Assert.Equal(0, measured.Caller);
+        Assert.Equal(0, measured.Worker);
     }
 }
 
