@@ -154,7 +154,8 @@ namespace Compiled.Kernels
             }
         }
 
-        /// <summary>dx = 0, then each dy is added at its window's maximum.</summary>
+        /// <summary>dx = 0, then each dy is added at its window's maximum: the index <paramref name="argmax"/> holds, as
+        /// <see cref="MaxForward"/> wrote it (across the vector lanes, an index outside its own window routes nothing).</summary>
         public static void MaxBackward(in PoolGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int batch)
         {
             Check(g, dx.Length, dy.Length, "dy", batch);
@@ -166,9 +167,52 @@ namespace Compiled.Kernels
 
             Span<float> gradient = dx.Slice(0, batch * g.InputSize);
             gradient.Clear();
-            for (int i = 0; i < outputs; i++)
+            int channels = g.Channels;
+            int vectorEnd = Vector256.IsHardwareAccelerated ? channels - (channels % Vector256<float>.Count) : 0;
+            if (vectorEnd == 0)
             {
-                gradient[argmax[i]] += dy[i];
+                for (int i = 0; i < outputs; i++)
+                {
+                    gradient[argmax[i]] += dy[i];
+                }
+
+                return;
+            }
+
+            // There is no scatter instruction to route eight gradients at once, so each window cell takes the lanes whose
+            // argmax names it: dx_cell += dy & (argmax == index of cell). That adds in the same order as the scalar
+            // scatter (outputs in order; adding +0 elsewhere changes nothing), so the results are the same to the bit.
+            for (int sample = 0; sample < batch; sample++)
+            {
+                int inputBase = sample * g.InputSize;
+                for (int oy = 0; oy < g.OutputHeight; oy++)
+                {
+                    for (int ox = 0; ox < g.OutputWidth; ox++)
+                    {
+                        int output = (sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels);
+                        (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
+                        for (int c = 0; c < vectorEnd; c += Vector256<float>.Count)
+                        {
+                            Vector256<float> gradientOut = Vector256.Create(dy.Slice(output + c, Vector256<float>.Count));
+                            Vector256<int> target = Vector256.Create(argmax.Slice(output + c, Vector256<int>.Count));
+                            for (int iy = y0; iy < y1; iy++)
+                            {
+                                for (int ix = x0; ix < x1; ix++)
+                                {
+                                    int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
+                                    Vector256<float> hit = Vector256.Equals(target, Vector256.Create(index) + Lanes).AsSingle();
+                                    Span<float> cell = gradient.Slice(index, Vector256<float>.Count);
+                                    (Vector256.Create((ReadOnlySpan<float>)cell) + (gradientOut & hit)).CopyTo(cell);
+                                }
+                            }
+                        }
+
+                        for (int c = vectorEnd; c < channels; c++)
+                        {
+                            gradient[argmax[output + c]] += dy[output + c];
+                        }
+                    }
+                }
             }
         }
 

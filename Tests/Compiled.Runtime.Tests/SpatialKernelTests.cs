@@ -28,6 +28,7 @@ public class SpatialKernelTests
         { 2, 7, 8, 9, 3, 2, 2, true },
         { 1, 5, 5, 17, 2, 2, 0, true },
         { 2, 6, 5, 1, 1, 3, 1, true },
+        { 2, 6, 7, 16, 3, 3, 1, true }, // windows overlapping on every side, all lanes vectors: many outputs per input cell
     };
 
     private static float[] Random(int count, ulong seed)
@@ -169,6 +170,11 @@ public class SpatialKernelTests
         AssertClose(max, y, 1, "max");
         Pooling.MaxBackward(g, dy, argmax, dx, batch);
         AssertClose(maxDx, dx, 4, "max dx");
+
+        // The vectorized routing adds in the order of a plain scatter, to the bit.
+        var scattered = new float[batch * g.InputSize];
+        for (int i = 0; i < argmax.Length; i++) scattered[argmax[i]] += dy[i];
+        Assert.Equal(scattered, dx);
 
         Pooling.AverageForward(g, x, y, batch);
         AssertClose(mean, y, wh * ww, "mean");
