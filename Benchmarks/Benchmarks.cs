@@ -195,3 +195,44 @@ public class ElementwiseBenchmarks
     [Benchmark]
     public void Relu() => Kernels.Activations.Relu(_dy);
 }
+
+/// <summary>The seed CNN's two max pools at batch 32, forward and backward; the plain scatter the backward pass used to
+/// be is the baseline.</summary>
+[MemoryDiagnoser]
+public class PoolingBenchmarks
+{
+    private const int Batch = 32;
+    private PoolGeometry _geometry;
+    private float[] _x = null!, _y = null!, _dx = null!;
+    private int[] _argmax = null!;
+
+    [Params("pool1 26x26x32->13x13x32", "pool2 11x11x64->5x5x64")]
+    public string Layer { get; set; } = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _geometry = Layer[4] == '1' ? new PoolGeometry(26, 26, 32, 2, 2, 2, 2, 0, 0, 13, 13) : new PoolGeometry(11, 11, 64, 2, 2, 2, 2, 0, 0, 5, 5);
+        var random = new Xoshiro(1);
+        _x = Enumerable.Range(0, Batch * _geometry.InputSize).Select(_ => random.NextGaussian()).ToArray();
+        (_y, _argmax, _dx) = (new float[Batch * _geometry.OutputSize], new int[Batch * _geometry.OutputSize], new float[Batch * _geometry.InputSize]);
+        Pooling.MaxForward(_geometry, _x, _y, _argmax, Batch);
+    }
+
+    [Benchmark]
+    public void MaxForward() => Pooling.MaxForward(_geometry, _x, _y, _argmax, Batch);
+
+    [Benchmark(Baseline = true)]
+    public void MaxBackwardScatter()
+    {
+        Span<float> dx = _dx;
+        dx.Clear();
+        for (int i = 0; i < _argmax.Length; i++)
+        {
+            dx[_argmax[i]] += _y[i];
+        }
+    }
+
+    [Benchmark]
+    public void MaxBackward() => Pooling.MaxBackward(_geometry, _y, _argmax, _dx, Batch);
+}

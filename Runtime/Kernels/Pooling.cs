@@ -66,6 +66,12 @@ namespace Compiled.Kernels
         /// <summary>Values per output sample.</summary>
         public int OutputSize => OutputHeight * OutputWidth * Channels;
 
+        /// <summary>Whether the windows cover the input without overlap or gaps, so that each input cell is in exactly one
+        /// window (stride equal to the window, and the last window reaching the input's end).</summary>
+        internal bool TilesInput =>
+            StrideHeight == WindowHeight && StrideWidth == WindowWidth
+            && (OutputHeight * StrideHeight) - PadTop >= InputHeight && (OutputWidth * StrideWidth) - PadLeft >= InputWidth;
+
         /// <summary>The window of output (<paramref name="oy"/>, <paramref name="ox"/>) clipped to the input: rows [y0, y1), columns [x0, x1).</summary>
         internal (int Y0, int Y1, int X0, int X1) Clip(int oy, int ox)
         {
@@ -166,9 +172,17 @@ namespace Compiled.Kernels
             }
 
             Span<float> gradient = dx.Slice(0, batch * g.InputSize);
-            gradient.Clear();
             int channels = g.Channels;
             int vectorEnd = Vector256.IsHardwareAccelerated ? channels - (channels % Vector256<float>.Count) : 0;
+            if (g.TilesInput && vectorEnd == channels)
+            {
+                // Every input cell is in exactly one window: store each cell's gradient once, no clearing pass first
+                // (for the seed CNN's first pool, clearing was half the time).
+                StoreRouted(g, dy, argmax, gradient, batch);
+                return;
+            }
+
+            gradient.Clear();
             if (vectorEnd == 0)
             {
                 for (int i = 0; i < outputs; i++)
@@ -181,7 +195,7 @@ namespace Compiled.Kernels
 
             // There is no scatter instruction to route eight gradients at once, so each window cell takes the lanes whose
             // argmax names it: dx_cell += dy & (argmax == index of cell). That adds in the same order as the scalar
-            // scatter (outputs in order; adding +0 elsewhere changes nothing), so the results are the same to the bit.
+            // scatter (outputs in order; adding +0 elsewhere changes nothing), so the results are exactly the same.
             for (int sample = 0; sample < batch; sample++)
             {
                 int inputBase = sample * g.InputSize;
@@ -210,6 +224,38 @@ namespace Compiled.Kernels
                         for (int c = vectorEnd; c < channels; c++)
                         {
                             gradient[argmax[output + c]] += dy[output + c];
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>MaxBackward when the windows tile the input: dx_cell = dy & (argmax == index of cell), each cell written once.</summary>
+        private static void StoreRouted(in PoolGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> gradient, int batch)
+        {
+            int channels = g.Channels;
+            for (int sample = 0; sample < batch; sample++)
+            {
+                int inputBase = sample * g.InputSize;
+                for (int oy = 0; oy < g.OutputHeight; oy++)
+                {
+                    for (int ox = 0; ox < g.OutputWidth; ox++)
+                    {
+                        int output = (sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels);
+                        (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
+                        for (int c = 0; c < channels; c += Vector256<float>.Count)
+                        {
+                            Vector256<float> gradientOut = Vector256.Create(dy.Slice(output + c, Vector256<float>.Count));
+                            Vector256<int> target = Vector256.Create(argmax.Slice(output + c, Vector256<int>.Count));
+                            for (int iy = y0; iy < y1; iy++)
+                            {
+                                for (int ix = x0; ix < x1; ix++)
+                                {
+                                    int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
+                                    Vector256<float> hit = Vector256.Equals(target, Vector256.Create(index) + Lanes).AsSingle();
+                                    (gradientOut & hit).CopyTo(gradient.Slice(index, Vector256<float>.Count));
+                                }
+                            }
                         }
                     }
                 }

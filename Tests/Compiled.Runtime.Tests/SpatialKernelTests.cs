@@ -29,6 +29,7 @@ public class SpatialKernelTests
         { 1, 5, 5, 17, 2, 2, 0, true },
         { 2, 6, 5, 1, 1, 3, 1, true },
         { 2, 6, 7, 16, 3, 3, 1, true }, // windows overlapping on every side, all lanes vectors: many outputs per input cell
+        { 2, 5, 7, 16, 2, 2, 0, true }, // windows tiling a padded input, all lanes vectors: the backward pass stores each cell once
     };
 
     private static float[] Random(int count, ulong seed)
@@ -171,7 +172,7 @@ public class SpatialKernelTests
         Pooling.MaxBackward(g, dy, argmax, dx, batch);
         AssertClose(maxDx, dx, 4, "max dx");
 
-        // The vectorized routing adds in the order of a plain scatter, to the bit.
+        // The vectorized routing adds in the order of a plain scatter: the same values exactly.
         var scattered = new float[batch * g.InputSize];
         for (int i = 0; i < argmax.Length; i++) scattered[argmax[i]] += dy[i];
         Assert.Equal(scattered, dx);
