@@ -174,23 +174,23 @@ namespace Compiled.Kernels
             Span<float> gradient = dx.Slice(0, batch * g.InputSize);
             int channels = g.Channels;
             int vectorEnd = Vector256.IsHardwareAccelerated ? channels - (channels % Vector256<float>.Count) : 0;
-            if (g.TilesInput && vectorEnd == channels)
-            {
-                // Every input cell is in exactly one window: store each cell's gradient once, no clearing pass first
-                // (for the seed CNN's first pool, clearing was half the time).
-                StoreRouted(g, dy, argmax, gradient, batch);
-                return;
-            }
-
-            gradient.Clear();
             if (vectorEnd == 0)
             {
+                gradient.Clear();
                 for (int i = 0; i < outputs; i++)
                 {
                     gradient[argmax[i]] += dy[i];
                 }
 
                 return;
+            }
+
+            // Where every input cell is in exactly one window, each cell's gradient is stored once and nothing needs
+            // clearing first (for the seed CNN's first pool, clearing was half the time).
+            bool store = g.TilesInput && vectorEnd == channels;
+            if (!store)
+            {
+                gradient.Clear();
             }
 
             // There is no scatter instruction to route eight gradients at once, so each window cell takes the lanes whose
@@ -214,9 +214,9 @@ namespace Compiled.Kernels
                                 for (int ix = x0; ix < x1; ix++)
                                 {
                                     int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
-                                    Vector256<float> hit = Vector256.Equals(target, Vector256.Create(index) + Lanes).AsSingle();
+                                    Vector256<float> routed = gradientOut & Vector256.Equals(target, Vector256.Create(index) + Lanes).AsSingle();
                                     Span<float> cell = gradient.Slice(index, Vector256<float>.Count);
-                                    (Vector256.Create((ReadOnlySpan<float>)cell) + (gradientOut & hit)).CopyTo(cell);
+                                    (store ? routed : Vector256.Create((ReadOnlySpan<float>)cell) + routed).CopyTo(cell);
                                 }
                             }
                         }
@@ -224,38 +224,6 @@ namespace Compiled.Kernels
                         for (int c = vectorEnd; c < channels; c++)
                         {
                             gradient[argmax[output + c]] += dy[output + c];
-                        }
-                    }
-                }
-            }
-        }
-
-        /// <summary>MaxBackward when the windows tile the input: dx_cell = dy & (argmax == index of cell), each cell written once.</summary>
-        private static void StoreRouted(in PoolGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> gradient, int batch)
-        {
-            int channels = g.Channels;
-            for (int sample = 0; sample < batch; sample++)
-            {
-                int inputBase = sample * g.InputSize;
-                for (int oy = 0; oy < g.OutputHeight; oy++)
-                {
-                    for (int ox = 0; ox < g.OutputWidth; ox++)
-                    {
-                        int output = (sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels);
-                        (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
-                        for (int c = 0; c < channels; c += Vector256<float>.Count)
-                        {
-                            Vector256<float> gradientOut = Vector256.Create(dy.Slice(output + c, Vector256<float>.Count));
-                            Vector256<int> target = Vector256.Create(argmax.Slice(output + c, Vector256<int>.Count));
-                            for (int iy = y0; iy < y1; iy++)
-                            {
-                                for (int ix = x0; ix < x1; ix++)
-                                {
-                                    int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
-                                    Vector256<float> hit = Vector256.Equals(target, Vector256.Create(index) + Lanes).AsSingle();
-                                    (gradientOut & hit).CopyTo(gradient.Slice(index, Vector256<float>.Count));
-                                }
-                            }
                         }
                     }
                 }
