@@ -174,16 +174,6 @@ namespace Compiled.Kernels
             Span<float> gradient = dx.Slice(0, batch * g.InputSize);
             int channels = g.Channels;
             int vectorEnd = Vector256.IsHardwareAccelerated ? channels - (channels % Vector256<float>.Count) : 0;
-            if (vectorEnd == 0)
-            {
-                gradient.Clear();
-                for (int i = 0; i < outputs; i++)
-                {
-                    gradient[argmax[i]] += dy[i];
-                }
-
-                return;
-            }
 
             // Where every input cell is in exactly one window, each cell's gradient is stored once and nothing needs
             // clearing first (for the seed CNN's first pool, clearing was half the time).
@@ -195,7 +185,8 @@ namespace Compiled.Kernels
 
             // There is no scatter instruction to route eight gradients at once, so each window cell takes the lanes whose
             // argmax names it: dx_cell += dy & (argmax == index of cell). That adds in the same order as the scalar
-            // scatter (outputs in order; adding +0 elsewhere changes nothing), so the results are exactly the same.
+            // scatter (outputs in order; adding +0 elsewhere changes nothing), so the results are exactly the same. The
+            // channels past the last whole vector (all of them without Vector256) take the scatter itself.
             for (int sample = 0; sample < batch; sample++)
             {
                 int inputBase = sample * g.InputSize;
