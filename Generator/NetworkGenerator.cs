@@ -97,24 +97,14 @@ namespace Compiled.Generator
             return all.ToEquatableArray();
         }
 
-        private static LocationInfo Locate(SourceMap map, ShapeIssue issue)
+        private static LocationInfo Locate(SourceMap map, ShapeIssue issue) => issue.Target switch
         {
-            LayerLocations? layer = issue.Index >= 0 && issue.Index < map.Layers.Count ? map.Layers[issue.Index] : null;
-            return issue.Target switch
-            {
-                IssueTarget.LossArgument => map.LossArgument ?? map.NetworkAttribute,
-                IssueTarget.MaxBatchSizeArgument => map.MaxBatchSizeArgument ?? map.NetworkAttribute,
-                IssueTarget.InputArgument => issue.Index < map.InputArguments.Count ? map.InputArguments[issue.Index] : map.InputAttribute ?? map.ClassName,
-                IssueTarget.InputAttribute => map.InputAttribute ?? map.ClassName,
-                IssueTarget.LayerAttribute => layer?.Attribute ?? map.ClassName,
-                IssueTarget.LayerWindowArgument => layer?.WindowArgument ?? layer?.Attribute ?? map.ClassName,
-                IssueTarget.LayerStrideArgument => layer?.StrideArgument ?? layer?.WindowArgument ?? layer?.Attribute ?? map.ClassName,
-                IssueTarget.LayerPaddingArgument => layer?.PaddingArgument ?? layer?.Attribute ?? map.ClassName,
-                IssueTarget.LayerSizeArgument => layer?.SizeArgument ?? layer?.Attribute ?? map.ClassName,
-                IssueTarget.LayerActivationArgument => layer?.ActivationArgument ?? layer?.Attribute ?? map.ClassName,
-                IssueTarget.LayerNameArgument => layer?.NameArgument ?? layer?.Attribute ?? map.ClassName,
-                _ => map.ClassName,
-            };
-        }
+            IssueTarget.LossArgument => map.LossArgument ?? map.NetworkAttribute,
+            IssueTarget.MaxBatchSizeArgument => map.MaxBatchSizeArgument ?? map.NetworkAttribute,
+            IssueTarget.InputArgument => issue.Index < map.InputArguments.Count ? map.InputArguments[issue.Index] : map.InputAttribute ?? map.ClassName,
+            IssueTarget.InputAttribute => map.InputAttribute ?? map.ClassName,
+            IssueTarget.Layer when issue.Index >= 0 && issue.Index < map.Layers.Count => map.Layers[issue.Index].Find(issue.Argument),
+            _ => map.ClassName,
+        };
     }
 }

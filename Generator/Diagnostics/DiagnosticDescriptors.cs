@@ -115,7 +115,7 @@ namespace Compiled.Generator.Diagnostics
 
         public static readonly DiagnosticDescriptor SpatialLayerAfterFlat = Create(
             "CMP0021", "Spatial layer after [Flatten] or [Dense]",
-            "'{0}' needs a height x width x channels input, but '{1}' before it outputs a vector of {2} values; put spatial layers before [Flatten] and [Dense]",
+            "'{0}' needs a height x width x channels input, but '{1}' before it outputs {2}; put spatial layers before [Flatten] and [Dense]",
             DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor InputRankDoesNotFit = Create(

@@ -1,4 +1,5 @@
 using System.Linq;
+using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
 using Compiled.Generator.Shapes;
 
@@ -51,7 +52,7 @@ namespace Compiled.Generator.Emit
             w.Line($"/// input: [{string.Join(", ", network.InputShape)}]");
             foreach (ShapedLayer layer in network.Layers)
             {
-                w.Line("/// " + LayerEmitter.For(layer.Kind).Describe(layer));
+                w.Line("/// " + layer.Definition.Describe(layer));
             }
 
             w.Line("/// </code>");
@@ -99,27 +100,26 @@ namespace Compiled.Generator.Emit
             w.Line("/// <summary>The largest batch <c>Backward</c> and <c>TrainStep</c> take; the workspace is sized for it.</summary>");
             w.Line($"public const int MaxBatchSize = {network.MaxBatchSize};");
             w.Line("/// <summary>The seed the parameterless constructor uses.</summary>");
-            w.Line($"public const int DefaultSeed = {network.Seed};");
+            w.Line($"public const int DefaultSeed = {SourceWriter.Int(network.Seed)};");
             w.Line();
             w.Line("// Offsets into the parameter (and gradient) array.");
-            foreach (ShapedLayer layer in ParameterLayers(network))
+            foreach ((ShapedLayer layer, ParameterTensor tensor) in ParameterTensors(network))
             {
-                w.Line($"private const int {layer.Identifier}WeightOffset = {layer.WeightOffset}; // [{string.Join(", ", WeightShape(layer))}]");
-                w.Line($"private const int {layer.Identifier}BiasOffset = {layer.BiasOffset}; // [{layer.BiasCount}]");
+                w.Line($"private const int {layer.Identifier}{tensor.Member}Offset = {tensor.Offset}; // [{string.Join(", ", tensor.Shape)}]");
             }
 
             w.Line();
             w.Line($"// Offsets into the workspace; every buffer holds MaxBatchSize rows.");
             foreach (ShapedLayer layer in network.Layers)
             {
-                if (LayerEmitter.For(layer.Kind).HasOutputBuffer)
+                if (layer.Definition.HasOutputBuffer)
                 {
                     w.Line($"private const int {layer.Identifier}OutputOffset = {layer.OutputOffset}; // rows of {layer.Output}");
                 }
 
-                if (layer.Kind is LayerKind.Dropout or LayerKind.MaxPool2D)
+                foreach (WorkspaceBuffer buffer in layer.Saved)
                 {
-                    w.Line($"private const int {layer.Identifier}SavedOffset = {layer.SavedOffset}; // rows of {(layer.Kind == LayerKind.Dropout ? "the mask, " + layer.Input : "argmax indices, " + layer.Output)}");
+                    w.Line($"private const int {layer.Identifier}{buffer.Role}Offset = {buffer.Offset}; // rows of {buffer.Comment}");
                 }
             }
 
@@ -131,7 +131,7 @@ namespace Compiled.Generator.Emit
             }
 
             w.Line($"private const int WorkspaceSize = {network.WorkspaceSize};");
-            if (network.Layers.Any(l => l.Kind is LayerKind.Conv2D or LayerKind.MaxPool2D or LayerKind.AveragePool2D))
+            if (network.Layers.Any(l => l.Definition.HasStaticMembers))
             {
                 w.Line();
                 w.Line("// The sizes of each convolution and pooling layer, checked once by the runtime.");
@@ -139,15 +139,14 @@ namespace Compiled.Generator.Emit
 
             foreach (ShapedLayer layer in network.Layers)
             {
-                LayerEmitter.For(layer.Kind).EmitMembers(w, layer);
+                layer.Definition.EmitMembers(w, layer);
             }
             w.Line();
             using (w.OpenBlock("private static readonly global::Compiled.TensorInfo[] s_tensors =", closing: "};"))
             {
-                foreach (ShapedLayer layer in ParameterLayers(network))
+                foreach ((ShapedLayer layer, ParameterTensor tensor) in ParameterTensors(network))
                 {
-                    w.Line($"new global::Compiled.TensorInfo(\"{layer.Name}.weight\", new[] {{ {string.Join(", ", WeightShape(layer))} }}, {layer.Identifier}WeightOffset),");
-                    w.Line($"new global::Compiled.TensorInfo(\"{layer.Name}.bias\", new[] {{ {layer.BiasCount} }}, {layer.Identifier}BiasOffset),");
+                    w.Line($"new global::Compiled.TensorInfo(\"{layer.Name}.{tensor.Role}\", new[] {{ {string.Join(", ", tensor.Shape)} }}, {layer.Identifier}{tensor.Member}Offset),");
                 }
             }
         }
@@ -191,9 +190,9 @@ namespace Compiled.Generator.Emit
             using (w.OpenBlock("public void InitializeParameters(int seed)"))
             {
                 w.Line("var random = new global::Compiled.Xoshiro((ulong)(uint)seed);");
-                foreach (ShapedLayer layer in network.Layers)
+                foreach ((ShapedLayer layer, ParameterTensor tensor) in ParameterTensors(network))
                 {
-                    LayerEmitter.For(layer.Kind).EmitInitialize(w, layer);
+                    EmitInitializer(w, layer, tensor);
                 }
 
                 if (hasDropout)
@@ -222,16 +221,14 @@ namespace Compiled.Generator.Emit
             w.Line();
             w.Line("/// <summary>The named tensors inside <see cref=\"Parameters\"/>.</summary>");
             w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Compiled.TensorInfo> Tensors => s_tensors;");
-            foreach (ShapedLayer layer in ParameterLayers(network))
+            foreach ((ShapedLayer layer, ParameterTensor tensor) in ParameterTensors(network))
             {
                 w.Line();
-                w.Line(layer.Kind == LayerKind.Dense
-                    ? $"/// <summary>{layer.Name}.weight, [{layer.InputSize}, {layer.OutputSize}] row-major (inputs by outputs).</summary>"
-                    : $"/// <summary>{layer.Name}.weight, [{string.Join(", ", WeightShape(layer))}] row-major (kernel height, kernel width, input channels, filters).</summary>");
-                w.Line($"public global::System.Span<float> {layer.Identifier}Weight => new global::System.Span<float>(_parameters, {layer.Identifier}WeightOffset, {layer.WeightCount});");
-                w.Line();
-                w.Line($"/// <summary>{layer.Name}.bias, [{layer.BiasCount}].</summary>");
-                w.Line($"public global::System.Span<float> {layer.Identifier}Bias => new global::System.Span<float>(_parameters, {layer.Identifier}BiasOffset, {layer.BiasCount});");
+                string shape = string.Join(", ", tensor.Shape);
+                w.Line(tensor.Layout is null
+                    ? $"/// <summary>{layer.Name}.{tensor.Role}, [{shape}].</summary>"
+                    : $"/// <summary>{layer.Name}.{tensor.Role}, [{shape}] row-major ({tensor.Layout}).</summary>");
+                w.Line($"public global::System.Span<float> {layer.Identifier}{tensor.Member} => new global::System.Span<float>(_parameters, {layer.Identifier}{tensor.Member}Offset, {tensor.Count});");
             }
         }
 
@@ -313,9 +310,10 @@ namespace Compiled.Generator.Emit
             {
                 using (w.OpenBlock("if (_l1 != 0f || _l2 != 0f)"))
                 {
-                    foreach (ShapedLayer layer in ParameterLayers(network))
+                    foreach ((ShapedLayer layer, ParameterTensor tensor) in ParameterTensors(network).Where(p => p.Tensor.Penalized))
                     {
-                        w.Line($"loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, {layer.Identifier}WeightOffset, {layer.WeightCount}), new global::System.Span<float>(_gradients, {layer.Identifier}WeightOffset, {layer.WeightCount}), _l1, _l2);");
+                        string offset = $"{layer.Identifier}{tensor.Member}Offset";
+                        w.Line($"loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, {offset}, {tensor.Count}), new global::System.Span<float>(_gradients, {offset}, {tensor.Count}), _l1, _l2);");
                     }
                 }
 
@@ -362,7 +360,7 @@ namespace Compiled.Generator.Emit
                 foreach (ShapedLayer layer in network.Layers)
                 {
                     string output = Local(layer, "Output");
-                    LayerEmitter.For(layer.Kind).EmitForward(w, layer, input, output);
+                    layer.Definition.EmitForward(w, new ForwardSite(layer, input, output));
 
                     w.Line();
                     input = output;
@@ -400,7 +398,7 @@ namespace Compiled.Generator.Emit
                 for (int i = count - 1; i >= 0; i--)
                 {
                     ShapedLayer layer = network.Layers[i];
-                    LayerEmitter emitter = LayerEmitter.For(layer.Kind);
+                    LayerDefinition emitter = layer.Definition;
                     string? inputGradient = i == 0 ? null : Local(network.Layers[i - 1], "OutputGradient");
                     if (inputGradient is not null)
                     {
@@ -432,7 +430,7 @@ namespace Compiled.Generator.Emit
         {
             for (int i = index - 1; i >= 0; i--)
             {
-                if (LayerEmitter.For(network.Layers[i].Kind).HasOutputBuffer)
+                if (network.Layers[i].Definition.HasOutputBuffer)
                 {
                     return $"workspace.Slice({network.Layers[i].Identifier}OutputOffset, batch * {network.Layers[index].InputSize})";
                 }
@@ -442,14 +440,36 @@ namespace Compiled.Generator.Emit
         }
 
         private static string LayerOutput(ShapedNetwork network, int index) =>
-            LayerEmitter.For(network.Layers[index].Kind).HasOutputBuffer
+            network.Layers[index].Definition.HasOutputBuffer
                 ? $"workspace.Slice({network.Layers[index].Identifier}OutputOffset, batch * {network.Layers[index].OutputSize})"
                 : LayerInput(network, index);
 
-        private static System.Collections.Generic.IEnumerable<ShapedLayer> ParameterLayers(ShapedNetwork network) =>
-            network.Layers.Where(l => l.WeightCount > 0);
+        private static System.Collections.Generic.IEnumerable<(ShapedLayer Layer, ParameterTensor Tensor)> ParameterTensors(ShapedNetwork network) =>
+            network.Layers.SelectMany(layer => layer.Parameters.Select(tensor => (layer, tensor)));
 
-        private static int[] WeightShape(ShapedLayer layer) => LayerEmitter.For(layer.Kind).WeightShape(layer)!;
+        /// <summary>One tensor's part of <c>InitializeParameters</c> (the emitted <c>random</c> is in scope).</summary>
+        private static void EmitInitializer(SourceWriter w, ShapedLayer layer, ParameterTensor tensor)
+        {
+            string span = $"new global::System.Span<float>(_parameters, {layer.Identifier}{tensor.Member}Offset, {tensor.Count})";
+            string what = tensor.Role == "weight" ? layer.Name : layer.Name + "." + tensor.Role;
+            switch (tensor.Initializer)
+            {
+                case InitializerKind.HeNormal:
+                    w.Line($"// {what}: He normal, std = sqrt(2 / {tensor.FanIn})");
+                    w.Line($"global::Compiled.Initializers.HeNormal({span}, {tensor.FanIn}, ref random);");
+                    break;
+                case InitializerKind.GlorotUniform:
+                    w.Line($"// {what}: Glorot uniform, limit = sqrt(6 / ({tensor.FanIn} + {tensor.FanOut}))");
+                    w.Line($"global::Compiled.Initializers.GlorotUniform({span}, {tensor.FanIn}, {tensor.FanOut}, ref random);");
+                    break;
+                case InitializerKind.Ones:
+                    w.Line($"{span}.Fill(1f);");
+                    break;
+                default:
+                    w.Line($"{span}.Clear();");
+                    break;
+            }
+        }
 
         private static string Local(ShapedLayer layer, string suffix) =>
             char.ToLowerInvariant(layer.Identifier[0]) + layer.Identifier.Substring(1) + suffix;

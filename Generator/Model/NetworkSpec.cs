@@ -25,17 +25,6 @@ namespace Compiled.Generator.Model
         SoftmaxCrossEntropy = 2,
     }
 
-    internal enum LayerKind
-    {
-        Dense,
-        Dropout,
-        Conv2D,
-        MaxPool2D,
-        AveragePool2D,
-        GlobalAveragePool2D,
-        Flatten,
-    }
-
     /// <summary>Mirrors <c>Compiled.Padding</c>.</summary>
     internal enum PaddingKind
     {
@@ -43,25 +32,24 @@ namespace Compiled.Generator.Model
         Same = 1,
     }
 
-    /// <summary>One layer attribute as written: its kind and arguments, not yet checked.</summary>
-    /// <param name="Kind">Which layer.</param>
-    /// <param name="Size">Dense: units; Conv2D: filters. Unused otherwise.</param>
-    /// <param name="Rate">Dropout: the rate. Unused otherwise.</param>
-    /// <param name="Activation">Dense and Conv2D: the activation.</param>
+    /// <summary>
+    /// A layer kind's arguments as written, not yet checked: one sealed record per kind, declared in that kind's
+    /// definition file (<c>Layers/</c>). Records compare by value, so a spec holding them stays equatable.
+    /// </summary>
+    internal abstract record LayerArguments;
+
+    /// <summary>One layer attribute as written.</summary>
+    /// <param name="Kind">The kind's key in <see cref="Layers.LayerRegistry"/> (<c>Dense</c>, <c>Conv2D</c>, ...).</param>
     /// <param name="Name">The explicit <c>Name</c>, or null.</param>
-    internal sealed record LayerSpec(LayerKind Kind, int Size, float Rate, ActivationKind Activation, string? Name)
+    /// <param name="Inputs">The names of the layers it reads; empty for the default, the layer above.</param>
+    /// <param name="Arguments">The kind's own arguments.</param>
+    internal sealed record LayerSpec(string Kind, string? Name, EquatableArray<string> Inputs, LayerArguments Arguments)
     {
-        /// <summary>Conv2D: the kernel's height; pooling: the window's height.</summary>
-        public int WindowHeight { get; init; }
-
-        /// <summary>Conv2D: the kernel's width; pooling: the window's width.</summary>
-        public int WindowWidth { get; init; }
-
-        /// <summary>Conv2D and pooling: the stride as written; 0 (pooling's default) means the window size.</summary>
-        public int Stride { get; init; }
-
-        /// <summary>Conv2D and pooling: the padding.</summary>
-        public PaddingKind Padding { get; init; }
+        /// <summary>A layer that reads the layer above, as every layer of a chain does.</summary>
+        public LayerSpec(string kind, string? name, LayerArguments arguments)
+            : this(kind, name, EquatableArray<string>.Empty, arguments)
+        {
+        }
     }
 
     /// <summary>A network declaration as written on the class.</summary>

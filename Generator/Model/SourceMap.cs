@@ -1,23 +1,54 @@
+using System.Linq;
 using Compiled.Generator.Diagnostics;
 
 namespace Compiled.Generator.Model
 {
-    /// <summary>Where each part of a declaration is, so that a diagnostic can point at the exact argument.</summary>
+    /// <summary>Where a named argument (<c>Stride = 2</c>) is: its value expression.</summary>
+    internal sealed record NamedLocation(string Name, LocationInfo Location);
+
+    /// <summary>Where each part of a layer attribute is, so that a diagnostic can point at the exact argument.</summary>
     /// <param name="Attribute">The whole attribute.</param>
-    /// <param name="SizeArgument">Dense units, Conv2D filters, the dropout rate, or a pool's window.</param>
-    /// <param name="WindowArgument">Conv2D's kernel size(s), or a pool's window size(s): from the first to the last.</param>
-    /// <param name="StrideArgument">The <c>Stride</c> argument.</param>
-    /// <param name="PaddingArgument">The <c>Padding</c> argument.</param>
-    /// <param name="ActivationArgument">The <c>Activation</c> argument.</param>
-    /// <param name="NameArgument">The <c>Name</c> argument.</param>
-    internal sealed record LayerLocations(
-        LocationInfo Attribute,
-        LocationInfo? SizeArgument,
-        LocationInfo? WindowArgument,
-        LocationInfo? StrideArgument,
-        LocationInfo? PaddingArgument,
-        LocationInfo? ActivationArgument,
-        LocationInfo? NameArgument);
+    /// <param name="Positional">The positional arguments' expressions, in order.</param>
+    /// <param name="Named">The named arguments' expressions.</param>
+    internal sealed record LayerLocations(LocationInfo Attribute, EquatableArray<LocationInfo> Positional, EquatableArray<NamedLocation> Named)
+    {
+        /// <summary>The location an <see cref="ArgumentRef"/> names, trying its alternatives in order; the attribute when none is written.</summary>
+        public LocationInfo Find(ArgumentRef? argument)
+        {
+            for (ArgumentRef? current = argument; current is not null; current = current.Otherwise)
+            {
+                LocationInfo? found = current.NamedArgument is { } name
+                    ? Named.FirstOrDefault(n => n.Name == name)?.Location
+                    : current.FirstPositional < Positional.Count
+                    ? Span(Positional[current.FirstPositional], Positional[current.LastPositional < 0 ? Positional.Count - 1 : System.Math.Min(current.LastPositional, Positional.Count - 1)])
+                    : null;
+                if (found is not null)
+                {
+                    return found;
+                }
+            }
+
+            return Attribute;
+        }
+
+        private static LocationInfo Span(LocationInfo first, LocationInfo last) =>
+            first with { Length = last.Start + last.Length - first.Start, EndLine = last.EndLine, EndColumn = last.EndColumn };
+    }
+
+    /// <summary>
+    /// An argument of a layer attribute that a diagnostic points at, as a plain value: a named argument, or a run of
+    /// positional ones (to the last one written when <see cref="LastPositional"/> is -1), with an alternative to point
+    /// at when this one is not written (a defaulted <c>Stride</c> points at the window instead).
+    /// </summary>
+    internal sealed record ArgumentRef(string? NamedArgument, int FirstPositional, int LastPositional, ArgumentRef? Otherwise)
+    {
+        public static ArgumentRef Named(string name, ArgumentRef? otherwise = null) => new(name, 0, 0, otherwise);
+
+        public static ArgumentRef Positional(int index) => new(null, index, index, null);
+
+        /// <summary>The positional arguments from <paramref name="first"/> to the last one written (a window's one or two sizes).</summary>
+        public static ArgumentRef PositionalFrom(int first) => new(null, first, -1, null);
+    }
 
     /// <summary>The locations of a network declaration, kept apart from <see cref="NetworkSpec"/> so that moving code
     /// (which changes locations only) does not re-run shape inference or emission.</summary>

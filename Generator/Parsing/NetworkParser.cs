@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Compiled.Generator.Diagnostics;
+using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -22,13 +23,6 @@ namespace Compiled.Generator.Parsing
     {
         public const string NetworkAttributeName = "Compiled.NetworkAttribute";
         private const string InputAttributeName = "Compiled.InputAttribute";
-        private const string DenseAttributeName = "Compiled.DenseAttribute";
-        private const string DropoutAttributeName = "Compiled.DropoutAttribute";
-        private const string Conv2DAttributeName = "Compiled.Conv2DAttribute";
-        private const string MaxPool2DAttributeName = "Compiled.MaxPool2DAttribute";
-        private const string AveragePool2DAttributeName = "Compiled.AveragePool2DAttribute";
-        private const string GlobalAveragePool2DAttributeName = "Compiled.GlobalAveragePool2DAttribute";
-        private const string FlattenAttributeName = "Compiled.FlattenAttribute";
 
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
@@ -153,7 +147,7 @@ namespace Compiled.Generator.Parsing
                         continue;
 
                     default:
-                        if (LayerKindOf(attributeName) is null)
+                        if (LayerRegistry.ForAttribute(attributeName) is null)
                         {
                             continue;
                         }
@@ -174,25 +168,16 @@ namespace Compiled.Generator.Parsing
                     canHost = false;
                 }
 
-                LayerSpec? layer = ReadLayer(LayerKindOf(attributeName)!.Value, attribute);
-                if (layer is null)
+                LayerDefinition definition = LayerRegistry.ForAttribute(attributeName)!;
+                var reader = new LayerReader(attribute);
+                LayerArguments? arguments = reader.Complete ? definition.Read(reader) : null;
+                if (arguments is null)
                 {
                     continue; // half-typed: the compiler reports it
                 }
 
-                LocationInfo[] positional = PositionalArgumentLocations(syntax).ToArray();
-                LocationInfo? window = positional.Length < 2 ? (layer.Kind is LayerKind.MaxPool2D or LayerKind.AveragePool2D ? positional.FirstOrDefault() : null)
-                    : layer.Kind == LayerKind.Conv2D ? Span(positional[1], positional[positional.Length - 1])
-                    : Span(positional[0], positional[positional.Length - 1]);
-                layers.Add(layer);
-                layerLocations.Add(new LayerLocations(
-                    attributeLocation,
-                    positional.FirstOrDefault(),
-                    window,
-                    NamedArgumentLocation(syntax, "Stride"),
-                    NamedArgumentLocation(syntax, "Padding"),
-                    NamedArgumentLocation(syntax, "Activation"),
-                    NamedArgumentLocation(syntax, "Name")));
+                layers.Add(new LayerSpec(definition.Kind, reader.NamedString("Name"), definition.ReadInputs(reader), arguments));
+                layerLocations.Add(new LayerLocations(attributeLocation, PositionalArgumentLocations(syntax).ToEquatableArray(), NamedArgumentLocations(syntax).ToEquatableArray()));
             }
 
             if (!canHost)
@@ -205,83 +190,6 @@ namespace Compiled.Generator.Parsing
             var map = new SourceMap(classLocation, networkLocation, lossLocation, maxBatchLocation, inputLocation, inputArgumentLocations.ToEquatableArray(), layerLocations.ToEquatableArray());
             return new ParseResult(spec, map, diagnostics.ToEquatableArray(), declaration.SyntaxTree);
         }
-
-        private static LayerKind? LayerKindOf(string attributeName) => attributeName switch
-        {
-            DenseAttributeName => LayerKind.Dense,
-            DropoutAttributeName => LayerKind.Dropout,
-            Conv2DAttributeName => LayerKind.Conv2D,
-            MaxPool2DAttributeName => LayerKind.MaxPool2D,
-            AveragePool2DAttributeName => LayerKind.AveragePool2D,
-            GlobalAveragePool2DAttributeName => LayerKind.GlobalAveragePool2D,
-            FlattenAttributeName => LayerKind.Flatten,
-            _ => null,
-        };
-
-        /// <summary>Reads a layer attribute's arguments, or returns null when they are not all constants yet (half-typed code).</summary>
-        private static LayerSpec? ReadLayer(LayerKind kind, AttributeData attribute)
-        {
-            var arguments = attribute.ConstructorArguments;
-            if (arguments.Any(a => a.Kind == TypedConstantKind.Error || a.Value is null))
-            {
-                return null;
-            }
-
-            string? layerName = null;
-            var activation = ActivationKind.Identity;
-            int stride = kind == LayerKind.Conv2D ? 1 : 0;
-            var padding = PaddingKind.Valid;
-            foreach (var argument in attribute.NamedArguments)
-            {
-                switch (argument.Key)
-                {
-                    case "Name" when argument.Value.Value is string s:
-                        layerName = s;
-                        break;
-                    case "Activation" when argument.Value.Value is int a:
-                        activation = (ActivationKind)a;
-                        break;
-                    case "Stride" when argument.Value.Value is int i:
-                        stride = i;
-                        break;
-                    case "Padding" when argument.Value.Value is int p:
-                        padding = (PaddingKind)p;
-                        break;
-                }
-            }
-
-            int Int(int index) => arguments[index].Value is int i ? i : 0;
-            switch (kind)
-            {
-                case LayerKind.Dense when arguments.Length == 1:
-                    return new LayerSpec(kind, Int(0), 0f, activation, layerName);
-                case LayerKind.Dropout when arguments.Length == 1:
-                    return new LayerSpec(kind, 0, ToSingle(arguments[0].Value), ActivationKind.Identity, layerName);
-                case LayerKind.Conv2D when arguments.Length is 2 or 3:
-                    return new LayerSpec(kind, Int(0), 0f, activation, layerName)
-                    {
-                        WindowHeight = Int(1),
-                        WindowWidth = Int(arguments.Length - 1),
-                        Stride = stride,
-                        Padding = padding,
-                    };
-                case LayerKind.MaxPool2D or LayerKind.AveragePool2D when arguments.Length is 1 or 2:
-                    return new LayerSpec(kind, 0, 0f, ActivationKind.Identity, layerName)
-                    {
-                        WindowHeight = Int(0),
-                        WindowWidth = Int(arguments.Length - 1),
-                        Stride = stride,
-                        Padding = padding,
-                    };
-                case LayerKind.GlobalAveragePool2D or LayerKind.Flatten when arguments.Length == 0:
-                    return new LayerSpec(kind, 0, 0f, ActivationKind.Identity, layerName);
-                default:
-                    return null;
-            }
-        }
-
-        private static LocationInfo Span(LocationInfo first, LocationInfo last) =>
-            first with { Length = last.Start + last.Length - first.Start, EndLine = last.EndLine, EndColumn = last.EndColumn };
 
         private static int[] ReadInputShape(AttributeData attribute)
         {
@@ -300,14 +208,6 @@ namespace Compiled.Generator.Parsing
             return argument.Values.Select(v => v.Value is int i ? i : 0).ToArray();
         }
 
-        private static float ToSingle(object? value) => value switch
-        {
-            float f => f,
-            double d => (float)d,
-            int i => i,
-            _ => float.NaN,
-        };
-
         private static IEnumerable<LocationInfo> PositionalArgumentLocations(AttributeSyntax syntax)
         {
             if (syntax.ArgumentList is null)
@@ -320,6 +220,22 @@ namespace Compiled.Generator.Parsing
                 if (argument.NameEquals is null && argument.NameColon is null)
                 {
                     yield return LocationOf(argument.Expression.GetLocation())!;
+                }
+            }
+        }
+
+        private static IEnumerable<NamedLocation> NamedArgumentLocations(AttributeSyntax syntax)
+        {
+            if (syntax.ArgumentList is null)
+            {
+                yield break;
+            }
+
+            foreach (AttributeArgumentSyntax argument in syntax.ArgumentList.Arguments)
+            {
+                if (argument.NameEquals is not null)
+                {
+                    yield return new NamedLocation(argument.NameEquals.Name.Identifier.ValueText, LocationOf(argument.Expression.GetLocation())!);
                 }
             }
         }
@@ -349,6 +265,5 @@ namespace Compiled.Generator.Parsing
                 span.EndLinePosition.Character);
         }
 
-        internal static string Invariant(float value) => value.ToString("R", CultureInfo.InvariantCulture);
     }
 }

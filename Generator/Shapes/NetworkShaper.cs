@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Globalization;
 using Compiled.Generator.Diagnostics;
+using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
 using Microsoft.CodeAnalysis;
 
@@ -17,50 +19,39 @@ namespace Compiled.Generator.Shapes
         /// <summary>Workspace and parameter counts are ints; keep every buffer well below int.MaxValue.</summary>
         internal const long MaxElements = 1L << 30;
 
-        /// <summary>Floats in a convolution's unfolded chunk: about 128 KB, which stays in L2 beside the weights.</summary>
-        private const long ScratchTarget = 32 * 1024;
-
         private static int Clamp(long value) => (int)Math.Min(value, MaxElements);
 
         /// <summary>The kind's prefix and its count among the layers of that kind before it: <c>dense0</c>, <c>conv1</c>.</summary>
         internal static string DefaultName(NetworkSpec spec, int index)
         {
-            LayerKind kind = spec.Layers[index].Kind;
-            return DefaultNamePrefix(kind) + spec.Layers.Take(index).Count(l => l.Kind == kind);
+            string kind = spec.Layers[index].Kind;
+            return LayerRegistry.Get(kind).NamePrefix + spec.Layers.Take(index).Count(l => l.Kind == kind).ToString(CultureInfo.InvariantCulture);
         }
 
-        private static string DefaultNamePrefix(LayerKind kind) => kind switch
-        {
-            LayerKind.Dense => "dense",
-            LayerKind.Dropout => "dropout",
-            LayerKind.Conv2D => "conv",
-            LayerKind.MaxPool2D => "maxpool",
-            LayerKind.AveragePool2D => "avgpool",
-            LayerKind.GlobalAveragePool2D => "globalpool",
-            _ => "flatten",
-        };
-
-        /// <summary>[Input(h, w, c)] is spatial; any other rank is a vector of its <paramref name="size"/> (rank 2 is reported
-        /// when a spatial layer gets it). An input that is not <paramref name="valid"/> has errors already: any shape will do.</summary>
+        /// <summary>[Input(h, w, c)] is an image and [Input(steps, features)] a sequence; any other rank is a vector of its
+        /// <paramref name="size"/>. An input that is not <paramref name="valid"/> has errors already: any shape will do.</summary>
         private static TensorShape InputShapeOf(EquatableArray<int> input, long size, bool valid) =>
-            valid && input.Count == 3
-                ? new TensorShape(input[0], input[1], input[2], Spatial: true)
-                : TensorShape.Vector((int)Math.Max(size, 1));
+            !valid ? TensorShape.Vector((int)Math.Max(Math.Min(size, MaxElements), 1))
+            : input.Count == 3 ? TensorShape.Image(input[0], input[1], input[2])
+            : input.Count == 2 ? TensorShape.Sequence(input[0], input[1])
+            : TensorShape.Vector((int)size);
 
         public static ShapeResult Shape(NetworkSpec spec)
         {
             var issues = new List<ShapeIssue>();
             void Report(DiagnosticDescriptor descriptor, IssueTarget target, int index, params string[] args) =>
-                issues.Add(new ShapeIssue(descriptor.Id, target, index, args.ToEquatableArray()));
+                issues.Add(new ShapeIssue(descriptor.Id, target, index, null, args.ToEquatableArray()));
+            void ReportAtLayer(DiagnosticDescriptor descriptor, int index, ArgumentRef? argument, params string[] args) =>
+                issues.Add(new ShapeIssue(descriptor.Id, IssueTarget.Layer, index, argument, args.ToEquatableArray()));
 
             if (spec.MaxBatchSize < 1 || spec.MaxBatchSize > 1 << 16)
             {
-                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.MaxBatchSizeArgument, 0, "MaxBatchSize", "between 1 and 65536", spec.MaxBatchSize.ToString());
+                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.MaxBatchSizeArgument, 0, "MaxBatchSize", "between 1 and 65536", Invariant(spec.MaxBatchSize));
             }
 
             if (!Enum.IsDefined(typeof(LossKind), spec.Loss))
             {
-                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.LossArgument, 0, "Loss", "a defined Loss value", ((int)spec.Loss).ToString());
+                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.LossArgument, 0, "Loss", "a defined Loss value", Invariant((int)spec.Loss));
             }
 
             long inputSize = 1;
@@ -75,7 +66,7 @@ namespace Compiled.Generator.Shapes
                 int dimension = spec.InputShape[i];
                 if (dimension < 1)
                 {
-                    Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.InputArgument, i, $"Input dimension {i}", "at least 1", dimension.ToString());
+                    Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.InputArgument, i, $"Input dimension {Invariant(i)}", "at least 1", Invariant(dimension));
                 }
 
                 inputSize *= Math.Max(dimension, 1);
@@ -84,7 +75,7 @@ namespace Compiled.Generator.Shapes
 
             if (inputSize >= MaxElements)
             {
-                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.InputAttribute, 0, "The size of one input sample", "below 2^30 values", string.Join("x", spec.InputShape));
+                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.InputAttribute, 0, "The size of one input sample", "below 2^30 values", string.Join("x", spec.InputShape.Select(d => Invariant(d))));
             }
 
             if (spec.Layers.Count == 0)
@@ -101,11 +92,11 @@ namespace Compiled.Generator.Shapes
                 string name = layer.Name ?? DefaultName(spec, i);
                 if (layer.Name is not null && !IsValidName(layer.Name))
                 {
-                    Report(DiagnosticDescriptors.InvalidLayerName, IssueTarget.LayerNameArgument, i, layer.Name);
+                    ReportAtLayer(DiagnosticDescriptors.InvalidLayerName, i, ArgumentRef.Named("Name"), layer.Name);
                 }
                 else if (firstUse.TryGetValue(ToIdentifier(name), out int first))
                 {
-                    Report(DiagnosticDescriptors.DuplicateLayerName, layer.Name is null ? IssueTarget.LayerAttribute : IssueTarget.LayerNameArgument, i, name, first.ToString());
+                    ReportAtLayer(DiagnosticDescriptors.DuplicateLayerName, i, layer.Name is null ? null : ArgumentRef.Named("Name"), name, Invariant(first));
                 }
                 else
                 {
@@ -131,66 +122,52 @@ namespace Compiled.Generator.Shapes
             for (int i = 0; i < spec.Layers.Count; i++)
             {
                 LayerSpec layer = spec.Layers[i];
-                var rules = new LayerRules(spec, i, names[i], shape, shapeKnown, Report);
-                TensorShape output = rules.OutputShape(layer, trail);
-                shapeKnown = rules.ShapeKnown;
+                LayerDefinition definition = LayerRegistry.Get(layer.Kind);
+                var context = new ShapeContext(spec, i, names[i], shape, shapeKnown, maxBatch, trail, issues.Add);
+                LayerShape inferred = definition.Infer(context);
+                shapeKnown = context.ShapeKnown;
                 allShapesKnown &= shapeKnown;
-                long outputSize = (long)output.Height * output.Width * output.Channels;
+                long outputSize = inferred.Output.LongSize;
                 if (outputSize > MaxElements)
                 {
-                    Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.LayerAttribute, i, $"The output of '{names[i]}'", "at most 2^30 values", outputSize.ToString());
-                    output = TensorShape.Vector(1);
+                    ReportAtLayer(DiagnosticDescriptors.ValueOutOfRange, i, null, $"The output of '{names[i]}'", "at most 2^30 values", Invariant(outputSize));
+                    inferred = new LayerShape(TensorShape.Vector(1));
                     shapeKnown = false;
+                    allShapesKnown = false;
                 }
 
-                int weightOffset = 0, biasOffset = 0, savedOffset = 0, outputOffset = 0, chunkRows = 0;
-                if (layer.Kind is LayerKind.Dense or LayerKind.Conv2D)
+                // Each tensor's offset is the count so far; counts are summed in 64 bits and checked below, so an
+                // oversized layer is a diagnostic, never a wrapped offset.
+                var parameters = new List<ParameterTensor>();
+                foreach (ParameterTensor tensor in inferred.Parameters)
                 {
-                    long weights = layer.Kind == LayerKind.Dense
-                        ? (long)shape.Size * output.Size
-                        : (long)rules.Window.Height * rules.Window.Width * shape.Channels * output.Channels;
-                    weightOffset = Clamp(parameterCount);
-                    parameterCount += weights;
-                    biasOffset = Clamp(parameterCount);
-                    parameterCount += output.Channels;
+                    parameters.Add(tensor with { Offset = Clamp(parameterCount) });
+                    parameterCount += tensor.LongCount;
                 }
 
-                if (layer.Kind == LayerKind.Conv2D)
+                scratch = Math.Max(scratch, inferred.Scratch);
+                var saved = new List<WorkspaceBuffer>();
+                foreach (WorkspaceBuffer buffer in inferred.Saved)
                 {
-                    // The convolution unfolds ChunkRows output pixels' patches at a time into a shared scratch, sized
-                    // to stay in L2 (about 128 KB) while the matrix multiply runs over it, plus room for W transposed.
-                    long patch = (long)rules.Window.Height * rules.Window.Width * shape.Channels;
-                    long rows = Math.Max(6, Math.Min(4096, ScratchTarget / Math.Max(patch, 1)));
-                    rows = Math.Min(rows, maxBatch * output.Height * output.Width);
-                    chunkRows = (int)Math.Max(1, rows >= 6 ? rows - (rows % 6) : rows);
-                    scratch = Math.Max(scratch, (chunkRows * patch) + (patch * output.Channels));
+                    saved.Add(buffer with { Offset = Clamp(workspace) });
+                    workspace += maxBatch * buffer.PerSample;
                 }
 
-                if (layer.Kind == LayerKind.Dropout || layer.Kind == LayerKind.MaxPool2D)
-                {
-                    savedOffset = Clamp(workspace);
-                    workspace += maxBatch * (layer.Kind == LayerKind.Dropout ? shape.Size : (long)output.Size);
-                }
-
-                if (layer.Kind != LayerKind.Flatten)
+                int outputOffset = 0;
+                if (definition.HasOutputBuffer)
                 {
                     outputOffset = Clamp(workspace);
-                    workspace += maxBatch * output.Size;
-                    gradientWidth = Math.Max(gradientWidth, output.Size);
+                    workspace += maxBatch * outputSize;
+                    gradientWidth = Math.Max(gradientWidth, outputSize);
                 }
 
-                bool unrolled = layer.Kind == LayerKind.Dense && (long)shape.Size * output.Size <= ShapedNetwork.UnrollLimit;
                 shaped.Add(new ShapedLayer(
-                    i, layer.Kind, names[i], ToIdentifier(names[i]), shape, output,
-                    layer.Activation, layer.Rate, weightOffset, biasOffset, outputOffset, savedOffset, unrolled)
-                {
-                    Window = rules.Window,
-                    ChunkRows = chunkRows,
-                });
-                shape = output;
+                    i, layer.Kind, names[i], ToIdentifier(names[i]), shape, inferred.Output, layer.Arguments,
+                    parameters.ToEquatableArray(), saved.ToEquatableArray(), outputOffset, inferred.Details));
+                shape = inferred.Output;
             }
 
-            CheckLoss(spec, shaped, Report);
+            CheckLoss(spec, shaped, issues.Add);
 
             int gradientA = (int)Math.Min(workspace, MaxElements);
             workspace += maxBatch * gradientWidth;
@@ -201,7 +178,7 @@ namespace Compiled.Generator.Shapes
 
             if (parameterCount > MaxElements || workspace > MaxElements)
             {
-                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.ClassName, 0, $"The size of '{spec.ClassName}' (parameters and workspace for MaxBatchSize rows)", "at most 2^30 values", Math.Max(parameterCount, workspace).ToString());
+                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.ClassName, 0, $"The size of '{spec.ClassName}' (parameters and workspace for MaxBatchSize rows)", "at most 2^30 values", Invariant(Math.Max(parameterCount, workspace)));
             }
 
             // Every way a shape becomes unknown reports an error; if one ever did not, emitting from made-up sizes would
@@ -219,36 +196,41 @@ namespace Compiled.Generator.Shapes
             return new ShapeResult(network, issues.ToEquatableArray());
         }
 
-        private static void CheckLoss(NetworkSpec spec, List<ShapedLayer> layers, Action<DiagnosticDescriptor, IssueTarget, int, string[]> report)
+        private static void CheckLoss(NetworkSpec spec, List<ShapedLayer> layers, Action<ShapeIssue> report)
         {
             // The layer that produces the network's output activation is the last one that has an activation.
-            ShapedLayer? last = layers.LastOrDefault(l => l.Kind is LayerKind.Dense or LayerKind.Conv2D);
+            ShapedLayer? last = layers.LastOrDefault(l => l.Definition.OutputActivation(l.Arguments) is not null);
             if (last is null)
             {
                 return;
             }
 
+            ActivationKind activation = last.Definition.OutputActivation(last.Arguments)!.Value;
             int outputs = layers[layers.Count - 1].OutputSize;
+            void Report(DiagnosticDescriptor descriptor, IssueTarget target, int index, ArgumentRef? argument, params string[] arguments) =>
+                report(new ShapeIssue(descriptor.Id, target, index, argument, arguments.ToEquatableArray()));
             switch (spec.Loss)
             {
                 case LossKind.SoftmaxCrossEntropy when outputs < 2:
-                    report(DiagnosticDescriptors.LossDoesNotFitOutput, IssueTarget.LossArgument, 0,
-                        new[] { "SoftmaxCrossEntropy", last.Name, $"it needs at least 2 outputs (one per class), but the network has {outputs}; for two classes with one output use BinaryCrossEntropy" });
+                    Report(DiagnosticDescriptors.LossDoesNotFitOutput, IssueTarget.LossArgument, 0, null,
+                        "SoftmaxCrossEntropy", last.Name, $"it needs at least 2 outputs (one per class), but the network has {Invariant(outputs)}; for two classes with one output use BinaryCrossEntropy");
                     break;
-                case LossKind.SoftmaxCrossEntropy when last.Activation == ActivationKind.Softmax:
-                    report(DiagnosticDescriptors.ActivationAppliedTwice, IssueTarget.LayerActivationArgument, last.Index,
-                        new[] { last.Name, "Softmax", "SoftmaxCrossEntropy" });
+                case LossKind.SoftmaxCrossEntropy when activation == ActivationKind.Softmax:
+                    Report(DiagnosticDescriptors.ActivationAppliedTwice, IssueTarget.Layer, last.Index, ArgumentRef.Named("Activation"),
+                        last.Name, "Softmax", "SoftmaxCrossEntropy");
                     break;
-                case LossKind.BinaryCrossEntropy when last.Activation == ActivationKind.Softmax:
-                    report(DiagnosticDescriptors.LossDoesNotFitOutput, IssueTarget.LossArgument, 0,
-                        new[] { "BinaryCrossEntropy", last.Name, "it treats each output as an independent yes/no logit, but Softmax makes the outputs depend on each other; use Identity, or SoftmaxCrossEntropy for one class out of several" });
+                case LossKind.BinaryCrossEntropy when activation == ActivationKind.Softmax:
+                    Report(DiagnosticDescriptors.LossDoesNotFitOutput, IssueTarget.LossArgument, 0, null,
+                        "BinaryCrossEntropy", last.Name, "it treats each output as an independent yes/no logit, but Softmax makes the outputs depend on each other; use Identity, or SoftmaxCrossEntropy for one class out of several");
                     break;
-                case LossKind.BinaryCrossEntropy when last.Activation == ActivationKind.Sigmoid:
-                    report(DiagnosticDescriptors.ActivationAppliedTwice, IssueTarget.LayerActivationArgument, last.Index,
-                        new[] { last.Name, "Sigmoid", "BinaryCrossEntropy" });
+                case LossKind.BinaryCrossEntropy when activation == ActivationKind.Sigmoid:
+                    Report(DiagnosticDescriptors.ActivationAppliedTwice, IssueTarget.Layer, last.Index, ArgumentRef.Named("Activation"),
+                        last.Name, "Sigmoid", "BinaryCrossEntropy");
                     break;
             }
         }
+
+        private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 
         private static bool IsValidName(string name)
         {

@@ -3,15 +3,68 @@ using Compiled.Generator.Model;
 
 namespace Compiled.Generator.Shapes
 {
-    /// <summary>The shape of one sample between two layers: height x width x channels (channels-last), or a vector.</summary>
-    internal readonly record struct TensorShape(int Height, int Width, int Channels, bool Spatial)
+    /// <summary>What the axes of a sample mean.</summary>
+    internal enum ShapeKind
     {
-        public static TensorShape Vector(int size) => new(1, 1, size, false);
+        /// <summary><c>[features]</c>.</summary>
+        Vector,
+
+        /// <summary><c>[steps, features]</c>: layers that act on the last axis act per step.</summary>
+        Sequence,
+
+        /// <summary><c>[height, width, channels]</c>, channels-last.</summary>
+        Image,
+
+        /// <summary><c>[steps]</c> token ids, of type <c>int</c>.</summary>
+        Tokens,
+    }
+
+    /// <summary>The shape of one sample between two layers: its axes and (for token ids) its element type. Stored as
+    /// height x width x channels: a vector is 1 x 1 x features, a sequence steps x 1 x features, token ids steps x 1 x 1.</summary>
+    internal readonly record struct TensorShape(ShapeKind Kind, int Height, int Width, int Channels)
+    {
+        public static TensorShape Vector(int size) => new(ShapeKind.Vector, 1, 1, size);
+
+        public static TensorShape Image(int height, int width, int channels) => new(ShapeKind.Image, height, width, channels);
+
+        public static TensorShape Sequence(int steps, int features) => new(ShapeKind.Sequence, steps, 1, features);
+
+        public static TensorShape Tokens(int steps) => new(ShapeKind.Tokens, steps, 1, 1);
+
+        public bool Spatial => Kind == ShapeKind.Image;
+
+        /// <summary>Whether the values are <c>int</c> token ids rather than floats.</summary>
+        public bool IsInteger => Kind == ShapeKind.Tokens;
+
+        /// <summary>The length of the last axis: features, or channels.</summary>
+        public int LastAxis => Channels;
+
+        /// <summary>How many rows of <see cref="LastAxis"/> one sample holds: the steps of a sequence, else 1 for a vector.</summary>
+        public int Rows => Kind == ShapeKind.Vector ? 1 : Height * Width;
 
         public int Size => Height * Width * Channels;
 
-        /// <summary><c>13x13x32</c> or <c>576</c>, as the emitted comments and the diagnostics write it.</summary>
-        public override string ToString() => Spatial ? $"{Height}x{Width}x{Channels}" : Channels.ToString();
+        /// <summary>The size in 64-bit arithmetic, for checks before a size is known to fit.</summary>
+        public long LongSize => (long)Height * Width * Channels;
+
+        /// <summary><c>13x13x32</c>, <c>16x8</c> (steps x features), <c>576</c>, or <c>32 tokens</c>, as the emitted comments and
+        /// the diagnostics write it.</summary>
+        public override string ToString() => Kind switch
+        {
+            ShapeKind.Image => $"{Height}x{Width}x{Channels}",
+            ShapeKind.Sequence => $"{Height}x{Channels}",
+            ShapeKind.Tokens => $"{Height} tokens",
+            _ => Channels.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        /// <summary><c>a vector of 576 values</c>, <c>a 16x8 sequence</c>: what a layer gives, in a diagnostic's words.</summary>
+        public string Describe() => Kind switch
+        {
+            ShapeKind.Image => $"a {this} image",
+            ShapeKind.Sequence => $"a {this} sequence (steps x features)",
+            ShapeKind.Tokens => $"{Height} token ids",
+            _ => $"a vector of {Channels} values",
+        };
     }
 
     /// <summary>A convolution kernel's or a pooling window's geometry: its size, strides and the padding before the first row and column.</summary>
@@ -25,62 +78,104 @@ namespace Compiled.Generator.Shapes
             + (Padding == PaddingKind.Same ? $"same (pad top {PadTop}, left {PadLeft})" : "valid");
     }
 
+    /// <summary>How a parameter tensor is initialised (seeded, the same on every machine).</summary>
+    internal enum InitializerKind
+    {
+        Zeros,
+        Ones,
+
+        /// <summary>He (Kaiming) normal, std = sqrt(2 / fan-in): for ReLU-family layers.</summary>
+        HeNormal,
+
+        /// <summary>Glorot (Xavier) uniform, limit = sqrt(6 / (fan-in + fan-out)).</summary>
+        GlorotUniform,
+    }
+
+    /// <summary>One named parameter tensor of a layer, as its definition declares it.</summary>
+    /// <param name="Role">The name after the layer's in files and views: <c>weight</c>, <c>bias</c>.</param>
+    /// <param name="Shape">Its shape as stored, outermost first.</param>
+    /// <param name="Initializer">How it is initialised.</param>
+    /// <param name="FanIn">The fan-in the initializer uses.</param>
+    /// <param name="FanOut">The fan-out the initializer uses.</param>
+    /// <param name="Penalized">Whether L1 and L2 apply (weights yes, biases and gains no).</param>
+    /// <param name="Layout">What the axes are, for the view's documentation (<c>inputs by outputs</c>), or null for a vector.</param>
+    internal sealed record ParameterTensor(string Role, EquatableArray<int> Shape, InitializerKind Initializer, int FanIn, int FanOut, bool Penalized, string? Layout)
+    {
+        /// <summary>Offset into the parameter (and gradient) array, set by the shaper.</summary>
+        public int Offset { get; init; }
+
+        /// <summary>The element count in 64-bit arithmetic, checked by the shaper before any int is taken of it.</summary>
+        public long LongCount => Shape.Aggregate(1L, (product, dimension) => product * dimension);
+
+        public int Count => (int)LongCount;
+
+        /// <summary>The role in PascalCase, for member names: <c>Weight</c> in <c>Dense0WeightOffset</c>.</summary>
+        public string Member => NetworkShaper.ToIdentifier(Role);
+    }
+
+    /// <summary>A buffer a layer keeps in the workspace for its backward pass (dropout's mask, max pooling's argmax).</summary>
+    /// <param name="Role">Its name in the emitted offset constant: <c>{Layer}{Role}Offset</c>.</param>
+    /// <param name="PerSample">Values per sample (the buffer holds MaxBatchSize rows of them).</param>
+    /// <param name="Comment">What it holds, for the constant's comment.</param>
+    internal sealed record WorkspaceBuffer(string Role, int PerSample, string Comment)
+    {
+        /// <summary>Workspace offset, set by the shaper.</summary>
+        public int Offset { get; init; }
+    }
+
+    /// <summary>What a layer's definition resolved beyond shapes (a window's geometry, the unroll choice): one record per
+    /// kind that needs it, declared in its definition file.</summary>
+    internal abstract record LayerDetails;
+
+    /// <summary>What a definition's shape rule gives for one layer.</summary>
+    /// <param name="Output">The shape of a sample going out.</param>
+    internal sealed record LayerShape(TensorShape Output)
+    {
+        public EquatableArray<ParameterTensor> Parameters { get; init; } = EquatableArray<ParameterTensor>.Empty;
+
+        public EquatableArray<WorkspaceBuffer> Saved { get; init; } = EquatableArray<WorkspaceBuffer>.Empty;
+
+        /// <summary>Floats of the scratch shared by all layers in turn that this layer needs (0: none).</summary>
+        public long Scratch { get; init; }
+
+        public LayerDetails? Details { get; init; }
+    }
+
     /// <summary>One layer with every size and offset resolved. Offsets into the parameter array are absolute;
     /// offsets into the workspace are absolute and each buffer holds <c>MaxBatchSize</c> rows.</summary>
     /// <param name="Index">Position among the layers, from 0.</param>
-    /// <param name="Kind">Which layer.</param>
+    /// <param name="Kind">The kind's key in the <see cref="Layers.LayerRegistry"/>.</param>
     /// <param name="Name">The parameter name prefix (<c>dense0</c> or the explicit name).</param>
     /// <param name="Identifier">The name in PascalCase, for generated member names.</param>
     /// <param name="Input">The shape of a sample coming in.</param>
     /// <param name="Output">The shape of a sample going out.</param>
-    /// <param name="Activation">Dense and Conv2D: the activation.</param>
-    /// <param name="Rate">Dropout: the rate.</param>
-    /// <param name="WeightOffset">Dense: offset of W [InputSize, OutputSize]; Conv2D: of W [kh, kw, in channels, filters].</param>
-    /// <param name="BiasOffset">Dense and Conv2D: offset of b.</param>
+    /// <param name="Arguments">The kind's arguments as written (checked).</param>
+    /// <param name="Parameters">The layer's parameter tensors, with their offsets.</param>
+    /// <param name="Saved">The buffers the layer keeps for its backward pass, with their offsets.</param>
     /// <param name="OutputOffset">Workspace offset of this layer's output rows (unused by layers whose output is their input).</param>
-    /// <param name="SavedOffset">Workspace offset of what the backward pass needs besides the output: dropout's mask, max pooling's argmax.</param>
-    /// <param name="Unrolled">Dense: small enough (InputSize * OutputSize &lt;= 64) to emit as straight-line arithmetic.</param>
+    /// <param name="Details">What the definition resolved beyond shapes, or null.</param>
     internal sealed record ShapedLayer(
         int Index,
-        LayerKind Kind,
+        string Kind,
         string Name,
         string Identifier,
         TensorShape Input,
         TensorShape Output,
-        ActivationKind Activation,
-        float Rate,
-        int WeightOffset,
-        int BiasOffset,
+        LayerArguments Arguments,
+        EquatableArray<ParameterTensor> Parameters,
+        EquatableArray<WorkspaceBuffer> Saved,
         int OutputOffset,
-        int SavedOffset,
-        bool Unrolled)
+        LayerDetails? Details)
     {
-        /// <summary>Conv2D and pooling: the window.</summary>
-        public Window Window { get; init; }
-
-        /// <summary>Conv2D: how many output pixels (rows of the im2col matrix) are unfolded into the scratch at a time.</summary>
-        public int ChunkRows { get; init; }
-
         public int InputSize => Input.Size;
 
         public int OutputSize => Output.Size;
 
-        /// <summary>Conv2D: values in one unfolded patch, kh * kw * in channels (the inner dimension of its matrix product).</summary>
-        public int PatchSize => Window.Height * Window.Width * Input.Channels;
+        public Layers.LayerDefinition Definition => Layers.LayerRegistry.Get(Kind);
 
-        public int WeightCount => Kind switch
-        {
-            LayerKind.Dense => InputSize * OutputSize,
-            LayerKind.Conv2D => PatchSize * Output.Channels,
-            _ => 0,
-        };
+        public ParameterTensor Parameter(string role) => Parameters.First(p => p.Role == role);
 
-        public int BiasCount => Kind switch
-        {
-            LayerKind.Dense => OutputSize,
-            LayerKind.Conv2D => Output.Channels,
-            _ => 0,
-        };
+        public WorkspaceBuffer SavedBuffer(string role) => Saved.First(b => b.Role == role);
     }
 
     /// <summary>A network whose shapes are all known and valid: what the emitter needs, and nothing else.</summary>
@@ -105,8 +200,8 @@ namespace Compiled.Generator.Shapes
         /// <summary>Dense layers with fewer weights than this are emitted as straight-line arithmetic.</summary>
         public const int UnrollLimit = 64;
 
-        /// <summary>Whether any layer is dropout: only then does the network carry random state.</summary>
-        public bool HasDropout => Layers.Any(l => l.Kind == LayerKind.Dropout);
+        /// <summary>Whether any layer draws random numbers in training (dropout): only then does the network carry random state.</summary>
+        public bool HasDropout => Layers.Any(l => l.Definition.UsesRandomState);
     }
 
     /// <summary>What a diagnostic found by shape inference points at; mapped to a source location by the
@@ -118,21 +213,18 @@ namespace Compiled.Generator.Shapes
         MaxBatchSizeArgument,
         InputArgument,
         InputAttribute,
-        LayerAttribute,
-        LayerSizeArgument,
-        LayerActivationArgument,
-        LayerNameArgument,
-        LayerWindowArgument,
-        LayerStrideArgument,
-        LayerPaddingArgument,
+
+        /// <summary>A layer attribute, or the argument of it that <see cref="ShapeIssue.Argument"/> names.</summary>
+        Layer,
     }
 
     /// <summary>A diagnostic found by shape inference, not yet located.</summary>
     /// <param name="Id">The descriptor ID.</param>
     /// <param name="Target">What it points at.</param>
     /// <param name="Index">The layer index, or the input argument index.</param>
+    /// <param name="Argument">For a layer: the argument it points at, or null for the whole attribute.</param>
     /// <param name="Arguments">The message arguments.</param>
-    internal sealed record ShapeIssue(string Id, IssueTarget Target, int Index, EquatableArray<string> Arguments);
+    internal sealed record ShapeIssue(string Id, IssueTarget Target, int Index, ArgumentRef? Argument, EquatableArray<string> Arguments);
 
     /// <summary>The result of shape inference: a network when there are no errors, and every issue found.</summary>
     internal sealed record ShapeResult(ShapedNetwork? Network, EquatableArray<ShapeIssue> Issues);

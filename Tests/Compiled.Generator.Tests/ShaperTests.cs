@@ -1,3 +1,4 @@
+using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
 using Compiled.Generator.Shapes;
 
@@ -10,7 +11,13 @@ public class ShaperTests
         new("Demo", "Net", loss, 32, 0, input.ToEquatableArrayForTest(), layers.ToEquatableArrayForTest());
 
     private static LayerSpec Dense(int units, ActivationKind activation = ActivationKind.Identity, string? name = null) =>
-        new(LayerKind.Dense, units, 0f, activation, name);
+        new("Dense", name, new DenseArguments(units, activation));
+
+    private static LayerSpec Dropout(float rate) => new("Dropout", null, new DropoutArguments(rate));
+
+    private static int Offset(ShapedLayer layer, string role) => layer.Parameter(role).Offset;
+
+    private static bool Unrolled(ShapedLayer layer) => ((DenseDetails)layer.Details!).Unrolled;
 
     [Fact]
     public void Offsets_and_sizes_of_an_mlp()
@@ -23,10 +30,10 @@ public class ShaperTests
         Assert.Equal(784, network.InputSize);
         Assert.Equal(10, network.OutputSize);
         ShapedLayer hidden = network.Layers[0], output = network.Layers[1];
-        Assert.Equal((0, 784 * 64), (hidden.WeightOffset, hidden.BiasOffset));
-        Assert.Equal(((784 * 64) + 64, (784 * 64) + 64 + 640), (output.WeightOffset, output.BiasOffset));
-        Assert.False(hidden.Unrolled);
-        Assert.False(output.Unrolled); // 640 weights: a runtime call
+        Assert.Equal((0, 784 * 64), (Offset(hidden, "weight"), Offset(hidden, "bias")));
+        Assert.Equal(((784 * 64) + 64, (784 * 64) + 64 + 640), (Offset(output, "weight"), Offset(output, "bias")));
+        Assert.False(Unrolled(hidden));
+        Assert.False(Unrolled(output)); // 640 weights: a runtime call
         Assert.Equal(64, network.GradientBufferWidth);
         Assert.Equal((32 * 64) + (32 * 10) + (2 * 32 * 64), network.WorkspaceSize);
     }
@@ -35,8 +42,8 @@ public class ShaperTests
     public void Tiny_layers_are_unrolled()
     {
         ShapedNetwork network = NetworkShaper.Shape(Spec(LossKind.BinaryCrossEntropy, new[] { 2 }, Dense(8, ActivationKind.Tanh), Dense(1))).Network!;
-        Assert.True(network.Layers[0].Unrolled);
-        Assert.True(network.Layers[1].Unrolled);
+        Assert.True(Unrolled(network.Layers[0]));
+        Assert.True(Unrolled(network.Layers[1]));
         Assert.Equal(33, network.ParameterCount);
     }
 
@@ -45,7 +52,7 @@ public class ShaperTests
     {
         ShapedNetwork network = NetworkShaper.Shape(Spec(
             LossKind.MeanSquaredError, new[] { 4 },
-            Dense(8, name: "hidden_layer"), new LayerSpec(LayerKind.Dropout, 0, 0.5f, ActivationKind.Identity, null), Dense(1))).Network!;
+            Dense(8, name: "hidden_layer"), Dropout(0.5f), Dense(1))).Network!;
         Assert.Equal(new[] { "hidden_layer", "dropout0", "dense1" }, network.Layers.Select(l => l.Name));
         Assert.Equal(new[] { "HiddenLayer", "Dropout0", "Dense1" }, network.Layers.Select(l => l.Identifier));
     }
@@ -70,8 +77,8 @@ public class ShaperTests
     public void Implicit_flatten_is_noted_at_the_first_dense_layer_even_after_dropout()
     {
         ShapeResult result = NetworkShaper.Shape(Spec(
-            LossKind.MeanSquaredError, new[] { 4, 4 },
-            new LayerSpec(LayerKind.Dropout, 0, 0.1f, ActivationKind.Identity, null), Dense(3), Dense(1)));
+            LossKind.MeanSquaredError, new[] { 4, 4, 1 },
+            Dropout(0.1f), Dense(3), Dense(1)));
         ShapeIssue issue = Assert.Single(result.Issues);
         Assert.Equal(("CMP0015", 1), (issue.Id, issue.Index));
         Assert.NotNull(result.Network);
@@ -102,19 +109,26 @@ public class ShaperTests
     }
 
     private static LayerSpec Conv(int filters, int kh, int kw, int stride = 1, PaddingKind padding = PaddingKind.Valid, string? name = null) =>
-        new(LayerKind.Conv2D, filters, 0f, ActivationKind.Relu, name) { WindowHeight = kh, WindowWidth = kw, Stride = stride, Padding = padding };
+        new("Conv2D", name, new Conv2DArguments(filters, kh, kw, stride, padding, ActivationKind.Relu));
 
-    private static LayerSpec Pool(LayerKind kind, int h, int w, int stride = 0, PaddingKind padding = PaddingKind.Valid) =>
-        new(kind, 0, 0f, ActivationKind.Identity, null) { WindowHeight = h, WindowWidth = w, Stride = stride, Padding = padding };
+    private static LayerSpec Pool(string kind, int h, int w, int stride = 0, PaddingKind padding = PaddingKind.Valid) =>
+        new(kind, null, new PoolArguments(h, w, stride, padding));
 
-    private static LayerSpec Flatten() => new(LayerKind.Flatten, 0, 0f, ActivationKind.Identity, null);
+    private static LayerSpec Flatten() => new("Flatten", null, new FlattenArguments());
+
+    private static Window WindowOf(ShapedLayer layer) => layer.Details switch
+    {
+        ConvolutionDetails convolution => convolution.Window,
+        PoolDetails pool => pool.Window,
+        _ => throw new InvalidOperationException(layer.Kind + " has no window"),
+    };
 
     [Fact]
     public void The_seed_cnn_has_keras_shapes_offsets_and_a_shared_scratch()
     {
         ShapeResult result = NetworkShaper.Shape(Spec(
             LossKind.SoftmaxCrossEntropy, new[] { 28, 28, 1 },
-            Conv(32, 3, 3), Pool(LayerKind.MaxPool2D, 2, 2), Conv(64, 3, 3), Pool(LayerKind.MaxPool2D, 2, 2), Conv(64, 3, 3), Flatten(), Dense(64, ActivationKind.Relu), Dense(10)));
+            Conv(32, 3, 3), Pool("MaxPool2D", 2, 2), Conv(64, 3, 3), Pool("MaxPool2D", 2, 2), Conv(64, 3, 3), Flatten(), Dense(64, ActivationKind.Relu), Dense(10)));
 
         ShapedNetwork network = Assert.IsType<ShapedNetwork>(result.Network);
         Assert.Equal("CMP0019", Assert.Single(result.Issues).Id); // pool 11x11 -> 5x5 drops a row and a column, as in Keras
@@ -123,13 +137,14 @@ public class ShaperTests
             network.Layers.Select(l => l.Output.ToString()));
         Assert.Equal(new[] { "conv0", "maxpool0", "conv1", "maxpool1", "conv2", "flatten0", "dense0", "dense1" }, network.Layers.Select(l => l.Name));
         Assert.Equal(93322, network.ParameterCount);
-        Assert.Equal(((3 * 3 * 32 * 64) + 64 + (3 * 3 * 32) + 32), network.Layers[4].WeightOffset);
+        Assert.Equal(((3 * 3 * 32 * 64) + 64 + (3 * 3 * 32) + 32), Offset(network.Layers[4], "weight"));
         Assert.Equal(26 * 26 * 32, network.GradientBufferWidth);
 
         // The scratch holds the largest convolution's chunk of patches plus its kernel transposed.
-        int Scratch(ShapedLayer conv) => (conv.ChunkRows * conv.PatchSize) + conv.WeightCount;
-        Assert.Equal(network.Layers.Where(l => l.Kind == LayerKind.Conv2D).Max(Scratch), network.ScratchSize);
-        Assert.All(network.Layers.Where(l => l.Kind == LayerKind.Conv2D), conv => Assert.True(conv.ChunkRows * conv.PatchSize <= 32 * 1024 || conv.ChunkRows == 6));
+        int ChunkRows(ShapedLayer conv) => ((ConvolutionDetails)conv.Details!).ChunkRows;
+        int Scratch(ShapedLayer conv) => (ChunkRows(conv) * Conv2DLayer.PatchSize(conv)) + conv.Parameter("weight").Count;
+        Assert.Equal(network.Layers.Where(l => l.Kind == "Conv2D").Max(Scratch), network.ScratchSize);
+        Assert.All(network.Layers.Where(l => l.Kind == "Conv2D"), conv => Assert.True(ChunkRows(conv) * Conv2DLayer.PatchSize(conv) <= 32 * 1024 || ChunkRows(conv) == 6));
         Assert.Equal(network.ScratchOffset + network.ScratchSize, network.WorkspaceSize);
     }
 
@@ -148,17 +163,17 @@ public class ShaperTests
             Conv(3, kernel, kernel, stride, padding == "same" ? PaddingKind.Same : PaddingKind.Valid), Flatten(), Dense(1))).Network!;
         ShapedLayer conv = network.Layers[0];
         Assert.Equal((output, output, 3), (conv.Output.Height, conv.Output.Width, conv.Output.Channels));
-        Assert.Equal((padBefore, padBefore), (conv.Window.PadTop, conv.Window.PadLeft));
+        Assert.Equal((padBefore, padBefore), (WindowOf(conv).PadTop, WindowOf(conv).PadLeft));
     }
 
     [Fact]
     public void Pool_stride_defaults_to_the_window_per_dimension()
     {
-        ShapedNetwork network = NetworkShaper.Shape(Spec(LossKind.MeanSquaredError, new[] { 12, 12, 3 }, Pool(LayerKind.AveragePool2D, 2, 3), Flatten(), Dense(1))).Network!;
+        ShapedNetwork network = NetworkShaper.Shape(Spec(LossKind.MeanSquaredError, new[] { 12, 12, 3 }, Pool("AveragePool2D", 2, 3), Flatten(), Dense(1))).Network!;
         ShapedLayer pool = network.Layers[0];
-        Assert.Equal((2, 3), (pool.Window.StrideHeight, pool.Window.StrideWidth));
+        Assert.Equal((2, 3), (WindowOf(pool).StrideHeight, WindowOf(pool).StrideWidth));
         Assert.Equal("6x4x3", pool.Output.ToString());
-        Assert.Equal(0, pool.SavedOffset); // average pooling keeps nothing for the backward pass
+        Assert.Empty(pool.Saved); // average pooling keeps nothing for the backward pass
     }
 
     [Fact]
@@ -166,7 +181,7 @@ public class ShaperTests
     {
         ShapeResult result = NetworkShaper.Shape(Spec(
             LossKind.SoftmaxCrossEntropy, new[] { 4, 4, 1 },
-            Conv(8, 5, 5), Pool(LayerKind.MaxPool2D, 2, 2), Conv(8, 3, 3), Flatten(), Dense(10)));
+            Conv(8, 5, 5), Pool("MaxPool2D", 2, 2), Conv(8, 3, 3), Flatten(), Dense(10)));
         Assert.Null(result.Network);
         Assert.Equal(new[] { "CMP0017" }, result.Issues.Select(i => i.Id));
     }

@@ -108,8 +108,8 @@ public class SnapshotTests
             new[] { 2, 3 }.ToEquatableArrayForTest(),
             new[]
             {
-                new Model.LayerSpec(Model.LayerKind.Dense, 5, 0f, Model.ActivationKind.Tanh, "hidden"),
-                new Model.LayerSpec(Model.LayerKind.Dense, 2, 0f, Model.ActivationKind.Identity, null),
+                new Model.LayerSpec("Dense", "hidden", new Layers.DenseArguments(5, Model.ActivationKind.Tanh)),
+                new Model.LayerSpec("Dense", null, new Layers.DenseArguments(2, Model.ActivationKind.Identity)),
             }.ToEquatableArrayForTest());
         Shapes.ShapeResult shaped = Shapes.NetworkShaper.Shape(spec);
 

@@ -5,11 +5,11 @@
 namespace Hand.Built
 {
     /// <remarks>
-    /// A network of 47 parameters trained with softmax cross-entropy on logits:
+    /// A network of 32 parameters trained with softmax cross-entropy on logits:
     /// <code>
     /// input: [2, 3]
-    /// hidden: dense 6 -> 5, tanh, unrolled. W [6, 5], b [5].
-    /// dense1: dense 5 -> 2, identity, unrolled. W [5, 2], b [2].
+    /// hidden: dense 2x3 -> 2x5 per step, tanh, unrolled. W [3, 5], b [5].
+    /// dense1: dense 2x5 -> 2x2 per step, identity, unrolled. W [5, 2], b [2].
     /// </code>
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>
@@ -19,30 +19,30 @@ namespace Hand.Built
         /// <summary>Values per input sample (2x3).</summary>
         public const int InputSize = 6;
         /// <summary>Values per output row.</summary>
-        public const int OutputSize = 2;
+        public const int OutputSize = 4;
         /// <summary>Weights and biases of all layers.</summary>
-        public const int ParameterCount = 47;
+        public const int ParameterCount = 32;
         /// <summary>The largest batch <c>Backward</c> and <c>TrainStep</c> take; the workspace is sized for it.</summary>
         public const int MaxBatchSize = 4;
         /// <summary>The seed the parameterless constructor uses.</summary>
         public const int DefaultSeed = 7;
 
         // Offsets into the parameter (and gradient) array.
-        private const int HiddenWeightOffset = 0; // [6, 5]
-        private const int HiddenBiasOffset = 30; // [5]
-        private const int Dense1WeightOffset = 35; // [5, 2]
-        private const int Dense1BiasOffset = 45; // [2]
+        private const int HiddenWeightOffset = 0; // [3, 5]
+        private const int HiddenBiasOffset = 15; // [5]
+        private const int Dense1WeightOffset = 20; // [5, 2]
+        private const int Dense1BiasOffset = 30; // [2]
 
         // Offsets into the workspace; every buffer holds MaxBatchSize rows.
-        private const int HiddenOutputOffset = 0; // rows of 5
-        private const int Dense1OutputOffset = 20; // rows of 2
-        private const int GradientBufferA = 28; // rows of up to 5
-        private const int GradientBufferB = 48; // rows of up to 5
-        private const int WorkspaceSize = 68;
+        private const int HiddenOutputOffset = 0; // rows of 2x5
+        private const int Dense1OutputOffset = 40; // rows of 2x2
+        private const int GradientBufferA = 56; // rows of up to 10
+        private const int GradientBufferB = 96; // rows of up to 10
+        private const int WorkspaceSize = 136;
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
-            new global::Compiled.TensorInfo("hidden.weight", new[] { 6, 5 }, HiddenWeightOffset),
+            new global::Compiled.TensorInfo("hidden.weight", new[] { 3, 5 }, HiddenWeightOffset),
             new global::Compiled.TensorInfo("hidden.bias", new[] { 5 }, HiddenBiasOffset),
             new global::Compiled.TensorInfo("dense1.weight", new[] { 5, 2 }, Dense1WeightOffset),
             new global::Compiled.TensorInfo("dense1.bias", new[] { 2 }, Dense1BiasOffset),
@@ -79,8 +79,8 @@ namespace Hand.Built
         public void InitializeParameters(int seed)
         {
             var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
-            // hidden: Glorot uniform, limit = sqrt(6 / (6 + 5))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, HiddenWeightOffset, 30), 6, 5, ref random);
+            // hidden: Glorot uniform, limit = sqrt(6 / (3 + 5))
+            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, HiddenWeightOffset, 15), 3, 5, ref random);
             new global::System.Span<float>(_parameters, HiddenBiasOffset, 5).Clear();
             // dense1: Glorot uniform, limit = sqrt(6 / (5 + 2))
             global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Dense1WeightOffset, 10), 5, 2, ref random);
@@ -104,8 +104,8 @@ namespace Hand.Built
         /// <summary>The named tensors inside <see cref="Parameters"/>.</summary>
         public global::System.Collections.Generic.IReadOnlyList<global::Compiled.TensorInfo> Tensors => s_tensors;
 
-        /// <summary>hidden.weight, [6, 5] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> HiddenWeight => new global::System.Span<float>(_parameters, HiddenWeightOffset, 30);
+        /// <summary>hidden.weight, [3, 5] row-major (inputs by outputs).</summary>
+        public global::System.Span<float> HiddenWeight => new global::System.Span<float>(_parameters, HiddenWeightOffset, 15);
 
         /// <summary>hidden.bias, [5].</summary>
         public global::System.Span<float> HiddenBias => new global::System.Span<float>(_parameters, HiddenBiasOffset, 5);
@@ -354,7 +354,7 @@ namespace Hand.Built
         {
             if (_l1 != 0f || _l2 != 0f)
             {
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, HiddenWeightOffset, 30), new global::System.Span<float>(_gradients, HiddenWeightOffset, 30), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, HiddenWeightOffset, 15), new global::System.Span<float>(_gradients, HiddenWeightOffset, 15), _l1, _l2);
                 loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense1WeightOffset, 10), new global::System.Span<float>(_gradients, Dense1WeightOffset, 10), _l1, _l2);
             }
 
@@ -474,38 +474,35 @@ namespace Hand.Built
         private static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool training)
         {
             _ = training; // no dropout: training and inference are the same
-            // hidden: dense 6 -> 5, tanh, unrolled. W [6, 5], b [5].
+            // hidden: dense 2x3 -> 2x5 per step, tanh, unrolled. W [3, 5], b [5].
             // y = tanh(x W + b)
-            global::System.Span<float> hiddenOutput = workspace.Slice(HiddenOutputOffset, batch * 5);
+            global::System.Span<float> hiddenOutput = workspace.Slice(HiddenOutputOffset, batch * 10);
             {
-                global::System.ReadOnlySpan<float> w = parameters.Slice(HiddenWeightOffset, 30);
+                global::System.ReadOnlySpan<float> w = parameters.Slice(HiddenWeightOffset, 15);
                 global::System.ReadOnlySpan<float> b = parameters.Slice(HiddenBiasOffset, 5);
-                for (int row = 0; row < batch; row++)
+                for (int row = 0; row < batch * 2; row++)
                 {
-                    global::System.ReadOnlySpan<float> x = input.Slice(row * 6, 6);
+                    global::System.ReadOnlySpan<float> x = input.Slice(row * 3, 3);
                     global::System.Span<float> y = hiddenOutput.Slice(row * 5, 5);
                     float x0 = x[0];
                     float x1 = x[1];
                     float x2 = x[2];
-                    float x3 = x[3];
-                    float x4 = x[4];
-                    float x5 = x[5];
-                    y[0] = b[0] + (x0 * w[0]) + (x1 * w[5]) + (x2 * w[10]) + (x3 * w[15]) + (x4 * w[20]) + (x5 * w[25]);
-                    y[1] = b[1] + (x0 * w[1]) + (x1 * w[6]) + (x2 * w[11]) + (x3 * w[16]) + (x4 * w[21]) + (x5 * w[26]);
-                    y[2] = b[2] + (x0 * w[2]) + (x1 * w[7]) + (x2 * w[12]) + (x3 * w[17]) + (x4 * w[22]) + (x5 * w[27]);
-                    y[3] = b[3] + (x0 * w[3]) + (x1 * w[8]) + (x2 * w[13]) + (x3 * w[18]) + (x4 * w[23]) + (x5 * w[28]);
-                    y[4] = b[4] + (x0 * w[4]) + (x1 * w[9]) + (x2 * w[14]) + (x3 * w[19]) + (x4 * w[24]) + (x5 * w[29]);
+                    y[0] = b[0] + (x0 * w[0]) + (x1 * w[5]) + (x2 * w[10]);
+                    y[1] = b[1] + (x0 * w[1]) + (x1 * w[6]) + (x2 * w[11]);
+                    y[2] = b[2] + (x0 * w[2]) + (x1 * w[7]) + (x2 * w[12]);
+                    y[3] = b[3] + (x0 * w[3]) + (x1 * w[8]) + (x2 * w[13]);
+                    y[4] = b[4] + (x0 * w[4]) + (x1 * w[9]) + (x2 * w[14]);
                 }
             }
             global::Compiled.Kernels.Activations.Tanh(hiddenOutput);
 
-            // dense1: dense 5 -> 2, identity, unrolled. W [5, 2], b [2].
+            // dense1: dense 2x5 -> 2x2 per step, identity, unrolled. W [5, 2], b [2].
             // y = x W + b
-            global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 2);
+            global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 4);
             {
                 global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 10);
                 global::System.ReadOnlySpan<float> b = parameters.Slice(Dense1BiasOffset, 2);
-                for (int row = 0; row < batch; row++)
+                for (int row = 0; row < batch * 2; row++)
                 {
                     global::System.ReadOnlySpan<float> x = hiddenOutput.Slice(row * 5, 5);
                     global::System.Span<float> y = dense1Output.Slice(row * 2, 2);
@@ -527,9 +524,9 @@ namespace Hand.Built
         // accumulate: add to the parameter gradients (Backward), or overwrite them (TrainStep, which saves zeroing them).
         private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate)
         {
-            global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferA, batch * 2);
-            global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferB, batch * 5);
-            // dense1: dense 5 -> 2, identity, unrolled. W [5, 2], b [2].
+            global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferA, batch * 4);
+            global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferB, batch * 10);
+            // dense1: dense 2x5 -> 2x2 per step, identity, unrolled. W [5, 2], b [2].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
             {
                 global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 10);
@@ -540,9 +537,9 @@ namespace Hand.Built
                     dw.Clear();
                     db.Clear();
                 }
-                for (int row = 0; row < batch; row++)
+                for (int row = 0; row < batch * 2; row++)
                 {
-                    global::System.ReadOnlySpan<float> x = workspace.Slice(HiddenOutputOffset, batch * 5).Slice(row * 5, 5);
+                    global::System.ReadOnlySpan<float> x = workspace.Slice(HiddenOutputOffset, batch * 10).Slice(row * 5, 5);
                     global::System.ReadOnlySpan<float> dy = dense1OutputGradient.Slice(row * 2, 2);
                     global::System.Span<float> dx = hiddenOutputGradient.Slice(row * 5, 5);
                     float dz0 = dy[0];
@@ -572,21 +569,21 @@ namespace Hand.Built
                 }
             }
 
-            // hidden: dense 6 -> 5, tanh, unrolled. W [6, 5], b [5].
+            // hidden: dense 2x3 -> 2x5 per step, tanh, unrolled. W [3, 5], b [5].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; no dx: nothing before this layer
             {
-                global::System.ReadOnlySpan<float> w = parameters.Slice(HiddenWeightOffset, 30);
-                global::System.Span<float> dw = gradients.Slice(HiddenWeightOffset, 30);
+                global::System.ReadOnlySpan<float> w = parameters.Slice(HiddenWeightOffset, 15);
+                global::System.Span<float> dw = gradients.Slice(HiddenWeightOffset, 15);
                 global::System.Span<float> db = gradients.Slice(HiddenBiasOffset, 5);
                 if (!accumulate)
                 {
                     dw.Clear();
                     db.Clear();
                 }
-                for (int row = 0; row < batch; row++)
+                for (int row = 0; row < batch * 2; row++)
                 {
-                    global::System.ReadOnlySpan<float> x = input.Slice(row * 6, 6);
-                    global::System.ReadOnlySpan<float> y = workspace.Slice(HiddenOutputOffset, batch * 5).Slice(row * 5, 5);
+                    global::System.ReadOnlySpan<float> x = input.Slice(row * 3, 3);
+                    global::System.ReadOnlySpan<float> y = workspace.Slice(HiddenOutputOffset, batch * 10).Slice(row * 5, 5);
                     global::System.ReadOnlySpan<float> dy = hiddenOutputGradient.Slice(row * 5, 5);
                     float dz0 = dy[0] * (1f - (y[0] * y[0]));
                     float dz1 = dy[1] * (1f - (y[1] * y[1]));
@@ -616,24 +613,6 @@ namespace Hand.Built
                     dw[12] += x2 * dz2;
                     dw[13] += x2 * dz3;
                     dw[14] += x2 * dz4;
-                    float x3 = x[3];
-                    dw[15] += x3 * dz0;
-                    dw[16] += x3 * dz1;
-                    dw[17] += x3 * dz2;
-                    dw[18] += x3 * dz3;
-                    dw[19] += x3 * dz4;
-                    float x4 = x[4];
-                    dw[20] += x4 * dz0;
-                    dw[21] += x4 * dz1;
-                    dw[22] += x4 * dz2;
-                    dw[23] += x4 * dz3;
-                    dw[24] += x4 * dz4;
-                    float x5 = x[5];
-                    dw[25] += x5 * dz0;
-                    dw[26] += x5 * dz1;
-                    dw[27] += x5 * dz2;
-                    dw[28] += x5 * dz3;
-                    dw[29] += x5 * dz4;
                 }
             }
         }
@@ -642,9 +621,9 @@ namespace Hand.Built
         // W -= lr dW in place, so the large gradients are never stored and read back. Same expectations as BackwardCore.
         private static void SgdBackwardCore(global::System.Span<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, float learningRate)
         {
-            global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferA, batch * 2);
-            global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferB, batch * 5);
-            // dense1: dense 5 -> 2, identity, unrolled. W [5, 2], b [2].
+            global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferA, batch * 4);
+            global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferB, batch * 10);
+            // dense1: dense 2x5 -> 2x2 per step, identity, unrolled. W [5, 2], b [2].
             // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
             {
                 global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 10);
@@ -652,9 +631,9 @@ namespace Hand.Built
                 global::System.Span<float> db = gradients.Slice(Dense1BiasOffset, 2);
                 dw.Clear();
                 db.Clear();
-                for (int row = 0; row < batch; row++)
+                for (int row = 0; row < batch * 2; row++)
                 {
-                    global::System.ReadOnlySpan<float> x = workspace.Slice(HiddenOutputOffset, batch * 5).Slice(row * 5, 5);
+                    global::System.ReadOnlySpan<float> x = workspace.Slice(HiddenOutputOffset, batch * 10).Slice(row * 5, 5);
                     global::System.ReadOnlySpan<float> dy = dense1OutputGradient.Slice(row * 2, 2);
                     global::System.Span<float> dx = hiddenOutputGradient.Slice(row * 5, 5);
                     float dz0 = dy[0];
@@ -686,18 +665,18 @@ namespace Hand.Built
             global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense1WeightOffset, 10), parameters.Slice(Dense1WeightOffset, 10), learningRate);
             global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense1BiasOffset, 2), parameters.Slice(Dense1BiasOffset, 2), learningRate);
 
-            // hidden: dense 6 -> 5, tanh, unrolled. W [6, 5], b [5].
+            // hidden: dense 2x3 -> 2x5 per step, tanh, unrolled. W [3, 5], b [5].
             // dz = dy * f'(y); no dx: nothing before this layer; then W -= lr x^T dz, b -= lr sum_rows dz
             {
-                global::System.ReadOnlySpan<float> w = parameters.Slice(HiddenWeightOffset, 30);
-                global::System.Span<float> dw = gradients.Slice(HiddenWeightOffset, 30);
+                global::System.ReadOnlySpan<float> w = parameters.Slice(HiddenWeightOffset, 15);
+                global::System.Span<float> dw = gradients.Slice(HiddenWeightOffset, 15);
                 global::System.Span<float> db = gradients.Slice(HiddenBiasOffset, 5);
                 dw.Clear();
                 db.Clear();
-                for (int row = 0; row < batch; row++)
+                for (int row = 0; row < batch * 2; row++)
                 {
-                    global::System.ReadOnlySpan<float> x = input.Slice(row * 6, 6);
-                    global::System.ReadOnlySpan<float> y = workspace.Slice(HiddenOutputOffset, batch * 5).Slice(row * 5, 5);
+                    global::System.ReadOnlySpan<float> x = input.Slice(row * 3, 3);
+                    global::System.ReadOnlySpan<float> y = workspace.Slice(HiddenOutputOffset, batch * 10).Slice(row * 5, 5);
                     global::System.ReadOnlySpan<float> dy = hiddenOutputGradient.Slice(row * 5, 5);
                     float dz0 = dy[0] * (1f - (y[0] * y[0]));
                     float dz1 = dy[1] * (1f - (y[1] * y[1]));
@@ -727,27 +706,9 @@ namespace Hand.Built
                     dw[12] += x2 * dz2;
                     dw[13] += x2 * dz3;
                     dw[14] += x2 * dz4;
-                    float x3 = x[3];
-                    dw[15] += x3 * dz0;
-                    dw[16] += x3 * dz1;
-                    dw[17] += x3 * dz2;
-                    dw[18] += x3 * dz3;
-                    dw[19] += x3 * dz4;
-                    float x4 = x[4];
-                    dw[20] += x4 * dz0;
-                    dw[21] += x4 * dz1;
-                    dw[22] += x4 * dz2;
-                    dw[23] += x4 * dz3;
-                    dw[24] += x4 * dz4;
-                    float x5 = x[5];
-                    dw[25] += x5 * dz0;
-                    dw[26] += x5 * dz1;
-                    dw[27] += x5 * dz2;
-                    dw[28] += x5 * dz3;
-                    dw[29] += x5 * dz4;
                 }
             }
-            global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(HiddenWeightOffset, 30), parameters.Slice(HiddenWeightOffset, 30), learningRate);
+            global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(HiddenWeightOffset, 15), parameters.Slice(HiddenWeightOffset, 15), learningRate);
             global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(HiddenBiasOffset, 5), parameters.Slice(HiddenBiasOffset, 5), learningRate);
         }
     }

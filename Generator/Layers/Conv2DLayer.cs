@@ -1,0 +1,154 @@
+using System;
+using Compiled.Generator.Emit;
+using Compiled.Generator.Model;
+using Compiled.Generator.Shapes;
+
+namespace Compiled.Generator.Layers
+{
+    /// <summary><c>[Conv2D(filters, kernel)]</c> or <c>[Conv2D(filters, kernelHeight, kernelWidth)]</c> as written.</summary>
+    internal sealed record Conv2DArguments(int Filters, int KernelHeight, int KernelWidth, int Stride, PaddingKind Padding, ActivationKind Activation) : LayerArguments;
+
+    /// <summary>Conv2D: the kernel's geometry, and how many output pixels (rows of the im2col matrix) are unfolded into the
+    /// scratch at a time.</summary>
+    internal sealed record ConvolutionDetails(Window Window, int ChunkRows) : LayerDetails;
+
+    /// <summary>
+    /// A 2-D convolution, y = f(conv(x, W) + b), channels-last, W stored [kh, kw, in channels, filters] (Keras' layout):
+    /// shape rule, parameters, forward and backward side by side. The work is the runtime's <c>Convolution</c> (im2col in
+    /// L2-sized chunks and the register-tiled matrix multiply), called with the layer's geometry and constant sizes.
+    /// </summary>
+    internal sealed class Conv2DLayer : LayerDefinition<Conv2DArguments>
+    {
+        public static readonly Conv2DLayer Instance = new();
+
+        /// <summary>Floats in a convolution's unfolded chunk: about 128 KB, which stays in L2 beside the weights.</summary>
+        private const long ScratchTarget = 32 * 1024;
+
+        private Conv2DLayer()
+        {
+        }
+
+        public override string Kind => "Conv2D";
+
+        public override string AttributeName => "Compiled.Conv2DAttribute";
+
+        public override string NamePrefix => "conv";
+
+        public override bool HasStaticMembers => true;
+
+        public override LayerArguments? Read(LayerReader reader) =>
+            reader.Count is 2 or 3
+                ? new Conv2DArguments(reader.Int(0), reader.Int(1), reader.Int(reader.Count - 1), reader.NamedInt("Stride", 1), (PaddingKind)reader.NamedInt("Padding", 0), (ActivationKind)reader.NamedInt("Activation", 0))
+                : null;
+
+        protected override ActivationKind? OutputActivation(Conv2DArguments arguments) => arguments.Activation;
+
+        // ---------------------------------------------------------------- shape
+
+        protected override LayerShape Infer(ShapeContext context, Conv2DArguments arguments)
+        {
+            context.CheckAtLeastOne(arguments.Filters, ArgumentRef.Positional(0), "filters");
+            context.CheckActivation(arguments.Activation);
+            var resolved = WindowRule.Resolve(context, arguments.KernelHeight, arguments.KernelWidth, arguments.Stride, arguments.Padding, isConvolution: true, firstWindowArgument: 1);
+            if (resolved is not { } geometry)
+            {
+                return context.Unknown();
+            }
+
+            Window k = geometry.Window;
+            int inChannels = context.Input.Channels, filters = Math.Max(arguments.Filters, 1);
+            var output = TensorShape.Image(geometry.Height, geometry.Width, filters);
+            context.Trail.Add($"{output} ({context.Name})");
+
+            // The convolution unfolds ChunkRows output pixels' patches at a time into a shared scratch, sized to stay in
+            // L2 (about 128 KB) while the matrix multiply runs over it, plus room for W transposed.
+            long patch = (long)k.Height * k.Width * inChannels;
+            long rows = Math.Max(6, Math.Min(4096, ScratchTarget / Math.Max(patch, 1)));
+            rows = Math.Min(rows, context.MaxBatch * output.Height * output.Width);
+            int chunkRows = (int)Math.Max(1, rows >= 6 ? rows - (rows % 6) : rows);
+
+            // He over the fan-in kh * kw * in channels for ReLU-family layers, Glorot otherwise (fan-out kh * kw * filters,
+            // as Keras counts it).
+            int fanIn = (int)Math.Min(patch, int.MaxValue), fanOut = (int)Math.Min((long)k.Height * k.Width * filters, int.MaxValue);
+            InitializerKind initializer = arguments.Activation is ActivationKind.Relu or ActivationKind.LeakyRelu ? InitializerKind.HeNormal : InitializerKind.GlorotUniform;
+            return new LayerShape(output)
+            {
+                Parameters = new[]
+                {
+                    new ParameterTensor("weight", new[] { k.Height, k.Width, inChannels, filters }.ToEquatableArray(), initializer, fanIn, fanOut, Penalized: true, "kernel height, kernel width, input channels, filters"),
+                    new ParameterTensor("bias", new[] { filters }.ToEquatableArray(), InitializerKind.Zeros, fanIn, fanOut, Penalized: false, null),
+                }.ToEquatableArray(),
+                Scratch = (chunkRows * patch) + (patch * filters),
+                Details = new ConvolutionDetails(k, chunkRows),
+            };
+        }
+
+        private static ConvolutionDetails Details(ShapedLayer layer) => (ConvolutionDetails)layer.Details!;
+
+        /// <summary>Values in one unfolded patch, kh * kw * in channels (the inner dimension of its matrix product).</summary>
+        internal static int PatchSize(ShapedLayer layer) => Details(layer).Window.Height * Details(layer).Window.Width * layer.Input.Channels;
+
+        public override string Describe(ShapedLayer layer)
+        {
+            Window k = Details(layer).Window;
+            return $"{layer.Name}: {layer.Input} -> {layer.Output}, {ActivationEmitter.Describe(ArgumentsOf(layer).Activation)}. {k} kernel, {k.DescribeStrideAndPadding()}; W [{string.Join(", ", layer.Parameter("weight").Shape)}], b [{layer.Output.Channels}].";
+        }
+
+        public override void EmitMembers(SourceWriter w, ShapedLayer layer)
+        {
+            Window k = Details(layer).Window;
+            w.Line($"private static readonly global::Compiled.Kernels.ConvolutionGeometry {layer.Identifier}Geometry = new global::Compiled.Kernels.ConvolutionGeometry(");
+            w.Line($"    {layer.Input.Height}, {layer.Input.Width}, {layer.Input.Channels}, {k.Height}, {k.Width}, {k.StrideHeight}, {k.StrideWidth}, {k.PadTop}, {k.PadLeft}, {layer.Output.Height}, {layer.Output.Width}, {layer.Output.Channels});");
+        }
+
+        // ---------------------------------------------------------------- forward
+
+        public override void EmitForward(SourceWriter w, ForwardSite site)
+        {
+            (ShapedLayer layer, string input, string output) = (site.Layer, site.Input, site.Output);
+            string id = layer.Identifier;
+            ActivationKind activation = ArgumentsOf(layer).Activation;
+            int chunkRows = Details(layer).ChunkRows, patch = PatchSize(layer);
+            Header(w, layer);
+            w.Line($"// y = {(activation == ActivationKind.Identity ? "conv(x, W) + b" : ActivationEmitter.Describe(activation) + "(conv(x, W) + b)")}, as [{chunkRows}-pixel chunks of {patch}-value patches] x W [{patch}, {layer.Output.Channels}]");
+            w.Line($"global::System.Span<float> {output} = workspace.Slice({id}OutputOffset, batch * {layer.OutputSize});");
+            w.Line($"global::Compiled.Kernels.Convolution.Forward(in {id}Geometry, {input}, {Slice("parameters", layer, "weight")}, {Slice("parameters", layer, "bias")}, {output}, {Scratch(layer)}, batch, {chunkRows});");
+            string? activationCall = ActivationEmitter.ForwardCall(activation, output, layer.Output.Channels);
+            if (activationCall is not null)
+            {
+                w.Line(activationCall);
+            }
+        }
+
+        // ---------------------------------------------------------------- backward
+
+        public override void EmitBackward(SourceWriter w, BackwardSite site)
+        {
+            ShapedLayer layer = site.Layer;
+            string id = layer.Identifier;
+            Header(w, layer);
+            string dx = site.InputGradient is null ? "; no dx: nothing before this layer" : "; dx = fold(dz W^T)";
+            w.Line(site.FusedSgd
+                ? $"// dz = dy * f'(y){dx}; dW = patches^T dz, db = sum dz; then W -= lr dW, b -= lr db"
+                : $"// dz = dy * f'(y); dW += patches^T dz; db += sum dz{dx}");
+            string? activation = ActivationEmitter.BackwardCall(ArgumentsOf(layer).Activation, site.Output, site.OutputGradient, layer.Output.Channels);
+            if (activation is not null)
+            {
+                w.Line(activation);
+            }
+
+            // The fused SGD pass stores the gradient in the layer's own view and steps from there: the convolution's
+            // gradient is summed over every output pixel, so there is no product to fold the step into.
+            string weights = Slice("parameters", layer, "weight"), weightGradient = Slice("gradients", layer, "weight"), biasGradient = Slice("gradients", layer, "bias");
+            w.Line($"global::Compiled.Kernels.Convolution.Backward(in {id}Geometry, {site.Input}, {weights}, {site.OutputGradient}, {site.InputGradient ?? "default"}, {weightGradient}, {biasGradient}, {Scratch(layer)}, batch, {Details(layer).ChunkRows}, {(site.FusedSgd ? "accumulate: false" : "accumulate")});");
+            if (site.FusedSgd)
+            {
+                w.Line($"global::Compiled.Kernels.Dense.ApplySgd({weightGradient}, {weights}, learningRate);");
+                w.Line($"global::Compiled.Kernels.Dense.ApplySgd({biasGradient}, {Slice("parameters", layer, "bias")}, learningRate);");
+            }
+        }
+
+        private static string Scratch(ShapedLayer layer) =>
+            $"workspace.Slice(ScratchOffset, {(Details(layer).ChunkRows * PatchSize(layer)) + layer.Parameter("weight").Count})";
+    }
+}

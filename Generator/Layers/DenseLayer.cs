@@ -1,0 +1,292 @@
+using Compiled.Generator.Diagnostics;
+using Compiled.Generator.Emit;
+using Compiled.Generator.Model;
+using Compiled.Generator.Shapes;
+
+namespace Compiled.Generator.Layers
+{
+    /// <summary><c>[Dense(units, Activation = ..., Name = ...)]</c> as written.</summary>
+    internal sealed record DenseArguments(int Units, ActivationKind Activation) : LayerArguments;
+
+    /// <summary>Dense: whether the layer is written as straight-line arithmetic, and how many rows each sample has (its
+    /// steps, for a sequence, since Dense acts on the last axis; 1 for a vector).</summary>
+    internal sealed record DenseDetails(bool Unrolled, int RowsPerSample) : LayerDetails;
+
+    /// <summary>
+    /// A dense layer, y = f(x W + b) with W stored [inputs, outputs], acting on the last axis (per step on a sequence,
+    /// as Keras does): its shape rule, its parameters, its forward and backward passes side by side. Layers with at most
+    /// <see cref="ShapedNetwork.UnrollLimit"/> weights are written as straight-line arithmetic per row (a call would cost
+    /// more than the work); larger ones call the runtime's register-tiled matrix multiply with constant sizes.
+    /// </summary>
+    internal sealed class DenseLayer : LayerDefinition<DenseArguments>
+    {
+        public static readonly DenseLayer Instance = new();
+
+        private DenseLayer()
+        {
+        }
+
+        public override string Kind => "Dense";
+
+        public override string AttributeName => "Compiled.DenseAttribute";
+
+        public override string NamePrefix => "dense";
+
+        public override LayerArguments? Read(LayerReader reader) =>
+            reader.Count == 1 ? new DenseArguments(reader.Int(0), (ActivationKind)reader.NamedInt("Activation", 0)) : null;
+
+        protected override ActivationKind? OutputActivation(DenseArguments arguments) => arguments.Activation;
+
+        // ---------------------------------------------------------------- shape
+
+        protected override LayerShape Infer(ShapeContext context, DenseArguments arguments)
+        {
+            context.CheckAtLeastOne(arguments.Units, ArgumentRef.Positional(0), "units");
+            context.CheckActivation(arguments.Activation);
+            TensorShape input = context.Input;
+            if (context.ShapeKnown && input.Spatial && context.FromInput())
+            {
+                // An image straight from the [Input] is read as one vector, as the user likely meant.
+                context.Report(DiagnosticDescriptors.ImplicitFlatten, null, context.Name, string.Join("x", context.Spec.InputShape), ShapeContext.Invariant(input.Size));
+            }
+            else if (context.ShapeKnown && input.Spatial)
+            {
+                // After a convolution or pooling Keras' Dense would work on the channels only; say which is meant.
+                context.Report(DiagnosticDescriptors.DenseAfterSpatialLayer, null, context.Name, context.LastShaping(), input.ToString());
+            }
+
+            context.ShapeKnown = arguments.Units >= 1;
+            int units = System.Math.Max(arguments.Units, 1);
+            bool perStep = input.Kind == ShapeKind.Sequence;
+            int n = perStep ? input.LastAxis : input.Size, m = units;
+            InitializerKind initializer = arguments.Activation is ActivationKind.Relu or ActivationKind.LeakyRelu ? InitializerKind.HeNormal : InitializerKind.GlorotUniform;
+            return new LayerShape(perStep ? TensorShape.Sequence(input.Rows, units) : TensorShape.Vector(units))
+            {
+                Parameters = new[]
+                {
+                    new ParameterTensor("weight", new[] { n, m }.ToEquatableArray(), initializer, n, m, Penalized: true, "inputs by outputs"),
+                    new ParameterTensor("bias", new[] { m }.ToEquatableArray(), InitializerKind.Zeros, n, m, Penalized: false, null),
+                }.ToEquatableArray(),
+                Details = new DenseDetails((long)n * m <= ShapedNetwork.UnrollLimit, perStep ? input.Rows : 1),
+            };
+        }
+
+        public override string Describe(ShapedLayer layer)
+        {
+            DenseDetails details = Details(layer);
+            (int n, int m) = Sizes(layer);
+            string sizes = details.RowsPerSample == 1 ? $"{n} -> {m}" : $"{layer.Input} -> {layer.Output} per step";
+            return $"{layer.Name}: dense {sizes}, {ActivationEmitter.Describe(ArgumentsOf(layer).Activation)}{(details.Unrolled ? ", unrolled" : string.Empty)}. W [{n}, {m}], b [{m}].";
+        }
+
+        private static DenseDetails Details(ShapedLayer layer) => (DenseDetails)layer.Details!;
+
+        /// <summary>Inputs and outputs of one row: the weight's shape.</summary>
+        private static (int N, int M) Sizes(ShapedLayer layer)
+        {
+            ParameterTensor weight = layer.Parameter("weight");
+            return (weight.Shape[0], weight.Shape[1]);
+        }
+
+        /// <summary>The rows the kernels run over: <c>batch</c>, or <c>batch * steps</c> on a sequence.</summary>
+        private static string Rows(ShapedLayer layer) =>
+            Details(layer).RowsPerSample == 1 ? "batch" : $"batch * {Details(layer).RowsPerSample}";
+
+        // ---------------------------------------------------------------- forward
+
+        /// <summary>Declares <c>{output}</c> (the layer's rows in the workspace) and fills it from <paramref name="input"/>.</summary>
+        public override void EmitForward(SourceWriter w, ForwardSite site)
+        {
+            (ShapedLayer layer, string input, string output) = (site.Layer, site.Input, site.Output);
+            string id = layer.Identifier;
+            (int n, int m) = Sizes(layer);
+            ActivationKind activation = ArgumentsOf(layer).Activation;
+            string rows = Rows(layer);
+            Header(w, layer);
+            w.Line($"// y = {Math(activation, "x W + b")}");
+            w.Line($"global::System.Span<float> {output} = workspace.Slice({id}OutputOffset, batch * {layer.OutputSize});");
+            if (!Details(layer).Unrolled)
+            {
+                w.Line($"global::Compiled.Kernels.Dense.Forward({input}, parameters.Slice({id}WeightOffset, {n * m}), parameters.Slice({id}BiasOffset, {m}), {output}, {rows}, {n}, {m});");
+                EmitActivationCall(w, activation, output, m);
+                return;
+            }
+
+            // Cheap activations go inline; exp and tanh are far cheaper vectorized over the whole batch afterwards.
+            ActivationKind inlined = activation is ActivationKind.Relu or ActivationKind.LeakyRelu ? activation : ActivationKind.Identity;
+            using (w.OpenBlock())
+            {
+                w.Line($"global::System.ReadOnlySpan<float> w = parameters.Slice({id}WeightOffset, {n * m});");
+                w.Line($"global::System.ReadOnlySpan<float> b = parameters.Slice({id}BiasOffset, {m});");
+                using (w.OpenBlock($"for (int row = 0; row < {rows}; row++)"))
+                {
+                    w.Line($"global::System.ReadOnlySpan<float> x = {input}.Slice(row * {n}, {n});");
+                    w.Line($"global::System.Span<float> y = {output}.Slice(row * {m}, {m});");
+                    for (int i = 0; i < n; i++)
+                    {
+                        w.Line($"float x{i} = x[{i}];");
+                    }
+
+                    for (int j = 0; j < m; j++)
+                    {
+                        var sum = new System.Text.StringBuilder($"b[{j}]");
+                        for (int i = 0; i < n; i++)
+                        {
+                            sum.Append($" + (x{i} * w[{(i * m) + j}])");
+                        }
+
+                        if (inlined == ActivationKind.Identity)
+                        {
+                            w.Line($"y[{j}] = {sum};");
+                        }
+                        else
+                        {
+                            w.Line($"float z{j} = {sum};");
+                            w.Line($"y[{j}] = {ActivationEmitter.ScalarForward(inlined, $"z{j}")};");
+                        }
+                    }
+                }
+            }
+
+            if (inlined != activation)
+            {
+                EmitActivationCall(w, activation, output, m);
+            }
+        }
+
+        private static void EmitActivationCall(SourceWriter w, ActivationKind activation, string output, int columns)
+        {
+            string? call = ActivationEmitter.ForwardCall(activation, output, columns);
+            if (call is not null)
+            {
+                w.Line(call);
+            }
+        }
+
+        // ---------------------------------------------------------------- backward
+
+        /// <summary>
+        /// Turns dL/dy into dL/dz in place, accumulates dW += x^T dz and db += sum of dz's rows (or overwrites them, or
+        /// steps the parameters with them in the fused SGD pass), and writes dL/dx = dz W^T unless the site has no dx.
+        /// </summary>
+        public override void EmitBackward(SourceWriter w, BackwardSite site)
+        {
+            (ShapedLayer layer, string input, string output, string outputGradient, string? inputGradient, bool fusedSgd) =
+                (site.Layer, site.Input, site.Output, site.OutputGradient, site.InputGradient, site.FusedSgd);
+            string id = layer.Identifier;
+            (int n, int m) = Sizes(layer);
+            ActivationKind activation = ArgumentsOf(layer).Activation;
+            string rows = Rows(layer);
+            Header(w, layer);
+            string dx = inputGradient is null ? "; no dx: nothing before this layer" : "; dx = dz W^T";
+            w.Line(fusedSgd
+                ? $"// dz = dy * f'(y){dx}; then W -= lr x^T dz, b -= lr sum_rows dz"
+                : $"// dz = dy * f'(y); dW += x^T dz; db += sum_rows dz{dx}");
+            if (!Details(layer).Unrolled)
+            {
+                string? activationCall = ActivationEmitter.BackwardCall(activation, output, outputGradient, m);
+                if (activationCall is not null)
+                {
+                    w.Line(activationCall);
+                }
+
+                w.Line(fusedSgd
+                    ? $"global::Compiled.Kernels.Dense.BackwardSgd({input}, parameters.Slice({id}WeightOffset, {n * m}), {outputGradient}, {inputGradient ?? "default"}, parameters.Slice({id}BiasOffset, {m}), {rows}, {n}, {m}, learningRate);"
+                    : $"global::Compiled.Kernels.Dense.Backward({input}, parameters.Slice({id}WeightOffset, {n * m}), {outputGradient}, {inputGradient ?? "default"}, gradients.Slice({id}WeightOffset, {n * m}), gradients.Slice({id}BiasOffset, {m}), {rows}, {n}, {m}, accumulate);");
+                return;
+            }
+
+            ActivationKind elementwise = activation;
+            if (activation == ActivationKind.Softmax)
+            {
+                w.Line(ActivationEmitter.BackwardCall(activation, output, outputGradient, m)!);
+                elementwise = ActivationKind.Identity;
+            }
+
+            using (w.OpenBlock())
+            {
+                w.Line($"global::System.ReadOnlySpan<float> w = parameters.Slice({id}WeightOffset, {n * m});");
+                w.Line($"global::System.Span<float> dw = gradients.Slice({id}WeightOffset, {n * m});");
+                w.Line($"global::System.Span<float> db = gradients.Slice({id}BiasOffset, {m});");
+                if (fusedSgd)
+                {
+                    // A tiny layer stores its gradient in its own view and steps from there: no bandwidth to save.
+                    w.Line("dw.Clear();");
+                    w.Line("db.Clear();");
+                }
+                else
+                {
+                    using (w.OpenBlock("if (!accumulate)"))
+                    {
+                        w.Line("dw.Clear();");
+                        w.Line("db.Clear();");
+                    }
+                }
+
+                using (w.OpenBlock($"for (int row = 0; row < {rows}; row++)"))
+                {
+                    w.Line($"global::System.ReadOnlySpan<float> x = {input}.Slice(row * {n}, {n});");
+                    if (ActivationEmitter.BackwardReadsOutput(elementwise))
+                    {
+                        w.Line($"global::System.ReadOnlySpan<float> y = {output}.Slice(row * {m}, {m});");
+                    }
+
+                    w.Line($"global::System.ReadOnlySpan<float> dy = {outputGradient}.Slice(row * {m}, {m});");
+                    if (inputGradient is not null)
+                    {
+                        w.Line($"global::System.Span<float> dx = {inputGradient}.Slice(row * {n}, {n});");
+                    }
+
+                    for (int j = 0; j < m; j++)
+                    {
+                        w.Line($"float dz{j} = {ActivationEmitter.ScalarBackward(elementwise, $"dy[{j}]", $"y[{j}]")};");
+                    }
+
+                    for (int j = 0; j < m; j++)
+                    {
+                        w.Line($"db[{j}] += dz{j};");
+                    }
+
+                    for (int i = 0; i < n; i++)
+                    {
+                        w.Line($"float x{i} = x[{i}];");
+                        for (int j = 0; j < m; j++)
+                        {
+                            w.Line($"dw[{(i * m) + j}] += x{i} * dz{j};");
+                        }
+                    }
+
+                    if (inputGradient is not null)
+                    {
+                        for (int i = 0; i < n; i++)
+                        {
+                            var sum = new System.Text.StringBuilder();
+                            for (int j = 0; j < m; j++)
+                            {
+                                sum.Append(j == 0 ? string.Empty : " + ").Append($"(dz{j} * w[{(i * m) + j}])");
+                            }
+
+                            w.Line($"dx[{i}] = {sum};");
+                        }
+                    }
+                }
+            }
+
+            if (fusedSgd)
+            {
+                w.Line($"global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice({id}WeightOffset, {n * m}), parameters.Slice({id}WeightOffset, {n * m}), learningRate);");
+                w.Line($"global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice({id}BiasOffset, {m}), parameters.Slice({id}BiasOffset, {m}), learningRate);");
+            }
+        }
+
+        private static string Math(ActivationKind activation, string affine) => activation switch
+        {
+            ActivationKind.Identity => affine,
+            ActivationKind.Relu => $"max({affine}, 0)",
+            ActivationKind.LeakyRelu => $"leaky_relu({affine}, 0.01)",
+            ActivationKind.Sigmoid => $"sigmoid({affine})",
+            ActivationKind.Tanh => $"tanh({affine})",
+            _ => $"softmax({affine}) per row",
+        };
+    }
+}

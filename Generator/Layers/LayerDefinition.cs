@@ -1,0 +1,119 @@
+using Compiled.Generator.Emit;
+using Compiled.Generator.Model;
+using Compiled.Generator.Shapes;
+
+namespace Compiled.Generator.Layers
+{
+    /// <summary>
+    /// Everything the generator knows about one layer kind, in one place: the attribute it is written with and how its
+    /// arguments are read, its shape rule and diagnostics, its parameter tensors and the buffers it keeps for the backward
+    /// pass, and its forward and backward emission side by side. One subclass per kind, one file each, found through
+    /// <see cref="LayerRegistry"/>; the rest of the generator asks these questions and never switches on the kind.
+    /// </summary>
+    internal abstract class LayerDefinition
+    {
+        /// <summary>The kind's key: the <see cref="LayerSpec.Kind"/> of its layers (<c>Dense</c>, <c>Conv2D</c>).</summary>
+        public abstract string Kind { get; }
+
+        /// <summary>The metadata name of the attribute a user writes (<c>Compiled.DenseAttribute</c>).</summary>
+        public abstract string AttributeName { get; }
+
+        /// <summary>The default name's prefix, counted per kind: <c>dense</c> gives <c>dense0</c>, <c>dense1</c>.</summary>
+        public abstract string NamePrefix { get; }
+
+        /// <summary>Whether the output has the input's shape and the layer only changes values in training (dropout): the
+        /// diagnostics that talk about "the layer before" look past such layers.</summary>
+        public virtual bool KeepsShape => false;
+
+        /// <summary>Whether the layer draws random numbers in training, so the network carries random state.</summary>
+        public virtual bool UsesRandomState => false;
+
+        /// <summary>Whether the forward pass writes an output buffer of the layer's own (Flatten's output is its input).</summary>
+        public virtual bool HasOutputBuffer => true;
+
+        /// <summary>Whether the backward pass hands dL/dy on as dL/dx unchanged (the same span), so it needs no buffer.</summary>
+        public virtual bool PassesGradientThrough => false;
+
+        /// <summary>Whether <see cref="EmitMembers"/> writes static members (a geometry the runtime checks once).</summary>
+        public virtual bool HasStaticMembers => false;
+
+        /// <summary>Reads the attribute's arguments, or returns null when they are not all constants yet (half-typed code:
+        /// the compiler reports it).</summary>
+        public abstract LayerArguments? Read(LayerReader reader);
+
+        /// <summary>The names of the layers this one reads; empty (the default) for the layer above. A join names its inputs.</summary>
+        public virtual EquatableArray<string> ReadInputs(LayerReader reader) => EquatableArray<string>.Empty;
+
+        /// <summary>The output shape, parameter tensors, saved buffers and scratch of the layer <paramref name="context"/>
+        /// describes; reports what is wrong with its arguments or its input.</summary>
+        public abstract LayerShape Infer(ShapeContext context);
+
+        /// <summary>The activation the layer applies to its output, or null when it applies none of its own (the loss checks
+        /// look at the last layer that has one).</summary>
+        public virtual ActivationKind? OutputActivation(LayerArguments arguments) => null;
+
+        /// <summary>The layer in one line for the class's remarks, e.g. <c>conv1: 13x13x32 -> 11x11x64, ReLU</c>.</summary>
+        public abstract string Describe(ShapedLayer layer);
+
+        /// <summary>Writes the layer's static members beside the offsets (a convolution's geometry, for instance).</summary>
+        public virtual void EmitMembers(SourceWriter w, ShapedLayer layer)
+        {
+        }
+
+        /// <summary>Declares the span local <see cref="ForwardSite.Output"/> and fills it from the input. The emitted
+        /// <c>parameters</c>, <c>workspace</c>, <c>batch</c> and <c>training</c> are in scope.</summary>
+        public abstract void EmitForward(SourceWriter w, ForwardSite site);
+
+        /// <summary>Writes dL/dx (unless the site has none) and the parameter gradients. The emitted <c>parameters</c>,
+        /// <c>gradients</c>, <c>workspace</c> and <c>batch</c> are in scope.</summary>
+        public abstract void EmitBackward(SourceWriter w, BackwardSite site);
+
+        /// <summary>The two passes' header comment: the layer's description.</summary>
+        protected void Header(SourceWriter w, ShapedLayer layer) => w.Line("// " + Describe(layer));
+
+        /// <summary><c>{array}.Slice({Layer}{Role}Offset, count)</c>: a parameter tensor in the emitted parameters or gradients.</summary>
+        protected static string Slice(string array, ShapedLayer layer, string role)
+        {
+            ParameterTensor tensor = layer.Parameter(role);
+            return $"{array}.Slice({layer.Identifier}{tensor.Member}Offset, {tensor.Count})";
+        }
+
+        /// <summary><c>workspace.Slice({Layer}{Role}Offset, batch * size)</c>: a buffer the layer keeps for its backward pass.</summary>
+        protected static string SavedSlice(ShapedLayer layer, string role)
+        {
+            WorkspaceBuffer buffer = layer.SavedBuffer(role);
+            return $"workspace.Slice({layer.Identifier}{buffer.Role}Offset, batch * {buffer.PerSample})";
+        }
+    }
+
+    /// <summary>A definition whose arguments are a record of type <typeparamref name="TArguments"/>: the cast is made once, here.</summary>
+    internal abstract class LayerDefinition<TArguments> : LayerDefinition
+        where TArguments : LayerArguments
+    {
+        public sealed override LayerShape Infer(ShapeContext context) => Infer(context, (TArguments)context.Layer.Arguments);
+
+        public sealed override ActivationKind? OutputActivation(LayerArguments arguments) => OutputActivation((TArguments)arguments);
+
+        protected abstract LayerShape Infer(ShapeContext context, TArguments arguments);
+
+        protected virtual ActivationKind? OutputActivation(TArguments arguments) => null;
+
+        protected static TArguments ArgumentsOf(ShapedLayer layer) => (TArguments)layer.Arguments;
+    }
+
+    /// <summary>Where a layer's forward pass runs: its input rows and the local it declares for its output.</summary>
+    /// <param name="Layer">The layer.</param>
+    /// <param name="Input">The emitted expression of the layer's input rows.</param>
+    /// <param name="Output">The name of the span local to declare for the output rows.</param>
+    internal sealed record ForwardSite(ShapedLayer Layer, string Input, string Output);
+
+    /// <summary>Where a layer's backward pass runs: the spans it reads and writes, as emitted expressions.</summary>
+    /// <param name="Layer">The layer.</param>
+    /// <param name="Input">The layer's input rows (the network input, or the previous layer's output).</param>
+    /// <param name="Output">The layer's output rows, kept by the forward pass.</param>
+    /// <param name="OutputGradient">dL/dy; a layer may overwrite it (with dL/dz, for instance).</param>
+    /// <param name="InputGradient">Where dL/dx goes, or null for the first layer (nothing before it needs one).</param>
+    /// <param name="FusedSgd">True in the fused SGD pass: update the parameters with the emitted <c>learningRate</c>
+    /// instead of storing the gradients; false: store or add them, as the emitted <c>accumulate</c> says.</param>
+    internal sealed record BackwardSite(ShapedLayer Layer, string Input, string Output, string OutputGradient, string? InputGradient, bool FusedSgd);
+}

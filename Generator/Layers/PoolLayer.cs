@@ -1,0 +1,105 @@
+using Compiled.Generator.Emit;
+using Compiled.Generator.Model;
+using Compiled.Generator.Shapes;
+
+namespace Compiled.Generator.Layers
+{
+    /// <summary><c>[MaxPool2D(size)]</c>, <c>[AveragePool2D(height, width)]</c> as written; a stride of 0 means the window's size.</summary>
+    internal sealed record PoolArguments(int Height, int Width, int Stride, PaddingKind Padding) : LayerArguments;
+
+    /// <summary>Pooling: the window's geometry.</summary>
+    internal sealed record PoolDetails(Window Window) : LayerDetails;
+
+    /// <summary>
+    /// Max and average pooling over a window, per channel: shape rule, forward and backward side by side. Max pooling
+    /// keeps the index of each maximum in the workspace so that its backward pass routes dy there; average pooling
+    /// spreads dy evenly over the window. Both call the runtime's <c>Pooling</c> with the layer's geometry.
+    /// </summary>
+    internal sealed class PoolLayer : LayerDefinition<PoolArguments>
+    {
+        public static readonly PoolLayer Max = new(isMax: true);
+        public static readonly PoolLayer Average = new(isMax: false);
+
+        private readonly bool _isMax;
+
+        private PoolLayer(bool isMax) => _isMax = isMax;
+
+        public override string Kind => _isMax ? "MaxPool2D" : "AveragePool2D";
+
+        public override string AttributeName => _isMax ? "Compiled.MaxPool2DAttribute" : "Compiled.AveragePool2DAttribute";
+
+        public override string NamePrefix => _isMax ? "maxpool" : "avgpool";
+
+        public override bool HasStaticMembers => true;
+
+        public override LayerArguments? Read(LayerReader reader) =>
+            reader.Count is 1 or 2
+                ? new PoolArguments(reader.Int(0), reader.Int(reader.Count - 1), reader.NamedInt("Stride", 0), (PaddingKind)reader.NamedInt("Padding", 0))
+                : null;
+
+        protected override LayerShape Infer(ShapeContext context, PoolArguments arguments)
+        {
+            var resolved = WindowRule.Resolve(context, arguments.Height, arguments.Width, arguments.Stride, arguments.Padding, isConvolution: false, firstWindowArgument: 0);
+            if (resolved is not { } geometry)
+            {
+                return context.Unknown();
+            }
+
+            var output = TensorShape.Image(geometry.Height, geometry.Width, context.Input.Channels);
+            context.Trail.Add($"{output} ({context.Name})");
+            return new LayerShape(output)
+            {
+                // The argmax indices are ints kept in the float workspace: same size, and one allocation for everything.
+                Saved = _isMax
+                    ? new[] { new WorkspaceBuffer("Saved", output.Size, "argmax indices, " + output) }.ToEquatableArray()
+                    : EquatableArray<WorkspaceBuffer>.Empty,
+                Details = new PoolDetails(geometry.Window),
+            };
+        }
+
+        private static Window WindowOf(ShapedLayer layer) => ((PoolDetails)layer.Details!).Window;
+
+        public override string Describe(ShapedLayer layer)
+        {
+            Window k = WindowOf(layer);
+            return $"{layer.Name}: {layer.Input} -> {layer.Output}, {(_isMax ? "max" : "average")} of {k} windows, {k.DescribeStrideAndPadding()}.";
+        }
+
+        public override void EmitMembers(SourceWriter w, ShapedLayer layer)
+        {
+            Window k = WindowOf(layer);
+            w.Line($"private static readonly global::Compiled.Kernels.PoolGeometry {layer.Identifier}Geometry = new global::Compiled.Kernels.PoolGeometry(");
+            w.Line($"    {layer.Input.Height}, {layer.Input.Width}, {layer.Input.Channels}, {k.Height}, {k.Width}, {k.StrideHeight}, {k.StrideWidth}, {k.PadTop}, {k.PadLeft}, {layer.Output.Height}, {layer.Output.Width});");
+        }
+
+        public override void EmitForward(SourceWriter w, ForwardSite site)
+        {
+            (ShapedLayer layer, string input, string output) = (site.Layer, site.Input, site.Output);
+            string id = layer.Identifier;
+            Header(w, layer);
+            w.Line($"global::System.Span<float> {output} = workspace.Slice({id}OutputOffset, batch * {layer.OutputSize});");
+            w.Line(_isMax
+                ? $"global::Compiled.Kernels.Pooling.MaxForward(in {id}Geometry, {input}, {output}, {Argmax(layer)}, batch);"
+                : $"global::Compiled.Kernels.Pooling.AverageForward(in {id}Geometry, {input}, {output}, batch);");
+        }
+
+        public override void EmitBackward(SourceWriter w, BackwardSite site)
+        {
+            ShapedLayer layer = site.Layer;
+            Header(w, layer);
+            if (site.InputGradient is null)
+            {
+                w.Line("// The first layer: nothing before it needs a gradient.");
+                return;
+            }
+
+            w.Line(_isMax ? "// dx = dy at each window's maximum, 0 elsewhere" : "// dx = dy / (window cells), spread over each window");
+            w.Line(_isMax
+                ? $"global::Compiled.Kernels.Pooling.MaxBackward(in {layer.Identifier}Geometry, {site.OutputGradient}, {Argmax(layer)}, {site.InputGradient}, batch);"
+                : $"global::Compiled.Kernels.Pooling.AverageBackward(in {layer.Identifier}Geometry, {site.OutputGradient}, {site.InputGradient}, batch);");
+        }
+
+        private static string Argmax(ShapedLayer layer) =>
+            $"global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>({SavedSlice(layer, "Saved")})";
+    }
+}

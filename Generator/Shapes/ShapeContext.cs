@@ -1,0 +1,132 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Compiled.Generator.Diagnostics;
+using Compiled.Generator.Layers;
+using Compiled.Generator.Model;
+using Microsoft.CodeAnalysis;
+
+namespace Compiled.Generator.Shapes
+{
+    /// <summary>
+    /// What a layer definition's shape rule sees of the network: the layer, its input shape, whether that shape is still
+    /// known (after an error it is not, and later layers skip checks that would only repeat it), and the checks and
+    /// reports every definition shares. Created by <see cref="NetworkShaper"/> for one layer at a time.
+    /// </summary>
+    internal sealed class ShapeContext
+    {
+        private readonly Action<ShapeIssue> _report;
+
+        public ShapeContext(NetworkSpec spec, int index, string name, TensorShape input, bool shapeKnown, long maxBatch, List<string> trail, Action<ShapeIssue> report)
+        {
+            Spec = spec;
+            Index = index;
+            Name = name;
+            Input = input;
+            ShapeKnown = shapeKnown;
+            MaxBatch = maxBatch;
+            Trail = trail;
+            _report = report;
+        }
+
+        public NetworkSpec Spec { get; }
+
+        public int Index { get; }
+
+        public LayerSpec Layer => Spec.Layers[Index];
+
+        /// <summary>The layer's name (explicit or default), as diagnostics and comments write it.</summary>
+        public string Name { get; }
+
+        public TensorShape Input { get; }
+
+        /// <summary>False once some layer's shape is wrong; a rule that gives a known shape whatever its input (Dense) sets it again.</summary>
+        public bool ShapeKnown { get; set; }
+
+        /// <summary>The workspace's batch capacity, for the rules that choose chunk sizes.</summary>
+        public long MaxBatch { get; }
+
+        /// <summary>The spatial shapes so far (<c>26x26x32 (conv0)</c>), for the messages that explain where a size went.</summary>
+        public List<string> Trail { get; }
+
+        public void Report(DiagnosticDescriptor descriptor, ArgumentRef? argument, params string[] arguments) =>
+            _report(new ShapeIssue(descriptor.Id, IssueTarget.Layer, Index, argument, arguments.ToEquatableArray()));
+
+        public void ReportAt(DiagnosticDescriptor descriptor, IssueTarget target, params string[] arguments) =>
+            _report(new ShapeIssue(descriptor.Id, target, Index, null, arguments.ToEquatableArray()));
+
+        /// <summary>Marks the shape unknown (an error has been reported) and gives a placeholder output.</summary>
+        public LayerShape Unknown()
+        {
+            ShapeKnown = false;
+            return new LayerShape(TensorShape.Vector(1));
+        }
+
+        public bool CheckAtLeastOne(int value, ArgumentRef argument, string what)
+        {
+            if (value >= 1)
+            {
+                return true;
+            }
+
+            Report(DiagnosticDescriptors.ValueOutOfRange, argument, $"The {what} of '{Name}'", "at least 1", Invariant(value));
+            return false;
+        }
+
+        public bool CheckActivation(ActivationKind activation)
+        {
+            if (Enum.IsDefined(typeof(ActivationKind), activation))
+            {
+                return true;
+            }
+
+            Report(DiagnosticDescriptors.ValueOutOfRange, ArgumentRef.Named("Activation"), $"The activation of '{Name}'", "a defined Activation value", Invariant((int)activation));
+            return false;
+        }
+
+        /// <summary>Whether the input is height x width x channels; reports why not (the [Input]'s rank, or a flattening layer before).</summary>
+        public bool RequireImage()
+        {
+            if (!ShapeKnown || Input.Spatial)
+            {
+                return ShapeKnown;
+            }
+
+            if (FromInput())
+            {
+                string hint = Spec.InputShape.Count == 2 ? $"; for one channel write [Input({Invariant(Spec.InputShape[0])}, {Invariant(Spec.InputShape[1])}, 1)]" : string.Empty;
+                ReportAt(DiagnosticDescriptors.InputRankDoesNotFit, IssueTarget.InputAttribute, Name, InputText(), hint);
+            }
+            else
+            {
+                Report(DiagnosticDescriptors.SpatialLayerAfterFlat, null, Name, LastShaping(), Input.Describe());
+            }
+
+            ShapeKnown = false;
+            return false;
+        }
+
+        /// <summary>Whether the shape is still the [Input]'s: only layers that keep the shape (dropout) come before.</summary>
+        public bool FromInput() => Spec.Layers.Take(Index).All(l => LayerRegistry.Get(l.Kind).KeepsShape);
+
+        /// <summary>The last layer before this one that changed the shape (dropout does not).</summary>
+        public string LastShaping()
+        {
+            for (int i = Index - 1; i >= 0; i--)
+            {
+                if (!LayerRegistry.Get(Spec.Layers[i].Kind).KeepsShape)
+                {
+                    return Spec.Layers[i].Name ?? NetworkShaper.DefaultName(Spec, i);
+                }
+            }
+
+            return "[Input]";
+        }
+
+        /// <summary>The [Input]'s arguments as written: <c>28, 28</c>.</summary>
+        public string InputText() => string.Join(", ", Spec.InputShape.Select(d => Invariant(d)));
+
+        public static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+    }
+}
