@@ -20,6 +20,10 @@ namespace Compiled
 
         /// <summary>y_i = e^x_i / sum_j e^x_j over the layer's outputs.</summary>
         Softmax = 5,
+
+        /// <summary>GELU in its tanh approximation, as GPT-2 and PyTorch's <c>GELU(approximate='tanh')</c>:
+        /// y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). The layer keeps its pre-activation for the backward pass.</summary>
+        Gelu = 6,
     }
 
     /// <summary>The loss a network is trained to minimise.</summary>

@@ -123,6 +123,21 @@ namespace Compiled.Generator.Diagnostics
             "'{0}' needs [Input(height, width, channels)], but the input is [Input({1})]{2}",
             DiagnosticSeverity.Error);
 
+        public static readonly DiagnosticDescriptor UnknownLayerInput = Create(
+            "CMP0023", "A layer reads a name that no earlier layer has",
+            "'{0}' reads '{1}', but no layer before it has that name; name an earlier layer (its Name, or its default name such as 'dense0')",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor JoinShapesDiffer = Create(
+            "CMP0024", "The inputs of a join have different shapes",
+            "'{0}' adds '{1}' ({2}) and '{3}' ({4}); the inputs of a sum must have the same shape",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor UnusedLayerOutput = Create(
+            "CMP0025", "A layer's output is never used",
+            "No later layer reads the output of '{0}', so it cannot affect the network's output or be trained; remove it, or name it in a join such as [Add]",
+            DiagnosticSeverity.Error);
+
         public static readonly DiagnosticDescriptor GeneratorFailed = Create(
             "CMP0099", "The generator failed",
             "The Compiled generator failed on '{0}' ({1}); please report this with the declaration that caused it",
@@ -152,6 +167,9 @@ namespace Compiled.Generator.Diagnostics
             [DenseAfterSpatialLayer.Id] = DenseAfterSpatialLayer,
             [SpatialLayerAfterFlat.Id] = SpatialLayerAfterFlat,
             [InputRankDoesNotFit.Id] = InputRankDoesNotFit,
+            [UnknownLayerInput.Id] = UnknownLayerInput,
+            [JoinShapesDiffer.Id] = JoinShapesDiffer,
+            [UnusedLayerOutput.Id] = UnusedLayerOutput,
             [GeneratorFailed.Id] = GeneratorFailed,
         };
 

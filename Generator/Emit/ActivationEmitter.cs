@@ -15,12 +15,22 @@ namespace Compiled.Generator.Emit
             ActivationKind.LeakyRelu => "leaky ReLU",
             ActivationKind.Sigmoid => "sigmoid",
             ActivationKind.Tanh => "tanh",
+            ActivationKind.Gelu => "GELU",
             _ => "softmax",
         };
 
-        /// <summary>The in-place forward call on <paramref name="values"/> rows of <paramref name="columns"/>, or null for identity.</summary>
-        public static string? ForwardCall(ActivationKind activation, string values, int columns) => activation switch
+        /// <summary>Whether the backward pass needs the pre-activation z (kept in a buffer of the layer's own), not just y.</summary>
+        public static bool KeepsPreActivation(ActivationKind activation) => activation == ActivationKind.Gelu;
+
+        /// <summary>Whether unrolled layers can apply it per value inline (cheap, elementwise); the others run as one
+        /// vectorized call over the whole batch afterwards, forward and backward.</summary>
+        public static bool Inlines(ActivationKind activation) => activation is ActivationKind.Relu or ActivationKind.LeakyRelu;
+
+        /// <summary>The in-place forward call on <paramref name="values"/> rows of <paramref name="columns"/>, or null for identity;
+        /// <paramref name="preActivation"/> is where GELU keeps z.</summary>
+        public static string? ForwardCall(ActivationKind activation, string values, int columns, string? preActivation = null) => activation switch
         {
+            ActivationKind.Gelu => $"{Activations}.Gelu({values}, {preActivation});",
             ActivationKind.Identity => null,
             ActivationKind.Relu => $"{Activations}.Relu({values});",
             ActivationKind.LeakyRelu => $"{Activations}.LeakyRelu({values});",
@@ -29,9 +39,10 @@ namespace Compiled.Generator.Emit
             _ => $"{Activations}.Softmax({values}, {columns});",
         };
 
-        /// <summary>The in-place backward call turning dL/dy into dL/dz, given the output y; null for identity.</summary>
-        public static string? BackwardCall(ActivationKind activation, string output, string gradient, int columns) => activation switch
+        /// <summary>The in-place backward call turning dL/dy into dL/dz, given the output y (GELU: the kept z); null for identity.</summary>
+        public static string? BackwardCall(ActivationKind activation, string output, string gradient, int columns, string? preActivation = null) => activation switch
         {
+            ActivationKind.Gelu => $"{Activations}.GeluBackward({preActivation}, {gradient});",
             ActivationKind.Identity => null,
             ActivationKind.Relu => $"{Activations}.ReluBackward({output}, {gradient});",
             ActivationKind.LeakyRelu => $"{Activations}.LeakyReluBackward({output}, {gradient});",

@@ -1,6 +1,7 @@
 using System.Linq;
 using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
+using Compiled.Generator.Planning;
 using Compiled.Generator.Shapes;
 
 namespace Compiled.Generator.Emit
@@ -123,8 +124,11 @@ namespace Compiled.Generator.Emit
                 }
             }
 
-            w.Line($"private const int GradientBufferA = {network.GradientBufferOffsetA}; // rows of up to {network.GradientBufferWidth}");
-            w.Line($"private const int GradientBufferB = {network.GradientBufferOffsetB}; // rows of up to {network.GradientBufferWidth}");
+            for (int slot = 0; slot < network.GradientBufferOffsets.Count; slot++)
+            {
+                w.Line($"private const int {ShapedNetwork.GradientBufferName(slot)} = {network.GradientBufferOffsets[slot]}; // rows of up to {network.GradientBufferWidth}");
+            }
+
             if (network.ScratchSize > 0)
             {
                 w.Line($"private const int ScratchOffset = {network.ScratchOffset}; // {network.ScratchSize} values: convolution patches, shared by the layers in turn");
@@ -356,17 +360,14 @@ namespace Compiled.Generator.Emit
                     w.Line("_ = training; // no dropout: training and inference are the same");
                 }
 
-                string input = "input";
                 foreach (ShapedLayer layer in network.Layers)
                 {
-                    string output = Local(layer, "Output");
-                    layer.Definition.EmitForward(w, new ForwardSite(layer, input, output));
-
+                    string[] inputs = layer.Inputs.Select(node => node < 0 ? "input" : Local(network.Layers[node], "Output")).ToArray();
+                    layer.Definition.EmitForward(w, new ForwardSite(layer, inputs, Local(layer, "Output")));
                     w.Line();
-                    input = output;
                 }
 
-                w.Line($"return {input};");
+                w.Line($"return {Local(network.Layers[network.Layers.Count - 1], "Output")};");
             }
         }
 
@@ -389,60 +390,71 @@ namespace Compiled.Generator.Emit
                 : "private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate)";
             using (w.OpenBlock(signature))
             {
-                // dL/dy of the last layer is in buffer A; each layer writes its dL/dx to the other buffer, except
-                // layers that pass the gradient through unchanged (it stays where it is).
+                // dL/dy of the last layer is in buffer A, where the loss wrote it. Each layer stores its inputs' gradients
+                // in the slots the plan gives them, or adds to them where another reader of the same tensor was first.
                 int count = network.Layers.Count;
-                string outputGradient = Local(network.Layers[count - 1], "OutputGradient");
-                bool inA = true;
-                w.Line($"global::System.Span<float> {outputGradient} = workspace.Slice(GradientBufferA, batch * {network.Layers[count - 1].OutputSize});");
+                ShapedLayer last = network.Layers[count - 1];
+                w.Line($"global::System.Span<float> {Local(last, "OutputGradient")} = workspace.Slice({ShapedNetwork.GradientBufferName(last.GradientSlot)}, batch * {last.OutputSize});");
                 for (int i = count - 1; i >= 0; i--)
                 {
                     ShapedLayer layer = network.Layers[i];
-                    LayerDefinition emitter = layer.Definition;
-                    string? inputGradient = i == 0 ? null : Local(network.Layers[i - 1], "OutputGradient");
-                    if (inputGradient is not null)
+                    string outputGradient = Local(layer, "OutputGradient");
+                    var inputGradients = new string?[layer.Inputs.Count];
+                    var accumulate = new bool[layer.Inputs.Count];
+                    for (int k = 0; k < layer.Inputs.Count; k++)
                     {
-                        if (emitter.PassesGradientThrough)
+                        int node = layer.Inputs[k];
+                        GradientTarget target = layer.InputGradients[k];
+                        if (node < 0)
                         {
-                            w.Line($"global::System.Span<float> {inputGradient} = {outputGradient};");
+                            continue; // the network input: nothing before it needs a gradient
                         }
-                        else
+
+                        ShapedLayer source = network.Layers[node];
+                        inputGradients[k] = Local(source, "OutputGradient");
+                        accumulate[k] = target.Accumulate;
+                        if (!target.Accumulate)
                         {
-                            w.Line($"global::System.Span<float> {inputGradient} = workspace.Slice({(inA ? "GradientBufferB" : "GradientBufferA")}, batch * {layer.InputSize});");
-                            inA = !inA;
+                            w.Line(target.Slot == layer.GradientSlot
+                                ? $"global::System.Span<float> {inputGradients[k]} = {outputGradient};"
+                                : $"global::System.Span<float> {inputGradients[k]} = workspace.Slice({ShapedNetwork.GradientBufferName(target.Slot)}, batch * {source.OutputSize});");
                         }
                     }
 
-                    emitter.EmitBackward(w, new BackwardSite(layer, LayerInput(network, i), LayerOutput(network, i), outputGradient, inputGradient, fusedSgd));
+                    string[] inputs = layer.Inputs.Select(node => Rows(network, node)).ToArray();
+                    layer.Definition.EmitBackward(w, new BackwardSite(layer, inputs, LayerOutput(network, i), outputGradient, inputGradients, accumulate, fusedSgd));
                     if (i > 0)
                     {
                         w.Line();
                     }
-
-                    outputGradient = inputGradient!;
                 }
             }
         }
 
-        /// <summary>The emitted expression for layer <paramref name="index"/>'s input rows in the backward pass: the network
-        /// input, or the output buffer of the nearest layer before it that has one (Flatten passes its input on).</summary>
-        private static string LayerInput(ShapedNetwork network, int index)
+        /// <summary>The emitted expression for a tensor's rows in the backward pass: the network input, or the output
+        /// buffer of the layer that holds it (a layer without a buffer of its own, Flatten, passes its input on).</summary>
+        private static string Rows(ShapedNetwork network, int node)
         {
-            for (int i = index - 1; i >= 0; i--)
+            if (node < 0)
             {
-                if (network.Layers[i].Definition.HasOutputBuffer)
-                {
-                    return $"workspace.Slice({network.Layers[i].Identifier}OutputOffset, batch * {network.Layers[index].InputSize})";
-                }
+                return "input";
             }
 
-            return "input";
+            for (ShapedLayer layer = network.Layers[node]; ; layer = network.Layers[layer.Inputs[0]])
+            {
+                if (layer.Definition.HasOutputBuffer)
+                {
+                    return $"workspace.Slice({layer.Identifier}OutputOffset, batch * {network.Layers[node].OutputSize})";
+                }
+
+                if (layer.Inputs[0] < 0)
+                {
+                    return "input";
+                }
+            }
         }
 
-        private static string LayerOutput(ShapedNetwork network, int index) =>
-            network.Layers[index].Definition.HasOutputBuffer
-                ? $"workspace.Slice({network.Layers[index].Identifier}OutputOffset, batch * {network.Layers[index].OutputSize})"
-                : LayerInput(network, index);
+        private static string LayerOutput(ShapedNetwork network, int index) => Rows(network, index);
 
         private static System.Collections.Generic.IEnumerable<(ShapedLayer Layer, ParameterTensor Tensor)> ParameterTensors(ShapedNetwork network) =>
             network.Layers.SelectMany(layer => layer.Parameters.Select(tensor => (layer, tensor)));

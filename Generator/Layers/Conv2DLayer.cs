@@ -78,6 +78,9 @@ namespace Compiled.Generator.Layers
                     new ParameterTensor("weight", new[] { k.Height, k.Width, inChannels, filters }.ToEquatableArray(), initializer, fanIn, fanOut, Penalized: true, "kernel height, kernel width, input channels, filters"),
                     new ParameterTensor("bias", new[] { filters }.ToEquatableArray(), InitializerKind.Zeros, fanIn, fanOut, Penalized: false, null),
                 }.ToEquatableArray(),
+                Saved = ActivationEmitter.KeepsPreActivation(arguments.Activation)
+                    ? new[] { new WorkspaceBuffer("PreActivation", output.Size, "pre-activations z (GELU's derivative needs them)") }.ToEquatableArray()
+                    : EquatableArray<WorkspaceBuffer>.Empty,
                 Scratch = (chunkRows * patch) + (patch * filters),
                 Details = new ConvolutionDetails(k, chunkRows),
             };
@@ -113,7 +116,7 @@ namespace Compiled.Generator.Layers
             w.Line($"// y = {(activation == ActivationKind.Identity ? "conv(x, W) + b" : ActivationEmitter.Describe(activation) + "(conv(x, W) + b)")}, as [{chunkRows}-pixel chunks of {patch}-value patches] x W [{patch}, {layer.Output.Channels}]");
             w.Line($"global::System.Span<float> {output} = workspace.Slice({id}OutputOffset, batch * {layer.OutputSize});");
             w.Line($"global::Compiled.Kernels.Convolution.Forward(in {id}Geometry, {input}, {Slice("parameters", layer, "weight")}, {Slice("parameters", layer, "bias")}, {output}, {Scratch(layer)}, batch, {chunkRows});");
-            string? activationCall = ActivationEmitter.ForwardCall(activation, output, layer.Output.Channels);
+            string? activationCall = ActivationEmitter.ForwardCall(activation, output, layer.Output.Channels, PreActivation(layer));
             if (activationCall is not null)
             {
                 w.Line(activationCall);
@@ -127,11 +130,11 @@ namespace Compiled.Generator.Layers
             ShapedLayer layer = site.Layer;
             string id = layer.Identifier;
             Header(w, layer);
-            string dx = site.InputGradient is null ? "; no dx: nothing before this layer" : "; dx = fold(dz W^T)";
+            string dx = site.InputGradient is null ? "; no dx: nothing before this layer" : site.AccumulateInputGradient ? "; dx += fold(dz W^T)" : "; dx = fold(dz W^T)";
             w.Line(site.FusedSgd
                 ? $"// dz = dy * f'(y){dx}; dW = patches^T dz, db = sum dz; then W -= lr dW, b -= lr db"
                 : $"// dz = dy * f'(y); dW += patches^T dz; db += sum dz{dx}");
-            string? activation = ActivationEmitter.BackwardCall(ArgumentsOf(layer).Activation, site.Output, site.OutputGradient, layer.Output.Channels);
+            string? activation = ActivationEmitter.BackwardCall(ArgumentsOf(layer).Activation, site.Output, site.OutputGradient, layer.Output.Channels, PreActivation(layer));
             if (activation is not null)
             {
                 w.Line(activation);
@@ -140,13 +143,16 @@ namespace Compiled.Generator.Layers
             // The fused SGD pass stores the gradient in the layer's own view and steps from there: the convolution's
             // gradient is summed over every output pixel, so there is no product to fold the step into.
             string weights = Slice("parameters", layer, "weight"), weightGradient = Slice("gradients", layer, "weight"), biasGradient = Slice("gradients", layer, "bias");
-            w.Line($"global::Compiled.Kernels.Convolution.Backward(in {id}Geometry, {site.Input}, {weights}, {site.OutputGradient}, {site.InputGradient ?? "default"}, {weightGradient}, {biasGradient}, {Scratch(layer)}, batch, {Details(layer).ChunkRows}, {(site.FusedSgd ? "accumulate: false" : "accumulate")});");
+            w.Line($"global::Compiled.Kernels.Convolution.Backward(in {id}Geometry, {site.Input}, {weights}, {site.OutputGradient}, {site.InputGradient ?? "default"}, {weightGradient}, {biasGradient}, {Scratch(layer)}, batch, {Details(layer).ChunkRows}, {(site.FusedSgd ? "accumulate: false" : "accumulate")}{(site.InputGradient is not null && site.AccumulateInputGradient ? ", accumulateInputGradient: true" : string.Empty)});");
             if (site.FusedSgd)
             {
                 w.Line($"global::Compiled.Kernels.Dense.ApplySgd({weightGradient}, {weights}, learningRate);");
                 w.Line($"global::Compiled.Kernels.Dense.ApplySgd({biasGradient}, {Slice("parameters", layer, "bias")}, learningRate);");
             }
         }
+
+        private static string? PreActivation(ShapedLayer layer) =>
+            ActivationEmitter.KeepsPreActivation(ArgumentsOf(layer).Activation) ? SavedSlice(layer, "PreActivation") : null;
 
         private static string Scratch(ShapedLayer layer) =>
             $"workspace.Slice(ScratchOffset, {(Details(layer).ChunkRows * PatchSize(layer)) + layer.Parameter("weight").Count})";

@@ -67,6 +67,9 @@ namespace Compiled.Generator.Layers
                     new ParameterTensor("weight", new[] { n, m }.ToEquatableArray(), initializer, n, m, Penalized: true, "inputs by outputs"),
                     new ParameterTensor("bias", new[] { m }.ToEquatableArray(), InitializerKind.Zeros, n, m, Penalized: false, null),
                 }.ToEquatableArray(),
+                Saved = ActivationEmitter.KeepsPreActivation(arguments.Activation)
+                    ? new[] { new WorkspaceBuffer("PreActivation", perStep ? input.Rows * units : units, "pre-activations z (GELU's derivative needs them)") }.ToEquatableArray()
+                    : EquatableArray<WorkspaceBuffer>.Empty,
                 Details = new DenseDetails((long)n * m <= ShapedNetwork.UnrollLimit, perStep ? input.Rows : 1),
             };
         }
@@ -108,12 +111,12 @@ namespace Compiled.Generator.Layers
             if (!Details(layer).Unrolled)
             {
                 w.Line($"global::Compiled.Kernels.Dense.Forward({input}, parameters.Slice({id}WeightOffset, {n * m}), parameters.Slice({id}BiasOffset, {m}), {output}, {rows}, {n}, {m});");
-                EmitActivationCall(w, activation, output, m);
+                EmitActivationCall(w, layer, activation, output, m);
                 return;
             }
 
             // Cheap activations go inline; exp and tanh are far cheaper vectorized over the whole batch afterwards.
-            ActivationKind inlined = activation is ActivationKind.Relu or ActivationKind.LeakyRelu ? activation : ActivationKind.Identity;
+            ActivationKind inlined = ActivationEmitter.Inlines(activation) ? activation : ActivationKind.Identity;
             using (w.OpenBlock())
             {
                 w.Line($"global::System.ReadOnlySpan<float> w = parameters.Slice({id}WeightOffset, {n * m});");
@@ -150,13 +153,16 @@ namespace Compiled.Generator.Layers
 
             if (inlined != activation)
             {
-                EmitActivationCall(w, activation, output, m);
+                EmitActivationCall(w, layer, activation, output, m);
             }
         }
 
-        private static void EmitActivationCall(SourceWriter w, ActivationKind activation, string output, int columns)
+        private static string? PreActivation(ShapedLayer layer) =>
+            ActivationEmitter.KeepsPreActivation(ArgumentsOf(layer).Activation) ? SavedSlice(layer, "PreActivation") : null;
+
+        private static void EmitActivationCall(SourceWriter w, ShapedLayer layer, ActivationKind activation, string output, int columns)
         {
-            string? call = ActivationEmitter.ForwardCall(activation, output, columns);
+            string? call = ActivationEmitter.ForwardCall(activation, output, columns, PreActivation(layer));
             if (call is not null)
             {
                 w.Line(call);
@@ -178,28 +184,30 @@ namespace Compiled.Generator.Layers
             ActivationKind activation = ArgumentsOf(layer).Activation;
             string rows = Rows(layer);
             Header(w, layer);
-            string dx = inputGradient is null ? "; no dx: nothing before this layer" : "; dx = dz W^T";
+            string dx = inputGradient is null ? "; no dx: nothing before this layer" : site.AccumulateInputGradient ? "; dx += dz W^T" : "; dx = dz W^T";
             w.Line(fusedSgd
                 ? $"// dz = dy * f'(y){dx}; then W -= lr x^T dz, b -= lr sum_rows dz"
                 : $"// dz = dy * f'(y); dW += x^T dz; db += sum_rows dz{dx}");
             if (!Details(layer).Unrolled)
             {
-                string? activationCall = ActivationEmitter.BackwardCall(activation, output, outputGradient, m);
+                string? activationCall = ActivationEmitter.BackwardCall(activation, output, outputGradient, m, PreActivation(layer));
                 if (activationCall is not null)
                 {
                     w.Line(activationCall);
                 }
 
+                string addToDx = inputGradient is not null && site.AccumulateInputGradient ? ", accumulateInputGradient: true" : string.Empty;
                 w.Line(fusedSgd
-                    ? $"global::Compiled.Kernels.Dense.BackwardSgd({input}, parameters.Slice({id}WeightOffset, {n * m}), {outputGradient}, {inputGradient ?? "default"}, parameters.Slice({id}BiasOffset, {m}), {rows}, {n}, {m}, learningRate);"
-                    : $"global::Compiled.Kernels.Dense.Backward({input}, parameters.Slice({id}WeightOffset, {n * m}), {outputGradient}, {inputGradient ?? "default"}, gradients.Slice({id}WeightOffset, {n * m}), gradients.Slice({id}BiasOffset, {m}), {rows}, {n}, {m}, accumulate);");
+                    ? $"global::Compiled.Kernels.Dense.BackwardSgd({input}, parameters.Slice({id}WeightOffset, {n * m}), {outputGradient}, {inputGradient ?? "default"}, parameters.Slice({id}BiasOffset, {m}), {rows}, {n}, {m}, learningRate{addToDx});"
+                    : $"global::Compiled.Kernels.Dense.Backward({input}, parameters.Slice({id}WeightOffset, {n * m}), {outputGradient}, {inputGradient ?? "default"}, gradients.Slice({id}WeightOffset, {n * m}), gradients.Slice({id}BiasOffset, {m}), {rows}, {n}, {m}, accumulate{addToDx});");
                 return;
             }
 
+            // Softmax and GELU are not a function of one y each: their vectorized backward call runs first, over the batch.
             ActivationKind elementwise = activation;
-            if (activation == ActivationKind.Softmax)
+            if (activation is ActivationKind.Softmax or ActivationKind.Gelu)
             {
-                w.Line(ActivationEmitter.BackwardCall(activation, output, outputGradient, m)!);
+                w.Line(ActivationEmitter.BackwardCall(activation, output, outputGradient, m, PreActivation(layer))!);
                 elementwise = ActivationKind.Identity;
             }
 
@@ -266,7 +274,7 @@ namespace Compiled.Generator.Layers
                                 sum.Append(j == 0 ? string.Empty : " + ").Append($"(dz{j} * w[{(i * m) + j}])");
                             }
 
-                            w.Line($"dx[{i}] = {sum};");
+                            w.Line($"dx[{i}] {(site.AccumulateInputGradient ? "+=" : "=")} {sum};");
                         }
                     }
                 }
@@ -286,6 +294,7 @@ namespace Compiled.Generator.Layers
             ActivationKind.LeakyRelu => $"leaky_relu({affine}, 0.01)",
             ActivationKind.Sigmoid => $"sigmoid({affine})",
             ActivationKind.Tanh => $"tanh({affine})",
+            ActivationKind.Gelu => $"gelu_tanh({affine})",
             _ => $"softmax({affine}) per row",
         };
     }

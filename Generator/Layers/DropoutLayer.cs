@@ -75,8 +75,8 @@ namespace Compiled.Generator.Layers
                 return;
             }
 
-            w.Line("// dx = dy * mask");
-            w.Line($"global::Compiled.Kernels.Dropout.Backward({outputGradient}, {SavedSlice(layer, "Saved")}, {inputGradient});");
+            w.Line(site.AccumulateInputGradient ? "// dx += dy * mask" : "// dx = dy * mask");
+            w.Line($"global::Compiled.Kernels.Dropout.Backward({outputGradient}, {SavedSlice(layer, "Saved")}, {inputGradient}{(site.AccumulateInputGradient ? ", accumulate: true" : string.Empty)});");
         }
     }
 }

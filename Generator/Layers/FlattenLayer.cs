@@ -45,7 +45,16 @@ namespace Compiled.Generator.Layers
         public override void EmitBackward(SourceWriter w, BackwardSite site)
         {
             Header(w, site.Layer);
-            w.Line("// dx = dy, in the same buffer.");
+            if (site.InputGradient is not null && site.AccumulateInputGradient)
+            {
+                // Another reader of the input has its gradient there already: add to it (the plan aliases only a fresh one).
+                w.Line("// dx += dy");
+                w.Line($"global::Compiled.Kernels.Addition.Backward({site.OutputGradient}, {site.InputGradient}, accumulate: true);");
+            }
+            else
+            {
+                w.Line("// dx = dy, in the same buffer.");
+            }
         }
     }
 }

@@ -49,8 +49,9 @@ namespace Compiled.Generator.Layers
                 return;
             }
 
-            w.Line($"// dx = dy / {layer.Input.Height * layer.Input.Width} at every position");
-            w.Line($"global::Compiled.Kernels.Pooling.GlobalAverageBackward({site.OutputGradient}, {site.InputGradient}, batch, {layer.Input.Height * layer.Input.Width}, {layer.Input.Channels});");
+            string add = site.AccumulateInputGradient ? ", accumulate: true" : string.Empty;
+            w.Line($"// dx {(site.AccumulateInputGradient ? "+=" : "=")} dy / {layer.Input.Height * layer.Input.Width} at every position");
+            w.Line($"global::Compiled.Kernels.Pooling.GlobalAverageBackward({site.OutputGradient}, {site.InputGradient}, batch, {layer.Input.Height * layer.Input.Width}, {layer.Input.Channels}{add});");
         }
     }
 }

@@ -103,17 +103,33 @@ namespace Compiled.Generator.Layers
 
     /// <summary>Where a layer's forward pass runs: its input rows and the local it declares for its output.</summary>
     /// <param name="Layer">The layer.</param>
-    /// <param name="Input">The emitted expression of the layer's input rows.</param>
+    /// <param name="Inputs">The emitted expressions of the input rows, one per input.</param>
     /// <param name="Output">The name of the span local to declare for the output rows.</param>
-    internal sealed record ForwardSite(ShapedLayer Layer, string Input, string Output);
+    internal sealed record ForwardSite(ShapedLayer Layer, string[] Inputs, string Output)
+    {
+        /// <summary>The first (for most kinds, the only) input.</summary>
+        public string Input => Inputs[0];
+    }
 
     /// <summary>Where a layer's backward pass runs: the spans it reads and writes, as emitted expressions.</summary>
     /// <param name="Layer">The layer.</param>
-    /// <param name="Input">The layer's input rows (the network input, or the previous layer's output).</param>
+    /// <param name="Inputs">The layer's input rows (the network input, or earlier layers' outputs), one per input.</param>
     /// <param name="Output">The layer's output rows, kept by the forward pass.</param>
     /// <param name="OutputGradient">dL/dy; a layer may overwrite it (with dL/dz, for instance).</param>
-    /// <param name="InputGradient">Where dL/dx goes, or null for the first layer (nothing before it needs one).</param>
+    /// <param name="InputGradients">Per input, where dL/dx goes, or null where nothing needs it (the network input).</param>
+    /// <param name="AccumulateInputGradients">Per input, whether dL/dx is added to what the buffer holds (another layer that
+    /// reads the same tensor has written its share already) rather than stored.</param>
     /// <param name="FusedSgd">True in the fused SGD pass: update the parameters with the emitted <c>learningRate</c>
     /// instead of storing the gradients; false: store or add them, as the emitted <c>accumulate</c> says.</param>
-    internal sealed record BackwardSite(ShapedLayer Layer, string Input, string Output, string OutputGradient, string? InputGradient, bool FusedSgd);
+    internal sealed record BackwardSite(ShapedLayer Layer, string[] Inputs, string Output, string OutputGradient, string?[] InputGradients, bool[] AccumulateInputGradients, bool FusedSgd)
+    {
+        /// <summary>The first (for most kinds, the only) input.</summary>
+        public string Input => Inputs[0];
+
+        /// <summary>Where the first input's gradient goes, or null.</summary>
+        public string? InputGradient => InputGradients[0];
+
+        /// <summary>Whether the first input's gradient is added rather than stored.</summary>
+        public bool AccumulateInputGradient => AccumulateInputGradients[0];
+    }
 }

@@ -15,6 +15,8 @@ namespace Compiled.Generator.Layers
             PoolLayer.Average,
             GlobalAveragePoolLayer.Instance,
             FlattenLayer.Instance,
+            AddLayer.Instance,
+            LayerNormLayer.Instance,
         };
 
         private static readonly Dictionary<string, LayerDefinition> ByKind = Definitions.ToDictionary(d => d.Kind);

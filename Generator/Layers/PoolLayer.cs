@@ -93,10 +93,11 @@ namespace Compiled.Generator.Layers
                 return;
             }
 
-            w.Line(_isMax ? "// dx = dy at each window's maximum, 0 elsewhere" : "// dx = dy / (window cells), spread over each window");
+            string add = site.AccumulateInputGradient ? ", accumulate: true" : string.Empty;
+            w.Line((_isMax ? "// dx = dy at each window's maximum, 0 elsewhere" : "// dx = dy / (window cells), spread over each window") + (site.AccumulateInputGradient ? "; added to dx" : string.Empty));
             w.Line(_isMax
-                ? $"global::Compiled.Kernels.Pooling.MaxBackward(in {layer.Identifier}Geometry, {site.OutputGradient}, {Argmax(layer)}, {site.InputGradient}, batch);"
-                : $"global::Compiled.Kernels.Pooling.AverageBackward(in {layer.Identifier}Geometry, {site.OutputGradient}, {site.InputGradient}, batch);");
+                ? $"global::Compiled.Kernels.Pooling.MaxBackward(in {layer.Identifier}Geometry, {site.OutputGradient}, {Argmax(layer)}, {site.InputGradient}, batch{add});"
+                : $"global::Compiled.Kernels.Pooling.AverageBackward(in {layer.Identifier}Geometry, {site.OutputGradient}, {site.InputGradient}, batch{add});");
         }
 
         private static string Argmax(ShapedLayer layer) =>

@@ -15,6 +15,7 @@ namespace Compiled.Generator.Model
         Sigmoid = 3,
         Tanh = 4,
         Softmax = 5,
+        Gelu = 6,
     }
 
     /// <summary>Mirrors <c>Compiled.Loss</c>.</summary>

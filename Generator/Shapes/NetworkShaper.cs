@@ -116,23 +116,33 @@ namespace Compiled.Generator.Shapes
             long scratch = 0;
             long maxBatch = Math.Max(1, Math.Min(spec.MaxBatchSize, 1 << 16));
             bool shapeKnown = spec.InputShape.Count > 0 && spec.InputShape.All(d => d >= 1) && inputSize < MaxElements;
-            TensorShape shape = InputShapeOf(spec.InputShape, inputSize, shapeKnown);
+            TensorShape inputShape = InputShapeOf(spec.InputShape, inputSize, shapeKnown);
+            TensorShape shape = inputShape;
             long gradientWidth = 1; // the input itself never needs a gradient
             bool allShapesKnown = shapeKnown;
+            var known = new bool[spec.Layers.Count];
+            var inputsOf = new List<IReadOnlyList<int>>();
             for (int i = 0; i < spec.Layers.Count; i++)
             {
                 LayerSpec layer = spec.Layers[i];
                 LayerDefinition definition = LayerRegistry.Get(layer.Kind);
-                var context = new ShapeContext(spec, i, names[i], shape, shapeKnown, maxBatch, trail, issues.Add);
+
+                // The graph: a layer reads the layer above unless it names its inputs (a join); a name must be an earlier layer's.
+                (int[] inputs, bool resolved) = ResolveInputs(spec, names, i, (argument, name) =>
+                    ReportAtLayer(DiagnosticDescriptors.UnknownLayerInput, i, argument, names[i], name));
+                inputsOf.Add(inputs);
+                TensorShape[] inputShapes = inputs.Select(node => node < 0 ? inputShape : shaped[node].Output).ToArray();
+                bool inputsKnown = resolved && inputs.All(node => node < 0 ? shapeKnown : known[node]);
+                var context = new ShapeContext(spec, i, names[i], inputShapes, inputsKnown, maxBatch, trail, issues.Add);
                 LayerShape inferred = definition.Infer(context);
-                shapeKnown = context.ShapeKnown;
-                allShapesKnown &= shapeKnown;
+                known[i] = context.ShapeKnown;
+                allShapesKnown &= known[i];
                 long outputSize = inferred.Output.LongSize;
                 if (outputSize > MaxElements)
                 {
                     ReportAtLayer(DiagnosticDescriptors.ValueOutOfRange, i, null, $"The output of '{names[i]}'", "at most 2^30 values", Invariant(outputSize));
                     inferred = new LayerShape(TensorShape.Vector(1));
-                    shapeKnown = false;
+                    known[i] = false;
                     allShapesKnown = false;
                 }
 
@@ -162,17 +172,41 @@ namespace Compiled.Generator.Shapes
                 }
 
                 shaped.Add(new ShapedLayer(
-                    i, layer.Kind, names[i], ToIdentifier(names[i]), shape, inferred.Output, layer.Arguments,
-                    parameters.ToEquatableArray(), saved.ToEquatableArray(), outputOffset, inferred.Details));
+                    i, layer.Kind, names[i], ToIdentifier(names[i]), context.Input, inferred.Output, layer.Arguments,
+                    parameters.ToEquatableArray(), saved.ToEquatableArray(), outputOffset, inferred.Details)
+                {
+                    Inputs = inputs.ToEquatableArray(),
+                    InputNames = inputs.Select(node => node < 0 ? "input" : names[node]).ToEquatableArray(),
+                });
                 shape = inferred.Output;
+            }
+
+            // Every layer's output must reach the network's output: a layer nothing reads would get no gradient.
+            for (int i = 0; i < shaped.Count - 1; i++)
+            {
+                if (!inputsOf.Skip(i + 1).Any(inputs => inputs.Contains(i)))
+                {
+                    ReportAtLayer(DiagnosticDescriptors.UnusedLayerOutput, i, null, names[i]);
+                }
+            }
+
+            (int[] outputSlots, Planning.GradientTarget[][] inputTargets, int slotCount) =
+                Planning.GradientPlan.Plan(inputsOf, shaped.Select(l => l.Definition.PassesGradientThrough).ToArray());
+            for (int i = 0; i < shaped.Count; i++)
+            {
+                shaped[i] = shaped[i] with { GradientSlot = outputSlots[i], InputGradients = inputTargets[i].ToEquatableArray() };
             }
 
             CheckLoss(spec, shaped, issues.Add);
 
-            int gradientA = (int)Math.Min(workspace, MaxElements);
-            workspace += maxBatch * gradientWidth;
-            int gradientB = (int)Math.Min(workspace, MaxElements);
-            workspace += maxBatch * gradientWidth;
+            // At least two gradient slots, as a chain of two or more layers needs (and emitted networks always had).
+            var gradientOffsets = new List<int>();
+            for (int slot = 0; slot < Math.Max(slotCount, 2); slot++)
+            {
+                gradientOffsets.Add(Clamp(workspace));
+                workspace += maxBatch * gradientWidth;
+            }
+
             int scratchOffset = Clamp(workspace);
             workspace += scratch;
 
@@ -191,7 +225,7 @@ namespace Compiled.Generator.Shapes
             bool hasErrors = issues.Any(issue => DiagnosticDescriptors.Get(issue.Id).DefaultSeverity == DiagnosticSeverity.Error);
             ShapedNetwork? network = hasErrors ? null : new ShapedNetwork(
                 spec.Namespace, spec.ClassName, spec.Loss, spec.MaxBatchSize, spec.Seed, spec.InputShape,
-                (int)inputSize, shape.Size, (int)parameterCount, (int)workspace, gradientA, gradientB, (int)gradientWidth,
+                (int)inputSize, shape.Size, (int)parameterCount, (int)workspace, gradientOffsets.ToEquatableArray(), (int)gradientWidth,
                 scratchOffset, (int)scratch, shaped.ToEquatableArray());
             return new ShapeResult(network, issues.ToEquatableArray());
         }
@@ -231,6 +265,31 @@ namespace Compiled.Generator.Shapes
         }
 
         private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>The tensors layer <paramref name="index"/> reads: the layer above (or the network input, -1) by default, or
+        /// the earlier layers it names. A name that is not an earlier layer's is reported, and the inputs are not resolved.</summary>
+        private static (int[] Inputs, bool Resolved) ResolveInputs(NetworkSpec spec, string[] names, int index, Action<ArgumentRef, string> reportUnknown)
+        {
+            EquatableArray<string> named = spec.Layers[index].Inputs;
+            if (named.Count == 0)
+            {
+                return (new[] { index - 1 }, true);
+            }
+
+            var inputs = new int[named.Count];
+            bool resolved = true;
+            for (int k = 0; k < named.Count; k++)
+            {
+                inputs[k] = index == 0 ? -1 : Array.LastIndexOf(names, named[k], index - 1, index);
+                if (inputs[k] < 0)
+                {
+                    reportUnknown(ArgumentRef.Positional(k), named[k]);
+                    (inputs[k], resolved) = (-1, false);
+                }
+            }
+
+            return (inputs, resolved);
+        }
 
         private static bool IsValidName(string name)
         {

@@ -18,12 +18,12 @@ namespace Compiled.Generator.Shapes
     {
         private readonly Action<ShapeIssue> _report;
 
-        public ShapeContext(NetworkSpec spec, int index, string name, TensorShape input, bool shapeKnown, long maxBatch, List<string> trail, Action<ShapeIssue> report)
+        public ShapeContext(NetworkSpec spec, int index, string name, IReadOnlyList<TensorShape> inputs, bool shapeKnown, long maxBatch, List<string> trail, Action<ShapeIssue> report)
         {
             Spec = spec;
             Index = index;
             Name = name;
-            Input = input;
+            Inputs = inputs;
             ShapeKnown = shapeKnown;
             MaxBatch = maxBatch;
             Trail = trail;
@@ -39,7 +39,11 @@ namespace Compiled.Generator.Shapes
         /// <summary>The layer's name (explicit or default), as diagnostics and comments write it.</summary>
         public string Name { get; }
 
-        public TensorShape Input { get; }
+        /// <summary>The shape of the first (for most kinds, the only) input.</summary>
+        public TensorShape Input => Inputs[0];
+
+        /// <summary>The shapes of every input, in the order the layer names them (one for the default, the layer above).</summary>
+        public IReadOnlyList<TensorShape> Inputs { get; }
 
         /// <summary>False once some layer's shape is wrong; a rule that gives a known shape whatever its input (Dense) sets it again.</summary>
         public bool ShapeKnown { get; set; }

@@ -167,6 +167,18 @@ namespace Compiled.Generator.Shapes
         int OutputOffset,
         LayerDetails? Details)
     {
+        /// <summary>The tensors the layer reads: earlier layers' indices, or -1 for the network input.</summary>
+        public EquatableArray<int> Inputs { get; init; } = EquatableArray<int>.Empty;
+
+        /// <summary>The names of those tensors, as comments and messages write them (<c>input</c> for the network input).</summary>
+        public EquatableArray<string> InputNames { get; init; } = EquatableArray<string>.Empty;
+
+        /// <summary>The gradient slot that holds dL/d(output) in the backward pass.</summary>
+        public int GradientSlot { get; init; }
+
+        /// <summary>Per input, where the backward pass writes its gradient (see <see cref="Planning.GradientPlan"/>).</summary>
+        public EquatableArray<Planning.GradientTarget> InputGradients { get; init; } = EquatableArray<Planning.GradientTarget>.Empty;
+
         public int InputSize => Input.Size;
 
         public int OutputSize => Output.Size;
@@ -190,13 +202,15 @@ namespace Compiled.Generator.Shapes
         int OutputSize,
         int ParameterCount,
         int WorkspaceSize,
-        int GradientBufferOffsetA,
-        int GradientBufferOffsetB,
+        EquatableArray<int> GradientBufferOffsets,
         int GradientBufferWidth,
         int ScratchOffset,
         int ScratchSize,
         EquatableArray<ShapedLayer> Layers)
     {
+        /// <summary>The emitted name of a gradient slot's offset: <c>GradientBufferA</c>, <c>GradientBufferB</c>, ...</summary>
+        public static string GradientBufferName(int slot) => "GradientBuffer" + (slot < 26 ? ((char)('A' + slot)).ToString() : "S" + slot.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
         /// <summary>Dense layers with fewer weights than this are emitted as straight-line arithmetic.</summary>
         public const int UnrollLimit = 64;
 

@@ -40,6 +40,57 @@ namespace Compiled.Kernels
         /// <summary>dy *= 1 - y^2.</summary>
         public static void TanhBackward(ReadOnlySpan<float> y, Span<float> dy) => Map<TanhGradient>(y, dy);
 
+        /// <summary>sqrt(2 / pi), the scale inside GELU's tanh approximation.</summary>
+        private const float GeluScale = 0.7978845608028654f;
+
+        /// <summary>The cubic term's coefficient in GELU's tanh approximation.</summary>
+        private const float GeluCubic = 0.044715f;
+
+        /// <summary>
+        /// GELU in its tanh approximation, as GPT-2 and PyTorch's <c>GELU(approximate='tanh')</c>:
+        /// y = 0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3))), in place; z is kept in <paramref name="preActivation"/>
+        /// for the backward pass (GELU cannot be inverted from y, unlike the other activations).
+        /// </summary>
+        public static void Gelu(Span<float> values, Span<float> preActivation)
+        {
+            CheckSameLength(values, preActivation);
+            values.CopyTo(preActivation);
+            ReadOnlySpan<float> z = preActivation;
+            TensorPrimitives.Multiply(z, z, values);
+            TensorPrimitives.Multiply(values, z, values);
+            TensorPrimitives.MultiplyAdd(values, GeluCubic, z, values);
+            TensorPrimitives.Multiply(values, GeluScale, values);
+            TensorPrimitives.Tanh(values, values);
+            TensorPrimitives.Add(values, 1f, values);
+            TensorPrimitives.Multiply(values, z, values);
+            TensorPrimitives.Multiply(values, 0.5f, values);
+        }
+
+        /// <summary>dy *= GELU'(z) = 0.5 (1 + t) + 0.5 z (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 z^2), t = tanh(sqrt(2/pi) (z + 0.044715 z^3)).</summary>
+        public static void GeluBackward(ReadOnlySpan<float> preActivation, Span<float> dy)
+        {
+            CheckSameLength(preActivation, dy);
+            const int Chunk = 256;
+            Span<float> t = stackalloc float[Chunk];
+            for (int start = 0; start < dy.Length; start += Chunk)
+            {
+                int count = Math.Min(Chunk, dy.Length - start);
+                ReadOnlySpan<float> z = preActivation.Slice(start, count);
+                Span<float> tanh = t.Slice(0, count), gradient = dy.Slice(start, count);
+                TensorPrimitives.Multiply(z, z, tanh);
+                TensorPrimitives.Multiply(tanh, z, tanh);
+                TensorPrimitives.MultiplyAdd(tanh, GeluCubic, z, tanh);
+                TensorPrimitives.Multiply(tanh, GeluScale, tanh);
+                TensorPrimitives.Tanh(tanh, tanh);
+                for (int i = 0; i < count; i++)
+                {
+                    float zi = z[i], ti = tanh[i];
+                    float derivative = (0.5f * (1f + ti)) + (0.5f * zi * (1f - (ti * ti)) * GeluScale * (1f + (3f * GeluCubic * zi * zi)));
+                    gradient[i] *= derivative;
+                }
+            }
+        }
+
         /// <summary>Softmax over each row of <paramref name="columns"/> values, in place.</summary>
         public static void Softmax(Span<float> values, int columns)
         {

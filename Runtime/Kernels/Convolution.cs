@@ -115,11 +115,12 @@ namespace Compiled.Kernels
         /// <summary>
         /// Given dL/dy (after the activation's derivative): dW += patches^T dy and db += the sum of dy's rows (or overwrites
         /// them when <paramref name="accumulate"/> is false), and dL/dx, unless <paramref name="dx"/> is empty (the first
-        /// layer), by folding dy W^T back onto the input positions (col2im). Uses the old weights throughout.
+        /// layer), by folding dy W^T back onto the input positions (col2im); onto what dx holds when
+        /// <paramref name="accumulateInputGradient"/> (the input is read by another layer too). Uses the old weights throughout.
         /// </summary>
         public static void Backward(
             in ConvolutionGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx,
-            Span<float> weightGradient, Span<float> biasGradient, Span<float> scratch, int batch, int chunkRows, bool accumulate)
+            Span<float> weightGradient, Span<float> biasGradient, Span<float> scratch, int batch, int chunkRows, bool accumulate, bool accumulateInputGradient = false)
         {
             Check(geometry, x.Length, weights.Length, biasGradient.Length, dy.Length, "dy", scratch.Length, batch, chunkRows);
             if ((dx.Length != 0 && dx.Length < (long)batch * geometry.InputSize) || weightGradient.Length < geometry.WeightCount)
@@ -145,7 +146,10 @@ namespace Compiled.Kernels
             {
                 // W^T [filters, patch], so that dPatches = dy W^T runs on the register-tiled kernel rather than on dot products.
                 Transpose(weights.Slice(0, geometry.WeightCount), patch, filters, transposed);
-                dx.Slice(0, batch * geometry.InputSize).Clear();
+                if (!accumulateInputGradient)
+                {
+                    dx.Slice(0, batch * geometry.InputSize).Clear();
+                }
             }
 
             for (int start = 0; start < rows; start += chunkRows)

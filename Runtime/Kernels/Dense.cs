@@ -22,11 +22,12 @@ namespace Compiled.Kernels
         /// <summary>
         /// Given dL/dy (after the activation's derivative), accumulates dL/dW += x^T dy and dL/db += sum of dy's rows
         /// (or overwrites them when <paramref name="accumulate"/> is false, as a training step does), and writes
-        /// dL/dx = dy W^T unless <paramref name="dx"/> is empty (the first layer needs no input gradient).
+        /// dL/dx = dy W^T unless <paramref name="dx"/> is empty (the first layer needs no input gradient), or adds it to dx
+        /// when <paramref name="accumulateInputGradient"/> (the input is read by another layer too).
         /// </summary>
         public static void Backward(
             ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx,
-            Span<float> weightGradient, Span<float> biasGradient, int batch, int inputs, int outputs, bool accumulate = true)
+            Span<float> weightGradient, Span<float> biasGradient, int batch, int inputs, int outputs, bool accumulate = true, bool accumulateInputGradient = false)
         {
             CheckShapes(x.Length, weights.Length, biasGradient.Length, dy.Length, "dy", batch, inputs, outputs);
             CheckGradients(dx.Length, weightGradient.Length, batch, inputs, outputs);
@@ -40,7 +41,7 @@ namespace Compiled.Kernels
 
             if (!dx.IsEmpty)
             {
-                Gemm.MultiplyTransposedB(dy, weights, dx, batch, outputs, inputs);
+                Gemm.MultiplyTransposedB(dy, weights, dx, batch, outputs, inputs, accumulateInputGradient);
             }
         }
 
@@ -48,16 +49,16 @@ namespace Compiled.Kernels
         /// The backward pass of a training step with plain SGD, fused: writes dL/dx = dy W^T with the old weights (unless
         /// <paramref name="dx"/> is empty), then updates W -= lr x^T dy and b -= lr sum of dy's rows in place. The
         /// gradient is never stored and re-read, which halves the memory traffic of a small-batch step.
-        /// <paramref name="dy"/> is scaled by -lr in place.
+        /// <paramref name="dy"/> is scaled by -lr in place. With <paramref name="accumulateInputGradient"/>, dL/dx is added to dx.
         /// </summary>
         public static void BackwardSgd(
-            ReadOnlySpan<float> x, Span<float> weights, Span<float> dy, Span<float> dx, Span<float> bias, int batch, int inputs, int outputs, float learningRate)
+            ReadOnlySpan<float> x, Span<float> weights, Span<float> dy, Span<float> dx, Span<float> bias, int batch, int inputs, int outputs, float learningRate, bool accumulateInputGradient = false)
         {
             CheckShapes(x.Length, weights.Length, bias.Length, dy.Length, "dy", batch, inputs, outputs);
             CheckGradients(dx.Length, weights.Length, batch, inputs, outputs);
             if (!dx.IsEmpty)
             {
-                Gemm.MultiplyTransposedB(dy, weights, dx, batch, outputs, inputs);
+                Gemm.MultiplyTransposedB(dy, weights, dx, batch, outputs, inputs, accumulateInputGradient);
             }
 
             Span<float> scaled = dy.Slice(0, batch * outputs);

@@ -25,10 +25,17 @@ namespace Compiled.Kernels
             state = random.NextUInt64();
         }
 
-        /// <summary>dx = dy * mask.</summary>
-        public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> mask, Span<float> dx)
+        /// <summary>dx = dy * mask, or dx += dy * mask when <paramref name="accumulate"/> (the input is read by another layer too).</summary>
+        public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> mask, Span<float> dx, bool accumulate = false)
         {
-            System.Numerics.Tensors.TensorPrimitives.Multiply(dy, mask, dx);
+            if (accumulate)
+            {
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(dy, mask, dx, dx);
+            }
+            else
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(dy, mask, dx);
+            }
         }
     }
 }

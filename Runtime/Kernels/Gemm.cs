@@ -48,8 +48,9 @@ namespace Compiled.Kernels
             Dispatch(a, rowStride: 1, columnStride: m, b, c, m, k, n, accumulate);
         }
 
-        /// <summary>C[m, n] = A[m, k] B^T, where B is stored [n, k]: every element is a dot product of two contiguous rows.</summary>
-        public static void MultiplyTransposedB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n)
+        /// <summary>C[m, n] = A[m, k] B^T, or C += A B^T when <paramref name="accumulate"/>, where B is stored [n, k]: every
+        /// element is a dot product of two contiguous rows.</summary>
+        public static void MultiplyTransposedB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
         {
             CheckSizes(a.Length, b.Length, c.Length, m, k, n, "A[m, k]", "B[n, k]");
             for (int i = 0; i < m; i++)
@@ -61,13 +62,13 @@ namespace Compiled.Kernels
                 {
                     for (; j + 4 <= n; j += 4)
                     {
-                        Dot4(aRow, b.Slice(j * k, 4 * k), k, cRow.Slice(j, 4));
+                        Dot4(aRow, b.Slice(j * k, 4 * k), k, cRow.Slice(j, 4), accumulate);
                     }
                 }
 
                 for (; j < n; j++)
                 {
-                    cRow[j] = DotScalar(aRow, b.Slice(j * k, k));
+                    cRow[j] = (accumulate ? cRow[j] : 0f) + DotScalar(aRow, b.Slice(j * k, k));
                 }
             }
         }
@@ -465,7 +466,7 @@ namespace Compiled.Kernels
         }
 
         // Four dot products of one row of A with four rows of B, in vectors, then reduced.
-        private static void Dot4(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int k, Span<float> result)
+        private static void Dot4(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int k, Span<float> result, bool accumulate)
         {
             Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
             int p = 0;
@@ -488,10 +489,20 @@ namespace Compiled.Kernels
                 r3 += a[p] * b3[p];
             }
 
-            result[0] = r0;
-            result[1] = r1;
-            result[2] = r2;
-            result[3] = r3;
+            if (accumulate)
+            {
+                result[0] += r0;
+                result[1] += r1;
+                result[2] += r2;
+                result[3] += r3;
+            }
+            else
+            {
+                result[0] = r0;
+                result[1] = r1;
+                result[2] = r2;
+                result[3] = r3;
+            }
         }
 
         internal static float DotScalar(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

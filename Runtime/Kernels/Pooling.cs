@@ -160,9 +160,10 @@ namespace Compiled.Kernels
             }
         }
 
-        /// <summary>dx = 0, then each dy is added at its window's maximum: the index <paramref name="argmax"/> holds, as
-        /// <see cref="MaxForward"/> wrote it (across the vector lanes, an index outside its own window routes nothing).</summary>
-        public static void MaxBackward(in PoolGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int batch)
+        /// <summary>dx = 0 (unless <paramref name="accumulate"/>: the input is read by another layer too), then each dy is added
+        /// at its window's maximum: the index <paramref name="argmax"/> holds, as <see cref="MaxForward"/> wrote it (across the
+        /// vector lanes, an index outside its own window routes nothing).</summary>
+        public static void MaxBackward(in PoolGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int batch, bool accumulate = false)
         {
             Check(g, dx.Length, dy.Length, "dy", batch);
             int outputs = batch * g.OutputSize;
@@ -177,8 +178,8 @@ namespace Compiled.Kernels
 
             // Where every input cell is in exactly one window, each cell's gradient is stored once and nothing needs
             // clearing first (for the seed CNN's first pool, clearing was half the time).
-            bool store = g.TilesInput && vectorEnd == channels;
-            if (!store)
+            bool store = !accumulate && g.TilesInput && vectorEnd == channels;
+            if (!store && !accumulate)
             {
                 gradient.Clear();
             }
@@ -250,12 +251,16 @@ namespace Compiled.Kernels
             }
         }
 
-        /// <summary>dx = 0, then each dy is spread evenly over its window's cells inside the input.</summary>
-        public static void AverageBackward(in PoolGeometry g, ReadOnlySpan<float> dy, Span<float> dx, int batch)
+        /// <summary>dx = 0 (unless <paramref name="accumulate"/>), then each dy is spread evenly over its window's cells inside the input.</summary>
+        public static void AverageBackward(in PoolGeometry g, ReadOnlySpan<float> dy, Span<float> dx, int batch, bool accumulate = false)
         {
             Check(g, dx.Length, dy.Length, "dy", batch);
             int channels = g.Channels;
-            dx.Slice(0, batch * g.InputSize).Clear();
+            if (!accumulate)
+            {
+                dx.Slice(0, batch * g.InputSize).Clear();
+            }
+
             for (int sample = 0; sample < batch; sample++)
             {
                 Span<float> image = dx.Slice(sample * g.InputSize, g.InputSize);
@@ -297,14 +302,25 @@ namespace Compiled.Kernels
             }
         }
 
-        /// <summary>dx[sample, p, c] = dy[sample, c] / pixels for every position p.</summary>
-        public static void GlobalAverageBackward(ReadOnlySpan<float> dy, Span<float> dx, int batch, int pixels, int channels)
+        /// <summary>dx[sample, p, c] = dy[sample, c] / pixels for every position p (added to dx when <paramref name="accumulate"/>).</summary>
+        public static void GlobalAverageBackward(ReadOnlySpan<float> dy, Span<float> dx, int batch, int pixels, int channels, bool accumulate = false)
         {
             CheckGlobal(dx.Length, dy.Length, "dy", batch, pixels, channels);
             for (int sample = 0; sample < batch; sample++)
             {
                 ReadOnlySpan<float> gradient = dy.Slice(sample * channels, channels);
                 Span<float> image = dx.Slice(sample * pixels * channels, pixels * channels);
+                if (accumulate)
+                {
+                    for (int p = 0; p < pixels; p++)
+                    {
+                        Span<float> cell = image.Slice(p * channels, channels);
+                        TensorPrimitives.MultiplyAdd(gradient, 1f / pixels, cell, cell);
+                    }
+
+                    continue;
+                }
+
                 TensorPrimitives.Multiply(gradient, 1f / pixels, image.Slice(0, channels));
                 for (int p = 1; p < pixels; p++)
                 {

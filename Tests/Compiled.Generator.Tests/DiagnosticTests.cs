@@ -307,6 +307,56 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void CMP0023_a_join_names_no_earlier_layer()
+    {
+        Diagnostic d = AssertSingle("CMP0023", """
+            using Compiled;
+            [Network] [Input(16)] [Dense(16, Name = "block_in")] [Dense(16)] [Add([|"block_inn"|], "dense1")] [Dense(1)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("'add0' reads 'block_inn', but no layer before it has that name; name an earlier layer (its Name, or its default name such as 'dense0')", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0023_a_join_names_a_later_layer() => AssertSingle("CMP0023", """
+        using Compiled;
+        [Network] [Input(16)] [Dense(16)] [Add("dense0", [|"later"|])] [Dense(16, Name = "later")] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0024_join_shapes_differ()
+    {
+        Diagnostic d = AssertSingle("CMP0024", """
+            using Compiled;
+            [Network] [Input(16)] [Dense(16, Name = "block_in")] [Dense(8)] [Add([|"block_in", "dense1"|])] [Dense(1)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("'add0' adds 'block_in' (a vector of 16 values) and 'dense1' (a vector of 8 values); the inputs of a sum must have the same shape", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0025_a_layer_nothing_reads() => AssertSingle("CMP0025", """
+        using Compiled;
+        [Network] [Input(16)] [Dense(16, Name = "a")] [[|Dense(16, Name = "b")|]] [Add("a", "a")] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0004_a_join_of_one_input() => AssertSingle("CMP0004", """
+        using Compiled;
+        [Network] [Input(16)] [Dense(16)] [Add([|"dense0"|])] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0004_layer_norm_epsilon() => AssertSingle("CMP0004", """
+        using Compiled;
+        [Network] [Input(16)] [LayerNorm(Epsilon = [|0f|])] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
     public void CMP0004_convolution_arguments_out_of_range()
     {
         var diagnostics = GeneratorHarness.GeneratorDiagnostics(

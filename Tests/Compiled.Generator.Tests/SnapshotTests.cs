@@ -77,6 +77,37 @@ public class SnapshotTests
             """
         },
         {
+            "Residual", """
+            using Compiled;
+            namespace Demo;
+            // A join: the stem is read by the inner layer and by the sum, so its gradient accumulates, and a third
+            // gradient buffer stays alive across the inner layer.
+            [Network(MaxBatchSize = 8)]
+            [Input(5)]
+            [Dense(16, Activation = Activation.Tanh, Name = "stem")]
+            [Dense(16, Activation = Activation.Relu)]
+            [Add("stem", "dense1")]
+            [Dense(2)]
+            public partial class ResidualMlp;
+            """
+        },
+        {
+            "LayerNormGelu", """
+            using Compiled;
+            namespace Demo;
+            // Dense per step on a sequence, GELU (unrolled and on the kernels, both keeping their pre-activations),
+            // layer norm over the features of each step.
+            [Network(MaxBatchSize = 8)]
+            [Input(6, 4)]
+            [Dense(8, Activation = Activation.Gelu)]
+            [LayerNorm]
+            [Dense(16, Activation = Activation.Gelu)]
+            [LayerNorm(Epsilon = 1e-6f, Name = "final_norm")]
+            [Dense(3)]
+            public partial class Block;
+            """
+        },
+        {
             "GlobalNamespace", """
             using Compiled;
             [Network]

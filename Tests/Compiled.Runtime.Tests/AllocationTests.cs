@@ -112,6 +112,31 @@ public class AllocationTests
         Assert.Equal(0, Allocated(() => network.Backward(inputs, targets)));
         Assert.Equal(0, Allocated(() => network.TrainStep(inputs, targets, ref adam)));
     }
+
+    [Fact]
+    public void Graph_networks_allocate_nothing()
+    {
+        // Joins, layer norm and GELU (NormResidual), and Dense per step on a sequence (SequenceBlock).
+        var residual = new NormResidual(1);
+        float[] inputs = Enumerable.Range(0, 8 * 5).Select(i => (float)Math.Sin(i)).ToArray();
+        int[] labels = Enumerable.Range(0, 8).Select(i => i % 3).ToArray();
+        var outputs = new float[8 * 3];
+        var adam = new Adam(1e-3f);
+        var sgd = new Sgd(0.01f);
+        Assert.Equal(0, Allocated(() => residual.Predict(inputs, outputs)));
+        Assert.Equal(0, Allocated(() => residual.Backward(inputs, labels)));
+        Assert.Equal(0, Allocated(() => residual.TrainStep(inputs, labels, ref adam)));
+        Assert.Equal(0, Allocated(() => residual.TrainStep(inputs, labels, ref sgd)));
+
+        var sequence = new SequenceBlock(1);
+        float[] steps = Enumerable.Range(0, 8 * 12).Select(i => (float)Math.Cos(i)).ToArray();
+        float[] targets = new float[8 * 8];
+        var sequenceOutputs = new float[8 * 8];
+        Assert.Equal(0, Allocated(() => sequence.Predict(steps, sequenceOutputs)));
+        Assert.Equal(0, Allocated(() => sequence.Backward(steps, targets)));
+        var sequenceAdam = new Adam(1e-3f); // an optimizer's state belongs to one network's parameters
+        Assert.Equal(0, Allocated(() => sequence.TrainStep(steps, targets, ref sequenceAdam)));
+    }
 }
 
 /// <summary>The data-parallel step, on the calling thread and on the worker thread; run alone so that its timing is its own.</summary>

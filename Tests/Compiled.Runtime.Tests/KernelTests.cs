@@ -221,7 +221,7 @@ public class KernelTests
 
         // Backward against central differences of sum(dy * f(z)) in double.
         float[] dz = (float[])dy.Clone();
-        ApplyBackward(activation, y, dz, Columns);
+        ApplyBackward(activation, y, z, dz, Columns);
         const double H = 1e-6;
         for (int i = 0; i < z.Length; i++)
         {
@@ -250,10 +250,11 @@ public class KernelTests
             case Activation.Sigmoid: Activations.Sigmoid(values); break;
             case Activation.Tanh: Activations.Tanh(values); break;
             case Activation.Softmax: Activations.Softmax(values, columns); break;
+            case Activation.Gelu: Activations.Gelu(values, new float[values.Length]); break;
         }
     }
 
-    private static void ApplyBackward(Activation activation, ReadOnlySpan<float> y, Span<float> dy, int columns)
+    private static void ApplyBackward(Activation activation, ReadOnlySpan<float> y, ReadOnlySpan<float> z, Span<float> dy, int columns)
     {
         switch (activation)
         {
@@ -262,6 +263,7 @@ public class KernelTests
             case Activation.Sigmoid: Activations.SigmoidBackward(y, dy); break;
             case Activation.Tanh: Activations.TanhBackward(y, dy); break;
             case Activation.Softmax: Activations.SoftmaxBackward(y, dy, columns); break;
+            case Activation.Gelu: Activations.GeluBackward(z, dy); break;
         }
     }
 

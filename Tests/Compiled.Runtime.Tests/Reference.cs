@@ -65,6 +65,14 @@ internal sealed class ReferenceNetwork
             case Activation.Tanh:
                 for (int j = 0; j < row.Length; j++) row[j] = Math.Tanh(row[j]);
                 break;
+            case Activation.Gelu:
+                for (int j = 0; j < row.Length; j++)
+                {
+                    double x = row[j];
+                    row[j] = 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + (0.044715 * x * x * x))));
+                }
+
+                break;
             case Activation.Softmax:
                 double max = double.NegativeInfinity;
                 foreach (double v in row) max = Math.Max(max, v);

@@ -1,0 +1,189 @@
+using Compiled.Runtime.Tests.Networks;
+
+namespace Compiled.Runtime.Tests;
+
+/// <summary>
+/// Networks beyond a chain (joins, a tensor read by several layers, layer norm, GELU, Dense per step on a sequence)
+/// against central differences of a double-precision twin written here from PyTorch's definitions, for every parameter.
+/// </summary>
+public class GraphGradientCheckTests
+{
+    /// <summary>A twin layer; <see cref="Inputs"/> are earlier layers' indices, or -1 for the network input.</summary>
+    private abstract record Layer(int[] Inputs);
+
+    private sealed record Fc(int Input, int Units, Activation Activation) : Layer(new[] { Input });
+
+    private sealed record Sum(params int[] Of) : Layer(Of);
+
+    private sealed record Norm(int Input, double Epsilon) : Layer(new[] { Input });
+
+    /// <summary>A twin network: samples of <paramref name="Rows"/> rows of <paramref name="Features"/> (a vector is one row).</summary>
+    private sealed record Case(Func<INetwork> Create, Loss Loss, int Rows, int Features, Layer[] Layers);
+
+    private static readonly Dictionary<string, Case> Cases = new()
+    {
+        ["ResidualMlp"] = new(() => new ResidualMlp(1), Loss.MeanSquaredError, 1, 5, new Layer[]
+        {
+            new Fc(-1, 6, Activation.Tanh), new Fc(0, 6, Activation.Relu), new Sum(0, 1), new Fc(2, 2, Activation.Identity),
+        }),
+        ["NormResidual"] = new(() => new NormResidual(2), Loss.SoftmaxCrossEntropy, 1, 5, new Layer[]
+        {
+            new Fc(-1, 6, Activation.Gelu), new Norm(0, 1e-5), new Fc(1, 12, Activation.Gelu), new Fc(2, 6, Activation.Identity),
+            new Sum(0, 3), new Sum(4, 0, 3), new Norm(5, 1e-3), new Fc(6, 3, Activation.Identity),
+        }),
+        ["SequenceBlock"] = new(() => new SequenceBlock(3), Loss.MeanSquaredError, 4, 3, new Layer[]
+        {
+            new Fc(-1, 5, Activation.Gelu), new Norm(0, 1e-5), new Fc(1, 5, Activation.Tanh), new Sum(0, 2), new Fc(3, 2, Activation.Identity),
+        }),
+    };
+
+    public static TheoryData<string> Names => new(Cases.Keys);
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Backward_matches_central_differences(string name)
+    {
+        Case c = Cases[name];
+        INetwork network = c.Create();
+        var random = new Xoshiro(31);
+        Span<float> parameters = network.Parameters;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            parameters[i] += 0.2f * random.NextGaussian(); // layer norm gains away from 1, biases away from 0
+        }
+
+        const int Batch = 3;
+        int outputs = network.OutputSize;
+        float[] inputs = Enumerable.Range(0, Batch * network.InputSize).Select(_ => random.NextGaussian()).ToArray();
+        float[] targets = Enumerable.Range(0, Batch * outputs).Select(_ => random.NextGaussian()).ToArray();
+        int[]? labels = c.Loss == Compiled.Loss.SoftmaxCrossEntropy ? Enumerable.Range(0, Batch).Select(_ => random.NextInt32(outputs)).ToArray() : null;
+
+        network.ZeroGradients();
+        float analyticLoss = labels is not null ? ((ILabelNetwork)network).Backward(inputs, labels) : ((ITargetNetwork)network).Backward(inputs, targets);
+        float[] analytic = network.Gradients.ToArray();
+
+        double[] p = network.Parameters.ToArray().Select(v => (double)v).ToArray();
+        double Loss() => ReferenceNetwork.Loss(c.Loss, Forward(c, p, inputs, Batch), targets, labels, outputs);
+        double referenceLoss = Loss();
+        Assert.True(Math.Abs(analyticLoss - referenceLoss) <= 1e-5 + (1e-4 * Math.Abs(referenceLoss)), $"loss {analyticLoss} vs reference {referenceLoss}");
+
+        var logits = new float[Batch * outputs];
+        network.Forward(inputs, logits);
+        double[] expected = Forward(c, p, inputs, Batch);
+        for (int i = 0; i < logits.Length; i++)
+        {
+            Assert.True(Math.Abs(logits[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"output {i}: {logits[i]} vs {expected[i]}");
+        }
+
+        const double H = 1e-6;
+        for (int i = 0; i < p.Length; i++)
+        {
+            double saved = p[i];
+            p[i] = saved + H;
+            double plus = Loss();
+            p[i] = saved - H;
+            double minus = Loss();
+            p[i] = saved;
+            double numeric = (plus - minus) / (2 * H);
+            TensorInfo tensor = network.Tensors.Last(t => t.Offset <= i);
+            Assert.True(Math.Abs(analytic[i] - numeric) <= 2e-5 + (2e-3 * Math.Abs(numeric)),
+                $"parameter {i} ({tensor.Name}[{i - tensor.Offset}]): analytic {analytic[i]:G6}, numeric {numeric:G6}");
+        }
+
+        Assert.Equal(network.Parameters.Length, CountParameters(c));
+    }
+
+    /// <summary>The twins read parameters in the generated layout (layer by layer, weight then bias); they must read them all.</summary>
+    private static int CountParameters(Case c)
+    {
+        var features = new int[c.Layers.Length];
+        int count = 0;
+        for (int l = 0; l < c.Layers.Length; l++)
+        {
+            int input = c.Layers[l].Inputs[0] < 0 ? c.Features : features[c.Layers[l].Inputs[0]];
+            (features[l], count) = c.Layers[l] switch
+            {
+                Fc fc => (fc.Units, count + (input * fc.Units) + fc.Units),
+                Norm => (input, count + (2 * input)),
+                _ => (input, count),
+            };
+        }
+
+        return count;
+    }
+
+    /// <summary>The twin: each sample through the graph in double precision; a layer acts on each row (step) of its input.</summary>
+    private static double[] Forward(Case c, double[] p, float[] inputs, int batch)
+    {
+        var result = new List<double>();
+        int inputSize = c.Rows * c.Features;
+        for (int b = 0; b < batch; b++)
+        {
+            double[] x = inputs.Skip(b * inputSize).Take(inputSize).Select(v => (double)v).ToArray();
+            var nodes = new double[c.Layers.Length][];
+            int offset = 0;
+            double[] Node(int index) => index < 0 ? x : nodes[index];
+            for (int l = 0; l < c.Layers.Length; l++)
+            {
+                double[] a = Node(c.Layers[l].Inputs[0]);
+                int n = a.Length / c.Rows;
+                switch (c.Layers[l])
+                {
+                    case Fc fc:
+                        {
+                            int m = fc.Units, bias = offset + (n * m);
+                            var y = new double[c.Rows * m];
+                            for (int r = 0; r < c.Rows; r++)
+                            {
+                                for (int j = 0; j < m; j++)
+                                {
+                                    double z = p[bias + j];
+                                    for (int i = 0; i < n; i++) z += a[(r * n) + i] * p[offset + (i * m) + j];
+                                    y[(r * m) + j] = z;
+                                }
+
+                                ReferenceNetwork.Activate(y.AsSpan(r * m, m), fc.Activation);
+                            }
+
+                            offset = bias + m;
+                            nodes[l] = y;
+                            break;
+                        }
+
+                    case Sum sum:
+                        nodes[l] = new double[a.Length];
+                        foreach (int input in sum.Of)
+                        {
+                            for (int i = 0; i < a.Length; i++) nodes[l][i] += Node(input)[i];
+                        }
+
+                        break;
+
+                    case Norm norm:
+                        {
+                            // PyTorch's LayerNorm: biased variance, eps inside the square root, weight then bias.
+                            var y = new double[a.Length];
+                            for (int r = 0; r < c.Rows; r++)
+                            {
+                                double mean = 0, variance = 0;
+                                for (int i = 0; i < n; i++) mean += a[(r * n) + i] / n;
+                                for (int i = 0; i < n; i++) variance += (a[(r * n) + i] - mean) * (a[(r * n) + i] - mean) / n;
+                                for (int i = 0; i < n; i++)
+                                {
+                                    y[(r * n) + i] = ((a[(r * n) + i] - mean) / Math.Sqrt(variance + norm.Epsilon) * p[offset + i]) + p[offset + n + i];
+                                }
+                            }
+
+                            offset += 2 * n;
+                            nodes[l] = y;
+                            break;
+                        }
+                }
+            }
+
+            result.AddRange(nodes[^1]);
+        }
+
+        return result.ToArray();
+    }
+}

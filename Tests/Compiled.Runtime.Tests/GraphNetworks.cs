@@ -1,0 +1,36 @@
+// Networks beyond a chain, for the graph gradient checks: joins, layer norm, GELU (unrolled and on the kernels), and
+// Dense acting per step on a sequence. Each has its double-precision twin in GraphGradientCheckTests.
+namespace Compiled.Runtime.Tests.Networks;
+
+// A residual MLP: stem, an inner layer, their sum, a head.
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 8)]
+[Input(5)]
+[Dense(6, Activation = Activation.Tanh, Name = "stem")]
+[Dense(6, Activation = Activation.Relu)]
+[Add("stem", "dense1")]
+[Dense(2)]
+public partial class ResidualMlp;
+
+// A pre-norm residual block with GELU on both paths (stem and inner unrolled, the wide layer on the kernels), the stem
+// read three times (the norm, the sum and a second sum), and a three-way join.
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 8)]
+[Input(5)]
+[Dense(6, Activation = Activation.Gelu, Name = "stem")]
+[LayerNorm]
+[Dense(12, Activation = Activation.Gelu)]
+[Dense(6, Name = "mlp")]
+[Add("stem", "mlp", Name = "res")]
+[Add("res", "stem", "mlp")]
+[LayerNorm(Epsilon = 1e-3f, Name = "final_norm")]
+[Dense(3)]
+public partial class NormResidual;
+
+// A sequence: Dense per step (GELU), layer norm per step, a residual over the steps, a per-step head.
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 8)]
+[Input(4, 3)]
+[Dense(5, Activation = Activation.Gelu, Name = "embed")]
+[LayerNorm]
+[Dense(5, Activation = Activation.Tanh)]
+[Add("embed", "dense1")]
+[Dense(2)]
+public partial class SequenceBlock;
