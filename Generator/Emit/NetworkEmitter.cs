@@ -422,7 +422,7 @@ namespace Compiled.Generator.Emit
                     }
 
                     string[] inputs = layer.Inputs.Select(node => Rows(network, node)).ToArray();
-                    layer.Definition.EmitBackward(w, new BackwardSite(layer, inputs, LayerOutput(network, i), outputGradient, inputGradients, accumulate, fusedSgd));
+                    layer.Definition.EmitBackward(w, new BackwardSite(layer, inputs, Rows(network, i), outputGradient, inputGradients, accumulate, fusedSgd));
                     if (i > 0)
                     {
                         w.Line();
@@ -453,8 +453,6 @@ namespace Compiled.Generator.Emit
                 }
             }
         }
-
-        private static string LayerOutput(ShapedNetwork network, int index) => Rows(network, index);
 
         private static System.Collections.Generic.IEnumerable<(ShapedLayer Layer, ParameterTensor Tensor)> ParameterTensors(ShapedNetwork network) =>
             network.Layers.SelectMany(layer => layer.Parameters.Select(tensor => (layer, tensor)));

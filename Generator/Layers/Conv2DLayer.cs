@@ -78,9 +78,7 @@ namespace Compiled.Generator.Layers
                     new ParameterTensor("weight", new[] { k.Height, k.Width, inChannels, filters }.ToEquatableArray(), initializer, fanIn, fanOut, Penalized: true, "kernel height, kernel width, input channels, filters"),
                     new ParameterTensor("bias", new[] { filters }.ToEquatableArray(), InitializerKind.Zeros, fanIn, fanOut, Penalized: false, null),
                 }.ToEquatableArray(),
-                Saved = ActivationEmitter.KeepsPreActivation(arguments.Activation)
-                    ? new[] { new WorkspaceBuffer("PreActivation", output.Size, "pre-activations z (GELU's derivative needs them)") }.ToEquatableArray()
-                    : EquatableArray<WorkspaceBuffer>.Empty,
+                Saved = PreActivationBuffer(arguments.Activation, output.Size),
                 Scratch = (chunkRows * patch) + (patch * filters),
                 Details = new ConvolutionDetails(k, chunkRows),
             };
@@ -151,8 +149,7 @@ namespace Compiled.Generator.Layers
             }
         }
 
-        private static string? PreActivation(ShapedLayer layer) =>
-            ActivationEmitter.KeepsPreActivation(ArgumentsOf(layer).Activation) ? SavedSlice(layer, "PreActivation") : null;
+        private static string? PreActivation(ShapedLayer layer) => PreActivationSlice(layer, ArgumentsOf(layer).Activation);
 
         private static string Scratch(ShapedLayer layer) =>
             $"workspace.Slice(ScratchOffset, {(Details(layer).ChunkRows * PatchSize(layer)) + layer.Parameter("weight").Count})";

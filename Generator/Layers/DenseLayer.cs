@@ -67,9 +67,7 @@ namespace Compiled.Generator.Layers
                     new ParameterTensor("weight", new[] { n, m }.ToEquatableArray(), initializer, n, m, Penalized: true, "inputs by outputs"),
                     new ParameterTensor("bias", new[] { m }.ToEquatableArray(), InitializerKind.Zeros, n, m, Penalized: false, null),
                 }.ToEquatableArray(),
-                Saved = ActivationEmitter.KeepsPreActivation(arguments.Activation)
-                    ? new[] { new WorkspaceBuffer("PreActivation", perStep ? input.Rows * units : units, "pre-activations z (GELU's derivative needs them)") }.ToEquatableArray()
-                    : EquatableArray<WorkspaceBuffer>.Empty,
+                Saved = PreActivationBuffer(arguments.Activation, perStep ? input.Rows * units : units),
                 Details = new DenseDetails((long)n * m <= ShapedNetwork.UnrollLimit, perStep ? input.Rows : 1),
             };
         }
@@ -157,8 +155,7 @@ namespace Compiled.Generator.Layers
             }
         }
 
-        private static string? PreActivation(ShapedLayer layer) =>
-            ActivationEmitter.KeepsPreActivation(ArgumentsOf(layer).Activation) ? SavedSlice(layer, "PreActivation") : null;
+        private static string? PreActivation(ShapedLayer layer) => PreActivationSlice(layer, ArgumentsOf(layer).Activation);
 
         private static void EmitActivationCall(SourceWriter w, ShapedLayer layer, ActivationKind activation, string output, int columns)
         {

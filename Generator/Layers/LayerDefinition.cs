@@ -78,6 +78,17 @@ namespace Compiled.Generator.Layers
             return $"{array}.Slice({layer.Identifier}{tensor.Member}Offset, {tensor.Count})";
         }
 
+        /// <summary>The saved buffer an activation that keeps its pre-activation (GELU) needs, of <paramref name="perSample"/>
+        /// values per sample; none for the others.</summary>
+        protected static EquatableArray<WorkspaceBuffer> PreActivationBuffer(ActivationKind activation, int perSample) =>
+            ActivationEmitter.KeepsPreActivation(activation)
+                ? new[] { new WorkspaceBuffer("PreActivation", perSample, "pre-activations z (GELU's derivative needs them)") }.ToEquatableArray()
+                : EquatableArray<WorkspaceBuffer>.Empty;
+
+        /// <summary>The emitted slice of that buffer, or null when the activation keeps none.</summary>
+        protected static string? PreActivationSlice(ShapedLayer layer, ActivationKind activation) =>
+            ActivationEmitter.KeepsPreActivation(activation) ? SavedSlice(layer, "PreActivation") : null;
+
         /// <summary><c>workspace.Slice({Layer}{Role}Offset, batch * size)</c>: a buffer the layer keeps for its backward pass.</summary>
         protected static string SavedSlice(ShapedLayer layer, string role)
         {
