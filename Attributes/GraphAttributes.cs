@@ -37,3 +37,24 @@ namespace Compiled
         public string? Name { get; set; }
     }
 }
+
+namespace Compiled
+{
+    /// <summary>
+    /// A learned vector per token id, as PyTorch's <c>nn.Embedding(vocabulary, dimension)</c>: reads the token ids of an
+    /// <c>[Input(steps, Vocabulary = n)]</c> and writes a steps x dimension sequence, row t being <c>weight[id_t]</c>.
+    /// The weight (<c>name.weight</c>, [vocabulary, dimension]) starts N(0, 1), as PyTorch's; L1 and L2 apply to it.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class EmbeddingAttribute : Attribute
+    {
+        /// <summary>Declares an embedding of <paramref name="dimension"/> values per token.</summary>
+        public EmbeddingAttribute(int dimension) => Dimension = dimension;
+
+        /// <summary>The length of each token's vector.</summary>
+        public int Dimension { get; }
+
+        /// <summary>The name of the layer's parameters; default <c>embedding0</c>, ...</summary>
+        public string? Name { get; set; }
+    }
+}

@@ -24,7 +24,11 @@ namespace Compiled
         public int Seed { get; set; }
     }
 
-    /// <summary>The shape of one sample, e.g. <c>[Input(784)]</c> or <c>[Input(28, 28, 1)]</c> (height, width, channels).</summary>
+    /// <summary>
+    /// The shape of one sample: <c>[Input(784)]</c> a vector, <c>[Input(16, 8)]</c> a sequence (steps, features),
+    /// <c>[Input(28, 28, 1)]</c> an image (height, width, channels), or <c>[Input(32, Vocabulary = 27)]</c> a sequence of
+    /// 32 token ids in [0, 27), which the network takes as <c>ReadOnlySpan&lt;int&gt;</c> and an <see cref="EmbeddingAttribute"/> reads.
+    /// </summary>
     [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
     public sealed class InputAttribute : Attribute
     {
@@ -33,6 +37,9 @@ namespace Compiled
 
         /// <summary>The input shape, outermost dimension first.</summary>
         public int[] Shape { get; }
+
+        /// <summary>When set, the input is <c>Shape[0]</c> token ids in [0, Vocabulary) rather than floats. Default 0: floats.</summary>
+        public int Vocabulary { get; set; }
     }
 
     /// <summary>A fully connected layer: y = activation(x W + b), with W stored [inputs, units].</summary>

@@ -138,6 +138,16 @@ namespace Compiled.Generator.Diagnostics
             "No later layer reads the output of '{0}', so it cannot affect the network's output or be trained; remove it, or name it in a join such as [Add]",
             DiagnosticSeverity.Error);
 
+        public static readonly DiagnosticDescriptor TokensNeedEmbedding = Create(
+            "CMP0026", "Token ids reach a layer that reads floats",
+            "'{0}' reads token ids, which only an [Embedding] reads; put [Embedding(dimension)] before it to turn each id into a vector",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor EmbeddingNeedsTokens = Create(
+            "CMP0027", "An embedding reads something other than token ids",
+            "'{0}' is an embedding, which reads token ids, but it gets {1}; declare the input as token ids with [Input(steps, Vocabulary = n)], or use [Dense] for float inputs",
+            DiagnosticSeverity.Error);
+
         public static readonly DiagnosticDescriptor GeneratorFailed = Create(
             "CMP0099", "The generator failed",
             "The Compiled generator failed on '{0}' ({1}); please report this with the declaration that caused it",
@@ -170,6 +180,8 @@ namespace Compiled.Generator.Diagnostics
             [UnknownLayerInput.Id] = UnknownLayerInput,
             [JoinShapesDiffer.Id] = JoinShapesDiffer,
             [UnusedLayerOutput.Id] = UnusedLayerOutput,
+            [TokensNeedEmbedding.Id] = TokensNeedEmbedding,
+            [EmbeddingNeedsTokens.Id] = EmbeddingNeedsTokens,
             [GeneratorFailed.Id] = GeneratorFailed,
         };
 

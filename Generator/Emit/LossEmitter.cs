@@ -22,28 +22,38 @@ namespace Compiled.Generator.Emit
             _ => "softmax cross-entropy on logits",
         };
 
-        /// <summary>The interfaces the network implements, which tell <c>Trainer</c> what targets it takes.</summary>
-        public static string Interfaces(LossKind loss) => (loss == LossKind.SoftmaxCrossEntropy
+        /// <summary>The interfaces the network implements, which tell <c>Trainer</c> what targets it takes. A network of
+        /// token ids takes <c>int</c> inputs, which <see cref="global::Compiled.INetwork"/>'s members do not.</summary>
+        public static string Interfaces(ShapedNetwork network) => (network.Vocabulary > 0
+            ? "global::Compiled.ITokenNetwork"
+            : network.Loss == LossKind.SoftmaxCrossEntropy
             ? "global::Compiled.ILabelNetwork, global::Compiled.ITargetNetwork"
             : "global::Compiled.ITargetNetwork") + ", global::Compiled.IShardedStep";
 
+        /// <summary>The emitted name of the class count: <c>OutputSize</c>, or <c>Classes</c> when each step has a label.</summary>
+        public static string ClassesName(ShapedNetwork network) => network.HasStepLabels ? "Classes" : "OutputSize";
+
         /// <summary>The in-place call that turns logits rows into what <c>Predict</c> returns, or null.</summary>
-        public static string? OutputLink(LossKind loss, string rows) => loss switch
+        public static string? OutputLink(ShapedNetwork network, string rows) => network.Loss switch
         {
             LossKind.BinaryCrossEntropy => $"global::Compiled.Kernels.Activations.Sigmoid({rows});",
-            LossKind.SoftmaxCrossEntropy => $"global::Compiled.Kernels.Activations.Softmax({rows}, OutputSize);",
+            LossKind.SoftmaxCrossEntropy => $"global::Compiled.Kernels.Activations.Softmax({rows}, {ClassesName(network)});",
             _ => null,
         };
+
+        /// <summary>The access of the members that take float inputs: private in a network of token ids, whose public
+        /// members take <c>int</c> ids, check them, and call these.</summary>
+        public static string Access(ShapedNetwork network) => network.Vocabulary > 0 ? "private" : "public";
 
         public static void EmitMembers(SourceWriter w, ShapedNetwork network)
         {
             if (network.Loss == LossKind.SoftmaxCrossEntropy)
             {
-                EmitLabelMembers(w, NetworkEmitter.DropoutArgument(network));
+                EmitLabelMembers(w, network);
                 w.Line();
             }
 
-            EmitTargetMembers(w, network.Loss, NetworkEmitter.DropoutArgument(network));
+            EmitTargetMembers(w, network);
             w.Line();
             EmitPredictClass(w, network, NetworkEmitter.DropoutArgument(network));
         }
@@ -61,29 +71,45 @@ namespace Compiled.Generator.Emit
         /// <param name="TrainStepSummary">The first doc line of <c>TrainStep</c>.</param>
         private sealed record TargetKind(string Type, string Name, string[] Checks, string Batch, string LossCall, string BackwardSummary, string TrainStepSummary);
 
-        internal static string LossCall(LossKind loss) => loss switch
+        internal static string LossCall(ShapedNetwork network) => network.Loss switch
         {
             LossKind.MeanSquaredError => $"{Losses}.MeanSquaredError(logits, {{0}}, {{1}})",
             LossKind.BinaryCrossEntropy => $"{Losses}.BinaryCrossEntropyWithLogits(logits, {{0}}, {{1}})",
-            _ => $"{Losses}.SoftmaxCrossEntropy(logits, {{0}}, {{1}}, OutputSize)",
+            _ => $"{Losses}.SoftmaxCrossEntropy(logits, {{0}}, {{1}}, {ClassesName(network)})",
         };
 
-        private static TargetKind Labels() => new(
-            "int",
-            "labels",
-            new[] { $"{Guard}.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);" },
-            "labels.Length",
-            $"{Losses}.SoftmaxCrossEntropy(logits, {{0}}, {{1}}, OutputSize)",
-            "the mean softmax cross-entropy into <see cref=\"Gradients\"/>. Returns the loss. One label (a class index) per sample, at most <see cref=\"MaxBatchSize\"/>.",
-            "One optimizer step on a minibatch of samples with class-index labels: backward (overwriting the gradients),");
+        /// <summary>The loss on class-index labels; {0} is the labels, {1} the gradient span, {2} the labels whose labelled
+        /// count divides (per-step labels may ignore steps, and a shard divides by its whole batch's count).</summary>
+        internal static string LabelLossCall(ShapedNetwork network) => network.HasStepLabels
+            ? $"{Losses}.SoftmaxCrossEntropy(logits, {{0}}, {{1}}, Classes, {Losses}.LabelledRows({{2}}))"
+            : $"{Losses}.SoftmaxCrossEntropy(logits, {{0}}, {{1}}, OutputSize)";
 
-        private static TargetKind Targets(LossKind loss)
+        private static TargetKind Labels(ShapedNetwork network) => network.HasStepLabels
+            ? new(
+                "int",
+                "labels",
+                new[] { $"{Guard}.StepLabelBatch(inputs.Length, labels, InputSize, LabelsPerSample, Classes, MaxBatchSize);" },
+                "labels.Length / LabelsPerSample",
+                string.Format(LabelLossCall(network), "{0}", "{1}", "{0}"),
+                "the softmax cross-entropy into <see cref=\"Gradients\"/>, the mean over every labelled step. Returns the loss. <see cref=\"LabelsPerSample\"/> labels per sample (a class index per step, or <see cref=\"IgnoreLabel\"/> for a step that does not count), at most <see cref=\"MaxBatchSize\"/> samples.",
+                "One optimizer step on a minibatch of samples with a class-index label per step: backward (overwriting the gradients),")
+            : new(
+                "int",
+                "labels",
+                new[] { $"{Guard}.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);" },
+                "labels.Length",
+                $"{Losses}.SoftmaxCrossEntropy(logits, {{0}}, {{1}}, OutputSize)",
+                "the mean softmax cross-entropy into <see cref=\"Gradients\"/>. Returns the loss. One label (a class index) per sample, at most <see cref=\"MaxBatchSize\"/>.",
+                "One optimizer step on a minibatch of samples with class-index labels: backward (overwriting the gradients),");
+
+        private static TargetKind Targets(ShapedNetwork network)
         {
+            LossKind loss = network.Loss;
             string what = loss switch
             {
                 LossKind.MeanSquaredError => "float targets, one row of OutputSize per sample",
                 LossKind.BinaryCrossEntropy => "targets in [0, 1], one row of OutputSize per sample",
-                _ => "one-hot or probability rows of OutputSize per sample",
+                _ => network.HasStepLabels ? "one-hot or probability rows of Classes per step" : "one-hot or probability rows of OutputSize per sample",
             };
             string batch = $"{Guard}.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);";
             return new TargetKind(
@@ -91,17 +117,24 @@ namespace Compiled.Generator.Emit
                 "targets",
                 loss == LossKind.BinaryCrossEntropy ? new[] { batch, $"{Guard}.Probabilities(targets);" } : new[] { batch },
                 "targets.Length / OutputSize",
-                LossCall(loss),
+                LossCall(network),
                 $"the {Describe(loss)} into <see cref=\"Gradients\"/>. Returns the loss. Targets: {what}; at most <see cref=\"MaxBatchSize\"/> samples.",
                 "One optimizer step on a minibatch with float targets: backward (overwriting the gradients),");
         }
 
-        private static void EmitLabelMembers(SourceWriter w, string dropoutArgument)
+        private static void EmitLabelMembers(SourceWriter w, ShapedNetwork network)
         {
-            EmitTrainingMembers(w, Labels(), dropoutArgument);
+            string dropoutArgument = NetworkEmitter.DropoutArgument(network);
+            EmitTrainingMembers(w, network, Labels(network));
             w.Line();
+            if (network.HasStepLabels)
+            {
+                EmitStepLabelEvaluation(w, network, dropoutArgument);
+                return;
+            }
+
             w.Line("/// <summary>Mean loss and accuracy (the fraction whose largest output is at the label) over any number of samples, split over <see cref=\"Threads\"/>.</summary>");
-            using (w.OpenBlock($"public {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
+            using (w.OpenBlock($"{Access(network)} {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
             {
                 w.Line($"{Guard}.EvaluationLabels(inputs.Length, labels, InputSize, OutputSize);");
                 w.Line("(double loss, long correct) = _runner is not null && labels.Length > 1");
@@ -129,10 +162,49 @@ namespace Compiled.Generator.Emit
             }
         }
 
-        private static void EmitTargetMembers(SourceWriter w, LossKind loss, string dropoutArgument)
+        /// <summary><c>Evaluate</c> on a label per step: the loss is the mean over labelled steps, the accuracy the fraction of
+        /// labelled steps whose largest output is at the label.</summary>
+        private static void EmitStepLabelEvaluation(SourceWriter w, ShapedNetwork network, string dropoutArgument)
         {
-            TargetKind kind = Targets(loss);
-            EmitTrainingMembers(w, kind, dropoutArgument);
+            w.Line("/// <summary>Mean loss and accuracy over every labelled step (the fraction whose largest output is at the label) of any number of samples, split over <see cref=\"Threads\"/>.</summary>");
+            using (w.OpenBlock($"{Access(network)} {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
+            {
+                w.Line($"int count = {Guard}.EvaluationStepLabels(inputs.Length, labels, InputSize, LabelsPerSample, Classes);");
+                w.Line($"int labelled = {Losses}.LabelledRows(labels);");
+                w.Line("(double loss, long correct) = _runner is not null && count > 1");
+                w.Line("    ? ShardedEvaluation(inputs, default, labels, count)");
+                w.Line("    : EvaluateRange(_workspace, inputs, labels);");
+                w.Line("return labelled == 0");
+                w.Line($"    ? new {Evaluation}(0f, float.NaN, count)");
+                w.Line($"    : new {Evaluation}((float)(loss / labelled), (float)correct / labelled, count);");
+            }
+
+            w.Line();
+            w.Line("// The summed loss over labelled steps and the correct steps of any number of samples, in chunks, in the given workspace.");
+            using (w.OpenBlock("private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
+            {
+                w.Line("int count = labels.Length / LabelsPerSample;");
+                w.Line("double loss = 0;");
+                w.Line("long correct = 0;");
+                using (w.OpenBlock("for (int start = 0; start < count; start += MaxBatchSize)"))
+                {
+                    w.Line("int batch = global::System.Math.Min(MaxBatchSize, count - start);");
+                    w.Line("global::System.ReadOnlySpan<int> batchLabels = labels.Slice(start * LabelsPerSample, batch * LabelsPerSample);");
+                    w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false{dropoutArgument});");
+                    w.Line($"loss += {Losses}.SoftmaxCrossEntropy(logits, batchLabels, default, Classes, 1);");
+                    w.Line($"correct += {Metrics}.CountCorrectLabelled(logits, batchLabels, Classes);");
+                }
+
+                w.Line("return (loss, correct);");
+            }
+        }
+
+        private static void EmitTargetMembers(SourceWriter w, ShapedNetwork network)
+        {
+            LossKind loss = network.Loss;
+            string dropoutArgument = NetworkEmitter.DropoutArgument(network);
+            TargetKind kind = Targets(network);
+            EmitTrainingMembers(w, network, kind);
             w.Line();
             string accuracy = loss switch
             {
@@ -141,7 +213,7 @@ namespace Compiled.Generator.Emit
                 _ => "the fraction whose largest output is at the target's largest value",
             };
             w.Line($"/// <summary>Mean loss and accuracy ({accuracy}) over any number of samples, split over <see cref=\"Threads\"/>.</summary>");
-            using (w.OpenBlock($"public {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
+            using (w.OpenBlock($"{Access(network)} {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
             {
                 w.Line($"int count = {Guard}.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, \"inputs\", \"targets\");");
                 if (loss == LossKind.BinaryCrossEntropy)
@@ -156,7 +228,7 @@ namespace Compiled.Generator.Emit
                 {
                     LossKind.MeanSquaredError => "float.NaN",
                     LossKind.BinaryCrossEntropy => "(float)correct / ((long)count * OutputSize)",
-                    _ => "(float)correct / count",
+                    _ => network.HasStepLabels ? "(float)correct / ((long)count * LabelsPerSample)" : "(float)correct / count",
                 };
                 if (loss == LossKind.MeanSquaredError)
                 {
@@ -185,7 +257,7 @@ namespace Compiled.Generator.Emit
                     }
                     else if (loss == LossKind.SoftmaxCrossEntropy)
                     {
-                        w.Line($"correct += {Metrics}.CountCorrectArgMax(logits, batchTargets, OutputSize);");
+                        w.Line($"correct += {Metrics}.CountCorrectArgMax(logits, batchTargets, {ClassesName(network)});");
                     }
                 }
 
@@ -195,12 +267,14 @@ namespace Compiled.Generator.Emit
 
         /// <summary><c>Backward</c>, <c>TrainStep</c>, and the two private cores they share (<c>LossAndGradients</c> for the
         /// general path, <c>SgdStep</c> for plain SGD fused into the backward pass) for one kind of target.</summary>
-        private static void EmitTrainingMembers(SourceWriter w, TargetKind kind, string dropoutArgument)
+        private static void EmitTrainingMembers(SourceWriter w, ShapedNetwork network, TargetKind kind)
         {
+            string dropoutArgument = NetworkEmitter.DropoutArgument(network);
+            string access = Access(network);
             string span = $"global::System.ReadOnlySpan<{kind.Type}> {kind.Name}";
             w.Line("/// <summary>Runs the batch forward in training mode and accumulates the gradients of");
             w.Line($"/// {kind.BackwardSummary}</summary>");
-            using (w.OpenBlock($"public float Backward(global::System.ReadOnlySpan<float> inputs, {span})"))
+            using (w.OpenBlock($"{access} float Backward(global::System.ReadOnlySpan<float> inputs, {span})"))
             {
                 foreach (string check in kind.Checks)
                 {
@@ -216,7 +290,7 @@ namespace Compiled.Generator.Emit
             w.Line("/// penalties or clipping and one thread, the step is fused into the backward pass and <see cref=\"Gradients\"/> is not written.");
             w.Line("/// With <see cref=\"Threads\"/> above 1 the minibatch is split over that many threads.</summary>");
             w.Line("/// <exception cref=\"global::Compiled.NonFiniteLossException\">The loss is NaN or infinite; the step is not applied.</exception>");
-            w.Line($"public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, {span}, ref TOptimizer optimizer)");
+            w.Line($"{access} float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, {span}, ref TOptimizer optimizer)");
             using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
             {
                 foreach (string check in kind.Checks)
@@ -271,10 +345,10 @@ namespace Compiled.Generator.Emit
 
         private static void EmitPredictClass(SourceWriter w, ShapedNetwork network, string dropoutArgument)
         {
-            if (network.Loss == LossKind.SoftmaxCrossEntropy)
+            if (network.Loss == LossKind.SoftmaxCrossEntropy && !network.HasStepLabels)
             {
                 w.Line("/// <summary>The most likely class of one sample.</summary>");
-                using (w.OpenBlock("public int PredictClass(global::System.ReadOnlySpan<float> input)"))
+                using (w.OpenBlock($"{Access(network)} int PredictClass(global::System.ReadOnlySpan<float> input)"))
                 {
                     w.Line($"{Guard}.SingleSample(input.Length, InputSize);");
                     w.Line($"return {Metrics}.ArgMax(ForwardCore(_parameters, _workspace, input, 1, training: false{dropoutArgument}));");
@@ -283,7 +357,7 @@ namespace Compiled.Generator.Emit
             else if (network.Loss == LossKind.BinaryCrossEntropy && network.OutputSize == 1)
             {
                 w.Line("/// <summary>The class of one sample: 1 when its probability is above 0.5, else 0.</summary>");
-                using (w.OpenBlock("public int PredictClass(global::System.ReadOnlySpan<float> input)"))
+                using (w.OpenBlock($"{Access(network)} int PredictClass(global::System.ReadOnlySpan<float> input)"))
                 {
                     w.Line($"{Guard}.SingleSample(input.Length, InputSize);");
                     w.Line($"return ForwardCore(_parameters, _workspace, input, 1, training: false{dropoutArgument})[0] > 0f ? 1 : 0;");

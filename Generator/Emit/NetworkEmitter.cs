@@ -60,7 +60,7 @@ namespace Compiled.Generator.Emit
             w.Line("/// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.");
             w.Line("/// </remarks>");
             w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"Compiled.Generator\", \"{generatorVersion}\")]");
-            using (w.OpenBlock($"partial class {network.ClassName} : {LossEmitter.Interfaces(network.Loss)}"))
+            using (w.OpenBlock($"partial class {network.ClassName} : {LossEmitter.Interfaces(network)}"))
             {
                 EmitConstants(w, network);
                 w.Line();
@@ -87,17 +87,40 @@ namespace Compiled.Generator.Emit
                 EmitBackwardCore(w, network, fusedSgd: false);
                 w.Line();
                 EmitBackwardCore(w, network, fusedSgd: true);
+                if (network.Vocabulary > 0)
+                {
+                    w.Line();
+                    EmitTokenEntries(w, network);
+                }
             }
         }
 
         private static void EmitConstants(SourceWriter w, ShapedNetwork network)
         {
-            w.Line($"/// <summary>Values per input sample ({string.Join("x", network.InputShape)}).</summary>");
+            w.Line(network.Vocabulary > 0
+                ? $"/// <summary>Token ids per input sample.</summary>"
+                : $"/// <summary>Values per input sample ({string.Join("x", network.InputShape)}).</summary>");
             w.Line($"public const int InputSize = {network.InputSize};");
+            if (network.Vocabulary > 0)
+            {
+                w.Line("/// <summary>How many distinct token ids there are: every id is in [0, Vocabulary).</summary>");
+                w.Line($"public const int Vocabulary = {network.Vocabulary};");
+            }
+
             w.Line("/// <summary>Values per output row.</summary>");
             w.Line($"public const int OutputSize = {network.OutputSize};");
             w.Line("/// <summary>Weights and biases of all layers.</summary>");
             w.Line($"public const int ParameterCount = {network.ParameterCount};");
+            if (network.HasStepLabels)
+            {
+                w.Line("/// <summary>Labels per sample: one per step of the output sequence.</summary>");
+                w.Line($"public const int LabelsPerSample = {network.LabelsPerSample};");
+                w.Line("/// <summary>Classes per step: the output's last axis.</summary>");
+                w.Line($"public const int Classes = {network.Classes};");
+                w.Line("/// <summary>The label of a step that counts neither in the loss nor in the accuracy (PyTorch's ignore_index).</summary>");
+                w.Line("public const int IgnoreLabel = global::Compiled.Kernels.Losses.IgnoreIndex;");
+            }
+
             w.Line("/// <summary>The largest batch <c>Backward</c> and <c>TrainStep</c> take; the workspace is sized for it.</summary>");
             w.Line($"public const int MaxBatchSize = {network.MaxBatchSize};");
             w.Line("/// <summary>The seed the parameterless constructor uses.</summary>");
@@ -210,12 +233,19 @@ namespace Compiled.Generator.Emit
 
         private static void EmitViews(SourceWriter w, ShapedNetwork network)
         {
+            string contract = network.Vocabulary > 0 ? "global::Compiled.ITokenNetwork" : "global::Compiled.INetwork";
             w.Line("/// <summary>Values per input sample.</summary>");
-            w.Line("int global::Compiled.INetwork.InputSize => InputSize;");
+            w.Line($"int {contract}.InputSize => InputSize;");
+            if (network.Vocabulary > 0)
+            {
+                w.Line("/// <summary>How many distinct token ids there are.</summary>");
+                w.Line($"int {contract}.Vocabulary => Vocabulary;");
+            }
+
             w.Line("/// <summary>Values per output row.</summary>");
-            w.Line("int global::Compiled.INetwork.OutputSize => OutputSize;");
+            w.Line($"int {contract}.OutputSize => OutputSize;");
             w.Line("/// <summary>The largest training batch.</summary>");
-            w.Line("int global::Compiled.INetwork.MaxBatchSize => MaxBatchSize;");
+            w.Line($"int {contract}.MaxBatchSize => MaxBatchSize;");
             w.Line();
             w.Line("/// <summary>All parameters in one span: what an optimizer updates and a file stores.</summary>");
             w.Line("public global::System.Span<float> Parameters => _parameters;");
@@ -260,11 +290,12 @@ namespace Compiled.Generator.Emit
         private static void EmitInference(SourceWriter w, ShapedNetwork network)
         {
             string dropout = DropoutArgument(network);
-            string? link = LossEmitter.OutputLink(network.Loss, "rows");
+            string? link = LossEmitter.OutputLink(network, "rows");
+            string access = LossEmitter.Access(network);
             w.Line("/// <summary>Writes the outputs for one or more samples: <paramref name=\"inputs\"/> holds whole samples of");
             w.Line($"/// <see cref=\"InputSize\"/>, <paramref name=\"outputs\"/> one row of <see cref=\"OutputSize\"/> per sample{(link is null ? string.Empty : network.Loss == LossKind.SoftmaxCrossEntropy ? " (class probabilities: the softmax of the logits)" : " (probabilities: the sigmoid of the logits)")}.");
             w.Line("/// Any number of samples; they are run in chunks of <see cref=\"MaxBatchSize\"/>, split over <see cref=\"Threads\"/>. Allocation-free.</summary>");
-            using (w.OpenBlock("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)"))
+            using (w.OpenBlock($"{access} void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)"))
             {
                 w.Line("Forward(inputs, outputs);");
                 if (link is not null)
@@ -276,7 +307,7 @@ namespace Compiled.Generator.Emit
 
             w.Line();
             w.Line("/// <summary>Like <see cref=\"Predict\"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>");
-            using (w.OpenBlock("public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)"))
+            using (w.OpenBlock($"{access} void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)"))
             {
                 w.Line("int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);");
                 using (w.OpenBlock("if (_runner is not null && count > 1)"))
@@ -472,12 +503,79 @@ namespace Compiled.Generator.Emit
                     w.Line($"// {what}: Glorot uniform, limit = sqrt(6 / ({tensor.FanIn} + {tensor.FanOut}))");
                     w.Line($"global::Compiled.Initializers.GlorotUniform({span}, {tensor.FanIn}, {tensor.FanOut}, ref random);");
                     break;
+                case InitializerKind.StandardNormal:
+                    w.Line($"// {what}: N(0, 1)");
+                    w.Line($"global::Compiled.Initializers.Normal({span}, 1f, ref random);");
+                    break;
                 case InitializerKind.Ones:
                     w.Line($"{span}.Fill(1f);");
                     break;
                 default:
                     w.Line($"{span}.Clear();");
                     break;
+            }
+        }
+
+        /// <summary>
+        /// The public members of a network of token ids: each checks that every id is in [0, Vocabulary), then calls the
+        /// private member of the same name that takes floats, passing the ids' bits as a float span (the forward pass hands
+        /// them to the embedding, which reads them back as ints), so one forward and backward serve both kinds of input.
+        /// </summary>
+        private static void EmitTokenEntries(SourceWriter w, ShapedNetwork network)
+        {
+            const string Ids = "global::System.ReadOnlySpan<int> inputs";
+            const string Bits = "global::System.Runtime.InteropServices.MemoryMarshal.Cast<int, float>(inputs)";
+            const string Check = "global::Compiled.NetworkGuard.TokenIds(inputs, Vocabulary);";
+            const string Optimizer = "    where TOptimizer : struct, global::Compiled.IOptimizer";
+            bool first = true;
+            void Entry(string summary, string signature, string call, string? constraint = null)
+            {
+                if (!first)
+                {
+                    w.Line();
+                }
+
+                first = false;
+                w.Line($"/// <summary>{summary} Token ids outside [0, <see cref=\"Vocabulary\"/>) throw <see cref=\"global::System.ArgumentOutOfRangeException\"/> before anything runs.</summary>");
+                w.Line(signature);
+                using (constraint is null ? w.OpenBlock() : w.OpenBlock(constraint))
+                {
+                    w.Line(Check);
+                    w.Line(call);
+                }
+            }
+
+            Entry("Writes the outputs of one or more samples of <see cref=\"InputSize\"/> token ids, one row of <see cref=\"OutputSize\"/> per sample.",
+                $"public void Predict({Ids}, global::System.Span<float> outputs)", $"Predict({Bits}, outputs);");
+            Entry("Like <c>Predict</c>, but writes the raw outputs of the last layer.",
+                $"public void Forward({Ids}, global::System.Span<float> outputs)", $"Forward({Bits}, outputs);");
+            var targets = new System.Collections.Generic.List<(string Type, string Name)>();
+            if (network.Loss == LossKind.SoftmaxCrossEntropy)
+            {
+                targets.Add(("int", "labels"));
+            }
+
+            targets.Add(("float", "targets"));
+            foreach ((string type, string name) in targets)
+            {
+                string span = $"global::System.ReadOnlySpan<{type}> {name}";
+                Entry($"Runs the batch forward in training mode and adds the loss's gradients to <see cref=\"Gradients\"/>; returns the loss. The {name} as for float inputs.",
+                    $"public float Backward({Ids}, {span})", $"return Backward({Bits}, {name});");
+                Entry($"One optimizer step on a minibatch of token ids and {name}; returns the loss before the step.",
+                    $"public float TrainStep<TOptimizer>({Ids}, {span}, ref TOptimizer optimizer)", $"return TrainStep({Bits}, {name}, ref optimizer);", Optimizer);
+                Entry($"Mean loss and accuracy over any number of samples of token ids and their {name}.",
+                    $"public global::Compiled.Evaluation Evaluate({Ids}, {span})", $"return Evaluate({Bits}, {name});");
+            }
+
+            if ((network.Loss == LossKind.SoftmaxCrossEntropy && !network.HasStepLabels) || (network.Loss == LossKind.BinaryCrossEntropy && network.OutputSize == 1))
+            {
+                w.Line();
+                w.Line("/// <summary>The most likely class of one sample of token ids.</summary>");
+                using (w.OpenBlock("public int PredictClass(global::System.ReadOnlySpan<int> input)"))
+                {
+                    w.Line("global::Compiled.NetworkGuard.TokenIds(input, Vocabulary, nameof(input));");
+                    w.Line("return PredictClass(global::System.Runtime.InteropServices.MemoryMarshal.Cast<int, float>(input));");
+                }
             }
         }
 

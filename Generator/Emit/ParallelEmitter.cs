@@ -112,8 +112,9 @@ namespace Compiled.Generator.Emit
                 using (w.OpenBlock("if (arguments.Mode == global::Compiled.ShardMode.Evaluate)"))
                 {
                     w.Line("global::System.ReadOnlySpan<float> samples = arguments.Inputs.Slice(start * InputSize, rows * InputSize);");
+                    string labels = network.HasStepLabels ? "arguments.Labels.Slice(start * LabelsPerSample, rows * LabelsPerSample)" : "arguments.Labels.Slice(start, rows)";
                     w.Line(network.Loss == LossKind.SoftmaxCrossEntropy
-                        ? "_shardEvaluations[shard] = arguments.HasLabels ? EvaluateRange(workspace, samples, arguments.Labels.Slice(start, rows)) : EvaluateRange(workspace, samples, arguments.Targets.Slice(start * OutputSize, rows * OutputSize));"
+                        ? $"_shardEvaluations[shard] = arguments.HasLabels ? EvaluateRange(workspace, samples, {labels}) : EvaluateRange(workspace, samples, arguments.Targets.Slice(start * OutputSize, rows * OutputSize));"
                         : "_shardEvaluations[shard] = EvaluateRange(workspace, samples, arguments.Targets.Slice(start * OutputSize, rows * OutputSize));");
                     w.Line("return;");
                 }
@@ -128,12 +129,24 @@ namespace Compiled.Generator.Emit
                 w.Line("global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);");
                 w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true{(hasDropout ? ", ref dropoutState" : string.Empty)});");
                 w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);");
-                string targetLoss = string.Format(LossEmitter.LossCall(network.Loss), "arguments.Targets.Slice(start * OutputSize, rows * OutputSize)", "outputGradient");
-                w.Line(network.Loss == LossKind.SoftmaxCrossEntropy
-                    ? $"float loss = arguments.HasLabels ? global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Labels.Slice(start, rows), outputGradient, OutputSize) : {targetLoss};"
-                    : $"float loss = {targetLoss};");
-                w.Line("// The loss is a mean over this shard's rows; weighting it by the shard's share of the batch makes the sum the batch mean.");
-                w.Line("float share = (float)rows / arguments.Batch;");
+                string targetLoss = string.Format(LossEmitter.LossCall(network), "arguments.Targets.Slice(start * OutputSize, rows * OutputSize)", "outputGradient");
+                if (network.HasStepLabels)
+                {
+                    // The label loss divides by the whole batch's labelled steps, so it needs no weighting; the target loss
+                    // is a mean over this shard's rows, which its share of the batch weights.
+                    string labelLoss = string.Format(LossEmitter.LabelLossCall(network), "arguments.Labels.Slice(start * LabelsPerSample, rows * LabelsPerSample)", "outputGradient", "arguments.Labels");
+                    w.Line($"float loss = arguments.HasLabels ? {labelLoss} : {targetLoss};");
+                    w.Line("float share = arguments.HasLabels ? 1f : (float)rows / arguments.Batch;");
+                }
+                else
+                {
+                    w.Line(network.Loss == LossKind.SoftmaxCrossEntropy
+                        ? $"float loss = arguments.HasLabels ? global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Labels.Slice(start, rows), outputGradient, OutputSize) : {targetLoss};"
+                        : $"float loss = {targetLoss};");
+                    w.Line("// The loss is a mean over this shard's rows; weighting it by the shard's share of the batch makes the sum the batch mean.");
+                    w.Line("float share = (float)rows / arguments.Batch;");
+                }
+
                 w.Line("global::Compiled.ShardRunner.Scale(outputGradient, share);");
                 w.Line("BackwardCore(_parameters, gradients, workspace, inputs, rows, accumulate: false);");
                 w.Line("_shardLosses[shard] = loss * share;");

@@ -34,6 +34,9 @@ namespace Compiled.Generator.Layers
         /// <summary>Whether the backward pass hands dL/dy on as dL/dx unchanged (the same span), so it needs no buffer.</summary>
         public virtual bool PassesGradientThrough => false;
 
+        /// <summary>Whether the layer reads token ids (<c>int</c>); every other kind reads floats, and token ids reaching it are an error.</summary>
+        public virtual bool ReadsTokens => false;
+
         /// <summary>Whether <see cref="EmitMembers"/> writes static members (a geometry the runtime checks once).</summary>
         public virtual bool HasStaticMembers => false;
 

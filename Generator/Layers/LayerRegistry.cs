@@ -17,6 +17,7 @@ namespace Compiled.Generator.Layers
             FlattenLayer.Instance,
             AddLayer.Instance,
             LayerNormLayer.Instance,
+            EmbeddingLayer.Instance,
         };
 
         private static readonly Dictionary<string, LayerDefinition> ByKind = Definitions.ToDictionary(d => d.Kind);

@@ -68,7 +68,11 @@ namespace Compiled.Generator.Model
         int MaxBatchSize,
         int Seed,
         EquatableArray<int> InputShape,
-        EquatableArray<LayerSpec> Layers);
+        EquatableArray<LayerSpec> Layers)
+    {
+        /// <summary>The <c>[Input]</c>'s <c>Vocabulary</c>: the input is token ids in [0, Vocabulary); 0 (the default) for floats.</summary>
+        public int Vocabulary { get; init; }
+    }
 
     /// <summary>Where something is in source, as plain values (a <c>Location</c> is not equatable).</summary>
     internal sealed record LocationInfo(string FilePath, int Start, int Length, int StartLine, int StartColumn, int EndLine, int EndColumn);

@@ -59,7 +59,11 @@ namespace Compiled.Generator.Model
         LocationInfo? MaxBatchSizeArgument,
         LocationInfo? InputAttribute,
         EquatableArray<LocationInfo> InputArguments,
-        EquatableArray<LayerLocations> Layers);
+        EquatableArray<LayerLocations> Layers)
+    {
+        /// <summary>The <c>[Input]</c>'s <c>Vocabulary = n</c> value, when written.</summary>
+        public LocationInfo? VocabularyArgument { get; init; }
+    }
 
     /// <summary>What the parse step produces for one class: the spec (null when the class cannot host a network),
     /// the diagnostics found while parsing, the source map for diagnostics found later, and the syntax tree.</summary>

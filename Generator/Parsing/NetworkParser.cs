@@ -90,6 +90,8 @@ namespace Compiled.Generator.Parsing
             LocationInfo? maxBatchLocation = null;
             int[] inputShape = Array.Empty<int>();
             LocationInfo? inputLocation = null;
+            int vocabulary = 0;
+            LocationInfo? vocabularyLocation = null;
             var inputArgumentLocations = new List<LocationInfo>();
             var layers = new List<LayerSpec>();
             var layerLocations = new List<LayerLocations>();
@@ -143,6 +145,15 @@ namespace Compiled.Generator.Parsing
 
                         inputLocation = attributeLocation;
                         inputShape = ReadInputShape(attribute);
+                        foreach (var argument in attribute.NamedArguments)
+                        {
+                            if (argument.Key == "Vocabulary" && argument.Value.Value is int vocabularyValue)
+                            {
+                                vocabulary = vocabularyValue;
+                                vocabularyLocation = NamedArgumentLocation(syntax, "Vocabulary");
+                            }
+                        }
+
                         inputArgumentLocations.AddRange(PositionalArgumentLocations(syntax));
                         continue;
 
@@ -186,8 +197,11 @@ namespace Compiled.Generator.Parsing
             }
 
             string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing ? containing.ToDisplayString() : null;
-            var spec = new NetworkSpec(ns, name, loss, maxBatch, seed, inputShape.ToEquatableArray(), layers.ToEquatableArray());
-            var map = new SourceMap(classLocation, networkLocation, lossLocation, maxBatchLocation, inputLocation, inputArgumentLocations.ToEquatableArray(), layerLocations.ToEquatableArray());
+            var spec = new NetworkSpec(ns, name, loss, maxBatch, seed, inputShape.ToEquatableArray(), layers.ToEquatableArray()) { Vocabulary = vocabulary };
+            var map = new SourceMap(classLocation, networkLocation, lossLocation, maxBatchLocation, inputLocation, inputArgumentLocations.ToEquatableArray(), layerLocations.ToEquatableArray())
+            {
+                VocabularyArgument = vocabularyLocation,
+            };
             return new ParseResult(spec, map, diagnostics.ToEquatableArray(), declaration.SyntaxTree);
         }
 

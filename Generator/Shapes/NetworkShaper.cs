@@ -28,10 +28,11 @@ namespace Compiled.Generator.Shapes
             return LayerRegistry.Get(kind).NamePrefix + spec.Layers.Take(index).Count(l => l.Kind == kind).ToString(CultureInfo.InvariantCulture);
         }
 
-        /// <summary>[Input(h, w, c)] is an image and [Input(steps, features)] a sequence; any other rank is a vector of its
+        /// <summary>[Input(steps, Vocabulary = n)] is token ids, [Input(h, w, c)] an image and [Input(steps, features)] a sequence; any other rank is a vector of its
         /// <paramref name="size"/>. An input that is not <paramref name="valid"/> has errors already: any shape will do.</summary>
-        private static TensorShape InputShapeOf(EquatableArray<int> input, long size, bool valid) =>
+        private static TensorShape InputShapeOf(EquatableArray<int> input, int vocabulary, long size, bool valid) =>
             !valid ? TensorShape.Vector((int)Math.Max(Math.Min(size, MaxElements), 1))
+            : vocabulary > 0 ? TensorShape.Tokens(input[0])
             : input.Count == 3 ? TensorShape.Image(input[0], input[1], input[2])
             : input.Count == 2 ? TensorShape.Sequence(input[0], input[1])
             : TensorShape.Vector((int)size);
@@ -78,6 +79,18 @@ namespace Compiled.Generator.Shapes
                 Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.InputAttribute, 0, "The size of one input sample", "below 2^30 values", string.Join("x", spec.InputShape.Select(d => Invariant(d))));
             }
 
+            bool vocabularyValid = true;
+            if (spec.Vocabulary < 0)
+            {
+                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.VocabularyArgument, 0, "The vocabulary", "at least 1 (or 0, the default, for float inputs)", Invariant(spec.Vocabulary));
+                vocabularyValid = false;
+            }
+            else if (spec.Vocabulary > 0 && spec.InputShape.Count != 1)
+            {
+                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.InputAttribute, 0, "The rank of an [Input] of token ids", "1 (the steps: [Input(steps, Vocabulary = n)])", Invariant(spec.InputShape.Count));
+                vocabularyValid = false;
+            }
+
             if (spec.Layers.Count == 0)
             {
                 Report(DiagnosticDescriptors.NoLayers, IssueTarget.ClassName, 0, spec.ClassName);
@@ -115,8 +128,8 @@ namespace Compiled.Generator.Shapes
             long workspace = 0;
             long scratch = 0;
             long maxBatch = Math.Max(1, Math.Min(spec.MaxBatchSize, 1 << 16));
-            bool shapeKnown = spec.InputShape.Count > 0 && spec.InputShape.All(d => d >= 1) && inputSize < MaxElements;
-            TensorShape inputShape = InputShapeOf(spec.InputShape, inputSize, shapeKnown);
+            bool shapeKnown = spec.InputShape.Count > 0 && spec.InputShape.All(d => d >= 1) && inputSize < MaxElements && vocabularyValid;
+            TensorShape inputShape = InputShapeOf(spec.InputShape, spec.Vocabulary, inputSize, shapeKnown);
             TensorShape shape = inputShape;
             long gradientWidth = 1; // the input itself never needs a gradient
             bool allShapesKnown = shapeKnown;
@@ -133,6 +146,12 @@ namespace Compiled.Generator.Shapes
                 inputsOf.Add(inputs);
                 TensorShape[] inputShapes = inputs.Select(node => node < 0 ? inputShape : shaped[node].Output).ToArray();
                 bool inputsKnown = resolved && inputs.All(node => node < 0 ? shapeKnown : known[node]);
+                if (inputsKnown && !definition.ReadsTokens && inputShapes.Any(input => input.IsInteger))
+                {
+                    ReportAtLayer(DiagnosticDescriptors.TokensNeedEmbedding, i, null, names[i]);
+                    inputsKnown = false;
+                }
+
                 var context = new ShapeContext(spec, i, names[i], inputShapes, inputsKnown, maxBatch, trail, issues.Add);
                 LayerShape inferred = definition.Infer(context);
                 known[i] = context.ShapeKnown;
@@ -226,7 +245,11 @@ namespace Compiled.Generator.Shapes
             ShapedNetwork? network = hasErrors ? null : new ShapedNetwork(
                 spec.Namespace, spec.ClassName, spec.Loss, spec.MaxBatchSize, spec.Seed, spec.InputShape,
                 (int)inputSize, shape.Size, (int)parameterCount, (int)workspace, gradientOffsets.ToEquatableArray(), (int)gradientWidth,
-                scratchOffset, (int)scratch, shaped.ToEquatableArray());
+                scratchOffset, (int)scratch, shaped.ToEquatableArray())
+            {
+                Vocabulary = spec.Vocabulary,
+                OutputShape = shape,
+            };
             return new ShapeResult(network, issues.ToEquatableArray());
         }
 
@@ -240,7 +263,10 @@ namespace Compiled.Generator.Shapes
             }
 
             ActivationKind activation = last.Definition.OutputActivation(last.Arguments)!.Value;
-            int outputs = layers[layers.Count - 1].OutputSize;
+
+            // A sequence output takes a label per step, so its classes are the last axis.
+            TensorShape output = layers[layers.Count - 1].Output;
+            int outputs = output.Kind == ShapeKind.Sequence ? output.LastAxis : output.Size;
             void Report(DiagnosticDescriptor descriptor, IssueTarget target, int index, ArgumentRef? argument, params string[] arguments) =>
                 report(new ShapeIssue(descriptor.Id, target, index, argument, arguments.ToEquatableArray()));
             switch (spec.Loss)

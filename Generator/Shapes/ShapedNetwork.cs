@@ -89,6 +89,9 @@ namespace Compiled.Generator.Shapes
 
         /// <summary>Glorot (Xavier) uniform, limit = sqrt(6 / (fan-in + fan-out)).</summary>
         GlorotUniform,
+
+        /// <summary>N(0, 1), PyTorch's for <c>nn.Embedding</c>.</summary>
+        StandardNormal,
     }
 
     /// <summary>One named parameter tensor of a layer, as its definition declares it.</summary>
@@ -214,6 +217,21 @@ namespace Compiled.Generator.Shapes
         /// <summary>Dense layers with fewer weights than this are emitted as straight-line arithmetic.</summary>
         public const int UnrollLimit = 64;
 
+        /// <summary>The token vocabulary when the input is token ids, else 0 (float inputs).</summary>
+        public int Vocabulary { get; init; }
+
+        /// <summary>The shape of one sample of the last layer's output.</summary>
+        public TensorShape OutputShape { get; init; }
+
+        /// <summary>Whether softmax cross-entropy takes one label per step: the output is a sequence of class scores.</summary>
+        public bool HasStepLabels => Loss == LossKind.SoftmaxCrossEntropy && OutputShape.Kind == ShapeKind.Sequence;
+
+        /// <summary>Labels per sample: the steps of a sequence output with per-step labels, else 1.</summary>
+        public int LabelsPerSample => HasStepLabels ? OutputShape.Rows : 1;
+
+        /// <summary>The classes of one label: the last axis with per-step labels, else the whole output row.</summary>
+        public int Classes => HasStepLabels ? OutputShape.LastAxis : OutputSize;
+
         /// <summary>Whether any layer draws random numbers in training (dropout): only then does the network carry random state.</summary>
         public bool HasDropout => Layers.Any(l => l.Definition.UsesRandomState);
     }
@@ -227,6 +245,7 @@ namespace Compiled.Generator.Shapes
         MaxBatchSizeArgument,
         InputArgument,
         InputAttribute,
+        VocabularyArgument,
 
         /// <summary>A layer attribute, or the argument of it that <see cref="ShapeIssue.Argument"/> names.</summary>
         Layer,

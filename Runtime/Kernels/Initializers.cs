@@ -29,6 +29,20 @@ namespace Compiled
             }
         }
 
+        /// <summary>N(0, std^2): PyTorch's initialiser for <c>nn.Embedding</c> (std 1).</summary>
+        public static void Normal(Span<float> weights, float std, ref Xoshiro random)
+        {
+            if (!(std > 0f) || float.IsInfinity(std))
+            {
+                throw new ArgumentOutOfRangeException(nameof(std), std, $"Expected a positive finite standard deviation, but it is {std}.");
+            }
+
+            for (int i = 0; i < weights.Length; i++)
+            {
+                weights[i] = std * random.NextGaussian();
+            }
+        }
+
         private static void CheckFan(int fan, string name)
         {
             if (fan < 1)

@@ -111,6 +111,91 @@ namespace Compiled.Kernels
             return rows == 0 ? 0f : (float)(sum / rows);
         }
 
+        /// <summary>The label of a step that counts neither in the loss nor in the accuracy: PyTorch's default <c>ignore_index</c>.</summary>
+        public const int IgnoreIndex = -100;
+
+        /// <summary>How many labels are not <see cref="IgnoreIndex"/>: the divisor of a mean over labelled rows.</summary>
+        public static int LabelledRows(ReadOnlySpan<int> labels)
+        {
+            int count = 0;
+            foreach (int label in labels)
+            {
+                if (label != IgnoreIndex)
+                {
+                    count++;
+                }
+            }
+
+            return count;
+        }
+
+        /// <summary>
+        /// Softmax cross-entropy over rows whose label may be <see cref="IgnoreIndex"/>, as PyTorch's
+        /// <c>CrossEntropyLoss(ignore_index=-100)</c> over flattened steps: returns sum over labelled rows of
+        /// -log softmax(z)[label], divided by <paramref name="divisor"/>, and writes dL/dz = (softmax(z) - onehot(label)) / divisor
+        /// on labelled rows and 0 on ignored ones. The divisor is the number of labelled rows of the whole batch (a shard of
+        /// it passes the batch's count, so the shards' losses and gradients sum to the batch mean); a divisor of 0 (every row
+        /// ignored) gives loss 0 and a zero gradient, where PyTorch gives NaN.
+        /// </summary>
+        public static float SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient, int classes, int divisor)
+        {
+            int rows = labels.Length;
+            if (classes < 1 || logits.Length != (long)rows * classes)
+            {
+                throw new ArgumentException($"Expected {rows} rows of {classes} logits ({(long)rows * classes} values), but got {logits.Length}.", nameof(logits));
+            }
+
+            if (divisor < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(divisor), divisor, "Expected the number of labelled rows, zero or more.");
+            }
+
+            CheckLengths(logits.Length, logits.Length, gradient, "logits");
+            double sum = 0;
+            float scale = divisor == 0 ? 0f : 1f / divisor;
+            for (int r = 0; r < rows; r++)
+            {
+                ReadOnlySpan<float> row = logits.Slice(r * classes, classes);
+                int label = labels[r];
+                if (label == IgnoreIndex)
+                {
+                    if (!gradient.IsEmpty)
+                    {
+                        gradient.Slice(r * classes, classes).Clear();
+                    }
+
+                    continue;
+                }
+
+                if ((uint)label >= (uint)classes)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(labels), $"Label {r} is {label}, but labels must be class indices in [0, {classes}) or {IgnoreIndex}.");
+                }
+
+                float max = TensorPrimitives.Max(row);
+                float sumExp = 0f;
+                for (int j = 0; j < classes; j++)
+                {
+                    sumExp += MathF.Exp(row[j] - max);
+                }
+
+                float logSumExp = max + MathF.Log(sumExp);
+                sum += logSumExp - row[label];
+                if (!gradient.IsEmpty)
+                {
+                    Span<float> g = gradient.Slice(r * classes, classes);
+                    for (int j = 0; j < classes; j++)
+                    {
+                        g[j] = scale * MathF.Exp(row[j] - logSumExp);
+                    }
+
+                    g[label] -= scale;
+                }
+            }
+
+            return divisor == 0 ? 0f : (float)(sum / divisor);
+        }
+
         /// <summary>
         /// L = mean over rows of -sum_j t_j log softmax(z)_j, for one-hot or probability rows t;
         /// dL/dz = (softmax(z) * sum(t) - t) / rows.

@@ -44,6 +44,22 @@ namespace Compiled.Kernels
             return correct;
         }
 
+        /// <summary>Labelled rows (label not <see cref="Losses.IgnoreIndex"/>) whose largest logit is at the label.</summary>
+        public static int CountCorrectLabelled(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes)
+        {
+            CheckRows(logits.Length, (long)labels.Length * classes, classes);
+            int correct = 0;
+            for (int r = 0; r < labels.Length; r++)
+            {
+                if (labels[r] != Losses.IgnoreIndex && ArgMax(logits.Slice(r * classes, classes)) == labels[r])
+                {
+                    correct++;
+                }
+            }
+
+            return correct;
+        }
+
         /// <summary>Rows whose largest logit is at the target row's largest value (one-hot or probability targets).</summary>
         public static int CountCorrectArgMax(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int classes)
         {

@@ -91,6 +91,76 @@ namespace Compiled
             Labels(labels, classes, labelsName);
         }
 
+        /// <summary>Every token id is in [0, vocabulary).</summary>
+        public static void TokenIds(ReadOnlySpan<int> ids, int vocabulary, string idsName = "inputs")
+        {
+            for (int i = 0; i < ids.Length; i++)
+            {
+                if ((uint)ids[i] >= (uint)vocabulary)
+                {
+                    throw new ArgumentOutOfRangeException(idsName, ids[i], $"Expected token ids in [0, {vocabulary}), but {idsName}[{i}] is {ids[i]}.");
+                }
+            }
+        }
+
+        /// <summary>
+        /// For training on per-step labels (a sequence output): whole samples of <paramref name="labelsPerSample"/> labels,
+        /// 1..maxBatch samples, one input sample per sample of labels; every label a class index in [0, classes) or
+        /// <see cref="Kernels.Losses.IgnoreIndex"/>. Returns the batch size.
+        /// </summary>
+        public static int StepLabelBatch(int inputsLength, ReadOnlySpan<int> labels, int inputSize, int labelsPerSample, int classes, int maxBatch, string inputsName = "inputs", string labelsName = "labels")
+        {
+            if (labels.Length % labelsPerSample != 0)
+            {
+                throw new ArgumentException(
+                    $"Expected {labelsName} to hold whole samples of {labelsPerSample} labels (one per step), but it has {labels.Length}.", labelsName);
+            }
+
+            int batch = labels.Length / labelsPerSample;
+            CheckBatchSize(batch, maxBatch, labelsName, "samples (of one label per step)");
+            if (inputsLength != (long)batch * inputSize)
+            {
+                throw new ArgumentException(
+                    $"Expected {inputsName} to have {(long)batch * inputSize} values ({batch} sample(s) x {inputSize} inputs), but it has {inputsLength}.", inputsName);
+            }
+
+            StepLabels(labels, classes, labelsName);
+            return batch;
+        }
+
+        /// <summary>For evaluation on per-step labels: at least one sample; the same checks as <see cref="StepLabelBatch"/> without the batch limit. Returns the sample count.</summary>
+        public static int EvaluationStepLabels(int inputsLength, ReadOnlySpan<int> labels, int inputSize, int labelsPerSample, int classes, string inputsName = "inputs", string labelsName = "labels")
+        {
+            if (labels.Length == 0 || labels.Length % labelsPerSample != 0)
+            {
+                throw new ArgumentException(
+                    $"Expected {labelsName} to hold one or more whole samples of {labelsPerSample} labels (one per step), but it has {labels.Length}.", labelsName);
+            }
+
+            int count = labels.Length / labelsPerSample;
+            if (inputsLength != (long)count * inputSize)
+            {
+                throw new ArgumentException(
+                    $"Expected {inputsName} to have {(long)count * inputSize} values ({count} sample(s) x {inputSize} inputs), but it has {inputsLength}.", inputsName);
+            }
+
+            StepLabels(labels, classes, labelsName);
+            return count;
+        }
+
+        /// <summary>Every label is a class index in [0, classes) or <see cref="Kernels.Losses.IgnoreIndex"/> (a step that does not count).</summary>
+        public static void StepLabels(ReadOnlySpan<int> labels, int classes, string labelsName = "labels")
+        {
+            for (int i = 0; i < labels.Length; i++)
+            {
+                if ((uint)labels[i] >= (uint)classes && labels[i] != Kernels.Losses.IgnoreIndex)
+                {
+                    throw new ArgumentOutOfRangeException(labelsName, labels[i],
+                        $"Expected class indices in [0, {classes}) or {Kernels.Losses.IgnoreIndex} (ignore the step), but {labelsName}[{i}] is {labels[i]}.");
+                }
+            }
+        }
+
         /// <summary>Binary cross-entropy targets are probabilities in [0, 1].</summary>
         public static void Probabilities(ReadOnlySpan<float> targets, string targetsName = "targets")
         {

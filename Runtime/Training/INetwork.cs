@@ -71,6 +71,46 @@ namespace Compiled
         Evaluation Evaluate(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets);
     }
 
+    /// <summary>
+    /// What every generated network whose input is token ids (<c>[Input(steps, Vocabulary = n)]</c>) offers: the members of
+    /// <see cref="INetwork"/> with <c>int</c> inputs. Ids outside [0, <see cref="Vocabulary"/>) throw before anything runs.
+    /// </summary>
+    public interface ITokenNetwork
+    {
+        /// <summary>Token ids per input sample (the steps).</summary>
+        int InputSize { get; }
+
+        /// <summary>How many distinct token ids there are: every id is in [0, Vocabulary).</summary>
+        int Vocabulary { get; }
+
+        /// <summary>Values per output row.</summary>
+        int OutputSize { get; }
+
+        /// <summary>The largest batch <c>TrainStep</c> takes.</summary>
+        int MaxBatchSize { get; }
+
+        /// <summary>All parameters, one contiguous span.</summary>
+        Span<float> Parameters { get; }
+
+        /// <summary>The gradient of the loss with respect to <see cref="Parameters"/>, as accumulated by <c>Backward</c>.</summary>
+        Span<float> Gradients { get; }
+
+        /// <summary>The named tensors inside <see cref="Parameters"/>, in order.</summary>
+        IReadOnlyList<TensorInfo> Tensors { get; }
+
+        /// <summary>Writes the network's outputs for each sample of token ids (probabilities for a cross-entropy loss).</summary>
+        void Predict(ReadOnlySpan<int> inputs, Span<float> outputs);
+
+        /// <summary>Writes the last layer's raw outputs (logits for a cross-entropy loss) for each sample of token ids.</summary>
+        void Forward(ReadOnlySpan<int> inputs, Span<float> outputs);
+
+        /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
+        void ZeroGradients();
+
+        /// <summary>Re-initialises every parameter from a seed.</summary>
+        void InitializeParameters(int seed);
+    }
+
     /// <summary>A named tensor inside a network's flat parameter array.</summary>
     /// <param name="Name">The name, e.g. <c>dense0.weight</c>.</param>
     /// <param name="Shape">The shape, e.g. [784, 64] for a weight matrix stored [inputs, outputs].</param>

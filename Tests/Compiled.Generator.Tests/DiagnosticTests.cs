@@ -350,6 +350,49 @@ public class DiagnosticTests
         """, DiagnosticSeverity.Error);
 
     [Fact]
+    public void CMP0026_token_ids_into_a_float_layer()
+    {
+        Diagnostic d = AssertSingle("CMP0026", """
+            using Compiled;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(8, Vocabulary = 27)] [[|Dense(27)|]]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("'dense0' reads token ids, which only an [Embedding] reads; put [Embedding(dimension)] before it to turn each id into a vector", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0027_an_embedding_of_floats()
+    {
+        Diagnostic d = AssertSingle("CMP0027", """
+            using Compiled;
+            [Network] [Input(8)] [[|Embedding(16)|]] [Dense(1)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("'embedding0' is an embedding, which reads token ids, but it gets a vector of 8 values; declare the input as token ids with [Input(steps, Vocabulary = n)], or use [Dense] for float inputs", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0004_a_negative_vocabulary() => AssertSingle("CMP0004", """
+        using Compiled;
+        [Network] [Input(8, Vocabulary = [|-3|])] [Embedding(4)] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0004_token_ids_of_rank_two() => AssertSingle("CMP0004", """
+        using Compiled;
+        [Network] [[|Input(8, 2, Vocabulary = 5)|]] [Embedding(4)] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0004_an_embedding_of_no_dimension() => AssertSingle("CMP0004", """
+        using Compiled;
+        [Network] [Input(8, Vocabulary = 5)] [Embedding([|0|])] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
     public void CMP0004_layer_norm_epsilon() => AssertSingle("CMP0004", """
         using Compiled;
         [Network] [Input(16)] [LayerNorm(Epsilon = [|0f|])] [Dense(1)]

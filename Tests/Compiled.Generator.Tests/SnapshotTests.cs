@@ -108,6 +108,20 @@ public class SnapshotTests
             """
         },
         {
+            "TokenTagger", """
+            using Compiled;
+            namespace Demo;
+            // Token ids in (the public entries take ReadOnlySpan<int>), an embedding, Dense per step, a label per step.
+            [Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 16)]
+            [Input(12, Vocabulary = 27)]
+            [Embedding(8, Name = "embed")]
+            [Dense(8, Activation = Activation.Relu)]
+            [Add("embed", "dense0")]
+            [Dense(27)]
+            public partial class Tagger;
+            """
+        },
+        {
             "GlobalNamespace", """
             using Compiled;
             [Network]

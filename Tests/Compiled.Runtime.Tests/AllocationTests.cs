@@ -136,6 +136,18 @@ public class AllocationTests
         Assert.Equal(0, Allocated(() => sequence.Backward(steps, targets)));
         var sequenceAdam = new Adam(1e-3f); // an optimizer's state belongs to one network's parameters
         Assert.Equal(0, Allocated(() => sequence.TrainStep(steps, targets, ref sequenceAdam)));
+
+        // Token ids in, a label per step (two ignored), through the int entries.
+        var tagger = new TokenTagger(1);
+        int[] ids = Enumerable.Range(0, 8 * 5).Select(i => i % 7).ToArray();
+        int[] stepLabels = Enumerable.Range(0, 8 * 5).Select(i => i == 3 || i == 17 ? TokenTagger.IgnoreLabel : (i * 3) % 7).ToArray();
+        var taggerOutputs = new float[8 * TokenTagger.OutputSize];
+        var taggerAdam = new Adam(1e-3f);
+        Assert.Equal(0, Allocated(() => tagger.Predict(ids, taggerOutputs)));
+        Assert.Equal(0, Allocated(() => tagger.Backward(ids, stepLabels)));
+        Assert.Equal(0, Allocated(() => tagger.TrainStep(ids, stepLabels, ref taggerAdam)));
+        Assert.Equal(0, Allocated(() => tagger.TrainStep(ids, stepLabels, ref sgd)));
+        Assert.Equal(0, Allocated(() => tagger.Evaluate(ids, stepLabels)));
     }
 }
 

@@ -17,6 +17,9 @@ public class GraphGradientCheckTests
 
     private sealed record Norm(int Input, double Epsilon) : Layer(new[] { Input });
 
+    /// <summary>An embedding of the network input's ids (nn.Embedding: row id of a [vocabulary, dimension] weight).</summary>
+    private sealed record Embed(int Vocabulary, int Dimension) : Layer(new[] { -1 });
+
     /// <summary>A twin network: samples of <paramref name="Rows"/> rows of <paramref name="Features"/> (a vector is one row).</summary>
     private sealed record Case(Func<INetwork> Create, Loss Loss, int Rows, int Features, Layer[] Layers);
 
@@ -93,6 +96,84 @@ public class GraphGradientCheckTests
         Assert.Equal(network.Parameters.Length, CountParameters(c));
     }
 
+    [Fact]
+    public void A_token_model_with_per_step_labels_matches_central_differences()
+    {
+        // Embedding, a residual GELU layer per step and a per-step head; labels per step, two of them ignored.
+        var twin = new Case(() => throw new NotSupportedException(), Compiled.Loss.SoftmaxCrossEntropy, 5, 1, new Layer[]
+        {
+            new Embed(7, 4), new Fc(0, 4, Activation.Gelu), new Sum(0, 1), new Fc(2, 7, Activation.Identity),
+        });
+        var network = new TokenTagger(2);
+        var random = new Xoshiro(17);
+        Span<float> parameters = network.Parameters;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            parameters[i] += 0.2f * random.NextGaussian();
+        }
+
+        const int Batch = 3;
+        int[] ids = Enumerable.Range(0, Batch * TokenTagger.InputSize).Select(_ => random.NextInt32(TokenTagger.Vocabulary)).ToArray();
+        int[] labels = Enumerable.Range(0, Batch * TokenTagger.LabelsPerSample).Select(_ => random.NextInt32(TokenTagger.Classes)).ToArray();
+        labels[1] = labels[9] = TokenTagger.IgnoreLabel;
+        float[] idValues = ids.Select(id => (float)id).ToArray();
+
+        network.ZeroGradients();
+        float analyticLoss = network.Backward(ids, labels);
+        float[] analytic = network.Gradients.ToArray();
+
+        double[] p = network.Parameters.ToArray().Select(v => (double)v).ToArray();
+        double Loss() => StepLoss(Forward(twin, p, idValues, Batch), labels, TokenTagger.Classes);
+        double referenceLoss = Loss();
+        Assert.True(Math.Abs(analyticLoss - referenceLoss) <= 1e-5 + (1e-4 * Math.Abs(referenceLoss)), $"loss {analyticLoss} vs reference {referenceLoss}");
+
+        var logits = new float[Batch * TokenTagger.OutputSize];
+        network.Forward(ids, logits);
+        double[] expected = Forward(twin, p, idValues, Batch);
+        for (int i = 0; i < logits.Length; i++)
+        {
+            Assert.True(Math.Abs(logits[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"output {i}: {logits[i]} vs {expected[i]}");
+        }
+
+        const double H = 1e-6;
+        for (int i = 0; i < p.Length; i++)
+        {
+            double saved = p[i];
+            p[i] = saved + H;
+            double plus = Loss();
+            p[i] = saved - H;
+            double minus = Loss();
+            p[i] = saved;
+            double numeric = (plus - minus) / (2 * H);
+            TensorInfo tensor = network.Tensors.Last(t => t.Offset <= i);
+            Assert.True(Math.Abs(analytic[i] - numeric) <= 2e-5 + (2e-3 * Math.Abs(numeric)),
+                $"parameter {i} ({tensor.Name}[{i - tensor.Offset}]): analytic {analytic[i]:G6}, numeric {numeric:G6}");
+        }
+
+        Assert.Equal(network.Parameters.Length, CountParameters(twin));
+    }
+
+    /// <summary>PyTorch's CrossEntropyLoss(ignore_index=-100) over flattened steps: the mean over labelled rows.</summary>
+    private static double StepLoss(double[] output, int[] labels, int classes)
+    {
+        double total = 0;
+        int labelled = 0;
+        for (int r = 0; r < labels.Length; r++)
+        {
+            if (labels[r] == -100)
+            {
+                continue;
+            }
+
+            double[] row = output.AsSpan(r * classes, classes).ToArray();
+            ReferenceNetwork.Activate(row, Activation.Softmax);
+            total -= Math.Log(row[labels[r]]);
+            labelled++;
+        }
+
+        return total / labelled;
+    }
+
     /// <summary>The twins read parameters in the generated layout (layer by layer, weight then bias); they must read them all.</summary>
     private static int CountParameters(Case c)
     {
@@ -105,6 +186,7 @@ public class GraphGradientCheckTests
             {
                 Fc fc => (fc.Units, count + (input * fc.Units) + fc.Units),
                 Norm => (input, count + (2 * input)),
+                Embed e => (e.Dimension, count + (e.Vocabulary * e.Dimension)),
                 _ => (input, count),
             };
         }
@@ -129,6 +211,19 @@ public class GraphGradientCheckTests
                 int n = a.Length / c.Rows;
                 switch (c.Layers[l])
                 {
+                    case Embed e:
+                        {
+                            var y = new double[c.Rows * e.Dimension];
+                            for (int r = 0; r < c.Rows; r++)
+                            {
+                                for (int j = 0; j < e.Dimension; j++) y[(r * e.Dimension) + j] = p[offset + ((int)a[r] * e.Dimension) + j];
+                            }
+
+                            offset += e.Vocabulary * e.Dimension;
+                            nodes[l] = y;
+                            break;
+                        }
+
                     case Fc fc:
                         {
                             int m = fc.Units, bias = offset + (n * m);

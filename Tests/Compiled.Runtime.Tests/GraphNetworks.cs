@@ -34,3 +34,12 @@ public partial class NormResidual;
 [Add("embed", "dense1")]
 [Dense(2)]
 public partial class SequenceBlock;
+
+// A token model: ids -> embedding -> a residual Dense per step -> a per-step head with a label per step.
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 8)]
+[Input(5, Vocabulary = 7)]
+[Embedding(4, Name = "embed")]
+[Dense(4, Activation = Activation.Gelu)]
+[Add("embed", "dense0")]
+[Dense(7)]
+public partial class TokenTagger;

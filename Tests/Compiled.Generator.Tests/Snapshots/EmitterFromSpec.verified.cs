@@ -22,6 +22,12 @@ namespace Hand.Built
         public const int OutputSize = 4;
         /// <summary>Weights and biases of all layers.</summary>
         public const int ParameterCount = 32;
+        /// <summary>Labels per sample: one per step of the output sequence.</summary>
+        public const int LabelsPerSample = 2;
+        /// <summary>Classes per step: the output's last axis.</summary>
+        public const int Classes = 2;
+        /// <summary>The label of a step that counts neither in the loss nor in the accuracy (PyTorch's ignore_index).</summary>
+        public const int IgnoreLabel = global::Compiled.Kernels.Losses.IgnoreIndex;
         /// <summary>The largest batch <c>Backward</c> and <c>TrainStep</c> take; the workspace is sized for it.</summary>
         public const int MaxBatchSize = 4;
         /// <summary>The seed the parameterless constructor uses.</summary>
@@ -150,7 +156,7 @@ namespace Hand.Built
         {
             Forward(inputs, outputs);
             global::System.Span<float> rows = outputs;
-            global::Compiled.Kernels.Activations.Softmax(rows, OutputSize);
+            global::Compiled.Kernels.Activations.Softmax(rows, Classes);
         }
 
         /// <summary>Like <see cref="Predict"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>
@@ -181,14 +187,14 @@ namespace Hand.Built
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
         /// <summary>Runs the batch forward in training mode and accumulates the gradients of
-        /// the mean softmax cross-entropy into <see cref="Gradients"/>. Returns the loss. One label (a class index) per sample, at most <see cref="MaxBatchSize"/>.</summary>
+        /// the softmax cross-entropy into <see cref="Gradients"/>, the mean over every labelled step. Returns the loss. <see cref="LabelsPerSample"/> labels per sample (a class index per step, or <see cref="IgnoreLabel"/> for a step that does not count), at most <see cref="MaxBatchSize"/> samples.</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
-            global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.StepLabelBatch(inputs.Length, labels, InputSize, LabelsPerSample, Classes, MaxBatchSize);
             return LossAndGradients(inputs, labels, accumulate: true);
         }
 
-        /// <summary>One optimizer step on a minibatch of samples with class-index labels: backward (overwriting the gradients),
+        /// <summary>One optimizer step on a minibatch of samples with a class-index label per step: backward (overwriting the gradients),
         /// penalties, clipping, step. Returns the loss before the step. Allocation-free. With plain <see cref="global::Compiled.Sgd"/>, no
         /// penalties or clipping and one thread, the step is fused into the backward pass and <see cref="Gradients"/> is not written.
         /// With <see cref="Threads"/> above 1 the minibatch is split over that many threads.</summary>
@@ -196,11 +202,11 @@ namespace Hand.Built
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
-            if (_runner is not null && labels.Length > 1)
+            global::Compiled.NetworkGuard.StepLabelBatch(inputs.Length, labels, InputSize, LabelsPerSample, Classes, MaxBatchSize);
+            if (_runner is not null && labels.Length / LabelsPerSample > 1)
             {
                 // Data parallel: each thread runs its share of the rows; the gradients are summed, then one step.
-                return ApplyStep(ShardedLossAndGradients(inputs, default, labels, labels.Length), ref optimizer);
+                return ApplyStep(ShardedLossAndGradients(inputs, default, labels, labels.Length / LabelsPerSample), ref optimizer);
             }
 
             if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
@@ -215,53 +221,57 @@ namespace Hand.Built
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)
         {
-            int batch = labels.Length;
+            int batch = labels.Length / LabelsPerSample;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
-            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
+            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
         }
 
         private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, float learningRate)
         {
-            int batch = labels.Length;
+            int batch = labels.Length / LabelsPerSample;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
-            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
+            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
             return loss;
         }
 
-        /// <summary>Mean loss and accuracy (the fraction whose largest output is at the label) over any number of samples, split over <see cref="Threads"/>.</summary>
+        /// <summary>Mean loss and accuracy over every labelled step (the fraction whose largest output is at the label) of any number of samples, split over <see cref="Threads"/>.</summary>
         public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
-            global::Compiled.NetworkGuard.EvaluationLabels(inputs.Length, labels, InputSize, OutputSize);
-            (double loss, long correct) = _runner is not null && labels.Length > 1
-                ? ShardedEvaluation(inputs, default, labels, labels.Length)
+            int count = global::Compiled.NetworkGuard.EvaluationStepLabels(inputs.Length, labels, InputSize, LabelsPerSample, Classes);
+            int labelled = global::Compiled.Kernels.Losses.LabelledRows(labels);
+            (double loss, long correct) = _runner is not null && count > 1
+                ? ShardedEvaluation(inputs, default, labels, count)
                 : EvaluateRange(_workspace, inputs, labels);
-            return new global::Compiled.Evaluation((float)(loss / labels.Length), (float)correct / labels.Length, labels.Length);
+            return labelled == 0
+                ? new global::Compiled.Evaluation(0f, float.NaN, count)
+                : new global::Compiled.Evaluation((float)(loss / labelled), (float)correct / labelled, count);
         }
 
-        // The summed loss and the correct answers of any number of labelled samples, in chunks, in the given workspace.
+        // The summed loss over labelled steps and the correct steps of any number of samples, in chunks, in the given workspace.
         private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
+            int count = labels.Length / LabelsPerSample;
             double loss = 0;
             long correct = 0;
-            for (int start = 0; start < labels.Length; start += MaxBatchSize)
+            for (int start = 0; start < count; start += MaxBatchSize)
             {
-                int batch = global::System.Math.Min(MaxBatchSize, labels.Length - start);
-                global::System.ReadOnlySpan<int> batchLabels = labels.Slice(start, batch);
+                int batch = global::System.Math.Min(MaxBatchSize, count - start);
+                global::System.ReadOnlySpan<int> batchLabels = labels.Slice(start * LabelsPerSample, batch * LabelsPerSample);
                 global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
-                loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchLabels, default, OutputSize) * (double)batch;
-                correct += global::Compiled.Kernels.Metrics.CountCorrect(logits, batchLabels, OutputSize);
+                loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchLabels, default, Classes, 1);
+                correct += global::Compiled.Kernels.Metrics.CountCorrectLabelled(logits, batchLabels, Classes);
             }
             return (loss, correct);
         }
 
         /// <summary>Runs the batch forward in training mode and accumulates the gradients of
-        /// the softmax cross-entropy on logits into <see cref="Gradients"/>. Returns the loss. Targets: one-hot or probability rows of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
+        /// the softmax cross-entropy on logits into <see cref="Gradients"/>. Returns the loss. Targets: one-hot or probability rows of Classes per step; at most <see cref="MaxBatchSize"/> samples.</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -298,7 +308,7 @@ namespace Hand.Built
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
-            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
+            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
         }
@@ -308,7 +318,7 @@ namespace Hand.Built
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
-            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
+            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
             return loss;
@@ -321,7 +331,7 @@ namespace Hand.Built
             (double loss, long correct) = _runner is not null && count > 1
                 ? ShardedEvaluation(inputs, targets, default, count)
                 : EvaluateRange(_workspace, inputs, targets);
-            return new global::Compiled.Evaluation((float)(loss / count), (float)correct / count, count);
+            return new global::Compiled.Evaluation((float)(loss / count), (float)correct / ((long)count * LabelsPerSample), count);
         }
 
         // The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.
@@ -335,18 +345,12 @@ namespace Hand.Built
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
                 global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
                 global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
-                loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchTargets, default, OutputSize) * (double)batch;
-                correct += global::Compiled.Kernels.Metrics.CountCorrectArgMax(logits, batchTargets, OutputSize);
+                loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchTargets, default, Classes) * (double)batch;
+                correct += global::Compiled.Kernels.Metrics.CountCorrectArgMax(logits, batchTargets, Classes);
             }
             return (loss, correct);
         }
 
-        /// <summary>The most likely class of one sample.</summary>
-        public int PredictClass(global::System.ReadOnlySpan<float> input)
-        {
-            global::Compiled.NetworkGuard.SingleSample(input.Length, InputSize);
-            return global::Compiled.Kernels.Metrics.ArgMax(ForwardCore(_parameters, _workspace, input, 1, training: false));
-        }
 
         // Penalties, the NaN check, clipping and the optimizer step, in that order, after the backward pass.
         private float ApplyStep<TOptimizer>(float loss, ref TOptimizer optimizer)
@@ -445,7 +449,7 @@ namespace Hand.Built
             if (arguments.Mode == global::Compiled.ShardMode.Evaluate)
             {
                 global::System.ReadOnlySpan<float> samples = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
-                _shardEvaluations[shard] = arguments.HasLabels ? EvaluateRange(workspace, samples, arguments.Labels.Slice(start, rows)) : EvaluateRange(workspace, samples, arguments.Targets.Slice(start * OutputSize, rows * OutputSize));
+                _shardEvaluations[shard] = arguments.HasLabels ? EvaluateRange(workspace, samples, arguments.Labels.Slice(start * LabelsPerSample, rows * LabelsPerSample)) : EvaluateRange(workspace, samples, arguments.Targets.Slice(start * OutputSize, rows * OutputSize));
                 return;
             }
 
@@ -453,9 +457,8 @@ namespace Hand.Built
             global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);
-            float loss = arguments.HasLabels ? global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Labels.Slice(start, rows), outputGradient, OutputSize) : global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Targets.Slice(start * OutputSize, rows * OutputSize), outputGradient, OutputSize);
-            // The loss is a mean over this shard's rows; weighting it by the shard's share of the batch makes the sum the batch mean.
-            float share = (float)rows / arguments.Batch;
+            float loss = arguments.HasLabels ? global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Labels.Slice(start * LabelsPerSample, rows * LabelsPerSample), outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(arguments.Labels)) : global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Targets.Slice(start * OutputSize, rows * OutputSize), outputGradient, Classes);
+            float share = arguments.HasLabels ? 1f : (float)rows / arguments.Batch;
             global::Compiled.ShardRunner.Scale(outputGradient, share);
             BackwardCore(_parameters, gradients, workspace, inputs, rows, accumulate: false);
             _shardLosses[shard] = loss * share;
