@@ -45,6 +45,13 @@ namespace Compiled
         /// rows. <c>Predict</c> returns probabilities.
         /// </summary>
         SoftmaxCrossEntropy = 2,
+
+        /// <summary>
+        /// No built-in loss: the gradient of the loss with respect to the outputs comes from outside, through
+        /// <c>Backward(inputs, outputGradient)</c>, and <c>ApplyGradients</c> takes the step (a GAN's generator, trained
+        /// through its discriminator's input gradient; a loss of one's own). <c>Predict</c> returns the last layer's outputs.
+        /// </summary>
+        None = 3,
     }
 }
 

@@ -19,6 +19,7 @@ namespace Compiled.Generator.Emit
         {
             LossKind.MeanSquaredError => "mean squared error",
             LossKind.BinaryCrossEntropy => "binary cross-entropy on logits",
+            LossKind.None => "a gradient that comes from outside (no built-in loss)",
             _ => "softmax cross-entropy on logits",
         };
 
@@ -26,6 +27,8 @@ namespace Compiled.Generator.Emit
         /// token ids takes <c>int</c> inputs, which <see cref="global::Compiled.INetwork"/>'s members do not.</summary>
         public static string Interfaces(ShapedNetwork network) => (network.Vocabulary > 0
             ? "global::Compiled.ITokenNetwork"
+            : network.Loss == LossKind.None
+            ? "global::Compiled.IGradientNetwork"
             : network.Loss == LossKind.SoftmaxCrossEntropy
             ? "global::Compiled.ILabelNetwork, global::Compiled.ITargetNetwork"
             : "global::Compiled.ITargetNetwork") + ", global::Compiled.IShardedStep";
@@ -47,6 +50,12 @@ namespace Compiled.Generator.Emit
 
         public static void EmitMembers(SourceWriter w, ShapedNetwork network)
         {
+            if (network.Loss == LossKind.None)
+            {
+                EmitOutsideGradientMembers(w, network);
+                return;
+            }
+
             if (network.Loss == LossKind.SoftmaxCrossEntropy)
             {
                 EmitLabelMembers(w, network);
@@ -305,7 +314,7 @@ namespace Compiled.Generator.Emit
                 }
 
                 w.Line();
-                using (w.OpenBlock("if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)"))
+                using (w.OpenBlock("if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))"))
                 {
                     w.Line("// Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).");
                     w.Line("float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();");
@@ -314,6 +323,28 @@ namespace Compiled.Generator.Emit
 
                 w.Line();
                 w.Line($"return ApplyStep(LossAndGradients(inputs, {kind.Name}, accumulate: false), ref optimizer);");
+            }
+
+            if (NetworkEmitter.HasInputGradient(network))
+            {
+                w.Line();
+                w.Line("/// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to");
+                w.Line("/// <paramref name=\"inputGradient\"/> (one value per input value, overwritten).</summary>");
+                using (w.OpenBlock($"{access} float Backward(global::System.ReadOnlySpan<float> inputs, {span}, global::System.Span<float> inputGradient)"))
+                {
+                    foreach (string check in kind.Checks)
+                    {
+                        w.Line(check);
+                    }
+
+                    w.Line($"{Guard}.InputGradient(inputs.Length, inputGradient.Length);");
+                    w.Line($"int batch = {kind.Batch};");
+                    w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
+                    w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
+                    w.Line($"float loss = {string.Format(kind.LossCall, kind.Name, "outputGradient")};");
+                    w.Line("InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);");
+                    w.Line("return loss;");
+                }
             }
 
             foreach (bool fused in new[] { false, true })
@@ -339,6 +370,43 @@ namespace Compiled.Generator.Emit
                     }
 
                     w.Line("return loss;");
+                }
+            }
+        }
+
+        /// <summary>A network without a built-in loss (<c>Loss.None</c>): <c>Backward</c> takes dL/d(output) from the caller,
+        /// and <c>ApplyGradients</c> takes the step.</summary>
+        private static void EmitOutsideGradientMembers(SourceWriter w, ShapedNetwork network)
+        {
+            string dropoutArgument = NetworkEmitter.DropoutArgument(network);
+            foreach (bool withInputGradient in NetworkEmitter.HasInputGradient(network) ? new[] { false, true } : new[] { false })
+            {
+                if (withInputGradient)
+                {
+                    w.Line();
+                    w.Line("/// <summary>Like the other <c>Backward</c>, and also writes dL/d(inputs) to <paramref name=\"inputGradient\"/> (one value per input value, overwritten).</summary>");
+                }
+                else
+                {
+                    w.Line("/// <summary>Runs the batch forward in training mode, then backward from <paramref name=\"outputGradient\"/>, the gradient of your loss");
+                    w.Line("/// with respect to <c>Forward</c>'s outputs (one row of <see cref=\"OutputSize\"/> per sample, at most <see cref=\"MaxBatchSize\"/>), and");
+                    w.Line("/// adds the parameters' gradients to <see cref=\"Gradients\"/>; <see cref=\"ApplyGradients\"/> then takes the step.</summary>");
+                }
+
+                string extra = withInputGradient ? ", global::System.Span<float> inputGradient" : string.Empty;
+                using (w.OpenBlock($"{Access(network)} void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradient{extra})"))
+                {
+                    w.Line($"int batch = {Guard}.OutputGradientBatch(inputs.Length, outputGradient.Length, InputSize, OutputSize, MaxBatchSize);");
+                    if (withInputGradient)
+                    {
+                        w.Line($"{Guard}.InputGradient(inputs.Length, inputGradient.Length);");
+                    }
+
+                    w.Line($"ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
+                    w.Line("outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));");
+                    w.Line(withInputGradient
+                        ? "InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);"
+                        : "BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true);");
                 }
             }
         }

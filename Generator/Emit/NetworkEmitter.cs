@@ -84,9 +84,14 @@ namespace Compiled.Generator.Emit
                 w.Line();
                 EmitForwardCore(w, network, hasDropout);
                 w.Line();
-                EmitBackwardCore(w, network, fusedSgd: false);
+                EmitBackwardCore(w, network, BackwardKind.Gradients);
                 w.Line();
-                EmitBackwardCore(w, network, fusedSgd: true);
+                EmitBackwardCore(w, network, BackwardKind.FusedSgd);
+                if (HasInputGradient(network))
+                {
+                    w.Line();
+                    EmitBackwardCore(w, network, BackwardKind.InputGradient);
+                }
                 if (network.Vocabulary > 0)
                 {
                     w.Line();
@@ -178,6 +183,18 @@ namespace Compiled.Generator.Emit
             }
         }
 
+        /// <summary>Whether <c>Backward</c> can write dL/d(inputs): for float inputs (token ids have no gradient).</summary>
+        public static bool HasInputGradient(ShapedNetwork network) => network.Vocabulary == 0;
+
+        /// <summary>The three backward passes: parameter gradients stored or added; SGD fused in; parameter gradients added
+        /// and the network input's gradient written (the first layer's dx, which the other two skip).</summary>
+        private enum BackwardKind
+        {
+            Gradients,
+            FusedSgd,
+            InputGradient,
+        }
+
         private static void EmitFields(SourceWriter w, bool hasDropout)
         {
             w.Line("// Parameters, gradients and workspace are allocated once, here; nothing allocates after construction.");
@@ -193,6 +210,7 @@ namespace Compiled.Generator.Emit
             w.Line("private float _l1;");
             w.Line("private float _l2;");
             w.Line("private float _maxGradientNorm;");
+            w.Line("private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen");
         }
 
         private static void EmitConstruction(SourceWriter w, ShapedNetwork network, bool hasDropout)
@@ -356,15 +374,52 @@ namespace Compiled.Generator.Emit
                 w.Line("global::Compiled.NetworkGuard.FiniteLoss(loss);");
 
                 w.Line();
+                using (w.OpenBlock("if (_frozen is not null && _frozen.Any)"))
+                {
+                    w.Line("// Frozen layers: no gradient (so none in the norm), and their parameters put back after any optimizer's step.");
+                    w.Line("_frozen.ClearGradients(_gradients);");
+                }
+
+                w.Line();
                 using (w.OpenBlock("if (_maxGradientNorm > 0f)"))
                 {
                     w.Line("global::Compiled.Regularization.ClipByGlobalNorm(_gradients, _maxGradientNorm);");
                 }
 
                 w.Line();
+                using (w.OpenBlock("if (_frozen is not null && _frozen.Any)"))
+                {
+                    w.Line("_frozen.Save(_parameters);");
+                    w.Line("optimizer.Step(_parameters, _gradients);");
+                    w.Line("_frozen.Restore(_parameters);");
+                    w.Line("return loss;");
+                }
+
+                w.Line();
                 w.Line("optimizer.Step(_parameters, _gradients);");
                 w.Line("return loss;");
             }
+
+            w.Line();
+            w.Line("/// <summary>One optimizer step from the gradients <c>Backward</c> has accumulated in <see cref=\"Gradients\"/>, with what <c>TrainStep</c>");
+            w.Line("/// applies: the L1 and L2 penalties (added to the gradients), the NaN guard, clipping to <see cref=\"MaxGradientNorm\"/>, frozen layers.");
+            w.Line("/// The gradients are not cleared: call <see cref=\"ZeroGradients\"/> before the next accumulation. Allocation-free.</summary>");
+            w.Line("/// <exception cref=\"global::Compiled.NonFiniteLossException\">A gradient is NaN or infinite; the step is not applied.</exception>");
+            w.Line("public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)");
+            using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
+            {
+                w.Line("global::Compiled.NetworkGuard.FiniteGradients(_gradients);");
+                w.Line("ApplyStep(0f, ref optimizer);");
+            }
+
+            w.Line();
+            w.Line("/// <summary>Freezes a layer's parameters (or thaws them, with <paramref name=\"frozen\"/> false): <c>TrainStep</c> and <see cref=\"ApplyGradients\"/>");
+            w.Line("/// leave them as they are, whatever the optimizer, while gradients still flow through the layer to the layers before it.");
+            w.Line("/// <paramref name=\"layer\"/> is a layer's name as in <see cref=\"Tensors\"/> (<c>dense0</c>, or its <c>Name</c>).</summary>");
+            w.Line("public void Freeze(string layer, bool frozen = true) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).Set(layer, frozen);");
+            w.Line();
+            w.Line("/// <summary>Whether <see cref=\"Freeze\"/> has frozen the layer of this name.</summary>");
+            w.Line("public bool IsFrozen(string layer) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).IsFrozen(layer);");
         }
 
         private static void EmitPersistence(SourceWriter w)
@@ -402,9 +457,15 @@ namespace Compiled.Generator.Emit
             }
         }
 
-        private static void EmitBackwardCore(SourceWriter w, ShapedNetwork network, bool fusedSgd)
+        private static void EmitBackwardCore(SourceWriter w, ShapedNetwork network, BackwardKind kind)
         {
-            if (fusedSgd)
+            bool fusedSgd = kind == BackwardKind.FusedSgd;
+            if (kind == BackwardKind.InputGradient)
+            {
+                w.Line("// BackwardCore adding to the parameter gradients and, in addition, writing dL/d(input) to inputGradient (the");
+                w.Line("// first layer's dx, which BackwardCore skips): for Backward with an input gradient, such as a GAN generator's.");
+            }
+            else if (fusedSgd)
             {
                 w.Line("// The backward pass with the SGD step folded in: each layer computes dx with its old weights, then updates");
                 w.Line("// W -= lr dW in place, so the large gradients are never stored and read back. Same expectations as BackwardCore.");
@@ -416,13 +477,20 @@ namespace Compiled.Generator.Emit
                 w.Line("// accumulate: add to the parameter gradients (Backward), or overwrite them (TrainStep, which saves zeroing them).");
             }
 
-            string signature = fusedSgd
+            string signature = kind == BackwardKind.InputGradient
+                ? "private static void InputGradientBackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate, global::System.Span<float> inputGradient)"
+                : fusedSgd
                 ? "private static void SgdBackwardCore(global::System.Span<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, float learningRate)"
                 : "private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate)";
             using (w.OpenBlock(signature))
             {
                 // dL/dy of the last layer is in buffer A, where the loss wrote it. Each layer stores its inputs' gradients
                 // in the slots the plan gives them, or adds to them where another reader of the same tensor was first.
+                if (kind == BackwardKind.InputGradient)
+                {
+                    w.Line("inputGradient.Clear(); // the layer that reads the input adds its dx to it");
+                }
+
                 int count = network.Layers.Count;
                 ShapedLayer last = network.Layers[count - 1];
                 w.Line($"global::System.Span<float> {Local(last, "OutputGradient")} = workspace.Slice({ShapedNetwork.GradientBufferName(last.GradientSlot)}, batch * {last.OutputSize});");
@@ -438,7 +506,12 @@ namespace Compiled.Generator.Emit
                         GradientTarget target = layer.InputGradients[k];
                         if (node < 0)
                         {
-                            continue; // the network input: nothing before it needs a gradient
+                            if (kind == BackwardKind.InputGradient)
+                            {
+                                (inputGradients[k], accumulate[k]) = ("inputGradient", true);
+                            }
+
+                            continue; // the network input: only the input-gradient pass writes its gradient
                         }
 
                         ShapedLayer source = network.Layers[node];
@@ -549,6 +622,13 @@ namespace Compiled.Generator.Emit
                 $"public void Predict({Ids}, global::System.Span<float> outputs)", $"Predict({Bits}, outputs);");
             Entry("Like <c>Predict</c>, but writes the raw outputs of the last layer.",
                 $"public void Forward({Ids}, global::System.Span<float> outputs)", $"Forward({Bits}, outputs);");
+            if (network.Loss == LossKind.None)
+            {
+                Entry("Runs the batch forward in training mode, then backward from <paramref name=\"outputGradient\"/> (dL/d(output) from your loss), adding to <see cref=\"Gradients\"/>.",
+                    $"public void Backward({Ids}, global::System.ReadOnlySpan<float> outputGradient)", $"Backward({Bits}, outputGradient);");
+                return;
+            }
+
             var targets = new System.Collections.Generic.List<(string Type, string Name)>();
             if (network.Loss == LossKind.SoftmaxCrossEntropy)
             {

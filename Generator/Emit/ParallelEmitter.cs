@@ -64,6 +64,12 @@ namespace Compiled.Generator.Emit
                 }
             }
 
+            if (network.Loss == LossKind.None)
+            {
+                EmitForwardShard(w);
+                return;
+            }
+
             w.Line();
             w.Line("// Runs the shards of one step; sums their losses and, into _gradients, their gradients.");
             w.Line("private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)");
@@ -150,6 +156,25 @@ namespace Compiled.Generator.Emit
                 w.Line("global::Compiled.ShardRunner.Scale(outputGradient, share);");
                 w.Line("BackwardCore(_parameters, gradients, workspace, inputs, rows, accumulate: false);");
                 w.Line("_shardLosses[shard] = loss * share;");
+            }
+        }
+
+        /// <summary>A network without a built-in loss shards only forward passes (its <c>Backward</c> runs on the calling thread).</summary>
+        private static void EmitForwardShard(SourceWriter w)
+        {
+            w.Line();
+            w.Line("/// <summary>One shard of a forward pass; called by the network's <see cref=\"global::Compiled.ShardRunner\"/>.</summary>");
+            using (w.OpenBlock("void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)"))
+            {
+                using (w.OpenBlock("if (arguments.Mode != global::Compiled.ShardMode.Forward)"))
+                {
+                    w.Line("throw new global::System.InvalidOperationException(\"A network without a built-in loss runs only forward passes on its threads, but was asked for \" + arguments.Mode + \".\");");
+                }
+
+                w.Line();
+                w.Line("(int start, int rows) = arguments.Rows(shard);");
+                w.Line("float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];");
+                w.Line("ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);");
             }
         }
 

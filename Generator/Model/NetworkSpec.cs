@@ -24,6 +24,7 @@ namespace Compiled.Generator.Model
         MeanSquaredError = 0,
         BinaryCrossEntropy = 1,
         SoftmaxCrossEntropy = 2,
+        None = 3,
     }
 
     /// <summary>Mirrors <c>Compiled.Padding</c>.</summary>

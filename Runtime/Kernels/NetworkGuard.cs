@@ -183,6 +183,32 @@ namespace Compiled
             }
         }
 
+        /// <summary>For a gradient that comes from outside (<c>Loss.None</c>): whole rows of outputSize, 1..maxBatch of them, one
+        /// input sample per row. Returns the batch size.</summary>
+        public static int OutputGradientBatch(int inputsLength, int outputGradientLength, int inputSize, int outputSize, int maxBatch) =>
+            TargetBatch(inputsLength, outputGradientLength, inputSize, outputSize, maxBatch, "inputs", "outputGradient");
+
+        /// <summary>An input-gradient span has one value per input value.</summary>
+        public static void InputGradient(int inputsLength, int inputGradientLength, string name = "inputGradient")
+        {
+            if (inputGradientLength != inputsLength)
+            {
+                throw new ArgumentException($"Expected {name} to have one value per input value, {inputsLength}, but it has {inputGradientLength}.", name);
+            }
+        }
+
+        /// <summary>Throws <see cref="NonFiniteLossException"/> when a gradient is NaN or infinite, before a step is applied.</summary>
+        public static void FiniteGradients(ReadOnlySpan<float> gradients)
+        {
+            for (int i = 0; i < gradients.Length; i++)
+            {
+                if (!float.IsFinite(gradients[i]))
+                {
+                    throw new NonFiniteLossException($"Gradient {i} is {gradients[i]}; the step was not applied, so the parameters are the last good ones.");
+                }
+            }
+        }
+
         /// <summary>Throws <see cref="NonFiniteLossException"/> when a training step's loss is NaN or infinite, before the step is applied.</summary>
         public static void FiniteLoss(float loss)
         {

@@ -41,6 +41,24 @@ namespace Compiled
 
         /// <summary>Re-initialises every parameter from a seed.</summary>
         void InitializeParameters(int seed);
+
+        /// <summary>One optimizer step from the accumulated <see cref="Gradients"/>, with the penalties, clipping, frozen layers
+        /// and NaN guard of <c>TrainStep</c>.</summary>
+        void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
+            where TOptimizer : struct, IOptimizer;
+
+        /// <summary>Freezes (or thaws) the parameters of the layer of this name.</summary>
+        void Freeze(string layer, bool frozen = true);
+    }
+
+    /// <summary>A network without a built-in loss (<c>Loss.None</c>): trained from a gradient that comes from outside.</summary>
+    public interface IGradientNetwork : INetwork
+    {
+        /// <summary>Forward in training mode, then backward from dL/d(output); adds to <see cref="INetwork.Gradients"/>.</summary>
+        void Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> outputGradient);
+
+        /// <summary>The same, also writing dL/d(inputs) to <paramref name="inputGradient"/>.</summary>
+        void Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> outputGradient, Span<float> inputGradient);
     }
 
     /// <summary>A network trained on class-index labels (softmax cross-entropy).</summary>
@@ -48,6 +66,9 @@ namespace Compiled
     {
         /// <summary>Forward in training mode and accumulate the loss's gradients; returns the mean loss.</summary>
         float Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels);
+
+        /// <summary>The same, also writing dL/d(inputs), the loss's gradient with respect to every input value, to <paramref name="inputGradient"/>.</summary>
+        float Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, Span<float> inputGradient);
 
         /// <summary>One optimizer step on a minibatch; returns the loss before the step.</summary>
         float TrainStep<TOptimizer>(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, ref TOptimizer optimizer)
@@ -62,6 +83,9 @@ namespace Compiled
     {
         /// <summary>Forward in training mode and accumulate the loss's gradients; returns the mean loss.</summary>
         float Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets);
+
+        /// <summary>The same, also writing dL/d(inputs), the loss's gradient with respect to every input value, to <paramref name="inputGradient"/>.</summary>
+        float Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Span<float> inputGradient);
 
         /// <summary>One optimizer step on a minibatch; returns the loss before the step.</summary>
         float TrainStep<TOptimizer>(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ref TOptimizer optimizer)
@@ -109,6 +133,13 @@ namespace Compiled
 
         /// <summary>Re-initialises every parameter from a seed.</summary>
         void InitializeParameters(int seed);
+
+        /// <summary>One optimizer step from the accumulated <see cref="Gradients"/>, as <see cref="INetwork.ApplyGradients"/>.</summary>
+        void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
+            where TOptimizer : struct, IOptimizer;
+
+        /// <summary>Freezes (or thaws) the parameters of the layer of this name.</summary>
+        void Freeze(string layer, bool frozen = true);
     }
 
     /// <summary>A named tensor inside a network's flat parameter array.</summary>

@@ -229,6 +229,11 @@ namespace Compiled
                 throw new ArgumentException($"The network takes {network.InputSize} inputs per sample, but {name} has {data.FeatureSize}.", name);
             }
 
+            if (network is not ILabelNetwork and not ITargetNetwork)
+            {
+                throw new ArgumentException($"This network has no built-in loss (Loss.None), so Fit cannot train it; call its Backward(inputs, outputGradient) with the gradient of your loss, then ApplyGradients.", nameof(network));
+            }
+
             if (data.Labels is not null && network is not ILabelNetwork)
             {
                 throw new ArgumentException($"{name} has class-index labels, but this network's loss takes float targets; use Dataset.WithTargets.", name);

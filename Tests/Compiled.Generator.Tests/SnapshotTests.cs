@@ -122,6 +122,19 @@ public class SnapshotTests
             """
         },
         {
+            "OutsideGradient", """
+            using Compiled;
+            namespace Demo;
+            // No built-in loss: Backward takes dL/d(output) (and can write dL/d(input)); ApplyGradients steps.
+            [Network(Loss = Loss.None, MaxBatchSize = 4)]
+            [Input(8)]
+            [Dense(32, Activation = Activation.Relu)]
+            [Dropout(0.25f)]
+            [Dense(4, Activation = Activation.Tanh)]
+            public partial class Generator;
+            """
+        },
+        {
             "GlobalNamespace", """
             using Compiled;
             [Network]

@@ -137,6 +137,21 @@ public class AllocationTests
         var sequenceAdam = new Adam(1e-3f); // an optimizer's state belongs to one network's parameters
         Assert.Equal(0, Allocated(() => sequence.TrainStep(steps, targets, ref sequenceAdam)));
 
+        // Gradients from outside, input gradients, ApplyGradients, a frozen layer.
+        var outside = new OutsideGradient(1);
+        float[] x = Enumerable.Range(0, 8 * 3).Select(i => (float)Math.Sin(i)).ToArray();
+        float[] outputGradient = Enumerable.Range(0, 8 * 2).Select(i => 0.01f * i).ToArray();
+        var inputGradient = new float[x.Length];
+        var outsideAdam = new Adam(1e-3f);
+        Assert.Equal(0, Allocated(() => outside.Backward(x, outputGradient)));
+        Assert.Equal(0, Allocated(() => outside.Backward(x, outputGradient, inputGradient)));
+        Assert.Equal(0, Allocated(() => outside.ApplyGradients(ref outsideAdam)));
+        var residualInputGradient = new float[inputs.Length];
+        Assert.Equal(0, Allocated(() => residual.Backward(inputs, labels, residualInputGradient)));
+        residual.Freeze("mlp");
+        Assert.Equal(0, Allocated(() => residual.TrainStep(inputs, labels, ref adam)));
+        Assert.Equal(0, Allocated(() => residual.TrainStep(inputs, labels, ref sgd)));
+
         // Token ids in, a label per step (two ignored), through the int entries.
         var tagger = new TokenTagger(1);
         int[] ids = Enumerable.Range(0, 8 * 5).Select(i => i % 7).ToArray();

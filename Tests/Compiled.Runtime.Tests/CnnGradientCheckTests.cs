@@ -75,14 +75,15 @@ public class CnnGradientCheckTests
         float[] analytic = network.Gradients.ToArray();
 
         double[] p = network.Parameters.ToArray().Select(v => (double)v).ToArray();
-        double Loss() => ReferenceNetwork.Loss(c.Loss, Forward(c, p, inputs, Batch), targets, labels, outputs);
+        double[] x = inputs.Select(v => (double)v).ToArray();
+        double Loss() => ReferenceNetwork.Loss(c.Loss, Forward(c, p, x, Batch), targets, labels, outputs);
         double referenceLoss = Loss();
         Assert.True(Math.Abs(analyticLoss - referenceLoss) <= 1e-5 + (1e-4 * Math.Abs(referenceLoss)), $"loss {analyticLoss} vs reference {referenceLoss}");
 
         // The forward pass agrees too (Forward writes the logits).
         var logits = new float[Batch * outputs];
         network.Forward(inputs, logits);
-        double[] expected = Forward(c, p, inputs, Batch);
+        double[] expected = Forward(c, p, x, Batch);
         for (int i = 0; i < logits.Length; i++)
         {
             Assert.True(Math.Abs(logits[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"logit {i}: {logits[i]} vs {expected[i]}");
@@ -100,6 +101,27 @@ public class CnnGradientCheckTests
             double numeric = (plus - minus) / (2 * H);
             Assert.True(Math.Abs(analytic[i] - numeric) <= 2e-5 + (2e-3 * Math.Abs(numeric)),
                 $"parameter {i} ({network.Tensors.Last(t => t.Offset <= i).Name}[{i - network.Tensors.Last(t => t.Offset <= i).Offset}]): analytic {analytic[i]:G6}, numeric {numeric:G6}");
+        }
+
+        // dL/d(inputs) through Backward's input-gradient overload: the same loss and parameter gradients, and the input's.
+        network.ZeroGradients();
+        var inputGradient = new float[inputs.Length];
+        float withInputGradient = labels is not null
+            ? ((ILabelNetwork)network).Backward(inputs, labels, inputGradient)
+            : ((ITargetNetwork)network).Backward(inputs, targets, inputGradient);
+        Assert.Equal(analyticLoss, withInputGradient);
+        Assert.Equal(analytic, network.Gradients.ToArray());
+        for (int i = 0; i < x.Length; i++)
+        {
+            double saved = x[i];
+            x[i] = saved + H;
+            double plus = Loss();
+            x[i] = saved - H;
+            double minus = Loss();
+            x[i] = saved;
+            double numeric = (plus - minus) / (2 * H);
+            Assert.True(Math.Abs(inputGradient[i] - numeric) <= 2e-5 + (2e-3 * Math.Abs(numeric)),
+                $"input {i}: analytic {inputGradient[i]:G6}, numeric {numeric:G6}");
         }
     }
 
@@ -158,13 +180,13 @@ public class CnnGradientCheckTests
     }
 
     /// <summary>The twin: each sample through the layers in double precision, parameters read in order (weight, then bias).</summary>
-    private static double[] Forward(Case c, double[] p, float[] inputs, int batch)
+    private static double[] Forward(Case c, double[] p, double[] inputs, int batch)
     {
         var result = new List<double>();
         int inputSize = c.Input.H * c.Input.W * c.Input.C;
         for (int b = 0; b < batch; b++)
         {
-            double[] a = inputs.Skip(b * inputSize).Take(inputSize).Select(v => (double)v).ToArray();
+            double[] a = inputs.Skip(b * inputSize).Take(inputSize).ToArray();
             (int h, int w, int ch) = c.Input;
             int offset = 0;
             foreach (Layer layer in c.Layers)

@@ -34,6 +34,10 @@ public class GraphGradientCheckTests
             new Fc(-1, 6, Activation.Gelu), new Norm(0, 1e-5), new Fc(1, 12, Activation.Gelu), new Fc(2, 6, Activation.Identity),
             new Sum(0, 3), new Sum(4, 0, 3), new Norm(5, 1e-3), new Fc(6, 3, Activation.Identity),
         }),
+        ["InsideGradient"] = new(() => new InsideGradient(4), Loss.MeanSquaredError, 1, 3, new Layer[]
+        {
+            new Fc(-1, 5, Activation.Tanh), new Fc(0, 16, Activation.Gelu), new Fc(1, 2, Activation.Identity),
+        }),
         ["SequenceBlock"] = new(() => new SequenceBlock(3), Loss.MeanSquaredError, 4, 3, new Layer[]
         {
             new Fc(-1, 5, Activation.Gelu), new Norm(0, 1e-5), new Fc(1, 5, Activation.Tanh), new Sum(0, 2), new Fc(3, 2, Activation.Identity),
@@ -66,13 +70,14 @@ public class GraphGradientCheckTests
         float[] analytic = network.Gradients.ToArray();
 
         double[] p = network.Parameters.ToArray().Select(v => (double)v).ToArray();
-        double Loss() => ReferenceNetwork.Loss(c.Loss, Forward(c, p, inputs, Batch), targets, labels, outputs);
+        double[] x = inputs.Select(v => (double)v).ToArray();
+        double Loss() => ReferenceNetwork.Loss(c.Loss, Forward(c, p, x, Batch), targets, labels, outputs);
         double referenceLoss = Loss();
         Assert.True(Math.Abs(analyticLoss - referenceLoss) <= 1e-5 + (1e-4 * Math.Abs(referenceLoss)), $"loss {analyticLoss} vs reference {referenceLoss}");
 
         var logits = new float[Batch * outputs];
         network.Forward(inputs, logits);
-        double[] expected = Forward(c, p, inputs, Batch);
+        double[] expected = Forward(c, p, x, Batch);
         for (int i = 0; i < logits.Length; i++)
         {
             Assert.True(Math.Abs(logits[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"output {i}: {logits[i]} vs {expected[i]}");
@@ -91,6 +96,27 @@ public class GraphGradientCheckTests
             TensorInfo tensor = network.Tensors.Last(t => t.Offset <= i);
             Assert.True(Math.Abs(analytic[i] - numeric) <= 2e-5 + (2e-3 * Math.Abs(numeric)),
                 $"parameter {i} ({tensor.Name}[{i - tensor.Offset}]): analytic {analytic[i]:G6}, numeric {numeric:G6}");
+        }
+
+        // dL/d(inputs) through Backward's input-gradient overload: the same loss and parameter gradients, and the input's.
+        network.ZeroGradients();
+        var inputGradient = new float[inputs.Length];
+        float withInputGradient = labels is not null
+            ? ((ILabelNetwork)network).Backward(inputs, labels, inputGradient)
+            : ((ITargetNetwork)network).Backward(inputs, targets, inputGradient);
+        Assert.Equal(analyticLoss, withInputGradient);
+        Assert.Equal(analytic, network.Gradients.ToArray());
+        for (int i = 0; i < x.Length; i++)
+        {
+            double saved = x[i];
+            x[i] = saved + H;
+            double plus = Loss();
+            x[i] = saved - H;
+            double minus = Loss();
+            x[i] = saved;
+            double numeric = (plus - minus) / (2 * H);
+            Assert.True(Math.Abs(inputGradient[i] - numeric) <= 2e-5 + (2e-3 * Math.Abs(numeric)),
+                $"input {i}: analytic {inputGradient[i]:G6}, numeric {numeric:G6}");
         }
 
         Assert.Equal(network.Parameters.Length, CountParameters(c));
@@ -116,7 +142,7 @@ public class GraphGradientCheckTests
         int[] ids = Enumerable.Range(0, Batch * TokenTagger.InputSize).Select(_ => random.NextInt32(TokenTagger.Vocabulary)).ToArray();
         int[] labels = Enumerable.Range(0, Batch * TokenTagger.LabelsPerSample).Select(_ => random.NextInt32(TokenTagger.Classes)).ToArray();
         labels[1] = labels[9] = TokenTagger.IgnoreLabel;
-        float[] idValues = ids.Select(id => (float)id).ToArray();
+        double[] idValues = ids.Select(id => (double)id).ToArray();
 
         network.ZeroGradients();
         float analyticLoss = network.Backward(ids, labels);
@@ -195,13 +221,13 @@ public class GraphGradientCheckTests
     }
 
     /// <summary>The twin: each sample through the graph in double precision; a layer acts on each row (step) of its input.</summary>
-    private static double[] Forward(Case c, double[] p, float[] inputs, int batch)
+    private static double[] Forward(Case c, double[] p, double[] inputs, int batch)
     {
         var result = new List<double>();
         int inputSize = c.Rows * c.Features;
         for (int b = 0; b < batch; b++)
         {
-            double[] x = inputs.Skip(b * inputSize).Take(inputSize).Select(v => (double)v).ToArray();
+            double[] x = inputs.Skip(b * inputSize).Take(inputSize).ToArray();
             var nodes = new double[c.Layers.Length][];
             int offset = 0;
             double[] Node(int index) => index < 0 ? x : nodes[index];

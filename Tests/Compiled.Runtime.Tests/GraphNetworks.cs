@@ -43,3 +43,19 @@ public partial class SequenceBlock;
 [Add("embed", "dense0")]
 [Dense(7)]
 public partial class TokenTagger;
+
+// No built-in loss: trained from a gradient that comes from outside (a GAN's generator, a loss of one's own).
+[Network(Loss = Loss.None, MaxBatchSize = 8)]
+[Input(3)]
+[Dense(5, Activation = Activation.Tanh)]
+[Dense(16, Activation = Activation.Gelu)]
+[Dense(2)]
+public partial class OutsideGradient;
+
+// The same layers with a built-in loss, to compare against.
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 8)]
+[Input(3)]
+[Dense(5, Activation = Activation.Tanh)]
+[Dense(16, Activation = Activation.Gelu)]
+[Dense(2)]
+public partial class InsideGradient;

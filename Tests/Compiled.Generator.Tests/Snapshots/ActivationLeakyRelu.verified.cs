@@ -67,6 +67,7 @@ namespace Demo
         private float _l1;
         private float _l2;
         private float _maxGradientNorm;
+        private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public LeakyReluNetwork()
@@ -216,7 +217,7 @@ namespace Demo
                 return ApplyStep(ShardedLossAndGradients(inputs, targets, default, targets.Length / OutputSize), ref optimizer);
             }
 
-            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
             {
                 // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
                 float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
@@ -224,6 +225,20 @@ namespace Demo
             }
 
             return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
+        }
+
+        /// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to
+        /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
+        {
+            global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            int batch = targets.Length / OutputSize;
+            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            float loss = global::Compiled.Kernels.Losses.MeanSquaredError(logits, targets, outputGradient);
+            InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+            return loss;
         }
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
@@ -288,14 +303,47 @@ namespace Demo
 
             global::Compiled.NetworkGuard.FiniteLoss(loss);
 
+            if (_frozen is not null && _frozen.Any)
+            {
+                // Frozen layers: no gradient (so none in the norm), and their parameters put back after any optimizer's step.
+                _frozen.ClearGradients(_gradients);
+            }
+
             if (_maxGradientNorm > 0f)
             {
                 global::Compiled.Regularization.ClipByGlobalNorm(_gradients, _maxGradientNorm);
             }
 
+            if (_frozen is not null && _frozen.Any)
+            {
+                _frozen.Save(_parameters);
+                optimizer.Step(_parameters, _gradients);
+                _frozen.Restore(_parameters);
+                return loss;
+            }
+
             optimizer.Step(_parameters, _gradients);
             return loss;
         }
+
+        /// <summary>One optimizer step from the gradients <c>Backward</c> has accumulated in <see cref="Gradients"/>, with what <c>TrainStep</c>
+        /// applies: the L1 and L2 penalties (added to the gradients), the NaN guard, clipping to <see cref="MaxGradientNorm"/>, frozen layers.
+        /// The gradients are not cleared: call <see cref="ZeroGradients"/> before the next accumulation. Allocation-free.</summary>
+        /// <exception cref="global::Compiled.NonFiniteLossException">A gradient is NaN or infinite; the step is not applied.</exception>
+        public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
+            where TOptimizer : struct, global::Compiled.IOptimizer
+        {
+            global::Compiled.NetworkGuard.FiniteGradients(_gradients);
+            ApplyStep(0f, ref optimizer);
+        }
+
+        /// <summary>Freezes a layer's parameters (or thaws them, with <paramref name="frozen"/> false): <c>TrainStep</c> and <see cref="ApplyGradients"/>
+        /// leave them as they are, whatever the optimizer, while gradients still flow through the layer to the layers before it.
+        /// <paramref name="layer"/> is a layer's name as in <see cref="Tensors"/> (<c>dense0</c>, or its <c>Name</c>).</summary>
+        public void Freeze(string layer, bool frozen = true) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).Set(layer, frozen);
+
+        /// <summary>Whether <see cref="Freeze"/> has frozen the layer of this name.</summary>
+        public bool IsFrozen(string layer) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).IsFrozen(layer);
 
         /// <summary>
         /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
@@ -751,6 +799,153 @@ namespace Demo
             // dz = dy * f'(y); no dx: nothing before this layer; then W -= lr x^T dz, b -= lr sum_rows dz
             global::Compiled.Kernels.Activations.LeakyReluBackward(workspace.Slice(Dense0OutputOffset, batch * 11), dense0OutputGradient);
             global::Compiled.Kernels.Dense.BackwardSgd(input, parameters.Slice(Dense0WeightOffset, 99), dense0OutputGradient, default, parameters.Slice(Dense0BiasOffset, 11), batch, 9, 11, learningRate);
+        }
+
+        // BackwardCore adding to the parameter gradients and, in addition, writing dL/d(input) to inputGradient (the
+        // first layer's dx, which BackwardCore skips): for Backward with an input gradient, such as a GAN generator's.
+        private static void InputGradientBackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate, global::System.Span<float> inputGradient)
+        {
+            inputGradient.Clear(); // the layer that reads the input adds its dx to it
+            global::System.Span<float> dense2OutputGradient = workspace.Slice(GradientBufferA, batch * 2);
+            global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferB, batch * 4);
+            // dense2: dense 4 -> 2, identity, unrolled. W [4, 2], b [2].
+            // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
+            {
+                global::System.ReadOnlySpan<float> w = parameters.Slice(Dense2WeightOffset, 8);
+                global::System.Span<float> dw = gradients.Slice(Dense2WeightOffset, 8);
+                global::System.Span<float> db = gradients.Slice(Dense2BiasOffset, 2);
+                if (!accumulate)
+                {
+                    dw.Clear();
+                    db.Clear();
+                }
+                for (int row = 0; row < batch; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = workspace.Slice(Dense1OutputOffset, batch * 4).Slice(row * 4, 4);
+                    global::System.ReadOnlySpan<float> dy = dense2OutputGradient.Slice(row * 2, 2);
+                    global::System.Span<float> dx = dense1OutputGradient.Slice(row * 4, 4);
+                    float dz0 = dy[0];
+                    float dz1 = dy[1];
+                    db[0] += dz0;
+                    db[1] += dz1;
+                    float x0 = x[0];
+                    dw[0] += x0 * dz0;
+                    dw[1] += x0 * dz1;
+                    float x1 = x[1];
+                    dw[2] += x1 * dz0;
+                    dw[3] += x1 * dz1;
+                    float x2 = x[2];
+                    dw[4] += x2 * dz0;
+                    dw[5] += x2 * dz1;
+                    float x3 = x[3];
+                    dw[6] += x3 * dz0;
+                    dw[7] += x3 * dz1;
+                    dx[0] = (dz0 * w[0]) + (dz1 * w[1]);
+                    dx[1] = (dz0 * w[2]) + (dz1 * w[3]);
+                    dx[2] = (dz0 * w[4]) + (dz1 * w[5]);
+                    dx[3] = (dz0 * w[6]) + (dz1 * w[7]);
+                }
+            }
+
+            global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 11);
+            // dense1: dense 11 -> 4, leaky ReLU, unrolled. W [11, 4], b [4].
+            // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
+            {
+                global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 44);
+                global::System.Span<float> dw = gradients.Slice(Dense1WeightOffset, 44);
+                global::System.Span<float> db = gradients.Slice(Dense1BiasOffset, 4);
+                if (!accumulate)
+                {
+                    dw.Clear();
+                    db.Clear();
+                }
+                for (int row = 0; row < batch; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = workspace.Slice(Dense0OutputOffset, batch * 11).Slice(row * 11, 11);
+                    global::System.ReadOnlySpan<float> y = workspace.Slice(Dense1OutputOffset, batch * 4).Slice(row * 4, 4);
+                    global::System.ReadOnlySpan<float> dy = dense1OutputGradient.Slice(row * 4, 4);
+                    global::System.Span<float> dx = dense0OutputGradient.Slice(row * 11, 11);
+                    float dz0 = (y[0] > 0f ? dy[0] : 0.01f * dy[0]);
+                    float dz1 = (y[1] > 0f ? dy[1] : 0.01f * dy[1]);
+                    float dz2 = (y[2] > 0f ? dy[2] : 0.01f * dy[2]);
+                    float dz3 = (y[3] > 0f ? dy[3] : 0.01f * dy[3]);
+                    db[0] += dz0;
+                    db[1] += dz1;
+                    db[2] += dz2;
+                    db[3] += dz3;
+                    float x0 = x[0];
+                    dw[0] += x0 * dz0;
+                    dw[1] += x0 * dz1;
+                    dw[2] += x0 * dz2;
+                    dw[3] += x0 * dz3;
+                    float x1 = x[1];
+                    dw[4] += x1 * dz0;
+                    dw[5] += x1 * dz1;
+                    dw[6] += x1 * dz2;
+                    dw[7] += x1 * dz3;
+                    float x2 = x[2];
+                    dw[8] += x2 * dz0;
+                    dw[9] += x2 * dz1;
+                    dw[10] += x2 * dz2;
+                    dw[11] += x2 * dz3;
+                    float x3 = x[3];
+                    dw[12] += x3 * dz0;
+                    dw[13] += x3 * dz1;
+                    dw[14] += x3 * dz2;
+                    dw[15] += x3 * dz3;
+                    float x4 = x[4];
+                    dw[16] += x4 * dz0;
+                    dw[17] += x4 * dz1;
+                    dw[18] += x4 * dz2;
+                    dw[19] += x4 * dz3;
+                    float x5 = x[5];
+                    dw[20] += x5 * dz0;
+                    dw[21] += x5 * dz1;
+                    dw[22] += x5 * dz2;
+                    dw[23] += x5 * dz3;
+                    float x6 = x[6];
+                    dw[24] += x6 * dz0;
+                    dw[25] += x6 * dz1;
+                    dw[26] += x6 * dz2;
+                    dw[27] += x6 * dz3;
+                    float x7 = x[7];
+                    dw[28] += x7 * dz0;
+                    dw[29] += x7 * dz1;
+                    dw[30] += x7 * dz2;
+                    dw[31] += x7 * dz3;
+                    float x8 = x[8];
+                    dw[32] += x8 * dz0;
+                    dw[33] += x8 * dz1;
+                    dw[34] += x8 * dz2;
+                    dw[35] += x8 * dz3;
+                    float x9 = x[9];
+                    dw[36] += x9 * dz0;
+                    dw[37] += x9 * dz1;
+                    dw[38] += x9 * dz2;
+                    dw[39] += x9 * dz3;
+                    float x10 = x[10];
+                    dw[40] += x10 * dz0;
+                    dw[41] += x10 * dz1;
+                    dw[42] += x10 * dz2;
+                    dw[43] += x10 * dz3;
+                    dx[0] = (dz0 * w[0]) + (dz1 * w[1]) + (dz2 * w[2]) + (dz3 * w[3]);
+                    dx[1] = (dz0 * w[4]) + (dz1 * w[5]) + (dz2 * w[6]) + (dz3 * w[7]);
+                    dx[2] = (dz0 * w[8]) + (dz1 * w[9]) + (dz2 * w[10]) + (dz3 * w[11]);
+                    dx[3] = (dz0 * w[12]) + (dz1 * w[13]) + (dz2 * w[14]) + (dz3 * w[15]);
+                    dx[4] = (dz0 * w[16]) + (dz1 * w[17]) + (dz2 * w[18]) + (dz3 * w[19]);
+                    dx[5] = (dz0 * w[20]) + (dz1 * w[21]) + (dz2 * w[22]) + (dz3 * w[23]);
+                    dx[6] = (dz0 * w[24]) + (dz1 * w[25]) + (dz2 * w[26]) + (dz3 * w[27]);
+                    dx[7] = (dz0 * w[28]) + (dz1 * w[29]) + (dz2 * w[30]) + (dz3 * w[31]);
+                    dx[8] = (dz0 * w[32]) + (dz1 * w[33]) + (dz2 * w[34]) + (dz3 * w[35]);
+                    dx[9] = (dz0 * w[36]) + (dz1 * w[37]) + (dz2 * w[38]) + (dz3 * w[39]);
+                    dx[10] = (dz0 * w[40]) + (dz1 * w[41]) + (dz2 * w[42]) + (dz3 * w[43]);
+                }
+            }
+
+            // dense0: dense 9 -> 11, leaky ReLU. W [9, 11], b [11].
+            // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
+            global::Compiled.Kernels.Activations.LeakyReluBackward(workspace.Slice(Dense0OutputOffset, batch * 11), dense0OutputGradient);
+            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(Dense0WeightOffset, 99), dense0OutputGradient, inputGradient, gradients.Slice(Dense0WeightOffset, 99), gradients.Slice(Dense0BiasOffset, 11), batch, 9, 11, accumulate, accumulateInputGradient: true);
         }
     }
 }

@@ -69,6 +69,7 @@ namespace Demo
         private float _l1;
         private float _l2;
         private float _maxGradientNorm;
+        private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public WithDropout()
@@ -212,7 +213,7 @@ namespace Demo
                 return ApplyStep(ShardedLossAndGradients(inputs, default, labels, labels.Length), ref optimizer);
             }
 
-            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
             {
                 // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
                 float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
@@ -220,6 +221,20 @@ namespace Demo
             }
 
             return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);
+        }
+
+        /// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to
+        /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::System.Span<float> inputGradient)
+        {
+            global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            int batch = labels.Length;
+            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
+            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
+            InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+            return loss;
         }
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)
@@ -292,7 +307,7 @@ namespace Demo
                 return ApplyStep(ShardedLossAndGradients(inputs, targets, default, targets.Length / OutputSize), ref optimizer);
             }
 
-            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
             {
                 // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
                 float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
@@ -300,6 +315,20 @@ namespace Demo
             }
 
             return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
+        }
+
+        /// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to
+        /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
+        {
+            global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            int batch = targets.Length / OutputSize;
+            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
+            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
+            InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+            return loss;
         }
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
@@ -369,14 +398,47 @@ namespace Demo
 
             global::Compiled.NetworkGuard.FiniteLoss(loss);
 
+            if (_frozen is not null && _frozen.Any)
+            {
+                // Frozen layers: no gradient (so none in the norm), and their parameters put back after any optimizer's step.
+                _frozen.ClearGradients(_gradients);
+            }
+
             if (_maxGradientNorm > 0f)
             {
                 global::Compiled.Regularization.ClipByGlobalNorm(_gradients, _maxGradientNorm);
             }
 
+            if (_frozen is not null && _frozen.Any)
+            {
+                _frozen.Save(_parameters);
+                optimizer.Step(_parameters, _gradients);
+                _frozen.Restore(_parameters);
+                return loss;
+            }
+
             optimizer.Step(_parameters, _gradients);
             return loss;
         }
+
+        /// <summary>One optimizer step from the gradients <c>Backward</c> has accumulated in <see cref="Gradients"/>, with what <c>TrainStep</c>
+        /// applies: the L1 and L2 penalties (added to the gradients), the NaN guard, clipping to <see cref="MaxGradientNorm"/>, frozen layers.
+        /// The gradients are not cleared: call <see cref="ZeroGradients"/> before the next accumulation. Allocation-free.</summary>
+        /// <exception cref="global::Compiled.NonFiniteLossException">A gradient is NaN or infinite; the step is not applied.</exception>
+        public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
+            where TOptimizer : struct, global::Compiled.IOptimizer
+        {
+            global::Compiled.NetworkGuard.FiniteGradients(_gradients);
+            ApplyStep(0f, ref optimizer);
+        }
+
+        /// <summary>Freezes a layer's parameters (or thaws them, with <paramref name="frozen"/> false): <c>TrainStep</c> and <see cref="ApplyGradients"/>
+        /// leave them as they are, whatever the optimizer, while gradients still flow through the layer to the layers before it.
+        /// <paramref name="layer"/> is a layer's name as in <see cref="Tensors"/> (<c>dense0</c>, or its <c>Name</c>).</summary>
+        public void Freeze(string layer, bool frozen = true) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).Set(layer, frozen);
+
+        /// <summary>Whether <see cref="Freeze"/> has frozen the layer of this name.</summary>
+        public bool IsFrozen(string layer) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).IsFrozen(layer);
 
         /// <summary>
         /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
@@ -751,6 +813,114 @@ namespace Demo
 
             // dropout0: dropout, rate 0.25f, 6 values (training only).
             // The first layer: nothing before it needs a gradient.
+        }
+
+        // BackwardCore adding to the parameter gradients and, in addition, writing dL/d(input) to inputGradient (the
+        // first layer's dx, which BackwardCore skips): for Backward with an input gradient, such as a GAN generator's.
+        private static void InputGradientBackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate, global::System.Span<float> inputGradient)
+        {
+            inputGradient.Clear(); // the layer that reads the input adds its dx to it
+            global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferA, batch * 3);
+            global::System.Span<float> dropOutputGradient = workspace.Slice(GradientBufferB, batch * 12);
+            // dense1: dense 12 -> 3, identity, unrolled. W [12, 3], b [3].
+            // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
+            {
+                global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 36);
+                global::System.Span<float> dw = gradients.Slice(Dense1WeightOffset, 36);
+                global::System.Span<float> db = gradients.Slice(Dense1BiasOffset, 3);
+                if (!accumulate)
+                {
+                    dw.Clear();
+                    db.Clear();
+                }
+                for (int row = 0; row < batch; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = workspace.Slice(DropOutputOffset, batch * 12).Slice(row * 12, 12);
+                    global::System.ReadOnlySpan<float> dy = dense1OutputGradient.Slice(row * 3, 3);
+                    global::System.Span<float> dx = dropOutputGradient.Slice(row * 12, 12);
+                    float dz0 = dy[0];
+                    float dz1 = dy[1];
+                    float dz2 = dy[2];
+                    db[0] += dz0;
+                    db[1] += dz1;
+                    db[2] += dz2;
+                    float x0 = x[0];
+                    dw[0] += x0 * dz0;
+                    dw[1] += x0 * dz1;
+                    dw[2] += x0 * dz2;
+                    float x1 = x[1];
+                    dw[3] += x1 * dz0;
+                    dw[4] += x1 * dz1;
+                    dw[5] += x1 * dz2;
+                    float x2 = x[2];
+                    dw[6] += x2 * dz0;
+                    dw[7] += x2 * dz1;
+                    dw[8] += x2 * dz2;
+                    float x3 = x[3];
+                    dw[9] += x3 * dz0;
+                    dw[10] += x3 * dz1;
+                    dw[11] += x3 * dz2;
+                    float x4 = x[4];
+                    dw[12] += x4 * dz0;
+                    dw[13] += x4 * dz1;
+                    dw[14] += x4 * dz2;
+                    float x5 = x[5];
+                    dw[15] += x5 * dz0;
+                    dw[16] += x5 * dz1;
+                    dw[17] += x5 * dz2;
+                    float x6 = x[6];
+                    dw[18] += x6 * dz0;
+                    dw[19] += x6 * dz1;
+                    dw[20] += x6 * dz2;
+                    float x7 = x[7];
+                    dw[21] += x7 * dz0;
+                    dw[22] += x7 * dz1;
+                    dw[23] += x7 * dz2;
+                    float x8 = x[8];
+                    dw[24] += x8 * dz0;
+                    dw[25] += x8 * dz1;
+                    dw[26] += x8 * dz2;
+                    float x9 = x[9];
+                    dw[27] += x9 * dz0;
+                    dw[28] += x9 * dz1;
+                    dw[29] += x9 * dz2;
+                    float x10 = x[10];
+                    dw[30] += x10 * dz0;
+                    dw[31] += x10 * dz1;
+                    dw[32] += x10 * dz2;
+                    float x11 = x[11];
+                    dw[33] += x11 * dz0;
+                    dw[34] += x11 * dz1;
+                    dw[35] += x11 * dz2;
+                    dx[0] = (dz0 * w[0]) + (dz1 * w[1]) + (dz2 * w[2]);
+                    dx[1] = (dz0 * w[3]) + (dz1 * w[4]) + (dz2 * w[5]);
+                    dx[2] = (dz0 * w[6]) + (dz1 * w[7]) + (dz2 * w[8]);
+                    dx[3] = (dz0 * w[9]) + (dz1 * w[10]) + (dz2 * w[11]);
+                    dx[4] = (dz0 * w[12]) + (dz1 * w[13]) + (dz2 * w[14]);
+                    dx[5] = (dz0 * w[15]) + (dz1 * w[16]) + (dz2 * w[17]);
+                    dx[6] = (dz0 * w[18]) + (dz1 * w[19]) + (dz2 * w[20]);
+                    dx[7] = (dz0 * w[21]) + (dz1 * w[22]) + (dz2 * w[23]);
+                    dx[8] = (dz0 * w[24]) + (dz1 * w[25]) + (dz2 * w[26]);
+                    dx[9] = (dz0 * w[27]) + (dz1 * w[28]) + (dz2 * w[29]);
+                    dx[10] = (dz0 * w[30]) + (dz1 * w[31]) + (dz2 * w[32]);
+                    dx[11] = (dz0 * w[33]) + (dz1 * w[34]) + (dz2 * w[35]);
+                }
+            }
+
+            global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 12);
+            // drop: dropout, rate 0.5f, 12 values (training only).
+            // dx = dy * mask
+            global::Compiled.Kernels.Dropout.Backward(dropOutputGradient, workspace.Slice(DropSavedOffset, batch * 12), dense0OutputGradient);
+
+            global::System.Span<float> dropout0OutputGradient = workspace.Slice(GradientBufferB, batch * 6);
+            // dense0: dense 6 -> 12, ReLU. W [6, 12], b [12].
+            // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
+            global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense0OutputOffset, batch * 12), dense0OutputGradient);
+            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 6), parameters.Slice(Dense0WeightOffset, 72), dense0OutputGradient, dropout0OutputGradient, gradients.Slice(Dense0WeightOffset, 72), gradients.Slice(Dense0BiasOffset, 12), batch, 6, 12, accumulate);
+
+            // dropout0: dropout, rate 0.25f, 6 values (training only).
+            // dx += dy * mask
+            global::Compiled.Kernels.Dropout.Backward(dropout0OutputGradient, workspace.Slice(Dropout0SavedOffset, batch * 6), inputGradient, accumulate: true);
         }
     }
 }

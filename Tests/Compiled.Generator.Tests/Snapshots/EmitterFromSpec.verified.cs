@@ -67,6 +67,7 @@ namespace Hand.Built
         private float _l1;
         private float _l2;
         private float _maxGradientNorm;
+        private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public FromSpec()
@@ -209,7 +210,7 @@ namespace Hand.Built
                 return ApplyStep(ShardedLossAndGradients(inputs, default, labels, labels.Length / LabelsPerSample), ref optimizer);
             }
 
-            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
             {
                 // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
                 float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
@@ -217,6 +218,20 @@ namespace Hand.Built
             }
 
             return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);
+        }
+
+        /// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to
+        /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::System.Span<float> inputGradient)
+        {
+            global::Compiled.NetworkGuard.StepLabelBatch(inputs.Length, labels, InputSize, LabelsPerSample, Classes, MaxBatchSize);
+            global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            int batch = labels.Length / LabelsPerSample;
+            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
+            InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+            return loss;
         }
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)
@@ -293,7 +308,7 @@ namespace Hand.Built
                 return ApplyStep(ShardedLossAndGradients(inputs, targets, default, targets.Length / OutputSize), ref optimizer);
             }
 
-            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
             {
                 // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
                 float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
@@ -301,6 +316,20 @@ namespace Hand.Built
             }
 
             return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
+        }
+
+        /// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to
+        /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
+        {
+            global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            int batch = targets.Length / OutputSize;
+            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
+            InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+            return loss;
         }
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
@@ -364,14 +393,47 @@ namespace Hand.Built
 
             global::Compiled.NetworkGuard.FiniteLoss(loss);
 
+            if (_frozen is not null && _frozen.Any)
+            {
+                // Frozen layers: no gradient (so none in the norm), and their parameters put back after any optimizer's step.
+                _frozen.ClearGradients(_gradients);
+            }
+
             if (_maxGradientNorm > 0f)
             {
                 global::Compiled.Regularization.ClipByGlobalNorm(_gradients, _maxGradientNorm);
             }
 
+            if (_frozen is not null && _frozen.Any)
+            {
+                _frozen.Save(_parameters);
+                optimizer.Step(_parameters, _gradients);
+                _frozen.Restore(_parameters);
+                return loss;
+            }
+
             optimizer.Step(_parameters, _gradients);
             return loss;
         }
+
+        /// <summary>One optimizer step from the gradients <c>Backward</c> has accumulated in <see cref="Gradients"/>, with what <c>TrainStep</c>
+        /// applies: the L1 and L2 penalties (added to the gradients), the NaN guard, clipping to <see cref="MaxGradientNorm"/>, frozen layers.
+        /// The gradients are not cleared: call <see cref="ZeroGradients"/> before the next accumulation. Allocation-free.</summary>
+        /// <exception cref="global::Compiled.NonFiniteLossException">A gradient is NaN or infinite; the step is not applied.</exception>
+        public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
+            where TOptimizer : struct, global::Compiled.IOptimizer
+        {
+            global::Compiled.NetworkGuard.FiniteGradients(_gradients);
+            ApplyStep(0f, ref optimizer);
+        }
+
+        /// <summary>Freezes a layer's parameters (or thaws them, with <paramref name="frozen"/> false): <c>TrainStep</c> and <see cref="ApplyGradients"/>
+        /// leave them as they are, whatever the optimizer, while gradients still flow through the layer to the layers before it.
+        /// <paramref name="layer"/> is a layer's name as in <see cref="Tensors"/> (<c>dense0</c>, or its <c>Name</c>).</summary>
+        public void Freeze(string layer, bool frozen = true) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).Set(layer, frozen);
+
+        /// <summary>Whether <see cref="Freeze"/> has frozen the layer of this name.</summary>
+        public bool IsFrozen(string layer) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).IsFrozen(layer);
 
         /// <summary>
         /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
@@ -713,6 +775,108 @@ namespace Hand.Built
             }
             global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(HiddenWeightOffset, 15), parameters.Slice(HiddenWeightOffset, 15), learningRate);
             global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(HiddenBiasOffset, 5), parameters.Slice(HiddenBiasOffset, 5), learningRate);
+        }
+
+        // BackwardCore adding to the parameter gradients and, in addition, writing dL/d(input) to inputGradient (the
+        // first layer's dx, which BackwardCore skips): for Backward with an input gradient, such as a GAN generator's.
+        private static void InputGradientBackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate, global::System.Span<float> inputGradient)
+        {
+            inputGradient.Clear(); // the layer that reads the input adds its dx to it
+            global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferA, batch * 4);
+            global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferB, batch * 10);
+            // dense1: dense 2x5 -> 2x2 per step, identity, unrolled. W [5, 2], b [2].
+            // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
+            {
+                global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 10);
+                global::System.Span<float> dw = gradients.Slice(Dense1WeightOffset, 10);
+                global::System.Span<float> db = gradients.Slice(Dense1BiasOffset, 2);
+                if (!accumulate)
+                {
+                    dw.Clear();
+                    db.Clear();
+                }
+                for (int row = 0; row < batch * 2; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = workspace.Slice(HiddenOutputOffset, batch * 10).Slice(row * 5, 5);
+                    global::System.ReadOnlySpan<float> dy = dense1OutputGradient.Slice(row * 2, 2);
+                    global::System.Span<float> dx = hiddenOutputGradient.Slice(row * 5, 5);
+                    float dz0 = dy[0];
+                    float dz1 = dy[1];
+                    db[0] += dz0;
+                    db[1] += dz1;
+                    float x0 = x[0];
+                    dw[0] += x0 * dz0;
+                    dw[1] += x0 * dz1;
+                    float x1 = x[1];
+                    dw[2] += x1 * dz0;
+                    dw[3] += x1 * dz1;
+                    float x2 = x[2];
+                    dw[4] += x2 * dz0;
+                    dw[5] += x2 * dz1;
+                    float x3 = x[3];
+                    dw[6] += x3 * dz0;
+                    dw[7] += x3 * dz1;
+                    float x4 = x[4];
+                    dw[8] += x4 * dz0;
+                    dw[9] += x4 * dz1;
+                    dx[0] = (dz0 * w[0]) + (dz1 * w[1]);
+                    dx[1] = (dz0 * w[2]) + (dz1 * w[3]);
+                    dx[2] = (dz0 * w[4]) + (dz1 * w[5]);
+                    dx[3] = (dz0 * w[6]) + (dz1 * w[7]);
+                    dx[4] = (dz0 * w[8]) + (dz1 * w[9]);
+                }
+            }
+
+            // hidden: dense 2x3 -> 2x5 per step, tanh, unrolled. W [3, 5], b [5].
+            // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
+            {
+                global::System.ReadOnlySpan<float> w = parameters.Slice(HiddenWeightOffset, 15);
+                global::System.Span<float> dw = gradients.Slice(HiddenWeightOffset, 15);
+                global::System.Span<float> db = gradients.Slice(HiddenBiasOffset, 5);
+                if (!accumulate)
+                {
+                    dw.Clear();
+                    db.Clear();
+                }
+                for (int row = 0; row < batch * 2; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = input.Slice(row * 3, 3);
+                    global::System.ReadOnlySpan<float> y = workspace.Slice(HiddenOutputOffset, batch * 10).Slice(row * 5, 5);
+                    global::System.ReadOnlySpan<float> dy = hiddenOutputGradient.Slice(row * 5, 5);
+                    global::System.Span<float> dx = inputGradient.Slice(row * 3, 3);
+                    float dz0 = dy[0] * (1f - (y[0] * y[0]));
+                    float dz1 = dy[1] * (1f - (y[1] * y[1]));
+                    float dz2 = dy[2] * (1f - (y[2] * y[2]));
+                    float dz3 = dy[3] * (1f - (y[3] * y[3]));
+                    float dz4 = dy[4] * (1f - (y[4] * y[4]));
+                    db[0] += dz0;
+                    db[1] += dz1;
+                    db[2] += dz2;
+                    db[3] += dz3;
+                    db[4] += dz4;
+                    float x0 = x[0];
+                    dw[0] += x0 * dz0;
+                    dw[1] += x0 * dz1;
+                    dw[2] += x0 * dz2;
+                    dw[3] += x0 * dz3;
+                    dw[4] += x0 * dz4;
+                    float x1 = x[1];
+                    dw[5] += x1 * dz0;
+                    dw[6] += x1 * dz1;
+                    dw[7] += x1 * dz2;
+                    dw[8] += x1 * dz3;
+                    dw[9] += x1 * dz4;
+                    float x2 = x[2];
+                    dw[10] += x2 * dz0;
+                    dw[11] += x2 * dz1;
+                    dw[12] += x2 * dz2;
+                    dw[13] += x2 * dz3;
+                    dw[14] += x2 * dz4;
+                    dx[0] += (dz0 * w[0]) + (dz1 * w[1]) + (dz2 * w[2]) + (dz3 * w[3]) + (dz4 * w[4]);
+                    dx[1] += (dz0 * w[5]) + (dz1 * w[6]) + (dz2 * w[7]) + (dz3 * w[8]) + (dz4 * w[9]);
+                    dx[2] += (dz0 * w[10]) + (dz1 * w[11]) + (dz2 * w[12]) + (dz3 * w[13]) + (dz4 * w[14]);
+                }
+            }
         }
     }
 }

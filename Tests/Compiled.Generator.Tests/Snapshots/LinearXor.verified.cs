@@ -53,6 +53,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
     private float _l1;
     private float _l2;
     private float _maxGradientNorm;
+    private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
 
     /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
     public LinearXor()
@@ -188,7 +189,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
             return ApplyStep(ShardedLossAndGradients(inputs, targets, default, targets.Length / OutputSize), ref optimizer);
         }
 
-        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
         {
             // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
             float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
@@ -196,6 +197,21 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
         }
 
         return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
+    }
+
+    /// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to
+    /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
+    public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
+    {
+        global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+        global::Compiled.NetworkGuard.Probabilities(targets);
+        global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+        int batch = targets.Length / OutputSize;
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        float loss = global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, targets, outputGradient);
+        InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+        return loss;
     }
 
     private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
@@ -265,14 +281,47 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
 
         global::Compiled.NetworkGuard.FiniteLoss(loss);
 
+        if (_frozen is not null && _frozen.Any)
+        {
+            // Frozen layers: no gradient (so none in the norm), and their parameters put back after any optimizer's step.
+            _frozen.ClearGradients(_gradients);
+        }
+
         if (_maxGradientNorm > 0f)
         {
             global::Compiled.Regularization.ClipByGlobalNorm(_gradients, _maxGradientNorm);
         }
 
+        if (_frozen is not null && _frozen.Any)
+        {
+            _frozen.Save(_parameters);
+            optimizer.Step(_parameters, _gradients);
+            _frozen.Restore(_parameters);
+            return loss;
+        }
+
         optimizer.Step(_parameters, _gradients);
         return loss;
     }
+
+    /// <summary>One optimizer step from the gradients <c>Backward</c> has accumulated in <see cref="Gradients"/>, with what <c>TrainStep</c>
+    /// applies: the L1 and L2 penalties (added to the gradients), the NaN guard, clipping to <see cref="MaxGradientNorm"/>, frozen layers.
+    /// The gradients are not cleared: call <see cref="ZeroGradients"/> before the next accumulation. Allocation-free.</summary>
+    /// <exception cref="global::Compiled.NonFiniteLossException">A gradient is NaN or infinite; the step is not applied.</exception>
+    public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
+        where TOptimizer : struct, global::Compiled.IOptimizer
+    {
+        global::Compiled.NetworkGuard.FiniteGradients(_gradients);
+        ApplyStep(0f, ref optimizer);
+    }
+
+    /// <summary>Freezes a layer's parameters (or thaws them, with <paramref name="frozen"/> false): <c>TrainStep</c> and <see cref="ApplyGradients"/>
+    /// leave them as they are, whatever the optimizer, while gradients still flow through the layer to the layers before it.
+    /// <paramref name="layer"/> is a layer's name as in <see cref="Tensors"/> (<c>dense0</c>, or its <c>Name</c>).</summary>
+    public void Freeze(string layer, bool frozen = true) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).Set(layer, frozen);
+
+    /// <summary>Whether <see cref="Freeze"/> has frozen the layer of this name.</summary>
+    public bool IsFrozen(string layer) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).IsFrozen(layer);
 
     /// <summary>
     /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
@@ -456,5 +505,39 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
         }
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense0WeightOffset, 2), parameters.Slice(Dense0WeightOffset, 2), learningRate);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense0BiasOffset, 1), parameters.Slice(Dense0BiasOffset, 1), learningRate);
+    }
+
+    // BackwardCore adding to the parameter gradients and, in addition, writing dL/d(input) to inputGradient (the
+    // first layer's dx, which BackwardCore skips): for Backward with an input gradient, such as a GAN generator's.
+    private static void InputGradientBackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate, global::System.Span<float> inputGradient)
+    {
+        inputGradient.Clear(); // the layer that reads the input adds its dx to it
+        global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 1);
+        // dense0: dense 2 -> 1, identity, unrolled. W [2, 1], b [1].
+        // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
+        {
+            global::System.ReadOnlySpan<float> w = parameters.Slice(Dense0WeightOffset, 2);
+            global::System.Span<float> dw = gradients.Slice(Dense0WeightOffset, 2);
+            global::System.Span<float> db = gradients.Slice(Dense0BiasOffset, 1);
+            if (!accumulate)
+            {
+                dw.Clear();
+                db.Clear();
+            }
+            for (int row = 0; row < batch; row++)
+            {
+                global::System.ReadOnlySpan<float> x = input.Slice(row * 2, 2);
+                global::System.ReadOnlySpan<float> dy = dense0OutputGradient.Slice(row * 1, 1);
+                global::System.Span<float> dx = inputGradient.Slice(row * 2, 2);
+                float dz0 = dy[0];
+                db[0] += dz0;
+                float x0 = x[0];
+                dw[0] += x0 * dz0;
+                float x1 = x[1];
+                dw[1] += x1 * dz0;
+                dx[0] += (dz0 * w[0]);
+                dx[1] += (dz0 * w[1]);
+            }
+        }
     }
 }

@@ -97,6 +97,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     private float _l1;
     private float _l2;
     private float _maxGradientNorm;
+    private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
 
     /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
     public MnistCnn()
@@ -266,7 +267,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             return ApplyStep(ShardedLossAndGradients(inputs, default, labels, labels.Length), ref optimizer);
         }
 
-        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
         {
             // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
             float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
@@ -274,6 +275,20 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
 
         return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);
+    }
+
+    /// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to
+    /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
+    public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::System.Span<float> inputGradient)
+    {
+        global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
+        global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+        int batch = labels.Length;
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
+        InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+        return loss;
     }
 
     private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)
@@ -346,7 +361,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             return ApplyStep(ShardedLossAndGradients(inputs, targets, default, targets.Length / OutputSize), ref optimizer);
         }
 
-        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
         {
             // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
             float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
@@ -354,6 +369,20 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
 
         return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
+    }
+
+    /// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to
+    /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
+    public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
+    {
+        global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+        global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+        int batch = targets.Length / OutputSize;
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
+        InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+        return loss;
     }
 
     private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
@@ -426,14 +455,47 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
         global::Compiled.NetworkGuard.FiniteLoss(loss);
 
+        if (_frozen is not null && _frozen.Any)
+        {
+            // Frozen layers: no gradient (so none in the norm), and their parameters put back after any optimizer's step.
+            _frozen.ClearGradients(_gradients);
+        }
+
         if (_maxGradientNorm > 0f)
         {
             global::Compiled.Regularization.ClipByGlobalNorm(_gradients, _maxGradientNorm);
         }
 
+        if (_frozen is not null && _frozen.Any)
+        {
+            _frozen.Save(_parameters);
+            optimizer.Step(_parameters, _gradients);
+            _frozen.Restore(_parameters);
+            return loss;
+        }
+
         optimizer.Step(_parameters, _gradients);
         return loss;
     }
+
+    /// <summary>One optimizer step from the gradients <c>Backward</c> has accumulated in <see cref="Gradients"/>, with what <c>TrainStep</c>
+    /// applies: the L1 and L2 penalties (added to the gradients), the NaN guard, clipping to <see cref="MaxGradientNorm"/>, frozen layers.
+    /// The gradients are not cleared: call <see cref="ZeroGradients"/> before the next accumulation. Allocation-free.</summary>
+    /// <exception cref="global::Compiled.NonFiniteLossException">A gradient is NaN or infinite; the step is not applied.</exception>
+    public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
+        where TOptimizer : struct, global::Compiled.IOptimizer
+    {
+        global::Compiled.NetworkGuard.FiniteGradients(_gradients);
+        ApplyStep(0f, ref optimizer);
+    }
+
+    /// <summary>Freezes a layer's parameters (or thaws them, with <paramref name="frozen"/> false): <c>TrainStep</c> and <see cref="ApplyGradients"/>
+    /// leave them as they are, whatever the optimizer, while gradients still flow through the layer to the layers before it.
+    /// <paramref name="layer"/> is a layer's name as in <see cref="Tensors"/> (<c>dense0</c>, or its <c>Name</c>).</summary>
+    public void Freeze(string layer, bool frozen = true) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).Set(layer, frozen);
+
+    /// <summary>Whether <see cref="Freeze"/> has frozen the layer of this name.</summary>
+    public bool IsFrozen(string layer) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).IsFrozen(layer);
 
     /// <summary>
     /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
@@ -684,5 +746,54 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), conv1OutputGradient, default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 33012), batch, 3636, accumulate: false);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1WeightOffset, 288), learningRate);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Conv1BiasOffset, 32), parameters.Slice(Conv1BiasOffset, 32), learningRate);
+    }
+
+    // BackwardCore adding to the parameter gradients and, in addition, writing dL/d(input) to inputGradient (the
+    // first layer's dx, which BackwardCore skips): for Backward with an input gradient, such as a GAN generator's.
+    private static void InputGradientBackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate, global::System.Span<float> inputGradient)
+    {
+        inputGradient.Clear(); // the layer that reads the input adds its dx to it
+        global::System.Span<float> outputOutputGradient = workspace.Slice(GradientBufferA, batch * 10);
+        global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferB, batch * 64);
+        // output: dense 64 -> 10, identity. W [64, 10], b [10].
+        // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dense1OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dense1OutputGradient, gradients.Slice(OutputWeightOffset, 640), gradients.Slice(OutputBiasOffset, 10), batch, 64, 10, accumulate);
+
+        global::System.Span<float> flatten0OutputGradient = workspace.Slice(GradientBufferA, batch * 576);
+        // dense1: dense 576 -> 64, ReLU. W [576, 64], b [64].
+        // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
+        global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense1OutputOffset, batch * 64), dense1OutputGradient);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Conv3OutputOffset, batch * 576), parameters.Slice(Dense1WeightOffset, 36864), dense1OutputGradient, flatten0OutputGradient, gradients.Slice(Dense1WeightOffset, 36864), gradients.Slice(Dense1BiasOffset, 64), batch, 576, 64, accumulate);
+
+        global::System.Span<float> conv3OutputGradient = flatten0OutputGradient;
+        // flatten0: 3x3x64 -> 576, flatten (the same values in the same order).
+        // dx = dy, in the same buffer.
+
+        global::System.Span<float> pool2OutputGradient = workspace.Slice(GradientBufferB, batch * 1600);
+        // conv3: 5x5x64 -> 3x3x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 64, 64], b [64].
+        // dz = dy * f'(y); dW += patches^T dz; db += sum dz; dx = fold(dz W^T)
+        global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Conv3OutputOffset, batch * 576), conv3OutputGradient);
+        global::Compiled.Kernels.Convolution.Backward(in Conv3Geometry, workspace.Slice(Pool2OutputOffset, batch * 1600), parameters.Slice(Conv3WeightOffset, 36864), conv3OutputGradient, pool2OutputGradient, gradients.Slice(Conv3WeightOffset, 36864), gradients.Slice(Conv3BiasOffset, 64), workspace.Slice(ScratchOffset, 67968), batch, 54, accumulate);
+
+        global::System.Span<float> conv2OutputGradient = workspace.Slice(GradientBufferA, batch * 7744);
+        // pool2: 11x11x64 -> 5x5x64, max of 2x2 windows, stride 2, valid.
+        // dx = dy at each window's maximum, 0 elsewhere
+        global::Compiled.Kernels.Pooling.MaxBackward(in Pool2Geometry, pool2OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool2SavedOffset, batch * 1600)), conv2OutputGradient, batch);
+
+        global::System.Span<float> pool1OutputGradient = workspace.Slice(GradientBufferB, batch * 5408);
+        // conv2: 13x13x32 -> 11x11x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 32, 64], b [64].
+        // dz = dy * f'(y); dW += patches^T dz; db += sum dz; dx = fold(dz W^T)
+        global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Conv2OutputOffset, batch * 7744), conv2OutputGradient);
+        global::Compiled.Kernels.Convolution.Backward(in Conv2Geometry, workspace.Slice(Pool1OutputOffset, batch * 5408), parameters.Slice(Conv2WeightOffset, 18432), conv2OutputGradient, pool1OutputGradient, gradients.Slice(Conv2WeightOffset, 18432), gradients.Slice(Conv2BiasOffset, 64), workspace.Slice(ScratchOffset, 49536), batch, 108, accumulate);
+
+        global::System.Span<float> conv1OutputGradient = workspace.Slice(GradientBufferA, batch * 21632);
+        // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
+        // dx = dy at each window's maximum, 0 elsewhere
+        global::Compiled.Kernels.Pooling.MaxBackward(in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), conv1OutputGradient, batch);
+
+        // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
+        // dz = dy * f'(y); dW += patches^T dz; db += sum dz; dx += fold(dz W^T)
+        global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Conv1OutputOffset, batch * 21632), conv1OutputGradient);
+        global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), conv1OutputGradient, inputGradient, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 33012), batch, 3636, accumulate, accumulateInputGradient: true);
     }
 }

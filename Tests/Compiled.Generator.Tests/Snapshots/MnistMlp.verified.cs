@@ -64,6 +64,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     private float _l1;
     private float _l2;
     private float _maxGradientNorm;
+    private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
 
     /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
     public MnistMlp()
@@ -207,7 +208,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             return ApplyStep(ShardedLossAndGradients(inputs, default, labels, labels.Length), ref optimizer);
         }
 
-        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
         {
             // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
             float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
@@ -215,6 +216,20 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
 
         return ApplyStep(LossAndGradients(inputs, labels, accumulate: false), ref optimizer);
+    }
+
+    /// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to
+    /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
+    public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::System.Span<float> inputGradient)
+    {
+        global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
+        global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+        int batch = labels.Length;
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
+        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
+        InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+        return loss;
     }
 
     private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)
@@ -287,7 +302,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             return ApplyStep(ShardedLossAndGradients(inputs, targets, default, targets.Length / OutputSize), ref optimizer);
         }
 
-        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
         {
             // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
             float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
@@ -295,6 +310,20 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
 
         return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
+    }
+
+    /// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to
+    /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
+    public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
+    {
+        global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+        global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+        int batch = targets.Length / OutputSize;
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
+        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
+        InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+        return loss;
     }
 
     private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
@@ -364,14 +393,47 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
         global::Compiled.NetworkGuard.FiniteLoss(loss);
 
+        if (_frozen is not null && _frozen.Any)
+        {
+            // Frozen layers: no gradient (so none in the norm), and their parameters put back after any optimizer's step.
+            _frozen.ClearGradients(_gradients);
+        }
+
         if (_maxGradientNorm > 0f)
         {
             global::Compiled.Regularization.ClipByGlobalNorm(_gradients, _maxGradientNorm);
         }
 
+        if (_frozen is not null && _frozen.Any)
+        {
+            _frozen.Save(_parameters);
+            optimizer.Step(_parameters, _gradients);
+            _frozen.Restore(_parameters);
+            return loss;
+        }
+
         optimizer.Step(_parameters, _gradients);
         return loss;
     }
+
+    /// <summary>One optimizer step from the gradients <c>Backward</c> has accumulated in <see cref="Gradients"/>, with what <c>TrainStep</c>
+    /// applies: the L1 and L2 penalties (added to the gradients), the NaN guard, clipping to <see cref="MaxGradientNorm"/>, frozen layers.
+    /// The gradients are not cleared: call <see cref="ZeroGradients"/> before the next accumulation. Allocation-free.</summary>
+    /// <exception cref="global::Compiled.NonFiniteLossException">A gradient is NaN or infinite; the step is not applied.</exception>
+    public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
+        where TOptimizer : struct, global::Compiled.IOptimizer
+    {
+        global::Compiled.NetworkGuard.FiniteGradients(_gradients);
+        ApplyStep(0f, ref optimizer);
+    }
+
+    /// <summary>Freezes a layer's parameters (or thaws them, with <paramref name="frozen"/> false): <c>TrainStep</c> and <see cref="ApplyGradients"/>
+    /// leave them as they are, whatever the optimizer, while gradients still flow through the layer to the layers before it.
+    /// <paramref name="layer"/> is a layer's name as in <see cref="Tensors"/> (<c>dense0</c>, or its <c>Name</c>).</summary>
+    public void Freeze(string layer, bool frozen = true) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).Set(layer, frozen);
+
+    /// <summary>Whether <see cref="Freeze"/> has frozen the layer of this name.</summary>
+    public bool IsFrozen(string layer) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).IsFrozen(layer);
 
     /// <summary>
     /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
@@ -545,5 +607,27 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // dz = dy * f'(y); no dx: nothing before this layer; then W -= lr x^T dz, b -= lr sum_rows dz
         global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(HiddenOutputOffset, batch * 64), hiddenOutputGradient);
         global::Compiled.Kernels.Dense.BackwardSgd(input, parameters.Slice(HiddenWeightOffset, 50176), hiddenOutputGradient, default, parameters.Slice(HiddenBiasOffset, 64), batch, 784, 64, learningRate);
+    }
+
+    // BackwardCore adding to the parameter gradients and, in addition, writing dL/d(input) to inputGradient (the
+    // first layer's dx, which BackwardCore skips): for Backward with an input gradient, such as a GAN generator's.
+    private static void InputGradientBackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate, global::System.Span<float> inputGradient)
+    {
+        inputGradient.Clear(); // the layer that reads the input adds its dx to it
+        global::System.Span<float> outputOutputGradient = workspace.Slice(GradientBufferA, batch * 10);
+        global::System.Span<float> dropout0OutputGradient = workspace.Slice(GradientBufferB, batch * 64);
+        // output: dense 64 -> 10, identity. W [64, 10], b [10].
+        // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dropout0OutputGradient, gradients.Slice(OutputWeightOffset, 640), gradients.Slice(OutputBiasOffset, 10), batch, 64, 10, accumulate);
+
+        global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferA, batch * 64);
+        // dropout0: dropout, rate 0.2f, 64 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(dropout0OutputGradient, workspace.Slice(Dropout0SavedOffset, batch * 64), hiddenOutputGradient);
+
+        // hidden: dense 784 -> 64, ReLU. W [784, 64], b [64].
+        // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
+        global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(HiddenOutputOffset, batch * 64), hiddenOutputGradient);
+        global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(HiddenWeightOffset, 50176), hiddenOutputGradient, inputGradient, gradients.Slice(HiddenWeightOffset, 50176), gradients.Slice(HiddenBiasOffset, 64), batch, 784, 64, accumulate, accumulateInputGradient: true);
     }
 }

@@ -90,6 +90,7 @@ namespace Demo
         private float _l1;
         private float _l2;
         private float _maxGradientNorm;
+        private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public Spatial()
@@ -244,7 +245,7 @@ namespace Demo
                 return ApplyStep(ShardedLossAndGradients(inputs, targets, default, targets.Length / OutputSize), ref optimizer);
             }
 
-            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
             {
                 // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
                 float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
@@ -252,6 +253,21 @@ namespace Demo
             }
 
             return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
+        }
+
+        /// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to
+        /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
+        public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
+        {
+            global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.Probabilities(targets);
+            global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            int batch = targets.Length / OutputSize;
+            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
+            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            float loss = global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, targets, outputGradient);
+            InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+            return loss;
         }
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
@@ -323,14 +339,47 @@ namespace Demo
 
             global::Compiled.NetworkGuard.FiniteLoss(loss);
 
+            if (_frozen is not null && _frozen.Any)
+            {
+                // Frozen layers: no gradient (so none in the norm), and their parameters put back after any optimizer's step.
+                _frozen.ClearGradients(_gradients);
+            }
+
             if (_maxGradientNorm > 0f)
             {
                 global::Compiled.Regularization.ClipByGlobalNorm(_gradients, _maxGradientNorm);
             }
 
+            if (_frozen is not null && _frozen.Any)
+            {
+                _frozen.Save(_parameters);
+                optimizer.Step(_parameters, _gradients);
+                _frozen.Restore(_parameters);
+                return loss;
+            }
+
             optimizer.Step(_parameters, _gradients);
             return loss;
         }
+
+        /// <summary>One optimizer step from the gradients <c>Backward</c> has accumulated in <see cref="Gradients"/>, with what <c>TrainStep</c>
+        /// applies: the L1 and L2 penalties (added to the gradients), the NaN guard, clipping to <see cref="MaxGradientNorm"/>, frozen layers.
+        /// The gradients are not cleared: call <see cref="ZeroGradients"/> before the next accumulation. Allocation-free.</summary>
+        /// <exception cref="global::Compiled.NonFiniteLossException">A gradient is NaN or infinite; the step is not applied.</exception>
+        public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
+            where TOptimizer : struct, global::Compiled.IOptimizer
+        {
+            global::Compiled.NetworkGuard.FiniteGradients(_gradients);
+            ApplyStep(0f, ref optimizer);
+        }
+
+        /// <summary>Freezes a layer's parameters (or thaws them, with <paramref name="frozen"/> false): <c>TrainStep</c> and <see cref="ApplyGradients"/>
+        /// leave them as they are, whatever the optimizer, while gradients still flow through the layer to the layers before it.
+        /// <paramref name="layer"/> is a layer's name as in <see cref="Tensors"/> (<c>dense0</c>, or its <c>Name</c>).</summary>
+        public void Freeze(string layer, bool frozen = true) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).Set(layer, frozen);
+
+        /// <summary>Whether <see cref="Freeze"/> has frozen the layer of this name.</summary>
+        public bool IsFrozen(string layer) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).IsFrozen(layer);
 
         /// <summary>
         /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
@@ -722,6 +771,114 @@ namespace Demo
             global::Compiled.Kernels.Convolution.Backward(in StemGeometry, input, parameters.Slice(StemWeightOffset, 144), stemOutputGradient, default, gradients.Slice(StemWeightOffset, 144), gradients.Slice(StemBiasOffset, 8), workspace.Slice(ScratchOffset, 8784), batch, 480, accumulate: false);
             global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(StemWeightOffset, 144), parameters.Slice(StemWeightOffset, 144), learningRate);
             global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(StemBiasOffset, 8), parameters.Slice(StemBiasOffset, 8), learningRate);
+        }
+
+        // BackwardCore adding to the parameter gradients and, in addition, writing dL/d(input) to inputGradient (the
+        // first layer's dx, which BackwardCore skips): for Backward with an input gradient, such as a GAN generator's.
+        private static void InputGradientBackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate, global::System.Span<float> inputGradient)
+        {
+            inputGradient.Clear(); // the layer that reads the input adds its dx to it
+            global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 1);
+            global::System.Span<float> globalpool0OutputGradient = workspace.Slice(GradientBufferB, batch * 16);
+            // dense0: dense 16 -> 1, identity, unrolled. W [16, 1], b [1].
+            // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
+            {
+                global::System.ReadOnlySpan<float> w = parameters.Slice(Dense0WeightOffset, 16);
+                global::System.Span<float> dw = gradients.Slice(Dense0WeightOffset, 16);
+                global::System.Span<float> db = gradients.Slice(Dense0BiasOffset, 1);
+                if (!accumulate)
+                {
+                    dw.Clear();
+                    db.Clear();
+                }
+                for (int row = 0; row < batch; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = workspace.Slice(Globalpool0OutputOffset, batch * 16).Slice(row * 16, 16);
+                    global::System.ReadOnlySpan<float> dy = dense0OutputGradient.Slice(row * 1, 1);
+                    global::System.Span<float> dx = globalpool0OutputGradient.Slice(row * 16, 16);
+                    float dz0 = dy[0];
+                    db[0] += dz0;
+                    float x0 = x[0];
+                    dw[0] += x0 * dz0;
+                    float x1 = x[1];
+                    dw[1] += x1 * dz0;
+                    float x2 = x[2];
+                    dw[2] += x2 * dz0;
+                    float x3 = x[3];
+                    dw[3] += x3 * dz0;
+                    float x4 = x[4];
+                    dw[4] += x4 * dz0;
+                    float x5 = x[5];
+                    dw[5] += x5 * dz0;
+                    float x6 = x[6];
+                    dw[6] += x6 * dz0;
+                    float x7 = x[7];
+                    dw[7] += x7 * dz0;
+                    float x8 = x[8];
+                    dw[8] += x8 * dz0;
+                    float x9 = x[9];
+                    dw[9] += x9 * dz0;
+                    float x10 = x[10];
+                    dw[10] += x10 * dz0;
+                    float x11 = x[11];
+                    dw[11] += x11 * dz0;
+                    float x12 = x[12];
+                    dw[12] += x12 * dz0;
+                    float x13 = x[13];
+                    dw[13] += x13 * dz0;
+                    float x14 = x[14];
+                    dw[14] += x14 * dz0;
+                    float x15 = x[15];
+                    dw[15] += x15 * dz0;
+                    dx[0] = (dz0 * w[0]);
+                    dx[1] = (dz0 * w[1]);
+                    dx[2] = (dz0 * w[2]);
+                    dx[3] = (dz0 * w[3]);
+                    dx[4] = (dz0 * w[4]);
+                    dx[5] = (dz0 * w[5]);
+                    dx[6] = (dz0 * w[6]);
+                    dx[7] = (dz0 * w[7]);
+                    dx[8] = (dz0 * w[8]);
+                    dx[9] = (dz0 * w[9]);
+                    dx[10] = (dz0 * w[10]);
+                    dx[11] = (dz0 * w[11]);
+                    dx[12] = (dz0 * w[12]);
+                    dx[13] = (dz0 * w[13]);
+                    dx[14] = (dz0 * w[14]);
+                    dx[15] = (dz0 * w[15]);
+                }
+            }
+
+            global::System.Span<float> maxpool0OutputGradient = workspace.Slice(GradientBufferA, batch * 64);
+            // globalpool0: 2x2x16 -> 16, the mean of each channel.
+            // dx = dy / 4 at every position
+            global::Compiled.Kernels.Pooling.GlobalAverageBackward(globalpool0OutputGradient, maxpool0OutputGradient, batch, 4, 16);
+
+            global::System.Span<float> conv1OutputGradient = workspace.Slice(GradientBufferB, batch * 144);
+            // maxpool0: 3x3x16 -> 2x2x16, max of 2x2 windows, stride 1, valid.
+            // dx = dy at each window's maximum, 0 elsewhere
+            global::Compiled.Kernels.Pooling.MaxBackward(in Maxpool0Geometry, maxpool0OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Maxpool0SavedOffset, batch * 64)), conv1OutputGradient, batch);
+
+            global::System.Span<float> dropout0OutputGradient = workspace.Slice(GradientBufferA, batch * 72);
+            // conv1: 3x3x8 -> 3x3x16, tanh. 1x1 kernel, stride 1, valid; W [1, 1, 8, 16], b [16].
+            // dz = dy * f'(y); dW += patches^T dz; db += sum dz; dx = fold(dz W^T)
+            global::Compiled.Kernels.Activations.TanhBackward(workspace.Slice(Conv1OutputOffset, batch * 144), conv1OutputGradient);
+            global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, workspace.Slice(Dropout0OutputOffset, batch * 72), parameters.Slice(Conv1WeightOffset, 128), conv1OutputGradient, dropout0OutputGradient, gradients.Slice(Conv1WeightOffset, 128), gradients.Slice(Conv1BiasOffset, 16), workspace.Slice(ScratchOffset, 1280), batch, 144, accumulate);
+
+            global::System.Span<float> avgpool0OutputGradient = workspace.Slice(GradientBufferB, batch * 72);
+            // dropout0: dropout, rate 0.1f, 3x3x8 values (training only).
+            // dx = dy * mask
+            global::Compiled.Kernels.Dropout.Backward(dropout0OutputGradient, workspace.Slice(Dropout0SavedOffset, batch * 72), avgpool0OutputGradient);
+
+            global::System.Span<float> stemOutputGradient = workspace.Slice(GradientBufferA, batch * 240);
+            // avgpool0: 6x5x8 -> 3x3x8, average of 2x2 windows, stride 2, same (pad top 0, left 0).
+            // dx = dy / (window cells), spread over each window
+            global::Compiled.Kernels.Pooling.AverageBackward(in Avgpool0Geometry, avgpool0OutputGradient, stemOutputGradient, batch);
+
+            // stem: 12x10x3 -> 6x5x8, leaky ReLU. 3x2 kernel, stride 2, same (pad top 0, left 0); W [3, 2, 3, 8], b [8].
+            // dz = dy * f'(y); dW += patches^T dz; db += sum dz; dx += fold(dz W^T)
+            global::Compiled.Kernels.Activations.LeakyReluBackward(workspace.Slice(StemOutputOffset, batch * 240), stemOutputGradient);
+            global::Compiled.Kernels.Convolution.Backward(in StemGeometry, input, parameters.Slice(StemWeightOffset, 144), stemOutputGradient, inputGradient, gradients.Slice(StemWeightOffset, 144), gradients.Slice(StemBiasOffset, 8), workspace.Slice(ScratchOffset, 8784), batch, 480, accumulate, accumulateInputGradient: true);
         }
     }
 }

@@ -59,6 +59,7 @@ partial class TanhXor : global::Compiled.ITargetNetwork, global::Compiled.IShard
     private float _l1;
     private float _l2;
     private float _maxGradientNorm;
+    private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
 
     /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
     public TanhXor()
@@ -203,7 +204,7 @@ partial class TanhXor : global::Compiled.ITargetNetwork, global::Compiled.IShard
             return ApplyStep(ShardedLossAndGradients(inputs, targets, default, targets.Length / OutputSize), ref optimizer);
         }
 
-        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+        if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
         {
             // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
             float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
@@ -211,6 +212,21 @@ partial class TanhXor : global::Compiled.ITargetNetwork, global::Compiled.IShard
         }
 
         return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
+    }
+
+    /// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to
+    /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
+    public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
+    {
+        global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+        global::Compiled.NetworkGuard.Probabilities(targets);
+        global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+        int batch = targets.Length / OutputSize;
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        float loss = global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, targets, outputGradient);
+        InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+        return loss;
     }
 
     private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
@@ -281,14 +297,47 @@ partial class TanhXor : global::Compiled.ITargetNetwork, global::Compiled.IShard
 
         global::Compiled.NetworkGuard.FiniteLoss(loss);
 
+        if (_frozen is not null && _frozen.Any)
+        {
+            // Frozen layers: no gradient (so none in the norm), and their parameters put back after any optimizer's step.
+            _frozen.ClearGradients(_gradients);
+        }
+
         if (_maxGradientNorm > 0f)
         {
             global::Compiled.Regularization.ClipByGlobalNorm(_gradients, _maxGradientNorm);
         }
 
+        if (_frozen is not null && _frozen.Any)
+        {
+            _frozen.Save(_parameters);
+            optimizer.Step(_parameters, _gradients);
+            _frozen.Restore(_parameters);
+            return loss;
+        }
+
         optimizer.Step(_parameters, _gradients);
         return loss;
     }
+
+    /// <summary>One optimizer step from the gradients <c>Backward</c> has accumulated in <see cref="Gradients"/>, with what <c>TrainStep</c>
+    /// applies: the L1 and L2 penalties (added to the gradients), the NaN guard, clipping to <see cref="MaxGradientNorm"/>, frozen layers.
+    /// The gradients are not cleared: call <see cref="ZeroGradients"/> before the next accumulation. Allocation-free.</summary>
+    /// <exception cref="global::Compiled.NonFiniteLossException">A gradient is NaN or infinite; the step is not applied.</exception>
+    public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
+        where TOptimizer : struct, global::Compiled.IOptimizer
+    {
+        global::Compiled.NetworkGuard.FiniteGradients(_gradients);
+        ApplyStep(0f, ref optimizer);
+    }
+
+    /// <summary>Freezes a layer's parameters (or thaws them, with <paramref name="frozen"/> false): <c>TrainStep</c> and <see cref="ApplyGradients"/>
+    /// leave them as they are, whatever the optimizer, while gradients still flow through the layer to the layers before it.
+    /// <paramref name="layer"/> is a layer's name as in <see cref="Tensors"/> (<c>dense0</c>, or its <c>Name</c>).</summary>
+    public void Freeze(string layer, bool frozen = true) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).Set(layer, frozen);
+
+    /// <summary>Whether <see cref="Freeze"/> has frozen the layer of this name.</summary>
+    public bool IsFrozen(string layer) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).IsFrozen(layer);
 
     /// <summary>
     /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
@@ -651,5 +700,114 @@ partial class TanhXor : global::Compiled.ITargetNetwork, global::Compiled.IShard
         }
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense0WeightOffset, 16), parameters.Slice(Dense0WeightOffset, 16), learningRate);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Dense0BiasOffset, 8), parameters.Slice(Dense0BiasOffset, 8), learningRate);
+    }
+
+    // BackwardCore adding to the parameter gradients and, in addition, writing dL/d(input) to inputGradient (the
+    // first layer's dx, which BackwardCore skips): for Backward with an input gradient, such as a GAN generator's.
+    private static void InputGradientBackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate, global::System.Span<float> inputGradient)
+    {
+        inputGradient.Clear(); // the layer that reads the input adds its dx to it
+        global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferA, batch * 1);
+        global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferB, batch * 8);
+        // dense1: dense 8 -> 1, identity, unrolled. W [8, 1], b [1].
+        // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
+        {
+            global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 8);
+            global::System.Span<float> dw = gradients.Slice(Dense1WeightOffset, 8);
+            global::System.Span<float> db = gradients.Slice(Dense1BiasOffset, 1);
+            if (!accumulate)
+            {
+                dw.Clear();
+                db.Clear();
+            }
+            for (int row = 0; row < batch; row++)
+            {
+                global::System.ReadOnlySpan<float> x = workspace.Slice(Dense0OutputOffset, batch * 8).Slice(row * 8, 8);
+                global::System.ReadOnlySpan<float> dy = dense1OutputGradient.Slice(row * 1, 1);
+                global::System.Span<float> dx = dense0OutputGradient.Slice(row * 8, 8);
+                float dz0 = dy[0];
+                db[0] += dz0;
+                float x0 = x[0];
+                dw[0] += x0 * dz0;
+                float x1 = x[1];
+                dw[1] += x1 * dz0;
+                float x2 = x[2];
+                dw[2] += x2 * dz0;
+                float x3 = x[3];
+                dw[3] += x3 * dz0;
+                float x4 = x[4];
+                dw[4] += x4 * dz0;
+                float x5 = x[5];
+                dw[5] += x5 * dz0;
+                float x6 = x[6];
+                dw[6] += x6 * dz0;
+                float x7 = x[7];
+                dw[7] += x7 * dz0;
+                dx[0] = (dz0 * w[0]);
+                dx[1] = (dz0 * w[1]);
+                dx[2] = (dz0 * w[2]);
+                dx[3] = (dz0 * w[3]);
+                dx[4] = (dz0 * w[4]);
+                dx[5] = (dz0 * w[5]);
+                dx[6] = (dz0 * w[6]);
+                dx[7] = (dz0 * w[7]);
+            }
+        }
+
+        // dense0: dense 2 -> 8, tanh, unrolled. W [2, 8], b [8].
+        // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
+        {
+            global::System.ReadOnlySpan<float> w = parameters.Slice(Dense0WeightOffset, 16);
+            global::System.Span<float> dw = gradients.Slice(Dense0WeightOffset, 16);
+            global::System.Span<float> db = gradients.Slice(Dense0BiasOffset, 8);
+            if (!accumulate)
+            {
+                dw.Clear();
+                db.Clear();
+            }
+            for (int row = 0; row < batch; row++)
+            {
+                global::System.ReadOnlySpan<float> x = input.Slice(row * 2, 2);
+                global::System.ReadOnlySpan<float> y = workspace.Slice(Dense0OutputOffset, batch * 8).Slice(row * 8, 8);
+                global::System.ReadOnlySpan<float> dy = dense0OutputGradient.Slice(row * 8, 8);
+                global::System.Span<float> dx = inputGradient.Slice(row * 2, 2);
+                float dz0 = dy[0] * (1f - (y[0] * y[0]));
+                float dz1 = dy[1] * (1f - (y[1] * y[1]));
+                float dz2 = dy[2] * (1f - (y[2] * y[2]));
+                float dz3 = dy[3] * (1f - (y[3] * y[3]));
+                float dz4 = dy[4] * (1f - (y[4] * y[4]));
+                float dz5 = dy[5] * (1f - (y[5] * y[5]));
+                float dz6 = dy[6] * (1f - (y[6] * y[6]));
+                float dz7 = dy[7] * (1f - (y[7] * y[7]));
+                db[0] += dz0;
+                db[1] += dz1;
+                db[2] += dz2;
+                db[3] += dz3;
+                db[4] += dz4;
+                db[5] += dz5;
+                db[6] += dz6;
+                db[7] += dz7;
+                float x0 = x[0];
+                dw[0] += x0 * dz0;
+                dw[1] += x0 * dz1;
+                dw[2] += x0 * dz2;
+                dw[3] += x0 * dz3;
+                dw[4] += x0 * dz4;
+                dw[5] += x0 * dz5;
+                dw[6] += x0 * dz6;
+                dw[7] += x0 * dz7;
+                float x1 = x[1];
+                dw[8] += x1 * dz0;
+                dw[9] += x1 * dz1;
+                dw[10] += x1 * dz2;
+                dw[11] += x1 * dz3;
+                dw[12] += x1 * dz4;
+                dw[13] += x1 * dz5;
+                dw[14] += x1 * dz6;
+                dw[15] += x1 * dz7;
+                dx[0] += (dz0 * w[0]) + (dz1 * w[1]) + (dz2 * w[2]) + (dz3 * w[3]) + (dz4 * w[4]) + (dz5 * w[5]) + (dz6 * w[6]) + (dz7 * w[7]);
+                dx[1] += (dz0 * w[8]) + (dz1 * w[9]) + (dz2 * w[10]) + (dz3 * w[11]) + (dz4 * w[12]) + (dz5 * w[13]) + (dz6 * w[14]) + (dz7 * w[15]);
+            }
+        }
     }
 }

@@ -76,6 +76,7 @@ namespace Demo
         private float _l1;
         private float _l2;
         private float _maxGradientNorm;
+        private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public Tagger()
@@ -225,7 +226,7 @@ namespace Demo
                 return ApplyStep(ShardedLossAndGradients(inputs, default, labels, labels.Length / LabelsPerSample), ref optimizer);
             }
 
-            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
             {
                 // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
                 float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
@@ -309,7 +310,7 @@ namespace Demo
                 return ApplyStep(ShardedLossAndGradients(inputs, targets, default, targets.Length / OutputSize), ref optimizer);
             }
 
-            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f)
+            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
             {
                 // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
                 float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
@@ -381,14 +382,47 @@ namespace Demo
 
             global::Compiled.NetworkGuard.FiniteLoss(loss);
 
+            if (_frozen is not null && _frozen.Any)
+            {
+                // Frozen layers: no gradient (so none in the norm), and their parameters put back after any optimizer's step.
+                _frozen.ClearGradients(_gradients);
+            }
+
             if (_maxGradientNorm > 0f)
             {
                 global::Compiled.Regularization.ClipByGlobalNorm(_gradients, _maxGradientNorm);
             }
 
+            if (_frozen is not null && _frozen.Any)
+            {
+                _frozen.Save(_parameters);
+                optimizer.Step(_parameters, _gradients);
+                _frozen.Restore(_parameters);
+                return loss;
+            }
+
             optimizer.Step(_parameters, _gradients);
             return loss;
         }
+
+        /// <summary>One optimizer step from the gradients <c>Backward</c> has accumulated in <see cref="Gradients"/>, with what <c>TrainStep</c>
+        /// applies: the L1 and L2 penalties (added to the gradients), the NaN guard, clipping to <see cref="MaxGradientNorm"/>, frozen layers.
+        /// The gradients are not cleared: call <see cref="ZeroGradients"/> before the next accumulation. Allocation-free.</summary>
+        /// <exception cref="global::Compiled.NonFiniteLossException">A gradient is NaN or infinite; the step is not applied.</exception>
+        public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
+            where TOptimizer : struct, global::Compiled.IOptimizer
+        {
+            global::Compiled.NetworkGuard.FiniteGradients(_gradients);
+            ApplyStep(0f, ref optimizer);
+        }
+
+        /// <summary>Freezes a layer's parameters (or thaws them, with <paramref name="frozen"/> false): <c>TrainStep</c> and <see cref="ApplyGradients"/>
+        /// leave them as they are, whatever the optimizer, while gradients still flow through the layer to the layers before it.
+        /// <paramref name="layer"/> is a layer's name as in <see cref="Tensors"/> (<c>dense0</c>, or its <c>Name</c>).</summary>
+        public void Freeze(string layer, bool frozen = true) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).Set(layer, frozen);
+
+        /// <summary>Whether <see cref="Freeze"/> has frozen the layer of this name.</summary>
+        public bool IsFrozen(string layer) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).IsFrozen(layer);
 
         /// <summary>
         /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
