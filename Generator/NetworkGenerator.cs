@@ -29,35 +29,34 @@ namespace Compiled.Generator
             IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
                 .ForAttributeWithMetadataName(
                     NetworkParser.NetworkAttributeName,
-                    predicate: static (node, _) => node is ClassDeclarationSyntax,
+                    predicate: static (node, _) => node is TypeDeclarationSyntax, // records too, to say why they cannot be networks
                     transform: static (context, cancellationToken) => NetworkParser.Parse(context, cancellationToken))
                 .WithTrackingName(TrackingNames.Parse);
 
+            // The source side sees plain values only: the spec, then its shapes (inferred once, in the parse step), then the
+            // network, each compared by value, so that an edit that changes only locations re-emits nothing.
             IncrementalValuesProvider<ShapedNetwork> networks = parsed
-                .Select(static (result, _) => result.Spec)
+                .Select(static (result, _) => result.Spec is null ? null : new SpecAndShape(result.Spec, result.Shape!))
                 .WithTrackingName(TrackingNames.Spec)
-                .Where(static spec => spec is not null)
-                .Select(static (spec, _) => NetworkShaper.Shape(spec!).Network)
+                .Where(static pair => pair is not null)
+                .Select(static (pair, _) => pair!.Shape)
                 .WithTrackingName(TrackingNames.Shape)
+                .Select(static (shape, _) => shape.Network)
                 .Where(static network => network is not null)
                 .Select(static (network, _) => network!)
                 .WithTrackingName(TrackingNames.Network);
 
             context.RegisterSourceOutput(networks, static (context, network) =>
             {
-                string source;
                 try
                 {
-                    source = NetworkEmitter.Emit(network, Version);
+                    context.AddSource(NetworkEmitter.HintName(network), NetworkEmitter.Emit(network, Version));
                 }
                 catch (Exception exception)
                 {
-                    // Never throw from a generator: report, and emit nothing for this network.
+                    // Never throw from a generator (an invalid hint name throws from AddSource): report, and emit nothing.
                     context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratorFailed, Location.None, network.ClassName, exception.GetType().Name + ": " + exception.Message));
-                    return;
                 }
-
-                context.AddSource(NetworkEmitter.HintName(network), source);
             });
 
             IncrementalValuesProvider<ImmutableArray<Diagnostic>> diagnostics = parsed
@@ -82,20 +81,16 @@ namespace Compiled.Generator
             }
 
             var all = new List<DiagnosticInfo>(result.Diagnostics);
-            try
+            foreach (ShapeIssue issue in result.Shape?.Issues ?? EquatableArray<ShapeIssue>.Empty)
             {
-                foreach (ShapeIssue issue in NetworkShaper.Shape(result.Spec).Issues)
-                {
-                    all.Add(new DiagnosticInfo(issue.Id, Locate(result.Map, issue), issue.Arguments));
-                }
-            }
-            catch (Exception exception)
-            {
-                all.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFailed, result.Map.ClassName, result.Spec.ClassName, exception.GetType().Name + ": " + exception.Message));
+                all.Add(new DiagnosticInfo(issue.Id, Locate(result.Map, issue), issue.Arguments));
             }
 
             return all.ToEquatableArray();
         }
+
+        /// <summary>What the source side takes from a parse: the spec and its shapes, both plain values.</summary>
+        private sealed record SpecAndShape(NetworkSpec Spec, ShapeResult Shape);
 
         private static LocationInfo Locate(SourceMap map, ShapeIssue issue) => issue.Target switch
         {

@@ -30,7 +30,7 @@ namespace Compiled.Generator.Emit
             w.Line();
             if (network.Namespace is not null)
             {
-                w.Line($"namespace {network.Namespace}");
+                w.Line($"namespace {SourceWriter.QualifiedName(network.Namespace)}");
                 using (w.OpenBlock())
                 {
                     EmitClass(w, network, generatorVersion);
@@ -60,7 +60,7 @@ namespace Compiled.Generator.Emit
             w.Line("/// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.");
             w.Line("/// </remarks>");
             w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"Compiled.Generator\", \"{generatorVersion}\")]");
-            using (w.OpenBlock($"partial class {network.ClassName} : {LossEmitter.Interfaces(network)}"))
+            using (w.OpenBlock($"partial class {SourceWriter.Identifier(network.ClassName)} : {LossEmitter.Interfaces(network)}"))
             {
                 EmitConstants(w, network);
                 w.Line();
@@ -216,7 +216,7 @@ namespace Compiled.Generator.Emit
         private static void EmitConstruction(SourceWriter w, ShapedNetwork network, bool hasDropout)
         {
             w.Line($"/// <summary>Creates the network with parameters initialised from <see cref=\"DefaultSeed\"/>.</summary>");
-            w.Line($"public {network.ClassName}()");
+            w.Line($"public {SourceWriter.Identifier(network.ClassName)}()");
             w.Line("    : this(DefaultSeed)");
             using (w.OpenBlock())
             {
@@ -224,7 +224,7 @@ namespace Compiled.Generator.Emit
 
             w.Line();
             w.Line("/// <summary>Creates the network with parameters initialised from <paramref name=\"seed\"/>.</summary>");
-            using (w.OpenBlock($"public {network.ClassName}(int seed)"))
+            using (w.OpenBlock($"public {SourceWriter.Identifier(network.ClassName)}(int seed)"))
             {
                 w.Line("InitializeParameters(seed);");
             }

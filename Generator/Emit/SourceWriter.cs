@@ -52,6 +52,13 @@ namespace Compiled.Generator.Emit
 
         public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+        /// <summary>A name as C# code: <c>@class</c> for a reserved keyword, the name itself otherwise.</summary>
+        public static string Identifier(string name) =>
+            Microsoft.CodeAnalysis.CSharp.SyntaxFacts.IsReservedKeyword(Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name)) ? "@" + name : name;
+
+        /// <summary>A dotted namespace as C# code, each part escaped: <c>Contoso.@internal</c>.</summary>
+        public static string QualifiedName(string name) => string.Join(".", Array.ConvertAll(name.Split('.'), Identifier));
+
         public readonly struct Block : IDisposable
         {
             private readonly SourceWriter _writer;

@@ -34,7 +34,7 @@ namespace Compiled.Generator.Layers
         {
             if (context.Layer.Inputs.Count < 2)
             {
-                context.Report(DiagnosticDescriptors.ValueOutOfRange, ArgumentRef.PositionalFrom(0), $"The number of inputs of '{context.Name}'", "at least 2 (the names of the layers to add)", ShapeContext.Invariant(context.Layer.Inputs.Count));
+                context.Report(IssueKinds.ValueOutOfRange, ArgumentRef.PositionalFrom(0), $"The number of inputs of '{context.Name}'", "at least 2 (the names of the layers to add)", ShapeContext.Invariant(context.Layer.Inputs.Count));
                 return context.Unknown();
             }
 
@@ -47,7 +47,7 @@ namespace Compiled.Generator.Layers
             {
                 if (context.Inputs[i] != context.Input)
                 {
-                    context.Report(DiagnosticDescriptors.JoinShapesDiffer, ArgumentRef.PositionalFrom(0), context.Name,
+                    context.Report(IssueKinds.JoinShapesDiffer, ArgumentRef.PositionalFrom(0), context.Name,
                         context.Layer.Inputs[0], context.Input.Describe(), context.Layer.Inputs[i], context.Inputs[i].Describe());
                     return context.Unknown();
                 }

@@ -47,12 +47,12 @@ namespace Compiled.Generator.Layers
             if (context.ShapeKnown && input.Spatial && context.FromInput())
             {
                 // An image straight from the [Input] is read as one vector, as the user likely meant.
-                context.Report(DiagnosticDescriptors.ImplicitFlatten, null, context.Name, string.Join("x", context.Spec.InputShape), ShapeContext.Invariant(input.Size));
+                context.Report(IssueKinds.ImplicitFlatten, null, context.Name, string.Join("x", context.Spec.InputShape), ShapeContext.Invariant(input.Size));
             }
             else if (context.ShapeKnown && input.Spatial)
             {
                 // After a convolution or pooling Keras' Dense would work on the channels only; say which is meant.
-                context.Report(DiagnosticDescriptors.DenseAfterSpatialLayer, null, context.Name, context.LastShaping(), input.ToString());
+                context.Report(IssueKinds.DenseAfterSpatialLayer, null, context.Name, context.LastShaping(), input.ToString());
             }
 
             context.ShapeKnown = arguments.Units >= 1;

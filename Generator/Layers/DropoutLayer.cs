@@ -38,7 +38,7 @@ namespace Compiled.Generator.Layers
         {
             if (!(arguments.Rate >= 0f && arguments.Rate < 1f))
             {
-                context.Report(DiagnosticDescriptors.RateOutOfRange, ArgumentRef.Positional(0), context.Name, arguments.Rate.ToString("R", CultureInfo.InvariantCulture));
+                context.Report(IssueKinds.RateOutOfRange, ArgumentRef.Positional(0), context.Name, arguments.Rate.ToString("R", CultureInfo.InvariantCulture));
             }
 
             return new LayerShape(context.Input)

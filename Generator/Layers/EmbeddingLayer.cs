@@ -42,7 +42,7 @@ namespace Compiled.Generator.Layers
 
             if (!context.Input.IsInteger)
             {
-                context.Report(DiagnosticDescriptors.EmbeddingNeedsTokens, null, context.Name, context.Input.Describe());
+                context.Report(IssueKinds.EmbeddingNeedsTokens, null, context.Name, context.Input.Describe());
                 return context.Unknown();
             }
 

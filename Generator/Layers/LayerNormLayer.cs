@@ -36,7 +36,7 @@ namespace Compiled.Generator.Layers
         {
             if (!(arguments.Epsilon > 0f) || float.IsInfinity(arguments.Epsilon))
             {
-                context.Report(DiagnosticDescriptors.ValueOutOfRange, ArgumentRef.Named("Epsilon"), $"The epsilon of '{context.Name}'", "a positive finite number", arguments.Epsilon.ToString("R", CultureInfo.InvariantCulture));
+                context.Report(IssueKinds.ValueOutOfRange, ArgumentRef.Named("Epsilon"), $"The epsilon of '{context.Name}'", "a positive finite number", arguments.Epsilon.ToString("R", CultureInfo.InvariantCulture));
             }
 
             if (!context.ShapeKnown)

@@ -26,13 +26,13 @@ namespace Compiled.Generator.Layers
                 & context.CheckAtLeastOne(width, windowArgument, what + " width");
             if (stride < (isConvolution ? 1 : 0))
             {
-                context.Report(DiagnosticDescriptors.ValueOutOfRange, strideArgument, $"The stride of '{context.Name}'", isConvolution ? "at least 1" : "at least 1 (or 0 for the window size)", ShapeContext.Invariant(stride));
+                context.Report(IssueKinds.ValueOutOfRange, strideArgument, $"The stride of '{context.Name}'", isConvolution ? "at least 1" : "at least 1 (or 0 for the window size)", ShapeContext.Invariant(stride));
                 valid = false;
             }
 
             if (!Enum.IsDefined(typeof(PaddingKind), padding))
             {
-                context.Report(DiagnosticDescriptors.ValueOutOfRange, ArgumentRef.Named("Padding"), $"The padding of '{context.Name}'", "a defined Padding value", ShapeContext.Invariant((int)padding));
+                context.Report(IssueKinds.ValueOutOfRange, ArgumentRef.Named("Padding"), $"The padding of '{context.Name}'", "a defined Padding value", ShapeContext.Invariant((int)padding));
                 valid = false;
             }
 
@@ -58,11 +58,11 @@ namespace Compiled.Generator.Layers
                 {
                     if (context.Trail.Count == 0)
                     {
-                        context.Report(DiagnosticDescriptors.WindowLargerThanInput, windowArgument, $"{kh}x{kw}", context.Name, input.ToString());
+                        context.Report(IssueKinds.WindowLargerThanInput, windowArgument, $"{kh}x{kw}", context.Name, input.ToString());
                     }
                     else
                     {
-                        context.Report(DiagnosticDescriptors.OutputShrinksToZero, null, context.Name, $"{kh}x{kw}", input.ToString(),
+                        context.Report(IssueKinds.OutputShrinksToZero, null, context.Name, $"{kh}x{kw}", input.ToString(),
                             string.Join("x", context.Spec.InputShape) + " -> " + string.Join(" -> ", context.Trail));
                     }
 
@@ -80,7 +80,7 @@ namespace Compiled.Generator.Layers
                         rows > 0 ? Count(rows, "row") : null,
                         columns > 0 ? Count(columns, "column") : null,
                     }.Where(part => part is not null));
-                    context.Report(DiagnosticDescriptors.StrideLeavesInputUnused, strideArgument, $"{kh}x{kw}", sh == sw ? ShapeContext.Invariant(sh) : $"{sh}x{sw}", context.Name, unused, input.ToString());
+                    context.Report(IssueKinds.StrideLeavesInputUnused, strideArgument, $"{kh}x{kw}", sh == sw ? ShapeContext.Invariant(sh) : $"{sh}x{sw}", context.Name, unused, input.ToString());
                 }
             }
 

@@ -73,6 +73,9 @@ namespace Compiled.Generator.Model
     {
         /// <summary>The <c>[Input]</c>'s <c>Vocabulary</c>: the input is token ids in [0, Vocabulary); 0 (the default) for floats.</summary>
         public int Vocabulary { get; init; }
+
+        /// <summary>Whether an <c>[Input]</c> is written, so that an empty one (<c>[Input()]</c>) is told apart from none.</summary>
+        public bool InputDeclared { get; init; }
     }
 
     /// <summary>Where something is in source, as plain values (a <c>Location</c> is not equatable).</summary>

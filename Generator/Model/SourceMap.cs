@@ -73,5 +73,10 @@ namespace Compiled.Generator.Model
     /// (dotnet/roslyn#68291, dotnet/runtime#124994). The source side selects <see cref="Spec"/> out of this result
     /// first, and the spec compares by value, so emission stays cached when only the tree object changes.
     /// </remarks>
-    internal sealed record ParseResult(NetworkSpec? Spec, SourceMap? Map, EquatableArray<DiagnosticInfo> Diagnostics, Microsoft.CodeAnalysis.SyntaxTree? Tree);
+    internal sealed record ParseResult(NetworkSpec? Spec, SourceMap? Map, EquatableArray<DiagnosticInfo> Diagnostics, Microsoft.CodeAnalysis.SyntaxTree? Tree)
+    {
+        /// <summary>The spec's shapes and issues, inferred once per parse; its network is null when the parse or the shapes
+        /// found an error, so that nothing is emitted for a declaration with errors.</summary>
+        public Shapes.ShapeResult? Shape { get; init; }
+    }
 }

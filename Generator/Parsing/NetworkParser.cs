@@ -26,14 +26,44 @@ namespace Compiled.Generator.Parsing
 
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax declaration)
+            if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
             {
                 return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty, null);
             }
 
+            if (declaration is not ClassDeclarationSyntax)
+            {
+                // [Network] is only valid on classes, so this is a record (a struct gets the compiler's CS0592).
+                return new ParseResult(null, null, new[]
+                {
+                    DiagnosticInfo.Create(DiagnosticDescriptors.CannotHostCode, LocationOf(declaration.Identifier.GetLocation()), type.Name, "a record"),
+                }.ToEquatableArray(), declaration.SyntaxTree);
+            }
+
             try
             {
-                return ParseCore(type, declaration, cancellationToken);
+                ParseResult result = ParseCore(type, (ClassDeclarationSyntax)declaration, cancellationToken);
+                if (result.Spec is null)
+                {
+                    return result;
+                }
+
+                // Shapes are inferred here, once per parse, for both the source and the diagnostics; an error from either
+                // stage stops emission.
+                Shapes.ShapeResult shape = Shapes.NetworkShaper.Shape(result.Spec);
+                bool parseErrors = result.Diagnostics.Any(d => IssueKinds.IsError(d.Id));
+                if (parseErrors || shape.Network is null)
+                {
+                    return result with { Shape = shape with { Network = null } };
+                }
+
+                // Members of the user's own that the generated code would declare again: errors at those members.
+                var clashes = MemberClashes.Find(type, Emit.NetworkEmitter.Emit(shape.Network, "0.0.0.0"), cancellationToken)
+                    .Select(clash => DiagnosticInfo.Create(DiagnosticDescriptors.MemberClash, LocationOf(clash.Member.Locations.First(l => l.IsInSource)), clash.Member.Name, type.Name, clash.Generated))
+                    .ToList();
+                return clashes.Count == 0
+                    ? result with { Shape = shape }
+                    : result with { Shape = shape with { Network = null }, Diagnostics = result.Diagnostics.Concat(clashes).ToEquatableArray() };
             }
             catch (OperationCanceledException)
             {
@@ -73,6 +103,15 @@ namespace Compiled.Generator.Parsing
             if (type.ContainingType is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NestedClass, classLocation, name));
+                canHost = false;
+            }
+
+            string? cannotHost = declaration.Modifiers.Any(SyntaxKind.FileKeyword) ? "file-local (the generated part is in another file)"
+                : declaration.ParameterList is not null ? "declared with a primary constructor (the generated constructors would have to call it)"
+                : null;
+            if (cannotHost is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CannotHostCode, classLocation, name, cannotHost));
                 canHost = false;
             }
 
@@ -196,13 +235,26 @@ namespace Compiled.Generator.Parsing
                 return new ParseResult(null, null, diagnostics.ToEquatableArray(), declaration.SyntaxTree);
             }
 
-            string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing ? containing.ToDisplayString() : null;
-            var spec = new NetworkSpec(ns, name, loss, maxBatch, seed, inputShape.ToEquatableArray(), layers.ToEquatableArray()) { Vocabulary = vocabulary };
+            // Names as declared, without the '@' of an escaped keyword (@class is the class 'class'): the emitter escapes
+            // them where they are code, and hint names must not contain '@'.
+            string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing ? NamespaceName(containing) : null;
+            var spec = new NetworkSpec(ns, name, loss, maxBatch, seed, inputShape.ToEquatableArray(), layers.ToEquatableArray()) { Vocabulary = vocabulary, InputDeclared = inputLocation is not null };
             var map = new SourceMap(classLocation, networkLocation, lossLocation, maxBatchLocation, inputLocation, inputArgumentLocations.ToEquatableArray(), layerLocations.ToEquatableArray())
             {
                 VocabularyArgument = vocabularyLocation,
             };
             return new ParseResult(spec, map, diagnostics.ToEquatableArray(), declaration.SyntaxTree);
+        }
+
+        private static string NamespaceName(INamespaceSymbol symbol)
+        {
+            var parts = new Stack<string>();
+            for (INamespaceSymbol? current = symbol; current is { IsGlobalNamespace: false }; current = current.ContainingNamespace)
+            {
+                parts.Push(current.Name);
+            }
+
+            return string.Join(".", parts);
         }
 
         private static int[] ReadInputShape(AttributeData attribute)

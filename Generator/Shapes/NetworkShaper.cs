@@ -5,7 +5,6 @@ using System.Globalization;
 using Compiled.Generator.Diagnostics;
 using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
-using Microsoft.CodeAnalysis;
 
 namespace Compiled.Generator.Shapes
 {
@@ -37,28 +36,38 @@ namespace Compiled.Generator.Shapes
             : input.Count == 2 ? TensorShape.Sequence(input[0], input[1])
             : TensorShape.Vector((int)size);
 
+        /// <summary>How many times this thread has inferred shapes: for the test that an edit infers them once.</summary>
+        [ThreadStatic]
+        internal static int RunsOnThisThread;
+
         public static ShapeResult Shape(NetworkSpec spec)
         {
+            RunsOnThisThread++;
             var issues = new List<ShapeIssue>();
-            void Report(DiagnosticDescriptor descriptor, IssueTarget target, int index, params string[] args) =>
-                issues.Add(new ShapeIssue(descriptor.Id, target, index, null, args.ToEquatableArray()));
-            void ReportAtLayer(DiagnosticDescriptor descriptor, int index, ArgumentRef? argument, params string[] args) =>
-                issues.Add(new ShapeIssue(descriptor.Id, IssueTarget.Layer, index, argument, args.ToEquatableArray()));
+            void Report(IssueKind kind, IssueTarget target, int index, params string[] args) =>
+                issues.Add(new ShapeIssue(kind.Id, target, index, null, args.ToEquatableArray()));
+            void ReportAtLayer(IssueKind kind, int index, ArgumentRef? argument, params string[] args) =>
+                issues.Add(new ShapeIssue(kind.Id, IssueTarget.Layer, index, argument, args.ToEquatableArray()));
 
             if (spec.MaxBatchSize < 1 || spec.MaxBatchSize > 1 << 16)
             {
-                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.MaxBatchSizeArgument, 0, "MaxBatchSize", "between 1 and 65536", Invariant(spec.MaxBatchSize));
+                Report(IssueKinds.ValueOutOfRange, IssueTarget.MaxBatchSizeArgument, 0, "MaxBatchSize", "between 1 and 65536", Invariant(spec.MaxBatchSize));
             }
 
             if (!Enum.IsDefined(typeof(LossKind), spec.Loss))
             {
-                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.LossArgument, 0, "Loss", "a defined Loss value", Invariant((int)spec.Loss));
+                Report(IssueKinds.ValueOutOfRange, IssueTarget.LossArgument, 0, "Loss", "a defined Loss value", Invariant((int)spec.Loss));
             }
 
             long inputSize = 1;
-            if (spec.InputShape.Count == 0)
+            if (spec.InputShape.Count == 0 && spec.InputDeclared)
             {
-                Report(DiagnosticDescriptors.MissingInput, IssueTarget.ClassName, 0, spec.ClassName);
+                Report(IssueKinds.ValueOutOfRange, IssueTarget.InputAttribute, 0, $"The [Input] of '{spec.ClassName}'", "at least one dimension, as in [Input(784)]", "empty");
+                inputSize = 0;
+            }
+            else if (spec.InputShape.Count == 0)
+            {
+                Report(IssueKinds.MissingInput, IssueTarget.ClassName, 0, spec.ClassName);
                 inputSize = 0;
             }
 
@@ -67,7 +76,7 @@ namespace Compiled.Generator.Shapes
                 int dimension = spec.InputShape[i];
                 if (dimension < 1)
                 {
-                    Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.InputArgument, i, $"Input dimension {Invariant(i)}", "at least 1", Invariant(dimension));
+                    Report(IssueKinds.ValueOutOfRange, IssueTarget.InputArgument, i, $"Input dimension {Invariant(i)}", "at least 1", Invariant(dimension));
                 }
 
                 inputSize *= Math.Max(dimension, 1);
@@ -76,24 +85,24 @@ namespace Compiled.Generator.Shapes
 
             if (inputSize >= MaxElements)
             {
-                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.InputAttribute, 0, "The size of one input sample", "below 2^30 values", string.Join("x", spec.InputShape.Select(d => Invariant(d))));
+                Report(IssueKinds.ValueOutOfRange, IssueTarget.InputAttribute, 0, "The size of one input sample", "below 2^30 values", string.Join("x", spec.InputShape.Select(d => Invariant(d))));
             }
 
             bool vocabularyValid = true;
             if (spec.Vocabulary < 0)
             {
-                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.VocabularyArgument, 0, "The vocabulary", "at least 1 (or 0, the default, for float inputs)", Invariant(spec.Vocabulary));
+                Report(IssueKinds.ValueOutOfRange, IssueTarget.VocabularyArgument, 0, "The vocabulary", "at least 1 (or 0, the default, for float inputs)", Invariant(spec.Vocabulary));
                 vocabularyValid = false;
             }
             else if (spec.Vocabulary > 0 && spec.InputShape.Count != 1)
             {
-                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.InputAttribute, 0, "The rank of an [Input] of token ids", "1 (the steps: [Input(steps, Vocabulary = n)])", Invariant(spec.InputShape.Count));
+                Report(IssueKinds.ValueOutOfRange, IssueTarget.InputAttribute, 0, "The rank of an [Input] of token ids", "1 (the steps: [Input(steps, Vocabulary = n)])", Invariant(spec.InputShape.Count));
                 vocabularyValid = false;
             }
 
             if (spec.Layers.Count == 0)
             {
-                Report(DiagnosticDescriptors.NoLayers, IssueTarget.ClassName, 0, spec.ClassName);
+                Report(IssueKinds.NoLayers, IssueTarget.ClassName, 0, spec.ClassName);
             }
 
             // Names: explicit ones must be valid and unique; defaults are kind + per-kind counter.
@@ -105,11 +114,11 @@ namespace Compiled.Generator.Shapes
                 string name = layer.Name ?? DefaultName(spec, i);
                 if (layer.Name is not null && !IsValidName(layer.Name))
                 {
-                    ReportAtLayer(DiagnosticDescriptors.InvalidLayerName, i, ArgumentRef.Named("Name"), layer.Name);
+                    ReportAtLayer(IssueKinds.InvalidLayerName, i, ArgumentRef.Named("Name"), layer.Name);
                 }
                 else if (firstUse.TryGetValue(ToIdentifier(name), out int first))
                 {
-                    ReportAtLayer(DiagnosticDescriptors.DuplicateLayerName, i, layer.Name is null ? null : ArgumentRef.Named("Name"), name, Invariant(first));
+                    ReportAtLayer(IssueKinds.DuplicateLayerName, i, layer.Name is null ? null : ArgumentRef.Named("Name"), name, Invariant(first));
                 }
                 else
                 {
@@ -142,13 +151,13 @@ namespace Compiled.Generator.Shapes
 
                 // The graph: a layer reads the layer above unless it names its inputs (a join); a name must be an earlier layer's.
                 (int[] inputs, bool resolved) = ResolveInputs(spec, names, i, (argument, name) =>
-                    ReportAtLayer(DiagnosticDescriptors.UnknownLayerInput, i, argument, names[i], name));
+                    ReportAtLayer(IssueKinds.UnknownLayerInput, i, argument, names[i], name));
                 inputsOf.Add(inputs);
                 TensorShape[] inputShapes = inputs.Select(node => node < 0 ? inputShape : shaped[node].Output).ToArray();
                 bool inputsKnown = resolved && inputs.All(node => node < 0 ? shapeKnown : known[node]);
                 if (inputsKnown && !definition.ReadsTokens && inputShapes.Any(input => input.IsInteger))
                 {
-                    ReportAtLayer(DiagnosticDescriptors.TokensNeedEmbedding, i, null, names[i]);
+                    ReportAtLayer(IssueKinds.TokensNeedEmbedding, i, null, names[i]);
                     inputsKnown = false;
                 }
 
@@ -159,7 +168,7 @@ namespace Compiled.Generator.Shapes
                 long outputSize = inferred.Output.LongSize;
                 if (outputSize > MaxElements)
                 {
-                    ReportAtLayer(DiagnosticDescriptors.ValueOutOfRange, i, null, $"The output of '{names[i]}'", "at most 2^30 values", Invariant(outputSize));
+                    ReportAtLayer(IssueKinds.ValueOutOfRange, i, null, $"The output of '{names[i]}'", "at most 2^30 values", Invariant(outputSize));
                     inferred = new LayerShape(TensorShape.Vector(1));
                     known[i] = false;
                     allShapesKnown = false;
@@ -205,7 +214,7 @@ namespace Compiled.Generator.Shapes
             {
                 if (!inputsOf.Skip(i + 1).Any(inputs => inputs.Contains(i)))
                 {
-                    ReportAtLayer(DiagnosticDescriptors.UnusedLayerOutput, i, null, names[i]);
+                    ReportAtLayer(IssueKinds.UnusedLayerOutput, i, null, names[i]);
                 }
             }
 
@@ -231,17 +240,17 @@ namespace Compiled.Generator.Shapes
 
             if (parameterCount > MaxElements || workspace > MaxElements)
             {
-                Report(DiagnosticDescriptors.ValueOutOfRange, IssueTarget.ClassName, 0, $"The size of '{spec.ClassName}' (parameters and workspace for MaxBatchSize rows)", "at most 2^30 values", Invariant(Math.Max(parameterCount, workspace)));
+                Report(IssueKinds.ValueOutOfRange, IssueTarget.ClassName, 0, $"The size of '{spec.ClassName}' (parameters and workspace for MaxBatchSize rows)", "at most 2^30 values", Invariant(Math.Max(parameterCount, workspace)));
             }
 
             // Every way a shape becomes unknown reports an error; if one ever did not, emitting from made-up sizes would
             // be worse than saying so.
-            if (!allShapesKnown && !issues.Any(issue => DiagnosticDescriptors.Get(issue.Id).DefaultSeverity == DiagnosticSeverity.Error))
+            if (!allShapesKnown && !issues.Any(issue => IssueKinds.IsError(issue.Id)))
             {
-                Report(DiagnosticDescriptors.GeneratorFailed, IssueTarget.ClassName, 0, spec.ClassName, "the shape of a layer could not be inferred, and no error says why");
+                Report(IssueKinds.GeneratorFailed, IssueTarget.ClassName, 0, spec.ClassName, "the shape of a layer could not be inferred, and no error says why");
             }
 
-            bool hasErrors = issues.Any(issue => DiagnosticDescriptors.Get(issue.Id).DefaultSeverity == DiagnosticSeverity.Error);
+            bool hasErrors = issues.Any(issue => IssueKinds.IsError(issue.Id));
             ShapedNetwork? network = hasErrors ? null : new ShapedNetwork(
                 spec.Namespace, spec.ClassName, spec.Loss, spec.MaxBatchSize, spec.Seed, spec.InputShape,
                 (int)inputSize, shape.Size, (int)parameterCount, (int)workspace, gradientOffsets.ToEquatableArray(), (int)gradientWidth,
@@ -267,24 +276,24 @@ namespace Compiled.Generator.Shapes
             // A sequence output takes a label per step, so its classes are the last axis.
             TensorShape output = layers[layers.Count - 1].Output;
             int outputs = output.Kind == ShapeKind.Sequence ? output.LastAxis : output.Size;
-            void Report(DiagnosticDescriptor descriptor, IssueTarget target, int index, ArgumentRef? argument, params string[] arguments) =>
-                report(new ShapeIssue(descriptor.Id, target, index, argument, arguments.ToEquatableArray()));
+            void Report(IssueKind kind, IssueTarget target, int index, ArgumentRef? argument, params string[] arguments) =>
+                report(new ShapeIssue(kind.Id, target, index, argument, arguments.ToEquatableArray()));
             switch (spec.Loss)
             {
                 case LossKind.SoftmaxCrossEntropy when outputs < 2:
-                    Report(DiagnosticDescriptors.LossDoesNotFitOutput, IssueTarget.LossArgument, 0, null,
+                    Report(IssueKinds.LossDoesNotFitOutput, IssueTarget.LossArgument, 0, null,
                         "SoftmaxCrossEntropy", last.Name, $"it needs at least 2 outputs (one per class), but the network has {Invariant(outputs)}; for two classes with one output use BinaryCrossEntropy");
                     break;
                 case LossKind.SoftmaxCrossEntropy when activation == ActivationKind.Softmax:
-                    Report(DiagnosticDescriptors.ActivationAppliedTwice, IssueTarget.Layer, last.Index, ArgumentRef.Named("Activation"),
+                    Report(IssueKinds.ActivationAppliedTwice, IssueTarget.Layer, last.Index, ArgumentRef.Named("Activation"),
                         last.Name, "Softmax", "SoftmaxCrossEntropy");
                     break;
                 case LossKind.BinaryCrossEntropy when activation == ActivationKind.Softmax:
-                    Report(DiagnosticDescriptors.LossDoesNotFitOutput, IssueTarget.LossArgument, 0, null,
+                    Report(IssueKinds.LossDoesNotFitOutput, IssueTarget.LossArgument, 0, null,
                         "BinaryCrossEntropy", last.Name, "it treats each output as an independent yes/no logit, but Softmax makes the outputs depend on each other; use Identity, or SoftmaxCrossEntropy for one class out of several");
                     break;
                 case LossKind.BinaryCrossEntropy when activation == ActivationKind.Sigmoid:
-                    Report(DiagnosticDescriptors.ActivationAppliedTwice, IssueTarget.Layer, last.Index, ArgumentRef.Named("Activation"),
+                    Report(IssueKinds.ActivationAppliedTwice, IssueTarget.Layer, last.Index, ArgumentRef.Named("Activation"),
                         last.Name, "Sigmoid", "BinaryCrossEntropy");
                     break;
             }

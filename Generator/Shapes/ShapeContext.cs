@@ -5,7 +5,6 @@ using System.Linq;
 using Compiled.Generator.Diagnostics;
 using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
-using Microsoft.CodeAnalysis;
 
 namespace Compiled.Generator.Shapes
 {
@@ -54,11 +53,11 @@ namespace Compiled.Generator.Shapes
         /// <summary>The spatial shapes so far (<c>26x26x32 (conv0)</c>), for the messages that explain where a size went.</summary>
         public List<string> Trail { get; }
 
-        public void Report(DiagnosticDescriptor descriptor, ArgumentRef? argument, params string[] arguments) =>
-            _report(new ShapeIssue(descriptor.Id, IssueTarget.Layer, Index, argument, arguments.ToEquatableArray()));
+        public void Report(IssueKind kind, ArgumentRef? argument, params string[] arguments) =>
+            _report(new ShapeIssue(kind.Id, IssueTarget.Layer, Index, argument, arguments.ToEquatableArray()));
 
-        public void ReportAt(DiagnosticDescriptor descriptor, IssueTarget target, params string[] arguments) =>
-            _report(new ShapeIssue(descriptor.Id, target, Index, null, arguments.ToEquatableArray()));
+        public void ReportAt(IssueKind kind, IssueTarget target, params string[] arguments) =>
+            _report(new ShapeIssue(kind.Id, target, Index, null, arguments.ToEquatableArray()));
 
         /// <summary>Marks the shape unknown (an error has been reported) and gives a placeholder output.</summary>
         public LayerShape Unknown()
@@ -74,7 +73,7 @@ namespace Compiled.Generator.Shapes
                 return true;
             }
 
-            Report(DiagnosticDescriptors.ValueOutOfRange, argument, $"The {what} of '{Name}'", "at least 1", Invariant(value));
+            Report(IssueKinds.ValueOutOfRange, argument, $"The {what} of '{Name}'", "at least 1", Invariant(value));
             return false;
         }
 
@@ -85,7 +84,7 @@ namespace Compiled.Generator.Shapes
                 return true;
             }
 
-            Report(DiagnosticDescriptors.ValueOutOfRange, ArgumentRef.Named("Activation"), $"The activation of '{Name}'", "a defined Activation value", Invariant((int)activation));
+            Report(IssueKinds.ValueOutOfRange, ArgumentRef.Named("Activation"), $"The activation of '{Name}'", "a defined Activation value", Invariant((int)activation));
             return false;
         }
 
@@ -100,11 +99,11 @@ namespace Compiled.Generator.Shapes
             if (FromInput())
             {
                 string hint = Spec.InputShape.Count == 2 ? $"; for one channel write [Input({Invariant(Spec.InputShape[0])}, {Invariant(Spec.InputShape[1])}, 1)]" : string.Empty;
-                ReportAt(DiagnosticDescriptors.InputRankDoesNotFit, IssueTarget.InputAttribute, Name, InputText(), hint);
+                ReportAt(IssueKinds.InputRankDoesNotFit, IssueTarget.InputAttribute, Name, InputText(), hint);
             }
             else
             {
-                Report(DiagnosticDescriptors.SpatialLayerAfterFlat, null, Name, LastShaping(), Input.Describe());
+                Report(IssueKinds.SpatialLayerAfterFlat, null, Name, LastShaping(), Input.Describe());
             }
 
             ShapeKnown = false;
