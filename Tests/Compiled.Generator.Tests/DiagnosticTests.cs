@@ -5,10 +5,11 @@ namespace Compiled.Generator.Tests;
 /// <summary>One test per diagnostic ID: the code that triggers it, the ID, and the exact span it points at ([| |]).</summary>
 public class DiagnosticTests
 {
-    private static Diagnostic AssertSingle(string id, string marked, DiagnosticSeverity severity)
+    private static Diagnostic AssertSingle(string id, string marked, DiagnosticSeverity severity, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {
         MarkedSource source = MarkedSource.Parse(marked);
         var diagnostics = GeneratorHarness.GeneratorDiagnostics(source.Text);
+        Snapshot.MatchDiagnostics(test, source.Text, diagnostics);
         Diagnostic diagnostic = Assert.Single(diagnostics, d => d.Id == id);
         Assert.True(diagnostic.Location.IsInSource, "a real source location, so #pragma and the IDE can use it");
         Assert.Equal(source.Span, diagnostic.Location.SourceSpan);

@@ -12,10 +12,11 @@ namespace Compiled.Generator.Tests;
 /// </summary>
 public class HostileDeclarationTests
 {
-    private static Diagnostic AssertSingle(string id, string marked)
+    private static Diagnostic AssertSingle(string id, string marked, [CallerMemberName] string test = "", string? variant = null)
     {
         MarkedSource source = MarkedSource.Parse(marked);
         var (result, output, _) = GeneratorHarness.Run(source.Text);
+        Snapshot.MatchDiagnostics(variant is null ? test : test + "." + variant, source.Text, result.Diagnostics);
         Diagnostic diagnostic = Assert.Single(result.Diagnostics, d => d.Id == id);
         Assert.Equal(source.Span, diagnostic.Location.SourceSpan);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
@@ -107,7 +108,7 @@ public class HostileDeclarationTests
     [MemberData(nameof(Clashes))]
     public void A_member_that_clashes_with_a_generated_one_is_reported_at_the_member(string member, string generated)
     {
-        Diagnostic diagnostic = AssertSingle("CMP0029", $$"""
+        Diagnostic diagnostic = AssertSingle("CMP0029", variant: new string(generated.Where(char.IsLetterOrDigit).ToArray()), marked: $$"""
             using Compiled;
             [Network] [Input(2)] [Dense(1)]
             public partial class Net

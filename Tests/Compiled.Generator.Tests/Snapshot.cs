@@ -19,11 +19,43 @@ internal static partial class Snapshot
         MatchIn(directory, name, actual);
     }
 
-    internal static void MatchIn(string directory, string name, string actual)
+    /// <summary>Snapshots what a diagnostic test reports, as Mapperly's tests do: every diagnostic's ID, severity and message,
+    /// and the source line it points at with carets under its span, in <c>Snapshots/Diagnostics/{name}.verified.txt</c>, so
+    /// that a change of wording or position is reviewed like a change of code.</summary>
+    public static void MatchDiagnostics(string name, string source, IEnumerable<Microsoft.CodeAnalysis.Diagnostic> diagnostics, [CallerFilePath] string callerPath = "")
+    {
+        string directory = Path.Combine(Path.GetDirectoryName(callerPath)!, "Snapshots", "Diagnostics");
+        MatchIn(directory, name, Render(source, diagnostics), ".txt");
+    }
+
+    internal static string Render(string source, IEnumerable<Microsoft.CodeAnalysis.Diagnostic> diagnostics)
+    {
+        var text = new System.Text.StringBuilder();
+        string[] lines = source.ReplaceLineEndings("\n").Split('\n');
+        foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id, StringComparer.Ordinal))
+        {
+            text.Append(diagnostic.Id).Append(' ').Append(diagnostic.Severity).Append(": ").Append(diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+            if (!diagnostic.Location.IsInSource)
+            {
+                text.Append("  (no source location)\n");
+                continue;
+            }
+
+            var span = diagnostic.Location.GetLineSpan();
+            int line = span.StartLinePosition.Line, start = span.StartLinePosition.Character;
+            int end = span.EndLinePosition.Line == line ? span.EndLinePosition.Character : lines[line].Length;
+            text.Append("  ").Append(lines[line]).Append('\n');
+            text.Append("  ").Append(' ', start).Append('^', Math.Max(1, end - start)).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    internal static void MatchIn(string directory, string name, string actual, string extension = ".cs")
     {
         string scrubbed = Scrub(actual);
-        string verified = Path.Combine(directory, name + ".verified.cs");
-        string received = Path.Combine(directory, name + ".received.cs");
+        string verified = Path.Combine(directory, name + ".verified" + extension);
+        string received = Path.Combine(directory, name + ".received" + extension);
         if (Environment.GetEnvironmentVariable(AcceptVariable) == "1")
         {
             Directory.CreateDirectory(directory);
