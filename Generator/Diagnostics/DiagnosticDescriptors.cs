@@ -4,8 +4,8 @@ using Microsoft.CodeAnalysis;
 namespace Compiled.Generator.Diagnostics
 {
     /// <summary>
-    /// Every diagnostic the generator reports, as Roslyn descriptors: the ID and severity of each come from
-    /// <see cref="IssueKinds"/>, the title and message are here.
+    /// Every diagnostic the generator reports, as Roslyn descriptors: ID, title, message, severity. Each has an
+    /// <see cref="IssueKinds"/> entry of the same name, ID and severity (checked by the catalog test).
     /// </summary>
     internal static class DiagnosticDescriptors
     {
@@ -13,124 +13,154 @@ namespace Compiled.Generator.Diagnostics
         private const string HelpLinkBase = "https://github.com/compiled-nn/compiled/blob/main/docs/diagnostics/";
 
         public static readonly DiagnosticDescriptor NotPartial = Create(
-            IssueKinds.NotPartial, "Network class must be partial",
-            "The network class '{0}' must be declared 'partial' so that the generator can add its code");
+            "CMP0001", "Network class must be partial",
+            "The network class '{0}' must be declared 'partial' so that the generator can add its code",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor MissingInput = Create(
-            IssueKinds.MissingInput, "Network has no [Input]",
-            "The network '{0}' has no [Input(...)] attribute; add one that gives the shape of a sample, e.g. [Input(784)]");
+            "CMP0002", "Network has no [Input]",
+            "The network '{0}' has no [Input(...)] attribute; add one that gives the shape of a sample, e.g. [Input(784)]",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor MultipleInputs = Create(
-            IssueKinds.MultipleInputs, "Network has more than one [Input]",
-            "The network '{0}' has more than one [Input]; a network takes exactly one input, remove this one");
+            "CMP0003", "Network has more than one [Input]",
+            "The network '{0}' has more than one [Input]; a network takes exactly one input, remove this one",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor ValueOutOfRange = Create(
-            IssueKinds.ValueOutOfRange, "A size is out of range",
-            "{0} must be {1}, but it is {2}");
+            "CMP0004", "A size is out of range",
+            "{0} must be {1}, but it is {2}",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor RateOutOfRange = Create(
-            IssueKinds.RateOutOfRange, "A dropout rate is out of range",
-            "The dropout rate of '{0}' must be in [0, 1), but it is {1}");
+            "CMP0005", "A dropout rate is out of range",
+            "The dropout rate of '{0}' must be in [0, 1), but it is {1}",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor LossDoesNotFitOutput = Create(
-            IssueKinds.LossDoesNotFitOutput, "The loss does not fit the output layer",
-            "The loss {0} does not fit the output layer '{1}': {2}");
+            "CMP0006", "The loss does not fit the output layer",
+            "The loss {0} does not fit the output layer '{1}': {2}",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor ActivationAppliedTwice = Create(
-            IssueKinds.ActivationAppliedTwice, "The output activation is applied twice",
-            "The output layer '{0}' applies {1}, and the loss {2} works on logits and applies {1} itself, so it would be applied twice; use Activation.Identity");
+            "CMP0007", "The output activation is applied twice",
+            "The output layer '{0}' applies {1}, and the loss {2} works on logits and applies {1} itself, so it would be applied twice; use Activation.Identity",
+            DiagnosticSeverity.Warning);
 
         public static readonly DiagnosticDescriptor DuplicateLayerName = Create(
-            IssueKinds.DuplicateLayerName, "Two layers have the same name",
-            "The layer name '{0}' is already used by layer {1}; parameter names must be unique");
+            "CMP0008", "Two layers have the same name",
+            "The layer name '{0}' is already used by layer {1}; parameter names must be unique",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor NestedClass = Create(
-            IssueKinds.NestedClass, "Network class is nested",
-            "The network class '{0}' is nested in another type; declare it at namespace level");
+            "CMP0009", "Network class is nested",
+            "The network class '{0}' is nested in another type; declare it at namespace level",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor GenericClass = Create(
-            IssueKinds.GenericClass, "Network class is generic",
-            "The network class '{0}' is generic; a network's sizes are fixed, so it cannot have type parameters");
+            "CMP0010", "Network class is generic",
+            "The network class '{0}' is generic; a network's sizes are fixed, so it cannot have type parameters",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor StaticClass = Create(
-            IssueKinds.StaticClass, "Network class is static",
-            "The network class '{0}' is static; a network holds its parameters, so it must be an instance class");
+            "CMP0011", "Network class is static",
+            "The network class '{0}' is static; a network holds its parameters, so it must be an instance class",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor NoLayers = Create(
-            IssueKinds.NoLayers, "Network has no layers",
-            "The network '{0}' has no layers; add at least one, e.g. [Dense(10)]");
+            "CMP0012", "Network has no layers",
+            "The network '{0}' has no layers; add at least one, e.g. [Dense(10)]",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor LayersOnSeveralDeclarations = Create(
-            IssueKinds.LayersOnSeveralDeclarations, "Layers are spread over several partial declarations",
-            "The network '{0}' has layer attributes on more than one partial declaration, so their order is not defined; put [Network], [Input] and every layer on one declaration");
+            "CMP0013", "Layers are spread over several partial declarations",
+            "The network '{0}' has layer attributes on more than one partial declaration, so their order is not defined; put [Network], [Input] and every layer on one declaration",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor InputAfterLayer = Create(
-            IssueKinds.InputAfterLayer, "[Input] comes after a layer",
-            "[Input] must come before the layers of '{0}', since layers are read in source order; move it above the first layer");
+            "CMP0014", "[Input] comes after a layer",
+            "[Input] must come before the layers of '{0}', since layers are read in source order; move it above the first layer",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor ImplicitFlatten = Create(
-            IssueKinds.ImplicitFlatten, "Dense layer flattens its input",
-            "'{0}' takes an input of shape {1} and treats it as a vector of {2} values");
+            "CMP0015", "Dense layer flattens its input",
+            "'{0}' takes an input of shape {1} and treats it as a vector of {2} values",
+            DiagnosticSeverity.Info);
 
         public static readonly DiagnosticDescriptor InvalidLayerName = Create(
-            IssueKinds.InvalidLayerName, "Layer name is not valid",
-            "The layer name '{0}' is not valid; use letters, digits and '_', starting with a letter or '_'");
+            "CMP0016", "Layer name is not valid",
+            "The layer name '{0}' is not valid; use letters, digits and '_', starting with a letter or '_'",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor WindowLargerThanInput = Create(
-            IssueKinds.WindowLargerThanInput, "Kernel or pool window is larger than its input",
-            "The {0} window of '{1}' is larger than its {2} input; use a smaller window, or Padding = Padding.Same");
+            "CMP0017", "Kernel or pool window is larger than its input",
+            "The {0} window of '{1}' is larger than its {2} input; use a smaller window, or Padding = Padding.Same",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor OutputShrinksToZero = Create(
-            IssueKinds.OutputShrinksToZero, "Output shrinks to nothing",
-            "'{0}' would have an empty output: its {1} window does not fit the {2} input left by the layers before it ({3}); remove a pooling layer or a stride before it, or use Padding = Padding.Same");
+            "CMP0018", "Output shrinks to nothing",
+            "'{0}' would have an empty output: its {1} window does not fit the {2} input left by the layers before it ({3}); remove a pooling layer or a stride before it, or use Padding = Padding.Same",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor StrideLeavesInputUnused = Create(
-            IssueKinds.StrideLeavesInputUnused, "Stride leaves input unused",
-            "With a {0} window and stride {1}, '{2}' never reads the last {3} of its {4} input; Padding = Padding.Same would cover them");
+            "CMP0019", "Stride leaves input unused",
+            "With a {0} window and stride {1}, '{2}' never reads the last {3} of its {4} input; Padding = Padding.Same would cover them",
+            DiagnosticSeverity.Info);
 
         public static readonly DiagnosticDescriptor DenseAfterSpatialLayer = Create(
-            IssueKinds.DenseAfterSpatialLayer, "Dense layer after a spatial layer needs [Flatten]",
-            "'{0}' comes directly after the spatial layer '{1}' ({2}); add [Flatten] before it (or [GlobalAveragePool2D])");
+            "CMP0020", "Dense layer after a spatial layer needs [Flatten]",
+            "'{0}' comes directly after the spatial layer '{1}' ({2}); add [Flatten] before it (or [GlobalAveragePool2D])",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor SpatialLayerAfterFlat = Create(
-            IssueKinds.SpatialLayerAfterFlat, "Spatial layer after [Flatten] or [Dense]",
-            "'{0}' needs a height x width x channels input, but '{1}' before it outputs {2}; put spatial layers before [Flatten] and [Dense]");
+            "CMP0021", "Spatial layer after [Flatten] or [Dense]",
+            "'{0}' needs a height x width x channels input, but '{1}' before it outputs {2}; put spatial layers before [Flatten] and [Dense]",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor InputRankDoesNotFit = Create(
-            IssueKinds.InputRankDoesNotFit, "[Input] has the wrong rank for the first layer",
-            "'{0}' needs [Input(height, width, channels)], but the input is [Input({1})]{2}");
+            "CMP0022", "[Input] has the wrong rank for the first layer",
+            "'{0}' needs [Input(height, width, channels)], but the input is [Input({1})]{2}",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor UnknownLayerInput = Create(
-            IssueKinds.UnknownLayerInput, "A layer reads a name that no earlier layer has",
-            "'{0}' reads '{1}', but no layer before it has that name; name an earlier layer (its Name, or its default name such as 'dense0')");
+            "CMP0023", "A layer reads a name that no earlier layer has",
+            "'{0}' reads '{1}', but no layer before it has that name; name an earlier layer (its Name, or its default name such as 'dense0')",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor JoinShapesDiffer = Create(
-            IssueKinds.JoinShapesDiffer, "The inputs of a join have different shapes",
-            "'{0}' adds '{1}' ({2}) and '{3}' ({4}); the inputs of a sum must have the same shape");
+            "CMP0024", "The inputs of a join have different shapes",
+            "'{0}' adds '{1}' ({2}) and '{3}' ({4}); the inputs of a sum must have the same shape",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor UnusedLayerOutput = Create(
-            IssueKinds.UnusedLayerOutput, "A layer's output is never used",
-            "No later layer reads the output of '{0}', so it cannot affect the network's output or be trained; remove it, or name it in a join such as [Add]");
+            "CMP0025", "A layer's output is never used",
+            "No later layer reads the output of '{0}', so it cannot affect the network's output or be trained; remove it, or name it in a join such as [Add]",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor TokensNeedEmbedding = Create(
-            IssueKinds.TokensNeedEmbedding, "Token ids reach a layer that reads floats",
-            "'{0}' reads token ids, which only an [Embedding] reads; put [Embedding(dimension)] before it to turn each id into a vector");
+            "CMP0026", "Token ids reach a layer that reads floats",
+            "'{0}' reads token ids, which only an [Embedding] reads; put [Embedding(dimension)] before it to turn each id into a vector",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor EmbeddingNeedsTokens = Create(
-            IssueKinds.EmbeddingNeedsTokens, "An embedding reads something other than token ids",
-            "'{0}' is an embedding, which reads token ids, but it gets {1}; declare the input as token ids with [Input(steps, Vocabulary = n)], or use [Dense] for float inputs");
+            "CMP0027", "An embedding reads something other than token ids",
+            "'{0}' is an embedding, which reads token ids, but it gets {1}; declare the input as token ids with [Input(steps, Vocabulary = n)], or use [Dense] for float inputs",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor CannotHostCode = Create(
-            IssueKinds.CannotHostCode, "The network's declaration cannot take the generated code",
-            "The network '{0}' is {1}, which the generated partial class cannot join; declare it as a plain 'partial class'");
+            "CMP0028", "The network's declaration cannot take the generated code",
+            "The network '{0}' is {1}, which the generated partial class cannot join; declare it as a plain 'partial class'",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor MemberClash = Create(
-            IssueKinds.MemberClash, "A member has the name of a generated one",
-            "'{0}' in '{1}' clashes with {2}, which the generator writes; rename or remove it");
+            "CMP0029", "A member has the name of a generated one",
+            "'{0}' in '{1}' clashes with {2}, which the generator writes; rename or remove it",
+            DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor GeneratorFailed = Create(
-            IssueKinds.GeneratorFailed, "The generator failed",
-            "The Compiled generator failed on '{0}' ({1}); please report this with the declaration that caused it");
+            "CMP0099", "The generator failed",
+            "The Compiled generator failed on '{0}' ({1}); please report this with the declaration that caused it",
+            DiagnosticSeverity.Error);
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ById = new()
         {
@@ -171,14 +201,9 @@ namespace Compiled.Generator.Diagnostics
 
         public static DiagnosticDescriptor Get(string id) => ById[id];
 
-        private static DiagnosticDescriptor Create(IssueKind kind, string title, string message) =>
-            new(kind.Id, title, message, Category, ToSeverity(kind.Severity), isEnabledByDefault: true, helpLinkUri: HelpLinkBase + kind.Id + ".md");
-
-        private static DiagnosticSeverity ToSeverity(IssueSeverity severity) => severity switch
-        {
-            IssueSeverity.Error => DiagnosticSeverity.Error,
-            IssueSeverity.Warning => DiagnosticSeverity.Warning,
-            _ => DiagnosticSeverity.Info,
-        };
+        // The ID and severity are written as literals (the release-tracking analyzer reads them from here); the catalog
+        // test checks that each equals its IssueKinds entry, which shape inference uses without Roslyn.
+        private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity) =>
+            new(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
     }
 }

@@ -162,7 +162,7 @@ namespace Compiled.Generator.Emit
                 {
                     w.Line("int batch = global::System.Math.Min(MaxBatchSize, labels.Length - start);");
                     w.Line("global::System.ReadOnlySpan<int> batchLabels = labels.Slice(start, batch);");
-                    w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false{dropoutArgument});");
+                    w.Line($"global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);");
                     w.Line($"loss += {Losses}.SoftmaxCrossEntropy(logits, batchLabels, default, OutputSize) * (double)batch;");
                     w.Line($"correct += {Metrics}.CountCorrect(logits, batchLabels, OutputSize);");
                 }
@@ -199,7 +199,7 @@ namespace Compiled.Generator.Emit
                 {
                     w.Line("int batch = global::System.Math.Min(MaxBatchSize, count - start);");
                     w.Line("global::System.ReadOnlySpan<int> batchLabels = labels.Slice(start * LabelsPerSample, batch * LabelsPerSample);");
-                    w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false{dropoutArgument});");
+                    w.Line($"global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);");
                     w.Line($"loss += {Losses}.SoftmaxCrossEntropy(logits, batchLabels, default, Classes, 1);");
                     w.Line($"correct += {Metrics}.CountCorrectLabelled(logits, batchLabels, Classes);");
                 }
@@ -258,7 +258,7 @@ namespace Compiled.Generator.Emit
                 {
                     w.Line("int batch = global::System.Math.Min(MaxBatchSize, count - start);");
                     w.Line("global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);");
-                    w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false{dropoutArgument});");
+                    w.Line($"global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);");
                     w.Line($"loss += {string.Format(kind.LossCall, "batchTargets", "default")} * (double)batch;");
                     if (loss == LossKind.BinaryCrossEntropy)
                     {
@@ -338,6 +338,7 @@ namespace Compiled.Generator.Emit
                     }
 
                     w.Line($"{Guard}.InputGradient(inputs.Length, inputGradient.Length);");
+                    w.Line("EnsureTrainingWorkspace();");
                     w.Line($"int batch = {kind.Batch};");
                     w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
                     w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
@@ -355,6 +356,7 @@ namespace Compiled.Generator.Emit
                     : $"private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, {span}, bool accumulate)";
                 using (w.OpenBlock(header))
                 {
+                    w.Line("EnsureTrainingWorkspace();");
                     w.Line($"int batch = {kind.Batch};");
                     w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
                     w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
@@ -402,6 +404,7 @@ namespace Compiled.Generator.Emit
                         w.Line($"{Guard}.InputGradient(inputs.Length, inputGradient.Length);");
                     }
 
+                    w.Line("EnsureTrainingWorkspace();");
                     w.Line($"ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
                     w.Line("outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));");
                     w.Line(withInputGradient
@@ -419,7 +422,7 @@ namespace Compiled.Generator.Emit
                 using (w.OpenBlock($"{Access(network)} int PredictClass(global::System.ReadOnlySpan<float> input)"))
                 {
                     w.Line($"{Guard}.SingleSample(input.Length, InputSize);");
-                    w.Line($"return {Metrics}.ArgMax(ForwardCore(_parameters, _workspace, input, 1, training: false{dropoutArgument}));");
+                    w.Line($"return {Metrics}.ArgMax(InferencePlan.ForwardCore(_parameters, _workspace, input, 1));");
                 }
             }
             else if (network.Loss == LossKind.BinaryCrossEntropy && network.OutputSize == 1)
@@ -428,7 +431,7 @@ namespace Compiled.Generator.Emit
                 using (w.OpenBlock($"{Access(network)} int PredictClass(global::System.ReadOnlySpan<float> input)"))
                 {
                     w.Line($"{Guard}.SingleSample(input.Length, InputSize);");
-                    w.Line($"return ForwardCore(_parameters, _workspace, input, 1, training: false{dropoutArgument})[0] > 0f ? 1 : 0;");
+                    w.Line($"return InferencePlan.ForwardCore(_parameters, _workspace, input, 1)[0] > 0f ? 1 : 0;");
                 }
             }
         }

@@ -84,6 +84,8 @@ namespace Compiled.Generator.Emit
                 w.Line();
                 EmitForwardCore(w, network, hasDropout);
                 w.Line();
+                EmitInferencePlan(w, network);
+                w.Line();
                 EmitBackwardCore(w, network, BackwardKind.Gradients);
                 w.Line();
                 EmitBackwardCore(w, network, BackwardKind.FusedSgd);
@@ -162,7 +164,8 @@ namespace Compiled.Generator.Emit
                 w.Line($"private const int ScratchOffset = {network.ScratchOffset}; // {network.ScratchSize} values: convolution patches, shared by the layers in turn");
             }
 
-            w.Line($"private const int WorkspaceSize = {network.WorkspaceSize};");
+            w.Line($"private const int WorkspaceSize = {network.WorkspaceSize}; // the training plan: allocated on the first training call");
+            w.Line($"private const int InferenceWorkspaceSize = {network.InferenceWorkspaceSize}; // the inference plan (see InferencePlan below): what an instance that only predicts allocates");
             if (network.Layers.Any(l => l.Definition.HasStaticMembers))
             {
                 w.Line();
@@ -197,10 +200,11 @@ namespace Compiled.Generator.Emit
 
         private static void EmitFields(SourceWriter w, bool hasDropout)
         {
-            w.Line("// Parameters, gradients and workspace are allocated once, here; nothing allocates after construction.");
+            w.Line("// Parameters, gradients and the inference workspace are allocated here; the training workspace on the first");
+            w.Line("// training call (EnsureTrainingWorkspace). Nothing allocates after that.");
             w.Line("private readonly float[] _parameters = new float[ParameterCount];");
             w.Line("private readonly float[] _gradients = new float[ParameterCount];");
-            w.Line("private readonly float[] _workspace = new float[WorkspaceSize];");
+            w.Line("private float[] _workspace = new float[InferenceWorkspaceSize];");
             if (hasDropout)
             {
                 w.Line("private ulong _dropoutState;");
@@ -345,8 +349,19 @@ namespace Compiled.Generator.Emit
                 using (w.OpenBlock("for (int start = 0; start < count; start += MaxBatchSize)"))
                 {
                     w.Line("int batch = global::System.Math.Min(MaxBatchSize, count - start);");
-                    w.Line($"ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false{dropout})");
+                    w.Line($"InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch)");
                     w.Line("    .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));");
+                }
+            }
+
+            w.Line();
+            w.Line("// The training plan keeps every layer's output for the backward pass and adds the gradient buffers: a larger");
+            w.Line("// workspace, allocated once, by the first call that trains.");
+            using (w.OpenBlock("private void EnsureTrainingWorkspace()"))
+            {
+                using (w.OpenBlock("if (_workspace.Length < WorkspaceSize)"))
+                {
+                    w.Line("_workspace = new float[WorkspaceSize];");
                 }
             }
 
@@ -446,14 +461,65 @@ namespace Compiled.Generator.Emit
                     w.Line("_ = training; // no dropout: training and inference are the same");
                 }
 
+                EmitLayersForward(w, network);
+            }
+        }
+
+        /// <summary>Every layer's forward code, then the return of the last layer's rows.</summary>
+        private static void EmitLayersForward(SourceWriter w, ShapedNetwork network)
+        {
+            foreach (ShapedLayer layer in network.Layers)
+            {
+                string[] inputs = layer.Inputs.Select(node => node < 0 ? "input" : Local(network.Layers[node], "Output")).ToArray();
+                layer.Definition.EmitForward(w, new ForwardSite(layer, inputs, Local(layer, "Output")));
+                w.Line();
+            }
+
+            w.Line($"return {Local(network.Layers[network.Layers.Count - 1], "Output")};");
+        }
+
+        /// <summary>
+        /// The forward pass of the inference plan, in a nested class whose offset constants have the training plan's names and
+        /// so hide them: the layers' forward code is written once, the same text in both passes, and here it reads the
+        /// inference offsets (outputs packed by lifetime, one shared region for the buffers that only training keeps).
+        /// </summary>
+        private static void EmitInferencePlan(SourceWriter w, ShapedNetwork network)
+        {
+            w.Line("// The inference plan: a layer's output lives only until its last reader has run, and the buffers training keeps");
+            w.Line("// for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.");
+            using (w.OpenBlock("private static class InferencePlan"))
+            {
                 foreach (ShapedLayer layer in network.Layers)
                 {
-                    string[] inputs = layer.Inputs.Select(node => node < 0 ? "input" : Local(network.Layers[node], "Output")).ToArray();
-                    layer.Definition.EmitForward(w, new ForwardSite(layer, inputs, Local(layer, "Output")));
-                    w.Line();
+                    if (layer.Definition.HasOutputBuffer)
+                    {
+                        string note = layer.Definition.KeepsShape ? " (unused: in inference the output is the input)" : string.Empty;
+                        w.Line($"private const int {layer.Identifier}OutputOffset = {layer.InferenceOutputOffset}; // rows of {layer.Output}{note}");
+                    }
+
+                    for (int k = 0; k < layer.Saved.Count; k++)
+                    {
+                        w.Line($"private const int {layer.Identifier}{layer.Saved[k].Role}Offset = {layer.InferenceSavedOffsets[k]}; // rows of {layer.Saved[k].Comment}");
+                    }
                 }
 
-                w.Line($"return {Local(network.Layers[network.Layers.Count - 1], "Output")};");
+                if (network.ScratchSize > 0)
+                {
+                    w.Line($"private const int ScratchOffset = {network.InferenceScratchOffset};");
+                }
+
+                w.Line();
+                w.Line("// The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.");
+                using (w.OpenBlock("public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)"))
+                {
+                    if (network.HasDropout)
+                    {
+                        w.Line("bool training = false; // dropout is the identity in inference");
+                        w.Line("ulong dropoutState = 0;");
+                    }
+
+                    EmitLayersForward(w, network);
+                }
             }
         }
 

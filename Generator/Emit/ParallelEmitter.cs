@@ -54,7 +54,7 @@ namespace Compiled.Generator.Emit
 
                     using (w.OpenBlock("for (int i = 0; i < value - 1; i++)"))
                     {
-                        w.Line("_shardWorkspaces[i] = new float[WorkspaceSize];");
+                        w.Line("_shardWorkspaces[i] = new float[InferenceWorkspaceSize];");
                         w.Line("_shardGradients[i] = new float[ParameterCount];");
                         if (hasDropout)
                         {
@@ -75,6 +75,17 @@ namespace Compiled.Generator.Emit
             w.Line("private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)");
             using (w.OpenBlock())
             {
+                w.Line("EnsureTrainingWorkspace();");
+                using (w.OpenBlock("for (int i = 0; i < _shardWorkspaces.Length; i++)"))
+                {
+                    w.Line("// Each thread's training workspace, allocated on the first sharded training step.");
+                    using (w.OpenBlock("if (_shardWorkspaces[i].Length < WorkspaceSize)"))
+                    {
+                        w.Line("_shardWorkspaces[i] = new float[WorkspaceSize];");
+                    }
+                }
+
+                w.Line();
                 w.Line("int shards = _runner!.Run(this, inputs, targets, labels, batch);");
                 w.Line("float loss = _shardLosses[0];");
                 using (w.OpenBlock("for (int shard = 1; shard < shards; shard++)"))

@@ -236,6 +236,7 @@ namespace Compiled.Generator.Shapes
             }
 
             int scratchOffset = Clamp(workspace);
+            int scratchOffsetForInference = 0;
             workspace += scratch;
 
             if (parameterCount > MaxElements || workspace > MaxElements)
@@ -250,6 +251,27 @@ namespace Compiled.Generator.Shapes
                 Report(IssueKinds.GeneratorFailed, IssueTarget.ClassName, 0, spec.ClassName, "the shape of a layer could not be inferred, and no error says why");
             }
 
+            // The inference plan: what an instance that only predicts allocates (see Planning/InferencePlan).
+            var nodes = shaped.Select(l => new Planning.InferencePlan.Node(
+                l.Inputs.ToArray(), l.Definition.HasOutputBuffer ? l.Output.LongSize : 0, !l.Definition.HasOutputBuffer || l.Definition.KeepsShape,
+                l.Saved.Select(b => (long)b.PerSample).ToArray())).ToList();
+            long inferenceSize = workspace;
+            if (nodes.Count > 0)
+            {
+                (long[] outputOffsets, long[][] savedOffsets, long inferenceScratch, long size) = Planning.InferencePlan.Plan(nodes, maxBatch, scratch);
+                for (int i = 0; i < shaped.Count; i++)
+                {
+                    shaped[i] = shaped[i] with
+                    {
+                        InferenceOutputOffset = Clamp(outputOffsets[i]),
+                        InferenceSavedOffsets = savedOffsets[i].Select(Clamp).ToEquatableArray(),
+                    };
+                }
+
+                scratchOffsetForInference = Clamp(inferenceScratch);
+                inferenceSize = size;
+            }
+
             bool hasErrors = issues.Any(issue => IssueKinds.IsError(issue.Id));
             ShapedNetwork? network = hasErrors ? null : new ShapedNetwork(
                 spec.Namespace, spec.ClassName, spec.Loss, spec.MaxBatchSize, spec.Seed, spec.InputShape,
@@ -258,6 +280,8 @@ namespace Compiled.Generator.Shapes
             {
                 Vocabulary = spec.Vocabulary,
                 OutputShape = shape,
+                InferenceScratchOffset = scratchOffsetForInference,
+                InferenceWorkspaceSize = Clamp(inferenceSize),
             };
             return new ShapeResult(network, issues.ToEquatableArray());
         }

@@ -179,6 +179,12 @@ namespace Compiled.Generator.Shapes
         /// <summary>The gradient slot that holds dL/d(output) in the backward pass.</summary>
         public int GradientSlot { get; init; }
 
+        /// <summary>The inference plan's offset of this layer's output (see <see cref="Planning.InferencePlan"/>).</summary>
+        public int InferenceOutputOffset { get; init; }
+
+        /// <summary>The inference plan's offsets of this layer's saved buffers, in the order of <see cref="Saved"/>.</summary>
+        public EquatableArray<int> InferenceSavedOffsets { get; init; } = EquatableArray<int>.Empty;
+
         /// <summary>Per input, where the backward pass writes its gradient (see <see cref="Planning.GradientPlan"/>).</summary>
         public EquatableArray<Planning.GradientTarget> InputGradients { get; init; } = EquatableArray<Planning.GradientTarget>.Empty;
 
@@ -216,6 +222,12 @@ namespace Compiled.Generator.Shapes
 
         /// <summary>Dense layers with fewer weights than this are emitted as straight-line arithmetic.</summary>
         public const int UnrollLimit = 64;
+
+        /// <summary>The inference plan's scratch offset: the same scratch, after the packed outputs and the shared saved region.</summary>
+        public int InferenceScratchOffset { get; init; }
+
+        /// <summary>The inference plan's workspace size: what an instance that only predicts allocates.</summary>
+        public int InferenceWorkspaceSize { get; init; }
 
         /// <summary>The token vocabulary when the input is token ids, else 0 (float inputs).</summary>
         public int Vocabulary { get; init; }

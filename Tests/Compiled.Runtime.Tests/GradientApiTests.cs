@@ -183,3 +183,43 @@ public class GradientApiTests
         Assert.Contains(threaded.Gradients.ToArray(), g => g != 0f);
     }
 }
+
+/// <summary>The inference plan: an instance that only predicts allocates the packed workspace, not the training one.</summary>
+public class WorkspacePlanTests
+{
+    private static int WorkspaceLength(object network) =>
+        ((float[])network.GetType().GetField("_workspace", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(network)!).Length;
+
+    private static int Constant(Type type, string name) =>
+        (int)type.GetField(name, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.GetValue(null)!;
+
+    [Fact]
+    public void A_network_that_only_predicts_carries_the_inference_workspace()
+    {
+        var network = new SeedCnn(1);
+        int inference = Constant(typeof(SeedCnn), "InferenceWorkspaceSize"), training = Constant(typeof(SeedCnn), "WorkspaceSize");
+        Assert.True(inference * 2 < training, $"inference {inference} floats, training {training}");
+
+        var random = new Xoshiro(8);
+        float[] images = Enumerable.Range(0, 40 * 784).Select(_ => random.NextSingle()).ToArray();
+        var before = new float[40 * 10];
+        network.Predict(images, before);
+        Assert.Equal(0.0, before.Sum() - 40, 3);
+        Assert.Equal(inference, WorkspaceLength(network));
+
+        // The first training call brings the training workspace; prediction reads the same values from either.
+        network.Backward(images.AsSpan(0, 32 * 784), Enumerable.Range(0, 32).Select(i => i % 10).ToArray()); // parameters unchanged
+        Assert.Equal(training, WorkspaceLength(network));
+        var after = new float[40 * 10];
+        network.Predict(images, after);
+        Assert.Equal(before, after);
+        Assert.All(before.Zip(Predict(new SeedCnn(1) { Threads = 2 }, images)), pair => Assert.Equal(pair.First, pair.Second, 1e-5f)); // the shards' workspaces too
+    }
+
+    private static float[] Predict(SeedCnn network, float[] images)
+    {
+        var outputs = new float[images.Length / 784 * 10];
+        network.Predict(images, outputs);
+        return outputs;
+    }
+}

@@ -42,7 +42,8 @@ namespace Demo
         private const int Dense2OutputOffset = 240; // rows of 2
         private const int GradientBufferA = 272; // rows of up to 11
         private const int GradientBufferB = 448; // rows of up to 11
-        private const int WorkspaceSize = 624;
+        private const int WorkspaceSize = 624; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 240; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -54,10 +55,11 @@ namespace Demo
             new global::Compiled.TensorInfo("dense2.bias", new[] { 2 }, Dense2BiasOffset),
         };
 
-        // Parameters, gradients and workspace are allocated once, here; nothing allocates after construction.
+        // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
+        // training call (EnsureTrainingWorkspace). Nothing allocates after that.
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
-        private readonly float[] _workspace = new float[WorkspaceSize];
+        private float[] _workspace = new float[InferenceWorkspaceSize];
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
         private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
@@ -186,8 +188,18 @@ namespace Demo
             for (int start = 0; start < count; start += MaxBatchSize)
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
-                ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false)
+                InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch)
                     .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));
+            }
+        }
+
+        // The training plan keeps every layer's output for the backward pass and adds the gradient buffers: a larger
+        // workspace, allocated once, by the first call that trains.
+        private void EnsureTrainingWorkspace()
+        {
+            if (_workspace.Length < WorkspaceSize)
+            {
+                _workspace = new float[WorkspaceSize];
             }
         }
 
@@ -233,6 +245,7 @@ namespace Demo
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
             global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -243,6 +256,7 @@ namespace Demo
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
         {
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -253,6 +267,7 @@ namespace Demo
 
         private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -283,7 +298,7 @@ namespace Demo
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
                 global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+                global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
                 loss += global::Compiled.Kernels.Losses.MeanSquaredError(logits, batchTargets, default) * (double)batch;
             }
             return (loss, correct);
@@ -375,7 +390,7 @@ namespace Demo
                 _shardEvaluations = new (double, long)[value];
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
                     _shardGradients[i] = new float[ParameterCount];
                 }
             }
@@ -384,6 +399,16 @@ namespace Demo
         // Runs the shards of one step; sums their losses and, into _gradients, their gradients.
         private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)
         {
+            EnsureTrainingWorkspace();
+            for (int i = 0; i < _shardWorkspaces.Length; i++)
+            {
+                // Each thread's training workspace, allocated on the first sharded training step.
+                if (_shardWorkspaces[i].Length < WorkspaceSize)
+                {
+                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                }
+            }
+
             int shards = _runner!.Run(this, inputs, targets, labels, batch);
             float loss = _shardLosses[0];
             for (int shard = 1; shard < shards; shard++)
@@ -503,6 +528,73 @@ namespace Demo
             }
 
             return dense2Output;
+        }
+
+        // The inference plan: a layer's output lives only until its last reader has run, and the buffers training keeps
+        // for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.
+        private static class InferencePlan
+        {
+            private const int Dense0OutputOffset = 0; // rows of 11
+            private const int Dense1OutputOffset = 176; // rows of 4
+            private const int Dense2OutputOffset = 0; // rows of 2
+
+            // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
+            public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+            {
+                // dense0: dense 9 -> 11, identity. W [9, 11], b [11].
+                // y = x W + b
+                global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 11);
+                global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 99), parameters.Slice(Dense0BiasOffset, 11), dense0Output, batch, 9, 11);
+
+                // dense1: dense 11 -> 4, identity, unrolled. W [11, 4], b [4].
+                // y = x W + b
+                global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 4);
+                {
+                    global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 44);
+                    global::System.ReadOnlySpan<float> b = parameters.Slice(Dense1BiasOffset, 4);
+                    for (int row = 0; row < batch; row++)
+                    {
+                        global::System.ReadOnlySpan<float> x = dense0Output.Slice(row * 11, 11);
+                        global::System.Span<float> y = dense1Output.Slice(row * 4, 4);
+                        float x0 = x[0];
+                        float x1 = x[1];
+                        float x2 = x[2];
+                        float x3 = x[3];
+                        float x4 = x[4];
+                        float x5 = x[5];
+                        float x6 = x[6];
+                        float x7 = x[7];
+                        float x8 = x[8];
+                        float x9 = x[9];
+                        float x10 = x[10];
+                        y[0] = b[0] + (x0 * w[0]) + (x1 * w[4]) + (x2 * w[8]) + (x3 * w[12]) + (x4 * w[16]) + (x5 * w[20]) + (x6 * w[24]) + (x7 * w[28]) + (x8 * w[32]) + (x9 * w[36]) + (x10 * w[40]);
+                        y[1] = b[1] + (x0 * w[1]) + (x1 * w[5]) + (x2 * w[9]) + (x3 * w[13]) + (x4 * w[17]) + (x5 * w[21]) + (x6 * w[25]) + (x7 * w[29]) + (x8 * w[33]) + (x9 * w[37]) + (x10 * w[41]);
+                        y[2] = b[2] + (x0 * w[2]) + (x1 * w[6]) + (x2 * w[10]) + (x3 * w[14]) + (x4 * w[18]) + (x5 * w[22]) + (x6 * w[26]) + (x7 * w[30]) + (x8 * w[34]) + (x9 * w[38]) + (x10 * w[42]);
+                        y[3] = b[3] + (x0 * w[3]) + (x1 * w[7]) + (x2 * w[11]) + (x3 * w[15]) + (x4 * w[19]) + (x5 * w[23]) + (x6 * w[27]) + (x7 * w[31]) + (x8 * w[35]) + (x9 * w[39]) + (x10 * w[43]);
+                    }
+                }
+
+                // dense2: dense 4 -> 2, identity, unrolled. W [4, 2], b [2].
+                // y = x W + b
+                global::System.Span<float> dense2Output = workspace.Slice(Dense2OutputOffset, batch * 2);
+                {
+                    global::System.ReadOnlySpan<float> w = parameters.Slice(Dense2WeightOffset, 8);
+                    global::System.ReadOnlySpan<float> b = parameters.Slice(Dense2BiasOffset, 2);
+                    for (int row = 0; row < batch; row++)
+                    {
+                        global::System.ReadOnlySpan<float> x = dense1Output.Slice(row * 4, 4);
+                        global::System.Span<float> y = dense2Output.Slice(row * 2, 2);
+                        float x0 = x[0];
+                        float x1 = x[1];
+                        float x2 = x[2];
+                        float x3 = x[3];
+                        y[0] = b[0] + (x0 * w[0]) + (x1 * w[2]) + (x2 * w[4]) + (x3 * w[6]);
+                        y[1] = b[1] + (x0 * w[1]) + (x1 * w[3]) + (x2 * w[5]) + (x3 * w[7]);
+                    }
+                }
+
+                return dense2Output;
+            }
         }
 
         // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace

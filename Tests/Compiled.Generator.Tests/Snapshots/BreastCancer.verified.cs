@@ -36,7 +36,8 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     private const int Dense1OutputOffset = 256; // rows of 1
     private const int GradientBufferA = 272; // rows of up to 16
     private const int GradientBufferB = 528; // rows of up to 16
-    private const int WorkspaceSize = 784;
+    private const int WorkspaceSize = 784; // the training plan: allocated on the first training call
+    private const int InferenceWorkspaceSize = 272; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     private static readonly global::Compiled.TensorInfo[] s_tensors =
     {
@@ -46,10 +47,11 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         new global::Compiled.TensorInfo("dense1.bias", new[] { 1 }, Dense1BiasOffset),
     };
 
-    // Parameters, gradients and workspace are allocated once, here; nothing allocates after construction.
+    // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
+    // training call (EnsureTrainingWorkspace). Nothing allocates after that.
     private readonly float[] _parameters = new float[ParameterCount];
     private readonly float[] _gradients = new float[ParameterCount];
-    private readonly float[] _workspace = new float[WorkspaceSize];
+    private float[] _workspace = new float[InferenceWorkspaceSize];
     // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
     private global::Compiled.ShardRunner? _runner;
     private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
@@ -171,8 +173,18 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         for (int start = 0; start < count; start += MaxBatchSize)
         {
             int batch = global::System.Math.Min(MaxBatchSize, count - start);
-            ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false)
+            InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch)
                 .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));
+        }
+    }
+
+    // The training plan keeps every layer's output for the backward pass and adds the gradient buffers: a larger
+    // workspace, allocated once, by the first call that trains.
+    private void EnsureTrainingWorkspace()
+    {
+        if (_workspace.Length < WorkspaceSize)
+        {
+            _workspace = new float[WorkspaceSize];
         }
     }
 
@@ -221,6 +233,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
         global::Compiled.NetworkGuard.Probabilities(targets);
         global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+        EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -231,6 +244,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
 
     private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
     {
+        EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -241,6 +255,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
 
     private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
     {
+        EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -271,7 +286,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         {
             int batch = global::System.Math.Min(MaxBatchSize, count - start);
             global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+            global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
             loss += global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, batchTargets, default) * (double)batch;
             correct += global::Compiled.Kernels.Metrics.CountCorrectBinary(logits, batchTargets);
         }
@@ -282,7 +297,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     public int PredictClass(global::System.ReadOnlySpan<float> input)
     {
         global::Compiled.NetworkGuard.SingleSample(input.Length, InputSize);
-        return ForwardCore(_parameters, _workspace, input, 1, training: false)[0] > 0f ? 1 : 0;
+        return InferencePlan.ForwardCore(_parameters, _workspace, input, 1)[0] > 0f ? 1 : 0;
     }
 
     // Penalties, the NaN check, clipping and the optimizer step, in that order, after the backward pass.
@@ -369,7 +384,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
             _shardEvaluations = new (double, long)[value];
             for (int i = 0; i < value - 1; i++)
             {
-                _shardWorkspaces[i] = new float[WorkspaceSize];
+                _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
                 _shardGradients[i] = new float[ParameterCount];
             }
         }
@@ -378,6 +393,16 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     // Runs the shards of one step; sums their losses and, into _gradients, their gradients.
     private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)
     {
+        EnsureTrainingWorkspace();
+        for (int i = 0; i < _shardWorkspaces.Length; i++)
+        {
+            // Each thread's training workspace, allocated on the first sharded training step.
+            if (_shardWorkspaces[i].Length < WorkspaceSize)
+            {
+                _shardWorkspaces[i] = new float[WorkspaceSize];
+            }
+        }
+
         int shards = _runner!.Run(this, inputs, targets, labels, batch);
         float loss = _shardLosses[0];
         for (int shard = 1; shard < shards; shard++)
@@ -481,6 +506,56 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         }
 
         return dense1Output;
+    }
+
+    // The inference plan: a layer's output lives only until its last reader has run, and the buffers training keeps
+    // for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.
+    private static class InferencePlan
+    {
+        private const int Dense0OutputOffset = 0; // rows of 16
+        private const int Dense1OutputOffset = 256; // rows of 1
+
+        // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
+        public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+        {
+            // dense0: dense 30 -> 16, ReLU. W [30, 16], b [16].
+            // y = max(x W + b, 0)
+            global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 16);
+            global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 480), parameters.Slice(Dense0BiasOffset, 16), dense0Output, batch, 30, 16);
+            global::Compiled.Kernels.Activations.Relu(dense0Output);
+
+            // dense1: dense 16 -> 1, identity, unrolled. W [16, 1], b [1].
+            // y = x W + b
+            global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 1);
+            {
+                global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 16);
+                global::System.ReadOnlySpan<float> b = parameters.Slice(Dense1BiasOffset, 1);
+                for (int row = 0; row < batch; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = dense0Output.Slice(row * 16, 16);
+                    global::System.Span<float> y = dense1Output.Slice(row * 1, 1);
+                    float x0 = x[0];
+                    float x1 = x[1];
+                    float x2 = x[2];
+                    float x3 = x[3];
+                    float x4 = x[4];
+                    float x5 = x[5];
+                    float x6 = x[6];
+                    float x7 = x[7];
+                    float x8 = x[8];
+                    float x9 = x[9];
+                    float x10 = x[10];
+                    float x11 = x[11];
+                    float x12 = x[12];
+                    float x13 = x[13];
+                    float x14 = x[14];
+                    float x15 = x[15];
+                    y[0] = b[0] + (x0 * w[0]) + (x1 * w[1]) + (x2 * w[2]) + (x3 * w[3]) + (x4 * w[4]) + (x5 * w[5]) + (x6 * w[6]) + (x7 * w[7]) + (x8 * w[8]) + (x9 * w[9]) + (x10 * w[10]) + (x11 * w[11]) + (x12 * w[12]) + (x13 * w[13]) + (x14 * w[14]) + (x15 * w[15]);
+                }
+            }
+
+            return dense1Output;
+        }
     }
 
     // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace

@@ -44,7 +44,8 @@ namespace Demo
         private const int Dense1OutputOffset = 384; // rows of 3
         private const int GradientBufferA = 408; // rows of up to 12
         private const int GradientBufferB = 504; // rows of up to 12
-        private const int WorkspaceSize = 600;
+        private const int WorkspaceSize = 600; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 216; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -54,10 +55,11 @@ namespace Demo
             new global::Compiled.TensorInfo("dense1.bias", new[] { 3 }, Dense1BiasOffset),
         };
 
-        // Parameters, gradients and workspace are allocated once, here; nothing allocates after construction.
+        // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
+        // training call (EnsureTrainingWorkspace). Nothing allocates after that.
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
-        private readonly float[] _workspace = new float[WorkspaceSize];
+        private float[] _workspace = new float[InferenceWorkspaceSize];
         private ulong _dropoutState;
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
@@ -182,8 +184,18 @@ namespace Demo
             for (int start = 0; start < count; start += MaxBatchSize)
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
-                ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false, ref _dropoutState)
+                InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch)
                     .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));
+            }
+        }
+
+        // The training plan keeps every layer's output for the backward pass and adds the gradient buffers: a larger
+        // workspace, allocated once, by the first call that trains.
+        private void EnsureTrainingWorkspace()
+        {
+            if (_workspace.Length < WorkspaceSize)
+            {
+                _workspace = new float[WorkspaceSize];
             }
         }
 
@@ -229,6 +241,7 @@ namespace Demo
         {
             global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
             global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            EnsureTrainingWorkspace();
             int batch = labels.Length;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -239,6 +252,7 @@ namespace Demo
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)
         {
+            EnsureTrainingWorkspace();
             int batch = labels.Length;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -249,6 +263,7 @@ namespace Demo
 
         private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, float learningRate)
         {
+            EnsureTrainingWorkspace();
             int batch = labels.Length;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -277,7 +292,7 @@ namespace Demo
             {
                 int batch = global::System.Math.Min(MaxBatchSize, labels.Length - start);
                 global::System.ReadOnlySpan<int> batchLabels = labels.Slice(start, batch);
-                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false, ref _dropoutState);
+                global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
                 loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchLabels, default, OutputSize) * (double)batch;
                 correct += global::Compiled.Kernels.Metrics.CountCorrect(logits, batchLabels, OutputSize);
             }
@@ -323,6 +338,7 @@ namespace Demo
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
             global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -333,6 +349,7 @@ namespace Demo
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
         {
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -343,6 +360,7 @@ namespace Demo
 
         private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -372,7 +390,7 @@ namespace Demo
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
                 global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false, ref _dropoutState);
+                global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
                 loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchTargets, default, OutputSize) * (double)batch;
                 correct += global::Compiled.Kernels.Metrics.CountCorrectArgMax(logits, batchTargets, OutputSize);
             }
@@ -383,7 +401,7 @@ namespace Demo
         public int PredictClass(global::System.ReadOnlySpan<float> input)
         {
             global::Compiled.NetworkGuard.SingleSample(input.Length, InputSize);
-            return global::Compiled.Kernels.Metrics.ArgMax(ForwardCore(_parameters, _workspace, input, 1, training: false, ref _dropoutState));
+            return global::Compiled.Kernels.Metrics.ArgMax(InferencePlan.ForwardCore(_parameters, _workspace, input, 1));
         }
 
         // Penalties, the NaN check, clipping and the optimizer step, in that order, after the backward pass.
@@ -472,7 +490,7 @@ namespace Demo
                 var random = new global::Compiled.Xoshiro(_dropoutState);
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
                     _shardGradients[i] = new float[ParameterCount];
                     _shardDropoutStates[i] = random.NextUInt64();
                 }
@@ -482,6 +500,16 @@ namespace Demo
         // Runs the shards of one step; sums their losses and, into _gradients, their gradients.
         private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)
         {
+            EnsureTrainingWorkspace();
+            for (int i = 0; i < _shardWorkspaces.Length; i++)
+            {
+                // Each thread's training workspace, allocated on the first sharded training step.
+                if (_shardWorkspaces[i].Length < WorkspaceSize)
+                {
+                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                }
+            }
+
             int shards = _runner!.Run(this, inputs, targets, labels, batch);
             float loss = _shardLosses[0];
             for (int shard = 1; shard < shards; shard++)
@@ -601,6 +629,78 @@ namespace Demo
             }
 
             return dense1Output;
+        }
+
+        // The inference plan: a layer's output lives only until its last reader has run, and the buffers training keeps
+        // for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.
+        private static class InferencePlan
+        {
+            private const int Dropout0OutputOffset = 0; // rows of 6 (unused: in inference the output is the input)
+            private const int Dropout0SavedOffset = 120; // rows of the mask, 6
+            private const int Dense0OutputOffset = 0; // rows of 12
+            private const int DropOutputOffset = 0; // rows of 12 (unused: in inference the output is the input)
+            private const int DropSavedOffset = 120; // rows of the mask, 12
+            private const int Dense1OutputOffset = 96; // rows of 3
+
+            // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
+            public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+            {
+                bool training = false; // dropout is the identity in inference
+                ulong dropoutState = 0;
+                // dropout0: dropout, rate 0.25f, 6 values (training only).
+                global::System.ReadOnlySpan<float> dropout0Output = input;
+                if (training)
+                {
+                    global::System.Span<float> dropped = workspace.Slice(Dropout0OutputOffset, batch * 6);
+                    global::Compiled.Kernels.Dropout.Forward(input, dropped, workspace.Slice(Dropout0SavedOffset, batch * 6), 0.25f, ref dropoutState);
+                    dropout0Output = dropped;
+                }
+
+                // dense0: dense 6 -> 12, ReLU. W [6, 12], b [12].
+                // y = max(x W + b, 0)
+                global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 12);
+                global::Compiled.Kernels.Dense.Forward(dropout0Output, parameters.Slice(Dense0WeightOffset, 72), parameters.Slice(Dense0BiasOffset, 12), dense0Output, batch, 6, 12);
+                global::Compiled.Kernels.Activations.Relu(dense0Output);
+
+                // drop: dropout, rate 0.5f, 12 values (training only).
+                global::System.ReadOnlySpan<float> dropOutput = dense0Output;
+                if (training)
+                {
+                    global::System.Span<float> dropped = workspace.Slice(DropOutputOffset, batch * 12);
+                    global::Compiled.Kernels.Dropout.Forward(dense0Output, dropped, workspace.Slice(DropSavedOffset, batch * 12), 0.5f, ref dropoutState);
+                    dropOutput = dropped;
+                }
+
+                // dense1: dense 12 -> 3, identity, unrolled. W [12, 3], b [3].
+                // y = x W + b
+                global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 3);
+                {
+                    global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 36);
+                    global::System.ReadOnlySpan<float> b = parameters.Slice(Dense1BiasOffset, 3);
+                    for (int row = 0; row < batch; row++)
+                    {
+                        global::System.ReadOnlySpan<float> x = dropOutput.Slice(row * 12, 12);
+                        global::System.Span<float> y = dense1Output.Slice(row * 3, 3);
+                        float x0 = x[0];
+                        float x1 = x[1];
+                        float x2 = x[2];
+                        float x3 = x[3];
+                        float x4 = x[4];
+                        float x5 = x[5];
+                        float x6 = x[6];
+                        float x7 = x[7];
+                        float x8 = x[8];
+                        float x9 = x[9];
+                        float x10 = x[10];
+                        float x11 = x[11];
+                        y[0] = b[0] + (x0 * w[0]) + (x1 * w[3]) + (x2 * w[6]) + (x3 * w[9]) + (x4 * w[12]) + (x5 * w[15]) + (x6 * w[18]) + (x7 * w[21]) + (x8 * w[24]) + (x9 * w[27]) + (x10 * w[30]) + (x11 * w[33]);
+                        y[1] = b[1] + (x0 * w[1]) + (x1 * w[4]) + (x2 * w[7]) + (x3 * w[10]) + (x4 * w[13]) + (x5 * w[16]) + (x6 * w[19]) + (x7 * w[22]) + (x8 * w[25]) + (x9 * w[28]) + (x10 * w[31]) + (x11 * w[34]);
+                        y[2] = b[2] + (x0 * w[2]) + (x1 * w[5]) + (x2 * w[8]) + (x3 * w[11]) + (x4 * w[14]) + (x5 * w[17]) + (x6 * w[20]) + (x7 * w[23]) + (x8 * w[26]) + (x9 * w[29]) + (x10 * w[32]) + (x11 * w[35]);
+                    }
+                }
+
+                return dense1Output;
+            }
         }
 
         // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace

@@ -44,7 +44,8 @@ namespace Hand.Built
         private const int Dense1OutputOffset = 40; // rows of 2x2
         private const int GradientBufferA = 56; // rows of up to 10
         private const int GradientBufferB = 96; // rows of up to 10
-        private const int WorkspaceSize = 136;
+        private const int WorkspaceSize = 136; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 56; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -54,10 +55,11 @@ namespace Hand.Built
             new global::Compiled.TensorInfo("dense1.bias", new[] { 2 }, Dense1BiasOffset),
         };
 
-        // Parameters, gradients and workspace are allocated once, here; nothing allocates after construction.
+        // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
+        // training call (EnsureTrainingWorkspace). Nothing allocates after that.
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
-        private readonly float[] _workspace = new float[WorkspaceSize];
+        private float[] _workspace = new float[InferenceWorkspaceSize];
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
         private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
@@ -179,8 +181,18 @@ namespace Hand.Built
             for (int start = 0; start < count; start += MaxBatchSize)
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
-                ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false)
+                InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch)
                     .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));
+            }
+        }
+
+        // The training plan keeps every layer's output for the backward pass and adds the gradient buffers: a larger
+        // workspace, allocated once, by the first call that trains.
+        private void EnsureTrainingWorkspace()
+        {
+            if (_workspace.Length < WorkspaceSize)
+            {
+                _workspace = new float[WorkspaceSize];
             }
         }
 
@@ -226,6 +238,7 @@ namespace Hand.Built
         {
             global::Compiled.NetworkGuard.StepLabelBatch(inputs.Length, labels, InputSize, LabelsPerSample, Classes, MaxBatchSize);
             global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            EnsureTrainingWorkspace();
             int batch = labels.Length / LabelsPerSample;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -236,6 +249,7 @@ namespace Hand.Built
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)
         {
+            EnsureTrainingWorkspace();
             int batch = labels.Length / LabelsPerSample;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -246,6 +260,7 @@ namespace Hand.Built
 
         private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, float learningRate)
         {
+            EnsureTrainingWorkspace();
             int batch = labels.Length / LabelsPerSample;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -278,7 +293,7 @@ namespace Hand.Built
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
                 global::System.ReadOnlySpan<int> batchLabels = labels.Slice(start * LabelsPerSample, batch * LabelsPerSample);
-                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+                global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
                 loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchLabels, default, Classes, 1);
                 correct += global::Compiled.Kernels.Metrics.CountCorrectLabelled(logits, batchLabels, Classes);
             }
@@ -324,6 +339,7 @@ namespace Hand.Built
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
             global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -334,6 +350,7 @@ namespace Hand.Built
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
         {
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -344,6 +361,7 @@ namespace Hand.Built
 
         private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -373,7 +391,7 @@ namespace Hand.Built
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
                 global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+                global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
                 loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchTargets, default, Classes) * (double)batch;
                 correct += global::Compiled.Kernels.Metrics.CountCorrectArgMax(logits, batchTargets, Classes);
             }
@@ -465,7 +483,7 @@ namespace Hand.Built
                 _shardEvaluations = new (double, long)[value];
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
                     _shardGradients[i] = new float[ParameterCount];
                 }
             }
@@ -474,6 +492,16 @@ namespace Hand.Built
         // Runs the shards of one step; sums their losses and, into _gradients, their gradients.
         private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)
         {
+            EnsureTrainingWorkspace();
+            for (int i = 0; i < _shardWorkspaces.Length; i++)
+            {
+                // Each thread's training workspace, allocated on the first sharded training step.
+                if (_shardWorkspaces[i].Length < WorkspaceSize)
+                {
+                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                }
+            }
+
             int shards = _runner!.Run(this, inputs, targets, labels, batch);
             float loss = _shardLosses[0];
             for (int shard = 1; shard < shards; shard++)
@@ -582,6 +610,62 @@ namespace Hand.Built
             }
 
             return dense1Output;
+        }
+
+        // The inference plan: a layer's output lives only until its last reader has run, and the buffers training keeps
+        // for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.
+        private static class InferencePlan
+        {
+            private const int HiddenOutputOffset = 0; // rows of 2x5
+            private const int Dense1OutputOffset = 40; // rows of 2x2
+
+            // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
+            public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+            {
+                // hidden: dense 2x3 -> 2x5 per step, tanh, unrolled. W [3, 5], b [5].
+                // y = tanh(x W + b)
+                global::System.Span<float> hiddenOutput = workspace.Slice(HiddenOutputOffset, batch * 10);
+                {
+                    global::System.ReadOnlySpan<float> w = parameters.Slice(HiddenWeightOffset, 15);
+                    global::System.ReadOnlySpan<float> b = parameters.Slice(HiddenBiasOffset, 5);
+                    for (int row = 0; row < batch * 2; row++)
+                    {
+                        global::System.ReadOnlySpan<float> x = input.Slice(row * 3, 3);
+                        global::System.Span<float> y = hiddenOutput.Slice(row * 5, 5);
+                        float x0 = x[0];
+                        float x1 = x[1];
+                        float x2 = x[2];
+                        y[0] = b[0] + (x0 * w[0]) + (x1 * w[5]) + (x2 * w[10]);
+                        y[1] = b[1] + (x0 * w[1]) + (x1 * w[6]) + (x2 * w[11]);
+                        y[2] = b[2] + (x0 * w[2]) + (x1 * w[7]) + (x2 * w[12]);
+                        y[3] = b[3] + (x0 * w[3]) + (x1 * w[8]) + (x2 * w[13]);
+                        y[4] = b[4] + (x0 * w[4]) + (x1 * w[9]) + (x2 * w[14]);
+                    }
+                }
+                global::Compiled.Kernels.Activations.Tanh(hiddenOutput);
+
+                // dense1: dense 2x5 -> 2x2 per step, identity, unrolled. W [5, 2], b [2].
+                // y = x W + b
+                global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 4);
+                {
+                    global::System.ReadOnlySpan<float> w = parameters.Slice(Dense1WeightOffset, 10);
+                    global::System.ReadOnlySpan<float> b = parameters.Slice(Dense1BiasOffset, 2);
+                    for (int row = 0; row < batch * 2; row++)
+                    {
+                        global::System.ReadOnlySpan<float> x = hiddenOutput.Slice(row * 5, 5);
+                        global::System.Span<float> y = dense1Output.Slice(row * 2, 2);
+                        float x0 = x[0];
+                        float x1 = x[1];
+                        float x2 = x[2];
+                        float x3 = x[3];
+                        float x4 = x[4];
+                        y[0] = b[0] + (x0 * w[0]) + (x1 * w[2]) + (x2 * w[4]) + (x3 * w[6]) + (x4 * w[8]);
+                        y[1] = b[1] + (x0 * w[1]) + (x1 * w[3]) + (x2 * w[5]) + (x3 * w[7]) + (x4 * w[9]);
+                    }
+                }
+
+                return dense1Output;
+            }
         }
 
         // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace

@@ -56,7 +56,8 @@ namespace Demo
         private const int Dense2OutputOffset = 3648; // rows of 6x3
         private const int GradientBufferA = 3792; // rows of up to 96
         private const int GradientBufferB = 4560; // rows of up to 96
-        private const int WorkspaceSize = 5328;
+        private const int WorkspaceSize = 5328; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 2304; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -72,10 +73,11 @@ namespace Demo
             new global::Compiled.TensorInfo("dense2.bias", new[] { 3 }, Dense2BiasOffset),
         };
 
-        // Parameters, gradients and workspace are allocated once, here; nothing allocates after construction.
+        // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
+        // training call (EnsureTrainingWorkspace). Nothing allocates after that.
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
-        private readonly float[] _workspace = new float[WorkspaceSize];
+        private float[] _workspace = new float[InferenceWorkspaceSize];
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
         private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
@@ -220,8 +222,18 @@ namespace Demo
             for (int start = 0; start < count; start += MaxBatchSize)
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
-                ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false)
+                InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch)
                     .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));
+            }
+        }
+
+        // The training plan keeps every layer's output for the backward pass and adds the gradient buffers: a larger
+        // workspace, allocated once, by the first call that trains.
+        private void EnsureTrainingWorkspace()
+        {
+            if (_workspace.Length < WorkspaceSize)
+            {
+                _workspace = new float[WorkspaceSize];
             }
         }
 
@@ -267,6 +279,7 @@ namespace Demo
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
             global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -277,6 +290,7 @@ namespace Demo
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
         {
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -287,6 +301,7 @@ namespace Demo
 
         private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -317,7 +332,7 @@ namespace Demo
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
                 global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+                global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
                 loss += global::Compiled.Kernels.Losses.MeanSquaredError(logits, batchTargets, default) * (double)batch;
             }
             return (loss, correct);
@@ -409,7 +424,7 @@ namespace Demo
                 _shardEvaluations = new (double, long)[value];
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
                     _shardGradients[i] = new float[ParameterCount];
                 }
             }
@@ -418,6 +433,16 @@ namespace Demo
         // Runs the shards of one step; sums their losses and, into _gradients, their gradients.
         private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)
         {
+            EnsureTrainingWorkspace();
+            for (int i = 0; i < _shardWorkspaces.Length; i++)
+            {
+                // Each thread's training workspace, allocated on the first sharded training step.
+                if (_shardWorkspaces[i].Length < WorkspaceSize)
+                {
+                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                }
+            }
+
             int shards = _runner!.Run(this, inputs, targets, labels, batch);
             float loss = _shardLosses[0];
             for (int shard = 1; shard < shards; shard++)
@@ -559,6 +584,103 @@ namespace Demo
             }
 
             return dense2Output;
+        }
+
+        // The inference plan: a layer's output lives only until its last reader has run, and the buffers training keeps
+        // for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.
+        private static class InferencePlan
+        {
+            private const int Dense0OutputOffset = 0; // rows of 6x8
+            private const int Dense0PreActivationOffset = 1536; // rows of pre-activations z (GELU's derivative needs them)
+            private const int Layernorm0OutputOffset = 384; // rows of 6x8
+            private const int Layernorm0MeanOffset = 1536; // rows of each row's mean
+            private const int Layernorm0InverseStdOffset = 1584; // rows of each row's 1 / sqrt(var + eps)
+            private const int Dense1OutputOffset = 768; // rows of 6x16
+            private const int Dense1PreActivationOffset = 1536; // rows of pre-activations z (GELU's derivative needs them)
+            private const int FinalNormOutputOffset = 0; // rows of 6x16
+            private const int FinalNormMeanOffset = 1536; // rows of each row's mean
+            private const int FinalNormInverseStdOffset = 1584; // rows of each row's 1 / sqrt(var + eps)
+            private const int Dense2OutputOffset = 768; // rows of 6x3
+
+            // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
+            public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+            {
+                // dense0: dense 6x4 -> 6x8 per step, GELU, unrolled. W [4, 8], b [8].
+                // y = gelu_tanh(x W + b)
+                global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 48);
+                {
+                    global::System.ReadOnlySpan<float> w = parameters.Slice(Dense0WeightOffset, 32);
+                    global::System.ReadOnlySpan<float> b = parameters.Slice(Dense0BiasOffset, 8);
+                    for (int row = 0; row < batch * 6; row++)
+                    {
+                        global::System.ReadOnlySpan<float> x = input.Slice(row * 4, 4);
+                        global::System.Span<float> y = dense0Output.Slice(row * 8, 8);
+                        float x0 = x[0];
+                        float x1 = x[1];
+                        float x2 = x[2];
+                        float x3 = x[3];
+                        y[0] = b[0] + (x0 * w[0]) + (x1 * w[8]) + (x2 * w[16]) + (x3 * w[24]);
+                        y[1] = b[1] + (x0 * w[1]) + (x1 * w[9]) + (x2 * w[17]) + (x3 * w[25]);
+                        y[2] = b[2] + (x0 * w[2]) + (x1 * w[10]) + (x2 * w[18]) + (x3 * w[26]);
+                        y[3] = b[3] + (x0 * w[3]) + (x1 * w[11]) + (x2 * w[19]) + (x3 * w[27]);
+                        y[4] = b[4] + (x0 * w[4]) + (x1 * w[12]) + (x2 * w[20]) + (x3 * w[28]);
+                        y[5] = b[5] + (x0 * w[5]) + (x1 * w[13]) + (x2 * w[21]) + (x3 * w[29]);
+                        y[6] = b[6] + (x0 * w[6]) + (x1 * w[14]) + (x2 * w[22]) + (x3 * w[30]);
+                        y[7] = b[7] + (x0 * w[7]) + (x1 * w[15]) + (x2 * w[23]) + (x3 * w[31]);
+                    }
+                }
+                global::Compiled.Kernels.Activations.Gelu(dense0Output, workspace.Slice(Dense0PreActivationOffset, batch * 48));
+
+                // layernorm0: 6x8, layer norm over the last 8 values, eps 1E-05f; weight [8], bias [8].
+                // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
+                global::System.Span<float> layernorm0Output = workspace.Slice(Layernorm0OutputOffset, batch * 48);
+                global::Compiled.Kernels.LayerNormalization.Forward(dense0Output, parameters.Slice(Layernorm0WeightOffset, 8), parameters.Slice(Layernorm0BiasOffset, 8), layernorm0Output, workspace.Slice(Layernorm0MeanOffset, batch * 6), workspace.Slice(Layernorm0InverseStdOffset, batch * 6), batch * 6, 8, 1E-05f);
+
+                // dense1: dense 6x8 -> 6x16 per step, GELU. W [8, 16], b [16].
+                // y = gelu_tanh(x W + b)
+                global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 96);
+                global::Compiled.Kernels.Dense.Forward(layernorm0Output, parameters.Slice(Dense1WeightOffset, 128), parameters.Slice(Dense1BiasOffset, 16), dense1Output, batch * 6, 8, 16);
+                global::Compiled.Kernels.Activations.Gelu(dense1Output, workspace.Slice(Dense1PreActivationOffset, batch * 96));
+
+                // final_norm: 6x16, layer norm over the last 16 values, eps 1E-06f; weight [16], bias [16].
+                // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
+                global::System.Span<float> finalNormOutput = workspace.Slice(FinalNormOutputOffset, batch * 96);
+                global::Compiled.Kernels.LayerNormalization.Forward(dense1Output, parameters.Slice(FinalNormWeightOffset, 16), parameters.Slice(FinalNormBiasOffset, 16), finalNormOutput, workspace.Slice(FinalNormMeanOffset, batch * 6), workspace.Slice(FinalNormInverseStdOffset, batch * 6), batch * 6, 16, 1E-06f);
+
+                // dense2: dense 6x16 -> 6x3 per step, identity, unrolled. W [16, 3], b [3].
+                // y = x W + b
+                global::System.Span<float> dense2Output = workspace.Slice(Dense2OutputOffset, batch * 18);
+                {
+                    global::System.ReadOnlySpan<float> w = parameters.Slice(Dense2WeightOffset, 48);
+                    global::System.ReadOnlySpan<float> b = parameters.Slice(Dense2BiasOffset, 3);
+                    for (int row = 0; row < batch * 6; row++)
+                    {
+                        global::System.ReadOnlySpan<float> x = finalNormOutput.Slice(row * 16, 16);
+                        global::System.Span<float> y = dense2Output.Slice(row * 3, 3);
+                        float x0 = x[0];
+                        float x1 = x[1];
+                        float x2 = x[2];
+                        float x3 = x[3];
+                        float x4 = x[4];
+                        float x5 = x[5];
+                        float x6 = x[6];
+                        float x7 = x[7];
+                        float x8 = x[8];
+                        float x9 = x[9];
+                        float x10 = x[10];
+                        float x11 = x[11];
+                        float x12 = x[12];
+                        float x13 = x[13];
+                        float x14 = x[14];
+                        float x15 = x[15];
+                        y[0] = b[0] + (x0 * w[0]) + (x1 * w[3]) + (x2 * w[6]) + (x3 * w[9]) + (x4 * w[12]) + (x5 * w[15]) + (x6 * w[18]) + (x7 * w[21]) + (x8 * w[24]) + (x9 * w[27]) + (x10 * w[30]) + (x11 * w[33]) + (x12 * w[36]) + (x13 * w[39]) + (x14 * w[42]) + (x15 * w[45]);
+                        y[1] = b[1] + (x0 * w[1]) + (x1 * w[4]) + (x2 * w[7]) + (x3 * w[10]) + (x4 * w[13]) + (x5 * w[16]) + (x6 * w[19]) + (x7 * w[22]) + (x8 * w[25]) + (x9 * w[28]) + (x10 * w[31]) + (x11 * w[34]) + (x12 * w[37]) + (x13 * w[40]) + (x14 * w[43]) + (x15 * w[46]);
+                        y[2] = b[2] + (x0 * w[2]) + (x1 * w[5]) + (x2 * w[8]) + (x3 * w[11]) + (x4 * w[14]) + (x5 * w[17]) + (x6 * w[20]) + (x7 * w[23]) + (x8 * w[26]) + (x9 * w[29]) + (x10 * w[32]) + (x11 * w[35]) + (x12 * w[38]) + (x13 * w[41]) + (x14 * w[44]) + (x15 * w[47]);
+                    }
+                }
+
+                return dense2Output;
+            }
         }
 
         // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace

@@ -32,7 +32,8 @@ partial class Line : global::Compiled.ITargetNetwork, global::Compiled.IShardedS
     private const int Dense0OutputOffset = 0; // rows of 1
     private const int GradientBufferA = 16; // rows of up to 1
     private const int GradientBufferB = 32; // rows of up to 1
-    private const int WorkspaceSize = 48;
+    private const int WorkspaceSize = 48; // the training plan: allocated on the first training call
+    private const int InferenceWorkspaceSize = 16; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     private static readonly global::Compiled.TensorInfo[] s_tensors =
     {
@@ -40,10 +41,11 @@ partial class Line : global::Compiled.ITargetNetwork, global::Compiled.IShardedS
         new global::Compiled.TensorInfo("dense0.bias", new[] { 1 }, Dense0BiasOffset),
     };
 
-    // Parameters, gradients and workspace are allocated once, here; nothing allocates after construction.
+    // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
+    // training call (EnsureTrainingWorkspace). Nothing allocates after that.
     private readonly float[] _parameters = new float[ParameterCount];
     private readonly float[] _gradients = new float[ParameterCount];
-    private readonly float[] _workspace = new float[WorkspaceSize];
+    private float[] _workspace = new float[InferenceWorkspaceSize];
     // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
     private global::Compiled.ShardRunner? _runner;
     private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
@@ -154,8 +156,18 @@ partial class Line : global::Compiled.ITargetNetwork, global::Compiled.IShardedS
         for (int start = 0; start < count; start += MaxBatchSize)
         {
             int batch = global::System.Math.Min(MaxBatchSize, count - start);
-            ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false)
+            InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch)
                 .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));
+        }
+    }
+
+    // The training plan keeps every layer's output for the backward pass and adds the gradient buffers: a larger
+    // workspace, allocated once, by the first call that trains.
+    private void EnsureTrainingWorkspace()
+    {
+        if (_workspace.Length < WorkspaceSize)
+        {
+            _workspace = new float[WorkspaceSize];
         }
     }
 
@@ -201,6 +213,7 @@ partial class Line : global::Compiled.ITargetNetwork, global::Compiled.IShardedS
     {
         global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
         global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+        EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -211,6 +224,7 @@ partial class Line : global::Compiled.ITargetNetwork, global::Compiled.IShardedS
 
     private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
     {
+        EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -221,6 +235,7 @@ partial class Line : global::Compiled.ITargetNetwork, global::Compiled.IShardedS
 
     private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
     {
+        EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -251,7 +266,7 @@ partial class Line : global::Compiled.ITargetNetwork, global::Compiled.IShardedS
         {
             int batch = global::System.Math.Min(MaxBatchSize, count - start);
             global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+            global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
             loss += global::Compiled.Kernels.Losses.MeanSquaredError(logits, batchTargets, default) * (double)batch;
         }
         return (loss, correct);
@@ -341,7 +356,7 @@ partial class Line : global::Compiled.ITargetNetwork, global::Compiled.IShardedS
             _shardEvaluations = new (double, long)[value];
             for (int i = 0; i < value - 1; i++)
             {
-                _shardWorkspaces[i] = new float[WorkspaceSize];
+                _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
                 _shardGradients[i] = new float[ParameterCount];
             }
         }
@@ -350,6 +365,16 @@ partial class Line : global::Compiled.ITargetNetwork, global::Compiled.IShardedS
     // Runs the shards of one step; sums their losses and, into _gradients, their gradients.
     private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)
     {
+        EnsureTrainingWorkspace();
+        for (int i = 0; i < _shardWorkspaces.Length; i++)
+        {
+            // Each thread's training workspace, allocated on the first sharded training step.
+            if (_shardWorkspaces[i].Length < WorkspaceSize)
+            {
+                _shardWorkspaces[i] = new float[WorkspaceSize];
+            }
+        }
+
         int shards = _runner!.Run(this, inputs, targets, labels, batch);
         float loss = _shardLosses[0];
         for (int shard = 1; shard < shards; shard++)
@@ -432,6 +457,34 @@ partial class Line : global::Compiled.ITargetNetwork, global::Compiled.IShardedS
         }
 
         return dense0Output;
+    }
+
+    // The inference plan: a layer's output lives only until its last reader has run, and the buffers training keeps
+    // for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.
+    private static class InferencePlan
+    {
+        private const int Dense0OutputOffset = 0; // rows of 1
+
+        // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
+        public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+        {
+            // dense0: dense 1 -> 1, identity, unrolled. W [1, 1], b [1].
+            // y = x W + b
+            global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 1);
+            {
+                global::System.ReadOnlySpan<float> w = parameters.Slice(Dense0WeightOffset, 1);
+                global::System.ReadOnlySpan<float> b = parameters.Slice(Dense0BiasOffset, 1);
+                for (int row = 0; row < batch; row++)
+                {
+                    global::System.ReadOnlySpan<float> x = input.Slice(row * 1, 1);
+                    global::System.Span<float> y = dense0Output.Slice(row * 1, 1);
+                    float x0 = x[0];
+                    y[0] = b[0] + (x0 * w[0]);
+                }
+            }
+
+            return dense0Output;
+        }
     }
 
     // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace

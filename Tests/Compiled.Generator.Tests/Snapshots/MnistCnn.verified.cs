@@ -56,7 +56,8 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     private const int GradientBufferA = 2818688; // rows of up to 21632
     private const int GradientBufferB = 4203136; // rows of up to 21632
     private const int ScratchOffset = 5587584; // 67968 values: convolution patches, shared by the layers in turn
-    private const int WorkspaceSize = 5655552;
+    private const int WorkspaceSize = 5655552; // the training plan: allocated on the first training call
+    private const int InferenceWorkspaceSize = 2144640; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     // The sizes of each convolution and pooling layer, checked once by the runtime.
     private static readonly global::Compiled.Kernels.ConvolutionGeometry Conv1Geometry = new global::Compiled.Kernels.ConvolutionGeometry(
@@ -84,10 +85,11 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         new global::Compiled.TensorInfo("output.bias", new[] { 10 }, OutputBiasOffset),
     };
 
-    // Parameters, gradients and workspace are allocated once, here; nothing allocates after construction.
+    // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
+    // training call (EnsureTrainingWorkspace). Nothing allocates after that.
     private readonly float[] _parameters = new float[ParameterCount];
     private readonly float[] _gradients = new float[ParameterCount];
-    private readonly float[] _workspace = new float[WorkspaceSize];
+    private float[] _workspace = new float[InferenceWorkspaceSize];
     // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
     private global::Compiled.ShardRunner? _runner;
     private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
@@ -236,8 +238,18 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         for (int start = 0; start < count; start += MaxBatchSize)
         {
             int batch = global::System.Math.Min(MaxBatchSize, count - start);
-            ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false)
+            InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch)
                 .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));
+        }
+    }
+
+    // The training plan keeps every layer's output for the backward pass and adds the gradient buffers: a larger
+    // workspace, allocated once, by the first call that trains.
+    private void EnsureTrainingWorkspace()
+    {
+        if (_workspace.Length < WorkspaceSize)
+        {
+            _workspace = new float[WorkspaceSize];
         }
     }
 
@@ -283,6 +295,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     {
         global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
         global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+        EnsureTrainingWorkspace();
         int batch = labels.Length;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -293,6 +306,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
     private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)
     {
+        EnsureTrainingWorkspace();
         int batch = labels.Length;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -303,6 +317,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
     private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, float learningRate)
     {
+        EnsureTrainingWorkspace();
         int batch = labels.Length;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -331,7 +346,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         {
             int batch = global::System.Math.Min(MaxBatchSize, labels.Length - start);
             global::System.ReadOnlySpan<int> batchLabels = labels.Slice(start, batch);
-            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+            global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
             loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchLabels, default, OutputSize) * (double)batch;
             correct += global::Compiled.Kernels.Metrics.CountCorrect(logits, batchLabels, OutputSize);
         }
@@ -377,6 +392,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     {
         global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
         global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+        EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -387,6 +403,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
     private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
     {
+        EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -397,6 +414,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
     private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
     {
+        EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -426,7 +444,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         {
             int batch = global::System.Math.Min(MaxBatchSize, count - start);
             global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+            global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
             loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchTargets, default, OutputSize) * (double)batch;
             correct += global::Compiled.Kernels.Metrics.CountCorrectArgMax(logits, batchTargets, OutputSize);
         }
@@ -437,7 +455,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     public int PredictClass(global::System.ReadOnlySpan<float> input)
     {
         global::Compiled.NetworkGuard.SingleSample(input.Length, InputSize);
-        return global::Compiled.Kernels.Metrics.ArgMax(ForwardCore(_parameters, _workspace, input, 1, training: false));
+        return global::Compiled.Kernels.Metrics.ArgMax(InferencePlan.ForwardCore(_parameters, _workspace, input, 1));
     }
 
     // Penalties, the NaN check, clipping and the optimizer step, in that order, after the backward pass.
@@ -527,7 +545,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             _shardEvaluations = new (double, long)[value];
             for (int i = 0; i < value - 1; i++)
             {
-                _shardWorkspaces[i] = new float[WorkspaceSize];
+                _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
                 _shardGradients[i] = new float[ParameterCount];
             }
         }
@@ -536,6 +554,16 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     // Runs the shards of one step; sums their losses and, into _gradients, their gradients.
     private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)
     {
+        EnsureTrainingWorkspace();
+        for (int i = 0; i < _shardWorkspaces.Length; i++)
+        {
+            // Each thread's training workspace, allocated on the first sharded training step.
+            if (_shardWorkspaces[i].Length < WorkspaceSize)
+            {
+                _shardWorkspaces[i] = new float[WorkspaceSize];
+            }
+        }
+
         int shards = _runner!.Run(this, inputs, targets, labels, batch);
         float loss = _shardLosses[0];
         for (int shard = 1; shard < shards; shard++)
@@ -643,6 +671,68 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         global::Compiled.Kernels.Dense.Forward(dense1Output, parameters.Slice(OutputWeightOffset, 640), parameters.Slice(OutputBiasOffset, 10), outputOutput, batch, 64, 10);
 
         return outputOutput;
+    }
+
+    // The inference plan: a layer's output lives only until its last reader has run, and the buffers training keeps
+    // for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.
+    private static class InferencePlan
+    {
+        private const int Conv1OutputOffset = 0; // rows of 26x26x32
+        private const int Pool1OutputOffset = 1384448; // rows of 13x13x32
+        private const int Pool1SavedOffset = 1730560; // rows of argmax indices, 13x13x32
+        private const int Conv2OutputOffset = 0; // rows of 11x11x64
+        private const int Pool2OutputOffset = 495616; // rows of 5x5x64
+        private const int Pool2SavedOffset = 1730560; // rows of argmax indices, 5x5x64
+        private const int Conv3OutputOffset = 0; // rows of 3x3x64
+        private const int Dense1OutputOffset = 36864; // rows of 64
+        private const int OutputOutputOffset = 0; // rows of 10
+        private const int ScratchOffset = 2076672;
+
+        // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
+        public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+        {
+            // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
+            // y = ReLU(conv(x, W) + b), as [3636-pixel chunks of 9-value patches] x W [9, 32]
+            global::System.Span<float> conv1Output = workspace.Slice(Conv1OutputOffset, batch * 21632);
+            global::Compiled.Kernels.Convolution.Forward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), conv1Output, workspace.Slice(ScratchOffset, 33012), batch, 3636);
+            global::Compiled.Kernels.Activations.Relu(conv1Output);
+
+            // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
+            global::System.Span<float> pool1Output = workspace.Slice(Pool1OutputOffset, batch * 5408);
+            global::Compiled.Kernels.Pooling.MaxForward(in Pool1Geometry, conv1Output, pool1Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), batch);
+
+            // conv2: 13x13x32 -> 11x11x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 32, 64], b [64].
+            // y = ReLU(conv(x, W) + b), as [108-pixel chunks of 288-value patches] x W [288, 64]
+            global::System.Span<float> conv2Output = workspace.Slice(Conv2OutputOffset, batch * 7744);
+            global::Compiled.Kernels.Convolution.Forward(in Conv2Geometry, pool1Output, parameters.Slice(Conv2WeightOffset, 18432), parameters.Slice(Conv2BiasOffset, 64), conv2Output, workspace.Slice(ScratchOffset, 49536), batch, 108);
+            global::Compiled.Kernels.Activations.Relu(conv2Output);
+
+            // pool2: 11x11x64 -> 5x5x64, max of 2x2 windows, stride 2, valid.
+            global::System.Span<float> pool2Output = workspace.Slice(Pool2OutputOffset, batch * 1600);
+            global::Compiled.Kernels.Pooling.MaxForward(in Pool2Geometry, conv2Output, pool2Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool2SavedOffset, batch * 1600)), batch);
+
+            // conv3: 5x5x64 -> 3x3x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 64, 64], b [64].
+            // y = ReLU(conv(x, W) + b), as [54-pixel chunks of 576-value patches] x W [576, 64]
+            global::System.Span<float> conv3Output = workspace.Slice(Conv3OutputOffset, batch * 576);
+            global::Compiled.Kernels.Convolution.Forward(in Conv3Geometry, pool2Output, parameters.Slice(Conv3WeightOffset, 36864), parameters.Slice(Conv3BiasOffset, 64), conv3Output, workspace.Slice(ScratchOffset, 67968), batch, 54);
+            global::Compiled.Kernels.Activations.Relu(conv3Output);
+
+            // flatten0: 3x3x64 -> 576, flatten (the same values in the same order).
+            global::System.ReadOnlySpan<float> flatten0Output = conv3Output;
+
+            // dense1: dense 576 -> 64, ReLU. W [576, 64], b [64].
+            // y = max(x W + b, 0)
+            global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 64);
+            global::Compiled.Kernels.Dense.Forward(flatten0Output, parameters.Slice(Dense1WeightOffset, 36864), parameters.Slice(Dense1BiasOffset, 64), dense1Output, batch, 576, 64);
+            global::Compiled.Kernels.Activations.Relu(dense1Output);
+
+            // output: dense 64 -> 10, identity. W [64, 10], b [10].
+            // y = x W + b
+            global::System.Span<float> outputOutput = workspace.Slice(OutputOutputOffset, batch * 10);
+            global::Compiled.Kernels.Dense.Forward(dense1Output, parameters.Slice(OutputWeightOffset, 640), parameters.Slice(OutputBiasOffset, 10), outputOutput, batch, 64, 10);
+
+            return outputOutput;
+        }
     }
 
     // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace

@@ -39,7 +39,8 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     private const int OutputOutputOffset = 12288; // rows of 10
     private const int GradientBufferA = 12928; // rows of up to 64
     private const int GradientBufferB = 17024; // rows of up to 64
-    private const int WorkspaceSize = 21120;
+    private const int WorkspaceSize = 21120; // the training plan: allocated on the first training call
+    private const int InferenceWorkspaceSize = 8832; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     private static readonly global::Compiled.TensorInfo[] s_tensors =
     {
@@ -49,10 +50,11 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         new global::Compiled.TensorInfo("output.bias", new[] { 10 }, OutputBiasOffset),
     };
 
-    // Parameters, gradients and workspace are allocated once, here; nothing allocates after construction.
+    // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
+    // training call (EnsureTrainingWorkspace). Nothing allocates after that.
     private readonly float[] _parameters = new float[ParameterCount];
     private readonly float[] _gradients = new float[ParameterCount];
-    private readonly float[] _workspace = new float[WorkspaceSize];
+    private float[] _workspace = new float[InferenceWorkspaceSize];
     private ulong _dropoutState;
     // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
     private global::Compiled.ShardRunner? _runner;
@@ -177,8 +179,18 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         for (int start = 0; start < count; start += MaxBatchSize)
         {
             int batch = global::System.Math.Min(MaxBatchSize, count - start);
-            ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false, ref _dropoutState)
+            InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch)
                 .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));
+        }
+    }
+
+    // The training plan keeps every layer's output for the backward pass and adds the gradient buffers: a larger
+    // workspace, allocated once, by the first call that trains.
+    private void EnsureTrainingWorkspace()
+    {
+        if (_workspace.Length < WorkspaceSize)
+        {
+            _workspace = new float[WorkspaceSize];
         }
     }
 
@@ -224,6 +236,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     {
         global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
         global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+        EnsureTrainingWorkspace();
         int batch = labels.Length;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -234,6 +247,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
     private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)
     {
+        EnsureTrainingWorkspace();
         int batch = labels.Length;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -244,6 +258,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
     private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, float learningRate)
     {
+        EnsureTrainingWorkspace();
         int batch = labels.Length;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -272,7 +287,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         {
             int batch = global::System.Math.Min(MaxBatchSize, labels.Length - start);
             global::System.ReadOnlySpan<int> batchLabels = labels.Slice(start, batch);
-            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false, ref _dropoutState);
+            global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
             loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchLabels, default, OutputSize) * (double)batch;
             correct += global::Compiled.Kernels.Metrics.CountCorrect(logits, batchLabels, OutputSize);
         }
@@ -318,6 +333,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     {
         global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
         global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+        EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -328,6 +344,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
     private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
     {
+        EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -338,6 +355,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
     private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
     {
+        EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -367,7 +385,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         {
             int batch = global::System.Math.Min(MaxBatchSize, count - start);
             global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false, ref _dropoutState);
+            global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
             loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchTargets, default, OutputSize) * (double)batch;
             correct += global::Compiled.Kernels.Metrics.CountCorrectArgMax(logits, batchTargets, OutputSize);
         }
@@ -378,7 +396,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     public int PredictClass(global::System.ReadOnlySpan<float> input)
     {
         global::Compiled.NetworkGuard.SingleSample(input.Length, InputSize);
-        return global::Compiled.Kernels.Metrics.ArgMax(ForwardCore(_parameters, _workspace, input, 1, training: false, ref _dropoutState));
+        return global::Compiled.Kernels.Metrics.ArgMax(InferencePlan.ForwardCore(_parameters, _workspace, input, 1));
     }
 
     // Penalties, the NaN check, clipping and the optimizer step, in that order, after the backward pass.
@@ -467,7 +485,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             var random = new global::Compiled.Xoshiro(_dropoutState);
             for (int i = 0; i < value - 1; i++)
             {
-                _shardWorkspaces[i] = new float[WorkspaceSize];
+                _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
                 _shardGradients[i] = new float[ParameterCount];
                 _shardDropoutStates[i] = random.NextUInt64();
             }
@@ -477,6 +495,16 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     // Runs the shards of one step; sums their losses and, into _gradients, their gradients.
     private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)
     {
+        EnsureTrainingWorkspace();
+        for (int i = 0; i < _shardWorkspaces.Length; i++)
+        {
+            // Each thread's training workspace, allocated on the first sharded training step.
+            if (_shardWorkspaces[i].Length < WorkspaceSize)
+            {
+                _shardWorkspaces[i] = new float[WorkspaceSize];
+            }
+        }
+
         int shards = _runner!.Run(this, inputs, targets, labels, batch);
         float loss = _shardLosses[0];
         for (int shard = 1; shard < shards; shard++)
@@ -564,6 +592,44 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         global::Compiled.Kernels.Dense.Forward(dropout0Output, parameters.Slice(OutputWeightOffset, 640), parameters.Slice(OutputBiasOffset, 10), outputOutput, batch, 64, 10);
 
         return outputOutput;
+    }
+
+    // The inference plan: a layer's output lives only until its last reader has run, and the buffers training keeps
+    // for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.
+    private static class InferencePlan
+    {
+        private const int HiddenOutputOffset = 0; // rows of 64
+        private const int Dropout0OutputOffset = 0; // rows of 64 (unused: in inference the output is the input)
+        private const int Dropout0SavedOffset = 4736; // rows of the mask, 64
+        private const int OutputOutputOffset = 4096; // rows of 10
+
+        // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
+        public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+        {
+            bool training = false; // dropout is the identity in inference
+            ulong dropoutState = 0;
+            // hidden: dense 784 -> 64, ReLU. W [784, 64], b [64].
+            // y = max(x W + b, 0)
+            global::System.Span<float> hiddenOutput = workspace.Slice(HiddenOutputOffset, batch * 64);
+            global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(HiddenWeightOffset, 50176), parameters.Slice(HiddenBiasOffset, 64), hiddenOutput, batch, 784, 64);
+            global::Compiled.Kernels.Activations.Relu(hiddenOutput);
+
+            // dropout0: dropout, rate 0.2f, 64 values (training only).
+            global::System.ReadOnlySpan<float> dropout0Output = hiddenOutput;
+            if (training)
+            {
+                global::System.Span<float> dropped = workspace.Slice(Dropout0OutputOffset, batch * 64);
+                global::Compiled.Kernels.Dropout.Forward(hiddenOutput, dropped, workspace.Slice(Dropout0SavedOffset, batch * 64), 0.2f, ref dropoutState);
+                dropout0Output = dropped;
+            }
+
+            // output: dense 64 -> 10, identity. W [64, 10], b [10].
+            // y = x W + b
+            global::System.Span<float> outputOutput = workspace.Slice(OutputOutputOffset, batch * 10);
+            global::Compiled.Kernels.Dense.Forward(dropout0Output, parameters.Slice(OutputWeightOffset, 640), parameters.Slice(OutputBiasOffset, 10), outputOutput, batch, 64, 10);
+
+            return outputOutput;
+        }
     }
 
     // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace

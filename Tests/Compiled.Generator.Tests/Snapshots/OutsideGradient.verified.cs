@@ -41,7 +41,8 @@ namespace Demo
         private const int Dense1OutputOffset = 384; // rows of 4
         private const int GradientBufferA = 400; // rows of up to 32
         private const int GradientBufferB = 528; // rows of up to 32
-        private const int WorkspaceSize = 656;
+        private const int WorkspaceSize = 656; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 272; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -51,10 +52,11 @@ namespace Demo
             new global::Compiled.TensorInfo("dense1.bias", new[] { 4 }, Dense1BiasOffset),
         };
 
-        // Parameters, gradients and workspace are allocated once, here; nothing allocates after construction.
+        // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
+        // training call (EnsureTrainingWorkspace). Nothing allocates after that.
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
-        private readonly float[] _workspace = new float[WorkspaceSize];
+        private float[] _workspace = new float[InferenceWorkspaceSize];
         private ulong _dropoutState;
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
@@ -177,8 +179,18 @@ namespace Demo
             for (int start = 0; start < count; start += MaxBatchSize)
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
-                ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false, ref _dropoutState)
+                InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch)
                     .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));
+            }
+        }
+
+        // The training plan keeps every layer's output for the backward pass and adds the gradient buffers: a larger
+        // workspace, allocated once, by the first call that trains.
+        private void EnsureTrainingWorkspace()
+        {
+            if (_workspace.Length < WorkspaceSize)
+            {
+                _workspace = new float[WorkspaceSize];
             }
         }
 
@@ -191,6 +203,7 @@ namespace Demo
         public void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradient)
         {
             int batch = global::Compiled.NetworkGuard.OutputGradientBatch(inputs.Length, outputGradient.Length, InputSize, OutputSize, MaxBatchSize);
+            EnsureTrainingWorkspace();
             ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true);
@@ -201,6 +214,7 @@ namespace Demo
         {
             int batch = global::Compiled.NetworkGuard.OutputGradientBatch(inputs.Length, outputGradient.Length, InputSize, OutputSize, MaxBatchSize);
             global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            EnsureTrainingWorkspace();
             ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));
             InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
@@ -292,7 +306,7 @@ namespace Demo
                 var random = new global::Compiled.Xoshiro(_dropoutState);
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
                     _shardGradients[i] = new float[ParameterCount];
                     _shardDropoutStates[i] = random.NextUInt64();
                 }
@@ -346,6 +360,45 @@ namespace Demo
             global::Compiled.Kernels.Activations.Tanh(dense1Output);
 
             return dense1Output;
+        }
+
+        // The inference plan: a layer's output lives only until its last reader has run, and the buffers training keeps
+        // for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.
+        private static class InferencePlan
+        {
+            private const int Dense0OutputOffset = 0; // rows of 32
+            private const int Dropout0OutputOffset = 0; // rows of 32 (unused: in inference the output is the input)
+            private const int Dropout0SavedOffset = 144; // rows of the mask, 32
+            private const int Dense1OutputOffset = 128; // rows of 4
+
+            // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
+            public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+            {
+                bool training = false; // dropout is the identity in inference
+                ulong dropoutState = 0;
+                // dense0: dense 8 -> 32, ReLU. W [8, 32], b [32].
+                // y = max(x W + b, 0)
+                global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 32);
+                global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 256), parameters.Slice(Dense0BiasOffset, 32), dense0Output, batch, 8, 32);
+                global::Compiled.Kernels.Activations.Relu(dense0Output);
+
+                // dropout0: dropout, rate 0.25f, 32 values (training only).
+                global::System.ReadOnlySpan<float> dropout0Output = dense0Output;
+                if (training)
+                {
+                    global::System.Span<float> dropped = workspace.Slice(Dropout0OutputOffset, batch * 32);
+                    global::Compiled.Kernels.Dropout.Forward(dense0Output, dropped, workspace.Slice(Dropout0SavedOffset, batch * 32), 0.25f, ref dropoutState);
+                    dropout0Output = dropped;
+                }
+
+                // dense1: dense 32 -> 4, tanh. W [32, 4], b [4].
+                // y = tanh(x W + b)
+                global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 4);
+                global::Compiled.Kernels.Dense.Forward(dropout0Output, parameters.Slice(Dense1WeightOffset, 128), parameters.Slice(Dense1BiasOffset, 4), dense1Output, batch, 32, 4);
+                global::Compiled.Kernels.Activations.Tanh(dense1Output);
+
+                return dense1Output;
+            }
         }
 
         // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace

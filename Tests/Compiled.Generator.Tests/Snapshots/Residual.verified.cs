@@ -45,7 +45,8 @@ namespace Demo
         private const int GradientBufferA = 400; // rows of up to 16
         private const int GradientBufferB = 528; // rows of up to 16
         private const int GradientBufferC = 656; // rows of up to 16
-        private const int WorkspaceSize = 784;
+        private const int WorkspaceSize = 784; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 384; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -57,10 +58,11 @@ namespace Demo
             new global::Compiled.TensorInfo("dense2.bias", new[] { 2 }, Dense2BiasOffset),
         };
 
-        // Parameters, gradients and workspace are allocated once, here; nothing allocates after construction.
+        // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
+        // training call (EnsureTrainingWorkspace). Nothing allocates after that.
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
-        private readonly float[] _workspace = new float[WorkspaceSize];
+        private float[] _workspace = new float[InferenceWorkspaceSize];
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
         private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
@@ -189,8 +191,18 @@ namespace Demo
             for (int start = 0; start < count; start += MaxBatchSize)
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
-                ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false)
+                InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch)
                     .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));
+            }
+        }
+
+        // The training plan keeps every layer's output for the backward pass and adds the gradient buffers: a larger
+        // workspace, allocated once, by the first call that trains.
+        private void EnsureTrainingWorkspace()
+        {
+            if (_workspace.Length < WorkspaceSize)
+            {
+                _workspace = new float[WorkspaceSize];
             }
         }
 
@@ -236,6 +248,7 @@ namespace Demo
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
             global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -246,6 +259,7 @@ namespace Demo
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
         {
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -256,6 +270,7 @@ namespace Demo
 
         private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -286,7 +301,7 @@ namespace Demo
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
                 global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+                global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
                 loss += global::Compiled.Kernels.Losses.MeanSquaredError(logits, batchTargets, default) * (double)batch;
             }
             return (loss, correct);
@@ -378,7 +393,7 @@ namespace Demo
                 _shardEvaluations = new (double, long)[value];
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
                     _shardGradients[i] = new float[ParameterCount];
                 }
             }
@@ -387,6 +402,16 @@ namespace Demo
         // Runs the shards of one step; sums their losses and, into _gradients, their gradients.
         private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)
         {
+            EnsureTrainingWorkspace();
+            for (int i = 0; i < _shardWorkspaces.Length; i++)
+            {
+                // Each thread's training workspace, allocated on the first sharded training step.
+                if (_shardWorkspaces[i].Length < WorkspaceSize)
+                {
+                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                }
+            }
+
             int shards = _runner!.Run(this, inputs, targets, labels, batch);
             float loss = _shardLosses[0];
             for (int shard = 1; shard < shards; shard++)
@@ -501,6 +526,69 @@ namespace Demo
             }
 
             return dense2Output;
+        }
+
+        // The inference plan: a layer's output lives only until its last reader has run, and the buffers training keeps
+        // for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.
+        private static class InferencePlan
+        {
+            private const int StemOutputOffset = 0; // rows of 16
+            private const int Dense1OutputOffset = 128; // rows of 16
+            private const int Add0OutputOffset = 256; // rows of 16
+            private const int Dense2OutputOffset = 0; // rows of 2
+
+            // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
+            public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+            {
+                // stem: dense 5 -> 16, tanh. W [5, 16], b [16].
+                // y = tanh(x W + b)
+                global::System.Span<float> stemOutput = workspace.Slice(StemOutputOffset, batch * 16);
+                global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(StemWeightOffset, 80), parameters.Slice(StemBiasOffset, 16), stemOutput, batch, 5, 16);
+                global::Compiled.Kernels.Activations.Tanh(stemOutput);
+
+                // dense1: dense 16 -> 16, ReLU. W [16, 16], b [16].
+                // y = max(x W + b, 0)
+                global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 16);
+                global::Compiled.Kernels.Dense.Forward(stemOutput, parameters.Slice(Dense1WeightOffset, 256), parameters.Slice(Dense1BiasOffset, 16), dense1Output, batch, 16, 16);
+                global::Compiled.Kernels.Activations.Relu(dense1Output);
+
+                // add0: 16, the sum of stem, dense1.
+                global::System.Span<float> add0Output = workspace.Slice(Add0OutputOffset, batch * 16);
+                global::Compiled.Kernels.Addition.Forward(stemOutput, dense1Output, add0Output);
+
+                // dense2: dense 16 -> 2, identity, unrolled. W [16, 2], b [2].
+                // y = x W + b
+                global::System.Span<float> dense2Output = workspace.Slice(Dense2OutputOffset, batch * 2);
+                {
+                    global::System.ReadOnlySpan<float> w = parameters.Slice(Dense2WeightOffset, 32);
+                    global::System.ReadOnlySpan<float> b = parameters.Slice(Dense2BiasOffset, 2);
+                    for (int row = 0; row < batch; row++)
+                    {
+                        global::System.ReadOnlySpan<float> x = add0Output.Slice(row * 16, 16);
+                        global::System.Span<float> y = dense2Output.Slice(row * 2, 2);
+                        float x0 = x[0];
+                        float x1 = x[1];
+                        float x2 = x[2];
+                        float x3 = x[3];
+                        float x4 = x[4];
+                        float x5 = x[5];
+                        float x6 = x[6];
+                        float x7 = x[7];
+                        float x8 = x[8];
+                        float x9 = x[9];
+                        float x10 = x[10];
+                        float x11 = x[11];
+                        float x12 = x[12];
+                        float x13 = x[13];
+                        float x14 = x[14];
+                        float x15 = x[15];
+                        y[0] = b[0] + (x0 * w[0]) + (x1 * w[2]) + (x2 * w[4]) + (x3 * w[6]) + (x4 * w[8]) + (x5 * w[10]) + (x6 * w[12]) + (x7 * w[14]) + (x8 * w[16]) + (x9 * w[18]) + (x10 * w[20]) + (x11 * w[22]) + (x12 * w[24]) + (x13 * w[26]) + (x14 * w[28]) + (x15 * w[30]);
+                        y[1] = b[1] + (x0 * w[1]) + (x1 * w[3]) + (x2 * w[5]) + (x3 * w[7]) + (x4 * w[9]) + (x5 * w[11]) + (x6 * w[13]) + (x7 * w[15]) + (x8 * w[17]) + (x9 * w[19]) + (x10 * w[21]) + (x11 * w[23]) + (x12 * w[25]) + (x13 * w[27]) + (x14 * w[29]) + (x15 * w[31]);
+                    }
+                }
+
+                return dense2Output;
+            }
         }
 
         // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace

@@ -53,7 +53,8 @@ namespace Demo
         private const int GradientBufferA = 11920; // rows of up to 240
         private const int GradientBufferB = 15760; // rows of up to 240
         private const int ScratchOffset = 19600; // 8784 values: convolution patches, shared by the layers in turn
-        private const int WorkspaceSize = 28384;
+        private const int WorkspaceSize = 28384; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 14928; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         // The sizes of each convolution and pooling layer, checked once by the runtime.
         private static readonly global::Compiled.Kernels.ConvolutionGeometry StemGeometry = new global::Compiled.Kernels.ConvolutionGeometry(
@@ -75,10 +76,11 @@ namespace Demo
             new global::Compiled.TensorInfo("dense0.bias", new[] { 1 }, Dense0BiasOffset),
         };
 
-        // Parameters, gradients and workspace are allocated once, here; nothing allocates after construction.
+        // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
+        // training call (EnsureTrainingWorkspace). Nothing allocates after that.
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
-        private readonly float[] _workspace = new float[WorkspaceSize];
+        private float[] _workspace = new float[InferenceWorkspaceSize];
         private ulong _dropoutState;
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
@@ -212,8 +214,18 @@ namespace Demo
             for (int start = 0; start < count; start += MaxBatchSize)
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
-                ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false, ref _dropoutState)
+                InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch)
                     .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));
+            }
+        }
+
+        // The training plan keeps every layer's output for the backward pass and adds the gradient buffers: a larger
+        // workspace, allocated once, by the first call that trains.
+        private void EnsureTrainingWorkspace()
+        {
+            if (_workspace.Length < WorkspaceSize)
+            {
+                _workspace = new float[WorkspaceSize];
             }
         }
 
@@ -262,6 +274,7 @@ namespace Demo
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
             global::Compiled.NetworkGuard.Probabilities(targets);
             global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -272,6 +285,7 @@ namespace Demo
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
         {
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -282,6 +296,7 @@ namespace Demo
 
         private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -312,7 +327,7 @@ namespace Demo
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
                 global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false, ref _dropoutState);
+                global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
                 loss += global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, batchTargets, default) * (double)batch;
                 correct += global::Compiled.Kernels.Metrics.CountCorrectBinary(logits, batchTargets);
             }
@@ -323,7 +338,7 @@ namespace Demo
         public int PredictClass(global::System.ReadOnlySpan<float> input)
         {
             global::Compiled.NetworkGuard.SingleSample(input.Length, InputSize);
-            return ForwardCore(_parameters, _workspace, input, 1, training: false, ref _dropoutState)[0] > 0f ? 1 : 0;
+            return InferencePlan.ForwardCore(_parameters, _workspace, input, 1)[0] > 0f ? 1 : 0;
         }
 
         // Penalties, the NaN check, clipping and the optimizer step, in that order, after the backward pass.
@@ -413,7 +428,7 @@ namespace Demo
                 var random = new global::Compiled.Xoshiro(_dropoutState);
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
                     _shardGradients[i] = new float[ParameterCount];
                     _shardDropoutStates[i] = random.NextUInt64();
                 }
@@ -423,6 +438,16 @@ namespace Demo
         // Runs the shards of one step; sums their losses and, into _gradients, their gradients.
         private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)
         {
+            EnsureTrainingWorkspace();
+            for (int i = 0; i < _shardWorkspaces.Length; i++)
+            {
+                // Each thread's training workspace, allocated on the first sharded training step.
+                if (_shardWorkspaces[i].Length < WorkspaceSize)
+                {
+                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                }
+            }
+
             int shards = _runner!.Run(this, inputs, targets, labels, batch);
             float loss = _shardLosses[0];
             for (int shard = 1; shard < shards; shard++)
@@ -553,6 +578,93 @@ namespace Demo
             }
 
             return dense0Output;
+        }
+
+        // The inference plan: a layer's output lives only until its last reader has run, and the buffers training keeps
+        // for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.
+        private static class InferencePlan
+        {
+            private const int StemOutputOffset = 0; // rows of 6x5x8
+            private const int Avgpool0OutputOffset = 3840; // rows of 3x3x8
+            private const int Dropout0OutputOffset = 0; // rows of 3x3x8 (unused: in inference the output is the input)
+            private const int Dropout0SavedOffset = 4992; // rows of the mask, 3x3x8
+            private const int Conv1OutputOffset = 0; // rows of 3x3x16
+            private const int Maxpool0OutputOffset = 2304; // rows of 2x2x16
+            private const int Maxpool0SavedOffset = 4992; // rows of argmax indices, 2x2x16
+            private const int Globalpool0OutputOffset = 0; // rows of 16
+            private const int Dense0OutputOffset = 256; // rows of 1
+            private const int ScratchOffset = 6144;
+
+            // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
+            public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+            {
+                bool training = false; // dropout is the identity in inference
+                ulong dropoutState = 0;
+                // stem: 12x10x3 -> 6x5x8, leaky ReLU. 3x2 kernel, stride 2, same (pad top 0, left 0); W [3, 2, 3, 8], b [8].
+                // y = leaky ReLU(conv(x, W) + b), as [480-pixel chunks of 18-value patches] x W [18, 8]
+                global::System.Span<float> stemOutput = workspace.Slice(StemOutputOffset, batch * 240);
+                global::Compiled.Kernels.Convolution.Forward(in StemGeometry, input, parameters.Slice(StemWeightOffset, 144), parameters.Slice(StemBiasOffset, 8), stemOutput, workspace.Slice(ScratchOffset, 8784), batch, 480);
+                global::Compiled.Kernels.Activations.LeakyRelu(stemOutput);
+
+                // avgpool0: 6x5x8 -> 3x3x8, average of 2x2 windows, stride 2, same (pad top 0, left 0).
+                global::System.Span<float> avgpool0Output = workspace.Slice(Avgpool0OutputOffset, batch * 72);
+                global::Compiled.Kernels.Pooling.AverageForward(in Avgpool0Geometry, stemOutput, avgpool0Output, batch);
+
+                // dropout0: dropout, rate 0.1f, 3x3x8 values (training only).
+                global::System.ReadOnlySpan<float> dropout0Output = avgpool0Output;
+                if (training)
+                {
+                    global::System.Span<float> dropped = workspace.Slice(Dropout0OutputOffset, batch * 72);
+                    global::Compiled.Kernels.Dropout.Forward(avgpool0Output, dropped, workspace.Slice(Dropout0SavedOffset, batch * 72), 0.1f, ref dropoutState);
+                    dropout0Output = dropped;
+                }
+
+                // conv1: 3x3x8 -> 3x3x16, tanh. 1x1 kernel, stride 1, valid; W [1, 1, 8, 16], b [16].
+                // y = tanh(conv(x, W) + b), as [144-pixel chunks of 8-value patches] x W [8, 16]
+                global::System.Span<float> conv1Output = workspace.Slice(Conv1OutputOffset, batch * 144);
+                global::Compiled.Kernels.Convolution.Forward(in Conv1Geometry, dropout0Output, parameters.Slice(Conv1WeightOffset, 128), parameters.Slice(Conv1BiasOffset, 16), conv1Output, workspace.Slice(ScratchOffset, 1280), batch, 144);
+                global::Compiled.Kernels.Activations.Tanh(conv1Output);
+
+                // maxpool0: 3x3x16 -> 2x2x16, max of 2x2 windows, stride 1, valid.
+                global::System.Span<float> maxpool0Output = workspace.Slice(Maxpool0OutputOffset, batch * 64);
+                global::Compiled.Kernels.Pooling.MaxForward(in Maxpool0Geometry, conv1Output, maxpool0Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Maxpool0SavedOffset, batch * 64)), batch);
+
+                // globalpool0: 2x2x16 -> 16, the mean of each channel.
+                global::System.Span<float> globalpool0Output = workspace.Slice(Globalpool0OutputOffset, batch * 16);
+                global::Compiled.Kernels.Pooling.GlobalAverageForward(maxpool0Output, globalpool0Output, batch, 4, 16);
+
+                // dense0: dense 16 -> 1, identity, unrolled. W [16, 1], b [1].
+                // y = x W + b
+                global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 1);
+                {
+                    global::System.ReadOnlySpan<float> w = parameters.Slice(Dense0WeightOffset, 16);
+                    global::System.ReadOnlySpan<float> b = parameters.Slice(Dense0BiasOffset, 1);
+                    for (int row = 0; row < batch; row++)
+                    {
+                        global::System.ReadOnlySpan<float> x = globalpool0Output.Slice(row * 16, 16);
+                        global::System.Span<float> y = dense0Output.Slice(row * 1, 1);
+                        float x0 = x[0];
+                        float x1 = x[1];
+                        float x2 = x[2];
+                        float x3 = x[3];
+                        float x4 = x[4];
+                        float x5 = x[5];
+                        float x6 = x[6];
+                        float x7 = x[7];
+                        float x8 = x[8];
+                        float x9 = x[9];
+                        float x10 = x[10];
+                        float x11 = x[11];
+                        float x12 = x[12];
+                        float x13 = x[13];
+                        float x14 = x[14];
+                        float x15 = x[15];
+                        y[0] = b[0] + (x0 * w[0]) + (x1 * w[1]) + (x2 * w[2]) + (x3 * w[3]) + (x4 * w[4]) + (x5 * w[5]) + (x6 * w[6]) + (x7 * w[7]) + (x8 * w[8]) + (x9 * w[9]) + (x10 * w[10]) + (x11 * w[11]) + (x12 * w[12]) + (x13 * w[13]) + (x14 * w[14]) + (x15 * w[15]);
+                    }
+                }
+
+                return dense0Output;
+            }
         }
 
         // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace

@@ -52,7 +52,8 @@ namespace Demo
         private const int GradientBufferA = 9792; // rows of up to 324
         private const int GradientBufferB = 14976; // rows of up to 324
         private const int GradientBufferC = 20160; // rows of up to 324
-        private const int WorkspaceSize = 25344;
+        private const int WorkspaceSize = 25344; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 9792; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -63,10 +64,11 @@ namespace Demo
             new global::Compiled.TensorInfo("dense1.bias", new[] { 27 }, Dense1BiasOffset),
         };
 
-        // Parameters, gradients and workspace are allocated once, here; nothing allocates after construction.
+        // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
+        // training call (EnsureTrainingWorkspace). Nothing allocates after that.
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
-        private readonly float[] _workspace = new float[WorkspaceSize];
+        private float[] _workspace = new float[InferenceWorkspaceSize];
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
         private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
@@ -195,8 +197,18 @@ namespace Demo
             for (int start = 0; start < count; start += MaxBatchSize)
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
-                ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false)
+                InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch)
                     .CopyTo(outputs.Slice(start * OutputSize, batch * OutputSize));
+            }
+        }
+
+        // The training plan keeps every layer's output for the backward pass and adds the gradient buffers: a larger
+        // workspace, allocated once, by the first call that trains.
+        private void EnsureTrainingWorkspace()
+        {
+            if (_workspace.Length < WorkspaceSize)
+            {
+                _workspace = new float[WorkspaceSize];
             }
         }
 
@@ -238,6 +250,7 @@ namespace Demo
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, bool accumulate)
         {
+            EnsureTrainingWorkspace();
             int batch = labels.Length / LabelsPerSample;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -248,6 +261,7 @@ namespace Demo
 
         private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, float learningRate)
         {
+            EnsureTrainingWorkspace();
             int batch = labels.Length / LabelsPerSample;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -280,7 +294,7 @@ namespace Demo
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
                 global::System.ReadOnlySpan<int> batchLabels = labels.Slice(start * LabelsPerSample, batch * LabelsPerSample);
-                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+                global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
                 loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchLabels, default, Classes, 1);
                 correct += global::Compiled.Kernels.Metrics.CountCorrectLabelled(logits, batchLabels, Classes);
             }
@@ -322,6 +336,7 @@ namespace Demo
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
         {
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -332,6 +347,7 @@ namespace Demo
 
         private float SgdStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, float learningRate)
         {
+            EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
@@ -361,7 +377,7 @@ namespace Demo
             {
                 int batch = global::System.Math.Min(MaxBatchSize, count - start);
                 global::System.ReadOnlySpan<float> batchTargets = targets.Slice(start * OutputSize, batch * OutputSize);
-                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+                global::System.ReadOnlySpan<float> logits = InferencePlan.ForwardCore(_parameters, workspace, inputs.Slice(start * InputSize, batch * InputSize), batch);
                 loss += global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, batchTargets, default, Classes) * (double)batch;
                 correct += global::Compiled.Kernels.Metrics.CountCorrectArgMax(logits, batchTargets, Classes);
             }
@@ -454,7 +470,7 @@ namespace Demo
                 _shardEvaluations = new (double, long)[value];
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
                     _shardGradients[i] = new float[ParameterCount];
                 }
             }
@@ -463,6 +479,16 @@ namespace Demo
         // Runs the shards of one step; sums their losses and, into _gradients, their gradients.
         private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)
         {
+            EnsureTrainingWorkspace();
+            for (int i = 0; i < _shardWorkspaces.Length; i++)
+            {
+                // Each thread's training workspace, allocated on the first sharded training step.
+                if (_shardWorkspaces[i].Length < WorkspaceSize)
+                {
+                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                }
+            }
+
             int shards = _runner!.Run(this, inputs, targets, labels, batch);
             float loss = _shardLosses[0];
             for (int shard = 1; shard < shards; shard++)
@@ -580,6 +606,73 @@ namespace Demo
             global::Compiled.Kernels.Dense.Forward(add0Output, parameters.Slice(Dense1WeightOffset, 216), parameters.Slice(Dense1BiasOffset, 27), dense1Output, batch * 12, 8, 27);
 
             return dense1Output;
+        }
+
+        // The inference plan: a layer's output lives only until its last reader has run, and the buffers training keeps
+        // for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.
+        private static class InferencePlan
+        {
+            private const int EmbedOutputOffset = 0; // rows of 12x8
+            private const int Dense0OutputOffset = 1536; // rows of 12x8
+            private const int Add0OutputOffset = 3072; // rows of 12x8
+            private const int Dense1OutputOffset = 4608; // rows of 12x27
+
+            // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
+            public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
+            {
+                // embed: 12 tokens -> 12x8, a learned vector per id; weight [27, 8].
+                // y[t] = weight[id_t]; the ids travel as the bits of the float input span
+                global::System.Span<float> embedOutput = workspace.Slice(EmbedOutputOffset, batch * 96);
+                global::Compiled.Kernels.Embedding.Forward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), parameters.Slice(EmbedWeightOffset, 216), embedOutput, 8);
+
+                // dense0: dense 12x8 -> 12x8 per step, ReLU, unrolled. W [8, 8], b [8].
+                // y = max(x W + b, 0)
+                global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 96);
+                {
+                    global::System.ReadOnlySpan<float> w = parameters.Slice(Dense0WeightOffset, 64);
+                    global::System.ReadOnlySpan<float> b = parameters.Slice(Dense0BiasOffset, 8);
+                    for (int row = 0; row < batch * 12; row++)
+                    {
+                        global::System.ReadOnlySpan<float> x = embedOutput.Slice(row * 8, 8);
+                        global::System.Span<float> y = dense0Output.Slice(row * 8, 8);
+                        float x0 = x[0];
+                        float x1 = x[1];
+                        float x2 = x[2];
+                        float x3 = x[3];
+                        float x4 = x[4];
+                        float x5 = x[5];
+                        float x6 = x[6];
+                        float x7 = x[7];
+                        float z0 = b[0] + (x0 * w[0]) + (x1 * w[8]) + (x2 * w[16]) + (x3 * w[24]) + (x4 * w[32]) + (x5 * w[40]) + (x6 * w[48]) + (x7 * w[56]);
+                        y[0] = global::System.MathF.Max(z0, 0f);
+                        float z1 = b[1] + (x0 * w[1]) + (x1 * w[9]) + (x2 * w[17]) + (x3 * w[25]) + (x4 * w[33]) + (x5 * w[41]) + (x6 * w[49]) + (x7 * w[57]);
+                        y[1] = global::System.MathF.Max(z1, 0f);
+                        float z2 = b[2] + (x0 * w[2]) + (x1 * w[10]) + (x2 * w[18]) + (x3 * w[26]) + (x4 * w[34]) + (x5 * w[42]) + (x6 * w[50]) + (x7 * w[58]);
+                        y[2] = global::System.MathF.Max(z2, 0f);
+                        float z3 = b[3] + (x0 * w[3]) + (x1 * w[11]) + (x2 * w[19]) + (x3 * w[27]) + (x4 * w[35]) + (x5 * w[43]) + (x6 * w[51]) + (x7 * w[59]);
+                        y[3] = global::System.MathF.Max(z3, 0f);
+                        float z4 = b[4] + (x0 * w[4]) + (x1 * w[12]) + (x2 * w[20]) + (x3 * w[28]) + (x4 * w[36]) + (x5 * w[44]) + (x6 * w[52]) + (x7 * w[60]);
+                        y[4] = global::System.MathF.Max(z4, 0f);
+                        float z5 = b[5] + (x0 * w[5]) + (x1 * w[13]) + (x2 * w[21]) + (x3 * w[29]) + (x4 * w[37]) + (x5 * w[45]) + (x6 * w[53]) + (x7 * w[61]);
+                        y[5] = global::System.MathF.Max(z5, 0f);
+                        float z6 = b[6] + (x0 * w[6]) + (x1 * w[14]) + (x2 * w[22]) + (x3 * w[30]) + (x4 * w[38]) + (x5 * w[46]) + (x6 * w[54]) + (x7 * w[62]);
+                        y[6] = global::System.MathF.Max(z6, 0f);
+                        float z7 = b[7] + (x0 * w[7]) + (x1 * w[15]) + (x2 * w[23]) + (x3 * w[31]) + (x4 * w[39]) + (x5 * w[47]) + (x6 * w[55]) + (x7 * w[63]);
+                        y[7] = global::System.MathF.Max(z7, 0f);
+                    }
+                }
+
+                // add0: 12x8, the sum of embed, dense0.
+                global::System.Span<float> add0Output = workspace.Slice(Add0OutputOffset, batch * 96);
+                global::Compiled.Kernels.Addition.Forward(embedOutput, dense0Output, add0Output);
+
+                // dense1: dense 12x8 -> 12x27 per step, identity. W [8, 27], b [27].
+                // y = x W + b
+                global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 324);
+                global::Compiled.Kernels.Dense.Forward(add0Output, parameters.Slice(Dense1WeightOffset, 216), parameters.Slice(Dense1BiasOffset, 27), dense1Output, batch * 12, 8, 27);
+
+                return dense1Output;
+            }
         }
 
         // The backward pass, last layer first. Expects the forward pass (in training mode) to have filled the workspace
