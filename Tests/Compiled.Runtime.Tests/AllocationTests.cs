@@ -143,6 +143,8 @@ public class AllocationTests
         float[] outputGradient = Enumerable.Range(0, 8 * 2).Select(i => 0.01f * i).ToArray();
         var inputGradient = new float[x.Length];
         var outsideAdam = new Adam(1e-3f);
+        var outsideOutputs = new float[8 * 2];
+        Assert.Equal(0, Allocated(() => outside.Predict(x, outsideOutputs)));
         Assert.Equal(0, Allocated(() => outside.Backward(x, outputGradient)));
         Assert.Equal(0, Allocated(() => outside.Backward(x, outputGradient, inputGradient)));
         Assert.Equal(0, Allocated(() => outside.ApplyGradients(ref outsideAdam)));

@@ -179,6 +179,51 @@ public class GraphGradientCheckTests
         Assert.Equal(network.Parameters.Length, CountParameters(twin));
     }
 
+    [Fact]
+    public void A_network_without_a_loss_matches_central_differences_of_an_outside_loss()
+    {
+        // Loss.None: the caller's loss is L = sum c * y for fixed c, so dL/dy = c comes from outside; Backward must give the
+        // twin's dL/dp and, with an input gradient, dL/dx.
+        Case twin = Cases["InsideGradient"];
+        var network = new OutsideGradient(4);
+        var random = new Xoshiro(23);
+        Span<float> parameters = network.Parameters;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            parameters[i] += 0.2f * random.NextGaussian();
+        }
+
+        const int Batch = 3;
+        float[] inputs = Enumerable.Range(0, Batch * OutsideGradient.InputSize).Select(_ => random.NextGaussian()).ToArray();
+        float[] c = Enumerable.Range(0, Batch * OutsideGradient.OutputSize).Select(_ => random.NextGaussian()).ToArray();
+        var inputGradient = new float[inputs.Length];
+        network.ZeroGradients();
+        network.Backward(inputs, c, inputGradient);
+        float[] analytic = network.Gradients.ToArray();
+
+        double[] p = network.Parameters.ToArray().Select(v => (double)v).ToArray();
+        double[] x = inputs.Select(v => (double)v).ToArray();
+        double Loss() => Forward(twin, p, x, Batch).Zip(c, (y, weight) => y * weight).Sum();
+        const double H = 1e-6;
+        void Check(double[] values, float[] gradient, string what)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                double saved = values[i];
+                values[i] = saved + H;
+                double plus = Loss();
+                values[i] = saved - H;
+                double minus = Loss();
+                values[i] = saved;
+                double numeric = (plus - minus) / (2 * H);
+                Assert.True(Math.Abs(gradient[i] - numeric) <= 2e-5 + (2e-3 * Math.Abs(numeric)), $"{what} {i}: analytic {gradient[i]:G6}, numeric {numeric:G6}");
+            }
+        }
+
+        Check(p, analytic, "parameter");
+        Check(x, inputGradient, "input");
+    }
+
     /// <summary>PyTorch's CrossEntropyLoss(ignore_index=-100) over flattened steps: the mean over labelled rows.</summary>
     private static double StepLoss(double[] output, int[] labels, int classes)
     {
