@@ -64,7 +64,7 @@ namespace Compiled.Generator.Emit
 
             EmitTargetMembers(w, network);
             w.Line();
-            EmitPredictClass(w, network, NetworkEmitter.DropoutArgument(network));
+            EmitPredictClass(w, network);
         }
 
         /// <summary>
@@ -133,12 +133,11 @@ namespace Compiled.Generator.Emit
 
         private static void EmitLabelMembers(SourceWriter w, ShapedNetwork network)
         {
-            string dropoutArgument = NetworkEmitter.DropoutArgument(network);
             EmitTrainingMembers(w, network, Labels(network));
             w.Line();
             if (network.HasStepLabels)
             {
-                EmitStepLabelEvaluation(w, network, dropoutArgument);
+                EmitStepLabelEvaluation(w, network);
                 return;
             }
 
@@ -173,7 +172,7 @@ namespace Compiled.Generator.Emit
 
         /// <summary><c>Evaluate</c> on a label per step: the loss is the mean over labelled steps, the accuracy the fraction of
         /// labelled steps whose largest output is at the label.</summary>
-        private static void EmitStepLabelEvaluation(SourceWriter w, ShapedNetwork network, string dropoutArgument)
+        private static void EmitStepLabelEvaluation(SourceWriter w, ShapedNetwork network)
         {
             w.Line("/// <summary>Mean loss and accuracy over every labelled step (the fraction whose largest output is at the label) of any number of samples, split over <see cref=\"Threads\"/>.</summary>");
             using (w.OpenBlock($"{Access(network)} {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
@@ -211,7 +210,6 @@ namespace Compiled.Generator.Emit
         private static void EmitTargetMembers(SourceWriter w, ShapedNetwork network)
         {
             LossKind loss = network.Loss;
-            string dropoutArgument = NetworkEmitter.DropoutArgument(network);
             TargetKind kind = Targets(network);
             EmitTrainingMembers(w, network, kind);
             w.Line();
@@ -414,7 +412,7 @@ namespace Compiled.Generator.Emit
             }
         }
 
-        private static void EmitPredictClass(SourceWriter w, ShapedNetwork network, string dropoutArgument)
+        private static void EmitPredictClass(SourceWriter w, ShapedNetwork network)
         {
             if (network.Loss == LossKind.SoftmaxCrossEntropy && !network.HasStepLabels)
             {

@@ -311,7 +311,6 @@ namespace Compiled.Generator.Emit
 
         private static void EmitInference(SourceWriter w, ShapedNetwork network)
         {
-            string dropout = DropoutArgument(network);
             string? link = LossEmitter.OutputLink(network, "rows");
             string access = LossEmitter.Access(network);
             w.Line("/// <summary>Writes the outputs for one or more samples: <paramref name=\"inputs\"/> holds whole samples of");

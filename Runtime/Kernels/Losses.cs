@@ -67,49 +67,8 @@ namespace Compiled.Kernels
         /// L = mean over rows of -log softmax(z)[label]; dL/dz = (softmax(z) - onehot(label)) / rows.
         /// Labels are class indices in [0, classes).
         /// </summary>
-        public static float SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient, int classes)
-        {
-            int rows = labels.Length;
-            if (classes < 1 || logits.Length != rows * classes)
-            {
-                throw new ArgumentException($"Expected {rows} rows of {classes} logits ({rows * classes} values), but got {logits.Length}.", nameof(logits));
-            }
-
-            CheckLengths(logits.Length, logits.Length, gradient, "logits");
-            double sum = 0;
-            float scale = rows == 0 ? 0f : 1f / rows;
-            for (int r = 0; r < rows; r++)
-            {
-                ReadOnlySpan<float> row = logits.Slice(r * classes, classes);
-                int label = labels[r];
-                if ((uint)label >= (uint)classes)
-                {
-                    throw new ArgumentOutOfRangeException(nameof(labels), $"Label {r} is {label}, but labels must be class indices in [0, {classes}).");
-                }
-
-                float max = TensorPrimitives.Max(row);
-                float sumExp = 0f;
-                for (int j = 0; j < classes; j++)
-                {
-                    sumExp += MathF.Exp(row[j] - max);
-                }
-
-                float logSumExp = max + MathF.Log(sumExp);
-                sum += logSumExp - row[label];
-                if (!gradient.IsEmpty)
-                {
-                    Span<float> g = gradient.Slice(r * classes, classes);
-                    for (int j = 0; j < classes; j++)
-                    {
-                        g[j] = scale * MathF.Exp(row[j] - logSumExp);
-                    }
-
-                    g[label] -= scale;
-                }
-            }
-
-            return rows == 0 ? 0f : (float)(sum / rows);
-        }
+        public static float SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient, int classes) =>
+            SoftmaxCrossEntropy(logits, labels, gradient, classes, labels.Length, allowIgnored: false);
 
         /// <summary>The label of a step that counts neither in the loss nor in the accuracy: PyTorch's default <c>ignore_index</c>.</summary>
         public const int IgnoreIndex = -100;
@@ -139,15 +98,22 @@ namespace Compiled.Kernels
         /// </summary>
         public static float SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient, int classes, int divisor)
         {
+            if (divisor < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(divisor), divisor, "Expected the number of labelled rows, zero or more.");
+            }
+
+            return SoftmaxCrossEntropy(logits, labels, gradient, classes, divisor, allowIgnored: true);
+        }
+
+        /// <summary>Both label forms: the sum over labelled rows of -log softmax(z)[label] divided by <paramref name="divisor"/>,
+        /// and that gradient; rows labelled <see cref="IgnoreIndex"/> count for nothing when <paramref name="allowIgnored"/>.</summary>
+        private static float SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient, int classes, int divisor, bool allowIgnored)
+        {
             int rows = labels.Length;
             if (classes < 1 || logits.Length != (long)rows * classes)
             {
                 throw new ArgumentException($"Expected {rows} rows of {classes} logits ({(long)rows * classes} values), but got {logits.Length}.", nameof(logits));
-            }
-
-            if (divisor < 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(divisor), divisor, "Expected the number of labelled rows, zero or more.");
             }
 
             CheckLengths(logits.Length, logits.Length, gradient, "logits");
@@ -157,7 +123,7 @@ namespace Compiled.Kernels
             {
                 ReadOnlySpan<float> row = logits.Slice(r * classes, classes);
                 int label = labels[r];
-                if (label == IgnoreIndex)
+                if (allowIgnored && label == IgnoreIndex)
                 {
                     if (!gradient.IsEmpty)
                     {
@@ -169,7 +135,9 @@ namespace Compiled.Kernels
 
                 if ((uint)label >= (uint)classes)
                 {
-                    throw new ArgumentOutOfRangeException(nameof(labels), $"Label {r} is {label}, but labels must be class indices in [0, {classes}) or {IgnoreIndex}.");
+                    throw new ArgumentOutOfRangeException(nameof(labels), allowIgnored
+                        ? $"Label {r} is {label}, but labels must be class indices in [0, {classes}) or {IgnoreIndex}."
+                        : $"Label {r} is {label}, but labels must be class indices in [0, {classes}).");
                 }
 
                 float max = TensorPrimitives.Max(row);

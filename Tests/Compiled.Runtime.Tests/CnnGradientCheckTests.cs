@@ -89,19 +89,7 @@ public class CnnGradientCheckTests
             Assert.True(Math.Abs(logits[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"logit {i}: {logits[i]} vs {expected[i]}");
         }
 
-        const double H = 1e-6;
-        for (int i = 0; i < p.Length; i++)
-        {
-            double saved = p[i];
-            p[i] = saved + H;
-            double plus = Loss();
-            p[i] = saved - H;
-            double minus = Loss();
-            p[i] = saved;
-            double numeric = (plus - minus) / (2 * H);
-            Assert.True(Math.Abs(analytic[i] - numeric) <= 2e-5 + (2e-3 * Math.Abs(numeric)),
-                $"parameter {i} ({network.Tensors.Last(t => t.Offset <= i).Name}[{i - network.Tensors.Last(t => t.Offset <= i).Offset}]): analytic {analytic[i]:G6}, numeric {numeric:G6}");
-        }
+        CentralDifferences.Check(p, analytic, Loss, i => CentralDifferences.Parameter(network.Tensors, i));
 
         // dL/d(inputs) through Backward's input-gradient overload: the same loss and parameter gradients, and the input's.
         network.ZeroGradients();
@@ -111,18 +99,7 @@ public class CnnGradientCheckTests
             : ((ITargetNetwork)network).Backward(inputs, targets, inputGradient);
         Assert.Equal(analyticLoss, withInputGradient);
         Assert.Equal(analytic, network.Gradients.ToArray());
-        for (int i = 0; i < x.Length; i++)
-        {
-            double saved = x[i];
-            x[i] = saved + H;
-            double plus = Loss();
-            x[i] = saved - H;
-            double minus = Loss();
-            x[i] = saved;
-            double numeric = (plus - minus) / (2 * H);
-            Assert.True(Math.Abs(inputGradient[i] - numeric) <= 2e-5 + (2e-3 * Math.Abs(numeric)),
-                $"input {i}: analytic {inputGradient[i]:G6}, numeric {numeric:G6}");
-        }
+        CentralDifferences.Check(x, inputGradient, Loss, i => $"input {i}");
     }
 
     [Fact]

@@ -83,20 +83,7 @@ public class GraphGradientCheckTests
             Assert.True(Math.Abs(logits[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"output {i}: {logits[i]} vs {expected[i]}");
         }
 
-        const double H = 1e-6;
-        for (int i = 0; i < p.Length; i++)
-        {
-            double saved = p[i];
-            p[i] = saved + H;
-            double plus = Loss();
-            p[i] = saved - H;
-            double minus = Loss();
-            p[i] = saved;
-            double numeric = (plus - minus) / (2 * H);
-            TensorInfo tensor = network.Tensors.Last(t => t.Offset <= i);
-            Assert.True(Math.Abs(analytic[i] - numeric) <= 2e-5 + (2e-3 * Math.Abs(numeric)),
-                $"parameter {i} ({tensor.Name}[{i - tensor.Offset}]): analytic {analytic[i]:G6}, numeric {numeric:G6}");
-        }
+        CentralDifferences.Check(p, analytic, Loss, i => CentralDifferences.Parameter(network.Tensors, i));
 
         // dL/d(inputs) through Backward's input-gradient overload: the same loss and parameter gradients, and the input's.
         network.ZeroGradients();
@@ -106,18 +93,7 @@ public class GraphGradientCheckTests
             : ((ITargetNetwork)network).Backward(inputs, targets, inputGradient);
         Assert.Equal(analyticLoss, withInputGradient);
         Assert.Equal(analytic, network.Gradients.ToArray());
-        for (int i = 0; i < x.Length; i++)
-        {
-            double saved = x[i];
-            x[i] = saved + H;
-            double plus = Loss();
-            x[i] = saved - H;
-            double minus = Loss();
-            x[i] = saved;
-            double numeric = (plus - minus) / (2 * H);
-            Assert.True(Math.Abs(inputGradient[i] - numeric) <= 2e-5 + (2e-3 * Math.Abs(numeric)),
-                $"input {i}: analytic {inputGradient[i]:G6}, numeric {numeric:G6}");
-        }
+        CentralDifferences.Check(x, inputGradient, Loss, i => $"input {i}");
 
         Assert.Equal(network.Parameters.Length, CountParameters(c));
     }
@@ -161,20 +137,7 @@ public class GraphGradientCheckTests
             Assert.True(Math.Abs(logits[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"output {i}: {logits[i]} vs {expected[i]}");
         }
 
-        const double H = 1e-6;
-        for (int i = 0; i < p.Length; i++)
-        {
-            double saved = p[i];
-            p[i] = saved + H;
-            double plus = Loss();
-            p[i] = saved - H;
-            double minus = Loss();
-            p[i] = saved;
-            double numeric = (plus - minus) / (2 * H);
-            TensorInfo tensor = network.Tensors.Last(t => t.Offset <= i);
-            Assert.True(Math.Abs(analytic[i] - numeric) <= 2e-5 + (2e-3 * Math.Abs(numeric)),
-                $"parameter {i} ({tensor.Name}[{i - tensor.Offset}]): analytic {analytic[i]:G6}, numeric {numeric:G6}");
-        }
+        CentralDifferences.Check(p, analytic, Loss, i => CentralDifferences.Parameter(network.Tensors, i));
 
         Assert.Equal(network.Parameters.Length, CountParameters(twin));
     }
@@ -204,24 +167,8 @@ public class GraphGradientCheckTests
         double[] p = network.Parameters.ToArray().Select(v => (double)v).ToArray();
         double[] x = inputs.Select(v => (double)v).ToArray();
         double Loss() => Forward(twin, p, x, Batch).Zip(c, (y, weight) => y * weight).Sum();
-        const double H = 1e-6;
-        void Check(double[] values, float[] gradient, string what)
-        {
-            for (int i = 0; i < values.Length; i++)
-            {
-                double saved = values[i];
-                values[i] = saved + H;
-                double plus = Loss();
-                values[i] = saved - H;
-                double minus = Loss();
-                values[i] = saved;
-                double numeric = (plus - minus) / (2 * H);
-                Assert.True(Math.Abs(gradient[i] - numeric) <= 2e-5 + (2e-3 * Math.Abs(numeric)), $"{what} {i}: analytic {gradient[i]:G6}, numeric {numeric:G6}");
-            }
-        }
-
-        Check(p, analytic, "parameter");
-        Check(x, inputGradient, "input");
+        CentralDifferences.Check(p, analytic, Loss, i => CentralDifferences.Parameter(network.Tensors, i));
+        CentralDifferences.Check(x, inputGradient, Loss, i => $"input {i}");
     }
 
     /// <summary>PyTorch's CrossEntropyLoss(ignore_index=-100) over flattened steps: the mean over labelled rows.</summary>
