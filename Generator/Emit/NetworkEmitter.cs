@@ -442,8 +442,9 @@ namespace Compiled.Generator.Emit
             w.Line("public void SaveParameters(string path) => global::Compiled.Safetensors.Save(path, _parameters, s_tensors);");
             w.Line();
             w.Line("/// <summary>Reads the parameters from a safetensors file. The file is validated in full first; if anything is wrong");
-            w.Line("/// (names, shapes, dtype, sizes) an <see cref=\"global::System.IO.InvalidDataException\"/> is thrown and the parameters are unchanged.</summary>");
-            w.Line("public void LoadParameters(string path) => global::Compiled.Safetensors.Load(path, _parameters, s_tensors);");
+            w.Line("/// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name=\"allowNonFinite\"/>) an");
+            w.Line("/// <see cref=\"global::System.IO.InvalidDataException\"/> is thrown and the parameters are unchanged.</summary>");
+            w.Line("public void LoadParameters(string path, bool allowNonFinite = false) => global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);");
         }
 
         private static void EmitForwardCore(SourceWriter w, ShapedNetwork network, bool hasDropout)

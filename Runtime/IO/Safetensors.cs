@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
@@ -66,16 +67,41 @@ namespace Compiled
 
         /// <summary>
         /// Loads the tensors named in <paramref name="tensors"/> from <paramref name="path"/> into <paramref name="parameters"/>.
-        /// The whole file is validated first (header bounds, JSON, dtype, names, shapes, byte ranges); on any problem an
-        /// <see cref="InvalidDataException"/> says what and <paramref name="parameters"/> is left unchanged.
+        /// The whole file is proved first: the header length and JSON exactly, every field's type, dtype, names, shapes,
+        /// byte ranges that tile the data region exactly (in order, no overlap, no hole, no trailing bytes), and, unless
+        /// <paramref name="allowNonFinite"/>, every value finite. On any problem an <see cref="InvalidDataException"/> names the
+        /// file and what was expected, and <paramref name="parameters"/> is left unchanged.
         /// </summary>
-        public static void Load(string path, Span<float> parameters, IReadOnlyList<TensorInfo> tensors)
+        public static void Load(string path, Span<float> parameters, IReadOnlyList<TensorInfo> tensors, bool allowNonFinite = false)
         {
+            foreach (TensorInfo tensor in tensors ?? throw new ArgumentNullException(nameof(tensors)))
+            {
+                if (tensor.Offset < 0 || tensor.Offset + (long)tensor.Length > parameters.Length)
+                {
+                    throw new ArgumentException($"Tensor '{tensor.Name}' spans [{tensor.Offset}, {tensor.Offset + (long)tensor.Length}), outside the {parameters.Length} parameters.", nameof(tensors));
+                }
+            }
+
             byte[] file = File.ReadAllBytes(path ?? throw new ArgumentNullException(nameof(path)));
             var plan = Validate(file, path, tensors);
+            int dataStart = 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(file);
+            if (!allowNonFinite)
+            {
+                foreach ((TensorInfo tensor, long begin) in plan)
+                {
+                    ReadOnlySpan<byte> bytes = file.AsSpan(dataStart + (int)begin, tensor.Length * sizeof(float));
+                    for (int i = 0; i < tensor.Length; i++)
+                    {
+                        float value = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(i * 4, 4));
+                        if (!float.IsFinite(value))
+                        {
+                            throw Invalid(path, $"tensor '{tensor.Name}' holds {value.ToString(System.Globalization.CultureInfo.InvariantCulture)} at index {i}; values must be finite (load with allowNonFinite to accept them)");
+                        }
+                    }
+                }
+            }
 
             // Everything checked: only now touch the parameters.
-            int dataStart = 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(file);
             foreach ((TensorInfo tensor, long begin) in plan)
             {
                 ReadOnlySpan<byte> bytes = file.AsSpan(dataStart + (int)begin, tensor.Length * sizeof(float));
@@ -108,6 +134,11 @@ namespace Compiled
             }
 
             long dataLength = file.Length - 8 - (long)headerLength;
+            if (headerLength == 0 || file[8] != (byte)'{')
+            {
+                throw Invalid(path, "the header does not start with '{'");
+            }
+
             JsonDocument document;
             try
             {
@@ -137,6 +168,7 @@ namespace Compiled
                 {
                     if (property.Name == "__metadata__")
                     {
+                        CheckMetadata(path, property.Value);
                         continue;
                     }
 
@@ -183,7 +215,8 @@ namespace Compiled
                         throw Invalid(path, $"tensor '{property.Name}' has shape [{string.Join(", ", fileShape)}], but the network expects [{string.Join(", ", tensor.Shape)}]");
                     }
 
-                    if (!offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin || end > dataLength)
+                    if (offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number
+                        || !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin || end > dataLength)
                     {
                         throw Invalid(path, $"tensor '{property.Name}' has data_offsets {offsets} outside the {dataLength} data bytes");
                     }
@@ -204,7 +237,51 @@ namespace Compiled
                     }
                 }
 
+                CheckTiling(path, plan, dataLength);
                 return plan;
+            }
+        }
+
+        /// <summary>The tensors' byte ranges, in order, must cover the data region exactly: a header length a few bytes off,
+        /// overlapping or misplaced offsets, holes and trailing bytes all show here.</summary>
+        private static void CheckTiling(string path, List<(TensorInfo Tensor, long Begin)> plan, long dataLength)
+        {
+            long at = 0;
+            foreach ((TensorInfo tensor, long begin) in plan.OrderBy(entry => entry.Begin).ThenBy(entry => entry.Tensor.Length))
+            {
+                if (begin < at)
+                {
+                    throw Invalid(path, $"tensor '{tensor.Name}' starts at data byte {begin}, inside the tensor before it (which ends at {at}); tensors may not overlap");
+                }
+
+                if (begin > at)
+                {
+                    throw Invalid(path, $"tensor '{tensor.Name}' starts at data byte {begin}, leaving a hole after byte {at}; tensors must follow each other");
+                }
+
+                at = begin + (tensor.Length * (long)sizeof(float));
+            }
+
+            if (at != dataLength)
+            {
+                throw Invalid(path, $"the tensors cover {at} data bytes, but the file has {dataLength} after the header (trailing bytes, or a header length that is off)");
+            }
+        }
+
+        /// <summary><c>__metadata__</c> is a map of strings to strings.</summary>
+        private static void CheckMetadata(string path, JsonElement metadata)
+        {
+            if (metadata.ValueKind != JsonValueKind.Object)
+            {
+                throw Invalid(path, "__metadata__ is not an object of strings");
+            }
+
+            foreach (JsonProperty entry in metadata.EnumerateObject())
+            {
+                if (entry.Value.ValueKind != JsonValueKind.String)
+                {
+                    throw Invalid(path, $"__metadata__ entry '{entry.Name}' is {entry.Value.ValueKind}, not a string");
+                }
             }
         }
 

@@ -53,9 +53,11 @@ namespace Compiled
         }
 
         /// <summary><c>default(T)</c> of an optimizer struct has every setting zero, which would silently do nothing or divide by zero.</summary>
-        public static void Constructed(float positiveSetting, string optimizer)
+        public static void Constructed(float positiveSetting, string optimizer) => Constructed(positiveSetting > 0f, optimizer);
+
+        public static void Constructed(bool constructed, string optimizer)
         {
-            if (!(positiveSetting > 0f))
+            if (!constructed)
             {
                 throw new InvalidOperationException($"This {optimizer} has no settings (it is default({optimizer})); create it with a constructor, e.g. new {optimizer}().");
             }
@@ -80,6 +82,9 @@ namespace Compiled
     /// <summary>Plain stochastic gradient descent: p -= lr * g.</summary>
     public struct Sgd : IOptimizer
     {
+        private float _learningRate;
+        private readonly bool _constructed; // false only in default(Sgd)
+
         /// <summary>Creates the optimizer with learning rate 0.01 (Keras' default).</summary>
         public Sgd()
             : this(0.01f)
@@ -91,16 +96,27 @@ namespace Compiled
         {
             OptimizerChecks.Positive(learningRate, nameof(learningRate));
             LearningRate = learningRate;
+            _constructed = true;
         }
 
         /// <summary>The step size.</summary>
-        public float LearningRate { get; set; }
+        public float LearningRate
+        {
+            readonly get => _learningRate;
+            set
+            {
+                // Zero is a step that changes nothing (a schedule may end there); NaN, infinities and negatives are refused here,
+                // where they are set, rather than turning every parameter into NaN at the next step.
+                OptimizerChecks.NonNegative(value, nameof(LearningRate));
+                _learningRate = value;
+            }
+        }
 
         /// <summary>The learning rate, after checking that this optimizer was constructed: for generated code that fuses the
         /// SGD step into the backward pass.</summary>
         public readonly float CheckedLearningRate()
         {
-            OptimizerChecks.Constructed(LearningRate, nameof(Sgd));
+            OptimizerChecks.Constructed(_constructed, nameof(Sgd));
             return LearningRate;
         }
 
@@ -108,7 +124,7 @@ namespace Compiled
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerChecks.SameLength(parameters, gradients);
-            OptimizerChecks.Constructed(LearningRate, nameof(Sgd));
+            OptimizerChecks.Constructed(_constructed, nameof(Sgd));
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradients, -LearningRate, parameters, parameters);
         }
     }
@@ -116,6 +132,8 @@ namespace Compiled
     /// <summary>SGD with momentum: v = mu v + g; p -= lr * v, or with Nesterov p -= lr * (g + mu v) (PyTorch's formulation).</summary>
     public struct Momentum : IOptimizer
     {
+        private float _learningRate;
+        private readonly bool _constructed; // false only in default(Momentum)
         private float[]? _velocity;
 
         /// <summary>Creates the optimizer with learning rate 0.01 and momentum 0.9.</summary>
@@ -133,10 +151,21 @@ namespace Compiled
             Coefficient = momentum;
             Nesterov = nesterov;
             _velocity = null;
+            _constructed = true;
         }
 
         /// <summary>The step size.</summary>
-        public float LearningRate { get; set; }
+        public float LearningRate
+        {
+            readonly get => _learningRate;
+            set
+            {
+                // Zero is a step that changes nothing (a schedule may end there); NaN, infinities and negatives are refused here,
+                // where they are set, rather than turning every parameter into NaN at the next step.
+                OptimizerChecks.NonNegative(value, nameof(LearningRate));
+                _learningRate = value;
+            }
+        }
 
         /// <summary>The momentum coefficient mu.</summary>
         public float Coefficient { get; }
@@ -148,7 +177,7 @@ namespace Compiled
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerChecks.SameLength(parameters, gradients);
-            OptimizerChecks.Constructed(LearningRate, nameof(Momentum));
+            OptimizerChecks.Constructed(_constructed, nameof(Momentum));
             Span<float> v = OptimizerChecks.State(ref _velocity, parameters.Length);
             float lr = LearningRate, mu = Coefficient;
             int i = 0;
@@ -183,6 +212,7 @@ namespace Compiled
     /// </summary>
     public struct Adam : IOptimizer
     {
+        private float _learningRate;
         private float[]? _m;
         private float[]? _v;
         private int _t;
@@ -211,7 +241,17 @@ namespace Compiled
         }
 
         /// <summary>The step size.</summary>
-        public float LearningRate { get; set; }
+        public float LearningRate
+        {
+            readonly get => _learningRate;
+            set
+            {
+                // Zero is a step that changes nothing (a schedule may end there); NaN, infinities and negatives are refused here,
+                // where they are set, rather than turning every parameter into NaN at the next step.
+                OptimizerChecks.NonNegative(value, nameof(LearningRate));
+                _learningRate = value;
+            }
+        }
 
         /// <summary>Decay rate of the first moment.</summary>
         public float Beta1 { get; }
@@ -310,6 +350,7 @@ namespace Compiled
     /// <summary>RMSprop: s = rho s + (1 - rho) g^2; p -= lr * g / (sqrt(s) + eps).</summary>
     public struct RmsProp : IOptimizer
     {
+        private float _learningRate;
         private float[]? _square;
 
         /// <summary>Creates the optimizer with Keras' defaults: learning rate 0.001, rho 0.9, epsilon 1e-7.</summary>
@@ -331,7 +372,17 @@ namespace Compiled
         }
 
         /// <summary>The step size.</summary>
-        public float LearningRate { get; set; }
+        public float LearningRate
+        {
+            readonly get => _learningRate;
+            set
+            {
+                // Zero is a step that changes nothing (a schedule may end there); NaN, infinities and negatives are refused here,
+                // where they are set, rather than turning every parameter into NaN at the next step.
+                OptimizerChecks.NonNegative(value, nameof(LearningRate));
+                _learningRate = value;
+            }
+        }
 
         /// <summary>Decay rate of the mean square.</summary>
         public float Rho { get; }

@@ -62,6 +62,18 @@ public sealed class FileFormatTests : IDisposable
         { "offsets outside", "outside" },
         { "wrong byte count", "need" },
         { "duplicate tensor", "appears twice" },
+        { "header length short", "the tensors cover 132 data bytes, but the file has 135" },
+        { "header length long", "not valid JSON" },
+        { "overlap", "may not overlap" },
+        { "hole", "leaving a hole after byte 128" },
+        { "trailing bytes", "the tensors cover 132 data bytes, but the file has 136" },
+        { "string offsets", "data_offsets" },
+        { "string shape", "not a size" },
+        { "fractional shape", "not a size" },
+        { "metadata not strings", "__metadata__ entry 'epoch' is Number" },
+        { "header not an object", "does not start with '{'" },
+        { "nan", "holds NaN at index 3" },
+        { "infinity", "holds -Infinity at index 0" },
     };
 
     [Theory]
@@ -87,6 +99,18 @@ public sealed class FileFormatTests : IDisposable
             "extra tensor" => Build(header.Replace("{\"dense0.weight\"", "{\"extra\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"dense0.weight\""), data),
             "offsets outside" => Build(header.Replace("[128,132]", "[128,9999]"), data),
             "duplicate tensor" => Build(header.Replace("{\"dense0.weight\"", "{\"dense0.bias\":{\"dtype\":\"F32\",\"shape\":[8],\"data_offsets\":[64,96]},\"dense0.weight\""), data),
+            "header length short" => Build(header.TrimEnd() + "   ", data, lengthOverride: (ulong)header.TrimEnd().Length), // the JSON still parses
+            "header length long" => Build(header, data, lengthOverride: (ulong)header.Length + 4),
+            "overlap" => Build(header.Replace("[64,96]", "[60,92]").Replace("[96,128]", "[92,124]").Replace("[128,132]", "[124,128]"), [.. data, 0, 0, 0, 0]),
+            "hole" => Build(header.Replace("[128,132]", "[132,136]"), [.. data, 0, 0, 0, 0]),
+            "trailing bytes" => Build(header, [.. data, 1, 2, 3, 4]),
+            "string offsets" => Build(header.Replace("[128,132]", "[\"128\",132]"), data),
+            "string shape" => Build(header.Replace("[2,8]", "[\"2\",8]"), data),
+            "fractional shape" => Build(header.Replace("[2,8]", "[2.0,8]"), data),
+            "metadata not strings" => Build("{\"__metadata__\":{\"epoch\":3}," + header.Substring(1), data),
+            "header not an object" => Build(" " + header.TrimEnd(), data),
+            "nan" => Build(header, WithValue(data, 3, float.NaN)),
+            "infinity" => Build(header, WithValue(data, 0, float.NegativeInfinity)),
             _ => Build(header.Replace("[0,64]", "[0,60]"), data),
         };
         string path = PathOf("bad.safetensors");
@@ -98,6 +122,38 @@ public sealed class FileFormatTests : IDisposable
         Assert.Contains(message, error.Message);
         Assert.Contains("not changed", error.Message);
         Assert.Equal(before, target.Parameters.ToArray());
+    }
+
+    private static byte[] WithValue(byte[] data, int index, float value)
+    {
+        byte[] copy = data.ToArray();
+        BinaryPrimitives.WriteSingleLittleEndian(copy.AsSpan(index * 4), value);
+        return copy;
+    }
+
+    [Fact]
+    public void Non_finite_values_load_when_allowed()
+    {
+        var network = new Tiny(1);
+        network.Dense0Weight[5] = float.NaN;
+        network.Dense1Bias[0] = float.PositiveInfinity;
+        string path = PathOf("nan.safetensors");
+        network.SaveParameters(path);
+        var target = new Tiny(2);
+        Assert.Throws<InvalidDataException>(() => target.LoadParameters(path));
+        target.LoadParameters(path, allowNonFinite: true);
+        Assert.Equal(network.Parameters.ToArray(), target.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void Metadata_of_strings_and_padding_are_fine()
+    {
+        var network = new Tiny(1);
+        string path = PathOf("meta.safetensors");
+        Safetensors.Save(path, network.Parameters, network.Tensors, new Dictionary<string, string> { ["epoch"] = "3" });
+        var target = new Tiny(2);
+        target.LoadParameters(path);
+        Assert.Equal(network.Parameters.ToArray(), target.Parameters.ToArray());
     }
 
     private static byte[] Build(string header, byte[] data, ulong? lengthOverride = null)

@@ -157,4 +157,23 @@ public class OptimizerTests
         Regularization.ClipByGlobalNorm(small, 1f);
         Assert.Equal(new[] { 0.3f, 0.4f }, small);
     }
+
+    [Fact]
+    public void A_learning_rate_is_checked_where_it_is_set()
+    {
+        // A NaN rate once turned every parameter into NaN with no exception; now the setter refuses it, for every optimizer.
+        Assert.Contains("LearningRate", Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(1e-3f) { LearningRate = float.NaN }).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(0.1f) { LearningRate = float.NaN });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Momentum(0.1f) { LearningRate = -1f });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RmsProp(0.1f) { LearningRate = float.PositiveInfinity });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdamW(0.1f) { LearningRate = float.NaN });
+
+        // Zero is a step that changes nothing (a schedule may end there), not "default(Sgd)".
+        var sgd = new Sgd(0.1f) { LearningRate = 0f };
+        float[] parameters = { 1f, 2f };
+        sgd.Step(parameters, new[] { 3f, 4f });
+        Assert.Equal(new[] { 1f, 2f }, parameters);
+        var unset = default(Sgd);
+        Assert.Contains("default(Sgd)", Assert.Throws<InvalidOperationException>(() => unset.Step(parameters, new[] { 3f, 4f })).Message);
+    }
 }

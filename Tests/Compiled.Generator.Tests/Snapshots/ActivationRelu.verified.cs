@@ -466,8 +466,9 @@ namespace Demo
         public void SaveParameters(string path) => global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
 
         /// <summary>Reads the parameters from a safetensors file. The file is validated in full first; if anything is wrong
-        /// (names, shapes, dtype, sizes) an <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
-        public void LoadParameters(string path) => global::Compiled.Safetensors.Load(path, _parameters, s_tensors);
+        /// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name="allowNonFinite"/>) an
+        /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
+        public void LoadParameters(string path, bool allowNonFinite = false) => global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,
         // each with a workspace of its own. Returns the last layer's rows. In training, every layer's output stays in
