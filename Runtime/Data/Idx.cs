@@ -116,19 +116,73 @@ namespace Compiled.Data
                 return raw;
             }
 
+            byte[] data;
             try
             {
                 using var input = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
                 using var output = new MemoryStream();
                 input.CopyTo(output);
-                return output.ToArray();
+                data = output.ToArray();
             }
             catch (InvalidDataException exception)
             {
-                throw Invalid(path, "it starts like gzip but does not decompress: " + exception.Message);
+                throw new InvalidDataException($"'{path}' starts like gzip but does not decompress: {exception.Message}.", exception);
             }
+
+            // The decompressor stops quietly at the end of what it was given, so a truncated file would read as fewer values:
+            // the trailer (CRC-32 and length of the uncompressed data, RFC 1952) proves the stream was read to its end.
+            if (raw.Length < 18)
+            {
+                throw new InvalidDataException($"'{path}' starts like gzip but has {raw.Length} bytes, fewer than a gzip header and trailer.");
+            }
+
+            uint crc = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(raw.Length - 8));
+            uint size = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(raw.Length - 4));
+            uint actualCrc = Crc32.Of(data);
+            if (size != (uint)data.LongLength || crc != actualCrc)
+            {
+                throw new InvalidDataException(
+                    $"'{path}' is a truncated or damaged gzip file: its trailer says {size} bytes with CRC-32 {crc:x8}, but it decompresses to {data.LongLength} bytes with CRC-32 {actualCrc:x8} "
+                    + "(a file of several concatenated gzip members is not supported either: recompress it as one).");
+            }
+
+            return data;
         }
 
         private static InvalidDataException Invalid(string path, string what) => new($"'{path}' is not a valid IDX file: {what}.");
+    }
+
+    /// <summary>CRC-32 (IEEE 802.3, reflected, as gzip and zlib compute it). The BCL has it only in a separate package.</summary>
+    internal static class Crc32
+    {
+        private static readonly uint[] Table = BuildTable();
+
+        public static uint Of(ReadOnlySpan<byte> bytes)
+        {
+            uint crc = 0xFFFFFFFFu;
+            foreach (byte b in bytes)
+            {
+                crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+            }
+
+            return ~crc;
+        }
+
+        private static uint[] BuildTable()
+        {
+            var table = new uint[256];
+            for (uint n = 0; n < 256; n++)
+            {
+                uint c = n;
+                for (int k = 0; k < 8; k++)
+                {
+                    c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+                }
+
+                table[n] = c;
+            }
+
+            return table;
+        }
     }
 }

@@ -249,6 +249,53 @@ public sealed class FileFormatTests : IDisposable
         Assert.Contains("3 dimensions", Assert.Throws<InvalidDataException>(() => Compiled.Data.Idx.ReadImages(PathOf("labels"), out _, out _)).Message);
     }
 
+    [Theory]
+    [InlineData("truncated by 5 bytes")]
+    [InlineData("no trailer")]
+    [InlineData("wrong crc")]
+    [InlineData("wrong length")]
+    public void A_truncated_or_damaged_gzip_is_refused_for_csv_and_idx(string damage)
+    {
+        // The decompressor stops quietly where the bytes stop: without the trailer check a cut file read as fewer rows.
+        var text = new StringBuilder();
+        for (int i = 0; i < 2000; i++)
+        {
+            text.Append(i).Append(',').Append(i * 0.5).Append('\n');
+        }
+
+        byte[] idx = Idx(0x08, new[] { 50, 4, 5 }, Enumerable.Range(0, 1000).Select(i => (byte)i).ToArray());
+        foreach ((string name, byte[] content, Action<string> read) in new (string, byte[], Action<string>)[]
+        {
+            ("damaged.csv.gz", Encoding.UTF8.GetBytes(text.ToString()), path => Csv.Read(path)),
+            ("damaged-idx.gz", idx, path => Compiled.Data.Idx.Read(path)),
+        })
+        {
+            var compressed = new MemoryStream();
+            using (var gz = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                gz.Write(content);
+            }
+
+            byte[] good = compressed.ToArray();
+            File.WriteAllBytes(PathOf(name), good);
+            read(PathOf(name)); // the intact file reads
+
+            byte[] bad = good.ToArray();
+            switch (damage)
+            {
+                case "truncated by 5 bytes": bad = good.Take(good.Length - 5).ToArray(); break;
+                case "no trailer": bad = good.Take(good.Length - 8).ToArray(); break;
+                case "wrong crc": bad[^8] ^= 1; break;
+                default: bad[^4] ^= 1; break;
+            }
+
+            File.WriteAllBytes(PathOf(name), bad);
+            var error = Assert.Throws<InvalidDataException>(() => read(PathOf(name)));
+            Assert.Contains(name, error.Message);
+            Assert.Contains("gzip", error.Message);
+        }
+    }
+
     // ---------------------------------------------------------------- CSV
 
     [Fact]
