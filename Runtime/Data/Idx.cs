@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.IO.Compression;
+using System.Linq;
 
 namespace Compiled.Data
 {
@@ -58,7 +59,14 @@ namespace Compiled.Data
                 }
 
                 dimensions[i] = (int)size;
+
+                // Four dimensions below 2^31 can multiply past 2^63 (2^21 x 2^21 x 2^22 wraps to 0): stop as soon as the
+                // product exceeds what any file here can hold.
                 count *= size;
+                if (count > int.MaxValue)
+                {
+                    throw Invalid(path, $"the dimensions [{string.Join(", ", dimensions.Take(i + 1))}{(i + 1 < rank ? ", ..." : string.Empty)}] already need more than {int.MaxValue} data bytes");
+                }
             }
 
             long available = bytes.Length - 4 - (4 * rank);

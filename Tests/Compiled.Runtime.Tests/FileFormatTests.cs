@@ -218,6 +218,7 @@ public sealed class FileFormatTests : IDisposable
         { "truncated data", "need 12 data bytes, but the file has 11" },
         { "zero dimension", "dimension 1 is 0" },
         { "bad gzip", "does not decompress" },
+        { "wrapping product", "already need more than 2147483647 data bytes" },
     };
 
     [Theory]
@@ -234,6 +235,7 @@ public sealed class FileFormatTests : IDisposable
             "truncated header" => good.Take(9).ToArray(),
             "truncated data" => good.Take(good.Length - 1).ToArray(),
             "zero dimension" => Idx(0x08, new[] { 2, 0, 3 }, Array.Empty<byte>()),
+            "wrapping product" => Idx(0x08, new[] { 1 << 21, 1 << 21, 1 << 22 }, Array.Empty<byte>()), // 2^64 wraps to 0 in 64 bits
             _ => new byte[] { 0x1F, 0x8B, 1, 2, 3, 4, 5 },
         };
         File.WriteAllBytes(PathOf("bad-idx"), bad);
