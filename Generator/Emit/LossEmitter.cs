@@ -124,12 +124,21 @@ namespace Compiled.Generator.Emit
             return new TargetKind(
                 "float",
                 "targets",
-                loss == LossKind.BinaryCrossEntropy ? new[] { batch, $"{Guard}.Probabilities(targets);" } : new[] { batch },
+                TargetCheck(loss) is { } check ? new[] { batch, check } : new[] { batch },
                 "targets.Length / OutputSize",
                 LossCall(network),
                 $"the {Describe(loss)} into <see cref=\"Gradients\"/>. Returns the loss. Targets: {what}; at most <see cref=\"MaxBatchSize\"/> samples.",
                 "One optimizer step on a minibatch with float targets: backward (overwriting the gradients),");
         }
+
+        /// <summary>The check of float targets' values: probabilities in [0, 1] for binary cross-entropy, non-negative finite
+        /// weights (one-hot or probability rows) for softmax cross-entropy, none for regression.</summary>
+        private static string? TargetCheck(LossKind loss) => loss switch
+        {
+            LossKind.BinaryCrossEntropy => $"{Guard}.Probabilities(targets);",
+            LossKind.SoftmaxCrossEntropy => $"{Guard}.ProbabilityRows(targets);",
+            _ => null,
+        };
 
         private static void EmitLabelMembers(SourceWriter w, ShapedNetwork network)
         {
@@ -223,9 +232,9 @@ namespace Compiled.Generator.Emit
             using (w.OpenBlock($"{Access(network)} {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
             {
                 w.Line($"int count = {Guard}.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, \"inputs\", \"targets\");");
-                if (loss == LossKind.BinaryCrossEntropy)
+                if (TargetCheck(loss) is { } check)
                 {
-                    w.Line($"{Guard}.Probabilities(targets);");
+                    w.Line(check);
                 }
 
                 w.Line("(double loss, long correct) = _runner is not null && count > 1");

@@ -174,6 +174,20 @@ namespace Compiled
             }
         }
 
+        /// <summary>Softmax cross-entropy targets are one-hot or probability rows: every value finite and at least 0 (a negative
+        /// weight would reward the wrong class).</summary>
+        public static void ProbabilityRows(ReadOnlySpan<float> targets, string targetsName = "targets")
+        {
+            for (int i = 0; i < targets.Length; i++)
+            {
+                float t = targets[i];
+                if (!(t >= 0f) || float.IsInfinity(t))
+                {
+                    throw new ArgumentOutOfRangeException(targetsName, t, $"Expected one-hot or probability rows (finite values of at least 0), but {targetsName}[{i}] is {t}.");
+                }
+            }
+        }
+
         /// <summary>A single sample has exactly inputSize values.</summary>
         public static void SingleSample(int inputLength, int inputSize, string inputName = "input")
         {

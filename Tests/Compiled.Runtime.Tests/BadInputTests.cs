@@ -102,6 +102,25 @@ public class BadInputTests
     }
 
     [Fact]
+    public void Softmax_targets_must_be_weights_of_at_least_zero()
+    {
+        // A probability row with a negative value was accepted and rewarded the wrong class.
+        var network = new Mlp(1);
+        float[] before = network.Parameters.ToArray();
+        var adam = new Adam(1e-3f);
+        float[] targets = new float[10];
+        targets[3] = 1.5f;
+        targets[4] = -0.5f;
+        AssertMessage(Assert.Throws<ArgumentOutOfRangeException>(() => network.TrainStep(new float[784], targets, ref adam)), "targets[4] is -0.5");
+        targets[4] = float.NaN;
+        Assert.Throws<ArgumentOutOfRangeException>(() => network.Backward(new float[784], targets));
+        Assert.Throws<ArgumentOutOfRangeException>(() => network.Evaluate(new float[784], targets));
+        AssertUnchanged(network, before);
+        targets[4] = 0f;
+        network.TrainStep(new float[784], targets, ref adam); // one-hot or probability weights of any sum are fine
+    }
+
+    [Fact]
     public void Evaluate_checks_its_inputs()
     {
         var network = new Mlp(1);

@@ -305,6 +305,7 @@ namespace Hand.Built
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.ProbabilityRows(targets);
             return LossAndGradients(inputs, targets, accumulate: true);
         }
 
@@ -317,6 +318,7 @@ namespace Hand.Built
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.ProbabilityRows(targets);
             if (_runner is not null && targets.Length / OutputSize > 1)
             {
                 // Data parallel: each thread runs its share of the rows; the gradients are summed, then one step.
@@ -338,6 +340,7 @@ namespace Hand.Built
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.ProbabilityRows(targets);
             global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
@@ -375,6 +378,7 @@ namespace Hand.Built
         public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
+            global::Compiled.NetworkGuard.ProbabilityRows(targets);
             (double loss, long correct) = _runner is not null && count > 1
                 ? ShardedEvaluation(inputs, targets, default, count)
                 : EvaluateRange(_workspace, inputs, targets);

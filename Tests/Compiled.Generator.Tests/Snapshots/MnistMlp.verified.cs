@@ -299,6 +299,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
         global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+        global::Compiled.NetworkGuard.ProbabilityRows(targets);
         return LossAndGradients(inputs, targets, accumulate: true);
     }
 
@@ -311,6 +312,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
         global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+        global::Compiled.NetworkGuard.ProbabilityRows(targets);
         if (_runner is not null && targets.Length / OutputSize > 1)
         {
             // Data parallel: each thread runs its share of the rows; the gradients are summed, then one step.
@@ -332,6 +334,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
     {
         global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+        global::Compiled.NetworkGuard.ProbabilityRows(targets);
         global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
         EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
@@ -369,6 +372,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
         int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
+        global::Compiled.NetworkGuard.ProbabilityRows(targets);
         (double loss, long correct) = _runner is not null && count > 1
             ? ShardedEvaluation(inputs, targets, default, count)
             : EvaluateRange(_workspace, inputs, targets);

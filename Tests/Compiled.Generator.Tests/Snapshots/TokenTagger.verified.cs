@@ -306,6 +306,7 @@ namespace Demo
         private float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.ProbabilityRows(targets);
             return LossAndGradients(inputs, targets, accumulate: true);
         }
 
@@ -318,6 +319,7 @@ namespace Demo
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.ProbabilityRows(targets);
             if (_runner is not null && targets.Length / OutputSize > 1)
             {
                 // Data parallel: each thread runs its share of the rows; the gradients are summed, then one step.
@@ -361,6 +363,7 @@ namespace Demo
         private global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
+            global::Compiled.NetworkGuard.ProbabilityRows(targets);
             (double loss, long correct) = _runner is not null && count > 1
                 ? ShardedEvaluation(inputs, targets, default, count)
                 : EvaluateRange(_workspace, inputs, targets);
