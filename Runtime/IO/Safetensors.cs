@@ -20,7 +20,8 @@ namespace Compiled
 
         /// <summary>
         /// Writes the tensors of <paramref name="parameters"/> to <paramref name="path"/>: first to a temporary file
-        /// beside it, then renamed over it, so a crash never leaves a half-written file.
+        /// beside it, flushed to disk, then renamed over it, so a crash never leaves a half-written file; temporary files
+        /// that killed saves of the same path left behind are removed first.
         /// </summary>
         public static void Save(string path, ReadOnlySpan<float> parameters, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, string>? metadata = null)
         {
@@ -39,6 +40,7 @@ namespace Compiled
 
             byte[] header = BuildHeader(tensors, metadata);
             string fullPath = Path.GetFullPath(path);
+            RemoveStaleTemporaries(fullPath);
             string temporary = fullPath + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
             try
             {
@@ -371,6 +373,46 @@ namespace Compiled
 
         private static InvalidDataException Invalid(string path, string what) =>
             new($"'{path}' is not a valid safetensors file for this network: {what}. The parameters were not changed.");
+
+        /// <summary>
+        /// Deletes the temporary files an earlier save of <paramref name="fullPath"/> left behind when its process was killed
+        /// (<c>name.safetensors.1a2b3c4d.tmp</c>). A temporary file still being written is held open without sharing, which
+        /// on every platform .NET supports makes the exclusive open below fail, so only abandoned ones are removed.
+        /// </summary>
+        private static void RemoveStaleTemporaries(string fullPath)
+        {
+            string? directory = Path.GetDirectoryName(fullPath);
+            if (directory is null || !Directory.Exists(directory))
+            {
+                return;
+            }
+
+            string prefix = Path.GetFileName(fullPath) + ".";
+            foreach (string candidate in Directory.EnumerateFiles(directory, prefix + "*.tmp"))
+            {
+                string middle = Path.GetFileName(candidate).Substring(prefix.Length, Path.GetFileName(candidate).Length - prefix.Length - ".tmp".Length);
+                if (middle.Length != 8 || !middle.All(Uri.IsHexDigit))
+                {
+                    continue; // not of this writer's naming
+                }
+
+                try
+                {
+                    using (new FileStream(candidate, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                    {
+                    }
+
+                    File.Delete(candidate);
+                }
+                catch (IOException)
+                {
+                    // In use by a save that is running now, or already gone.
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
 
         private static void TryDelete(string path)
         {

@@ -32,6 +32,29 @@ public sealed class FileFormatTests : IDisposable
     }
 
     [Fact]
+    public void A_save_removes_what_killed_saves_of_the_same_path_left_behind()
+    {
+        var network = new Mlp(1);
+        string path = PathOf("mlp.safetensors");
+        File.WriteAllBytes(path + ".0123abcd.tmp", new byte[100]); // as a save killed mid-write leaves it
+        File.WriteAllBytes(path + ".notmine.tmp", new byte[1]); // not this writer's naming: kept
+        File.WriteAllBytes(PathOf("other.safetensors.0123abcd.tmp"), new byte[1]); // another path's: kept
+        string running = path + ".fedcba98.tmp";
+        using (new FileStream(running, FileMode.CreateNew, FileAccess.Write, FileShare.None)) // a save in progress: kept
+        {
+            network.SaveParameters(path);
+            Assert.True(File.Exists(running));
+        }
+
+        Assert.False(File.Exists(path + ".0123abcd.tmp"));
+        Assert.True(File.Exists(path + ".notmine.tmp"));
+        Assert.True(File.Exists(PathOf("other.safetensors.0123abcd.tmp")));
+        var loaded = new Mlp(2);
+        loaded.LoadParameters(path);
+        Assert.Equal(network.Parameters.ToArray(), loaded.Parameters.ToArray());
+    }
+
+    [Fact]
     public void The_file_is_standard_safetensors()
     {
         var network = new Tiny(1);
