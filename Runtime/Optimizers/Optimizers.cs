@@ -36,6 +36,15 @@ namespace Compiled
             }
         }
 
+        /// <summary>A learning rate as set (by a user or a schedule): zero is a step that changes nothing (a schedule may end
+        /// there); NaN, infinities and negatives are refused where they are set, rather than turning every parameter into NaN
+        /// at the next step.</summary>
+        public static float LearningRate(float value)
+        {
+            NonNegative(value, nameof(LearningRate));
+            return value;
+        }
+
         public static void UnitInterval(float value, string name)
         {
             if (!(value >= 0f && value < 1f))
@@ -103,13 +112,7 @@ namespace Compiled
         public float LearningRate
         {
             readonly get => _learningRate;
-            set
-            {
-                // Zero is a step that changes nothing (a schedule may end there); NaN, infinities and negatives are refused here,
-                // where they are set, rather than turning every parameter into NaN at the next step.
-                OptimizerChecks.NonNegative(value, nameof(LearningRate));
-                _learningRate = value;
-            }
+            set => _learningRate = OptimizerChecks.LearningRate(value);
         }
 
         /// <summary>The learning rate, after checking that this optimizer was constructed: for generated code that fuses the
@@ -158,13 +161,7 @@ namespace Compiled
         public float LearningRate
         {
             readonly get => _learningRate;
-            set
-            {
-                // Zero is a step that changes nothing (a schedule may end there); NaN, infinities and negatives are refused here,
-                // where they are set, rather than turning every parameter into NaN at the next step.
-                OptimizerChecks.NonNegative(value, nameof(LearningRate));
-                _learningRate = value;
-            }
+            set => _learningRate = OptimizerChecks.LearningRate(value);
         }
 
         /// <summary>The momentum coefficient mu.</summary>
@@ -244,13 +241,7 @@ namespace Compiled
         public float LearningRate
         {
             readonly get => _learningRate;
-            set
-            {
-                // Zero is a step that changes nothing (a schedule may end there); NaN, infinities and negatives are refused here,
-                // where they are set, rather than turning every parameter into NaN at the next step.
-                OptimizerChecks.NonNegative(value, nameof(LearningRate));
-                _learningRate = value;
-            }
+            set => _learningRate = OptimizerChecks.LearningRate(value);
         }
 
         /// <summary>Decay rate of the first moment.</summary>
@@ -375,13 +366,7 @@ namespace Compiled
         public float LearningRate
         {
             readonly get => _learningRate;
-            set
-            {
-                // Zero is a step that changes nothing (a schedule may end there); NaN, infinities and negatives are refused here,
-                // where they are set, rather than turning every parameter into NaN at the next step.
-                OptimizerChecks.NonNegative(value, nameof(LearningRate));
-                _learningRate = value;
-            }
+            set => _learningRate = OptimizerChecks.LearningRate(value);
         }
 
         /// <summary>Decay rate of the mean square.</summary>

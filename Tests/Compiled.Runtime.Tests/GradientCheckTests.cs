@@ -61,24 +61,6 @@ public class GradientCheckTests
         double referenceLoss = Loss();
         Assert.True(Math.Abs(analyticLoss - referenceLoss) <= 1e-5 + (1e-4 * Math.Abs(referenceLoss)), $"loss {analyticLoss} vs reference {referenceLoss}");
 
-        const double H = 1e-6;
-        for (int i = 0; i < p.Length; i++)
-        {
-            double saved = p[i];
-            p[i] = saved + H;
-            double plus = Loss();
-            p[i] = saved - H;
-            double minus = Loss();
-            p[i] = saved;
-            double numeric = (plus - minus) / (2 * H);
-            Assert.True(Math.Abs(analytic[i] - numeric) <= 2e-5 + (2e-3 * Math.Abs(numeric)),
-                $"parameter {i} ({Describe(network, i)}): analytic {analytic[i]:G6}, numeric {numeric:G6}");
-        }
-    }
-
-    private static string Describe(INetwork network, int index)
-    {
-        TensorInfo tensor = network.Tensors.Last(t => t.Offset <= index);
-        return $"{tensor.Name}[{index - tensor.Offset}]";
+        CentralDifferences.Check(p, analytic, Loss, i => CentralDifferences.Parameter(network.Tensors, i));
     }
 }
