@@ -83,6 +83,11 @@ namespace Compiled.Data
                     throw new InvalidDataException($"'{path}' line {lineNumber} has {cells.Length} columns, but the rows before it have {columns}.");
                 }
 
+                if ((long)values.Count + cells.Length > Array.MaxLength)
+                {
+                    throw new InvalidDataException($"'{path}' line {lineNumber}: the table would hold more than {Array.MaxLength} values, more than one array can.");
+                }
+
                 for (int c = 0; c < cells.Length; c++)
                 {
                     string cell = cells[c].Trim();
