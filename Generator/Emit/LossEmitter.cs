@@ -421,9 +421,19 @@ namespace Compiled.Generator.Emit
             }
         }
 
+        /// <summary>Whether the network has a <c>PredictClass</c>: one class per sample (softmax over a whole row, or one
+        /// sigmoid output), not a class per step.</summary>
+        public static bool HasPredictClass(ShapedNetwork network) =>
+            (network.Loss == LossKind.SoftmaxCrossEntropy && !network.HasStepLabels) || (network.Loss == LossKind.BinaryCrossEntropy && network.OutputSize == 1);
+
         private static void EmitPredictClass(SourceWriter w, ShapedNetwork network)
         {
-            if (network.Loss == LossKind.SoftmaxCrossEntropy && !network.HasStepLabels)
+            if (!HasPredictClass(network))
+            {
+                return;
+            }
+
+            if (network.Loss == LossKind.SoftmaxCrossEntropy)
             {
                 w.Line("/// <summary>The most likely class of one sample.</summary>");
                 using (w.OpenBlock($"{Access(network)} int PredictClass(global::System.ReadOnlySpan<float> input)"))
@@ -432,7 +442,7 @@ namespace Compiled.Generator.Emit
                     w.Line($"return {Metrics}.ArgMax(InferencePlan.ForwardCore(_parameters, _workspace, input, 1));");
                 }
             }
-            else if (network.Loss == LossKind.BinaryCrossEntropy && network.OutputSize == 1)
+            else
             {
                 w.Line("/// <summary>The class of one sample: 1 when its probability is above 0.5, else 0.</summary>");
                 using (w.OpenBlock($"{Access(network)} int PredictClass(global::System.ReadOnlySpan<float> input)"))

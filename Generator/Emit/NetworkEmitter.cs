@@ -713,7 +713,7 @@ namespace Compiled.Generator.Emit
                     $"public global::Compiled.Evaluation Evaluate({Ids}, {span})", $"return Evaluate({Bits}, {name});");
             }
 
-            if ((network.Loss == LossKind.SoftmaxCrossEntropy && !network.HasStepLabels) || (network.Loss == LossKind.BinaryCrossEntropy && network.OutputSize == 1))
+            if (LossEmitter.HasPredictClass(network))
             {
                 w.Line();
                 w.Line("/// <summary>The most likely class of one sample of token ids.</summary>");

@@ -118,12 +118,7 @@ namespace Compiled
 
             int batch = labels.Length / labelsPerSample;
             CheckBatchSize(batch, maxBatch, labelsName, "samples (of one label per step)");
-            if (inputsLength != (long)batch * inputSize)
-            {
-                throw new ArgumentException(
-                    $"Expected {inputsName} to have {(long)batch * inputSize} values ({batch} sample(s) x {inputSize} inputs), but it has {inputsLength}.", inputsName);
-            }
-
+            CheckSampleInputs(inputsLength, batch, inputSize, inputsName);
             StepLabels(labels, classes, labelsName);
             return batch;
         }
@@ -138,12 +133,7 @@ namespace Compiled
             }
 
             int count = labels.Length / labelsPerSample;
-            if (inputsLength != (long)count * inputSize)
-            {
-                throw new ArgumentException(
-                    $"Expected {inputsName} to have {(long)count * inputSize} values ({count} sample(s) x {inputSize} inputs), but it has {inputsLength}.", inputsName);
-            }
-
+            CheckSampleInputs(inputsLength, count, inputSize, inputsName);
             StepLabels(labels, classes, labelsName);
             return count;
         }
@@ -229,6 +219,16 @@ namespace Compiled
             if (float.IsNaN(loss) || float.IsInfinity(loss))
             {
                 throw new NonFiniteLossException($"The loss is {loss}; the step was not applied, so the parameters are the last good ones.");
+            }
+        }
+
+        /// <summary>The inputs hold exactly <paramref name="samples"/> samples (per-step labels give the count).</summary>
+        private static void CheckSampleInputs(int inputsLength, int samples, int inputSize, string inputsName)
+        {
+            if (inputsLength != (long)samples * inputSize)
+            {
+                throw new ArgumentException(
+                    $"Expected {inputsName} to have {(long)samples * inputSize} values ({samples} sample(s) x {inputSize} inputs), but it has {inputsLength}.", inputsName);
             }
         }
 

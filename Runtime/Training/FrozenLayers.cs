@@ -7,13 +7,14 @@ namespace Compiled
     /// Which layers of a network are frozen, and the step that keeps them so: their gradients are cleared before clipping
     /// (so they do not count in the global norm) and their parameters are restored after the optimizer's step, so that no
     /// optimizer (momentum, Adam's moments, AdamW's decay) moves them. Their input gradients still flow, so the layers
-    /// before a frozen one train. Created by a generated network when a layer is first frozen; allocation-free after that.
+    /// before a frozen one train. Created by a generated network when a layer is first frozen or queried; after the first step that keeps a layer frozen, allocation-free.
     /// </summary>
     public sealed class FrozenLayers
     {
         private readonly List<(string Name, int Offset, int Length)> _layers = new();
         private readonly bool[] _frozen;
-        private readonly float[] _saved;
+        private readonly int _parameterCount;
+        private float[]? _saved; // allocated by the first step with a frozen layer, not by a query
 
         /// <summary>Groups the tensors by layer (the name before the last '.', <c>dense0</c> of <c>dense0.weight</c>).</summary>
         public FrozenLayers(IReadOnlyList<TensorInfo> tensors, int parameterCount)
@@ -34,7 +35,7 @@ namespace Compiled
             }
 
             _frozen = new bool[_layers.Count];
-            _saved = new float[parameterCount];
+            _parameterCount = parameterCount;
         }
 
         /// <summary>Whether any layer is frozen: only then does a step need this class (and the fused SGD path stays off).</summary>
@@ -63,10 +64,10 @@ namespace Compiled
         }
 
         /// <summary>Copies the frozen layers' parameters aside, before the optimizer's step.</summary>
-        public void Save(ReadOnlySpan<float> parameters) => Copy(parameters, _saved);
+        public void Save(ReadOnlySpan<float> parameters) => Copy(parameters, _saved ??= new float[_parameterCount]);
 
         /// <summary>Puts them back, after the step.</summary>
-        public void Restore(Span<float> parameters) => Copy(_saved, parameters);
+        public void Restore(Span<float> parameters) => Copy(_saved ?? throw new InvalidOperationException("Restore comes after Save."), parameters);
 
         private void Copy(ReadOnlySpan<float> from, Span<float> to)
         {
