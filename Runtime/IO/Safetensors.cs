@@ -21,7 +21,8 @@ namespace Compiled
         /// <summary>
         /// Writes the tensors of <paramref name="parameters"/> to <paramref name="path"/>: first to a temporary file
         /// beside it, flushed to disk, then renamed over it, so a crash never leaves a half-written file; temporary files
-        /// that killed saves of the same path left behind are removed first.
+        /// that killed saves of the same path left behind are removed first. Written in chunks with 64-bit offsets, so a
+        /// model of any size the generator accepts can be saved.
         /// </summary>
         public static void Save(string path, ReadOnlySpan<float> parameters, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, string>? metadata = null)
         {
@@ -30,41 +31,14 @@ namespace Compiled
                 throw new ArgumentNullException(nameof(path));
             }
 
+            CheckInside(parameters.Length, tensors ?? throw new ArgumentNullException(nameof(tensors)));
+            using var writer = new SafetensorsWriter(path, tensors.Select(t => (t.Name, t.Shape)).ToList(), metadata);
             foreach (TensorInfo tensor in tensors)
             {
-                if (tensor.Offset < 0 || tensor.Offset + (long)tensor.Length > parameters.Length)
-                {
-                    throw new ArgumentException($"Tensor '{tensor.Name}' spans [{tensor.Offset}, {tensor.Offset + (long)tensor.Length}), outside the {parameters.Length} parameters.", nameof(tensors));
-                }
+                writer.Write(parameters.Slice(tensor.Offset, tensor.Length));
             }
 
-            byte[] header = BuildHeader(tensors, metadata);
-            string fullPath = Path.GetFullPath(path);
-            RemoveStaleTemporaries(fullPath);
-            string temporary = fullPath + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
-            try
-            {
-                using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-                {
-                    Span<byte> length = stackalloc byte[8];
-                    BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-                    stream.Write(length);
-                    stream.Write(header);
-                    foreach (TensorInfo tensor in tensors)
-                    {
-                        WriteLittleEndian(stream, parameters.Slice(tensor.Offset, tensor.Length));
-                    }
-
-                    stream.Flush(flushToDisk: true);
-                }
-
-                File.Move(temporary, fullPath, overwrite: true);
-            }
-            catch
-            {
-                TryDelete(temporary);
-                throw;
-            }
+            writer.Commit();
         }
 
         /// <summary>
@@ -72,240 +46,467 @@ namespace Compiled
         /// The whole file is proved first: the header length and JSON exactly, every field's type, dtype, names, shapes,
         /// byte ranges that tile the data region exactly (in order, no overlap, no hole, no trailing bytes), and, unless
         /// <paramref name="allowNonFinite"/>, every value finite. On any problem an <see cref="InvalidDataException"/> names the
-        /// file and what was expected, and <paramref name="parameters"/> is left unchanged.
+        /// file and what was expected, and <paramref name="parameters"/> is left unchanged. Read in chunks, so files past
+        /// 2 GB load.
         /// </summary>
         public static void Load(string path, Span<float> parameters, IReadOnlyList<TensorInfo> tensors, bool allowNonFinite = false)
         {
-            foreach (TensorInfo tensor in tensors ?? throw new ArgumentNullException(nameof(tensors)))
-            {
-                if (tensor.Offset < 0 || tensor.Offset + (long)tensor.Length > parameters.Length)
-                {
-                    throw new ArgumentException($"Tensor '{tensor.Name}' spans [{tensor.Offset}, {tensor.Offset + (long)tensor.Length}), outside the {parameters.Length} parameters.", nameof(tensors));
-                }
-            }
-
-            byte[] file = File.ReadAllBytes(path ?? throw new ArgumentNullException(nameof(path)));
-            var plan = Validate(file, path, tensors);
-            int dataStart = 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(file);
+            CheckInside(parameters.Length, tensors ?? throw new ArgumentNullException(nameof(tensors)));
+            using var reader = new SafetensorsReader(path ?? throw new ArgumentNullException(nameof(path)));
+            reader.Expect(tensors.Select(t => (t.Name, t.Shape)), exact: true);
             if (!allowNonFinite)
             {
-                foreach ((TensorInfo tensor, long begin) in plan)
+                foreach (TensorInfo tensor in tensors)
                 {
-                    ReadOnlySpan<byte> bytes = file.AsSpan(dataStart + (int)begin, tensor.Length * sizeof(float));
-                    for (int i = 0; i < tensor.Length; i++)
-                    {
-                        float value = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(i * 4, 4));
-                        if (!float.IsFinite(value))
-                        {
-                            throw Invalid(path, $"tensor '{tensor.Name}' holds {value.ToString(System.Globalization.CultureInfo.InvariantCulture)} at index {i}; values must be finite (load with allowNonFinite to accept them)");
-                        }
-                    }
+                    reader.CheckFinite(tensor.Name);
                 }
             }
 
             // Everything checked: only now touch the parameters.
-            foreach ((TensorInfo tensor, long begin) in plan)
+            foreach (TensorInfo tensor in tensors)
             {
-                ReadOnlySpan<byte> bytes = file.AsSpan(dataStart + (int)begin, tensor.Length * sizeof(float));
-                Span<float> target = parameters.Slice(tensor.Offset, tensor.Length);
-                if (BitConverter.IsLittleEndian)
+                reader.Read(tensor.Name, parameters.Slice(tensor.Offset, tensor.Length));
+            }
+        }
+
+        private static void CheckInside(int parameterCount, IReadOnlyList<TensorInfo> tensors)
+        {
+            foreach (TensorInfo tensor in tensors)
+            {
+                if (tensor.Offset < 0 || tensor.Offset + (long)tensor.Length > parameterCount)
                 {
-                    MemoryMarshal.Cast<byte, float>(bytes).CopyTo(target);
+                    throw new ArgumentException($"Tensor '{tensor.Name}' spans [{tensor.Offset}, {tensor.Offset + (long)tensor.Length}), outside the {parameterCount} parameters.", nameof(tensors));
                 }
-                else
+            }
+        }
+    }
+
+    /// <summary>One tensor of a safetensors header: its name, shape and byte range in the data region.</summary>
+    internal readonly record struct SafetensorsEntry(string Name, long[] Shape, long Begin, long End)
+    {
+        public long Count => (End - Begin) / sizeof(float);
+    }
+
+    /// <summary>
+    /// A safetensors file opened and proved: the header length and JSON exactly, every field's type, F32 only, byte ranges
+    /// that agree with the shapes and tile the data region exactly. The file stays open (and so the same bytes, whatever
+    /// renames happen meanwhile) for the checks and reads that follow. Every failure is an <see cref="InvalidDataException"/>
+    /// naming the file.
+    /// </summary>
+    internal sealed class SafetensorsReader : IDisposable
+    {
+        private const int ChunkBytes = 1 << 20;
+        private readonly FileStream _stream;
+        private readonly long _dataStart;
+        private readonly Dictionary<string, SafetensorsEntry> _entries = new(StringComparer.Ordinal);
+        private byte[]? _chunk;
+        private float[]? _values;
+        private long _dataLength;
+        private bool _proved;
+
+        public SafetensorsReader(string path)
+        {
+            Path = path;
+            _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            try
+            {
+                (_dataStart, Metadata) = ReadHeader();
+            }
+            catch
+            {
+                _stream.Dispose();
+                throw;
+            }
+        }
+
+        public string Path { get; }
+
+        public IReadOnlyDictionary<string, string> Metadata { get; }
+
+        public IReadOnlyDictionary<string, SafetensorsEntry> Entries => _entries;
+
+        public void Dispose() => _stream.Dispose();
+
+        public InvalidDataException Invalid(string what) =>
+            new($"'{Path}' is not a valid safetensors file for this network: {what}. The parameters were not changed.");
+
+        /// <summary>Checks that the file holds these tensors with these shapes (and, if <paramref name="exact"/>, no others), then
+        /// that all the file's tensors tile its data region; only after this may values be read.</summary>
+        public void Expect(IEnumerable<(string Name, int[] Shape)> tensors, bool exact)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach ((string name, int[] shape) in tensors)
+            {
+                names.Add(name);
+                if (!_entries.TryGetValue(name, out SafetensorsEntry entry))
                 {
-                    for (int i = 0; i < target.Length; i++)
+                    throw Invalid($"tensor '{name}' is missing");
+                }
+
+                if (!entry.Shape.SequenceEqual(shape.Select(d => (long)d)))
+                {
+                    throw Invalid($"tensor '{name}' has shape [{string.Join(", ", entry.Shape)}], but the network expects [{string.Join(", ", shape)}]");
+                }
+            }
+
+            if (exact)
+            {
+                foreach (string name in _entries.Keys)
+                {
+                    if (!names.Contains(name))
                     {
-                        target[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(i * 4, 4));
+                        throw Invalid($"it has a tensor '{name}' that this network does not have (it has {string.Join(", ", names)})");
+                    }
+                }
+            }
+
+            CheckTiling(_dataLength);
+            _proved = true;
+        }
+
+        /// <summary>Reads the whole tensor and throws if a value is NaN or infinite.</summary>
+        public void CheckFinite(string name)
+        {
+            SafetensorsEntry entry = Proved(name);
+            float[] values = _values ??= new float[ChunkBytes / sizeof(float)];
+            for (long at = 0; at < entry.Count; at += values.Length)
+            {
+                int count = (int)Math.Min(entry.Count - at, values.Length);
+                ReadValues(entry.Begin + (at * sizeof(float)), values.AsSpan(0, count));
+                for (int i = 0; i < count; i++)
+                {
+                    if (!float.IsFinite(values[i]))
+                    {
+                        throw Invalid($"tensor '{name}' holds {values[i].ToString(System.Globalization.CultureInfo.InvariantCulture)} at index {at + i}; values must be finite (load with allowNonFinite to accept them)");
                     }
                 }
             }
         }
 
-        private static List<(TensorInfo Tensor, long Begin)> Validate(byte[] file, string path, IReadOnlyList<TensorInfo> tensors)
+        /// <summary>Copies the tensor into <paramref name="target"/>, which must be its length.</summary>
+        public void Read(string name, Span<float> target)
         {
-            if (file.Length < 8)
+            SafetensorsEntry entry = Proved(name);
+            if (entry.Count != target.Length)
             {
-                throw Invalid(path, $"the file has {file.Length} bytes, fewer than the 8-byte header length");
+                throw new ArgumentException($"Tensor '{name}' has {entry.Count} values, but the target has room for {target.Length}.", nameof(target));
             }
 
-            ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(file);
-            if (headerLength > MaxHeaderLength || headerLength > (ulong)(file.Length - 8))
+            for (int at = 0; at < target.Length; at += ChunkBytes / sizeof(float))
             {
-                throw Invalid(path, $"the header length is {headerLength} bytes, but the file has only {file.Length - 8} bytes after it (and the limit is {MaxHeaderLength})");
+                int count = Math.Min(target.Length - at, ChunkBytes / sizeof(float));
+                ReadValues(entry.Begin + ((long)at * sizeof(float)), target.Slice(at, count));
+            }
+        }
+
+        private SafetensorsEntry Proved(string name) =>
+            _proved ? _entries[name] : throw new InvalidOperationException("Call Expect before reading: it proves the names, shapes and tiling.");
+
+        /// <summary>Reads values from <paramref name="dataOffset"/> bytes into the data region; at most one chunk.</summary>
+        private void ReadValues(long dataOffset, Span<float> target)
+        {
+            byte[] chunk = _chunk ??= new byte[ChunkBytes];
+            _stream.Position = _dataStart + dataOffset;
+            _stream.ReadExactly(chunk, 0, target.Length * sizeof(float));
+            CopyLittleEndian(chunk.AsSpan(0, target.Length * sizeof(float)), target);
+        }
+
+        private static void CopyLittleEndian(ReadOnlySpan<byte> bytes, Span<float> target)
+        {
+            if (BitConverter.IsLittleEndian)
+            {
+                MemoryMarshal.Cast<byte, float>(bytes).CopyTo(target);
+                return;
             }
 
-            long dataLength = file.Length - 8 - (long)headerLength;
-            if (headerLength == 0 || file[8] != (byte)'{')
+            for (int i = 0; i < target.Length; i++)
             {
-                throw Invalid(path, "the header does not start with '{'");
+                target[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(i * 4, 4));
+            }
+        }
+
+        private (long DataStart, IReadOnlyDictionary<string, string> Metadata) ReadHeader()
+        {
+            long fileLength = _stream.Length;
+            if (fileLength < 8)
+            {
+                throw Invalid($"the file has {fileLength} bytes, fewer than the 8-byte header length");
+            }
+
+            Span<byte> lengthBytes = stackalloc byte[8];
+            _stream.ReadExactly(lengthBytes);
+            ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
+            if (headerLength > Safetensors.MaxHeaderLength || headerLength > (ulong)(fileLength - 8))
+            {
+                throw Invalid($"the header length is {headerLength} bytes, but the file has only {fileLength - 8} bytes after it (and the limit is {Safetensors.MaxHeaderLength})");
+            }
+
+            byte[] header = new byte[(int)headerLength];
+            _stream.ReadExactly(header);
+            long dataLength = fileLength - 8 - (long)headerLength;
+            if (headerLength == 0 || header[0] != (byte)'{')
+            {
+                throw Invalid("the header does not start with '{'");
             }
 
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(file.AsMemory(8, (int)headerLength));
+                document = JsonDocument.Parse(header);
             }
             catch (JsonException exception)
             {
-                throw Invalid(path, "the header is not valid JSON: " + exception.Message);
+                throw Invalid("the header is not valid JSON: " + exception.Message);
             }
 
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             using (document)
             {
                 if (document.RootElement.ValueKind != JsonValueKind.Object)
                 {
-                    throw Invalid(path, "the header is not a JSON object");
+                    throw Invalid("the header is not a JSON object");
                 }
 
-                var expected = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
-                foreach (TensorInfo tensor in tensors)
-                {
-                    expected[tensor.Name] = tensor;
-                }
-
-                var plan = new List<(TensorInfo, long)>();
-                var seen = new HashSet<string>(StringComparer.Ordinal);
+                var seenMetadata = false;
                 foreach (JsonProperty property in document.RootElement.EnumerateObject())
                 {
                     if (property.Name == "__metadata__")
                     {
-                        CheckMetadata(path, property.Value);
+                        if (seenMetadata)
+                        {
+                            throw Invalid("__metadata__ appears twice in the header");
+                        }
+
+                        seenMetadata = true;
+                        ReadMetadata(property.Value, metadata);
                         continue;
                     }
 
-                    if (!expected.TryGetValue(property.Name, out TensorInfo? tensor))
+                    if (_entries.ContainsKey(property.Name))
                     {
-                        throw Invalid(path, $"it has a tensor '{property.Name}' that this network does not have (it has {string.Join(", ", expected.Keys)})");
+                        throw Invalid($"tensor '{property.Name}' appears twice in the header");
                     }
 
-                    if (!seen.Add(property.Name))
-                    {
-                        throw Invalid(path, $"tensor '{property.Name}' appears twice in the header");
-                    }
-
-                    JsonElement entry = property.Value;
-                    if (entry.ValueKind != JsonValueKind.Object
-                        || !entry.TryGetProperty("dtype", out JsonElement dtype)
-                        || !entry.TryGetProperty("shape", out JsonElement shape)
-                        || !entry.TryGetProperty("data_offsets", out JsonElement offsets)
-                        || shape.ValueKind != JsonValueKind.Array
-                        || offsets.ValueKind != JsonValueKind.Array
-                        || offsets.GetArrayLength() != 2)
-                    {
-                        throw Invalid(path, $"tensor '{property.Name}' needs dtype, shape and data_offsets [begin, end]");
-                    }
-
-                    if (dtype.ValueKind != JsonValueKind.String || dtype.GetString() != "F32")
-                    {
-                        throw Invalid(path, $"tensor '{property.Name}' has dtype {dtype}, but only F32 is supported");
-                    }
-
-                    var fileShape = new List<long>();
-                    foreach (JsonElement dimension in shape.EnumerateArray())
-                    {
-                        if (dimension.ValueKind != JsonValueKind.Number || !dimension.TryGetInt64(out long d) || d < 0)
-                        {
-                            throw Invalid(path, $"tensor '{property.Name}' has a shape entry {dimension} that is not a size");
-                        }
-
-                        fileShape.Add(d);
-                    }
-
-                    if (!SameShape(fileShape, tensor.Shape))
-                    {
-                        throw Invalid(path, $"tensor '{property.Name}' has shape [{string.Join(", ", fileShape)}], but the network expects [{string.Join(", ", tensor.Shape)}]");
-                    }
-
-                    if (offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number
-                        || !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin || end > dataLength)
-                    {
-                        throw Invalid(path, $"tensor '{property.Name}' has data_offsets {offsets} outside the {dataLength} data bytes");
-                    }
-
-                    if (end - begin != tensor.Length * (long)sizeof(float))
-                    {
-                        throw Invalid(path, $"tensor '{property.Name}' has {end - begin} data bytes, but {tensor.Length} floats need {tensor.Length * sizeof(float)}");
-                    }
-
-                    plan.Add((tensor, begin));
+                    _entries[property.Name] = ReadEntry(property, dataLength);
                 }
-
-                foreach (string name in expected.Keys)
-                {
-                    if (!seen.Contains(name))
-                    {
-                        throw Invalid(path, $"tensor '{name}' is missing");
-                    }
-                }
-
-                CheckTiling(path, plan, dataLength);
-                return plan;
             }
+
+            _dataLength = dataLength;
+            return (8 + (long)headerLength, metadata);
+        }
+
+        private SafetensorsEntry ReadEntry(JsonProperty property, long dataLength)
+        {
+            JsonElement entry = property.Value;
+            if (entry.ValueKind != JsonValueKind.Object
+                || !entry.TryGetProperty("dtype", out JsonElement dtype)
+                || !entry.TryGetProperty("shape", out JsonElement shape)
+                || !entry.TryGetProperty("data_offsets", out JsonElement offsets)
+                || shape.ValueKind != JsonValueKind.Array
+                || offsets.ValueKind != JsonValueKind.Array
+                || offsets.GetArrayLength() != 2)
+            {
+                throw Invalid($"tensor '{property.Name}' needs dtype, shape and data_offsets [begin, end]");
+            }
+
+            if (dtype.ValueKind != JsonValueKind.String || dtype.GetString() != "F32")
+            {
+                throw Invalid($"tensor '{property.Name}' has dtype {dtype}, but only F32 is supported");
+            }
+
+            var fileShape = new List<long>();
+            long count = 1;
+            foreach (JsonElement dimension in shape.EnumerateArray())
+            {
+                if (dimension.ValueKind != JsonValueKind.Number || !dimension.TryGetInt64(out long d) || d < 0)
+                {
+                    throw Invalid($"tensor '{property.Name}' has a shape entry {dimension} that is not a size");
+                }
+
+                // The product in checked 64-bit arithmetic: a shape whose product wraps is as wrong as one that is too big.
+                count = d == 0 || count == 0 ? 0 : count > (dataLength / sizeof(float)) / d ? -1 : count * d;
+                if (count < 0)
+                {
+                    throw Invalid($"tensor '{property.Name}' has shape [{shape}], more values than the {dataLength} data bytes hold");
+                }
+
+                fileShape.Add(d);
+            }
+
+            if (offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number
+                || !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin || end > dataLength)
+            {
+                throw Invalid($"tensor '{property.Name}' has data_offsets {offsets} outside the {dataLength} data bytes");
+            }
+
+            if (end - begin != count * sizeof(float))
+            {
+                throw Invalid($"tensor '{property.Name}' has {end - begin} data bytes, but its shape [{string.Join(", ", fileShape)}] of F32 needs {count * sizeof(float)}");
+            }
+
+            return new SafetensorsEntry(property.Name, fileShape.ToArray(), begin, end);
         }
 
         /// <summary>The tensors' byte ranges, in order, must cover the data region exactly: a header length a few bytes off,
         /// overlapping or misplaced offsets, holes and trailing bytes all show here.</summary>
-        private static void CheckTiling(string path, List<(TensorInfo Tensor, long Begin)> plan, long dataLength)
+        private void CheckTiling(long dataLength)
         {
             long at = 0;
-            foreach ((TensorInfo tensor, long begin) in plan.OrderBy(entry => entry.Begin).ThenBy(entry => entry.Tensor.Length))
+            foreach (SafetensorsEntry entry in _entries.Values.OrderBy(e => e.Begin).ThenBy(e => e.End))
             {
-                if (begin < at)
+                if (entry.Begin < at)
                 {
-                    throw Invalid(path, $"tensor '{tensor.Name}' starts at data byte {begin}, inside the tensor before it (which ends at {at}); tensors may not overlap");
+                    throw Invalid($"tensor '{entry.Name}' starts at data byte {entry.Begin}, inside the tensor before it (which ends at {at}); tensors may not overlap");
                 }
 
-                if (begin > at)
+                if (entry.Begin > at)
                 {
-                    throw Invalid(path, $"tensor '{tensor.Name}' starts at data byte {begin}, leaving a hole after byte {at}; tensors must follow each other");
+                    throw Invalid($"tensor '{entry.Name}' starts at data byte {entry.Begin}, leaving a hole after byte {at}; tensors must follow each other");
                 }
 
-                at = begin + (tensor.Length * (long)sizeof(float));
+                at = entry.End;
             }
 
             if (at != dataLength)
             {
-                throw Invalid(path, $"the tensors cover {at} data bytes, but the file has {dataLength} after the header (trailing bytes, or a header length that is off)");
+                throw Invalid($"the tensors cover {at} data bytes, but the file has {dataLength} after the header (trailing bytes, or a header length that is off)");
             }
         }
 
         /// <summary><c>__metadata__</c> is a map of strings to strings.</summary>
-        private static void CheckMetadata(string path, JsonElement metadata)
+        private void ReadMetadata(JsonElement element, Dictionary<string, string> metadata)
         {
-            if (metadata.ValueKind != JsonValueKind.Object)
+            if (element.ValueKind != JsonValueKind.Object)
             {
-                throw Invalid(path, "__metadata__ is not an object of strings");
+                throw Invalid("__metadata__ is not an object of strings");
             }
 
-            foreach (JsonProperty entry in metadata.EnumerateObject())
+            foreach (JsonProperty entry in element.EnumerateObject())
             {
                 if (entry.Value.ValueKind != JsonValueKind.String)
                 {
-                    throw Invalid(path, $"__metadata__ entry '{entry.Name}' is {entry.Value.ValueKind}, not a string");
+                    throw Invalid($"__metadata__ entry '{entry.Name}' is {entry.Value.ValueKind}, not a string");
                 }
-            }
-        }
 
-        private static bool SameShape(List<long> fileShape, int[] shape)
-        {
-            if (fileShape.Count != shape.Length)
-            {
-                return false;
-            }
-
-            for (int i = 0; i < shape.Length; i++)
-            {
-                if (fileShape[i] != shape[i])
+                if (!metadata.TryAdd(entry.Name, entry.Value.GetString()!))
                 {
-                    return false;
+                    throw Invalid($"__metadata__ entry '{entry.Name}' appears twice");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes a safetensors file atomically: header first, then each tensor's values in order (in chunks, 64-bit offsets),
+    /// into a temporary file beside the target; <see cref="Commit"/> flushes it to disk and renames it over the target.
+    /// Disposed without a commit, it deletes the temporary file. Temporary files that killed saves of the same path left
+    /// behind are removed when it opens.
+    /// </summary>
+    internal sealed class SafetensorsWriter : IDisposable
+    {
+        private const int ChunkFloats = 1 << 18;
+        private readonly string _fullPath;
+        private readonly string _temporary;
+        private readonly FileStream _stream;
+        private readonly long[] _lengths;
+        private int _tensor;
+        private long _written;
+        private bool _committed;
+
+        public SafetensorsWriter(string path, IReadOnlyList<(string Name, int[] Shape)> tensors, IReadOnlyDictionary<string, string>? metadata)
+        {
+            _lengths = tensors.Select(t => t.Shape.Aggregate(1L, (product, d) => product * d)).ToArray();
+            byte[] header = BuildHeader(tensors, _lengths, metadata);
+            _fullPath = System.IO.Path.GetFullPath(path);
+            RemoveStaleTemporaries(_fullPath);
+            _temporary = _fullPath + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
+            _stream = new FileStream(_temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            try
+            {
+                Span<byte> length = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+                _stream.Write(length);
+                _stream.Write(header);
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>Appends values of the current tensor; a tensor may be written in several calls.</summary>
+        public void Write(ReadOnlySpan<float> values)
+        {
+            while (!values.IsEmpty)
+            {
+                if (_tensor >= _lengths.Length)
+                {
+                    throw new InvalidOperationException("More values were written than the header declares.");
+                }
+
+                int count = (int)Math.Min(values.Length, Math.Min(_lengths[_tensor] - _written, ChunkFloats));
+                WriteLittleEndian(values.Slice(0, count));
+                values = values.Slice(count);
+                _written += count;
+                if (_written == _lengths[_tensor])
+                {
+                    _tensor++;
+                    _written = 0;
                 }
             }
 
-            return true;
+            while (_tensor < _lengths.Length && _lengths[_tensor] == 0)
+            {
+                _tensor++;
+            }
         }
 
-        private static byte[] BuildHeader(IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, string>? metadata)
+        /// <summary>Flushes the file to disk and renames it over the target.</summary>
+        public void Commit()
+        {
+            while (_tensor < _lengths.Length && _lengths[_tensor] == 0)
+            {
+                _tensor++;
+            }
+
+            if (_tensor != _lengths.Length)
+            {
+                throw new InvalidOperationException($"Tensor {_tensor} of {_lengths.Length} was not written in full.");
+            }
+
+            _stream.Flush(flushToDisk: true);
+            _stream.Dispose();
+            File.Move(_temporary, _fullPath, overwrite: true);
+            _committed = true;
+        }
+
+        public void Dispose()
+        {
+            _stream.Dispose();
+            if (!_committed)
+            {
+                TryDelete(_temporary);
+            }
+        }
+
+        private void WriteLittleEndian(ReadOnlySpan<float> values)
+        {
+            if (BitConverter.IsLittleEndian)
+            {
+                _stream.Write(MemoryMarshal.AsBytes(values));
+                return;
+            }
+
+            Span<byte> bytes = stackalloc byte[4];
+            foreach (float value in values)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
+                _stream.Write(bytes);
+            }
+        }
+
+        private static byte[] BuildHeader(IReadOnlyList<(string Name, int[] Shape)> tensors, long[] lengths, IReadOnlyDictionary<string, string>? metadata)
         {
             using var buffer = new MemoryStream();
             using (var writer = new Utf8JsonWriter(buffer))
@@ -323,12 +524,12 @@ namespace Compiled
                 }
 
                 long offset = 0;
-                foreach (TensorInfo tensor in tensors)
+                for (int t = 0; t < tensors.Count; t++)
                 {
-                    writer.WriteStartObject(tensor.Name);
+                    writer.WriteStartObject(tensors[t].Name);
                     writer.WriteString("dtype", "F32");
                     writer.WriteStartArray("shape");
-                    foreach (int dimension in tensor.Shape)
+                    foreach (int dimension in tensors[t].Shape)
                     {
                         writer.WriteNumberValue(dimension);
                     }
@@ -336,7 +537,7 @@ namespace Compiled
                     writer.WriteEndArray();
                     writer.WriteStartArray("data_offsets");
                     writer.WriteNumberValue(offset);
-                    offset += tensor.Length * (long)sizeof(float);
+                    offset += lengths[t] * sizeof(float);
                     writer.WriteNumberValue(offset);
                     writer.WriteEndArray();
                     writer.WriteEndObject();
@@ -354,25 +555,6 @@ namespace Compiled
 
             return buffer.ToArray();
         }
-
-        private static void WriteLittleEndian(Stream stream, ReadOnlySpan<float> values)
-        {
-            if (BitConverter.IsLittleEndian)
-            {
-                stream.Write(MemoryMarshal.AsBytes(values));
-                return;
-            }
-
-            Span<byte> bytes = stackalloc byte[4];
-            foreach (float value in values)
-            {
-                BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
-                stream.Write(bytes);
-            }
-        }
-
-        private static InvalidDataException Invalid(string path, string what) =>
-            new($"'{path}' is not a valid safetensors file for this network: {what}. The parameters were not changed.");
 
         /// <summary>
         /// Deletes the temporary files an earlier save of <paramref name="fullPath"/> left behind when its process was killed

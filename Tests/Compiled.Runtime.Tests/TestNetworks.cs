@@ -51,3 +51,9 @@ public partial class SeedCnn;
 [Flatten]
 [Dense(3)]
 public partial class DropoutCnn;
+
+/// <summary>More than 2^29 parameters (537,567,200: 2.15 GB of floats), for the big-model save and load test.</summary>
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 1)]
+[Input(23170)]
+[Dense(23200)]
+public partial class Huge;
