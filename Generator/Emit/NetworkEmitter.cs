@@ -277,6 +277,8 @@ namespace Compiled.Generator.Emit
             w.Line();
             w.Line("/// <summary>The named tensors inside <see cref=\"Parameters\"/>.</summary>");
             w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Compiled.TensorInfo> Tensors => s_tensors;");
+            w.Line();
+            EmitRandomState(w, network.HasDropout);
             foreach ((ShapedLayer layer, ParameterTensor tensor) in ParameterTensors(network))
             {
                 w.Line();
@@ -285,6 +287,52 @@ namespace Compiled.Generator.Emit
                     ? $"/// <summary>{layer.Name}.{tensor.Role}, [{shape}].</summary>"
                     : $"/// <summary>{layer.Name}.{tensor.Role}, [{shape}] row-major ({tensor.Layout}).</summary>");
                 w.Line($"public global::System.Span<float> {layer.Identifier}{tensor.Member} => new global::System.Span<float>(_parameters, {layer.Identifier}{tensor.Member}Offset, {tensor.Count});");
+            }
+        }
+
+        private static void EmitRandomState(SourceWriter w, bool hasDropout)
+        {
+            w.Line("/// <summary>The state of the dropout masks' random generators, one per training thread (empty for a network without");
+            w.Line("/// dropout): saved in a checkpoint with the parameters, so that resumed training draws the same masks. Setting it");
+            w.Line("/// takes one value per <see cref=\"Threads\"/>.</summary>");
+            using (w.OpenBlock("public ulong[] RandomState"))
+            {
+                if (hasDropout)
+                {
+                    using (w.OpenBlock("get"))
+                    {
+                        w.Line("var state = new ulong[1 + _shardDropoutStates.Length];");
+                        w.Line("state[0] = _dropoutState;");
+                        w.Line("global::System.Array.Copy(_shardDropoutStates, 0, state, 1, _shardDropoutStates.Length);");
+                        w.Line("return state;");
+                    }
+                }
+                else
+                {
+                    w.Line("get => global::System.Array.Empty<ulong>();");
+                }
+
+                using (w.OpenBlock("set"))
+                {
+                    using (w.OpenBlock("if (value is null)"))
+                    {
+                        w.Line("throw new global::System.ArgumentNullException(nameof(value));");
+                    }
+
+                    string expected = hasDropout ? "Threads" : "0";
+                    using (w.OpenBlock($"if (value.Length != {expected})"))
+                    {
+                        w.Line(hasDropout
+                            ? "throw new global::System.ArgumentException(\"Expected one random state per thread (\" + Threads + \"), but got \" + value.Length + \".\", nameof(value));"
+                            : "throw new global::System.ArgumentException(\"This network has no dropout, so it has no random state; expected an empty array, but got \" + value.Length + \" values.\", nameof(value));");
+                    }
+
+                    if (hasDropout)
+                    {
+                        w.Line("_dropoutState = value[0];");
+                        w.Line("global::System.Array.Copy(value, 1, _shardDropoutStates, 0, _shardDropoutStates.Length);");
+                    }
+                }
             }
         }
 

@@ -47,13 +47,15 @@ namespace Compiled
         /// byte ranges that tile the data region exactly (in order, no overlap, no hole, no trailing bytes), and, unless
         /// <paramref name="allowNonFinite"/>, every value finite. On any problem an <see cref="InvalidDataException"/> names the
         /// file and what was expected, and <paramref name="parameters"/> is left unchanged. Read in chunks, so files past
-        /// 2 GB load.
+        /// 2 GB load. A <see cref="Checkpoint"/> loads too: its optimizer and trainer tensors are proved and left aside.
         /// </summary>
         public static void Load(string path, Span<float> parameters, IReadOnlyList<TensorInfo> tensors, bool allowNonFinite = false)
         {
             CheckInside(parameters.Length, tensors ?? throw new ArgumentNullException(nameof(tensors)));
             using var reader = new SafetensorsReader(path ?? throw new ArgumentNullException(nameof(path)));
-            reader.Expect(tensors.Select(t => (t.Name, t.Shape)), exact: true);
+            // A checkpoint's optimizer and trainer tensors are not the network's, and do not make it another network's file.
+            bool checkpoint = reader.Metadata.TryGetValue("format", out string? format) && format == Checkpoint.Format;
+            reader.Expect(tensors.Select(t => (t.Name, t.Shape)), exact: true, checkpoint ? Checkpoint.IsOwnTensor : null);
             if (!allowNonFinite)
             {
                 foreach (TensorInfo tensor in tensors)
@@ -130,9 +132,10 @@ namespace Compiled
         public InvalidDataException Invalid(string what) =>
             new($"'{Path}' is not a valid safetensors file for this network: {what}. The parameters were not changed.");
 
-        /// <summary>Checks that the file holds these tensors with these shapes (and, if <paramref name="exact"/>, no others), then
-        /// that all the file's tensors tile its data region; only after this may values be read.</summary>
-        public void Expect(IEnumerable<(string Name, int[] Shape)> tensors, bool exact)
+        /// <summary>Checks that the file holds these tensors with these shapes (and, if <paramref name="exact"/>, no others but
+        /// those <paramref name="alsoAllowed"/> names), then that all the file's tensors tile its data region; only after this may
+        /// values be read.</summary>
+        public void Expect(IEnumerable<(string Name, int[] Shape)> tensors, bool exact, Func<string, bool>? alsoAllowed = null)
         {
             var names = new HashSet<string>(StringComparer.Ordinal);
             foreach ((string name, int[] shape) in tensors)
@@ -153,7 +156,7 @@ namespace Compiled
             {
                 foreach (string name in _entries.Keys)
                 {
-                    if (!names.Contains(name))
+                    if (!names.Contains(name) && alsoAllowed?.Invoke(name) != true)
                     {
                         throw Invalid($"it has a tensor '{name}' that this network does not have (it has {string.Join(", ", names)})");
                     }

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -16,6 +18,16 @@ namespace Compiled
 
         /// <summary>Updates <paramref name="parameters"/> from <paramref name="gradients"/> of the same length.</summary>
         void Step(Span<float> parameters, ReadOnlySpan<float> gradients);
+
+        /// <summary>A snapshot of the optimizer (settings, learning rate, step count, moments) for a checkpoint. The built-in
+        /// optimizers implement it; an optimizer of one's own that does not cannot be checkpointed.</summary>
+        OptimizerState ExportState() =>
+            throw new NotSupportedException($"{GetType().Name} does not implement ExportState, so its state cannot be saved in a checkpoint.");
+
+        /// <summary>Restores a snapshot from <see cref="ExportState"/> of an optimizer of the same kind and settings (checked:
+        /// an <see cref="ArgumentException"/> says what differs, and nothing changes). The learning rate is restored too.</summary>
+        void ImportState(OptimizerState state) =>
+            throw new NotSupportedException($"{GetType().Name} does not implement ImportState, so it cannot resume from a checkpoint.");
     }
 
     internal static class OptimizerChecks
@@ -71,6 +83,17 @@ namespace Compiled
                 throw new InvalidOperationException($"This {optimizer} has no settings (it is default({optimizer})); create it with a constructor, e.g. new {optimizer}().");
             }
         }
+
+        public static readonly IReadOnlyDictionary<string, float> NoSettings = new Dictionary<string, float>();
+
+        public static readonly IReadOnlyDictionary<string, float[]> NoTensors = new Dictionary<string, float[]>();
+
+        public static IReadOnlyDictionary<string, float> Dictionary((string Name, float Value)[] settings) =>
+            settings.ToDictionary(s => s.Name, s => s.Value);
+
+        /// <summary>The state tensors by name, or none before the first step (when they are not allocated yet).</summary>
+        public static IReadOnlyDictionary<string, float[]> Tensors(params (string Name, float[]? Values)[] tensors) =>
+            tensors[0].Values is null ? NoTensors : tensors.ToDictionary(t => t.Name, t => t.Values!);
 
         /// <summary>Returns <paramref name="state"/>, allocating it on first use and checking it still fits.</summary>
         public static float[] State(ref float[]? state, int length)
@@ -129,6 +152,21 @@ namespace Compiled
             OptimizerChecks.SameLength(parameters, gradients);
             OptimizerChecks.Constructed(_constructed, nameof(Sgd));
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradients, -LearningRate, parameters, parameters);
+        }
+
+        /// <inheritdoc/>
+        public readonly OptimizerState ExportState()
+        {
+            OptimizerChecks.Constructed(_constructed, nameof(Sgd));
+            return new OptimizerState(nameof(Sgd), LearningRate, OptimizerChecks.NoSettings, 0, OptimizerChecks.NoTensors);
+        }
+
+        /// <inheritdoc/>
+        public void ImportState(OptimizerState state)
+        {
+            OptimizerChecks.Constructed(_constructed, nameof(Sgd));
+            (state ?? throw new ArgumentNullException(nameof(state))).Match(nameof(Sgd), [], []);
+            LearningRate = state.LearningRate;
         }
     }
 
@@ -199,6 +237,24 @@ namespace Compiled
                 v[i] = velocity;
                 parameters[i] -= lr * (Nesterov ? gradients[i] + (velocity * mu) : velocity);
             }
+        }
+
+        private readonly (string, float)[] Settings => [("momentum", Coefficient), ("nesterov", Nesterov ? 1f : 0f)];
+
+        /// <inheritdoc/>
+        public readonly OptimizerState ExportState()
+        {
+            OptimizerChecks.Constructed(_constructed, nameof(Momentum));
+            return new OptimizerState(nameof(Momentum), LearningRate, OptimizerChecks.Dictionary(Settings), 0, OptimizerChecks.Tensors(("velocity", _velocity)));
+        }
+
+        /// <inheritdoc/>
+        public void ImportState(OptimizerState state)
+        {
+            OptimizerChecks.Constructed(_constructed, nameof(Momentum));
+            float[][]? tensors = (state ?? throw new ArgumentNullException(nameof(state))).Match(nameof(Momentum), Settings, ["velocity"]);
+            LearningRate = state.LearningRate;
+            _velocity = tensors?[0];
         }
     }
 
@@ -304,6 +360,30 @@ namespace Compiled
                 parameters[i] = (parameters[i] * decay) - (stepSize * mj / (MathF.Sqrt(vj) + epsHat));
             }
         }
+
+        private readonly (string, float)[] Settings => [("beta1", Beta1), ("beta2", Beta2), ("epsilon", Epsilon), ("weight_decay", WeightDecay)];
+
+        /// <inheritdoc/>
+        public readonly OptimizerState ExportState() => Export(nameof(Adam));
+
+        /// <inheritdoc/>
+        public void ImportState(OptimizerState state) => Import(state, nameof(Adam));
+
+        internal readonly OptimizerState Export(string kind)
+        {
+            OptimizerChecks.Constructed(Epsilon, kind);
+            return new OptimizerState(kind, LearningRate, OptimizerChecks.Dictionary(Settings), _t, OptimizerChecks.Tensors(("m", _m), ("v", _v)));
+        }
+
+        internal void Import(OptimizerState state, string kind)
+        {
+            OptimizerChecks.Constructed(Epsilon, kind);
+            float[][]? tensors = (state ?? throw new ArgumentNullException(nameof(state))).Match(kind, Settings, ["m", "v"]);
+            LearningRate = state.LearningRate;
+            _m = tensors?[0];
+            _v = tensors?[1];
+            _t = state.StepCount;
+        }
     }
 
     /// <summary>AdamW: Adam with decoupled weight decay p -= lr * wd * p (default wd 0.01, as in PyTorch).</summary>
@@ -336,6 +416,12 @@ namespace Compiled
 
         /// <inheritdoc/>
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => _adam.Step(parameters, gradients);
+
+        /// <inheritdoc/>
+        public readonly OptimizerState ExportState() => _adam.Export(nameof(AdamW));
+
+        /// <inheritdoc/>
+        public void ImportState(OptimizerState state) => _adam.Import(state, nameof(AdamW));
     }
 
     /// <summary>RMSprop: s = rho s + (1 - rho) g^2; p -= lr * g / (sqrt(s) + eps).</summary>
@@ -389,6 +475,24 @@ namespace Compiled
                 s[i] = si;
                 parameters[i] -= lr * g / (MathF.Sqrt(si) + eps);
             }
+        }
+
+        private readonly (string, float)[] Settings => [("rho", Rho), ("epsilon", Epsilon)];
+
+        /// <inheritdoc/>
+        public readonly OptimizerState ExportState()
+        {
+            OptimizerChecks.Constructed(Epsilon, nameof(RmsProp));
+            return new OptimizerState(nameof(RmsProp), LearningRate, OptimizerChecks.Dictionary(Settings), 0, OptimizerChecks.Tensors(("square", _square)));
+        }
+
+        /// <inheritdoc/>
+        public void ImportState(OptimizerState state)
+        {
+            OptimizerChecks.Constructed(Epsilon, nameof(RmsProp));
+            float[][]? tensors = (state ?? throw new ArgumentNullException(nameof(state))).Match(nameof(RmsProp), Settings, ["square"]);
+            LearningRate = state.LearningRate;
+            _square = tensors?[0];
         }
     }
 }

@@ -30,6 +30,10 @@ namespace Compiled
         /// <summary>The named tensors inside <see cref="Parameters"/>, in order.</summary>
         IReadOnlyList<TensorInfo> Tensors { get; }
 
+        /// <summary>The state of the dropout masks' random generators, one value per training thread (empty without dropout):
+        /// what a checkpoint keeps besides the parameters so that resumed training draws the same masks.</summary>
+        ulong[] RandomState { get; set; }
+
         /// <summary>Writes the network's outputs for each sample (probabilities for a cross-entropy loss).</summary>
         void Predict(ReadOnlySpan<float> inputs, Span<float> outputs);
 
@@ -121,6 +125,9 @@ namespace Compiled
 
         /// <summary>The named tensors inside <see cref="Parameters"/>, in order.</summary>
         IReadOnlyList<TensorInfo> Tensors { get; }
+
+        /// <summary>The state of the dropout masks' random generators, as <see cref="INetwork.RandomState"/>.</summary>
+        ulong[] RandomState { get; set; }
 
         /// <summary>Writes the network's outputs for each sample of token ids (probabilities for a cross-entropy loss).</summary>
         void Predict(ReadOnlySpan<int> inputs, Span<float> outputs);

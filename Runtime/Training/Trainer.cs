@@ -1,5 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
+using System.IO;
 using Compiled.Data;
 
 namespace Compiled
@@ -26,6 +29,16 @@ namespace Compiled
         /// <summary>Stop after this many epochs without a better validation loss, and restore the best parameters.
         /// 0 (the default) turns early stopping off.</summary>
         public int Patience { get; init; }
+
+        /// <summary>When set, a checkpoint (<see cref="Checkpoint"/>: parameters, optimizer state, random state and the loop's
+        /// own state) is written here atomically every <see cref="CheckpointEvery"/> epochs and after the last; and if the file
+        /// exists when <see cref="Trainer.Fit"/> starts, training resumes from it, so that a run killed and started again ends
+        /// with the same parameters, bit for bit, as one that was never interrupted (with the same data, options and
+        /// <c>Threads</c>). Default null: no checkpoints.</summary>
+        public string? CheckpointPath { get; init; }
+
+        /// <summary>Epochs between checkpoints when <see cref="CheckpointPath"/> is set. Default 1.</summary>
+        public int CheckpointEvery { get; init; } = 1;
     }
 
     /// <summary>What happened in one epoch, reported through <see cref="IProgress{T}"/>.</summary>
@@ -48,7 +61,12 @@ namespace Compiled
     /// <param name="BestEpoch">The epoch whose parameters the network holds (the last, unless early stopping restored an earlier one).</param>
     /// <param name="StoppedEarly">Whether early stopping ended the run.</param>
     /// <param name="Last">The last epoch's report.</param>
-    public readonly record struct TrainingResult(int Epochs, int BestEpoch, bool StoppedEarly, EpochReport Last);
+    public readonly record struct TrainingResult(int Epochs, int BestEpoch, bool StoppedEarly, EpochReport Last)
+    {
+        /// <summary>The epoch of the checkpoint this run resumed from (<see cref="TrainingOptions.CheckpointPath"/>), or 0 if it
+        /// started from the beginning.</summary>
+        public int ResumedFromEpoch { get; init; }
+    }
 
     /// <summary>
     /// The training loop: epochs of shuffled minibatches, validation after each epoch, early stopping that restores
@@ -99,6 +117,16 @@ namespace Compiled
                 throw new ArgumentException("Early stopping (Patience > 0) needs a validation set.", nameof(validation));
             }
 
+            if (options.CheckpointEvery < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), $"Expected CheckpointEvery >= 1 (epochs between checkpoints), but it is {options.CheckpointEvery}.");
+            }
+
+            if (options.CheckpointPath is not null)
+            {
+                _ = optimizer.ExportState(); // an optimizer that cannot be checkpointed fails now, not after the first epoch
+            }
+
             int batchSize = options.BatchSize;
             int inputSize = network.InputSize;
             int targetSize = train.TargetSize;
@@ -116,10 +144,27 @@ namespace Compiled
             float bestLoss = float.PositiveInfinity;
             int bestEpoch = 0, sinceBest = 0;
             var clock = Stopwatch.StartNew();
+            TimeSpan elapsedBefore = TimeSpan.Zero;
             EpochReport report = default;
             int epoch = 0;
             bool stoppedEarly = false;
-            while (epoch < options.Epochs)
+            if (options.CheckpointPath is not null && File.Exists(options.CheckpointPath))
+            {
+                CheckpointContents checkpoint = Checkpoint.Read(options.CheckpointPath, network, optimizer.ExportState(), expectBest: best is not null);
+                var loop = new LoopState(checkpoint);
+                loop.CheckSame(train.Count, options);
+                checkpoint.Restore(network, ref optimizer);
+                checkpoint.Best?.CopyTo(best!, 0);
+                (epoch, bestLoss, bestEpoch, sinceBest, stoppedEarly, elapsedBefore, report) =
+                    (loop.Epoch, loop.BestLoss, loop.BestEpoch, loop.SinceBest, loop.StoppedEarly, loop.Elapsed, loop.Last);
+                for (int replayed = 0; options.Shuffle && replayed < epoch; replayed++)
+                {
+                    Dataset.Shuffle(order, ref random); // the shuffles of the epochs already run, so the next one is the same
+                }
+            }
+
+            int resumedFrom = epoch;
+            while (!stoppedEarly && epoch < options.Epochs)
             {
                 epoch++;
                 if (options.LearningRateSchedule is not null)
@@ -182,16 +227,14 @@ namespace Compiled
                     validationAccuracy = result.Accuracy;
                 }
 
-                report = new EpochReport(epoch, (float)(lossSum / steps), validationLoss, validationAccuracy, clock.Elapsed);
+                report = new EpochReport(epoch, (float)(lossSum / steps), validationLoss, validationAccuracy, elapsedBefore + clock.Elapsed);
                 progress?.Report(report);
 
                 if (best is null)
                 {
                     bestEpoch = epoch;
-                    continue;
                 }
-
-                if (validationLoss < bestLoss)
+                else if (validationLoss < bestLoss)
                 {
                     bestLoss = validationLoss;
                     bestEpoch = epoch;
@@ -201,7 +244,12 @@ namespace Compiled
                 else if (++sinceBest >= options.Patience)
                 {
                     stoppedEarly = true;
-                    break;
+                }
+
+                if (options.CheckpointPath is not null && (epoch % options.CheckpointEvery == 0 || epoch == options.Epochs || stoppedEarly))
+                {
+                    var loop = new LoopState(epoch, bestLoss, bestEpoch, sinceBest, stoppedEarly, report.Elapsed, report);
+                    Checkpoint.Write(options.CheckpointPath, network, optimizer.ExportState(), loop.ToMetadata(train.Count, options), best);
                 }
             }
 
@@ -210,7 +258,7 @@ namespace Compiled
                 best.CopyTo(network.Parameters);
             }
 
-            return new TrainingResult(epoch, bestEpoch, stoppedEarly, report);
+            return new TrainingResult(epoch, bestEpoch, stoppedEarly, report) { ResumedFromEpoch = resumedFrom };
         }
 
         /// <summary>Evaluates on a whole dataset, through the network's label or target <c>Evaluate</c>.</summary>
@@ -249,5 +297,88 @@ namespace Compiled
                 throw new ArgumentException($"The network has {network.OutputSize} outputs, but {name} has target rows of {data.TargetSize}.", name);
             }
         }
+    }
+    /// <summary>What <see cref="Trainer.Fit"/> keeps in a checkpoint besides the network and optimizer: where the loop is, the
+    /// early-stopping bookkeeping, and the settings that must be the same for a resumed run to continue the same run.</summary>
+    internal readonly record struct LoopState(int Epoch, float BestLoss, int BestEpoch, int SinceBest, bool StoppedEarly, TimeSpan Elapsed, EpochReport Last)
+    {
+        public LoopState(CheckpointContents checkpoint)
+            : this(0, 0f, 0, 0, false, TimeSpan.Zero, default)
+        {
+            _checkpoint = checkpoint;
+            Epoch = Whole("epoch");
+            BestLoss = Number("best_loss");
+            BestEpoch = Whole("best_epoch");
+            SinceBest = Whole("since_best");
+            StoppedEarly = Text("stopped_early") switch
+            {
+                "true" => true,
+                "false" => false,
+                string other => throw checkpoint.Invalid($"its 'trainer.stopped_early' is '{other}', not true or false"),
+            };
+            Elapsed = TimeSpan.FromTicks(long.TryParse(Text("elapsed_ticks"), NumberStyles.None, CultureInfo.InvariantCulture, out long ticks) ? ticks : throw checkpoint.Invalid("its 'trainer.elapsed_ticks' is not a whole number"));
+            Last = new EpochReport(Epoch, Number("train_loss"), Number("validation_loss"), Number("validation_accuracy"), Elapsed);
+            if (Epoch < 1 || BestEpoch > Epoch || SinceBest > Epoch)
+            {
+                throw checkpoint.Invalid($"its loop state is inconsistent (epoch {Epoch}, best epoch {BestEpoch}, {SinceBest} epochs since the best)");
+            }
+        }
+
+        private readonly CheckpointContents? _checkpoint;
+
+        /// <summary>Refuses to resume a run with other data or options, which would silently continue a different run.</summary>
+        public void CheckSame(int samples, TrainingOptions options)
+        {
+            Same("samples", samples);
+            Same("batch_size", options.BatchSize);
+            Same("shuffle", options.Shuffle ? 1 : 0);
+            Same("shuffle_seed", options.ShuffleSeed);
+            Same("patience", options.Patience);
+            if (Epoch > options.Epochs)
+            {
+                throw _checkpoint!.Invalid($"it is at epoch {Epoch}, past the {options.Epochs} epochs asked for");
+            }
+        }
+
+        public Dictionary<string, string> ToMetadata(int samples, TrainingOptions options) => new(StringComparer.Ordinal)
+        {
+            ["epoch"] = Format(Epoch),
+            ["best_loss"] = Checkpoint.Text(BestLoss),
+            ["best_epoch"] = Format(BestEpoch),
+            ["since_best"] = Format(SinceBest),
+            ["stopped_early"] = StoppedEarly ? "true" : "false",
+            ["elapsed_ticks"] = Elapsed.Ticks.ToString(CultureInfo.InvariantCulture),
+            ["train_loss"] = Checkpoint.Text(Last.TrainLoss),
+            ["validation_loss"] = Checkpoint.Text(Last.ValidationLoss),
+            ["validation_accuracy"] = Checkpoint.Text(Last.ValidationAccuracy),
+            ["samples"] = Format(samples),
+            ["batch_size"] = Format(options.BatchSize),
+            ["shuffle"] = Format(options.Shuffle ? 1 : 0),
+            ["shuffle_seed"] = Format(options.ShuffleSeed),
+            ["patience"] = Format(options.Patience),
+        };
+
+        private static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        private void Same(string name, int value)
+        {
+            int saved = Signed(name);
+            if (saved != value)
+            {
+                throw _checkpoint!.Invalid($"it was written by a run with {name.Replace('_', ' ')} {saved}, but this run has {value}; resume with the same data and options, or delete the checkpoint to start again");
+            }
+        }
+
+        private string Text(string name) =>
+            _checkpoint!.Trainer.TryGetValue(name, out string? text) ? text : throw _checkpoint.Invalid($"it has no 'trainer.{name}' (it was written by Checkpoint.Save, not by Trainer.Fit)");
+
+        private int Whole(string name) =>
+            int.TryParse(Text(name), NumberStyles.None, CultureInfo.InvariantCulture, out int value) ? value : throw _checkpoint!.Invalid($"its 'trainer.{name}' is '{Text(name)}', not a whole number");
+
+        private int Signed(string name) =>
+            int.TryParse(Text(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) ? value : throw _checkpoint!.Invalid($"its 'trainer.{name}' is '{Text(name)}', not a number");
+
+        private float Number(string name) =>
+            float.TryParse(Text(name), NumberStyles.Float, CultureInfo.InvariantCulture, out float value) ? value : throw _checkpoint!.Invalid($"its 'trainer.{name}' is '{Text(name)}', not a number");
     }
 }

@@ -111,6 +111,33 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// <summary>The named tensors inside <see cref="Parameters"/>.</summary>
     public global::System.Collections.Generic.IReadOnlyList<global::Compiled.TensorInfo> Tensors => s_tensors;
 
+    /// <summary>The state of the dropout masks' random generators, one per training thread (empty for a network without
+    /// dropout): saved in a checkpoint with the parameters, so that resumed training draws the same masks. Setting it
+    /// takes one value per <see cref="Threads"/>.</summary>
+    public ulong[] RandomState
+    {
+        get
+        {
+            var state = new ulong[1 + _shardDropoutStates.Length];
+            state[0] = _dropoutState;
+            global::System.Array.Copy(_shardDropoutStates, 0, state, 1, _shardDropoutStates.Length);
+            return state;
+        }
+        set
+        {
+            if (value is null)
+            {
+                throw new global::System.ArgumentNullException(nameof(value));
+            }
+            if (value.Length != Threads)
+            {
+                throw new global::System.ArgumentException("Expected one random state per thread (" + Threads + "), but got " + value.Length + ".", nameof(value));
+            }
+            _dropoutState = value[0];
+            global::System.Array.Copy(value, 1, _shardDropoutStates, 0, _shardDropoutStates.Length);
+        }
+    }
+
     /// <summary>hidden.weight, [784, 64] row-major (inputs by outputs).</summary>
     public global::System.Span<float> HiddenWeight => new global::System.Span<float>(_parameters, HiddenWeightOffset, 50176);
 

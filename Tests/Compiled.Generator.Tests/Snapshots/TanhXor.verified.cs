@@ -105,6 +105,25 @@ partial class TanhXor : global::Compiled.ITargetNetwork, global::Compiled.IShard
     /// <summary>The named tensors inside <see cref="Parameters"/>.</summary>
     public global::System.Collections.Generic.IReadOnlyList<global::Compiled.TensorInfo> Tensors => s_tensors;
 
+    /// <summary>The state of the dropout masks' random generators, one per training thread (empty for a network without
+    /// dropout): saved in a checkpoint with the parameters, so that resumed training draws the same masks. Setting it
+    /// takes one value per <see cref="Threads"/>.</summary>
+    public ulong[] RandomState
+    {
+        get => global::System.Array.Empty<ulong>();
+        set
+        {
+            if (value is null)
+            {
+                throw new global::System.ArgumentNullException(nameof(value));
+            }
+            if (value.Length != 0)
+            {
+                throw new global::System.ArgumentException("This network has no dropout, so it has no random state; expected an empty array, but got " + value.Length + " values.", nameof(value));
+            }
+        }
+    }
+
     /// <summary>dense0.weight, [2, 8] row-major (inputs by outputs).</summary>
     public global::System.Span<float> Dense0Weight => new global::System.Span<float>(_parameters, Dense0WeightOffset, 16);
 
