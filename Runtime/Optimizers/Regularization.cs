@@ -17,6 +17,9 @@ namespace Compiled
                 throw new ArgumentException($"Expected as many gradients as weights ({weights.Length}), but got {gradients.Length}.", nameof(gradients));
             }
 
+            OptimizerChecks.NonNegative(l1, nameof(l1));
+            OptimizerChecks.NonNegative(l2, nameof(l2));
+
             float penalty = 0f;
             if (l2 != 0f)
             {
@@ -29,7 +32,10 @@ namespace Compiled
                 penalty += l1 * TensorPrimitives.SumOfMagnitudes(weights);
                 for (int i = 0; i < weights.Length; i++)
                 {
-                    gradients[i] += l1 * MathF.Sign(weights[i]);
+                    // Not MathF.Sign, which throws on NaN: a NaN weight (loaded with allowNonFinite) gives a NaN loss, which the
+                    // step's guard reports.
+                    float w = weights[i];
+                    gradients[i] += l1 * (w > 0f ? 1f : w < 0f ? -1f : w == 0f ? 0f : float.NaN);
                 }
             }
 
@@ -39,10 +45,7 @@ namespace Compiled
         /// <summary>Scales <paramref name="gradients"/> so that their global L2 norm is at most <paramref name="maxNorm"/>; returns the norm before clipping.</summary>
         public static float ClipByGlobalNorm(Span<float> gradients, float maxNorm)
         {
-            if (!(maxNorm > 0f))
-            {
-                throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, $"Expected a positive maximum norm, but got {maxNorm}.");
-            }
+            OptimizerChecks.Positive(maxNorm, nameof(maxNorm));
 
             float norm = TensorPrimitives.Norm(gradients);
             if (norm > maxNorm)

@@ -7,14 +7,29 @@ using Compiled.Data;
 
 namespace Compiled
 {
-    /// <summary>How <see cref="Trainer.Fit"/> trains.</summary>
+    /// <summary>How <see cref="Trainer.Fit"/> trains. Each setting is checked where it is set; what depends on the network
+    /// (a batch size past its MaxBatchSize) or the data (early stopping without a validation set) is checked by Fit.</summary>
     public sealed record TrainingOptions
     {
-        /// <summary>Passes over the training set. Default 10.</summary>
-        public int Epochs { get; init; } = 10;
+        private readonly int _epochs = 10;
+        private readonly int _batchSize = 32;
+        private readonly int _patience;
+        private readonly string? _checkpointPath;
+        private readonly int _checkpointEvery = 1;
 
-        /// <summary>Samples per step; at most the network's MaxBatchSize. Default 32.</summary>
-        public int BatchSize { get; init; } = 32;
+        /// <summary>Passes over the training set, at least 1. Default 10.</summary>
+        public int Epochs
+        {
+            get => _epochs;
+            init => _epochs = AtLeast(value, 1, nameof(Epochs), "epoch");
+        }
+
+        /// <summary>Samples per step, at least 1 and at most the network's MaxBatchSize. Default 32.</summary>
+        public int BatchSize
+        {
+            get => _batchSize;
+            init => _batchSize = AtLeast(value, 1, nameof(BatchSize), "sample per step");
+        }
 
         /// <summary>Seed of the per-epoch shuffle, so that a run is reproducible. Default 0.</summary>
         public int ShuffleSeed { get; init; }
@@ -28,17 +43,34 @@ namespace Compiled
 
         /// <summary>Stop after this many epochs without a better validation loss, and restore the best parameters.
         /// 0 (the default) turns early stopping off.</summary>
-        public int Patience { get; init; }
+        public int Patience
+        {
+            get => _patience;
+            init => _patience = AtLeast(value, 0, nameof(Patience), "epoch (0 turns early stopping off)");
+        }
 
         /// <summary>When set, a checkpoint (<see cref="Checkpoint"/>: parameters, optimizer state, random state and the loop's
         /// own state) is written here atomically every <see cref="CheckpointEvery"/> epochs and after the last; and if the file
         /// exists when <see cref="Trainer.Fit"/> starts, training resumes from it, so that a run killed and started again ends
         /// with the same parameters, bit for bit, as one that was never interrupted (with the same data, options and
         /// <c>Threads</c>). Default null: no checkpoints.</summary>
-        public string? CheckpointPath { get; init; }
+        public string? CheckpointPath
+        {
+            get => _checkpointPath;
+            init => _checkpointPath = value is null || value.Trim().Length > 0
+                ? value
+                : throw new ArgumentException($"Expected a file path for CheckpointPath (or null for no checkpoints), but it is '{value}'.", nameof(CheckpointPath));
+        }
 
-        /// <summary>Epochs between checkpoints when <see cref="CheckpointPath"/> is set. Default 1.</summary>
-        public int CheckpointEvery { get; init; } = 1;
+        /// <summary>Epochs between checkpoints when <see cref="CheckpointPath"/> is set, at least 1. Default 1.</summary>
+        public int CheckpointEvery
+        {
+            get => _checkpointEvery;
+            init => _checkpointEvery = AtLeast(value, 1, nameof(CheckpointEvery), "epoch between checkpoints");
+        }
+
+        private static int AtLeast(int value, int minimum, string name, string unit) =>
+            value >= minimum ? value : throw new ArgumentOutOfRangeException(name, value, $"Expected {name} to be at least {minimum} ({unit}), but it is {value}.");
     }
 
     /// <summary>What happened in one epoch, reported through <see cref="IProgress{T}"/>.</summary>
@@ -97,29 +129,14 @@ namespace Compiled
             }
 
             options ??= new TrainingOptions();
-            if (options.Epochs < 1)
-            {
-                throw new ArgumentOutOfRangeException(nameof(options), $"Expected at least 1 epoch, but Epochs is {options.Epochs}.");
-            }
-
-            if (options.BatchSize < 1 || options.BatchSize > network.MaxBatchSize)
+            if (options.BatchSize > network.MaxBatchSize)
             {
                 throw new ArgumentOutOfRangeException(nameof(options), $"Expected a BatchSize from 1 to the network's MaxBatchSize ({network.MaxBatchSize}), but it is {options.BatchSize}.");
-            }
-
-            if (options.Patience < 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(options), $"Expected Patience >= 0, but it is {options.Patience}.");
             }
 
             if (options.Patience > 0 && validation is null)
             {
                 throw new ArgumentException("Early stopping (Patience > 0) needs a validation set.", nameof(validation));
-            }
-
-            if (options.CheckpointEvery < 1)
-            {
-                throw new ArgumentOutOfRangeException(nameof(options), $"Expected CheckpointEvery >= 1 (epochs between checkpoints), but it is {options.CheckpointEvery}.");
             }
 
             if (options.CheckpointPath is not null)
@@ -169,10 +186,11 @@ namespace Compiled
                 epoch++;
                 if (options.LearningRateSchedule is not null)
                 {
+                    // Checked here, before the epoch's first step, so that the message names the schedule and the epoch.
                     float rate = options.LearningRateSchedule(epoch);
-                    if (!(rate > 0f) || float.IsInfinity(rate))
+                    if (!(rate >= 0f) || float.IsInfinity(rate))
                     {
-                        throw new ArgumentOutOfRangeException(nameof(options), $"The learning-rate schedule gave {rate} for epoch {epoch}; expected a positive, finite rate.");
+                        throw new ArgumentOutOfRangeException(nameof(options), rate, $"The learning-rate schedule gave {rate} for epoch {epoch}; expected zero or a positive, finite rate. The parameters are those after epoch {epoch - 1}.");
                     }
 
                     optimizer.LearningRate = rate;
