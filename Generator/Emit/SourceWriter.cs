@@ -36,6 +36,23 @@ namespace Compiled.Generator.Emit
             return new Block(this, "}");
         }
 
+        /// <summary>
+        /// A public entry of a network whose body runs with the instance marked as in use by this thread, so that a second
+        /// thread entering at the same time throws instead of sharing the workspace. Reentrant: an entry that calls another
+        /// (Predict calls Forward) is the same thread, and the outermost one clears the mark.
+        /// </summary>
+        public GuardedBlock OpenGuardedBlock(string header)
+        {
+            Line(header);
+            Line("{");
+            _indent++;
+            Line("int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);");
+            Line("try");
+            Line("{");
+            _indent++;
+            return new GuardedBlock(this);
+        }
+
         public override string ToString() => _builder.ToString();
 
         /// <summary>A float literal that round-trips, in invariant culture, with the f suffix.</summary>
@@ -58,6 +75,25 @@ namespace Compiled.Generator.Emit
 
         /// <summary>A dotted namespace as C# code, each part escaped: <c>Contoso.@internal</c>.</summary>
         public static string QualifiedName(string name) => string.Join(".", Array.ConvertAll(name.Split('.'), Identifier));
+
+        public readonly struct GuardedBlock : IDisposable
+        {
+            private readonly SourceWriter _writer;
+
+            public GuardedBlock(SourceWriter writer) => _writer = writer;
+
+            public void Dispose()
+            {
+                _writer._indent--;
+                _writer.Line("}");
+                _writer.Line("finally");
+                _writer.Line("{");
+                _writer.Line("    _owner = owner;");
+                _writer.Line("}");
+                _writer._indent--;
+                _writer.Line("}");
+            }
+        }
 
         public readonly struct Block : IDisposable
         {

@@ -262,6 +262,14 @@ namespace Compiled
                 throw Invalid("the header is not valid JSON: " + exception.Message);
             }
 
+            // The JSON reader accepts invalid UTF-8 inside strings and fails only when one is read, with an
+            // InvalidOperationException, so the whole header is checked here.
+            if (!System.Text.Unicode.Utf8.IsValid(header))
+            {
+                document.Dispose();
+                throw Invalid("the header is not valid UTF-8");
+            }
+
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             using (document)
             {

@@ -87,6 +87,7 @@ public sealed class FileFormatTests : IDisposable
         { "duplicate tensor", "appears twice" },
         { "header length short", "the tensors cover 132 data bytes, but the file has 135" },
         { "header length long", "not valid JSON" },
+        { "invalid utf-8", "not valid UTF-8" }, // an InvalidOperationException from the JSON reader, found by FileFuzzTests
         { "overlap", "may not overlap" },
         { "hole", "leaving a hole after byte 128" },
         { "trailing bytes", "the tensors cover 132 data bytes, but the file has 136" },
@@ -124,6 +125,7 @@ public sealed class FileFormatTests : IDisposable
             "duplicate tensor" => Build(header.Replace("{\"dense0.weight\"", "{\"dense0.bias\":{\"dtype\":\"F32\",\"shape\":[8],\"data_offsets\":[64,96]},\"dense0.weight\""), data),
             "header length short" => Build(header.TrimEnd() + "   ", data, lengthOverride: (ulong)header.TrimEnd().Length), // the JSON still parses
             "header length long" => Build(header, data, lengthOverride: (ulong)header.Length + 4),
+            "invalid utf-8" => InvalidUtf8(Build(header.Replace("dense1.bias", "dense1.bia\u0001"), data)),
             "overlap" => Build(header.Replace("[64,96]", "[60,92]").Replace("[96,128]", "[92,124]").Replace("[128,132]", "[124,128]"), [.. data, 0, 0, 0, 0]),
             "hole" => Build(header.Replace("[128,132]", "[132,136]"), [.. data, 0, 0, 0, 0]),
             "trailing bytes" => Build(header, [.. data, 1, 2, 3, 4]),
@@ -177,6 +179,13 @@ public sealed class FileFormatTests : IDisposable
         var target = new Tiny(2);
         target.LoadParameters(path);
         Assert.Equal(network.Parameters.ToArray(), target.Parameters.ToArray());
+    }
+
+    /// <summary>Turns the first 0x01 of the header into 0xBE, a byte that is never valid UTF-8 on its own.</summary>
+    private static byte[] InvalidUtf8(byte[] file)
+    {
+        file[Array.IndexOf(file, (byte)1, 8)] = 0xBE;
+        return file;
     }
 
     private static byte[] Build(string header, byte[] data, ulong? lengthOverride = null)
