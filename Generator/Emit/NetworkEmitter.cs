@@ -215,7 +215,7 @@ namespace Compiled.Generator.Emit
             w.Line("private float _l2;");
             w.Line("private float _maxGradientNorm;");
             w.Line("private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen");
-            w.Line("private int _owner; // the managed thread id inside a public entry, 0 outside: one instance is for one thread at a time");
+            w.Line("private int _busy; // 1 inside a public entry: one instance is for one thread at a time");
         }
 
         private static void EmitConstruction(SourceWriter w, ShapedNetwork network, bool hasDropout)

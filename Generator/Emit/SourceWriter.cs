@@ -37,16 +37,15 @@ namespace Compiled.Generator.Emit
         }
 
         /// <summary>
-        /// A public entry of a network whose body runs with the instance marked as in use by this thread, so that a second
-        /// thread entering at the same time throws instead of sharing the workspace. Reentrant: an entry that calls another
-        /// (Predict calls Forward) is the same thread, and the outermost one clears the mark.
+        /// A public entry of a network whose body runs with the instance marked as in use, so that a second thread entering
+        /// at the same time throws instead of sharing the workspace. Not reentrant: no guarded entry calls another.
         /// </summary>
         public GuardedBlock OpenGuardedBlock(string header)
         {
             Line(header);
             Line("{");
             _indent++;
-            Line("int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);");
+            Line("global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);");
             Line("try");
             Line("{");
             _indent++;
@@ -88,7 +87,7 @@ namespace Compiled.Generator.Emit
                 _writer.Line("}");
                 _writer.Line("finally");
                 _writer.Line("{");
-                _writer.Line("    _owner = owner;");
+                _writer.Line("    _busy = 0;");
                 _writer.Line("}");
                 _writer._indent--;
                 _writer.Line("}");

@@ -10,33 +10,31 @@ namespace Compiled
     public static class NetworkGuard
     {
         /// <summary>
-        /// Marks a network instance as in use by the calling thread for the length of a public entry; returns the mark to
-        /// restore when the entry ends (0 for the outermost entry, the thread's own id for a nested one). A second thread that
-        /// enters while the first is inside gets an <see cref="InvalidOperationException"/> before touching anything, instead of
-        /// silently sharing the workspace and gradients. A plain read and write rather than an interlocked exchange, which cost
-        /// more than 5 % of a 2-8-1 step (docs/performance.md): two threads that enter within the same few nanoseconds can
-        /// both pass, but one entering while another is inside, the way a shared instance goes wrong, is caught.
+        /// Marks a network instance as in use for the length of a public entry (the generated code clears the mark in a
+        /// <c>finally</c>). A second call that enters while one is inside, from another thread, gets an
+        /// <see cref="InvalidOperationException"/> before touching anything, instead of silently sharing the workspace and
+        /// gradients. A plain read and write of one field: an interlocked exchange, or the thread's id to tell nested calls
+        /// apart, cost more than 5 % of a 2-8-1 step (docs/performance.md), and no public entry calls another. Two calls that
+        /// enter within the same few nanoseconds can both pass; one entering while another is inside, the way a shared
+        /// instance goes wrong, is caught.
         /// </summary>
-        public static int EnterOneThread(ref int owner, object network)
+        public static void EnterOneThread(ref int busy, object network)
         {
-            int me = Environment.CurrentManagedThreadId;
-            int previous = owner;
-            if (previous != 0 && previous != me)
+            if (busy != 0)
             {
-                ThrowInUse(network, previous, me);
+                ThrowInUse(network);
             }
 
-            owner = me;
-            return previous;
+            busy = 1;
         }
 
         [System.Diagnostics.CodeAnalysis.DoesNotReturn]
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static void ThrowInUse(object network, int owner, int me) =>
+        private static void ThrowInUse(object network) =>
             throw new InvalidOperationException(
-                $"This {network.GetType().Name} is in use on thread {owner}, and thread {me} called it at the same time. One instance " +
-                "owns one workspace and one gradient buffer, so it is for one thread at a time: create one instance per thread (copy " +
-                "the parameters with Parameters.CopyTo(other.Parameters)), or lock around the calls.");
+                $"This {network.GetType().Name} is already in use: another call, on another thread, is inside it. One instance " +
+                "owns one workspace and one gradient buffer, so it is for one thread at a time: create one instance per thread " +
+                "(copy the parameters with Parameters.CopyTo(other.Parameters)), or lock around the calls.");
 
         /// <summary>For inference: inputs hold whole samples and outputs one row per sample. Returns the sample count.</summary>
         public static int SampleCount(int inputsLength, int outputsLength, int inputSize, int outputSize, string inputsName = "inputs", string outputsName = "outputs")

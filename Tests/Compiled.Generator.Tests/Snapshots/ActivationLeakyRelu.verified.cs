@@ -70,7 +70,7 @@ namespace Demo
         private float _l2;
         private float _maxGradientNorm;
         private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
-        private int _owner; // the managed thread id inside a public entry, 0 outside: one instance is for one thread at a time
+        private int _busy; // 1 inside a public entry: one instance is for one thread at a time
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public LeakyReluNetwork()
@@ -88,7 +88,7 @@ namespace Demo
         /// Glorot uniform otherwise, zero biases. The same seed gives the same parameters on every machine.</summary>
         public void InitializeParameters(int seed)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
@@ -105,7 +105,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -200,7 +200,7 @@ namespace Demo
         /// <summary>Like <see cref="Predict"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
@@ -214,7 +214,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -242,14 +242,14 @@ namespace Demo
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
         public void ZeroGradients()
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::System.Array.Clear(_gradients);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -257,7 +257,7 @@ namespace Demo
         /// the mean squared error into <see cref="Gradients"/>. Returns the loss. Targets: float targets, one row of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -265,7 +265,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -277,7 +277,7 @@ namespace Demo
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -298,7 +298,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -306,7 +306,7 @@ namespace Demo
         /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -321,7 +321,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -351,7 +351,7 @@ namespace Demo
         /// <summary>Mean loss and accuracy (NaN (accuracy has no meaning for regression)) over any number of samples, split over <see cref="Threads"/>.</summary>
         public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
@@ -363,7 +363,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -427,7 +427,7 @@ namespace Demo
         public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.FiniteGradients(_gradients);
@@ -435,7 +435,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -552,14 +552,14 @@ namespace Demo
         /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
         public void SaveParameters(string path)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -568,14 +568,14 @@ namespace Demo
         /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
         public void LoadParameters(string path, bool allowNonFinite = false)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 

@@ -62,7 +62,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     private float _l2;
     private float _maxGradientNorm;
     private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
-    private int _owner; // the managed thread id inside a public entry, 0 outside: one instance is for one thread at a time
+    private int _busy; // 1 inside a public entry: one instance is for one thread at a time
 
     /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
     public BreastCancer()
@@ -80,7 +80,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     /// Glorot uniform otherwise, zero biases. The same seed gives the same parameters on every machine.</summary>
     public void InitializeParameters(int seed)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
@@ -94,7 +94,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -185,7 +185,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     /// <summary>Like <see cref="Predict"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>
     public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
@@ -199,7 +199,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -227,14 +227,14 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
     public void ZeroGradients()
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::System.Array.Clear(_gradients);
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -242,7 +242,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     /// the binary cross-entropy on logits into <see cref="Gradients"/>. Returns the loss. Targets: targets in [0, 1], one row of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -251,7 +251,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -263,7 +263,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -285,7 +285,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -293,7 +293,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -309,7 +309,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -339,7 +339,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     /// <summary>Mean loss and accuracy (the fraction of outputs on the right side of 0.5) over any number of samples, split over <see cref="Threads"/>.</summary>
     public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
@@ -351,7 +351,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -375,7 +375,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     /// <summary>The class of one sample: 1 when its probability is above 0.5, else 0.</summary>
     public int PredictClass(global::System.ReadOnlySpan<float> input)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.SingleSample(input.Length, InputSize);
@@ -383,7 +383,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -429,7 +429,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.FiniteGradients(_gradients);
@@ -437,7 +437,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -554,14 +554,14 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
     public void SaveParameters(string path)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -570,14 +570,14 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
     public void LoadParameters(string path, bool allowNonFinite = false)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 

@@ -72,7 +72,7 @@ namespace Demo
         private float _l2;
         private float _maxGradientNorm;
         private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
-        private int _owner; // the managed thread id inside a public entry, 0 outside: one instance is for one thread at a time
+        private int _busy; // 1 inside a public entry: one instance is for one thread at a time
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public WithDropout()
@@ -90,7 +90,7 @@ namespace Demo
         /// Glorot uniform otherwise, zero biases. The same seed gives the same parameters on every machine.</summary>
         public void InitializeParameters(int seed)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
@@ -105,7 +105,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -204,7 +204,7 @@ namespace Demo
         /// <summary>Like <see cref="Predict"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
@@ -218,7 +218,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -246,14 +246,14 @@ namespace Demo
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
         public void ZeroGradients()
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::System.Array.Clear(_gradients);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -261,7 +261,7 @@ namespace Demo
         /// the mean softmax cross-entropy into <see cref="Gradients"/>. Returns the loss. One label (a class index) per sample, at most <see cref="MaxBatchSize"/>.</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
@@ -269,7 +269,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -281,7 +281,7 @@ namespace Demo
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
@@ -302,7 +302,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -310,7 +310,7 @@ namespace Demo
         /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::System.Span<float> inputGradient)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
@@ -325,7 +325,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -355,7 +355,7 @@ namespace Demo
         /// <summary>Mean loss and accuracy (the fraction whose largest output is at the label) over any number of samples, split over <see cref="Threads"/>.</summary>
         public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.EvaluationLabels(inputs.Length, labels, InputSize, OutputSize);
@@ -366,7 +366,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -390,7 +390,7 @@ namespace Demo
         /// the softmax cross-entropy on logits into <see cref="Gradients"/>. Returns the loss. Targets: one-hot or probability rows of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -399,7 +399,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -411,7 +411,7 @@ namespace Demo
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -433,7 +433,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -441,7 +441,7 @@ namespace Demo
         /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -457,7 +457,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -487,7 +487,7 @@ namespace Demo
         /// <summary>Mean loss and accuracy (the fraction whose largest output is at the target's largest value) over any number of samples, split over <see cref="Threads"/>.</summary>
         public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
@@ -499,7 +499,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -523,7 +523,7 @@ namespace Demo
         /// <summary>The most likely class of one sample.</summary>
         public int PredictClass(global::System.ReadOnlySpan<float> input)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.SingleSample(input.Length, InputSize);
@@ -531,7 +531,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -577,7 +577,7 @@ namespace Demo
         public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.FiniteGradients(_gradients);
@@ -585,7 +585,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -706,14 +706,14 @@ namespace Demo
         /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
         public void SaveParameters(string path)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -722,14 +722,14 @@ namespace Demo
         /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
         public void LoadParameters(string path, bool allowNonFinite = false)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 

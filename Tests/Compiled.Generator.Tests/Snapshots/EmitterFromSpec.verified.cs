@@ -70,7 +70,7 @@ namespace Hand.Built
         private float _l2;
         private float _maxGradientNorm;
         private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
-        private int _owner; // the managed thread id inside a public entry, 0 outside: one instance is for one thread at a time
+        private int _busy; // 1 inside a public entry: one instance is for one thread at a time
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public FromSpec()
@@ -88,7 +88,7 @@ namespace Hand.Built
         /// Glorot uniform otherwise, zero biases. The same seed gives the same parameters on every machine.</summary>
         public void InitializeParameters(int seed)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
@@ -102,7 +102,7 @@ namespace Hand.Built
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -193,7 +193,7 @@ namespace Hand.Built
         /// <summary>Like <see cref="Predict"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
@@ -207,7 +207,7 @@ namespace Hand.Built
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -235,14 +235,14 @@ namespace Hand.Built
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
         public void ZeroGradients()
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::System.Array.Clear(_gradients);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -250,7 +250,7 @@ namespace Hand.Built
         /// the softmax cross-entropy into <see cref="Gradients"/>, the mean over every labelled step. Returns the loss. <see cref="LabelsPerSample"/> labels per sample (a class index per step, or <see cref="IgnoreLabel"/> for a step that does not count), at most <see cref="MaxBatchSize"/> samples.</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.StepLabelBatch(inputs.Length, labels, InputSize, LabelsPerSample, Classes, MaxBatchSize);
@@ -258,7 +258,7 @@ namespace Hand.Built
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -270,7 +270,7 @@ namespace Hand.Built
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.StepLabelBatch(inputs.Length, labels, InputSize, LabelsPerSample, Classes, MaxBatchSize);
@@ -291,7 +291,7 @@ namespace Hand.Built
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -299,7 +299,7 @@ namespace Hand.Built
         /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::System.Span<float> inputGradient)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.StepLabelBatch(inputs.Length, labels, InputSize, LabelsPerSample, Classes, MaxBatchSize);
@@ -314,7 +314,7 @@ namespace Hand.Built
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -344,7 +344,7 @@ namespace Hand.Built
         /// <summary>Mean loss and accuracy over every labelled step (the fraction whose largest output is at the label) of any number of samples, split over <see cref="Threads"/>.</summary>
         public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int count = global::Compiled.NetworkGuard.EvaluationStepLabels(inputs.Length, labels, InputSize, LabelsPerSample, Classes);
@@ -358,7 +358,7 @@ namespace Hand.Built
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -383,7 +383,7 @@ namespace Hand.Built
         /// the softmax cross-entropy on logits into <see cref="Gradients"/>. Returns the loss. Targets: one-hot or probability rows of Classes per step; at most <see cref="MaxBatchSize"/> samples.</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -392,7 +392,7 @@ namespace Hand.Built
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -404,7 +404,7 @@ namespace Hand.Built
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -426,7 +426,7 @@ namespace Hand.Built
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -434,7 +434,7 @@ namespace Hand.Built
         /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -450,7 +450,7 @@ namespace Hand.Built
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -480,7 +480,7 @@ namespace Hand.Built
         /// <summary>Mean loss and accuracy (the fraction whose largest output is at the target's largest value) over any number of samples, split over <see cref="Threads"/>.</summary>
         public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
@@ -492,7 +492,7 @@ namespace Hand.Built
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -556,7 +556,7 @@ namespace Hand.Built
         public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.FiniteGradients(_gradients);
@@ -564,7 +564,7 @@ namespace Hand.Built
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -680,14 +680,14 @@ namespace Hand.Built
         /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
         public void SaveParameters(string path)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -696,14 +696,14 @@ namespace Hand.Built
         /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
         public void LoadParameters(string path, bool allowNonFinite = false)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 

@@ -56,7 +56,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
     private float _l2;
     private float _maxGradientNorm;
     private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
-    private int _owner; // the managed thread id inside a public entry, 0 outside: one instance is for one thread at a time
+    private int _busy; // 1 inside a public entry: one instance is for one thread at a time
 
     /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
     public InGlobalNamespace()
@@ -74,7 +74,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
     /// Glorot uniform otherwise, zero biases. The same seed gives the same parameters on every machine.</summary>
     public void InitializeParameters(int seed)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
@@ -85,7 +85,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -168,7 +168,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
     /// <summary>Like <see cref="Predict"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>
     public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
@@ -182,7 +182,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -210,14 +210,14 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
     /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
     public void ZeroGradients()
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::System.Array.Clear(_gradients);
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -225,7 +225,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
     /// the mean squared error into <see cref="Gradients"/>. Returns the loss. Targets: float targets, one row of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -233,7 +233,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -245,7 +245,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
     public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -266,7 +266,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -274,7 +274,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
     /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -289,7 +289,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -319,7 +319,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
     /// <summary>Mean loss and accuracy (NaN (accuracy has no meaning for regression)) over any number of samples, split over <see cref="Threads"/>.</summary>
     public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
@@ -331,7 +331,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -393,7 +393,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
     public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.FiniteGradients(_gradients);
@@ -401,7 +401,7 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -518,14 +518,14 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
     /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
     public void SaveParameters(string path)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -534,14 +534,14 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
     /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
     public void LoadParameters(string path, bool allowNonFinite = false)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 

@@ -88,7 +88,7 @@ namespace Demo
         private float _l2;
         private float _maxGradientNorm;
         private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
-        private int _owner; // the managed thread id inside a public entry, 0 outside: one instance is for one thread at a time
+        private int _busy; // 1 inside a public entry: one instance is for one thread at a time
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public Block()
@@ -106,7 +106,7 @@ namespace Demo
         /// Glorot uniform otherwise, zero biases. The same seed gives the same parameters on every machine.</summary>
         public void InitializeParameters(int seed)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
@@ -127,7 +127,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -234,7 +234,7 @@ namespace Demo
         /// <summary>Like <see cref="Predict"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
@@ -248,7 +248,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -276,14 +276,14 @@ namespace Demo
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
         public void ZeroGradients()
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::System.Array.Clear(_gradients);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -291,7 +291,7 @@ namespace Demo
         /// the mean squared error into <see cref="Gradients"/>. Returns the loss. Targets: float targets, one row of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -299,7 +299,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -311,7 +311,7 @@ namespace Demo
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -332,7 +332,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -340,7 +340,7 @@ namespace Demo
         /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -355,7 +355,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -385,7 +385,7 @@ namespace Demo
         /// <summary>Mean loss and accuracy (NaN (accuracy has no meaning for regression)) over any number of samples, split over <see cref="Threads"/>.</summary>
         public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
@@ -397,7 +397,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -461,7 +461,7 @@ namespace Demo
         public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.FiniteGradients(_gradients);
@@ -469,7 +469,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -586,14 +586,14 @@ namespace Demo
         /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
         public void SaveParameters(string path)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -602,14 +602,14 @@ namespace Demo
         /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
         public void LoadParameters(string path, bool allowNonFinite = false)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 

@@ -56,7 +56,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
     private float _l2;
     private float _maxGradientNorm;
     private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
-    private int _owner; // the managed thread id inside a public entry, 0 outside: one instance is for one thread at a time
+    private int _busy; // 1 inside a public entry: one instance is for one thread at a time
 
     /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
     public LinearXor()
@@ -74,7 +74,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
     /// Glorot uniform otherwise, zero biases. The same seed gives the same parameters on every machine.</summary>
     public void InitializeParameters(int seed)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
@@ -85,7 +85,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -170,7 +170,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
     /// <summary>Like <see cref="Predict"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>
     public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
@@ -184,7 +184,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -212,14 +212,14 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
     /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
     public void ZeroGradients()
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::System.Array.Clear(_gradients);
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -227,7 +227,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
     /// the binary cross-entropy on logits into <see cref="Gradients"/>. Returns the loss. Targets: targets in [0, 1], one row of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -236,7 +236,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -248,7 +248,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
     public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -270,7 +270,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -278,7 +278,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
     /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -294,7 +294,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -324,7 +324,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
     /// <summary>Mean loss and accuracy (the fraction of outputs on the right side of 0.5) over any number of samples, split over <see cref="Threads"/>.</summary>
     public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
@@ -336,7 +336,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -360,7 +360,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
     /// <summary>The class of one sample: 1 when its probability is above 0.5, else 0.</summary>
     public int PredictClass(global::System.ReadOnlySpan<float> input)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.SingleSample(input.Length, InputSize);
@@ -368,7 +368,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -413,7 +413,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
     public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.FiniteGradients(_gradients);
@@ -421,7 +421,7 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -538,14 +538,14 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
     /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
     public void SaveParameters(string path)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -554,14 +554,14 @@ partial class LinearXor : global::Compiled.ITargetNetwork, global::Compiled.ISha
     /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
     public void LoadParameters(string path, bool allowNonFinite = false)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 

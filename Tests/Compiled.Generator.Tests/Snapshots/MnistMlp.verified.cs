@@ -67,7 +67,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     private float _l2;
     private float _maxGradientNorm;
     private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
-    private int _owner; // the managed thread id inside a public entry, 0 outside: one instance is for one thread at a time
+    private int _busy; // 1 inside a public entry: one instance is for one thread at a time
 
     /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
     public MnistMlp()
@@ -85,7 +85,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// Glorot uniform otherwise, zero biases. The same seed gives the same parameters on every machine.</summary>
     public void InitializeParameters(int seed)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
@@ -100,7 +100,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -199,7 +199,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// <summary>Like <see cref="Predict"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>
     public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
@@ -213,7 +213,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -241,14 +241,14 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
     public void ZeroGradients()
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::System.Array.Clear(_gradients);
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -256,7 +256,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// the mean softmax cross-entropy into <see cref="Gradients"/>. Returns the loss. One label (a class index) per sample, at most <see cref="MaxBatchSize"/>.</summary>
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
@@ -264,7 +264,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -276,7 +276,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
@@ -297,7 +297,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -305,7 +305,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, global::System.Span<float> inputGradient)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
@@ -320,7 +320,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -350,7 +350,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// <summary>Mean loss and accuracy (the fraction whose largest output is at the label) over any number of samples, split over <see cref="Threads"/>.</summary>
     public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.EvaluationLabels(inputs.Length, labels, InputSize, OutputSize);
@@ -361,7 +361,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -385,7 +385,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// the softmax cross-entropy on logits into <see cref="Gradients"/>. Returns the loss. Targets: one-hot or probability rows of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -394,7 +394,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -406,7 +406,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -428,7 +428,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -436,7 +436,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
     public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -452,7 +452,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -482,7 +482,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// <summary>Mean loss and accuracy (the fraction whose largest output is at the target's largest value) over any number of samples, split over <see cref="Threads"/>.</summary>
     public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
@@ -494,7 +494,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -518,7 +518,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// <summary>The most likely class of one sample.</summary>
     public int PredictClass(global::System.ReadOnlySpan<float> input)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.SingleSample(input.Length, InputSize);
@@ -526,7 +526,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -572,7 +572,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
         where TOptimizer : struct, global::Compiled.IOptimizer
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.NetworkGuard.FiniteGradients(_gradients);
@@ -580,7 +580,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -701,14 +701,14 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
     public void SaveParameters(string path)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 
@@ -717,14 +717,14 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
     public void LoadParameters(string path, bool allowNonFinite = false)
     {
-        int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+        global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
         try
         {
             global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
         }
         finally
         {
-            _owner = owner;
+            _busy = 0;
         }
     }
 

@@ -69,7 +69,7 @@ namespace Demo
         private float _l2;
         private float _maxGradientNorm;
         private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
-        private int _owner; // the managed thread id inside a public entry, 0 outside: one instance is for one thread at a time
+        private int _busy; // 1 inside a public entry: one instance is for one thread at a time
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public Generator()
@@ -87,7 +87,7 @@ namespace Demo
         /// Glorot uniform otherwise, zero biases. The same seed gives the same parameters on every machine.</summary>
         public void InitializeParameters(int seed)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
@@ -102,7 +102,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -199,7 +199,7 @@ namespace Demo
         /// <summary>Like <see cref="Predict"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
@@ -213,7 +213,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -241,14 +241,14 @@ namespace Demo
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
         public void ZeroGradients()
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::System.Array.Clear(_gradients);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -257,7 +257,7 @@ namespace Demo
         /// adds the parameters' gradients to <see cref="Gradients"/>; <see cref="ApplyGradients"/> then takes the step.</summary>
         public void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradient)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int batch = global::Compiled.NetworkGuard.OutputGradientBatch(inputs.Length, outputGradient.Length, InputSize, OutputSize, MaxBatchSize);
@@ -268,14 +268,14 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
         /// <summary>Like the other <c>Backward</c>, and also writes dL/d(inputs) to <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
         public void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int batch = global::Compiled.NetworkGuard.OutputGradientBatch(inputs.Length, outputGradient.Length, InputSize, OutputSize, MaxBatchSize);
@@ -287,7 +287,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -333,7 +333,7 @@ namespace Demo
         public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.FiniteGradients(_gradients);
@@ -341,7 +341,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -408,14 +408,14 @@ namespace Demo
         /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
         public void SaveParameters(string path)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -424,14 +424,14 @@ namespace Demo
         /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
         public void LoadParameters(string path, bool allowNonFinite = false)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 

@@ -79,7 +79,7 @@ namespace Demo
         private float _l2;
         private float _maxGradientNorm;
         private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
-        private int _owner; // the managed thread id inside a public entry, 0 outside: one instance is for one thread at a time
+        private int _busy; // 1 inside a public entry: one instance is for one thread at a time
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public Tagger()
@@ -97,7 +97,7 @@ namespace Demo
         /// Glorot uniform otherwise, zero biases. The same seed gives the same parameters on every machine.</summary>
         public void InitializeParameters(int seed)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
@@ -113,7 +113,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -209,7 +209,7 @@ namespace Demo
         /// <summary>Like <see cref="Predict"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>
         private void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
@@ -223,7 +223,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -251,14 +251,14 @@ namespace Demo
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
         public void ZeroGradients()
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::System.Array.Clear(_gradients);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -266,7 +266,7 @@ namespace Demo
         /// the softmax cross-entropy into <see cref="Gradients"/>, the mean over every labelled step. Returns the loss. <see cref="LabelsPerSample"/> labels per sample (a class index per step, or <see cref="IgnoreLabel"/> for a step that does not count), at most <see cref="MaxBatchSize"/> samples.</summary>
         private float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.StepLabelBatch(inputs.Length, labels, InputSize, LabelsPerSample, Classes, MaxBatchSize);
@@ -274,7 +274,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -286,7 +286,7 @@ namespace Demo
         private float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.StepLabelBatch(inputs.Length, labels, InputSize, LabelsPerSample, Classes, MaxBatchSize);
@@ -307,7 +307,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -337,7 +337,7 @@ namespace Demo
         /// <summary>Mean loss and accuracy over every labelled step (the fraction whose largest output is at the label) of any number of samples, split over <see cref="Threads"/>.</summary>
         private global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int count = global::Compiled.NetworkGuard.EvaluationStepLabels(inputs.Length, labels, InputSize, LabelsPerSample, Classes);
@@ -351,7 +351,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -376,7 +376,7 @@ namespace Demo
         /// the softmax cross-entropy on logits into <see cref="Gradients"/>. Returns the loss. Targets: one-hot or probability rows of Classes per step; at most <see cref="MaxBatchSize"/> samples.</summary>
         private float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -385,7 +385,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -397,7 +397,7 @@ namespace Demo
         private float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
@@ -419,7 +419,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -449,7 +449,7 @@ namespace Demo
         /// <summary>Mean loss and accuracy (the fraction whose largest output is at the target's largest value) over any number of samples, split over <see cref="Threads"/>.</summary>
         private global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
@@ -461,7 +461,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -526,7 +526,7 @@ namespace Demo
         public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.NetworkGuard.FiniteGradients(_gradients);
@@ -534,7 +534,7 @@ namespace Demo
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -650,14 +650,14 @@ namespace Demo
         /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
         public void SaveParameters(string path)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
@@ -666,14 +666,14 @@ namespace Demo
         /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
         public void LoadParameters(string path, bool allowNonFinite = false)
         {
-            int owner = global::Compiled.NetworkGuard.EnterOneThread(ref _owner, this);
+            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
             try
             {
                 global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
             }
             finally
             {
-                _owner = owner;
+                _busy = 0;
             }
         }
 
