@@ -69,28 +69,12 @@ public class Tiny281Benchmarks
     private readonly float[] _targets = { 0, 1, 1, 0 };
     private readonly float[] _output = new float[4];
     private Sgd _sgd = new(0.1f);
-    private int _busy;
 
     [Benchmark(Baseline = true), BenchmarkCategory("Train4")]
     public float NaiveTrain4() => _naive.TrainStep(_inputs, _targets, 4, 0.1f);
 
     [Benchmark, BenchmarkCategory("Train4")]
     public float Train4() => _network.TrainStep(_inputs, _targets, ref _sgd);
-
-    /// <summary>What every public entry adds to detect a second thread: the interlocked mark and its try/finally, alone.</summary>
-    [Benchmark, BenchmarkCategory("Train4")]
-    public int OneThreadGuard()
-    {
-        NetworkGuard.EnterOneThread(ref _busy, this);
-        try
-        {
-            return _busy;
-        }
-        finally
-        {
-            _busy = 0;
-        }
-    }
 
     [Benchmark(Baseline = true), BenchmarkCategory("Predict1")]
     public void NaivePredict1() => _naive.Predict(_inputs.AsSpan(0, 2), _output.AsSpan(0, 1), 1);

@@ -151,7 +151,7 @@ namespace Compiled.Generator.Emit
             }
 
             w.Line("/// <summary>Mean loss and accuracy (the fraction whose largest output is at the label) over any number of samples, split over <see cref=\"Threads\"/>.</summary>");
-            using (w.OpenGuardedBlock($"{Access(network)} {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
+            using (w.OpenBlock($"{Access(network)} {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
             {
                 w.Line($"{Guard}.EvaluationLabels(inputs.Length, labels, InputSize, OutputSize);");
                 w.Line("(double loss, long correct) = _runner is not null && labels.Length > 1");
@@ -184,7 +184,7 @@ namespace Compiled.Generator.Emit
         private static void EmitStepLabelEvaluation(SourceWriter w, ShapedNetwork network)
         {
             w.Line("/// <summary>Mean loss and accuracy over every labelled step (the fraction whose largest output is at the label) of any number of samples, split over <see cref=\"Threads\"/>.</summary>");
-            using (w.OpenGuardedBlock($"{Access(network)} {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
+            using (w.OpenBlock($"{Access(network)} {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
             {
                 w.Line($"int count = {Guard}.EvaluationStepLabels(inputs.Length, labels, InputSize, LabelsPerSample, Classes);");
                 w.Line($"int labelled = {Losses}.LabelledRows(labels);");
@@ -229,7 +229,7 @@ namespace Compiled.Generator.Emit
                 _ => "the fraction whose largest output is at the target's largest value",
             };
             w.Line($"/// <summary>Mean loss and accuracy ({accuracy}) over any number of samples, split over <see cref=\"Threads\"/>.</summary>");
-            using (w.OpenGuardedBlock($"{Access(network)} {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
+            using (w.OpenBlock($"{Access(network)} {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
             {
                 w.Line($"int count = {Guard}.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, \"inputs\", \"targets\");");
                 if (TargetCheck(loss) is { } check)
@@ -290,7 +290,7 @@ namespace Compiled.Generator.Emit
             string span = $"global::System.ReadOnlySpan<{kind.Type}> {kind.Name}";
             w.Line("/// <summary>Runs the batch forward in training mode and accumulates the gradients of");
             w.Line($"/// {kind.BackwardSummary}</summary>");
-            using (w.OpenGuardedBlock($"{access} float Backward(global::System.ReadOnlySpan<float> inputs, {span})"))
+            using (w.OpenBlock($"{access} float Backward(global::System.ReadOnlySpan<float> inputs, {span})"))
             {
                 foreach (string check in kind.Checks)
                 {
@@ -307,7 +307,7 @@ namespace Compiled.Generator.Emit
             w.Line("/// With <see cref=\"Threads\"/> above 1 the minibatch is split over that many threads.</summary>");
             w.Line("/// <exception cref=\"global::Compiled.NonFiniteLossException\">The loss is NaN or infinite; the step is not applied.</exception>");
             w.Line($"{access} float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, {span}, ref TOptimizer optimizer)");
-            using (w.OpenGuardedBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
+            using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
             {
                 foreach (string check in kind.Checks)
                 {
@@ -337,7 +337,7 @@ namespace Compiled.Generator.Emit
                 w.Line();
                 w.Line("/// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to");
                 w.Line("/// <paramref name=\"inputGradient\"/> (one value per input value, overwritten).</summary>");
-                using (w.OpenGuardedBlock($"{access} float Backward(global::System.ReadOnlySpan<float> inputs, {span}, global::System.Span<float> inputGradient)"))
+                using (w.OpenBlock($"{access} float Backward(global::System.ReadOnlySpan<float> inputs, {span}, global::System.Span<float> inputGradient)"))
                 {
                     foreach (string check in kind.Checks)
                     {
@@ -403,7 +403,7 @@ namespace Compiled.Generator.Emit
                 }
 
                 string extra = withInputGradient ? ", global::System.Span<float> inputGradient" : string.Empty;
-                using (w.OpenGuardedBlock($"{Access(network)} void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradient{extra})"))
+                using (w.OpenBlock($"{Access(network)} void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradient{extra})"))
                 {
                     w.Line($"int batch = {Guard}.OutputGradientBatch(inputs.Length, outputGradient.Length, InputSize, OutputSize, MaxBatchSize);");
                     if (withInputGradient)
@@ -436,7 +436,7 @@ namespace Compiled.Generator.Emit
             if (network.Loss == LossKind.SoftmaxCrossEntropy)
             {
                 w.Line("/// <summary>The most likely class of one sample.</summary>");
-                using (w.OpenGuardedBlock($"{Access(network)} int PredictClass(global::System.ReadOnlySpan<float> input)"))
+                using (w.OpenBlock($"{Access(network)} int PredictClass(global::System.ReadOnlySpan<float> input)"))
                 {
                     w.Line($"{Guard}.SingleSample(input.Length, InputSize);");
                     w.Line($"return {Metrics}.ArgMax(InferencePlan.ForwardCore(_parameters, _workspace, input, 1));");
@@ -445,7 +445,7 @@ namespace Compiled.Generator.Emit
             else
             {
                 w.Line("/// <summary>The class of one sample: 1 when its probability is above 0.5, else 0.</summary>");
-                using (w.OpenGuardedBlock($"{Access(network)} int PredictClass(global::System.ReadOnlySpan<float> input)"))
+                using (w.OpenBlock($"{Access(network)} int PredictClass(global::System.ReadOnlySpan<float> input)"))
                 {
                     w.Line($"{Guard}.SingleSample(input.Length, InputSize);");
                     w.Line($"return InferencePlan.ForwardCore(_parameters, _workspace, input, 1)[0] > 0f ? 1 : 0;");

@@ -215,7 +215,6 @@ namespace Compiled.Generator.Emit
             w.Line("private float _l2;");
             w.Line("private float _maxGradientNorm;");
             w.Line("private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen");
-            w.Line("private int _busy; // 1 inside a public entry: one instance is for one thread at a time");
         }
 
         private static void EmitConstruction(SourceWriter w, ShapedNetwork network, bool hasDropout)
@@ -237,7 +236,7 @@ namespace Compiled.Generator.Emit
             w.Line();
             w.Line("/// <summary>Re-initialises every parameter from <paramref name=\"seed\"/>: He normal weights for ReLU layers,");
             w.Line("/// Glorot uniform otherwise, zero biases. The same seed gives the same parameters on every machine.</summary>");
-            using (w.OpenGuardedBlock("public void InitializeParameters(int seed)"))
+            using (w.OpenBlock("public void InitializeParameters(int seed)"))
             {
                 w.Line("var random = new global::Compiled.Xoshiro((ulong)(uint)seed);");
                 foreach ((ShapedLayer layer, ParameterTensor tensor) in ParameterTensors(network))
@@ -377,7 +376,7 @@ namespace Compiled.Generator.Emit
 
             w.Line();
             w.Line("/// <summary>Like <see cref=\"Predict\"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>");
-            using (w.OpenGuardedBlock($"{access} void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)"))
+            using (w.OpenBlock($"{access} void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)"))
             {
                 w.Line("int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);");
                 using (w.OpenBlock("if (_runner is not null && count > 1)"))
@@ -415,10 +414,7 @@ namespace Compiled.Generator.Emit
 
             w.Line();
             w.Line("/// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>");
-            using (w.OpenGuardedBlock("public void ZeroGradients()"))
-            {
-                w.Line("global::System.Array.Clear(_gradients);");
-            }
+            w.Line("public void ZeroGradients() => global::System.Array.Clear(_gradients);");
         }
 
         private static void EmitApplyStep(SourceWriter w, ShapedNetwork network)
@@ -472,7 +468,7 @@ namespace Compiled.Generator.Emit
             w.Line("/// The gradients are not cleared: call <see cref=\"ZeroGradients\"/> before the next accumulation. Allocation-free.</summary>");
             w.Line("/// <exception cref=\"global::Compiled.NonFiniteLossException\">A gradient is NaN or infinite; the step is not applied.</exception>");
             w.Line("public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)");
-            using (w.OpenGuardedBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
+            using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
             {
                 w.Line("global::Compiled.NetworkGuard.FiniteGradients(_gradients);");
                 w.Line("ApplyStep(0f, ref optimizer);");
@@ -491,19 +487,12 @@ namespace Compiled.Generator.Emit
         private static void EmitPersistence(SourceWriter w)
         {
             w.Line("/// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name=\"path\"/>).</summary>");
-            using (w.OpenGuardedBlock("public void SaveParameters(string path)"))
-            {
-                w.Line("global::Compiled.Safetensors.Save(path, _parameters, s_tensors);");
-            }
-
+            w.Line("public void SaveParameters(string path) => global::Compiled.Safetensors.Save(path, _parameters, s_tensors);");
             w.Line();
             w.Line("/// <summary>Reads the parameters from a safetensors file. The file is validated in full first; if anything is wrong");
             w.Line("/// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name=\"allowNonFinite\"/>) an");
             w.Line("/// <see cref=\"global::System.IO.InvalidDataException\"/> is thrown and the parameters are unchanged.</summary>");
-            using (w.OpenGuardedBlock("public void LoadParameters(string path, bool allowNonFinite = false)"))
-            {
-                w.Line("global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);");
-            }
+            w.Line("public void LoadParameters(string path, bool allowNonFinite = false) => global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);");
         }
 
         private static void EmitForwardCore(SourceWriter w, ShapedNetwork network, bool hasDropout)

@@ -36,22 +36,6 @@ namespace Compiled.Generator.Emit
             return new Block(this, "}");
         }
 
-        /// <summary>
-        /// A public entry of a network whose body runs with the instance marked as in use, so that a second thread entering
-        /// at the same time throws instead of sharing the workspace. Not reentrant: no guarded entry calls another.
-        /// </summary>
-        public GuardedBlock OpenGuardedBlock(string header)
-        {
-            Line(header);
-            Line("{");
-            _indent++;
-            Line("global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);");
-            Line("try");
-            Line("{");
-            _indent++;
-            return new GuardedBlock(this);
-        }
-
         public override string ToString() => _builder.ToString();
 
         /// <summary>A float literal that round-trips, in invariant culture, with the f suffix.</summary>
@@ -74,25 +58,6 @@ namespace Compiled.Generator.Emit
 
         /// <summary>A dotted namespace as C# code, each part escaped: <c>Contoso.@internal</c>.</summary>
         public static string QualifiedName(string name) => string.Join(".", Array.ConvertAll(name.Split('.'), Identifier));
-
-        public readonly struct GuardedBlock : IDisposable
-        {
-            private readonly SourceWriter _writer;
-
-            public GuardedBlock(SourceWriter writer) => _writer = writer;
-
-            public void Dispose()
-            {
-                _writer._indent--;
-                _writer.Line("}");
-                _writer.Line("finally");
-                _writer.Line("{");
-                _writer.Line("    _busy = 0;");
-                _writer.Line("}");
-                _writer._indent--;
-                _writer.Line("}");
-            }
-        }
 
         public readonly struct Block : IDisposable
         {

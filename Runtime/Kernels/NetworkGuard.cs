@@ -9,33 +9,6 @@ namespace Compiled
     /// </summary>
     public static class NetworkGuard
     {
-        /// <summary>
-        /// Marks a network instance as in use for the length of a public entry (the generated code clears the mark in a
-        /// <c>finally</c>). A second call that enters while one is inside, from another thread, gets an
-        /// <see cref="InvalidOperationException"/> before touching anything, instead of silently sharing the workspace and
-        /// gradients. A plain read and write of one field: an interlocked exchange, or the thread's id to tell nested calls
-        /// apart, cost more than 5 % of a 2-8-1 step (docs/performance.md), and no public entry calls another. Two calls that
-        /// enter within the same few nanoseconds can both pass; one entering while another is inside, the way a shared
-        /// instance goes wrong, is caught.
-        /// </summary>
-        public static void EnterOneThread(ref int busy, object network)
-        {
-            if (busy != 0)
-            {
-                ThrowInUse(network);
-            }
-
-            busy = 1;
-        }
-
-        [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static void ThrowInUse(object network) =>
-            throw new InvalidOperationException(
-                $"This {network.GetType().Name} is already in use: another call, on another thread, is inside it. One instance " +
-                "owns one workspace and one gradient buffer, so it is for one thread at a time: create one instance per thread " +
-                "(copy the parameters with Parameters.CopyTo(other.Parameters)), or lock around the calls.");
-
         /// <summary>For inference: inputs hold whole samples and outputs one row per sample. Returns the sample count.</summary>
         public static int SampleCount(int inputsLength, int outputsLength, int inputSize, int outputSize, string inputsName = "inputs", string outputsName = "outputs")
         {

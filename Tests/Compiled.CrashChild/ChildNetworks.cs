@@ -19,22 +19,7 @@ public static class CrashRun
 {
     public const int Epochs = 10;
 
-    public static Compiled.Data.Dataset Blobs(int count, int seed)
-    {
-        var random = new Xoshiro((ulong)seed);
-        var features = new float[count * 20];
-        var labels = new int[count];
-        for (int i = 0; i < count; i++)
-        {
-            labels[i] = i % 4;
-            for (int j = 0; j < 20; j++)
-            {
-                features[(i * 20) + j] = random.NextGaussian() + (j % 4 == labels[i] ? 1f : 0f);
-            }
-        }
-
-        return Compiled.Data.Dataset.WithLabels(features, 20, labels);
-    }
+    public static Compiled.Data.Dataset Blobs(int count, int seed) => Compiled.Tests.Blobs.Make(count, seed, separation: 1f);
 
     public static TrainingOptions Options(string? checkpoint) => new()
     {

@@ -308,22 +308,7 @@ public sealed class CheckpointTests : IDisposable
         }
     }
 
-    private static Dataset Blobs(int count, int seed)
-    {
-        var random = new Xoshiro((ulong)seed);
-        var features = new float[count * 20];
-        var labels = new int[count];
-        for (int i = 0; i < count; i++)
-        {
-            labels[i] = i % 4;
-            for (int j = 0; j < 20; j++)
-            {
-                features[(i * 20) + j] = random.NextGaussian() + (j % 4 == labels[i] ? 1.5f : 0f);
-            }
-        }
-
-        return Dataset.WithLabels(features, 20, labels);
-    }
+    private static Dataset Blobs(int count, int seed) => Compiled.Tests.Blobs.Make(count, seed, separation: 1.5f);
 
     private struct HalfStep : IOptimizer
     {

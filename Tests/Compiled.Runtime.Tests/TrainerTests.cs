@@ -6,23 +6,7 @@ namespace Compiled.Runtime.Tests;
 /// <summary>The training loop: reproducibility, validation, early stopping, schedules, progress and NaN handling.</summary>
 public class TrainerTests
 {
-    private static Dataset Blobs(int count, int seed)
-    {
-        // Four Gaussian blobs in 20 dimensions: separable, so training makes steady progress.
-        var random = new Xoshiro((ulong)seed);
-        var features = new float[count * 20];
-        var labels = new int[count];
-        for (int i = 0; i < count; i++)
-        {
-            labels[i] = i % 4;
-            for (int j = 0; j < 20; j++)
-            {
-                features[(i * 20) + j] = random.NextGaussian() + (j % 4 == labels[i] ? 2f : 0f);
-            }
-        }
-
-        return Dataset.WithLabels(features, 20, labels);
-    }
+    private static Dataset Blobs(int count, int seed) => Compiled.Tests.Blobs.Make(count, seed, separation: 2f);
 
     [Fact]
     public void The_same_seeds_give_the_same_parameters()

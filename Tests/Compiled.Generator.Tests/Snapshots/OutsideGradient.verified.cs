@@ -69,7 +69,6 @@ namespace Demo
         private float _l2;
         private float _maxGradientNorm;
         private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
-        private int _busy; // 1 inside a public entry: one instance is for one thread at a time
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public Generator()
@@ -87,23 +86,15 @@ namespace Demo
         /// Glorot uniform otherwise, zero biases. The same seed gives the same parameters on every machine.</summary>
         public void InitializeParameters(int seed)
         {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
-                // dense0: He normal, std = sqrt(2 / 8)
-                global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, Dense0WeightOffset, 256), 8, ref random);
-                new global::System.Span<float>(_parameters, Dense0BiasOffset, 32).Clear();
-                // dense1: Glorot uniform, limit = sqrt(6 / (32 + 4))
-                global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Dense1WeightOffset, 128), 32, 4, ref random);
-                new global::System.Span<float>(_parameters, Dense1BiasOffset, 4).Clear();
-                _dropoutState = random.NextUInt64();
-                global::System.Array.Clear(_gradients);
-            }
-            finally
-            {
-                _busy = 0;
-            }
+            var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
+            // dense0: He normal, std = sqrt(2 / 8)
+            global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, Dense0WeightOffset, 256), 8, ref random);
+            new global::System.Span<float>(_parameters, Dense0BiasOffset, 32).Clear();
+            // dense1: Glorot uniform, limit = sqrt(6 / (32 + 4))
+            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Dense1WeightOffset, 128), 32, 4, ref random);
+            new global::System.Span<float>(_parameters, Dense1BiasOffset, 4).Clear();
+            _dropoutState = random.NextUInt64();
+            global::System.Array.Clear(_gradients);
         }
 
         /// <summary>Values per input sample.</summary>
@@ -199,22 +190,14 @@ namespace Demo
         /// <summary>Like <see cref="Predict"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
+            int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
+            if (_runner is not null && count > 1)
             {
-                int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
-                if (_runner is not null && count > 1)
-                {
-                    _runner.RunForward(this, inputs, outputs, count); // each thread its share of the samples
-                    return;
-                }
+                _runner.RunForward(this, inputs, outputs, count); // each thread its share of the samples
+                return;
+            }
 
-                ForwardRange(_workspace, inputs, outputs, count);
-            }
-            finally
-            {
-                _busy = 0;
-            }
+            ForwardRange(_workspace, inputs, outputs, count);
         }
 
         // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
@@ -239,56 +222,29 @@ namespace Demo
         }
 
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-        public void ZeroGradients()
-        {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                global::System.Array.Clear(_gradients);
-            }
-            finally
-            {
-                _busy = 0;
-            }
-        }
+        public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
         /// <summary>Runs the batch forward in training mode, then backward from <paramref name="outputGradient"/>, the gradient of your loss
         /// with respect to <c>Forward</c>'s outputs (one row of <see cref="OutputSize"/> per sample, at most <see cref="MaxBatchSize"/>), and
         /// adds the parameters' gradients to <see cref="Gradients"/>; <see cref="ApplyGradients"/> then takes the step.</summary>
         public void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradient)
         {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                int batch = global::Compiled.NetworkGuard.OutputGradientBatch(inputs.Length, outputGradient.Length, InputSize, OutputSize, MaxBatchSize);
-                EnsureTrainingWorkspace();
-                ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-                outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));
-                BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true);
-            }
-            finally
-            {
-                _busy = 0;
-            }
+            int batch = global::Compiled.NetworkGuard.OutputGradientBatch(inputs.Length, outputGradient.Length, InputSize, OutputSize, MaxBatchSize);
+            EnsureTrainingWorkspace();
+            ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
+            outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));
+            BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true);
         }
 
         /// <summary>Like the other <c>Backward</c>, and also writes dL/d(inputs) to <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
         public void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient)
         {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                int batch = global::Compiled.NetworkGuard.OutputGradientBatch(inputs.Length, outputGradient.Length, InputSize, OutputSize, MaxBatchSize);
-                global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
-                EnsureTrainingWorkspace();
-                ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-                outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));
-                InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
-            }
-            finally
-            {
-                _busy = 0;
-            }
+            int batch = global::Compiled.NetworkGuard.OutputGradientBatch(inputs.Length, outputGradient.Length, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            EnsureTrainingWorkspace();
+            ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
+            outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));
+            InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
         }
 
         // Penalties, the NaN check, clipping and the optimizer step, in that order, after the backward pass.
@@ -333,16 +289,8 @@ namespace Demo
         public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                global::Compiled.NetworkGuard.FiniteGradients(_gradients);
-                ApplyStep(0f, ref optimizer);
-            }
-            finally
-            {
-                _busy = 0;
-            }
+            global::Compiled.NetworkGuard.FiniteGradients(_gradients);
+            ApplyStep(0f, ref optimizer);
         }
 
         /// <summary>Freezes a layer's parameters (or thaws them, with <paramref name="frozen"/> false): <c>TrainStep</c> and <see cref="ApplyGradients"/>
@@ -406,34 +354,12 @@ namespace Demo
         }
 
         /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
-        public void SaveParameters(string path)
-        {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
-            }
-            finally
-            {
-                _busy = 0;
-            }
-        }
+        public void SaveParameters(string path) => global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
 
         /// <summary>Reads the parameters from a safetensors file. The file is validated in full first; if anything is wrong
         /// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name="allowNonFinite"/>) an
         /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
-        public void LoadParameters(string path, bool allowNonFinite = false)
-        {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
-            }
-            finally
-            {
-                _busy = 0;
-            }
-        }
+        public void LoadParameters(string path, bool allowNonFinite = false) => global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,
         // each with a workspace of its own. Returns the last layer's rows. In training, every layer's output stays in

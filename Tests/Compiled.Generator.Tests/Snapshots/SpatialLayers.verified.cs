@@ -93,7 +93,6 @@ namespace Demo
         private float _l2;
         private float _maxGradientNorm;
         private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
-        private int _busy; // 1 inside a public entry: one instance is for one thread at a time
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public Spatial()
@@ -111,26 +110,18 @@ namespace Demo
         /// Glorot uniform otherwise, zero biases. The same seed gives the same parameters on every machine.</summary>
         public void InitializeParameters(int seed)
         {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
-                // stem: He normal, std = sqrt(2 / 18)
-                global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, StemWeightOffset, 144), 18, ref random);
-                new global::System.Span<float>(_parameters, StemBiasOffset, 8).Clear();
-                // conv1: Glorot uniform, limit = sqrt(6 / (8 + 16))
-                global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Conv1WeightOffset, 128), 8, 16, ref random);
-                new global::System.Span<float>(_parameters, Conv1BiasOffset, 16).Clear();
-                // dense0: Glorot uniform, limit = sqrt(6 / (16 + 1))
-                global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Dense0WeightOffset, 16), 16, 1, ref random);
-                new global::System.Span<float>(_parameters, Dense0BiasOffset, 1).Clear();
-                _dropoutState = random.NextUInt64();
-                global::System.Array.Clear(_gradients);
-            }
-            finally
-            {
-                _busy = 0;
-            }
+            var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
+            // stem: He normal, std = sqrt(2 / 18)
+            global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, StemWeightOffset, 144), 18, ref random);
+            new global::System.Span<float>(_parameters, StemBiasOffset, 8).Clear();
+            // conv1: Glorot uniform, limit = sqrt(6 / (8 + 16))
+            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Conv1WeightOffset, 128), 8, 16, ref random);
+            new global::System.Span<float>(_parameters, Conv1BiasOffset, 16).Clear();
+            // dense0: Glorot uniform, limit = sqrt(6 / (16 + 1))
+            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Dense0WeightOffset, 16), 16, 1, ref random);
+            new global::System.Span<float>(_parameters, Dense0BiasOffset, 1).Clear();
+            _dropoutState = random.NextUInt64();
+            global::System.Array.Clear(_gradients);
         }
 
         /// <summary>Values per input sample.</summary>
@@ -234,22 +225,14 @@ namespace Demo
         /// <summary>Like <see cref="Predict"/>, but writes the raw outputs of the last layer (the logits, for a cross-entropy loss).</summary>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
+            int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
+            if (_runner is not null && count > 1)
             {
-                int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
-                if (_runner is not null && count > 1)
-                {
-                    _runner.RunForward(this, inputs, outputs, count); // each thread its share of the samples
-                    return;
-                }
+                _runner.RunForward(this, inputs, outputs, count); // each thread its share of the samples
+                return;
+            }
 
-                ForwardRange(_workspace, inputs, outputs, count);
-            }
-            finally
-            {
-                _busy = 0;
-            }
+            ForwardRange(_workspace, inputs, outputs, count);
         }
 
         // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
@@ -274,34 +257,15 @@ namespace Demo
         }
 
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-        public void ZeroGradients()
-        {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                global::System.Array.Clear(_gradients);
-            }
-            finally
-            {
-                _busy = 0;
-            }
-        }
+        public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
         /// <summary>Runs the batch forward in training mode and accumulates the gradients of
         /// the binary cross-entropy on logits into <see cref="Gradients"/>. Returns the loss. Targets: targets in [0, 1], one row of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
-                global::Compiled.NetworkGuard.Probabilities(targets);
-                return LossAndGradients(inputs, targets, accumulate: true);
-            }
-            finally
-            {
-                _busy = 0;
-            }
+            global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.Probabilities(targets);
+            return LossAndGradients(inputs, targets, accumulate: true);
         }
 
         /// <summary>One optimizer step on a minibatch with float targets: backward (overwriting the gradients),
@@ -312,54 +276,38 @@ namespace Demo
         public float TrainStep<TOptimizer>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
+            global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.Probabilities(targets);
+            if (_runner is not null && targets.Length / OutputSize > 1)
             {
-                global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
-                global::Compiled.NetworkGuard.Probabilities(targets);
-                if (_runner is not null && targets.Length / OutputSize > 1)
-                {
-                    // Data parallel: each thread runs its share of the rows; the gradients are summed, then one step.
-                    return ApplyStep(ShardedLossAndGradients(inputs, targets, default, targets.Length / OutputSize), ref optimizer);
-                }
-
-                if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
-                {
-                    // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
-                    float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
-                    return SgdStep(inputs, targets, learningRate);
-                }
-
-                return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
+                // Data parallel: each thread runs its share of the rows; the gradients are summed, then one step.
+                return ApplyStep(ShardedLossAndGradients(inputs, targets, default, targets.Length / OutputSize), ref optimizer);
             }
-            finally
+
+            if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
             {
-                _busy = 0;
+                // Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).
+                float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();
+                return SgdStep(inputs, targets, learningRate);
             }
+
+            return ApplyStep(LossAndGradients(inputs, targets, accumulate: false), ref optimizer);
         }
 
         /// <summary>Like <c>Backward</c>, and also writes dL/d(inputs), the gradient of the loss with respect to every input value, to
         /// <paramref name="inputGradient"/> (one value per input value, overwritten).</summary>
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradient)
         {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
-                global::Compiled.NetworkGuard.Probabilities(targets);
-                global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
-                EnsureTrainingWorkspace();
-                int batch = targets.Length / OutputSize;
-                global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-                global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
-                float loss = global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, targets, outputGradient);
-                InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
-                return loss;
-            }
-            finally
-            {
-                _busy = 0;
-            }
+            global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
+            global::Compiled.NetworkGuard.Probabilities(targets);
+            global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            EnsureTrainingWorkspace();
+            int batch = targets.Length / OutputSize;
+            global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
+            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            float loss = global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, targets, outputGradient);
+            InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+            return loss;
         }
 
         private float LossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, bool accumulate)
@@ -388,20 +336,12 @@ namespace Demo
         /// <summary>Mean loss and accuracy (the fraction of outputs on the right side of 0.5) over any number of samples, split over <see cref="Threads"/>.</summary>
         public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
-                global::Compiled.NetworkGuard.Probabilities(targets);
-                (double loss, long correct) = _runner is not null && count > 1
-                    ? ShardedEvaluation(inputs, targets, default, count)
-                    : EvaluateRange(_workspace, inputs, targets);
-                return new global::Compiled.Evaluation((float)(loss / count), (float)correct / ((long)count * OutputSize), count);
-            }
-            finally
-            {
-                _busy = 0;
-            }
+            int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
+            global::Compiled.NetworkGuard.Probabilities(targets);
+            (double loss, long correct) = _runner is not null && count > 1
+                ? ShardedEvaluation(inputs, targets, default, count)
+                : EvaluateRange(_workspace, inputs, targets);
+            return new global::Compiled.Evaluation((float)(loss / count), (float)correct / ((long)count * OutputSize), count);
         }
 
         // The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.
@@ -424,16 +364,8 @@ namespace Demo
         /// <summary>The class of one sample: 1 when its probability is above 0.5, else 0.</summary>
         public int PredictClass(global::System.ReadOnlySpan<float> input)
         {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                global::Compiled.NetworkGuard.SingleSample(input.Length, InputSize);
-                return InferencePlan.ForwardCore(_parameters, _workspace, input, 1)[0] > 0f ? 1 : 0;
-            }
-            finally
-            {
-                _busy = 0;
-            }
+            global::Compiled.NetworkGuard.SingleSample(input.Length, InputSize);
+            return InferencePlan.ForwardCore(_parameters, _workspace, input, 1)[0] > 0f ? 1 : 0;
         }
 
         // Penalties, the NaN check, clipping and the optimizer step, in that order, after the backward pass.
@@ -479,16 +411,8 @@ namespace Demo
         public void ApplyGradients<TOptimizer>(ref TOptimizer optimizer)
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                global::Compiled.NetworkGuard.FiniteGradients(_gradients);
-                ApplyStep(0f, ref optimizer);
-            }
-            finally
-            {
-                _busy = 0;
-            }
+            global::Compiled.NetworkGuard.FiniteGradients(_gradients);
+            ApplyStep(0f, ref optimizer);
         }
 
         /// <summary>Freezes a layer's parameters (or thaws them, with <paramref name="frozen"/> false): <c>TrainStep</c> and <see cref="ApplyGradients"/>
@@ -606,34 +530,12 @@ namespace Demo
         }
 
         /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
-        public void SaveParameters(string path)
-        {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
-            }
-            finally
-            {
-                _busy = 0;
-            }
-        }
+        public void SaveParameters(string path) => global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
 
         /// <summary>Reads the parameters from a safetensors file. The file is validated in full first; if anything is wrong
         /// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name="allowNonFinite"/>) an
         /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
-        public void LoadParameters(string path, bool allowNonFinite = false)
-        {
-            global::Compiled.NetworkGuard.EnterOneThread(ref _busy, this);
-            try
-            {
-                global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
-            }
-            finally
-            {
-                _busy = 0;
-            }
-        }
+        public void LoadParameters(string path, bool allowNonFinite = false) => global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,
         // each with a workspace of its own. Returns the last layer's rows. In training, every layer's output stays in
