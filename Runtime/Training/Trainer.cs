@@ -108,6 +108,10 @@ namespace Compiled
     {
         /// <summary>Trains <paramref name="network"/> on <paramref name="train"/>, validating on <paramref name="validation"/> if given.</summary>
         /// <exception cref="NonFiniteLossException">A step's loss was NaN or infinite; the network keeps the parameters from before that step.</exception>
+        /// <exception cref="InvalidDataException">The checkpoint at <see cref="TrainingOptions.CheckpointPath"/> is malformed or
+        /// was written by another network, optimizer, data set or options; nothing was changed.</exception>
+        /// <exception cref="NotSupportedException">A checkpoint path is set, but the optimizer does not implement
+        /// <see cref="IOptimizer.ExportState"/>.</exception>
         public static TrainingResult Fit<TOptimizer>(
             INetwork network,
             Dataset train,
