@@ -24,7 +24,7 @@ namespace Compiled.Generator.Emit
         };
 
         /// <summary>The interfaces the network implements, which tell <c>Trainer</c> what targets it takes. A network of
-        /// token ids takes <c>int</c> inputs, which <see cref="global::Compiled.INetwork"/>'s members do not.</summary>
+        /// token ids takes <c>int</c> inputs, which <c>Compiled.INetwork</c>'s members do not.</summary>
         public static string Interfaces(ShapedNetwork network) => (network.Vocabulary > 0
             ? "global::Compiled.ITokenNetwork"
             : network.Loss == LossKind.None

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace Compiled.Generator.Emit
 {
-    /// <summary>An indent-aware text writer for emitted source. Blocks open with <see cref="OpenBlock"/> and close with Dispose.</summary>
+    /// <summary>An indent-aware text writer for emitted source. Blocks open with <see cref="OpenBlock(string, string)"/> and close with Dispose.</summary>
     internal sealed class SourceWriter
     {
         private readonly StringBuilder _builder = new();

@@ -95,7 +95,7 @@ namespace Compiled.Generator.Layers
 
         // ---------------------------------------------------------------- forward
 
-        /// <summary>Declares <c>{output}</c> (the layer's rows in the workspace) and fills it from <paramref name="input"/>.</summary>
+        /// <summary>Declares <c>{output}</c> (the layer's rows in the workspace) and fills it from the site's input.</summary>
         public override void EmitForward(SourceWriter w, ForwardSite site)
         {
             (ShapedLayer layer, string input, string output) = (site.Layer, site.Input, site.Output);

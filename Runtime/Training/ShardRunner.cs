@@ -7,7 +7,7 @@ namespace Compiled
 {
     /// <summary>
     /// One share of a data-parallel run: a generated network implements this to run rows <see cref="ShardArguments.Rows"/>
-    /// with the workspace (and, in training, the gradient buffer) of <paramref name="shard"/>, as
+    /// with the workspace (and, in training, the gradient buffer) of its shard, as
     /// <see cref="ShardArguments.Mode"/> says. Called by <see cref="ShardRunner"/>, once per shard, on different threads at once.
     /// </summary>
     public interface IShardedStep
@@ -31,7 +31,7 @@ namespace Compiled
 
     /// <summary>
     /// The minibatch of one sharded step, as seen by each shard. The spans point into the caller's memory, which stays
-    /// pinned while <see cref="ShardRunner.Run"/> runs; they are valid only inside <see cref="IShardedStep.RunShard"/>.
+    /// pinned while <c>ShardRunner.Run</c> runs; they are valid only inside <see cref="IShardedStep.RunShard"/>.
     /// </summary>
     public readonly unsafe struct ShardArguments
     {
