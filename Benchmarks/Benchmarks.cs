@@ -1,6 +1,6 @@
-using Compiled.Kernels;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using Compiled.Kernels;
 
 namespace Compiled.Benchmarks;
 
