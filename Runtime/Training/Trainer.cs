@@ -316,7 +316,11 @@ namespace Compiled
 
             if (data.Labels is null && data.TargetSize != network.OutputSize)
             {
-                throw new ArgumentException($"The network has {network.OutputSize} outputs, but {name} has target rows of {data.TargetSize}.", name);
+                // The usual cause: a column of class indices given as float targets to a classifier.
+                string hint = data.TargetSize == 1 && network is ILabelNetwork
+                    ? " If that one column holds class indices, make the dataset with Dataset.WithLabels (float target rows are probability rows, one value per class)."
+                    : string.Empty;
+                throw new ArgumentException($"The network has {network.OutputSize} outputs, but {name} has target rows of {data.TargetSize}.{hint}", name);
             }
         }
     }

@@ -89,6 +89,9 @@ public class TrainerTests
         Assert.Throws<ArgumentException>(() => Trainer.Fit(network, data, null, new TrainingOptions { Patience = 2 }, ref sgd));
         Assert.Contains("takes 20 inputs", Assert.Throws<ArgumentException>(() => Trainer.Fit(network, Dataset.WithLabels(new float[10], 5, new int[2]), null, new TrainingOptions(), ref sgd)).Message);
         Assert.Contains("float targets", Assert.Throws<ArgumentException>(() => Trainer.Fit(new Tiny(1), Dataset.WithLabels(new float[4], 2, new int[2]), null, new TrainingOptions { BatchSize = 2 }, ref sgd)).Message);
+        // A column of class indices passed as float targets to a classifier: the message names the method meant.
+        Assert.Contains("Dataset.WithLabels", Assert.Throws<ArgumentException>(() =>
+            Trainer.Fit(network, Dataset.WithTargets(new float[40], 20, [0f, 3f]), null, new TrainingOptions { BatchSize = 2 }, ref sgd)).Message);
         Assert.Throws<ArgumentException>(() => Dataset.WithLabels(new float[10], 3, new int[3]));
         Assert.Throws<ArgumentException>(() => Dataset.WithTargets(new float[6], 3, new float[3], 2));
     }
