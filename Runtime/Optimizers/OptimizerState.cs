@@ -83,7 +83,7 @@ namespace Compiled
                     throw new ArgumentException($"The {kind} state has no tensor '{tensorNames[i]}' (it has {string.Join(", ", Tensors.Keys)}).", "state");
                 }
 
-                if (tensor.Length != result[0]?.Length && i > 0)
+                if (i > 0 && tensor.Length != result[0].Length)
                 {
                     throw new ArgumentException($"The {kind} state's tensor '{tensorNames[i]}' has {tensor.Length} values, but '{tensorNames[0]}' has {result[0].Length}.", "state");
                 }

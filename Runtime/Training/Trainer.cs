@@ -143,10 +143,8 @@ namespace Compiled
                 throw new ArgumentException("Early stopping (Patience > 0) needs a validation set.", nameof(validation));
             }
 
-            if (options.CheckpointPath is not null)
-            {
-                _ = optimizer.ExportState(); // an optimizer that cannot be checkpointed fails now, not after the first epoch
-            }
+            // An optimizer that cannot be checkpointed fails now, not after the first epoch; a resume compares against this.
+            OptimizerState? startState = options.CheckpointPath is null ? null : optimizer.ExportState();
 
             int batchSize = options.BatchSize;
             int inputSize = network.InputSize;
@@ -171,7 +169,7 @@ namespace Compiled
             bool stoppedEarly = false;
             if (options.CheckpointPath is not null && File.Exists(options.CheckpointPath))
             {
-                CheckpointContents checkpoint = Checkpoint.Read(options.CheckpointPath, network, optimizer.ExportState(), expectBest: best is not null);
+                CheckpointContents checkpoint = Checkpoint.Read(options.CheckpointPath, network, startState!, expectBest: best is not null);
                 var loop = new LoopState(checkpoint);
                 loop.CheckSame(train.Count, options);
                 checkpoint.Restore(network, ref optimizer);
