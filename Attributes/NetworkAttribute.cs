@@ -40,6 +40,15 @@ namespace Compiled
 
         /// <summary>When set, the input is <c>Shape[0]</c> token ids in [0, Vocabulary) rather than floats. Default 0: floats.</summary>
         public int Vocabulary { get; set; }
+
+        /// <summary>For token ids: the id that marks a padded step (a sequence shorter than the steps, filled up). Recurrent
+        /// layers skip such steps: the state stays as it was, a returned sequence has zeros there, and the last state is the
+        /// last real step's. Give those steps the label <c>-100</c> so that the loss skips them too. Default -1: no padding.</summary>
+        public int PaddingToken { get; set; } = -1;
+
+        /// <summary>For float sequences: a step whose features all equal this value is padding (Keras' <c>Masking</c>), skipped by
+        /// recurrent layers as with <see cref="PaddingToken"/>. Default NaN: no padding.</summary>
+        public float MaskValue { get; set; } = float.NaN;
     }
 
     /// <summary>A fully connected layer: y = activation(x W + b), with W stored [inputs, units].</summary>

@@ -99,6 +99,7 @@ namespace Compiled.Generator
             IssueTarget.InputArgument => issue.Index < map.InputArguments.Count ? map.InputArguments[issue.Index] : map.InputAttribute ?? map.ClassName,
             IssueTarget.InputAttribute => map.InputAttribute ?? map.ClassName,
             IssueTarget.VocabularyArgument => map.VocabularyArgument ?? map.InputAttribute ?? map.ClassName,
+            IssueTarget.MaskArgument => map.MaskArgument ?? map.InputAttribute ?? map.ClassName,
             IssueTarget.Layer when issue.Index >= 0 && issue.Index < map.Layers.Count => map.Layers[issue.Index].Find(issue.Argument),
             _ => map.ClassName,
         };

@@ -157,6 +157,16 @@ namespace Compiled.Generator.Diagnostics
             "'{0}' in '{1}' clashes with {2}, which the generator writes; rename or remove it",
             DiagnosticSeverity.Error);
 
+        public static readonly DiagnosticDescriptor RecurrentNeedsSequence = Create(
+            "CMP0030", "A recurrent layer reads something other than a sequence",
+            "'{0}' is a recurrent layer, which reads a sequence of steps x features, but it gets {1}{2}",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor MaskWithoutEffect = Create(
+            "CMP0031", "Padded steps are marked where nothing can skip them",
+            "The [Input]'s {0} marks padded steps, but {1}",
+            DiagnosticSeverity.Error);
+
         public static readonly DiagnosticDescriptor GeneratorFailed = Create(
             "CMP0099", "The generator failed",
             "The Compiled generator failed on '{0}' ({1}); please report this with the declaration that caused it",
@@ -193,6 +203,8 @@ namespace Compiled.Generator.Diagnostics
             [EmbeddingNeedsTokens.Id] = EmbeddingNeedsTokens,
             [CannotHostCode.Id] = CannotHostCode,
             [MemberClash.Id] = MemberClash,
+            [RecurrentNeedsSequence.Id] = RecurrentNeedsSequence,
+            [MaskWithoutEffect.Id] = MaskWithoutEffect,
             [GeneratorFailed.Id] = GeneratorFailed,
         };
 

@@ -694,6 +694,10 @@ namespace Compiled.Generator.Emit
                     w.Line($"// {what}: N(0, 1)");
                     w.Line($"global::Compiled.Initializers.Normal({span}, 1f, ref random);");
                     break;
+                case InitializerKind.UniformInverseSqrt:
+                    w.Line($"// {what}: U(-1/sqrt({tensor.FanIn}), 1/sqrt({tensor.FanIn})), as PyTorch");
+                    w.Line($"global::Compiled.Initializers.UniformInverseSqrt({span}, {tensor.FanIn}, ref random);");
+                    break;
                 case InitializerKind.Ones:
                     w.Line($"{span}.Fill(1f);");
                     break;

@@ -40,6 +40,10 @@ namespace Compiled.Generator.Layers
         /// <summary>Whether <see cref="EmitMembers"/> writes static members (a geometry the runtime checks once).</summary>
         public virtual bool HasStaticMembers => false;
 
+        /// <summary>Values per sample that the layer carries from one streaming step to the next (a recurrent layer's state);
+        /// 0 for layers without state.</summary>
+        public virtual int StateSize(ShapedLayer layer) => 0;
+
         /// <summary>Reads the attribute's arguments, or returns null when they are not all constants yet (half-typed code:
         /// the compiler reports it).</summary>
         public abstract LayerArguments? Read(LayerReader reader);
@@ -121,6 +125,10 @@ namespace Compiled.Generator.Layers
     /// <param name="Output">The name of the span local to declare for the output rows.</param>
     internal sealed record ForwardSite(ShapedLayer Layer, string[] Inputs, string Output)
     {
+        /// <summary>For a layer with <see cref="LayerDefinition.StateSize"/>: the emitted span of its carried state in a
+        /// streaming step (read as the initial state, written with the final one), or null for a state that starts at zero.</summary>
+        public string? State { get; init; }
+
         /// <summary>The first (for most kinds, the only) input.</summary>
         public string Input => Inputs[0];
     }

@@ -18,6 +18,9 @@ namespace Compiled.Generator.Layers
             AddLayer.Instance,
             LayerNormLayer.Instance,
             EmbeddingLayer.Instance,
+            RecurrentLayer.SimpleRnn,
+            RecurrentLayer.Lstm,
+            RecurrentLayer.Gru,
         };
 
         private static readonly Dictionary<string, LayerDefinition> ByKind = Definitions.ToDictionary(d => d.Kind);

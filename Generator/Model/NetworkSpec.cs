@@ -76,6 +76,15 @@ namespace Compiled.Generator.Model
 
         /// <summary>Whether an <c>[Input]</c> is written, so that an empty one (<c>[Input()]</c>) is told apart from none.</summary>
         public bool InputDeclared { get; init; }
+
+        /// <summary>The <c>[Input]</c>'s <c>PaddingToken</c>, or null when none is set.</summary>
+        public int? PaddingToken { get; init; }
+
+        /// <summary>The <c>[Input]</c>'s <c>MaskValue</c>, or null when none is set.</summary>
+        public float? MaskValue { get; init; }
+
+        /// <summary>Whether the input marks padded steps, which recurrent layers skip.</summary>
+        public bool MasksSteps => PaddingToken is not null || MaskValue is not null;
     }
 
     /// <summary>Where something is in source, as plain values (a <c>Location</c> is not equatable).</summary>

@@ -63,6 +63,9 @@ namespace Compiled.Generator.Model
     {
         /// <summary>The <c>[Input]</c>'s <c>Vocabulary = n</c> value, when written.</summary>
         public LocationInfo? VocabularyArgument { get; init; }
+
+        /// <summary>The <c>[Input]</c>'s <c>PaddingToken</c> or <c>MaskValue</c> argument, when written.</summary>
+        public LocationInfo? MaskArgument { get; init; }
     }
 
     /// <summary>What the parse step produces for one class: the spec (null when the class cannot host a network),

@@ -131,6 +131,9 @@ namespace Compiled.Generator.Parsing
             LocationInfo? inputLocation = null;
             int vocabulary = 0;
             LocationInfo? vocabularyLocation = null;
+            int? paddingToken = null;
+            float? maskValue = null;
+            LocationInfo? maskLocation = null;
             var inputArgumentLocations = new List<LocationInfo>();
             var layers = new List<LayerSpec>();
             var layerLocations = new List<LayerLocations>();
@@ -191,6 +194,16 @@ namespace Compiled.Generator.Parsing
                                 vocabulary = vocabularyValue;
                                 vocabularyLocation = NamedArgumentLocation(syntax, "Vocabulary");
                             }
+                            else if (argument.Key == "PaddingToken" && argument.Value.Value is int paddingValue && paddingValue != -1)
+                            {
+                                paddingToken = paddingValue;
+                                maskLocation = NamedArgumentLocation(syntax, "PaddingToken");
+                            }
+                            else if (argument.Key == "MaskValue" && argument.Value.Value is float maskFloat && !float.IsNaN(maskFloat))
+                            {
+                                maskValue = maskFloat;
+                                maskLocation = NamedArgumentLocation(syntax, "MaskValue");
+                            }
                         }
 
                         inputArgumentLocations.AddRange(PositionalArgumentLocations(syntax));
@@ -238,10 +251,11 @@ namespace Compiled.Generator.Parsing
             // Names as declared, without the '@' of an escaped keyword (@class is the class 'class'): the emitter escapes
             // them where they are code, and hint names must not contain '@'.
             string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing ? NamespaceName(containing) : null;
-            var spec = new NetworkSpec(ns, name, loss, maxBatch, seed, inputShape.ToEquatableArray(), layers.ToEquatableArray()) { Vocabulary = vocabulary, InputDeclared = inputLocation is not null };
+            var spec = new NetworkSpec(ns, name, loss, maxBatch, seed, inputShape.ToEquatableArray(), layers.ToEquatableArray()) { Vocabulary = vocabulary, InputDeclared = inputLocation is not null, PaddingToken = paddingToken, MaskValue = maskValue };
             var map = new SourceMap(classLocation, networkLocation, lossLocation, maxBatchLocation, inputLocation, inputArgumentLocations.ToEquatableArray(), layerLocations.ToEquatableArray())
             {
                 VocabularyArgument = vocabularyLocation,
+                MaskArgument = maskLocation,
             };
             return new ParseResult(spec, map, diagnostics.ToEquatableArray(), declaration.SyntaxTree);
         }

@@ -27,6 +27,47 @@ namespace Compiled.Generator.Shapes
             return LayerRegistry.Get(kind).NamePrefix + spec.Layers.Take(index).Count(l => l.Kind == kind).ToString(CultureInfo.InvariantCulture);
         }
 
+        /// <summary>The [Input]'s PaddingToken or MaskValue must fit its kind of input, and a recurrent layer must be there to skip padded steps.</summary>
+        private static void CheckMask(NetworkSpec spec, Action<IssueKind, IssueTarget, int, string[]> report)
+        {
+            if (!spec.MasksSteps)
+            {
+                return;
+            }
+
+            string what = spec.PaddingToken is int written ? $"PaddingToken = {Invariant(written)}" : $"MaskValue = {spec.MaskValue!.Value.ToString("R", CultureInfo.InvariantCulture)}";
+            string? problem = null;
+            if (spec.PaddingToken is not null && spec.MaskValue is not null)
+            {
+                (what, problem) = ("PaddingToken", "so does its MaskValue; use PaddingToken for token ids and MaskValue for float sequences");
+            }
+            else if (spec.PaddingToken is not null && spec.Vocabulary == 0)
+            {
+                problem = "the input is floats, not token ids; for a float sequence use MaskValue (a step whose features all equal it is padding)";
+            }
+            else if (spec.PaddingToken is int token && spec.Vocabulary > 0 && (token < 0 || token >= spec.Vocabulary))
+            {
+                report(IssueKinds.ValueOutOfRange, IssueTarget.MaskArgument, 0, new[] { "The padding token", $"an id in [0, {Invariant(spec.Vocabulary)})", Invariant(token) });
+            }
+            else if (spec.MaskValue is not null && spec.Vocabulary > 0)
+            {
+                problem = "the input is token ids; for them use PaddingToken";
+            }
+            else if (spec.MaskValue is not null && spec.InputShape.Count != 2)
+            {
+                problem = "the input is not a sequence [steps, features]";
+            }
+            else if (!spec.Layers.Any(layer => LayerRegistry.IsKnown(layer.Kind) && LayerRegistry.Get(layer.Kind) is RecurrentLayer))
+            {
+                problem = "the network has no recurrent layer, and only recurrent layers skip padded steps; without one, drop it and give padded steps the label -100 so that the loss skips them";
+            }
+
+            if (problem is not null)
+            {
+                report(IssueKinds.MaskWithoutEffect, IssueTarget.MaskArgument, 0, new[] { what, problem });
+            }
+        }
+
         /// <summary>[Input(steps, Vocabulary = n)] is token ids, [Input(h, w, c)] an image and [Input(steps, features)] a sequence; any other rank is a vector of its
         /// <paramref name="size"/>. An input that is not <paramref name="valid"/> has errors already: any shape will do.</summary>
         private static TensorShape InputShapeOf(EquatableArray<int> input, int vocabulary, long size, bool valid) =>
@@ -99,6 +140,8 @@ namespace Compiled.Generator.Shapes
                 Report(IssueKinds.ValueOutOfRange, IssueTarget.InputAttribute, 0, "The rank of an [Input] of token ids", "1 (the steps: [Input(steps, Vocabulary = n)])", Invariant(spec.InputShape.Count));
                 vocabularyValid = false;
             }
+
+            CheckMask(spec, (kind, target, index, args) => Report(kind, target, index, args));
 
             if (spec.Layers.Count == 0)
             {

@@ -92,6 +92,9 @@ namespace Compiled.Generator.Shapes
 
         /// <summary>N(0, 1), PyTorch's for <c>nn.Embedding</c>.</summary>
         StandardNormal,
+
+        /// <summary>U(-1/sqrt(fan-in), 1/sqrt(fan-in)), PyTorch's for the recurrent layers (fan-in: the state's size).</summary>
+        UniformInverseSqrt,
     }
 
     /// <summary>One named parameter tensor of a layer, as its definition declares it.</summary>
@@ -258,6 +261,9 @@ namespace Compiled.Generator.Shapes
         InputArgument,
         InputAttribute,
         VocabularyArgument,
+
+        /// <summary>The <c>[Input]</c>'s <c>PaddingToken</c> or <c>MaskValue</c>.</summary>
+        MaskArgument,
 
         /// <summary>A layer attribute, or the argument of it that <see cref="ShapeIssue.Argument"/> names.</summary>
         Layer,

@@ -53,9 +53,24 @@ namespace Compiled.Kernels
         public static void MultiplyTransposedB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
         {
             CheckSizes(a.Length, b.Length, c.Length, m, k, n, "A[m, k]", "B[n, k]");
+            MultiplyTransposedBRows(a, k, b, c, m, k, n, accumulate);
+        }
+
+        /// <summary>C[m, n] (+)= A B for an A whose rows are <paramref name="aRowStride"/> apart (a recurrent layer's states of one
+        /// step, inside a batch-major buffer of every step).</summary>
+        internal static void MultiplyRows(ReadOnlySpan<float> a, int aRowStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+        {
+            CheckStridedSizes(a.Length, aRowStride, b.Length, c.Length, m, k, n);
+            Dispatch(a, aRowStride, columnStride: 1, b, c, m, k, n, accumulate);
+        }
+
+        /// <summary>C[m, n] (+)= A B^T, B stored [n, k], for an A whose rows are <paramref name="aRowStride"/> apart.</summary>
+        internal static void MultiplyTransposedBRows(ReadOnlySpan<float> a, int aRowStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+        {
+            CheckStridedSizes(a.Length, aRowStride, b.Length, c.Length, m, k, n);
             for (int i = 0; i < m; i++)
             {
-                ReadOnlySpan<float> aRow = a.Slice(i * k, k);
+                ReadOnlySpan<float> aRow = a.Slice(i * aRowStride, k);
                 Span<float> cRow = c.Slice(i * n, n);
                 int j = 0;
                 if (Vector256.IsHardwareAccelerated && k >= Vector256<float>.Count)
@@ -84,6 +99,20 @@ namespace Compiled.Kernels
             {
                 throw new ArgumentException(
                     $"Spans too short for m = {m}, k = {k}, n = {n}: {aShape} needs {(long)m * k} (has {aLength}), {bShape} needs {(long)k * n} (has {bLength}), C[m, n] needs {(long)m * n} (has {cLength}).");
+            }
+        }
+
+        private static void CheckStridedSizes(int aLength, int aRowStride, int bLength, int cLength, int m, int k, int n)
+        {
+            if (m < 0 || k < 0 || n < 0 || aRowStride < k)
+            {
+                throw new ArgumentOutOfRangeException(nameof(m), $"Expected non-negative sizes and a row stride of at least k, but m = {m}, k = {k}, n = {n}, stride = {aRowStride}.");
+            }
+
+            if ((m > 0 && aLength < ((long)(m - 1) * aRowStride) + k) || bLength < (long)k * n || cLength < (long)m * n)
+            {
+                throw new ArgumentException(
+                    $"Spans too short for m = {m}, k = {k}, n = {n}, A's rows {aRowStride} apart: A needs {(m > 0 ? ((long)(m - 1) * aRowStride) + k : 0)} (has {aLength}), B needs {(long)k * n} (has {bLength}), C[m, n] needs {(long)m * n} (has {cLength}).");
             }
         }
 
@@ -204,22 +233,14 @@ namespace Compiled.Kernels
         private static unsafe void Tile128x1(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate)
         {
             Vector128<float> c0 = accumulate ? Vector128.Load(c) : Vector128<float>.Zero;
-            Vector128<float> d0 = Vector128<float>.Zero;
-            int p = 0;
-            for (; p + 2 <= k; p += 2)
+            for (int p = 0; p < k; p++)
             {
                 c0 = MultiplyAdd(Vector128.Create(a[0]), Vector128.Load(b), c0);
-                d0 = MultiplyAdd(Vector128.Create(a[columnStride]), Vector128.Load(b + ldb), d0);
-                a += 2 * columnStride;
-                b += 2 * ldb;
+                a += columnStride;
+                b += ldb;
             }
 
-            if (p < k)
-            {
-                c0 = MultiplyAdd(Vector128.Create(a[0]), Vector128.Load(b), c0);
-            }
-
-            (c0 + d0).Store(c);
+            c0.Store(c);
         }
 
         /// <summary>The vector path over whole blocks of 8 columns; returns how many columns it covered.</summary>
@@ -423,33 +444,23 @@ namespace Compiled.Kernels
             c7.Store(c + 56);
         }
 
+        // One row against sixteen columns. Each element of C is one chain of FMAs in k order, as in every other tile, so
+        // that a row's result does not depend on how many rows came with it (a sample predicts the same alone or in a batch,
+        // and a recurrent network's streaming step equals its full-sequence pass bit for bit).
         private static unsafe void Kernel1x16(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate)
         {
             Vector256<float> c0 = Start(c, accumulate), c1 = Start(c + 8, accumulate);
-            Vector256<float> d0 = Vector256<float>.Zero, d1 = Vector256<float>.Zero;
-            int p = 0;
-            // Two partial sums over alternate k halve the dependency chain.
-            for (; p + 2 <= k; p += 2)
-            {
-                Vector256<float> x = Vector256.Create(*a);
-                Vector256<float> y = Vector256.Create(a[columnStride]);
-                c0 = MultiplyAdd(x, Vector256.Load(b), c0);
-                c1 = MultiplyAdd(x, Vector256.Load(b + 8), c1);
-                d0 = MultiplyAdd(y, Vector256.Load(b + ldb), d0);
-                d1 = MultiplyAdd(y, Vector256.Load(b + ldb + 8), d1);
-                a += 2 * columnStride;
-                b += 2 * ldb;
-            }
-
-            if (p < k)
+            for (int p = 0; p < k; p++)
             {
                 Vector256<float> x = Vector256.Create(*a);
                 c0 = MultiplyAdd(x, Vector256.Load(b), c0);
                 c1 = MultiplyAdd(x, Vector256.Load(b + 8), c1);
+                a += columnStride;
+                b += ldb;
             }
 
-            (c0 + d0).Store(c);
-            (c1 + d1).Store(c + 8);
+            c0.Store(c);
+            c1.Store(c + 8);
         }
 
         private static unsafe void Kernel1x8(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate)

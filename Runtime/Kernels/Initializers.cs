@@ -43,6 +43,18 @@ namespace Compiled
             }
         }
 
+        /// <summary>U(-1/sqrt(fanIn), 1/sqrt(fanIn)): PyTorch's initialiser for every weight and bias of <c>nn.RNN</c>,
+        /// <c>nn.LSTM</c> and <c>nn.GRU</c>, with fanIn the state's size.</summary>
+        public static void UniformInverseSqrt(Span<float> weights, int fanIn, ref Xoshiro random)
+        {
+            CheckFan(fanIn, nameof(fanIn));
+            float limit = 1f / MathF.Sqrt(fanIn);
+            for (int i = 0; i < weights.Length; i++)
+            {
+                weights[i] = limit * ((2f * random.NextSingle()) - 1f);
+            }
+        }
+
         private static void CheckFan(int fan, string name)
         {
             if (fan < 1)

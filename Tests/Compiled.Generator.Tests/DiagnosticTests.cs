@@ -373,6 +373,88 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void CMP0030_a_recurrent_layer_on_a_vector()
+    {
+        Diagnostic d = AssertSingle("CMP0030", """
+            using Compiled;
+            [Network] [Input(8)] [[|Lstm(4)|]] [Dense(1)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("'lstm0' is a recurrent layer, which reads a sequence of steps x features, but it gets a vector of 8 values; declare the input as [Input(steps, features)]", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0030_after_a_layer_that_returns_its_last_state()
+    {
+        Diagnostic d = AssertSingle("CMP0030", """
+            using Compiled;
+            [Network] [Input(8, 3)] [Lstm(4, Name = "encoder")] [Dropout(0.1f)] [[|Gru(4)|]] [Dense(1)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("'gru0' is a recurrent layer, which reads a sequence of steps x features, but it gets a vector of 4 values; 'encoder' returns its last state only: set ReturnSequences = true on it", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0030_a_recurrent_layer_on_an_image() => AssertSingle("CMP0030", """
+        using Compiled;
+        [Network] [Input(8, 8, 1)] [[|SimpleRnn(4)|]] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0004_an_elman_layer_with_a_sigmoid() => AssertSingle("CMP0004", """
+        using Compiled;
+        [Network] [Input(8, 3)] [SimpleRnn(4, Activation = [|Activation.Sigmoid|])] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0004_a_recurrent_layer_of_no_units() => AssertSingle("CMP0004", """
+        using Compiled;
+        [Network] [Input(8, 3)] [Gru([|0|])] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0031_a_padding_token_on_floats()
+    {
+        Diagnostic d = AssertSingle("CMP0031", """
+            using Compiled;
+            [Network] [Input(8, 2, PaddingToken = [|0|])] [Lstm(4)] [Dense(1)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("The [Input]'s PaddingToken = 0 marks padded steps, but the input is floats, not token ids; for a float sequence use MaskValue (a step whose features all equal it is padding)", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0031_padding_without_a_recurrent_layer() => AssertSingle("CMP0031", """
+        using Compiled;
+        [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(8, Vocabulary = 5, PaddingToken = [|0|])] [Embedding(4)] [Dense(5)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0031_a_mask_value_on_a_vector() => AssertSingle("CMP0031", """
+        using Compiled;
+        [Network] [Input(8, MaskValue = [|0f|])] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0031_a_mask_value_on_token_ids() => AssertSingle("CMP0031", """
+        using Compiled;
+        [Network] [Input(8, Vocabulary = 5, MaskValue = [|0f|])] [Embedding(3)] [Lstm(3)] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0004_a_padding_token_outside_the_vocabulary() => AssertSingle("CMP0004", """
+        using Compiled;
+        [Network] [Input(8, Vocabulary = 5, PaddingToken = [|7|])] [Embedding(3)] [Lstm(3)] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
     public void CMP0004_a_negative_vocabulary() => AssertSingle("CMP0004", """
         using Compiled;
         [Network] [Input(8, Vocabulary = [|-3|])] [Embedding(4)] [Dense(1)]

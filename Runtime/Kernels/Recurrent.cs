@@ -1,0 +1,470 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace Compiled.Kernels
+{
+    /// <summary>The recurrent cells, with PyTorch's equations and gate order.</summary>
+    public enum RecurrentCell
+    {
+        /// <summary><c>nn.RNN</c>: h_t = tanh(x_t W_ih + b_ih + h_{t-1} W_hh + b_hh) (or ReLU).</summary>
+        Elman,
+
+        /// <summary><c>nn.LSTM</c>: gates i, f, g, o; c_t = f c_{t-1} + i g; h_t = o tanh(c_t).</summary>
+        Lstm,
+
+        /// <summary><c>nn.GRU</c>: gates r, z, n; n = tanh(x W_in + b_in + r (h W_hn + b_hn)); h_t = (1 - z) n + z h_{t-1}.</summary>
+        Gru,
+    }
+
+    /// <summary>
+    /// The sizes of a recurrent layer over batch-major sequences (<c>[batch, steps, features]</c> in, <c>[batch, steps,
+    /// units]</c> or <c>[batch, units]</c> out), checked once at construction; generated code keeps one per layer in a
+    /// static readonly field.
+    /// </summary>
+    public readonly struct RecurrentGeometry
+    {
+        /// <summary>Describes a recurrent layer; throws when a size is not positive or the buffers would not fit an int.</summary>
+        public RecurrentGeometry(RecurrentCell cell, int steps, int features, int units, bool returnSequences, bool relu = false)
+        {
+            int gates = cell switch { RecurrentCell.Elman => 1, RecurrentCell.Lstm => 4, RecurrentCell.Gru => 3, _ => 0 };
+            if (gates == 0 || steps < 1 || features < 1 || units < 1 || (relu && cell != RecurrentCell.Elman)
+                || (long)steps * Math.Max(features, gates * (long)units) > int.MaxValue / 4)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(steps),
+                    $"Not a valid recurrent layer: cell {cell}{(relu ? " (ReLU)" : string.Empty)}, {steps} steps, {features} features, {units} units.");
+            }
+
+            Cell = cell;
+            Steps = steps;
+            Features = features;
+            Units = units;
+            ReturnSequences = returnSequences;
+            Relu = relu;
+            GateWidth = gates * units;
+        }
+
+        /// <summary>The cell's equations.</summary>
+        public RecurrentCell Cell { get; }
+
+        /// <summary>Time steps per sample.</summary>
+        public int Steps { get; }
+
+        /// <summary>Input features per step.</summary>
+        public int Features { get; }
+
+        /// <summary>The state's size (PyTorch's hidden_size).</summary>
+        public int Units { get; }
+
+        /// <summary>Whether the output is the state of every step, or only of the last.</summary>
+        public bool ReturnSequences { get; }
+
+        /// <summary>An Elman cell with ReLU instead of tanh.</summary>
+        public bool Relu { get; }
+
+        /// <summary>Gates times units: the width of the input and recurrent projections (4 units for an LSTM).</summary>
+        public int GateWidth { get; }
+
+        /// <summary>Values per input sample.</summary>
+        public int InputSize => Steps * Features;
+
+        /// <summary>Values per output sample.</summary>
+        public int OutputSize => ReturnSequences ? Steps * Units : Units;
+
+        /// <summary>Values of carried state per sample in streaming: h, and for an LSTM c after it.</summary>
+        public int StateSize => Cell == RecurrentCell.Lstm ? 2 * Units : Units;
+
+        /// <summary>Scratch floats the passes need for <paramref name="batch"/> samples.</summary>
+        public long ScratchSize(long batch) => (batch * (GateWidth + (3L * Units))) + Units + GateWidth;
+    }
+
+    /// <summary>
+    /// Forward and backward passes of the Elman, LSTM and GRU cells through time, PyTorch's <c>nn.RNN</c>, <c>nn.LSTM</c>
+    /// and <c>nn.GRU</c> exactly. The input projection of every step is one matrix product over <c>[batch * steps,
+    /// features]</c>; only the recurrent product <c>h_{t-1} W_hh</c> runs step by step, over the batch's rows of that step.
+    /// Weights are stored inputs by gate units (<c>W_ih [features, gates * units]</c>, <c>W_hh [units, gates * units]</c>:
+    /// PyTorch's transposed), gates in PyTorch's order.
+    /// </summary>
+    /// <remarks>
+    /// Saved for the backward pass, all batch-major: <c>gates</c> (the activated gates of every step; the Elman cell's one
+    /// gate is h_t itself), <c>previous</c> (h_{t-1} of every step, zero or the carried state at t = 0, so that the
+    /// recurrent weight gradient is one product over every step), and <c>cellStates</c> (an LSTM's c_t; a GRU's
+    /// h W_hn + b_hn; nothing for Elman). The backward pass overwrites <c>gates</c> with dL/d(pre-activation gates).
+    /// <c>keep</c> marks padded steps with 0: such a step leaves the state as it was, outputs zeros and passes the state's
+    /// gradient through unchanged.
+    /// </remarks>
+    public static class Recurrent
+    {
+        /// <summary>
+        /// The forward pass of <paramref name="batch"/> sequences. <paramref name="keep"/> is empty (every step counts) or
+        /// holds one value per step of every sample (0: padding). <paramref name="state"/> is empty (the state starts at
+        /// zero) or holds <see cref="RecurrentGeometry.StateSize"/> values per sample: read as the initial state and
+        /// overwritten with the final one (streaming).
+        /// </summary>
+        public static void Forward(
+            in RecurrentGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
+            Span<float> y, Span<float> gates, Span<float> previous, Span<float> cellStates, ReadOnlySpan<float> keep, Span<float> state, Span<float> scratch, int batch)
+        {
+            Check(geometry, x.Length, y.Length, weightIh.Length, weightHh.Length, biasIh.Length, biasHh.Length, gates.Length, previous.Length, cellStates.Length, keep.Length, scratch.Length, batch);
+            if (!state.IsEmpty && state.Length < (long)batch * geometry.StateSize)
+            {
+                throw new ArgumentException($"The state needs {(long)batch * geometry.StateSize} values for {batch} sample(s), but has {state.Length}.", nameof(state));
+            }
+
+            int steps = geometry.Steps, units = geometry.Units, width = geometry.GateWidth, rows = batch * steps, stateSize = geometry.StateSize;
+            RecurrentCell cell = geometry.Cell;
+            Span<float> recurrent = scratch.Slice(0, batch * width);
+            Span<float> final = scratch.Slice(batch * width, batch * units);
+            Span<float> temporary = scratch.Slice(batch * (width + (3 * units)), units);
+            Span<float> bias = scratch.Slice((batch * (width + (3 * units))) + units, width);
+
+            // Both biases go into the input projection, except a GRU's b_hn, which its reset gate multiplies.
+            biasIh.Slice(0, width).CopyTo(bias);
+            int sharedBias = cell == RecurrentCell.Gru ? 2 * units : width;
+            TensorPrimitives.Add(bias.Slice(0, sharedBias), biasHh.Slice(0, sharedBias), bias.Slice(0, sharedBias));
+            for (int r = 0; r < rows; r++)
+            {
+                bias.CopyTo(gates.Slice(r * width, width));
+            }
+
+            Gemm.MultiplyAdd(x.Slice(0, rows * geometry.Features), weightIh, gates.Slice(0, rows * width), rows, geometry.Features, width);
+
+            for (int t = 0; t < steps; t++)
+            {
+                if (t == 0)
+                {
+                    for (int b = 0; b < batch; b++)
+                    {
+                        Span<float> first = previous.Slice(b * steps * units, units);
+                        if (state.IsEmpty)
+                        {
+                            first.Clear();
+                        }
+                        else
+                        {
+                            state.Slice(b * stateSize, units).CopyTo(first);
+                        }
+                    }
+                }
+
+                if (t == 0 && state.IsEmpty)
+                {
+                    recurrent.Clear(); // h_0 = 0: the product is zero
+                }
+                else
+                {
+                    Gemm.MultiplyRows(previous.Slice(t * units), steps * units, weightHh, recurrent, batch, units, width, accumulate: false);
+                }
+
+                for (int b = 0; b < batch; b++)
+                {
+                    int row = (b * steps) + t;
+                    ReadOnlySpan<float> hPrevious = previous.Slice(row * units, units);
+                    Span<float> h = t + 1 < steps ? previous.Slice((row + 1) * units, units) : final.Slice(b * units, units);
+                    Span<float> gate = gates.Slice(row * width, width);
+                    ReadOnlySpan<float> product = recurrent.Slice(b * width, width);
+                    bool kept = keep.IsEmpty || keep[row] != 0f;
+                    if (!kept)
+                    {
+                        gate.Clear();
+                        hPrevious.CopyTo(h);
+                        if (cell == RecurrentCell.Lstm)
+                        {
+                            CellPrevious(cellStates, state, b, t, steps, units, stateSize, temporary).CopyTo(cellStates.Slice(row * units, units));
+                        }
+                        else if (cell == RecurrentCell.Gru)
+                        {
+                            cellStates.Slice(row * units, units).Clear();
+                        }
+                    }
+                    else if (cell == RecurrentCell.Elman)
+                    {
+                        TensorPrimitives.Add(gate, product, gate);
+                        if (geometry.Relu)
+                        {
+                            TensorPrimitives.Max(gate, 0f, gate);
+                        }
+                        else
+                        {
+                            TensorPrimitives.Tanh(gate, gate);
+                        }
+
+                        gate.CopyTo(h);
+                    }
+                    else if (cell == RecurrentCell.Lstm)
+                    {
+                        // i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of x W_ih + b_ih + h W_hh + b_hh
+                        TensorPrimitives.Add(gate, product, gate);
+                        TensorPrimitives.Sigmoid(gate.Slice(0, 2 * units), gate.Slice(0, 2 * units));
+                        TensorPrimitives.Tanh(gate.Slice(2 * units, units), gate.Slice(2 * units, units));
+                        TensorPrimitives.Sigmoid(gate.Slice(3 * units, units), gate.Slice(3 * units, units));
+                        Span<float> c = cellStates.Slice(row * units, units);
+                        ReadOnlySpan<float> cPrevious = CellPrevious(cellStates, state, b, t, steps, units, stateSize, temporary);
+                        TensorPrimitives.Multiply(gate.Slice(units, units), cPrevious, c); // f c_{t-1}
+                        TensorPrimitives.FusedMultiplyAdd(gate.Slice(0, units), gate.Slice(2 * units, units), c, c); // + i g
+                        TensorPrimitives.Tanh(c, temporary);
+                        TensorPrimitives.Multiply(gate.Slice(3 * units, units), temporary, h); // o tanh(c_t)
+                    }
+                    else
+                    {
+                        // r, z = sigmoid(x W_i + b_i + h W_h + b_h); n = tanh(x W_in + b_in + r (h W_hn + b_hn)); h = n + z (h_{t-1} - n)
+                        Span<float> resetUpdate = gate.Slice(0, 2 * units);
+                        TensorPrimitives.Add(resetUpdate, product.Slice(0, 2 * units), resetUpdate);
+                        TensorPrimitives.Sigmoid(resetUpdate, resetUpdate);
+                        Span<float> hiddenNew = cellStates.Slice(row * units, units);
+                        TensorPrimitives.Add(product.Slice(2 * units, units), biasHh.Slice(2 * units, units), hiddenNew);
+                        Span<float> n = gate.Slice(2 * units, units);
+                        TensorPrimitives.FusedMultiplyAdd(gate.Slice(0, units), hiddenNew, n, n);
+                        TensorPrimitives.Tanh(n, n);
+                        TensorPrimitives.Subtract(hPrevious, n, temporary);
+                        TensorPrimitives.FusedMultiplyAdd(gate.Slice(units, units), temporary, n, h);
+                    }
+
+                    if (geometry.ReturnSequences)
+                    {
+                        Span<float> output = y.Slice(row * units, units);
+                        if (kept)
+                        {
+                            h.CopyTo(output);
+                        }
+                        else
+                        {
+                            output.Clear();
+                        }
+                    }
+                }
+            }
+
+            for (int b = 0; b < batch; b++)
+            {
+                ReadOnlySpan<float> last = final.Slice(b * units, units);
+                if (!geometry.ReturnSequences)
+                {
+                    last.CopyTo(y.Slice(b * units, units));
+                }
+
+                if (!state.IsEmpty)
+                {
+                    last.CopyTo(state.Slice(b * stateSize, units));
+                    if (cell == RecurrentCell.Lstm)
+                    {
+                        cellStates.Slice((((b * steps) + steps - 1) * units), units).CopyTo(state.Slice((b * stateSize) + units, units));
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Backpropagation through time, after <see cref="Forward"/> in training (no carried state). Given dL/dy, adds (or,
+        /// without <paramref name="accumulate"/>, writes) the gradients of W_ih, W_hh, b_ih and b_hh, and writes dL/dx unless
+        /// <paramref name="dx"/> is empty (or adds it, with <paramref name="accumulateInputGradient"/>). A GRU needs
+        /// <paramref name="recurrentGradient"/> (batch * steps * gate width values: dL/d(h W_hh + b_hh) differs from the input
+        /// projection's gradient in the n gate); the other cells take an empty span. Overwrites <paramref name="gates"/>.
+        /// </summary>
+        public static void Backward(
+            in RecurrentGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> dy,
+            Span<float> gates, ReadOnlySpan<float> previous, ReadOnlySpan<float> cellStates, Span<float> recurrentGradient, ReadOnlySpan<float> keep,
+            Span<float> dx, Span<float> weightIhGradient, Span<float> weightHhGradient, Span<float> biasIhGradient, Span<float> biasHhGradient,
+            Span<float> scratch, int batch, bool accumulate = true, bool accumulateInputGradient = false)
+        {
+            Check(geometry, x.Length, dy.Length, weightIh.Length, weightHh.Length, biasIhGradient.Length, biasHhGradient.Length, gates.Length, previous.Length, cellStates.Length, keep.Length, scratch.Length, batch);
+            int steps = geometry.Steps, units = geometry.Units, width = geometry.GateWidth, features = geometry.Features, rows = batch * steps;
+            RecurrentCell cell = geometry.Cell;
+            if (weightIhGradient.Length < (long)features * width || weightHhGradient.Length < (long)units * width
+                || (!dx.IsEmpty && dx.Length < (long)rows * features) || (cell == RecurrentCell.Gru && recurrentGradient.Length < (long)rows * width))
+            {
+                throw new ArgumentException(
+                    $"For {batch} sample(s) of {steps} steps, {features} -> {units}: the weight gradients need {(long)features * width} and {(long)units * width} values (have {weightIhGradient.Length} and {weightHhGradient.Length}), dx {(long)rows * features} or none (has {dx.Length}){(cell == RecurrentCell.Gru ? $", the recurrent gradient {(long)rows * width} (has {recurrentGradient.Length})" : string.Empty)}.");
+            }
+
+            Span<float> hiddenGradient = scratch.Slice(batch * (width + units), batch * units);
+            Span<float> cellGradient = scratch.Slice(batch * (width + (2 * units)), batch * units);
+            hiddenGradient.Clear();
+            cellGradient.Clear();
+            Span<float> projectionGradient = cell == RecurrentCell.Gru ? recurrentGradient.Slice(0, rows * width) : gates.Slice(0, rows * width);
+
+            for (int t = steps - 1; t >= 0; t--)
+            {
+                for (int b = 0; b < batch; b++)
+                {
+                    int row = (b * steps) + t;
+                    Span<float> dh = hiddenGradient.Slice(b * units, units);
+                    bool kept = keep.IsEmpty || keep[row] != 0f;
+                    if (!geometry.ReturnSequences && t == steps - 1)
+                    {
+                        TensorPrimitives.Add(dh, dy.Slice(b * units, units), dh); // the last state, padded or not
+                    }
+                    else if (geometry.ReturnSequences && kept)
+                    {
+                        TensorPrimitives.Add(dh, dy.Slice(row * units, units), dh); // a padded step's output is a constant zero
+                    }
+
+                    Span<float> gate = gates.Slice(row * width, width);
+                    if (!kept)
+                    {
+                        gate.Clear(); // a padded step: dh and dc pass to the step before unchanged
+                        if (cell == RecurrentCell.Gru)
+                        {
+                            projectionGradient.Slice(row * width, width).Clear();
+                        }
+
+                        continue;
+                    }
+
+                    switch (cell)
+                    {
+                        case RecurrentCell.Elman:
+                            ElmanBackward(gate, dh, geometry.Relu);
+                            break;
+                        case RecurrentCell.Lstm:
+                            LstmBackward(gate, cellStates.Slice(row * units, units), t == 0 ? default : cellStates.Slice((row - 1) * units, units), dh, cellGradient.Slice(b * units, units), units);
+                            break;
+                        default:
+                            GruBackward(gate, projectionGradient.Slice(row * width, width), cellStates.Slice(row * units, units), previous.Slice(row * units, units), dh, units);
+                            break;
+                    }
+                }
+
+                if (t > 0)
+                {
+                    // dh_{t-1} += dL/d(h_{t-1} W_hh) W_hh^T, for the whole batch at once
+                    Gemm.MultiplyTransposedBRows(projectionGradient.Slice(t * width), steps * width, weightHh, hiddenGradient, batch, width, units, accumulate: true);
+                }
+            }
+
+            Gemm.MultiplyTransposedA(x.Slice(0, rows * features), gates.Slice(0, rows * width), weightIhGradient, features, rows, width, accumulate);
+            Gemm.MultiplyTransposedA(previous.Slice(0, rows * units), projectionGradient, weightHhGradient, units, rows, width, accumulate);
+            if (!accumulate)
+            {
+                biasIhGradient.Slice(0, width).Clear();
+                biasHhGradient.Slice(0, width).Clear();
+            }
+
+            Dense.AddRowSums(gates, rows, width, biasIhGradient);
+            Dense.AddRowSums(projectionGradient, rows, width, biasHhGradient);
+            if (!dx.IsEmpty)
+            {
+                Gemm.MultiplyTransposedB(gates.Slice(0, rows * width), weightIh, dx, rows, width, features, accumulateInputGradient);
+            }
+        }
+
+        /// <summary>keep[b, t] = 0 where sample b's token at step t is the padding token, else 1.</summary>
+        public static void KeepFromTokens(ReadOnlySpan<int> ids, int paddingToken, Span<float> keep)
+        {
+            if (keep.Length < ids.Length)
+            {
+                throw new ArgumentException($"The mask needs {ids.Length} values, but has {keep.Length}.", nameof(keep));
+            }
+
+            for (int i = 0; i < ids.Length; i++)
+            {
+                keep[i] = ids[i] == paddingToken ? 0f : 1f;
+            }
+        }
+
+        /// <summary>keep[b, t] = 0 where every feature of sample b's step t equals <paramref name="maskValue"/> (Keras'
+        /// <c>Masking</c>), else 1.</summary>
+        public static void KeepFromValues(ReadOnlySpan<float> x, int features, float maskValue, Span<float> keep)
+        {
+            int rows = x.Length / features;
+            if (features < 1 || keep.Length < rows)
+            {
+                throw new ArgumentException($"The mask needs {rows} values of {features} feature(s) each, but has {keep.Length}.", nameof(keep));
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                keep[r] = x.Slice(r * features, features).IndexOfAnyExcept(maskValue) < 0 ? 0f : 1f;
+            }
+        }
+
+        // c_{t-1} of sample b: the step before's, or the carried state, or zeros (in the temporary row) at t = 0.
+        private static ReadOnlySpan<float> CellPrevious(ReadOnlySpan<float> cellStates, ReadOnlySpan<float> state, int b, int t, int steps, int units, int stateSize, Span<float> temporary)
+        {
+            if (t > 0)
+            {
+                return cellStates.Slice((((b * steps) + t - 1) * units), units);
+            }
+
+            if (!state.IsEmpty)
+            {
+                return state.Slice((b * stateSize) + units, units);
+            }
+
+            temporary.Clear();
+            return temporary;
+        }
+
+        // gate holds h_t; becomes dL/dz. dh becomes the direct part of dL/dh_{t-1}: none.
+        private static void ElmanBackward(Span<float> gate, Span<float> dh, bool relu)
+        {
+            for (int j = 0; j < gate.Length; j++)
+            {
+                float h = gate[j];
+                gate[j] = relu ? (h > 0f ? dh[j] : 0f) : dh[j] * (1f - (h * h));
+            }
+
+            dh.Clear();
+        }
+
+        // gate holds i, f, g, o; becomes their pre-activation gradients. dc carries dL/dc_t in and dL/dc_{t-1} out.
+        private static void LstmBackward(Span<float> gate, ReadOnlySpan<float> c, ReadOnlySpan<float> cPrevious, Span<float> dh, Span<float> dc, int units)
+        {
+            Span<float> gi = gate.Slice(0, units), gf = gate.Slice(units, units), gg = gate.Slice(2 * units, units), go = gate.Slice(3 * units, units);
+            for (int j = 0; j < units; j++)
+            {
+                float i = gi[j], f = gf[j], g = gg[j], o = go[j];
+                float tanhC = MathF.Tanh(c[j]);
+                float dhj = dh[j];
+                float dcj = dc[j] + (dhj * o * (1f - (tanhC * tanhC)));
+                float cp = cPrevious.IsEmpty ? 0f : cPrevious[j];
+                gi[j] = dcj * g * i * (1f - i);
+                gf[j] = dcj * cp * f * (1f - f);
+                gg[j] = dcj * i * (1f - (g * g));
+                go[j] = dhj * tanhC * o * (1f - o);
+                dc[j] = dcj * f;
+                dh[j] = 0f;
+            }
+        }
+
+        // gate holds r, z, n; becomes dL/d(x W_ih + b_ih) per gate, and product dL/d(h W_hh + b_hh). dh becomes z dh.
+        private static void GruBackward(Span<float> gate, Span<float> product, ReadOnlySpan<float> hiddenNew, ReadOnlySpan<float> hPrevious, Span<float> dh, int units)
+        {
+            for (int j = 0; j < units; j++)
+            {
+                float r = gate[j], z = gate[units + j], n = gate[(2 * units) + j];
+                float dhj = dh[j];
+                float dn = dhj * (1f - z) * (1f - (n * n));
+                float dr = dn * hiddenNew[j] * r * (1f - r);
+                float dz = dhj * (hPrevious[j] - n) * z * (1f - z);
+                gate[j] = dr;
+                gate[units + j] = dz;
+                gate[(2 * units) + j] = dn;
+                product[j] = dr;
+                product[units + j] = dz;
+                product[(2 * units) + j] = dn * r;
+                dh[j] = dhj * z;
+            }
+        }
+
+        private static void Check(in RecurrentGeometry g, int x, int y, int weightIh, int weightHh, int biasIh, int biasHh, int gates, int previous, int cellStates, int keep, int scratch, int batch)
+        {
+            if (g.GateWidth == 0)
+            {
+                throw new ArgumentException("The geometry is default; construct it with its sizes.", nameof(g));
+            }
+
+            long rows = (long)batch * g.Steps;
+            long cells = g.Cell == RecurrentCell.Elman ? 0 : rows * g.Units;
+            if (batch < 0 || x < rows * g.Features || y < (long)batch * g.OutputSize || weightIh < (long)g.Features * g.GateWidth || weightHh < (long)g.Units * g.GateWidth
+                || biasIh < g.GateWidth || biasHh < g.GateWidth || gates < rows * g.GateWidth || previous < rows * g.Units || cellStates < cells
+                || (keep != 0 && keep < rows) || scratch < g.ScratchSize(batch))
+            {
+                throw new ArgumentException(
+                    $"For {batch} sample(s) of {g.Steps} steps, {g.Features} -> {g.Units} ({g.Cell}): x needs {rows * g.Features} values (has {x}), y {(long)batch * g.OutputSize} ({y}), "
+                    + $"W_ih {(long)g.Features * g.GateWidth} ({weightIh}), W_hh {(long)g.Units * g.GateWidth} ({weightHh}), each bias {g.GateWidth} ({biasIh}, {biasHh}), "
+                    + $"gates {rows * g.GateWidth} ({gates}), previous states {rows * g.Units} ({previous}), cell states {cells} ({cellStates}), keep {rows} or none ({keep}), scratch {g.ScratchSize(batch)} ({scratch}).");
+            }
+        }
+    }
+}
