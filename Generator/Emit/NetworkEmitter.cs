@@ -74,6 +74,12 @@ namespace Compiled.Generator.Emit
                 w.Line();
                 EmitInference(w, network);
                 w.Line();
+                if (network.StepNetwork is not null)
+                {
+                    StepEmitter.EmitMembers(w, network);
+                    w.Line();
+                }
+
                 LossEmitter.EmitMembers(w, network);
                 w.Line();
                 EmitApplyStep(w, network);
@@ -86,6 +92,12 @@ namespace Compiled.Generator.Emit
                 w.Line();
                 EmitInferencePlan(w, network);
                 w.Line();
+                if (network.StepNetwork is not null)
+                {
+                    StepEmitter.EmitStepPlan(w, network.StepNetwork);
+                    w.Line();
+                }
+
                 EmitBackwardCore(w, network, BackwardKind.Gradients);
                 w.Line();
                 EmitBackwardCore(w, network, BackwardKind.FusedSgd);
@@ -161,7 +173,7 @@ namespace Compiled.Generator.Emit
 
             if (network.ScratchSize > 0)
             {
-                w.Line($"private const int ScratchOffset = {network.ScratchOffset}; // {network.ScratchSize} values: convolution patches, shared by the layers in turn");
+                w.Line($"private const int ScratchOffset = {network.ScratchOffset}; // {network.ScratchSize} values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn");
             }
 
             w.Line($"private const int WorkspaceSize = {network.WorkspaceSize}; // the training plan: allocated on the first training call");
@@ -169,7 +181,7 @@ namespace Compiled.Generator.Emit
             if (network.Layers.Any(l => l.Definition.HasStaticMembers))
             {
                 w.Line();
-                w.Line("// The sizes of each convolution and pooling layer, checked once by the runtime.");
+                w.Line("// The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.");
             }
 
             foreach (ShapedLayer layer in network.Layers)
@@ -513,13 +525,18 @@ namespace Compiled.Generator.Emit
             }
         }
 
-        /// <summary>Every layer's forward code, then the return of the last layer's rows.</summary>
-        private static void EmitLayersForward(SourceWriter w, ShapedNetwork network)
+        /// <summary>Every layer's forward code, then the return of the last layer's rows. With <paramref name="carriesState"/>, the
+        /// layers that carry state read and write it in the emitted <c>state</c> span, one after another (the streaming step).</summary>
+        internal static void EmitLayersForward(SourceWriter w, ShapedNetwork network, bool carriesState = false)
         {
+            int stateOffset = 0;
             foreach (ShapedLayer layer in network.Layers)
             {
                 string[] inputs = layer.Inputs.Select(node => node < 0 ? "input" : Local(network.Layers[node], "Output")).ToArray();
-                layer.Definition.EmitForward(w, new ForwardSite(layer, inputs, Local(layer, "Output")));
+                int stateSize = carriesState ? layer.Definition.StateSize(layer) : 0;
+                string? state = stateSize > 0 ? $"state.Slice({stateOffset}, {stateSize})" : null;
+                stateOffset += stateSize;
+                layer.Definition.EmitForward(w, new ForwardSite(layer, inputs, Local(layer, "Output")) { State = state });
                 w.Line();
             }
 
@@ -537,24 +554,7 @@ namespace Compiled.Generator.Emit
             w.Line("// for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.");
             using (w.OpenBlock("private static class InferencePlan"))
             {
-                foreach (ShapedLayer layer in network.Layers)
-                {
-                    if (layer.Definition.HasOutputBuffer)
-                    {
-                        string note = layer.Definition.KeepsShape ? " (unused: in inference the output is the input)" : string.Empty;
-                        w.Line($"private const int {layer.Identifier}OutputOffset = {layer.InferenceOutputOffset}; // rows of {layer.Output}{note}");
-                    }
-
-                    for (int k = 0; k < layer.Saved.Count; k++)
-                    {
-                        w.Line($"private const int {layer.Identifier}{layer.Saved[k].Role}Offset = {layer.InferenceSavedOffsets[k]}; // rows of {layer.Saved[k].Comment}");
-                    }
-                }
-
-                if (network.ScratchSize > 0)
-                {
-                    w.Line($"private const int ScratchOffset = {network.InferenceScratchOffset};");
-                }
+                EmitInferenceOffsets(w, network);
 
                 w.Line();
                 w.Line("// The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.");
@@ -568,6 +568,29 @@ namespace Compiled.Generator.Emit
 
                     EmitLayersForward(w, network);
                 }
+            }
+        }
+
+        /// <summary>The inference plan's offset constants, under the training plan's names (see <see cref="EmitInferencePlan"/>).</summary>
+        internal static void EmitInferenceOffsets(SourceWriter w, ShapedNetwork network)
+        {
+            foreach (ShapedLayer layer in network.Layers)
+            {
+                if (layer.Definition.HasOutputBuffer)
+                {
+                    string note = layer.Definition.KeepsShape ? " (unused: in inference the output is the input)" : string.Empty;
+                    w.Line($"private const int {layer.Identifier}OutputOffset = {layer.InferenceOutputOffset}; // rows of {layer.Output}{note}");
+                }
+
+                for (int k = 0; k < layer.Saved.Count; k++)
+                {
+                    w.Line($"private const int {layer.Identifier}{layer.Saved[k].Role}Offset = {layer.InferenceSavedOffsets[k]}; // rows of {layer.Saved[k].Comment}");
+                }
+            }
+
+            if (network.ScratchSize > 0)
+            {
+                w.Line($"private const int ScratchOffset = {network.InferenceScratchOffset};");
             }
         }
 

@@ -26,6 +26,8 @@ namespace Compiled.Generator.Layers
 
         public override string NamePrefix => "add";
 
+        public override bool ActsPerStep => true;
+
         public override LayerArguments? Read(LayerReader reader) => reader.Count == 1 ? new AddArguments() : null;
 
         public override EquatableArray<string> ReadInputs(LayerReader reader) => reader.Strings(0);

@@ -32,6 +32,8 @@ namespace Compiled.Generator.Layers
 
         public override string NamePrefix => "dense";
 
+        public override bool ActsPerStep => true;
+
         public override LayerArguments? Read(LayerReader reader) =>
             reader.Count == 1 ? new DenseArguments(reader.Int(0), (ActivationKind)reader.NamedInt("Activation", 0)) : null;
 

@@ -27,6 +27,8 @@ namespace Compiled.Generator.Layers
 
         public override string NamePrefix => "dropout";
 
+        public override bool ActsPerStep => true;
+
         public override bool KeepsShape => true;
 
         public override bool UsesRandomState => true;

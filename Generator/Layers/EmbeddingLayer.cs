@@ -27,6 +27,8 @@ namespace Compiled.Generator.Layers
 
         public override string NamePrefix => "embedding";
 
+        public override bool ActsPerStep => true;
+
         public override bool ReadsTokens => true;
 
         public override LayerArguments? Read(LayerReader reader) =>

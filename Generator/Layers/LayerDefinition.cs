@@ -40,6 +40,11 @@ namespace Compiled.Generator.Layers
         /// <summary>Whether <see cref="EmitMembers"/> writes static members (a geometry the runtime checks once).</summary>
         public virtual bool HasStaticMembers => false;
 
+        /// <summary>Whether the layer acts on each step of a sequence alone, or carries state from step to step (a recurrent
+        /// layer), so that running the network one step at a time equals running it over the whole sequence. Layers that
+        /// mix steps (Flatten) or pixels (convolutions, pooling) do not.</summary>
+        public virtual bool ActsPerStep => false;
+
         /// <summary>Values per sample that the layer carries from one streaming step to the next (a recurrent layer's state);
         /// 0 for layers without state.</summary>
         public virtual int StateSize(ShapedLayer layer) => 0;

@@ -29,6 +29,8 @@ namespace Compiled.Generator.Layers
 
         public override string NamePrefix => "layernorm";
 
+        public override bool ActsPerStep => true;
+
         public override LayerArguments? Read(LayerReader reader) =>
             reader.Count == 0 ? new LayerNormArguments(reader.NamedFloat("Epsilon", 1e-5f)) : null;
 

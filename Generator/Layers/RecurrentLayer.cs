@@ -41,6 +41,8 @@ namespace Compiled.Generator.Layers
 
         public override string NamePrefix => _prefix;
 
+        public override bool ActsPerStep => true;
+
         public override bool HasStaticMembers => true;
 
         public override int StateSize(ShapedLayer layer) => _gates == 4 ? 2 * Units(layer) : Units(layer);

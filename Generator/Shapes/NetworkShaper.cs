@@ -84,6 +84,13 @@ namespace Compiled.Generator.Shapes
         public static ShapeResult Shape(NetworkSpec spec)
         {
             RunsOnThisThread++;
+            return Shape(spec, forStep: false);
+        }
+
+        /// <summary>Shapes the network; unless <paramref name="forStep"/>, also the one-step, one-sample network of a streaming
+        /// <c>Step</c> when every layer acts step by step and one carries state (see <see cref="ShapedNetwork.StepNetwork"/>).</summary>
+        private static ShapeResult Shape(NetworkSpec spec, bool forStep)
+        {
             var issues = new List<ShapeIssue>();
             void Report(IssueKind kind, IssueTarget target, int index, params string[] args) =>
                 issues.Add(new ShapeIssue(kind.Id, target, index, null, args.ToEquatableArray()));
@@ -326,6 +333,14 @@ namespace Compiled.Generator.Shapes
                 InferenceScratchOffset = scratchOffsetForInference,
                 InferenceWorkspaceSize = Clamp(inferenceSize),
             };
+            if (network is not null && !forStep && network.Layers.Any(l => l.Definition.StateSize(l) > 0) && network.Layers.All(l => l.Definition.ActsPerStep))
+            {
+                // The same layers over one step of one sample: a recurrent layer's state comes in and goes out through the
+                // carried state, and every other layer acts on the step alone, so stepping equals the whole sequence.
+                EquatableArray<int> oneStep = new[] { 1 }.Concat(spec.InputShape.Skip(1)).ToEquatableArray();
+                network = network with { StepNetwork = Shape(spec with { InputShape = oneStep, MaxBatchSize = 1 }, forStep: true).Network };
+            }
+
             return new ShapeResult(network, issues.ToEquatableArray());
         }
 

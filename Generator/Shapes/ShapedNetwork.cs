@@ -235,6 +235,13 @@ namespace Compiled.Generator.Shapes
         /// <summary>The token vocabulary when the input is token ids, else 0 (float inputs).</summary>
         public int Vocabulary { get; init; }
 
+        /// <summary>The same network over one step of one sample, for the streaming <c>Step</c>; null unless a layer carries
+        /// state (a recurrent layer) and every layer acts step by step (no Flatten, convolution or pooling).</summary>
+        public ShapedNetwork? StepNetwork { get; init; }
+
+        /// <summary>Values of state carried between streaming steps: every stateful layer's, in layer order.</summary>
+        public int StateSize => Layers.Sum(l => l.Definition.StateSize(l));
+
         /// <summary>The shape of one sample of the last layer's output.</summary>
         public TensorShape OutputShape { get; init; }
 

@@ -187,6 +187,20 @@ namespace Compiled
             }
         }
 
+        /// <summary>For a streaming step: exactly one step of input and room for exactly one step of output.</summary>
+        public static void StepSizes(int inputLength, int outputLength, int stepInputSize, int stepOutputSize)
+        {
+            if (inputLength != stepInputSize)
+            {
+                throw new ArgumentException($"Expected one step of {stepInputSize} input value(s), but the input has {inputLength}.", "input");
+            }
+
+            if (outputLength != stepOutputSize)
+            {
+                throw new ArgumentException($"Expected room for one step of {stepOutputSize} output value(s), but the output has {outputLength}.", "output");
+            }
+        }
+
         /// <summary>For a gradient that comes from outside (<c>Loss.None</c>): whole rows of outputSize, 1..maxBatch of them, one
         /// input sample per row. Returns the batch size.</summary>
         public static int OutputGradientBatch(int inputsLength, int outputGradientLength, int inputSize, int outputSize, int maxBatch) =>

@@ -42,6 +42,41 @@ public class AllocationTests
     }
 
     [Fact]
+    public void Recurrent_networks_allocate_nothing_to_predict_train_and_step()
+    {
+        var lstm = new PaddedLstmTagger(1);
+        int[] ids = Enumerable.Range(0, 8 * PaddedLstmTagger.InputSize).Select(i => i % PaddedLstmTagger.Vocabulary).ToArray();
+        int[] labels = Enumerable.Range(0, 8 * PaddedLstmTagger.LabelsPerSample).Select(i => ids[i] == 0 ? PaddedLstmTagger.IgnoreLabel : (i * 3) % PaddedLstmTagger.Classes).ToArray();
+        var outputs = new float[8 * PaddedLstmTagger.OutputSize];
+        var step = new float[PaddedLstmTagger.StepOutputSize];
+        var adam = new Adam(1e-3f);
+        var sgd = new Sgd(0.01f);
+        Assert.Equal(0, Allocated(() => lstm.Predict(ids, outputs)));
+        Assert.Equal(0, Allocated(() => lstm.TrainStep(ids, labels, ref adam)));
+        Assert.Equal(0, Allocated(() => lstm.TrainStep(ids, labels, ref sgd)));
+        Assert.Equal(0, Allocated(() => lstm.Evaluate(ids, labels)));
+        Assert.Equal(0, Allocated(() => lstm.Step(3, step)));
+        Assert.Equal(0, Allocated(lstm.ResetState));
+
+        var gru = new GruTagger(2);
+        var random = new Xoshiro(3);
+        float[] inputs = Enumerable.Range(0, 8 * GruTagger.InputSize).Select(_ => random.NextGaussian()).ToArray();
+        int[] steps = Enumerable.Range(0, 8 * GruTagger.LabelsPerSample).Select(i => i % GruTagger.Classes).ToArray();
+        var gradient = new float[inputs.Length];
+        var probabilities = new float[GruTagger.StepOutputSize];
+        Assert.Equal(0, Allocated(() => gru.Backward(inputs, steps, gradient)));
+        var gruAdam = new Adam(1e-3f);
+        Assert.Equal(0, Allocated(() => gru.TrainStep(inputs, steps, ref gruAdam)));
+        Assert.Equal(0, Allocated(() => gru.Step(inputs.AsSpan(0, GruTagger.StepInputSize), probabilities)));
+
+        var elman = new ElmanLast(3);
+        float[] targets = new float[8 * ElmanLast.OutputSize];
+        var last = new float[ElmanLast.StepOutputSize];
+        Assert.Equal(0, Allocated(() => elman.TrainStep(inputs.AsSpan(0, 8 * ElmanLast.InputSize), targets, ref sgd)));
+        Assert.Equal(0, Allocated(() => elman.Step(inputs.AsSpan(0, ElmanLast.StepInputSize), last)));
+    }
+
+    [Fact]
     public void Mlp_predict_forward_backward_trainstep_and_evaluate_allocate_nothing()
     {
         var network = new Mlp(1);
