@@ -92,7 +92,7 @@ namespace Compiled.Generator.Layers
             };
             if (_gates == 4)
             {
-                saved.Add(new WorkspaceBuffer("CellStates", steps * units, "c_t of every step"));
+                saved.Add(new WorkspaceBuffer("CellStates", 2 * steps * units, "c_t of every step, then tanh(c_t) of every step"));
             }
             else if (_gates == 3)
             {
@@ -115,14 +115,16 @@ namespace Compiled.Generator.Layers
                     new ParameterTensor("bias_hh", new[] { width }.ToEquatableArray(), InitializerKind.UniformInverseSqrt, units, width, Penalized: false, null),
                 }.ToEquatableArray(),
                 Saved = saved.ToEquatableArray(),
-                Scratch = ScratchSize(context.MaxBatch, units, width),
+                Scratch = ScratchSize(context.MaxBatch, features, units, width),
                 Details = context.Spec.MasksSteps
                     ? new RecurrentDetails(context.Spec.PaddingToken, context.Spec.MaskValue ?? 0f, context.Spec.Vocabulary > 0 ? 1 : context.Spec.InputShape[context.Spec.InputShape.Count - 1])
                     : null,
             };
         }
 
-        private static long ScratchSize(long batch, int units, int width) => (batch * (width + (3L * units))) + units + width;
+        /// <summary>What <c>RecurrentGeometry.ScratchSize</c> gives: per sample a recurrent product and three state rows, then a
+        /// row, the combined bias and both weights transposed.</summary>
+        private static long ScratchSize(long batch, int features, int units, int width) => (batch * (width + (3L * units))) + units + width + ((long)(units + features) * width);
 
         /// <summary>Why the input is not a sequence, when a recurrent layer that returns its last state only is the cause.</summary>
         private static string Hint(ShapeContext context, TensorShape input)
@@ -229,10 +231,6 @@ namespace Compiled.Generator.Layers
             return keep;
         }
 
-        private static string Scratch(ShapedLayer layer)
-        {
-            ParameterTensor weight = layer.Parameter("weight_hh");
-            return $"workspace.Slice(ScratchOffset, (batch * {weight.Shape[1] + (3 * weight.Shape[0])}) + {weight.Shape[0] + weight.Shape[1]})";
-        }
+        private static string Scratch(ShapedLayer layer) => $"workspace.Slice(ScratchOffset, (int){layer.Identifier}Geometry.ScratchSize(batch))";
     }
 }

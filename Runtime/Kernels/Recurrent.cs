@@ -74,8 +74,12 @@ namespace Compiled.Kernels
         /// <summary>Values of carried state per sample in streaming: h, and for an LSTM c after it.</summary>
         public int StateSize => Cell == RecurrentCell.Lstm ? 2 * Units : Units;
 
-        /// <summary>Scratch floats the passes need for <paramref name="batch"/> samples.</summary>
-        public long ScratchSize(long batch) => (batch * (GateWidth + (3L * Units))) + Units + GateWidth;
+        /// <summary>Scratch floats the passes need for <paramref name="batch"/> samples: per sample a recurrent product and three
+        /// state rows, then a row, the combined bias, and the two weights transposed for the backward products.</summary>
+        public long ScratchSize(long batch) => (batch * (GateWidth + (3L * Units))) + Units + GateWidth + ((long)(Units + Features) * GateWidth);
+
+        /// <summary>Values of saved cell state per sample: an LSTM's c_t and tanh(c_t), a GRU's h W_hn + b_hn, none for Elman.</summary>
+        public int CellStateSize => Cell switch { RecurrentCell.Lstm => 2 * Steps * Units, RecurrentCell.Gru => Steps * Units, _ => 0 };
     }
 
     /// <summary>
@@ -147,13 +151,14 @@ namespace Compiled.Kernels
                     }
                 }
 
+                int live = LiveRows(keep, batch, steps, t);
                 if (t == 0 && state.IsEmpty)
                 {
                     recurrent.Clear(); // h_0 = 0: the product is zero
                 }
                 else
                 {
-                    Gemm.MultiplyRows(previous.Slice(t * units), steps * units, weightHh, recurrent, batch, units, width, accumulate: false);
+                    Gemm.MultiplyRows(previous.Slice(t * units), steps * units, weightHh, recurrent, live, units, width, accumulate: false);
                 }
 
                 for (int b = 0; b < batch; b++)
@@ -171,6 +176,7 @@ namespace Compiled.Kernels
                         if (cell == RecurrentCell.Lstm)
                         {
                             CellPrevious(cellStates, state, b, t, steps, units, stateSize, temporary).CopyTo(cellStates.Slice(row * units, units));
+                            cellStates.Slice((rows + row) * units, units).Clear();
                         }
                         else if (cell == RecurrentCell.Gru)
                         {
@@ -202,8 +208,9 @@ namespace Compiled.Kernels
                         ReadOnlySpan<float> cPrevious = CellPrevious(cellStates, state, b, t, steps, units, stateSize, temporary);
                         TensorPrimitives.Multiply(gate.Slice(units, units), cPrevious, c); // f c_{t-1}
                         TensorPrimitives.FusedMultiplyAdd(gate.Slice(0, units), gate.Slice(2 * units, units), c, c); // + i g
-                        TensorPrimitives.Tanh(c, temporary);
-                        TensorPrimitives.Multiply(gate.Slice(3 * units, units), temporary, h); // o tanh(c_t)
+                        Span<float> tanhC = cellStates.Slice((rows + row) * units, units); // kept: the backward pass needs it
+                        TensorPrimitives.Tanh(c, tanhC);
+                        TensorPrimitives.Multiply(gate.Slice(3 * units, units), tanhC, h); // o tanh(c_t)
                     }
                     else
                     {
@@ -281,6 +288,16 @@ namespace Compiled.Kernels
             Span<float> cellGradient = scratch.Slice(batch * (width + (2 * units)), batch * units);
             hiddenGradient.Clear();
             cellGradient.Clear();
+
+            // W_hh^T and W_ih^T, so that dh_{t-1} and dx are row-major products on the register-tiled kernel.
+            int transposed = (batch * (width + (3 * units))) + units + width;
+            Span<float> weightHhTransposed = scratch.Slice(transposed, width * units);
+            Span<float> weightIhTransposed = scratch.Slice(transposed + (width * units), width * features);
+            Transpose(weightHh, units, width, weightHhTransposed);
+            if (!dx.IsEmpty)
+            {
+                Transpose(weightIh, features, width, weightIhTransposed);
+            }
             Span<float> projectionGradient = cell == RecurrentCell.Gru ? recurrentGradient.Slice(0, rows * width) : gates.Slice(0, rows * width);
 
             for (int t = steps - 1; t >= 0; t--)
@@ -317,7 +334,7 @@ namespace Compiled.Kernels
                             ElmanBackward(gate, dh, geometry.Relu);
                             break;
                         case RecurrentCell.Lstm:
-                            LstmBackward(gate, cellStates.Slice(row * units, units), t == 0 ? default : cellStates.Slice((row - 1) * units, units), dh, cellGradient.Slice(b * units, units), units);
+                            LstmBackward(gate, cellStates.Slice((rows + row) * units, units), t == 0 ? default : cellStates.Slice((row - 1) * units, units), dh, cellGradient.Slice(b * units, units), units);
                             break;
                         default:
                             GruBackward(gate, projectionGradient.Slice(row * width, width), cellStates.Slice(row * units, units), previous.Slice(row * units, units), dh, units);
@@ -327,8 +344,8 @@ namespace Compiled.Kernels
 
                 if (t > 0)
                 {
-                    // dh_{t-1} += dL/d(h_{t-1} W_hh) W_hh^T, for the whole batch at once
-                    Gemm.MultiplyTransposedBRows(projectionGradient.Slice(t * width), steps * width, weightHh, hiddenGradient, batch, width, units, accumulate: true);
+                    // dh_{t-1} += dL/d(h_{t-1} W_hh) W_hh^T, for the batch at once (the rows past the live ones add zero)
+                    Gemm.MultiplyRows(projectionGradient.Slice(t * width), steps * width, weightHhTransposed, hiddenGradient, LiveRows(keep, batch, steps, t), width, units, accumulate: true);
                 }
             }
 
@@ -344,7 +361,20 @@ namespace Compiled.Kernels
             Dense.AddRowSums(projectionGradient, rows, width, biasHhGradient);
             if (!dx.IsEmpty)
             {
-                Gemm.MultiplyTransposedB(gates.Slice(0, rows * width), weightIh, dx, rows, width, features, accumulateInputGradient);
+                Gemm.MultiplyRows(gates.Slice(0, rows * width), width, weightIhTransposed, dx, rows, width, features, accumulateInputGradient);
+            }
+        }
+
+        // to[j, i] = from[i, j] for a rows x columns matrix.
+        private static void Transpose(ReadOnlySpan<float> from, int rows, int columns, Span<float> to)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                ReadOnlySpan<float> row = from.Slice(i * columns, columns);
+                for (int j = 0; j < columns; j++)
+                {
+                    to[(j * rows) + i] = row[j];
+                }
             }
         }
 
@@ -378,6 +408,29 @@ namespace Compiled.Kernels
             }
         }
 
+        /// <summary>
+        /// The rows of the batch that the recurrent product of step <paramref name="t"/> must cover: up to the last sample that
+        /// has a step at or after t that is not padding. A sample past it has only padding left, so its state just carries
+        /// over. Batches sorted by length, longest first, thus skip the padded tail of the short sequences.
+        /// </summary>
+        private static int LiveRows(ReadOnlySpan<float> keep, int batch, int steps, int t)
+        {
+            if (keep.IsEmpty)
+            {
+                return batch;
+            }
+
+            for (int b = batch - 1; b >= 0; b--)
+            {
+                if (keep.Slice((b * steps) + t, steps - t).IndexOfAnyExcept(0f) >= 0)
+                {
+                    return b + 1;
+                }
+            }
+
+            return 0;
+        }
+
         // c_{t-1} of sample b: the step before's, or the carried state, or zeros (in the temporary row) at t = 0.
         private static ReadOnlySpan<float> CellPrevious(ReadOnlySpan<float> cellStates, ReadOnlySpan<float> state, int b, int t, int steps, int units, int stateSize, Span<float> temporary)
         {
@@ -408,13 +461,13 @@ namespace Compiled.Kernels
         }
 
         // gate holds i, f, g, o; becomes their pre-activation gradients. dc carries dL/dc_t in and dL/dc_{t-1} out.
-        private static void LstmBackward(Span<float> gate, ReadOnlySpan<float> c, ReadOnlySpan<float> cPrevious, Span<float> dh, Span<float> dc, int units)
+        private static void LstmBackward(Span<float> gate, ReadOnlySpan<float> tanhCell, ReadOnlySpan<float> cPrevious, Span<float> dh, Span<float> dc, int units)
         {
             Span<float> gi = gate.Slice(0, units), gf = gate.Slice(units, units), gg = gate.Slice(2 * units, units), go = gate.Slice(3 * units, units);
             for (int j = 0; j < units; j++)
             {
                 float i = gi[j], f = gf[j], g = gg[j], o = go[j];
-                float tanhC = MathF.Tanh(c[j]);
+                float tanhC = tanhCell[j];
                 float dhj = dh[j];
                 float dcj = dc[j] + (dhj * o * (1f - (tanhC * tanhC)));
                 float cp = cPrevious.IsEmpty ? 0f : cPrevious[j];
@@ -455,7 +508,7 @@ namespace Compiled.Kernels
             }
 
             long rows = (long)batch * g.Steps;
-            long cells = g.Cell == RecurrentCell.Elman ? 0 : rows * g.Units;
+            long cells = batch * (long)g.CellStateSize;
             if (batch < 0 || x < rows * g.Features || y < (long)batch * g.OutputSize || weightIh < (long)g.Features * g.GateWidth || weightHh < (long)g.Units * g.GateWidth
                 || biasIh < g.GateWidth || biasHh < g.GateWidth || gates < rows * g.GateWidth || previous < rows * g.Units || cellStates < cells
                 || (keep != 0 && keep < rows) || scratch < g.ScratchSize(batch))

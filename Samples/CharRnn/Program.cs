@@ -1,0 +1,233 @@
+// A character-level language model on English words: the seeds' Elman network (or an LSTM or GRU) learns to spell, one
+// character at a time, and is measured in bits per character on words it never saw.
+// dotnet run -c Release --project Samples/CharRnn [-- --cell elman|lstm|gru] [--epochs N] [--minutes M] [--threads N]
+//     [--seed N] [--temperature T] [--rate R] [--batch N] [--decay D] [--data FILE] [--save FILE]
+using System.Diagnostics;
+using Compiled;
+
+string dataPath = Path.Combine(AppContext.BaseDirectory, "data", "words", "american-english");
+string cell = "elman";
+int? epochs = null;
+double minutes = 3;
+int threads = Environment.ProcessorCount;
+int seed = 1;
+float temperature = 1f;
+string? savePath = null;
+float peakRate = 4e-3f;
+int batchSize = 64;
+float weightDecay = 0f;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--cell" when i + 1 < args.Length && args[i + 1] is "elman" or "lstm" or "gru":
+            cell = args[++i];
+            break;
+        case "--epochs" when i + 1 < args.Length && int.TryParse(args[i + 1], out int n) && n > 0:
+            epochs = n;
+            i++;
+            break;
+        case "--minutes" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out double m) && m > 0:
+            minutes = m;
+            i++;
+            break;
+        case "--threads" when i + 1 < args.Length && int.TryParse(args[i + 1], out int t) && t > 0:
+            threads = t;
+            i++;
+            break;
+        case "--seed" when i + 1 < args.Length && int.TryParse(args[i + 1], out int s):
+            seed = s;
+            i++;
+            break;
+        case "--temperature" when i + 1 < args.Length && float.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out float temp) && temp > 0:
+            temperature = temp;
+            i++;
+            break;
+        case "--rate" when i + 1 < args.Length && float.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out float rate) && rate > 0:
+            peakRate = rate;
+            i++;
+            break;
+        case "--batch" when i + 1 < args.Length && int.TryParse(args[i + 1], out int size) && size is > 0 and <= 64:
+            batchSize = size;
+            i++;
+            break;
+        case "--decay" when i + 1 < args.Length && float.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out float decay) && decay >= 0:
+            weightDecay = decay;
+            i++;
+            break;
+        case "--data" when i + 1 < args.Length:
+            dataPath = args[++i];
+            break;
+        case "--save" when i + 1 < args.Length:
+            savePath = args[++i];
+            break;
+        default:
+            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: CharRnn [--cell elman|lstm|gru] [--epochs N] [--minutes M] [--threads N] [--seed N] [--temperature T] [--rate R] [--batch N] [--decay D] [--data FILE] [--save FILE]");
+            return 2;
+    }
+}
+
+CharWords words = CharWords.Load(dataPath);
+long trainCharacters = CharWords.PredictedCharacters(words.Train), testCharacters = CharWords.PredictedCharacters(words.Test);
+Console.WriteLine($"{words.Train.Length + words.Test.Length} words of a-z from {dataPath}: {words.Train.Length} to train ({trainCharacters} predicted characters), {words.Test.Length} to test ({testCharacters})");
+
+CharModel model = cell switch
+{
+    "lstm" => CharModel.Of(new CharLstm(seed)),
+    "gru" => CharModel.Of(new CharGru(seed)),
+    _ => CharModel.Of(new CharElman(seed)),
+};
+
+// Adam with a short warm-up and a cosine decay over the run; clipping by global norm keeps the occasional large step of
+// backpropagation through time from undoing what was learned.
+int epochCount = epochs ?? cell switch { "lstm" => 8, "gru" => 9, _ => 14 };
+model.Threads = threads;
+model.MaxGradientNorm = 1f;
+var adam = new AdamW(peakRate, weightDecay);
+int stepsPerEpoch = (words.Train.Length + batchSize - 1) / batchSize, totalSteps = epochCount * stepsPerEpoch, warmUp = Math.Min(200, totalSteps / 10);
+Console.WriteLine($"training a {cell} model of {model.ParameterCount} parameters for {epochCount} epochs of {stepsPerEpoch} batches of {batchSize} on {threads} thread(s), at most {minutes:0.#} minutes");
+
+var (testInputs, testLabels) = Encode(words.Test);
+var inputs = new int[batchSize * CharWords.Steps];
+var labels = new int[batchSize * CharWords.Steps];
+var shuffle = new Xoshiro((ulong)seed);
+var clock = Stopwatch.StartNew();
+double testBits = double.NaN;
+int completed = 0, step = 0;
+for (int epoch = 1; epoch <= epochCount && clock.Elapsed.TotalMinutes < minutes; epoch++)
+{
+    TimeSpan start = clock.Elapsed;
+    double nats = 0;
+    long predicted = 0;
+    foreach (string[] batch in CharWords.Batches(words.Train, batchSize, ref shuffle))
+    {
+        adam.LearningRate = step < warmUp ? peakRate * (step + 1) / warmUp : peakRate * 0.5f * (1f + MathF.Cos(MathF.PI * (step - warmUp) / Math.Max(1, totalSteps - warmUp)));
+        step++;
+        int rows = batch.Length * CharWords.Steps;
+        CharWords.Encode(batch, inputs, labels);
+        float loss = model.TrainStep(inputs.AsSpan(0, rows), labels.AsSpan(0, rows), ref adam);
+        long count = CharWords.PredictedCharacters(batch);
+        nats += loss * (double)count;
+        predicted += count;
+    }
+
+    double seconds = (clock.Elapsed - start).TotalSeconds;
+    testBits = model.Evaluate(testInputs, testLabels).Loss / Math.Log(2);
+    completed = epoch;
+    Console.WriteLine($"epoch {epoch,2}: train bits/char {nats / predicted / Math.Log(2):F3}, test bits/char {testBits:F3}, {seconds:F1} s, {predicted / seconds:F0} characters/s");
+}
+
+double trainSeconds = clock.Elapsed.TotalSeconds;
+if (savePath is not null)
+{
+    model.SaveParameters(savePath);
+    Console.WriteLine($"saved parameters to {Path.GetFullPath(savePath)}");
+}
+
+// Ten words sampled one character at a time through the streaming Step, from the end-of-word token until the next one.
+var sampler = new Xoshiro((ulong)seed + 1);
+var probabilities = new float[CharWords.Classes];
+var sampled = new List<string>();
+for (int w = 0; w < 10; w++)
+{
+    model.ResetState();
+    var letters = new System.Text.StringBuilder();
+    int token = CharWords.End;
+    do
+    {
+        model.Step(token, probabilities);
+        token = Sample(probabilities, temperature, ref sampler);
+        if (token != CharWords.End)
+        {
+            letters.Append((char)('a' + token - 1));
+        }
+    }
+    while (token != CharWords.End && letters.Length < 30);
+    sampled.Add(letters.ToString());
+}
+
+Console.WriteLine($"sampled at temperature {temperature:0.##}: {string.Join(" ", sampled)}");
+Console.WriteLine($"test bits per char: {testBits:F3}, cell: {cell}, epochs: {completed}, threads: {threads}, train seconds: {trainSeconds:F1}, characters/s: {trainCharacters * completed / trainSeconds:F0}");
+return 0;
+
+static (int[] Inputs, int[] Labels) Encode(string[] words)
+{
+    var inputs = new int[words.Length * CharWords.Steps];
+    var labels = new int[words.Length * CharWords.Steps];
+    CharWords.Encode(words, inputs, labels);
+    return (inputs, labels);
+}
+
+// A class drawn from the probabilities raised to 1 / temperature (1: as the model says; lower: more likely letters).
+static int Sample(ReadOnlySpan<float> probabilities, float temperature, ref Xoshiro random)
+{
+    Span<double> weights = stackalloc double[probabilities.Length];
+    double total = 0;
+    for (int i = 0; i < probabilities.Length; i++)
+    {
+        weights[i] = Math.Pow(probabilities[i], 1.0 / temperature);
+        total += weights[i];
+    }
+
+    double u = random.NextSingle() * total;
+    for (int i = 0; i < weights.Length; i++)
+    {
+        u -= weights[i];
+        if (u < 0)
+        {
+            return i;
+        }
+    }
+
+    return weights.Length - 1;
+}
+
+/// <summary>The members the sample uses, over whichever of the three networks it trains.</summary>
+sealed class CharModel
+{
+    public delegate float Train(ReadOnlySpan<int> inputs, ReadOnlySpan<int> labels, ref AdamW adam);
+
+    public delegate void StepOne(int token, Span<float> probabilities);
+
+    private Train _train = null!;
+    private StepOne _step = null!;
+    private Func<int[], int[], Evaluation> _evaluate = null!;
+    private Action _reset = null!;
+    private Action<int> _threads = null!;
+    private Action<float> _clip = null!;
+    private Action<string> _save = null!;
+
+    public int ParameterCount { get; private init; }
+
+    public int Threads { set => _threads(value); }
+
+    public float MaxGradientNorm { set => _clip(value); }
+
+    public static CharModel Of(CharElman n) => new()
+    {
+        ParameterCount = CharElman.ParameterCount, _train = n.TrainStep, _step = n.Step, _evaluate = (i, l) => n.Evaluate(i, l),
+        _reset = n.ResetState, _threads = t => n.Threads = t, _clip = c => n.MaxGradientNorm = c, _save = p => n.SaveParameters(p),
+    };
+
+    public static CharModel Of(CharLstm n) => new()
+    {
+        ParameterCount = CharLstm.ParameterCount, _train = n.TrainStep, _step = n.Step, _evaluate = (i, l) => n.Evaluate(i, l),
+        _reset = n.ResetState, _threads = t => n.Threads = t, _clip = c => n.MaxGradientNorm = c, _save = p => n.SaveParameters(p),
+    };
+
+    public static CharModel Of(CharGru n) => new()
+    {
+        ParameterCount = CharGru.ParameterCount, _train = n.TrainStep, _step = n.Step, _evaluate = (i, l) => n.Evaluate(i, l),
+        _reset = n.ResetState, _threads = t => n.Threads = t, _clip = c => n.MaxGradientNorm = c, _save = p => n.SaveParameters(p),
+    };
+
+    public float TrainStep(ReadOnlySpan<int> inputs, ReadOnlySpan<int> labels, ref AdamW adam) => _train(inputs, labels, ref adam);
+
+    public Evaluation Evaluate(int[] inputs, int[] labels) => _evaluate(inputs, labels);
+
+    public void Step(int token, Span<float> probabilities) => _step(token, probabilities);
+
+    public void ResetState() => _reset();
+
+    public void SaveParameters(string path) => _save(path);
+}
