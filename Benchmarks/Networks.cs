@@ -26,3 +26,16 @@ public partial class Net784;
 [Dense(64, Activation = Activation.Relu)]
 [Dense(10)]
 public partial class SeedCnn;
+
+/// <summary>The RNN workload of the libtorch reference: nn.RNN(27, 128, tanh) over 16 one-hot steps, Linear(128, 27) per step.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 16)]
+[Input(16, 27)]
+[SimpleRnn(128, ReturnSequences = true)]
+[Dense(27)]
+public partial class ElmanChars;
+
+/// <summary>RTNeural's streaming figure: an LSTM of 64 units on one input feature, one step at a time.</summary>
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 1)]
+[Input(8, 1)]
+[Lstm(64, ReturnSequences = true)]
+public partial class Lstm64;

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace Compiled.Kernels
 {
@@ -266,11 +267,12 @@ namespace Compiled.Kernels
         /// without <paramref name="accumulate"/>, writes) the gradients of W_ih, W_hh, b_ih and b_hh, and writes dL/dx unless
         /// <paramref name="dx"/> is empty (or adds it, with <paramref name="accumulateInputGradient"/>). A GRU needs
         /// <paramref name="recurrentGradient"/> (batch * steps * gate width values: dL/d(h W_hh + b_hh) differs from the input
-        /// projection's gradient in the n gate); the other cells take an empty span. Overwrites <paramref name="gates"/>.
+        /// projection's gradient in the n gate); the other cells take an empty span. Overwrites <paramref name="gates"/>, and with
+        /// padded steps also <paramref name="previous"/>.
         /// </summary>
         public static void Backward(
             in RecurrentGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> dy,
-            Span<float> gates, ReadOnlySpan<float> previous, ReadOnlySpan<float> cellStates, Span<float> recurrentGradient, ReadOnlySpan<float> keep,
+            Span<float> gates, Span<float> previous, ReadOnlySpan<float> cellStates, Span<float> recurrentGradient, ReadOnlySpan<float> keep,
             Span<float> dx, Span<float> weightIhGradient, Span<float> weightHhGradient, Span<float> biasIhGradient, Span<float> biasHhGradient,
             Span<float> scratch, int batch, bool accumulate = true, bool accumulateInputGradient = false)
         {
@@ -350,7 +352,6 @@ namespace Compiled.Kernels
             }
 
             Gemm.MultiplyTransposedA(x.Slice(0, rows * features), gates.Slice(0, rows * width), weightIhGradient, features, rows, width, accumulate);
-            Gemm.MultiplyTransposedA(previous.Slice(0, rows * units), projectionGradient, weightHhGradient, units, rows, width, accumulate);
             if (!accumulate)
             {
                 biasIhGradient.Slice(0, width).Clear();
@@ -358,11 +359,39 @@ namespace Compiled.Kernels
             }
 
             Dense.AddRowSums(gates, rows, width, biasIhGradient);
-            Dense.AddRowSums(projectionGradient, rows, width, biasHhGradient);
             if (!dx.IsEmpty)
             {
                 Gemm.MultiplyRows(gates.Slice(0, rows * width), width, weightIhTransposed, dx, rows, width, features, accumulateInputGradient);
             }
+
+            // dW_hh and db_hh over the real steps only: a padded step's gradient is zero, so its rows are dropped first (the
+            // largest product of the pass would otherwise run over every padded step of the short sequences).
+            int used = keep.IsEmpty ? rows : DropPadded(keep, rows, previous, units, projectionGradient, width);
+            Gemm.MultiplyTransposedA(previous.Slice(0, used * units), projectionGradient.Slice(0, used * width), weightHhGradient, units, used, width, accumulate);
+            Dense.AddRowSums(projectionGradient, used, width, biasHhGradient);
+        }
+
+        // Moves the rows of the steps that count to the front of both buffers, in order; returns how many there are.
+        private static int DropPadded(ReadOnlySpan<float> keep, int rows, Span<float> previous, int units, Span<float> gradient, int width)
+        {
+            int used = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                if (keep[r] == 0f)
+                {
+                    continue;
+                }
+
+                if (used != r)
+                {
+                    previous.Slice(r * units, units).CopyTo(previous.Slice(used * units, units));
+                    gradient.Slice(r * width, width).CopyTo(gradient.Slice(used * width, width));
+                }
+
+                used++;
+            }
+
+            return used;
         }
 
         // to[j, i] = from[i, j] for a rows x columns matrix.
@@ -451,20 +480,46 @@ namespace Compiled.Kernels
         // gate holds h_t; becomes dL/dz. dh becomes the direct part of dL/dh_{t-1}: none.
         private static void ElmanBackward(Span<float> gate, Span<float> dh, bool relu)
         {
-            for (int j = 0; j < gate.Length; j++)
+            if (relu)
             {
-                float h = gate[j];
-                gate[j] = relu ? (h > 0f ? dh[j] : 0f) : dh[j] * (1f - (h * h));
+                for (int j = 0; j < gate.Length; j++)
+                {
+                    gate[j] = gate[j] > 0f ? dh[j] : 0f;
+                }
+            }
+            else
+            {
+                Activations.TanhBackward(gate, dh); // dh (1 - h^2)
+                dh.CopyTo(gate);
             }
 
             dh.Clear();
         }
 
-        // gate holds i, f, g, o; becomes their pre-activation gradients. dc carries dL/dc_t in and dL/dc_{t-1} out.
+        // gate holds i, f, g, o; becomes their pre-activation gradients. dc carries dL/dc_t in and dL/dc_{t-1} out. Eight
+        // units at a time where Vector256 is accelerated; the same operations in the same order as the scalar tail.
         private static void LstmBackward(Span<float> gate, ReadOnlySpan<float> tanhCell, ReadOnlySpan<float> cPrevious, Span<float> dh, Span<float> dc, int units)
         {
             Span<float> gi = gate.Slice(0, units), gf = gate.Slice(units, units), gg = gate.Slice(2 * units, units), go = gate.Slice(3 * units, units);
-            for (int j = 0; j < units; j++)
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<float> one = Vector256<float>.One;
+                for (; j + 8 <= units; j += 8)
+                {
+                    Vector256<float> i = Vector256.Create(gi.Slice(j, 8)), f = Vector256.Create(gf.Slice(j, 8)), g = Vector256.Create(gg.Slice(j, 8)), o = Vector256.Create(go.Slice(j, 8));
+                    Vector256<float> tanhC = Vector256.Create(tanhCell.Slice(j, 8)), dhj = Vector256.Create(dh.Slice(j, 8));
+                    Vector256<float> dcj = Vector256.Create(dc.Slice(j, 8)) + (dhj * o * (one - (tanhC * tanhC)));
+                    Vector256<float> cp = cPrevious.IsEmpty ? Vector256<float>.Zero : Vector256.Create(cPrevious.Slice(j, 8));
+                    (dcj * g * i * (one - i)).CopyTo(gi.Slice(j, 8));
+                    (dcj * cp * f * (one - f)).CopyTo(gf.Slice(j, 8));
+                    (dcj * i * (one - (g * g))).CopyTo(gg.Slice(j, 8));
+                    (dhj * tanhC * o * (one - o)).CopyTo(go.Slice(j, 8));
+                    (dcj * f).CopyTo(dc.Slice(j, 8));
+                }
+            }
+
+            for (; j < units; j++)
             {
                 float i = gi[j], f = gf[j], g = gg[j], o = go[j];
                 float tanhC = tanhCell[j];
@@ -476,26 +531,49 @@ namespace Compiled.Kernels
                 gg[j] = dcj * i * (1f - (g * g));
                 go[j] = dhj * tanhC * o * (1f - o);
                 dc[j] = dcj * f;
-                dh[j] = 0f;
             }
+
+            dh.Slice(0, units).Clear();
         }
 
         // gate holds r, z, n; becomes dL/d(x W_ih + b_ih) per gate, and product dL/d(h W_hh + b_hh). dh becomes z dh.
         private static void GruBackward(Span<float> gate, Span<float> product, ReadOnlySpan<float> hiddenNew, ReadOnlySpan<float> hPrevious, Span<float> dh, int units)
         {
-            for (int j = 0; j < units; j++)
+            Span<float> gr = gate.Slice(0, units), gz = gate.Slice(units, units), gn = gate.Slice(2 * units, units);
+            Span<float> pr = product.Slice(0, units), pz = product.Slice(units, units), pn = product.Slice(2 * units, units);
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated)
             {
-                float r = gate[j], z = gate[units + j], n = gate[(2 * units) + j];
+                Vector256<float> one = Vector256<float>.One;
+                for (; j + 8 <= units; j += 8)
+                {
+                    Vector256<float> r = Vector256.Create(gr.Slice(j, 8)), z = Vector256.Create(gz.Slice(j, 8)), n = Vector256.Create(gn.Slice(j, 8)), dhj = Vector256.Create(dh.Slice(j, 8));
+                    Vector256<float> dn = dhj * (one - z) * (one - (n * n));
+                    Vector256<float> dr = dn * Vector256.Create(hiddenNew.Slice(j, 8)) * r * (one - r);
+                    Vector256<float> dz = dhj * (Vector256.Create(hPrevious.Slice(j, 8)) - n) * z * (one - z);
+                    dr.CopyTo(gr.Slice(j, 8));
+                    dz.CopyTo(gz.Slice(j, 8));
+                    dn.CopyTo(gn.Slice(j, 8));
+                    dr.CopyTo(pr.Slice(j, 8));
+                    dz.CopyTo(pz.Slice(j, 8));
+                    (dn * r).CopyTo(pn.Slice(j, 8));
+                    (dhj * z).CopyTo(dh.Slice(j, 8));
+                }
+            }
+
+            for (; j < units; j++)
+            {
+                float r = gr[j], z = gz[j], n = gn[j];
                 float dhj = dh[j];
                 float dn = dhj * (1f - z) * (1f - (n * n));
                 float dr = dn * hiddenNew[j] * r * (1f - r);
                 float dz = dhj * (hPrevious[j] - n) * z * (1f - z);
-                gate[j] = dr;
-                gate[units + j] = dz;
-                gate[(2 * units) + j] = dn;
-                product[j] = dr;
-                product[units + j] = dz;
-                product[(2 * units) + j] = dn * r;
+                gr[j] = dr;
+                gz[j] = dz;
+                gn[j] = dn;
+                pr[j] = dr;
+                pz[j] = dz;
+                pn[j] = dn * r;
                 dh[j] = dhj * z;
             }
         }

@@ -20,6 +20,7 @@ public partial class CharElman;
 [Input(CharWords.Steps, Vocabulary = CharWords.Vocabulary, PaddingToken = CharWords.Padding)]
 [Embedding(32)]
 [Lstm(128, ReturnSequences = true)]
+[Dropout(0.1f)]
 [Dense(CharWords.Classes)]
 public partial class CharLstm;
 
@@ -28,5 +29,6 @@ public partial class CharLstm;
 [Input(CharWords.Steps, Vocabulary = CharWords.Vocabulary, PaddingToken = CharWords.Padding)]
 [Embedding(32)]
 [Gru(128, ReturnSequences = true)]
+[Dropout(0.1f)]
 [Dense(CharWords.Classes)]
 public partial class CharGru;

@@ -84,10 +84,15 @@ int epochCount = epochs ?? cell switch { "lstm" => 8, "gru" => 9, _ => 14 };
 model.Threads = threads;
 model.MaxGradientNorm = 1f;
 var adam = new AdamW(peakRate, weightDecay);
+
+// The model evaluated is an exponential moving average of the parameters over the last steps (Polyak averaging): it
+// smooths out the noise of the last minibatches' steps.
+const float AverageDecay = 0.999f;
 int stepsPerEpoch = (words.Train.Length + batchSize - 1) / batchSize, totalSteps = epochCount * stepsPerEpoch, warmUp = Math.Min(200, totalSteps / 10);
 Console.WriteLine($"training a {cell} model of {model.ParameterCount} parameters for {epochCount} epochs of {stepsPerEpoch} batches of {batchSize} on {threads} thread(s), at most {minutes:0.#} minutes");
 
 var (testInputs, testLabels) = Encode(words.Test);
+var average = new ParameterAverage(model.Parameters, AverageDecay);
 var inputs = new int[batchSize * CharWords.Steps];
 var labels = new int[batchSize * CharWords.Steps];
 var shuffle = new Xoshiro((ulong)seed);
@@ -106,18 +111,22 @@ for (int epoch = 1; epoch <= epochCount && clock.Elapsed.TotalMinutes < minutes;
         int rows = batch.Length * CharWords.Steps;
         CharWords.Encode(batch, inputs, labels);
         float loss = model.TrainStep(inputs.AsSpan(0, rows), labels.AsSpan(0, rows), ref adam);
+        average.Update(model.Parameters);
         long count = CharWords.PredictedCharacters(batch);
         nats += loss * (double)count;
         predicted += count;
     }
 
     double seconds = (clock.Elapsed - start).TotalSeconds;
+    average.SwapInto(model.Parameters); // evaluated with the averaged parameters, then training goes on from its own
     testBits = model.Evaluate(testInputs, testLabels).Loss / Math.Log(2);
+    average.SwapInto(model.Parameters);
     completed = epoch;
     Console.WriteLine($"epoch {epoch,2}: train bits/char {nats / predicted / Math.Log(2):F3}, test bits/char {testBits:F3}, {seconds:F1} s, {predicted / seconds:F0} characters/s");
 }
 
 double trainSeconds = clock.Elapsed.TotalSeconds;
+average.SwapInto(model.Parameters); // the model that is kept, sampled and saved is the averaged one
 if (savePath is not null)
 {
     model.SaveParameters(savePath);
@@ -182,6 +191,24 @@ static int Sample(ReadOnlySpan<float> probabilities, float temperature, ref Xosh
     return weights.Length - 1;
 }
 
+/// <summary>An exponential moving average of the parameters, a = d a + (1 - d) p after every step.</summary>
+sealed class ParameterAverage(Span<float> parameters, float decay)
+{
+    private readonly float[] _average = parameters.ToArray();
+
+    public void Update(ReadOnlySpan<float> parameters) =>
+        System.Numerics.Tensors.TensorPrimitives.Lerp(parameters, _average, decay, _average);
+
+    /// <summary>Exchanges the parameters with their average (twice: back as they were).</summary>
+    public void SwapInto(Span<float> parameters)
+    {
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            (parameters[i], _average[i]) = (_average[i], parameters[i]);
+        }
+    }
+}
+
 /// <summary>The members the sample uses, over whichever of the three networks it trains.</summary>
 sealed class CharModel
 {
@@ -197,7 +224,11 @@ sealed class CharModel
     private Action<float> _clip = null!;
     private Action<string> _save = null!;
 
-    public int ParameterCount { get; private init; }
+    public int ParameterCount => Parameters.Length;
+
+    public Span<float> Parameters => _network.Parameters;
+
+    private ITokenNetwork _network = null!;
 
     public int Threads { set => _threads(value); }
 
@@ -205,19 +236,19 @@ sealed class CharModel
 
     public static CharModel Of(CharElman n) => new()
     {
-        ParameterCount = CharElman.ParameterCount, _train = n.TrainStep, _step = n.Step, _evaluate = (i, l) => n.Evaluate(i, l),
+        _network = n, _train = n.TrainStep, _step = n.Step, _evaluate = (i, l) => n.Evaluate(i, l),
         _reset = n.ResetState, _threads = t => n.Threads = t, _clip = c => n.MaxGradientNorm = c, _save = p => n.SaveParameters(p),
     };
 
     public static CharModel Of(CharLstm n) => new()
     {
-        ParameterCount = CharLstm.ParameterCount, _train = n.TrainStep, _step = n.Step, _evaluate = (i, l) => n.Evaluate(i, l),
+        _network = n, _train = n.TrainStep, _step = n.Step, _evaluate = (i, l) => n.Evaluate(i, l),
         _reset = n.ResetState, _threads = t => n.Threads = t, _clip = c => n.MaxGradientNorm = c, _save = p => n.SaveParameters(p),
     };
 
     public static CharModel Of(CharGru n) => new()
     {
-        ParameterCount = CharGru.ParameterCount, _train = n.TrainStep, _step = n.Step, _evaluate = (i, l) => n.Evaluate(i, l),
+        _network = n, _train = n.TrainStep, _step = n.Step, _evaluate = (i, l) => n.Evaluate(i, l),
         _reset = n.ResetState, _threads = t => n.Threads = t, _clip = c => n.MaxGradientNorm = c, _save = p => n.SaveParameters(p),
     };
 

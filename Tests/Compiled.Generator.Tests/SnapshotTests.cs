@@ -11,14 +11,14 @@ namespace Compiled.Generator.Tests;
 /// </summary>
 public class SnapshotTests
 {
-    public static TheoryData<string> Samples => new() { "Xor", "MnistMlp", "LinearRegression", "BinaryClassification", "MnistCnn" };
+    public static TheoryData<string> Samples => new() { "Xor", "MnistMlp", "LinearRegression", "BinaryClassification", "MnistCnn", "CharRnn" };
 
     [Theory]
     [MemberData(nameof(Samples))]
     public void Sample_networks_match_their_snapshots(string sample)
     {
         string directory = Path.Combine(RepositoryRoot(), "Samples", sample);
-        string[] sources = new[] { "Program.cs", "Networks.cs" }.Select(f => File.ReadAllText(Path.Combine(directory, f))).Append(GeneratorHarness.ImplicitUsings).ToArray();
+        string[] sources = Directory.GetFiles(directory, "*.cs").Order(StringComparer.Ordinal).Select(File.ReadAllText).Append(GeneratorHarness.ImplicitUsings).ToArray();
         CSharpCompilation compilation = GeneratorHarness.Compile(OutputKind.ConsoleApplication, sources);
         var (result, output, driver) = GeneratorHarness.Run(compilation);
 
@@ -45,6 +45,19 @@ public class SnapshotTests
         { "LossMeanSquaredError", WithLoss("MeanSquaredError", 2) },
         { "LossBinaryCrossEntropy", WithLoss("BinaryCrossEntropy", 1) },
         { "LossSoftmaxCrossEntropy", WithLoss("SoftmaxCrossEntropy", 3) },
+        {
+            "RecurrentMasked", """
+            using Compiled;
+            namespace Demo;
+            [Network(MaxBatchSize = 8)]
+            [Input(5, 3, MaskValue = 0f)]
+            [Gru(6, ReturnSequences = true)]
+            [Dropout(0.1f)]
+            [SimpleRnn(4, Activation = Activation.Relu, Name = "last")]
+            [Dense(2)]
+            public partial class MaskedRecurrent;
+            """
+        },
         {
             "Dropout", """
             using Compiled;

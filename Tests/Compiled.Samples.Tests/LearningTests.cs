@@ -102,6 +102,41 @@ public class LearningTests
     }
 
     [Fact]
+    public void Char_elman_learns_to_spell_in_two_epochs_on_two_threads()
+    {
+        // The CharRnn protocol and network: 57,487 training words, 6,388 test words; a uniform guess is log2(27) = 4.75
+        // bits per character and the unigram frequencies about 4.1.
+        CharWords words = CharWords.Load(Path.Combine(AppContext.BaseDirectory, "data", "words", "american-english"));
+        Assert.Equal(63875, words.Train.Length + words.Test.Length);
+        Assert.Equal(6388, words.Test.Length);
+        var network = new CharElman(1) { Threads = 2, MaxGradientNorm = 1f };
+        var adam = new AdamW(4e-3f, 0f);
+        var inputs = new int[64 * CharWords.Steps];
+        var labels = new int[64 * CharWords.Steps];
+        var random = new Xoshiro(1);
+        for (int epoch = 0; epoch < 2; epoch++)
+        {
+            foreach (string[] batch in CharWords.Batches(words.Train, 64, ref random))
+            {
+                CharWords.Encode(batch, inputs, labels);
+                network.TrainStep(inputs.AsSpan(0, batch.Length * CharWords.Steps), labels.AsSpan(0, batch.Length * CharWords.Steps), ref adam);
+            }
+        }
+
+        var testInputs = new int[words.Test.Length * CharWords.Steps];
+        var testLabels = new int[words.Test.Length * CharWords.Steps];
+        CharWords.Encode(words.Test, testInputs, testLabels);
+        double bits = network.Evaluate(testInputs, testLabels).Loss / Math.Log(2);
+        Assert.True(bits < 3.0, $"test bits per char {bits:F3}");
+
+        // Stepping from the end-of-word token gives a distribution over the 27 characters.
+        var probabilities = new float[CharElman.StepOutputSize];
+        network.ResetState();
+        network.Step(CharWords.End, probabilities);
+        Assert.Equal(1f, probabilities.Sum(), 4);
+    }
+
+    [Fact]
     public void Breast_cancer_is_classified_above_95_percent()
     {
         NumericTable table = Csv.Read(Data("sklearn", "breast_cancer.csv"), skipHeader: true);

@@ -55,11 +55,11 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     private const int OutputOutputOffset = 2818048; // rows of 10
     private const int GradientBufferA = 2818688; // rows of up to 21632
     private const int GradientBufferB = 4203136; // rows of up to 21632
-    private const int ScratchOffset = 5587584; // 67968 values: convolution patches, shared by the layers in turn
+    private const int ScratchOffset = 5587584; // 67968 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
     private const int WorkspaceSize = 5655552; // the training plan: allocated on the first training call
     private const int InferenceWorkspaceSize = 2144640; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
-    // The sizes of each convolution and pooling layer, checked once by the runtime.
+    // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
     private static readonly global::Compiled.Kernels.ConvolutionGeometry Conv1Geometry = new global::Compiled.Kernels.ConvolutionGeometry(
         28, 28, 1, 3, 3, 1, 1, 0, 0, 26, 26, 32);
     private static readonly global::Compiled.Kernels.PoolGeometry Pool1Geometry = new global::Compiled.Kernels.PoolGeometry(

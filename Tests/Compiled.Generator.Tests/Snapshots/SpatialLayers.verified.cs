@@ -52,11 +52,11 @@ namespace Demo
         private const int Dense0OutputOffset = 11904; // rows of 1
         private const int GradientBufferA = 11920; // rows of up to 240
         private const int GradientBufferB = 15760; // rows of up to 240
-        private const int ScratchOffset = 19600; // 8784 values: convolution patches, shared by the layers in turn
+        private const int ScratchOffset = 19600; // 8784 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
         private const int WorkspaceSize = 28384; // the training plan: allocated on the first training call
         private const int InferenceWorkspaceSize = 14928; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
-        // The sizes of each convolution and pooling layer, checked once by the runtime.
+        // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
         private static readonly global::Compiled.Kernels.ConvolutionGeometry StemGeometry = new global::Compiled.Kernels.ConvolutionGeometry(
             12, 10, 3, 3, 2, 2, 2, 0, 0, 6, 5, 8);
         private static readonly global::Compiled.Kernels.PoolGeometry Avgpool0Geometry = new global::Compiled.Kernels.PoolGeometry(
