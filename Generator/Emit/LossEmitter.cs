@@ -26,12 +26,14 @@ namespace Compiled.Generator.Emit
         /// <summary>The interfaces the network implements, which tell <c>Trainer</c> what targets it takes. A network of
         /// token ids takes <c>int</c> inputs, which <c>Compiled.INetwork</c>'s members do not.</summary>
         public static string Interfaces(ShapedNetwork network) => (network.Vocabulary > 0
-            ? "global::Compiled.ITokenNetwork"
+            ? network.Loss == LossKind.SoftmaxCrossEntropy ? "global::Compiled.ITokenLabelNetwork" : "global::Compiled.ITokenNetwork"
             : network.Loss == LossKind.None
             ? "global::Compiled.IGradientNetwork"
             : network.Loss == LossKind.SoftmaxCrossEntropy
             ? "global::Compiled.ILabelNetwork, global::Compiled.ITargetNetwork"
-            : "global::Compiled.ITargetNetwork") + ", global::Compiled.IShardedStep";
+            : "global::Compiled.ITargetNetwork")
+            + (network.StepNetwork is null ? string.Empty : network.Vocabulary > 0 ? ", global::Compiled.ITokenStreamingNetwork" : ", global::Compiled.IStreamingNetwork")
+            + ", global::Compiled.IShardedStep";
 
         /// <summary>The emitted name of the class count: <c>OutputSize</c>, or <c>Classes</c> when each step has a label.</summary>
         public static string ClassesName(ShapedNetwork network) => network.HasStepLabels ? "Classes" : "OutputSize";

@@ -30,6 +30,15 @@ namespace Compiled.Generator.Emit
             w.Line("/// its h), in layer order.</summary>");
             w.Line($"public const int StateSize = {network.StateSize};");
             w.Line();
+            const string Contract = "global::Compiled.IRecurrentState";
+            w.Line($"int {Contract}.StateSize => StateSize;");
+            w.Line($"int {Contract}.StepOutputSize => StepOutputSize;");
+            if (!tokens)
+            {
+                w.Line("int global::Compiled.IStreamingNetwork.StepInputSize => StepInputSize;");
+            }
+
+            w.Line();
             w.Line("private readonly float[] _state = new float[StateSize];");
             w.Line("private readonly float[] _stepWorkspace = new float[StepPlan.WorkspaceSize];");
             w.Line();

@@ -53,24 +53,9 @@ namespace Compiled.Kernels
         public static void MultiplyTransposedB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
         {
             CheckSizes(a.Length, b.Length, c.Length, m, k, n, "A[m, k]", "B[n, k]");
-            MultiplyTransposedBRows(a, k, b, c, m, k, n, accumulate);
-        }
-
-        /// <summary>C[m, n] (+)= A B for an A whose rows are <paramref name="aRowStride"/> apart (a recurrent layer's states of one
-        /// step, inside a batch-major buffer of every step).</summary>
-        internal static void MultiplyRows(ReadOnlySpan<float> a, int aRowStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
-        {
-            CheckStridedSizes(a.Length, aRowStride, b.Length, c.Length, m, k, n);
-            Dispatch(a, aRowStride, columnStride: 1, b, c, m, k, n, accumulate);
-        }
-
-        /// <summary>C[m, n] (+)= A B^T, B stored [n, k], for an A whose rows are <paramref name="aRowStride"/> apart.</summary>
-        internal static void MultiplyTransposedBRows(ReadOnlySpan<float> a, int aRowStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
-        {
-            CheckStridedSizes(a.Length, aRowStride, b.Length, c.Length, m, k, n);
             for (int i = 0; i < m; i++)
             {
-                ReadOnlySpan<float> aRow = a.Slice(i * aRowStride, k);
+                ReadOnlySpan<float> aRow = a.Slice(i * k, k);
                 Span<float> cRow = c.Slice(i * n, n);
                 int j = 0;
                 if (Vector256.IsHardwareAccelerated && k >= Vector256<float>.Count)
@@ -86,6 +71,14 @@ namespace Compiled.Kernels
                     cRow[j] = (accumulate ? cRow[j] : 0f) + DotScalar(aRow, b.Slice(j * k, k));
                 }
             }
+        }
+
+        /// <summary>C[m, n] (+)= A B for an A whose rows are <paramref name="aRowStride"/> apart (a recurrent layer's states of one
+        /// step, inside a batch-major buffer of every step).</summary>
+        internal static void MultiplyRows(ReadOnlySpan<float> a, int aRowStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+        {
+            CheckStridedSizes(a.Length, aRowStride, b.Length, c.Length, m, k, n);
+            Dispatch(a, aRowStride, columnStride: 1, b, c, m, k, n, accumulate);
         }
 
         private static void CheckSizes(int aLength, int bLength, int cLength, int m, int k, int n, string aShape, string bShape)

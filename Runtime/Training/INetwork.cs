@@ -171,3 +171,56 @@ namespace Compiled
         }
     }
 }
+
+namespace Compiled
+{
+    /// <summary>What every generated network of token ids trained with softmax cross-entropy offers beyond
+    /// <see cref="ITokenNetwork"/>: its training and evaluation members on class-index labels (one per sample, or one per
+    /// step for a sequence output, with <c>-100</c> for a step that does not count).</summary>
+    public interface ITokenLabelNetwork : ITokenNetwork
+    {
+        /// <summary>Runs the batch forward in training mode and adds the loss's gradients to <see cref="ITokenNetwork.Gradients"/>; returns the loss.</summary>
+        float Backward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> labels);
+
+        /// <summary>One optimizer step on a minibatch; returns the loss before the step.</summary>
+        float TrainStep<TOptimizer>(ReadOnlySpan<int> inputs, ReadOnlySpan<int> labels, ref TOptimizer optimizer)
+            where TOptimizer : struct, IOptimizer;
+
+        /// <summary>Mean loss and accuracy over any number of samples.</summary>
+        Evaluation Evaluate(ReadOnlySpan<int> inputs, ReadOnlySpan<int> labels);
+    }
+
+    /// <summary>The carried state of a network that runs one time step at a time (one with recurrent layers whose layers all
+    /// act step by step): see <see cref="IStreamingNetwork"/> and <see cref="ITokenStreamingNetwork"/>.</summary>
+    public interface IRecurrentState
+    {
+        /// <summary>Values of carried state: each recurrent layer's h (and an LSTM's c after its h), in layer order.</summary>
+        int StateSize { get; }
+
+        /// <summary>Values one step writes.</summary>
+        int StepOutputSize { get; }
+
+        /// <summary>The carried state, to read, save or set.</summary>
+        Span<float> State { get; }
+
+        /// <summary>Sets the state to zero: the next step starts a new sequence.</summary>
+        void ResetState();
+    }
+
+    /// <summary>A network of float sequences that runs one time step at a time.</summary>
+    public interface IStreamingNetwork : IRecurrentState
+    {
+        /// <summary>Values of one step of input.</summary>
+        int StepInputSize { get; }
+
+        /// <summary>Runs one step from the carried state: what <c>Predict</c> gives at that step of the whole sequence.</summary>
+        void Step(ReadOnlySpan<float> input, Span<float> output);
+    }
+
+    /// <summary>A network of token ids that runs one time step at a time.</summary>
+    public interface ITokenStreamingNetwork : IRecurrentState
+    {
+        /// <summary>Runs one step on one token id from the carried state: what <c>Predict</c> gives at that step of the whole sequence.</summary>
+        void Step(int token, Span<float> output);
+    }
+}

@@ -1,6 +1,6 @@
 // A character-level language model on English words: the seeds' Elman network (or an LSTM or GRU) learns to spell, one
 // character at a time, and is measured in bits per character on words it never saw.
-// dotnet run -c Release --project Samples/CharRnn [-- --cell elman|lstm|gru] [--epochs N] [--minutes M] [--threads N]
+// dotnet run -c Release --project Samples/CharRnn [-- --cell elman|lstm|gru] [--layers 1|2] [--epochs N] [--minutes M] [--threads N]
 //     [--seed N] [--temperature T] [--rate R] [--batch N] [--decay D] [--data FILE] [--save FILE]
 using System.Diagnostics;
 using Compiled;
@@ -13,9 +13,11 @@ int threads = Environment.ProcessorCount;
 int seed = 1;
 float temperature = 1f;
 string? savePath = null;
-float peakRate = 4e-3f;
-int batchSize = 64;
+float? rate = null;
+int batchSize = 32;
 float weightDecay = 0f;
+int layers = 2;
+bool tanh = false;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -43,9 +45,15 @@ for (int i = 0; i < args.Length; i++)
             temperature = temp;
             i++;
             break;
-        case "--rate" when i + 1 < args.Length && float.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out float rate) && rate > 0:
-            peakRate = rate;
+        case "--rate" when i + 1 < args.Length && float.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out float r) && r > 0:
+            rate = r;
             i++;
+            break;
+        case "--activation" when i + 1 < args.Length && args[i + 1] is "relu" or "tanh":
+            tanh = args[++i] == "tanh";
+            break;
+        case "--layers" when i + 1 < args.Length && args[i + 1] is "1" or "2":
+            layers = args[++i][0] - '0';
             break;
         case "--batch" when i + 1 < args.Length && int.TryParse(args[i + 1], out int size) && size is > 0 and <= 64:
             batchSize = size;
@@ -62,7 +70,7 @@ for (int i = 0; i < args.Length; i++)
             savePath = args[++i];
             break;
         default:
-            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: CharRnn [--cell elman|lstm|gru] [--epochs N] [--minutes M] [--threads N] [--seed N] [--temperature T] [--rate R] [--batch N] [--decay D] [--data FILE] [--save FILE]");
+            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: CharRnn [--cell elman|lstm|gru] [--activation relu|tanh] [--layers 1|2] [--epochs N] [--minutes M] [--threads N] [--seed N] [--temperature T] [--rate R] [--batch N] [--decay D] [--data FILE] [--save FILE]");
             return 2;
     }
 }
@@ -71,93 +79,100 @@ CharWords words = CharWords.Load(dataPath);
 long trainCharacters = CharWords.PredictedCharacters(words.Train), testCharacters = CharWords.PredictedCharacters(words.Test);
 Console.WriteLine($"{words.Train.Length + words.Test.Length} words of a-z from {dataPath}: {words.Train.Length} to train ({trainCharacters} predicted characters), {words.Test.Length} to test ({testCharacters})");
 
-CharModel model = cell switch
+// --cell elman: the seeds' Elman network (ReLU; --activation tanh for tanh); lstm and gru: two layers of 128 (--layers 1: one, the libtorch figures' model).
+// Threads and clipping by global norm (it keeps the occasional large step of backpropagation through time from undoing
+// what was learned) are set where each network is made.
+// Epochs and peak learning rates chosen so that each run ends within three minutes on this project's 2-core machine.
+return (cell, layers) switch
 {
-    "lstm" => CharModel.Of(new CharLstm(seed)),
-    "gru" => CharModel.Of(new CharGru(seed)),
-    _ => CharModel.Of(new CharElman(seed)),
+    ("lstm", 1) => Run(new CharLstm(seed) { Threads = threads, MaxGradientNorm = 1f }, epochs ?? 20, rate ?? 3e-3f),
+    ("lstm", _) => Run(new CharLstm2(seed) { Threads = threads, MaxGradientNorm = 1f }, epochs ?? 12, rate ?? 4e-3f),
+    ("gru", 1) => Run(new CharGru(seed) { Threads = threads, MaxGradientNorm = 1f }, epochs ?? 28, rate ?? 3e-3f),
+    ("gru", _) => Run(new CharGru2(seed) { Threads = threads, MaxGradientNorm = 1f }, epochs ?? 17, rate ?? 2e-3f),
+    _ when tanh => Run(new CharElmanTanh(seed) { Threads = threads, MaxGradientNorm = 1f }, epochs ?? 60, rate ?? 3e-3f),
+    _ => Run(new CharElman(seed) { Threads = threads, MaxGradientNorm = 1f }, epochs ?? 60, rate ?? 3e-3f),
 };
 
-// Adam with a short warm-up and a cosine decay over the run; clipping by global norm keeps the occasional large step of
-// backpropagation through time from undoing what was learned.
-int epochCount = epochs ?? cell switch { "lstm" => 8, "gru" => 9, _ => 14 };
-model.Threads = threads;
-model.MaxGradientNorm = 1f;
-var adam = new AdamW(peakRate, weightDecay);
-
-// The model evaluated is an exponential moving average of the parameters over the last steps (Polyak averaging): it
-// smooths out the noise of the last minibatches' steps.
-const float AverageDecay = 0.999f;
-int stepsPerEpoch = (words.Train.Length + batchSize - 1) / batchSize, totalSteps = epochCount * stepsPerEpoch, warmUp = Math.Min(200, totalSteps / 10);
-Console.WriteLine($"training a {cell} model of {model.ParameterCount} parameters for {epochCount} epochs of {stepsPerEpoch} batches of {batchSize} on {threads} thread(s), at most {minutes:0.#} minutes");
-
-var (testInputs, testLabels) = Encode(words.Test);
-var average = new ParameterAverage(model.Parameters, AverageDecay);
-var inputs = new int[batchSize * CharWords.Steps];
-var labels = new int[batchSize * CharWords.Steps];
-var shuffle = new Xoshiro((ulong)seed);
-var clock = Stopwatch.StartNew();
-double testBits = double.NaN;
-int completed = 0, step = 0;
-for (int epoch = 1; epoch <= epochCount && clock.Elapsed.TotalMinutes < minutes; epoch++)
+int Run<TNetwork>(TNetwork model, int epochCount, float peakRate)
+    where TNetwork : ITokenLabelNetwork, ITokenStreamingNetwork
 {
-    TimeSpan start = clock.Elapsed;
-    double nats = 0;
-    long predicted = 0;
-    foreach (string[] batch in CharWords.Batches(words.Train, batchSize, ref shuffle))
+    // AdamW (with --decay 0, the default, plain Adam) with a short warm-up and a cosine decay over the run.
+    var adam = new AdamW(peakRate, weightDecay);
+
+    // The model evaluated is an exponential moving average of the parameters over the last steps (Polyak averaging): it
+    // smooths out the noise of the last minibatches' steps.
+    const float AverageDecay = 0.999f;
+    int stepsPerEpoch = (words.Train.Length + batchSize - 1) / batchSize, totalSteps = epochCount * stepsPerEpoch, warmUp = Math.Min(200, totalSteps / 10);
+    Console.WriteLine($"training a {cell} model of {model.Parameters.Length} parameters for {epochCount} epochs of {stepsPerEpoch} batches of {batchSize} on {threads} thread(s), at most {minutes:0.#} minutes");
+
+    var (testInputs, testLabels) = Encode(words.Test);
+    var average = new ParameterAverage(model.Parameters, AverageDecay);
+    var inputs = new int[batchSize * CharWords.Steps];
+    var labels = new int[batchSize * CharWords.Steps];
+    var shuffle = new Xoshiro((ulong)seed);
+    var clock = Stopwatch.StartNew();
+    double testBits = double.NaN;
+    int completed = 0, step = 0;
+    for (int epoch = 1; epoch <= epochCount && clock.Elapsed.TotalMinutes < minutes; epoch++)
     {
-        adam.LearningRate = step < warmUp ? peakRate * (step + 1) / warmUp : peakRate * 0.5f * (1f + MathF.Cos(MathF.PI * (step - warmUp) / Math.Max(1, totalSteps - warmUp)));
-        step++;
-        int rows = batch.Length * CharWords.Steps;
-        CharWords.Encode(batch, inputs, labels);
-        float loss = model.TrainStep(inputs.AsSpan(0, rows), labels.AsSpan(0, rows), ref adam);
-        average.Update(model.Parameters);
-        long count = CharWords.PredictedCharacters(batch);
-        nats += loss * (double)count;
-        predicted += count;
-    }
-
-    double seconds = (clock.Elapsed - start).TotalSeconds;
-    average.SwapInto(model.Parameters); // evaluated with the averaged parameters, then training goes on from its own
-    testBits = model.Evaluate(testInputs, testLabels).Loss / Math.Log(2);
-    average.SwapInto(model.Parameters);
-    completed = epoch;
-    Console.WriteLine($"epoch {epoch,2}: train bits/char {nats / predicted / Math.Log(2):F3}, test bits/char {testBits:F3}, {seconds:F1} s, {predicted / seconds:F0} characters/s");
-}
-
-double trainSeconds = clock.Elapsed.TotalSeconds;
-average.SwapInto(model.Parameters); // the model that is kept, sampled and saved is the averaged one
-if (savePath is not null)
-{
-    model.SaveParameters(savePath);
-    Console.WriteLine($"saved parameters to {Path.GetFullPath(savePath)}");
-}
-
-// Ten words sampled one character at a time through the streaming Step, from the end-of-word token until the next one.
-var sampler = new Xoshiro((ulong)seed + 1);
-var probabilities = new float[CharWords.Classes];
-var sampled = new List<string>();
-for (int w = 0; w < 10; w++)
-{
-    model.ResetState();
-    var letters = new System.Text.StringBuilder();
-    int token = CharWords.End;
-    do
-    {
-        model.Step(token, probabilities);
-        token = Sample(probabilities, temperature, ref sampler);
-        if (token != CharWords.End)
+        TimeSpan start = clock.Elapsed;
+        double nats = 0;
+        long predicted = 0;
+        foreach (string[] batch in CharWords.Batches(words.Train, batchSize, ref shuffle))
         {
-            letters.Append((char)('a' + token - 1));
+            adam.LearningRate = step < warmUp ? peakRate * (step + 1) / warmUp : peakRate * 0.5f * (1f + MathF.Cos(MathF.PI * (step - warmUp) / Math.Max(1, totalSteps - warmUp)));
+            step++;
+            int rows = batch.Length * CharWords.Steps;
+            CharWords.Encode(batch, inputs, labels);
+            float loss = model.TrainStep(inputs.AsSpan(0, rows), labels.AsSpan(0, rows), ref adam);
+            average.Update(model.Parameters);
+            long count = CharWords.PredictedCharacters(batch);
+            nats += loss * (double)count;
+            predicted += count;
         }
-    }
-    while (token != CharWords.End && letters.Length < 30);
-    sampled.Add(letters.ToString());
-}
 
-Console.WriteLine($"sampled at temperature {temperature:0.##}: {string.Join(" ", sampled)}");
-Console.WriteLine($"test bits per char: {testBits:F3}, cell: {cell}, epochs: {completed}, threads: {threads}, train seconds: {trainSeconds:F1}, characters/s: {trainCharacters * completed / trainSeconds:F0}");
-return 0;
+        double seconds = (clock.Elapsed - start).TotalSeconds;
+        average.SwapInto(model.Parameters); // evaluated with the averaged parameters, then training goes on from its own
+        testBits = model.Evaluate(testInputs, testLabels).Loss / Math.Log(2);
+        average.SwapInto(model.Parameters);
+        completed = epoch;
+        Console.WriteLine($"epoch {epoch,2}: train bits/char {nats / predicted / Math.Log(2):F3}, test bits/char {testBits:F3}, {seconds:F1} s, {predicted / seconds:F0} characters/s");
+    }
+
+    double trainSeconds = clock.Elapsed.TotalSeconds;
+    average.SwapInto(model.Parameters); // the model that is kept, sampled and saved is the averaged one
+    if (savePath is not null)
+    {
+        Safetensors.Save(savePath, model.Parameters, model.Tensors);
+        Console.WriteLine($"saved parameters to {Path.GetFullPath(savePath)}");
+    }
+
+    // Ten words sampled one character at a time through the streaming Step, from the end-of-word token until the next one.
+    var sampler = new Xoshiro((ulong)seed + 1);
+    var probabilities = new float[CharWords.Classes];
+    var sampled = new List<string>();
+    for (int w = 0; w < 10; w++)
+    {
+        model.ResetState();
+        var letters = new System.Text.StringBuilder();
+        int token = CharWords.End;
+        do
+        {
+            model.Step(token, probabilities);
+            token = Sample(probabilities, temperature, ref sampler);
+            if (token != CharWords.End)
+            {
+                letters.Append((char)('a' + token - 1));
+            }
+        }
+        while (token != CharWords.End && letters.Length < 30);
+        sampled.Add(letters.ToString());
+    }
+
+    Console.WriteLine($"sampled at temperature {temperature:0.##}: {string.Join(" ", sampled)}");
+    Console.WriteLine($"test bits per char: {testBits:F3}, cell: {(cell == "elman" ? (tanh ? "elman tanh" : "elman relu") : cell)}, layers: {(cell == "elman" ? 1 : layers)}, epochs: {completed}, threads: {threads}, train seconds: {trainSeconds:F1}, characters/s: {trainCharacters * completed / trainSeconds:F0}");
+    return 0;
+    }
 
 static (int[] Inputs, int[] Labels) Encode(string[] words)
 {
@@ -207,58 +222,4 @@ sealed class ParameterAverage(Span<float> parameters, float decay)
             (parameters[i], _average[i]) = (_average[i], parameters[i]);
         }
     }
-}
-
-/// <summary>The members the sample uses, over whichever of the three networks it trains.</summary>
-sealed class CharModel
-{
-    public delegate float Train(ReadOnlySpan<int> inputs, ReadOnlySpan<int> labels, ref AdamW adam);
-
-    public delegate void StepOne(int token, Span<float> probabilities);
-
-    private Train _train = null!;
-    private StepOne _step = null!;
-    private Func<int[], int[], Evaluation> _evaluate = null!;
-    private Action _reset = null!;
-    private Action<int> _threads = null!;
-    private Action<float> _clip = null!;
-    private Action<string> _save = null!;
-
-    public int ParameterCount => Parameters.Length;
-
-    public Span<float> Parameters => _network.Parameters;
-
-    private ITokenNetwork _network = null!;
-
-    public int Threads { set => _threads(value); }
-
-    public float MaxGradientNorm { set => _clip(value); }
-
-    public static CharModel Of(CharElman n) => new()
-    {
-        _network = n, _train = n.TrainStep, _step = n.Step, _evaluate = (i, l) => n.Evaluate(i, l),
-        _reset = n.ResetState, _threads = t => n.Threads = t, _clip = c => n.MaxGradientNorm = c, _save = p => n.SaveParameters(p),
-    };
-
-    public static CharModel Of(CharLstm n) => new()
-    {
-        _network = n, _train = n.TrainStep, _step = n.Step, _evaluate = (i, l) => n.Evaluate(i, l),
-        _reset = n.ResetState, _threads = t => n.Threads = t, _clip = c => n.MaxGradientNorm = c, _save = p => n.SaveParameters(p),
-    };
-
-    public static CharModel Of(CharGru n) => new()
-    {
-        _network = n, _train = n.TrainStep, _step = n.Step, _evaluate = (i, l) => n.Evaluate(i, l),
-        _reset = n.ResetState, _threads = t => n.Threads = t, _clip = c => n.MaxGradientNorm = c, _save = p => n.SaveParameters(p),
-    };
-
-    public float TrainStep(ReadOnlySpan<int> inputs, ReadOnlySpan<int> labels, ref AdamW adam) => _train(inputs, labels, ref adam);
-
-    public Evaluation Evaluate(int[] inputs, int[] labels) => _evaluate(inputs, labels);
-
-    public void Step(int token, Span<float> probabilities) => _step(token, probabilities);
-
-    public void ResetState() => _reset();
-
-    public void SaveParameters(string path) => _save(path);
 }

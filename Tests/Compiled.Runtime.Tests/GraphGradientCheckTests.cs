@@ -125,7 +125,7 @@ public class GraphGradientCheckTests
         float[] analytic = network.Gradients.ToArray();
 
         double[] p = network.Parameters.ToArray().Select(v => (double)v).ToArray();
-        double Loss() => StepLoss(Forward(twin, p, idValues, Batch), labels, TokenTagger.Classes);
+        double Loss() => ReferenceNetwork.StepLoss(Forward(twin, p, idValues, Batch), labels, TokenTagger.Classes);
         double referenceLoss = Loss();
         Assert.True(Math.Abs(analyticLoss - referenceLoss) <= 1e-5 + (1e-4 * Math.Abs(referenceLoss)), $"loss {analyticLoss} vs reference {referenceLoss}");
 
@@ -169,27 +169,6 @@ public class GraphGradientCheckTests
         double Loss() => Forward(twin, p, x, Batch).Zip(c, (y, weight) => y * weight).Sum();
         CentralDifferences.Check(p, analytic, Loss, i => CentralDifferences.Parameter(network.Tensors, i));
         CentralDifferences.Check(x, inputGradient, Loss, i => $"input {i}");
-    }
-
-    /// <summary>PyTorch's CrossEntropyLoss(ignore_index=-100) over flattened steps: the mean over labelled rows.</summary>
-    private static double StepLoss(double[] output, int[] labels, int classes)
-    {
-        double total = 0;
-        int labelled = 0;
-        for (int r = 0; r < labels.Length; r++)
-        {
-            if (labels[r] == -100)
-            {
-                continue;
-            }
-
-            double[] row = output.AsSpan(r * classes, classes).ToArray();
-            ReferenceNetwork.Activate(row, Activation.Softmax);
-            total -= Math.Log(row[labels[r]]);
-            labelled++;
-        }
-
-        return total / labelled;
     }
 
     /// <summary>The twins read parameters in the generated layout (layer by layer, weight then bias); they must read them all.</summary>

@@ -37,6 +37,52 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Sizes))]
+    public void MultiplyRows_reads_strided_rows_and_matches_a_naive_loop(int m, int k, int n)
+    {
+        // A's rows 3 + k apart (a recurrent layer's rows of one step in a buffer of every step), overwritten and accumulated.
+        int stride = k + 3;
+        float[] a = Random(((m - 1) * stride) + k, 4), b = Random(k * n, 5), c = Random(m * n, 6);
+        foreach (bool accumulate in new[] { false, true })
+        {
+            float[] result = (float[])c.Clone();
+            Gemm.MultiplyRows(a, stride, b, result, m, k, n, accumulate);
+            var expected = new double[m * n];
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    double sum = accumulate ? c[(i * n) + j] : 0;
+                    for (int p = 0; p < k; p++) sum += (double)a[(i * stride) + p] * b[(p * n) + j];
+                    expected[(i * n) + j] = sum;
+                }
+
+            AssertClose(expected, result, k);
+        }
+    }
+
+    [Fact]
+    public void A_rows_result_does_not_depend_on_the_rows_around_it()
+    {
+        // Every tile accumulates each element in k order, so one row alone gives the bits it gives inside a batch of any size.
+        foreach ((int k, int n) in new[] { (7, 27), (128, 27), (32, 128), (13, 67), (33, 17) })
+        {
+            float[] a = Random(37 * k, 7), b = Random(k * n, 8);
+            var batch = new float[37 * n];
+            Gemm.MultiplyAdd(a, b, batch, 37, k, n);
+            foreach (int row in new[] { 0, 5, 36 })
+            {
+                foreach (int rows in new[] { 1, 2, 3, 4, 6 })
+                {
+                    int first = Math.Min(row, 37 - rows);
+                    var part = new float[rows * n];
+                    Gemm.MultiplyAdd(a.AsSpan(first * k, rows * k), b, part, rows, k, n);
+                    Assert.Equal(batch.AsSpan(first * n, rows * n).ToArray(), part);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
     public void MultiplyAdd_matches_a_naive_loop(int m, int k, int n)
     {
         float[] a = Random(m * k, 1), b = Random(k * n, 2), c = Random(m * n, 3);

@@ -83,6 +83,27 @@ internal sealed class ReferenceNetwork
         }
     }
 
+    /// <summary>PyTorch's CrossEntropyLoss(ignore_index=-100) over flattened steps: the mean over labelled rows.</summary>
+    public static double StepLoss(double[] output, int[] labels, int classes)
+    {
+        double total = 0;
+        int labelled = 0;
+        for (int r = 0; r < labels.Length; r++)
+        {
+            if (labels[r] == -100)
+            {
+                continue;
+            }
+
+            double[] row = output.AsSpan(r * classes, classes).ToArray();
+            ReferenceNetwork.Activate(row, Activation.Softmax);
+            total -= Math.Log(row[labels[r]]);
+            labelled++;
+        }
+
+        return total / labelled;
+    }
+
     /// <summary>Mean loss over the batch, as the runtime defines it.</summary>
     public static double Loss(Loss loss, double[] output, float[] targets, int[]? labels, int classes)
     {

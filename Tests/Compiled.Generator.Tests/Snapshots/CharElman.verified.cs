@@ -7,13 +7,13 @@
 /// <code>
 /// input: [24]
 /// embedding0: 24 tokens -> 24x32, a learned vector per id; weight [28, 32].
-/// simplernn0: 24x32 -> 24x128, Elman RNN, tanh, every step's state; W_ih [32, 128], W_hh [128, 128], b_ih [128], b_hh [128].
+/// simplernn0: 24x32 -> 24x128, Elman RNN, ReLU, every step's state; W_ih [32, 128], W_hh [128, 128], b_ih [128], b_hh [128].
 /// dense0: dense 24x128 -> 24x27 per step, identity. W [128, 27], b [27].
 /// </code>
 /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-partial class CharElman : global::Compiled.ITokenNetwork, global::Compiled.IShardedStep
+partial class CharElman : global::Compiled.ITokenLabelNetwork, global::Compiled.ITokenStreamingNetwork, global::Compiled.IShardedStep
 {
     /// <summary>Token ids per input sample.</summary>
     public const int InputSize = 24;
@@ -57,7 +57,7 @@ partial class CharElman : global::Compiled.ITokenNetwork, global::Compiled.IShar
     private const int InferenceWorkspaceSize = 694016; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
-    private static readonly global::Compiled.Kernels.RecurrentGeometry Simplernn0Geometry = new(global::Compiled.Kernels.RecurrentCell.Elman, 24, 32, 128, returnSequences: true);
+    private static readonly global::Compiled.Kernels.RecurrentGeometry Simplernn0Geometry = new(global::Compiled.Kernels.RecurrentCell.Elman, 24, 32, 128, returnSequences: true, relu: true);
 
     private static readonly global::Compiled.TensorInfo[] s_tensors =
     {
@@ -257,6 +257,9 @@ partial class CharElman : global::Compiled.ITokenNetwork, global::Compiled.IShar
     /// <summary>Values of state carried from one <see cref="Step"/> to the next: each recurrent layer's h (and an LSTM's c after
     /// its h), in layer order.</summary>
     public const int StateSize = 128;
+
+    int global::Compiled.IRecurrentState.StateSize => StateSize;
+    int global::Compiled.IRecurrentState.StepOutputSize => StepOutputSize;
 
     private readonly float[] _state = new float[StateSize];
     private readonly float[] _stepWorkspace = new float[StepPlan.WorkspaceSize];
@@ -632,8 +635,8 @@ partial class CharElman : global::Compiled.ITokenNetwork, global::Compiled.IShar
         global::System.Span<float> embedding0Output = workspace.Slice(Embedding0OutputOffset, batch * 768);
         global::Compiled.Kernels.Embedding.Forward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), parameters.Slice(Embedding0WeightOffset, 896), embedding0Output, 32);
 
-        // simplernn0: 24x32 -> 24x128, Elman RNN, tanh, every step's state; W_ih [32, 128], W_hh [128, 128], b_ih [128], b_hh [128].
-        // h = tanh(x W_ih + b_ih + h W_hh + b_hh) (nn.RNN)
+        // simplernn0: 24x32 -> 24x128, Elman RNN, ReLU, every step's state; W_ih [32, 128], W_hh [128, 128], b_ih [128], b_hh [128].
+        // h = relu(x W_ih + b_ih + h W_hh + b_hh) (nn.RNN)
         global::System.Span<float> simplernn0Output = workspace.Slice(Simplernn0OutputOffset, batch * 3072);
         global::Compiled.Kernels.Recurrent.KeepFromTokens(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), 27, workspace.Slice(Simplernn0KeepOffset, batch * 24));
         global::Compiled.Kernels.Recurrent.Forward(in Simplernn0Geometry, embedding0Output, parameters.Slice(Simplernn0WeightIhOffset, 4096), parameters.Slice(Simplernn0WeightHhOffset, 16384), parameters.Slice(Simplernn0BiasIhOffset, 128), parameters.Slice(Simplernn0BiasHhOffset, 128), simplernn0Output, workspace.Slice(Simplernn0GatesOffset, batch * 3072), workspace.Slice(Simplernn0PreviousOffset, batch * 3072), default, workspace.Slice(Simplernn0KeepOffset, batch * 24), default, workspace.Slice(ScratchOffset, (int)Simplernn0Geometry.ScratchSize(batch)), batch);
@@ -666,8 +669,8 @@ partial class CharElman : global::Compiled.ITokenNetwork, global::Compiled.IShar
             global::System.Span<float> embedding0Output = workspace.Slice(Embedding0OutputOffset, batch * 768);
             global::Compiled.Kernels.Embedding.Forward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), parameters.Slice(Embedding0WeightOffset, 896), embedding0Output, 32);
 
-            // simplernn0: 24x32 -> 24x128, Elman RNN, tanh, every step's state; W_ih [32, 128], W_hh [128, 128], b_ih [128], b_hh [128].
-            // h = tanh(x W_ih + b_ih + h W_hh + b_hh) (nn.RNN)
+            // simplernn0: 24x32 -> 24x128, Elman RNN, ReLU, every step's state; W_ih [32, 128], W_hh [128, 128], b_ih [128], b_hh [128].
+            // h = relu(x W_ih + b_ih + h W_hh + b_hh) (nn.RNN)
             global::System.Span<float> simplernn0Output = workspace.Slice(Simplernn0OutputOffset, batch * 3072);
             global::Compiled.Kernels.Recurrent.KeepFromTokens(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), 27, workspace.Slice(Simplernn0KeepOffset, batch * 24));
             global::Compiled.Kernels.Recurrent.Forward(in Simplernn0Geometry, embedding0Output, parameters.Slice(Simplernn0WeightIhOffset, 4096), parameters.Slice(Simplernn0WeightHhOffset, 16384), parameters.Slice(Simplernn0BiasIhOffset, 128), parameters.Slice(Simplernn0BiasHhOffset, 128), simplernn0Output, workspace.Slice(Simplernn0GatesOffset, batch * 3072), workspace.Slice(Simplernn0PreviousOffset, batch * 3072), default, workspace.Slice(Simplernn0KeepOffset, batch * 24), default, workspace.Slice(ScratchOffset, (int)Simplernn0Geometry.ScratchSize(batch)), batch);
@@ -693,7 +696,7 @@ partial class CharElman : global::Compiled.ITokenNetwork, global::Compiled.IShar
         private const int Simplernn0KeepOffset = 416; // rows of 1 for a step that counts, 0 for padding
         private const int Dense0OutputOffset = 0; // rows of 1x27
         private const int ScratchOffset = 417;
-        private static readonly global::Compiled.Kernels.RecurrentGeometry Simplernn0Geometry = new(global::Compiled.Kernels.RecurrentCell.Elman, 1, 32, 128, returnSequences: true);
+        private static readonly global::Compiled.Kernels.RecurrentGeometry Simplernn0Geometry = new(global::Compiled.Kernels.RecurrentCell.Elman, 1, 32, 128, returnSequences: true, relu: true);
 
         public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, global::System.Span<float> state)
         {
@@ -702,8 +705,8 @@ partial class CharElman : global::Compiled.ITokenNetwork, global::Compiled.IShar
             global::System.Span<float> embedding0Output = workspace.Slice(Embedding0OutputOffset, batch * 32);
             global::Compiled.Kernels.Embedding.Forward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), parameters.Slice(Embedding0WeightOffset, 896), embedding0Output, 32);
 
-            // simplernn0: 1x32 -> 1x128, Elman RNN, tanh, every step's state; W_ih [32, 128], W_hh [128, 128], b_ih [128], b_hh [128].
-            // h = tanh(x W_ih + b_ih + h W_hh + b_hh) (nn.RNN)
+            // simplernn0: 1x32 -> 1x128, Elman RNN, ReLU, every step's state; W_ih [32, 128], W_hh [128, 128], b_ih [128], b_hh [128].
+            // h = relu(x W_ih + b_ih + h W_hh + b_hh) (nn.RNN)
             global::System.Span<float> simplernn0Output = workspace.Slice(Simplernn0OutputOffset, batch * 128);
             global::Compiled.Kernels.Recurrent.KeepFromTokens(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), 27, workspace.Slice(Simplernn0KeepOffset, batch * 1));
             global::Compiled.Kernels.Recurrent.Forward(in Simplernn0Geometry, embedding0Output, parameters.Slice(Simplernn0WeightIhOffset, 4096), parameters.Slice(Simplernn0WeightHhOffset, 16384), parameters.Slice(Simplernn0BiasIhOffset, 128), parameters.Slice(Simplernn0BiasHhOffset, 128), simplernn0Output, workspace.Slice(Simplernn0GatesOffset, batch * 128), workspace.Slice(Simplernn0PreviousOffset, batch * 128), default, workspace.Slice(Simplernn0KeepOffset, batch * 1), state.Slice(0, 128), workspace.Slice(ScratchOffset, (int)Simplernn0Geometry.ScratchSize(batch)), batch);
@@ -729,7 +732,7 @@ partial class CharElman : global::Compiled.ITokenNetwork, global::Compiled.IShar
         global::Compiled.Kernels.Dense.Backward(workspace.Slice(Simplernn0OutputOffset, batch * 3072), parameters.Slice(Dense0WeightOffset, 3456), dense0OutputGradient, simplernn0OutputGradient, gradients.Slice(Dense0WeightOffset, 3456), gradients.Slice(Dense0BiasOffset, 27), batch * 24, 128, 27, accumulate);
 
         global::System.Span<float> embedding0OutputGradient = workspace.Slice(GradientBufferA, batch * 768);
-        // simplernn0: 24x32 -> 24x128, Elman RNN, tanh, every step's state; W_ih [32, 128], W_hh [128, 128], b_ih [128], b_hh [128].
+        // simplernn0: 24x32 -> 24x128, Elman RNN, ReLU, every step's state; W_ih [32, 128], W_hh [128, 128], b_ih [128], b_hh [128].
         // backpropagation through time; dW_ih, dW_hh, db_ih, db_hh; dx =
         global::Compiled.Kernels.Recurrent.Backward(in Simplernn0Geometry, workspace.Slice(Embedding0OutputOffset, batch * 768), parameters.Slice(Simplernn0WeightIhOffset, 4096), parameters.Slice(Simplernn0WeightHhOffset, 16384), simplernn0OutputGradient, workspace.Slice(Simplernn0GatesOffset, batch * 3072), workspace.Slice(Simplernn0PreviousOffset, batch * 3072), default, default, workspace.Slice(Simplernn0KeepOffset, batch * 24), embedding0OutputGradient, gradients.Slice(Simplernn0WeightIhOffset, 4096), gradients.Slice(Simplernn0WeightHhOffset, 16384), gradients.Slice(Simplernn0BiasIhOffset, 128), gradients.Slice(Simplernn0BiasHhOffset, 128), workspace.Slice(ScratchOffset, (int)Simplernn0Geometry.ScratchSize(batch)), batch, accumulate);
 
@@ -749,7 +752,7 @@ partial class CharElman : global::Compiled.ITokenNetwork, global::Compiled.IShar
         global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Simplernn0OutputOffset, batch * 3072), parameters.Slice(Dense0WeightOffset, 3456), dense0OutputGradient, simplernn0OutputGradient, parameters.Slice(Dense0BiasOffset, 27), batch * 24, 128, 27, learningRate);
 
         global::System.Span<float> embedding0OutputGradient = workspace.Slice(GradientBufferA, batch * 768);
-        // simplernn0: 24x32 -> 24x128, Elman RNN, tanh, every step's state; W_ih [32, 128], W_hh [128, 128], b_ih [128], b_hh [128].
+        // simplernn0: 24x32 -> 24x128, Elman RNN, ReLU, every step's state; W_ih [32, 128], W_hh [128, 128], b_ih [128], b_hh [128].
         // backpropagation through time; dW_ih, dW_hh, db_ih, db_hh; dx =
         global::Compiled.Kernels.Recurrent.Backward(in Simplernn0Geometry, workspace.Slice(Embedding0OutputOffset, batch * 768), parameters.Slice(Simplernn0WeightIhOffset, 4096), parameters.Slice(Simplernn0WeightHhOffset, 16384), simplernn0OutputGradient, workspace.Slice(Simplernn0GatesOffset, batch * 3072), workspace.Slice(Simplernn0PreviousOffset, batch * 3072), default, default, workspace.Slice(Simplernn0KeepOffset, batch * 24), embedding0OutputGradient, gradients.Slice(Simplernn0WeightIhOffset, 4096), gradients.Slice(Simplernn0WeightHhOffset, 16384), gradients.Slice(Simplernn0BiasIhOffset, 128), gradients.Slice(Simplernn0BiasHhOffset, 128), workspace.Slice(ScratchOffset, (int)Simplernn0Geometry.ScratchSize(batch)), batch, accumulate: false);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Simplernn0WeightIhOffset, 4096), parameters.Slice(Simplernn0WeightIhOffset, 4096), learningRate);

@@ -14,7 +14,7 @@
 /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-partial class CharLstm : global::Compiled.ITokenNetwork, global::Compiled.IShardedStep
+partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.ITokenStreamingNetwork, global::Compiled.IShardedStep
 {
     /// <summary>Token ids per input sample.</summary>
     public const int InputSize = 24;
@@ -272,6 +272,9 @@ partial class CharLstm : global::Compiled.ITokenNetwork, global::Compiled.IShard
     /// <summary>Values of state carried from one <see cref="Step"/> to the next: each recurrent layer's h (and an LSTM's c after
     /// its h), in layer order.</summary>
     public const int StateSize = 256;
+
+    int global::Compiled.IRecurrentState.StateSize => StateSize;
+    int global::Compiled.IRecurrentState.StepOutputSize => StepOutputSize;
 
     private readonly float[] _state = new float[StateSize];
     private readonly float[] _stepWorkspace = new float[StepPlan.WorkspaceSize];

@@ -16,7 +16,7 @@ namespace Demo
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-    partial class MaskedRecurrent : global::Compiled.ITargetNetwork, global::Compiled.IShardedStep
+    partial class MaskedRecurrent : global::Compiled.ITargetNetwork, global::Compiled.IStreamingNetwork, global::Compiled.IShardedStep
     {
         /// <summary>Values per input sample (5x3).</summary>
         public const int InputSize = 15;
@@ -291,6 +291,10 @@ namespace Demo
         /// <summary>Values of state carried from one <see cref="Step"/> to the next: each recurrent layer's h (and an LSTM's c after
         /// its h), in layer order.</summary>
         public const int StateSize = 10;
+
+        int global::Compiled.IRecurrentState.StateSize => StateSize;
+        int global::Compiled.IRecurrentState.StepOutputSize => StepOutputSize;
+        int global::Compiled.IStreamingNetwork.StepInputSize => StepInputSize;
 
         private readonly float[] _state = new float[StateSize];
         private readonly float[] _stepWorkspace = new float[StepPlan.WorkspaceSize];

@@ -16,7 +16,7 @@ namespace Demo
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-    partial class Tagger : global::Compiled.ITokenNetwork, global::Compiled.IShardedStep
+    partial class Tagger : global::Compiled.ITokenLabelNetwork, global::Compiled.IShardedStep
     {
         /// <summary>Token ids per input sample.</summary>
         public const int InputSize = 12;
