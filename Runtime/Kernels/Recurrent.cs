@@ -127,12 +127,30 @@ namespace Compiled.Kernels
             biasIh.Slice(0, width).CopyTo(bias);
             int sharedBias = cell == RecurrentCell.Gru ? 2 * units : width;
             TensorPrimitives.Add(bias.Slice(0, sharedBias), biasHh.Slice(0, sharedBias), bias.Slice(0, sharedBias));
-            for (int r = 0; r < rows; r++)
+            int features = geometry.Features;
+            for (int b = 0; b < batch; b++)
             {
-                bias.CopyTo(gates.Slice(r * width, width));
+                int first = b * steps, length = RealSteps(keep, b, steps);
+                for (int r = first; r < first + length; r++)
+                {
+                    bias.CopyTo(gates.Slice(r * width, width));
+                }
             }
 
-            Gemm.MultiplyAdd(x.Slice(0, rows * geometry.Features), weightIh, gates.Slice(0, rows * width), rows, geometry.Features, width);
+            if (keep.IsEmpty)
+            {
+                Gemm.MultiplyAdd(x.Slice(0, rows * features), weightIh, gates.Slice(0, rows * width), rows, features, width);
+            }
+            else
+            {
+                // Each sample up to its last real step: the padded tails of short sequences are never projected (their gate
+                // rows are cleared in the step loop).
+                for (int b = 0; b < batch; b++)
+                {
+                    int first = b * steps, length = RealSteps(keep, b, steps);
+                    Gemm.MultiplyAdd(x.Slice(first * features, length * features), weightIh, gates.Slice(first * width, length * width), length, features, width);
+                }
+            }
 
             for (int t = 0; t < steps; t++)
             {
@@ -351,7 +369,43 @@ namespace Compiled.Kernels
                 }
             }
 
-            Gemm.MultiplyTransposedA(x.Slice(0, rows * features), gates.Slice(0, rows * width), weightIhGradient, features, rows, width, accumulate);
+            if (keep.IsEmpty)
+            {
+                Gemm.MultiplyTransposedA(x.Slice(0, rows * features), gates.Slice(0, rows * width), weightIhGradient, features, rows, width, accumulate);
+                if (!dx.IsEmpty)
+                {
+                    Gemm.MultiplyRows(gates.Slice(0, rows * width), width, weightIhTransposed, dx, rows, width, features, accumulateInputGradient);
+                }
+            }
+            else
+            {
+                // dW_ih and dx per sample up to its last real step, as the forward projection: past it the gradient is zero.
+                bool added = accumulate;
+                for (int b = 0; b < batch; b++)
+                {
+                    int first = b * steps, length = RealSteps(keep, b, steps);
+                    if (length > 0)
+                    {
+                        Gemm.MultiplyTransposedA(x.Slice(first * features, length * features), gates.Slice(first * width, length * width), weightIhGradient, features, length, width, added);
+                        added = true;
+                    }
+
+                    if (!dx.IsEmpty)
+                    {
+                        Gemm.MultiplyRows(gates.Slice(first * width, length * width), width, weightIhTransposed, dx.Slice(first * features, length * features), length, width, features, accumulateInputGradient);
+                        if (!accumulateInputGradient)
+                        {
+                            dx.Slice((first + length) * features, (steps - length) * features).Clear();
+                        }
+                    }
+                }
+
+                if (!added)
+                {
+                    weightIhGradient.Slice(0, features * width).Clear(); // every step of every sample is padding
+                }
+            }
+
             if (!accumulate)
             {
                 biasIhGradient.Slice(0, width).Clear();
@@ -359,10 +413,6 @@ namespace Compiled.Kernels
             }
 
             Dense.AddRowSums(gates, rows, width, biasIhGradient);
-            if (!dx.IsEmpty)
-            {
-                Gemm.MultiplyRows(gates.Slice(0, rows * width), width, weightIhTransposed, dx, rows, width, features, accumulateInputGradient);
-            }
 
             // dW_hh and db_hh over the real steps only: a padded step's gradient is zero, so its rows are dropped first (the
             // largest product of the pass would otherwise run over every padded step of the short sequences).
@@ -436,6 +486,10 @@ namespace Compiled.Kernels
                 keep[r] = x.Slice(r * features, features).IndexOfAnyExcept(maskValue) < 0 ? 0f : 1f;
             }
         }
+
+        /// <summary>Steps of sample <paramref name="b"/> up to and including its last one that is not padding (all without a mask).</summary>
+        private static int RealSteps(ReadOnlySpan<float> keep, int b, int steps) =>
+            keep.IsEmpty ? steps : keep.Slice(b * steps, steps).LastIndexOfAnyExcept(0f) + 1;
 
         /// <summary>
         /// The rows of the batch that the recurrent product of step <paramref name="t"/> must cover: up to the last sample that
