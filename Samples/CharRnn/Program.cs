@@ -172,7 +172,7 @@ int Run<TNetwork>(TNetwork model, int epochCount, float peakRate)
     Console.WriteLine($"sampled at temperature {temperature:0.##}: {string.Join(" ", sampled)}");
     Console.WriteLine($"test bits per char: {testBits:F3}, cell: {(cell == "elman" ? (tanh ? "elman tanh" : "elman relu") : cell)}, layers: {(cell == "elman" ? 1 : layers)}, epochs: {completed}, threads: {threads}, train seconds: {trainSeconds:F1}, characters/s: {trainCharacters * completed / trainSeconds:F0}");
     return 0;
-    }
+}
 
 static (int[] Inputs, int[] Labels) Encode(string[] words)
 {
