@@ -93,10 +93,11 @@ namespace Compiled.Kernels
     /// <remarks>
     /// Saved for the backward pass, all batch-major: <c>gates</c> (the activated gates of every step; the Elman cell's one
     /// gate is h_t itself), <c>previous</c> (h_{t-1} of every step, zero or the carried state at t = 0, so that the
-    /// recurrent weight gradient is one product over every step), and <c>cellStates</c> (an LSTM's c_t; a GRU's
-    /// h W_hn + b_hn; nothing for Elman). The backward pass overwrites <c>gates</c> with dL/d(pre-activation gates).
-    /// <c>keep</c> marks padded steps with 0: such a step leaves the state as it was, outputs zeros and passes the state's
-    /// gradient through unchanged.
+    /// recurrent weight gradient is one product over every step), and <c>cellStates</c> (an LSTM's c_t, then its
+    /// tanh(c_t); a GRU's h W_hn + b_hn; nothing for Elman). The backward pass overwrites <c>gates</c> with
+    /// dL/d(pre-activation gates). <c>keep</c> marks padded steps with 0: such a step leaves the state as it was, outputs
+    /// zeros and passes the state's gradient through unchanged; the products skip what lies past a sample's last real
+    /// step, and the recurrent ones, per step, the samples past the last that still has a real step.
     /// </remarks>
     public static class Recurrent
     {
