@@ -29,6 +29,8 @@ namespace Compiled.Generator.Layers
 
         public static readonly RecurrentLayer Gru = new("Gru", "Compiled.GruAttribute", "gru", "Gru", 3);
 
+        private const long MaxElements = 1L << 30;
+
         private readonly string _kind, _attribute, _prefix, _cell;
         private readonly int _gates;
 
@@ -81,6 +83,15 @@ namespace Compiled.Generator.Layers
 
             if (!valid)
             {
+                return context.Unknown();
+            }
+
+            // The largest tensors, in 64 bits before any int is taken of them: the weights and two steps' worth of gates.
+            long longWidth = (long)_gates * arguments.Units; // at most 4 * 2^31: the products below fit in 64 bits once it is checked
+            long largest = longWidth > MaxElements ? longWidth : System.Math.Max(System.Math.Max((long)input.LastAxis, arguments.Units) * longWidth, 2L * input.Rows * longWidth);
+            if (largest > MaxElements)
+            {
+                context.Report(IssueKinds.ValueOutOfRange, ArgumentRef.Positional(0), $"The weights and per-step buffers of '{context.Name}'", "below 2^30 values each", largest.ToString(CultureInfo.InvariantCulture));
                 return context.Unknown();
             }
 

@@ -409,6 +409,13 @@ public class DiagnosticTests
         """, DiagnosticSeverity.Error);
 
     [Fact]
+    public void CMP0004_a_recurrent_layer_too_large_for_its_buffers() => AssertSingle("CMP0004", """
+        using Compiled;
+        [Network] [Input(100000, 3)] [Lstm([|600000000|])] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
     public void CMP0004_a_recurrent_layer_of_no_units() => AssertSingle("CMP0004", """
         using Compiled;
         [Network] [Input(8, 3)] [Gru([|0|])] [Dense(1)]

@@ -45,6 +45,13 @@ public class RobustnessTests
         "using Compiled; [Network] [Input(8, 8, 1)] [AveragePool2D(0, 9)] [Flatten(Name = )] [Dense(1)] public partial class Net;",
         "using Compiled; [Network] [Input(8, 8, 1)] [GlobalAveragePool2D] [GlobalAveragePool2D] [Flatten] public partial class Net;",
         "using Compiled; [Network] [Input] [Conv2D(4, 3)] public partial class Net;",
+        "using Compiled; [Network] [Input(8, 3)] [Lstm(] [Dense(1)] public partial class Net;",
+        "using Compiled; [Network] [Input(8, 3)] [Gru(int.MaxValue)] [Dense(1)] public partial class Net;",
+        "using Compiled; [Network] [Input(int.MaxValue, 3)] [SimpleRnn(4, ReturnSequences = true)] [Dense(1)] public partial class Net;",
+        "using Compiled; [Network] [Input(8, 3)] [SimpleRnn(4, Activation = (Activation)99)] [Dense(1)] public partial class Net;",
+        "using Compiled; [Network] [Input(8, Vocabulary = 5, PaddingToken = )] [Embedding(2)] [Lstm(3)] public partial class Net;",
+        "using Compiled; [Network] [Input(8, 2, MaskValue = float.NaN)] [Gru(3)] public partial class Net;",
+        "using Compiled; [Network] [Input(8, 2, MaskValue = 1f, PaddingToken = 3)] [Gru(3)] public partial class Net;",
     };
 
     [Theory]
@@ -70,6 +77,9 @@ public class RobustnessTests
     [InlineData("[Network] [Input(1, 1, 1)] [Conv2D(1, 1)] [MaxPool2D(1)] [AveragePool2D(1, Stride = 5)] [Flatten]")]
     [InlineData("[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(5, 5, 2)] [Dropout(0.1f)] [Conv2D(3, 5, 1, Padding = Padding.Same, Activation = Activation.Softmax)] [Dropout(0.2f)] [MaxPool2D(2, 3, Padding = Padding.Same)] [Flatten]")]
     [InlineData("[Network] [Input(3, 3, 1)] [Conv2D(2, 7, Padding = Padding.Same, Stride = 4)] [Flatten] [Dense(1)]")]
+    [InlineData("[Network] [Input(1, 1)] [Lstm(1)]")]
+    [InlineData("[Network(Loss = Loss.None, MaxBatchSize = 1)] [Input(3, 2, MaskValue = -1f)] [Gru(2, ReturnSequences = true)] [LayerNorm] [SimpleRnn(1)]")]
+    [InlineData("[Network(Loss = Loss.BinaryCrossEntropy)] [Input(4, Vocabulary = 3, PaddingToken = 2)] [Embedding(2)] [Dropout(0.5f)] [Lstm(9, ReturnSequences = true)] [Flatten] [Dense(1)]")]
     public void Unusual_but_valid_networks_generate_code_that_compiles(string attributes)
     {
         var (result, output, _) = GeneratorHarness.Run($"using Compiled; {attributes} public partial class Net;");
