@@ -39,6 +39,9 @@ Trainer.Fit(model, train, null, new TrainingOptions { Epochs = 60, BatchSize = 1
     new Progress(report => { if (report.Epoch % 20 == 0) Console.WriteLine(report); }));
 Evaluation result = model.Evaluate(test.Features, test.Targets);
 Console.WriteLine($"breast cancer: {train.Count} training and {test.Count} test tumours, {featureCount} features");
+ConfusionMatrix confusion = ConfusionMatrix.Of(model, test);
+// scikit-learn's labels: 0 malignant, 1 benign (the header names them in that order).
+Console.WriteLine($"malignant (label 0) on the test set: precision {confusion.Precision(0):F4}, recall {confusion.Recall(0):F4}, F1 {confusion.F1(0):F4}");
 Console.WriteLine($"step threshold: {threshold:F3}, step accuracy: {stepResult.Accuracy:F4}, breast cancer test accuracy: {result.Accuracy:F4}, test loss: {result.Loss:F4}");
 
 sealed class Progress(Action<EpochReport> report) : IProgress<EpochReport>

@@ -45,24 +45,9 @@ var adam = new Adam(learningRate: 0.01f);
 Trainer.Fit(model, train, test, new TrainingOptions { Epochs = 200, BatchSize = 32 }, ref adam,
     new Progress(report => { if (report.Epoch % 50 == 0) Console.WriteLine($"diabetes epoch {report.Epoch}: train MSE {report.TrainLoss:F4}, test MSE {report.ValidationLoss:F4} (standardised target)"); }));
 Console.WriteLine($"diabetes: {train.Count} training and {test.Count} test patients, {train.FeatureSize} features");
-Console.WriteLine($"slope: {line.Dense0Weight[0]:F4}, bias: {line.Dense0Bias[0]:F4}, diabetes train R²: {RSquared(model, train):F4}, diabetes test R²: {RSquared(model, test):F4}");
-
 // R² = 1 - SS_res / SS_tot: the fraction of the target's variance the model explains (1 is perfect, 0 is the mean).
-static float RSquared(Diabetes model, Dataset data)
-{
-    var predictions = new float[data.Count];
-    model.Predict(data.Features, predictions);
-    float[] targets = data.Targets!;
-    float mean = targets.Average();
-    double residual = 0, total = 0;
-    for (int i = 0; i < targets.Length; i++)
-    {
-        residual += (targets[i] - predictions[i]) * (targets[i] - predictions[i]);
-        total += (targets[i] - mean) * (targets[i] - mean);
-    }
-
-    return (float)(1 - (residual / total));
-}
+RegressionScores trainScores = RegressionScores.Of(model, train), testScores = RegressionScores.Of(model, test);
+Console.WriteLine($"slope: {line.Dense0Weight[0]:F4}, bias: {line.Dense0Bias[0]:F4}, diabetes train R²: {trainScores.RSquared:F4}, diabetes test R²: {testScores.RSquared:F4}, test mean absolute error: {testScores.MeanAbsoluteError:F4} (standardised target)");
 
 /// <summary>Reports each epoch synchronously (System.Progress would post to the thread pool).</summary>
 sealed class Progress(Action<EpochReport> report) : IProgress<EpochReport>

@@ -64,7 +64,9 @@ double seconds = clock.Elapsed.TotalSeconds;
 var evaluation = Trainer.Evaluate(network, test);
 network.SaveParameters(savePath);
 Console.WriteLine($"saved parameters to {Path.GetFullPath(savePath)}");
-Console.WriteLine($"test accuracy: {evaluation.Accuracy:F4}, test loss: {evaluation.Loss:F4}, epochs: {result.Epochs}, train seconds: {seconds:F1}, samples/s: {(double)train.Count * result.Epochs / seconds:F0}");
+ConfusionMatrix confusion = ConfusionMatrix.Of(network, test);
+Console.WriteLine(confusion);
+Console.WriteLine($"test accuracy: {evaluation.Accuracy:F4}, test loss: {evaluation.Loss:F4}, test macro F1: {confusion.MacroF1:F4}, epochs: {result.Epochs}, train seconds: {seconds:F1}, samples/s: {(double)train.Count * result.Epochs / seconds:F0}");
 return 0;
 
 static Dataset Load(string directory, string prefix)
