@@ -125,9 +125,9 @@ namespace Compiled.Kernels
             Span<float> bias = scratch.Slice((batch * (width + (3 * units))) + units, width);
 
             // Both biases go into the input projection, except a GRU's b_hn, which its reset gate multiplies.
-            biasIh.Slice(0, width).CopyTo(bias);
             int sharedBias = cell == RecurrentCell.Gru ? 2 * units : width;
-            TensorPrimitives.Add(bias.Slice(0, sharedBias), biasHh.Slice(0, sharedBias), bias.Slice(0, sharedBias));
+            TensorPrimitives.Add(biasIh.Slice(0, sharedBias), biasHh.Slice(0, sharedBias), bias.Slice(0, sharedBias));
+            biasIh.Slice(sharedBias, width - sharedBias).CopyTo(bias.Slice(sharedBias));
             int features = geometry.Features;
             for (int b = 0; b < batch; b++)
             {
