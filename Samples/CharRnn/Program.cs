@@ -88,7 +88,7 @@ return (cell, layers) switch
     ("lstm", 1) => Run(new CharLstm(seed) { Threads = threads, MaxGradientNorm = 1f }, epochs ?? 20, rate ?? 3e-3f),
     ("lstm", _) => Run(new CharLstm2(seed) { Threads = threads, MaxGradientNorm = 1f }, epochs ?? 12, rate ?? 4e-3f),
     ("gru", 1) => Run(new CharGru(seed) { Threads = threads, MaxGradientNorm = 1f }, epochs ?? 28, rate ?? 3e-3f),
-    ("gru", _) => Run(new CharGru2(seed) { Threads = threads, MaxGradientNorm = 1f }, epochs ?? 17, rate ?? 2e-3f),
+    ("gru", _) => Run(new CharGru2(seed) { Threads = threads, MaxGradientNorm = 1f }, epochs ?? 20, rate ?? 2e-3f),
     _ when tanh => Run(new CharElmanTanh(seed) { Threads = threads, MaxGradientNorm = 1f }, epochs ?? 60, rate ?? 3e-3f),
     _ => Run(new CharElman(seed) { Threads = threads, MaxGradientNorm = 1f }, epochs ?? 60, rate ?? 3e-3f),
 };
