@@ -333,7 +333,7 @@ namespace Compiled.Generator.Shapes
                 InferenceScratchOffset = scratchOffsetForInference,
                 InferenceWorkspaceSize = Clamp(inferenceSize),
             };
-            if (network is not null && !forStep && network.Layers.Any(l => l.Definition.StateSize(l) > 0) && network.Layers.All(l => l.Definition.ActsPerStep))
+            if (network is not null && !forStep && network.StateSize > 0 && network.Layers.All(l => l.Definition.ActsPerStep))
             {
                 // The same layers over one step of one sample: a recurrent layer's state comes in and goes out through the
                 // carried state, and every other layer acts on the step alone, so stepping equals the whole sequence.

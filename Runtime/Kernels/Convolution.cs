@@ -145,7 +145,7 @@ namespace Compiled.Kernels
             if (!dx.IsEmpty)
             {
                 // W^T [filters, patch], so that dPatches = dy W^T runs on the register-tiled kernel rather than on dot products.
-                Transpose(weights.Slice(0, geometry.WeightCount), patch, filters, transposed);
+                Gemm.Transpose(weights.Slice(0, geometry.WeightCount), patch, filters, transposed);
                 if (!accumulateInputGradient)
                 {
                     dx.Slice(0, batch * geometry.InputSize).Clear();
@@ -318,19 +318,6 @@ namespace Compiled.Kernels
             for (int i = 0; i < source.Length; i++)
             {
                 destination[i] += source[i];
-            }
-        }
-
-        /// <summary>t[j, i] = a[i, j] for a [rows, columns] matrix.</summary>
-        private static void Transpose(ReadOnlySpan<float> a, int rows, int columns, Span<float> t)
-        {
-            for (int i = 0; i < rows; i++)
-            {
-                ReadOnlySpan<float> row = a.Slice(i * columns, columns);
-                for (int j = 0; j < columns; j++)
-                {
-                    t[(j * rows) + i] = row[j];
-                }
             }
         }
 

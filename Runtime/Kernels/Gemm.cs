@@ -81,6 +81,20 @@ namespace Compiled.Kernels
             Dispatch(a, aRowStride, columnStride: 1, b, c, m, k, n, accumulate);
         }
 
+        /// <summary>t[j, i] = a[i, j] for a [rows, columns] matrix: a weight turned once per call so that a product with its
+        /// transpose runs on the register-tiled kernel rather than as dot products.</summary>
+        internal static void Transpose(ReadOnlySpan<float> a, int rows, int columns, Span<float> t)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                ReadOnlySpan<float> row = a.Slice(i * columns, columns);
+                for (int j = 0; j < columns; j++)
+                {
+                    t[(j * rows) + i] = row[j];
+                }
+            }
+        }
+
         private static void CheckSizes(int aLength, int bLength, int cLength, int m, int k, int n, string aShape, string bShape)
         {
             if (m < 0 || k < 0 || n < 0)

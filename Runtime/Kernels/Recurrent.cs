@@ -83,6 +83,40 @@ namespace Compiled.Kernels
         public int CellStateSize => Cell switch { RecurrentCell.Lstm => 2 * Steps * Units, RecurrentCell.Gru => Steps * Units, _ => 0 };
     }
 
+    /// <summary>The pieces of a recurrent pass's scratch, in the order <see cref="RecurrentGeometry.ScratchSize"/> counts them.</summary>
+    internal readonly ref struct ScratchParts
+    {
+        public ScratchParts(Span<float> scratch, in RecurrentGeometry g, int batch)
+        {
+            int width = g.GateWidth, units = g.Units, rows = batch * units;
+            Recurrent = scratch.Slice(0, batch * width); // h_{t-1} W_hh of one step
+            Final = scratch.Slice(batch * width, rows); // h of the last step
+            HiddenGradient = scratch.Slice((batch * width) + rows, rows);
+            CellGradient = scratch.Slice((batch * width) + (2 * rows), rows);
+            int rest = (batch * width) + (3 * rows);
+            Row = scratch.Slice(rest, units);
+            Bias = scratch.Slice(rest + units, width); // b_ih + b_hh
+            WeightHhTransposed = scratch.Slice(rest + units + width, width * units);
+            WeightIhTransposed = scratch.Slice(rest + units + width + (width * units), width * g.Features);
+        }
+
+        public Span<float> Recurrent { get; }
+
+        public Span<float> Final { get; }
+
+        public Span<float> HiddenGradient { get; }
+
+        public Span<float> CellGradient { get; }
+
+        public Span<float> Row { get; }
+
+        public Span<float> Bias { get; }
+
+        public Span<float> WeightHhTransposed { get; }
+
+        public Span<float> WeightIhTransposed { get; }
+    }
+
     /// <summary>
     /// Forward and backward passes of the Elman, LSTM and GRU cells through time, PyTorch's <c>nn.RNN</c>, <c>nn.LSTM</c>
     /// and <c>nn.GRU</c> exactly. The input projection of every step is one matrix product over <c>[batch * steps,
@@ -119,58 +153,41 @@ namespace Compiled.Kernels
 
             int steps = geometry.Steps, units = geometry.Units, width = geometry.GateWidth, rows = batch * steps, stateSize = geometry.StateSize;
             RecurrentCell cell = geometry.Cell;
-            Span<float> recurrent = scratch.Slice(0, batch * width);
-            Span<float> final = scratch.Slice(batch * width, batch * units);
-            Span<float> temporary = scratch.Slice(batch * (width + (3 * units)), units);
-            Span<float> bias = scratch.Slice((batch * (width + (3 * units))) + units, width);
+            var parts = new ScratchParts(scratch, geometry, batch);
+            Span<float> recurrent = parts.Recurrent, final = parts.Final, temporary = parts.Row, bias = parts.Bias;
 
             // Both biases go into the input projection, except a GRU's b_hn, which its reset gate multiplies.
             int sharedBias = cell == RecurrentCell.Gru ? 2 * units : width;
             TensorPrimitives.Add(biasIh.Slice(0, sharedBias), biasHh.Slice(0, sharedBias), bias.Slice(0, sharedBias));
             biasIh.Slice(sharedBias, width - sharedBias).CopyTo(bias.Slice(sharedBias));
             int features = geometry.Features;
-            for (int b = 0; b < batch; b++)
+            for (int segment = 0; segment < Segments(keep, batch); segment++)
             {
-                int first = b * steps, length = RealSteps(keep, b, steps);
+                (int first, int length) = Segment(keep, batch, steps, segment);
                 for (int r = first; r < first + length; r++)
                 {
                     bias.CopyTo(gates.Slice(r * width, width));
                 }
+
+                Gemm.MultiplyAdd(x.Slice(first * features, length * features), weightIh, gates.Slice(first * width, length * width), length, features, width);
             }
 
-            if (keep.IsEmpty)
+            // h_{-1}: zero, or the carried state.
+            for (int b = 0; b < batch; b++)
             {
-                Gemm.MultiplyAdd(x.Slice(0, rows * features), weightIh, gates.Slice(0, rows * width), rows, features, width);
-            }
-            else
-            {
-                // Each sample up to its last real step: the padded tails of short sequences are never projected (their gate
-                // rows are cleared in the step loop).
-                for (int b = 0; b < batch; b++)
+                Span<float> first = previous.Slice(b * steps * units, units);
+                if (state.IsEmpty)
                 {
-                    int first = b * steps, length = RealSteps(keep, b, steps);
-                    Gemm.MultiplyAdd(x.Slice(first * features, length * features), weightIh, gates.Slice(first * width, length * width), length, features, width);
+                    first.Clear();
+                }
+                else
+                {
+                    state.Slice(b * stateSize, units).CopyTo(first);
                 }
             }
 
             for (int t = 0; t < steps; t++)
             {
-                if (t == 0)
-                {
-                    for (int b = 0; b < batch; b++)
-                    {
-                        Span<float> first = previous.Slice(b * steps * units, units);
-                        if (state.IsEmpty)
-                        {
-                            first.Clear();
-                        }
-                        else
-                        {
-                            state.Slice(b * stateSize, units).CopyTo(first);
-                        }
-                    }
-                }
-
                 int live = LiveRows(keep, batch, steps, t);
                 if (t == 0 && state.IsEmpty)
                 {
@@ -305,20 +322,19 @@ namespace Compiled.Kernels
                     $"For {batch} sample(s) of {steps} steps, {features} -> {units}: the weight gradients need {(long)features * width} and {(long)units * width} values (have {weightIhGradient.Length} and {weightHhGradient.Length}), dx {(long)rows * features} or none (has {dx.Length}){(cell == RecurrentCell.Gru ? $", the recurrent gradient {(long)rows * width} (has {recurrentGradient.Length})" : string.Empty)}.");
             }
 
-            Span<float> hiddenGradient = scratch.Slice(batch * (width + units), batch * units);
-            Span<float> cellGradient = scratch.Slice(batch * (width + (2 * units)), batch * units);
+            var parts = new ScratchParts(scratch, geometry, batch);
+            Span<float> hiddenGradient = parts.HiddenGradient, cellGradient = parts.CellGradient;
+            Span<float> weightHhTransposed = parts.WeightHhTransposed, weightIhTransposed = parts.WeightIhTransposed;
             hiddenGradient.Clear();
             cellGradient.Clear();
 
             // W_hh^T and W_ih^T, so that dh_{t-1} and dx are row-major products on the register-tiled kernel.
-            int transposed = (batch * (width + (3 * units))) + units + width;
-            Span<float> weightHhTransposed = scratch.Slice(transposed, width * units);
-            Span<float> weightIhTransposed = scratch.Slice(transposed + (width * units), width * features);
-            Transpose(weightHh, units, width, weightHhTransposed);
+            Gemm.Transpose(weightHh, units, width, weightHhTransposed);
             if (!dx.IsEmpty)
             {
-                Transpose(weightIh, features, width, weightIhTransposed);
+                Gemm.Transpose(weightIh, features, width, weightIhTransposed);
             }
+
             Span<float> projectionGradient = cell == RecurrentCell.Gru ? recurrentGradient.Slice(0, rows * width) : gates.Slice(0, rows * width);
 
             for (int t = steps - 1; t >= 0; t--)
@@ -370,41 +386,30 @@ namespace Compiled.Kernels
                 }
             }
 
-            if (keep.IsEmpty)
+            // dW_ih and dx over the segments the forward projection covered: past a sample's last real step the gradient is zero.
+            bool added = accumulate;
+            for (int segment = 0; segment < Segments(keep, batch); segment++)
             {
-                Gemm.MultiplyTransposedA(x.Slice(0, rows * features), gates.Slice(0, rows * width), weightIhGradient, features, rows, width, accumulate);
+                (int first, int length) = Segment(keep, batch, steps, segment);
+                if (length > 0)
+                {
+                    Gemm.MultiplyTransposedA(x.Slice(first * features, length * features), gates.Slice(first * width, length * width), weightIhGradient, features, length, width, added);
+                    added = true;
+                }
+
                 if (!dx.IsEmpty)
                 {
-                    Gemm.MultiplyRows(gates.Slice(0, rows * width), width, weightIhTransposed, dx, rows, width, features, accumulateInputGradient);
+                    Gemm.MultiplyRows(gates.Slice(first * width, length * width), width, weightIhTransposed, dx.Slice(first * features, length * features), length, width, features, accumulateInputGradient);
+                    if (!accumulateInputGradient && !keep.IsEmpty)
+                    {
+                        dx.Slice((first + length) * features, (steps - length) * features).Clear();
+                    }
                 }
             }
-            else
+
+            if (!added)
             {
-                // dW_ih and dx per sample up to its last real step, as the forward projection: past it the gradient is zero.
-                bool added = accumulate;
-                for (int b = 0; b < batch; b++)
-                {
-                    int first = b * steps, length = RealSteps(keep, b, steps);
-                    if (length > 0)
-                    {
-                        Gemm.MultiplyTransposedA(x.Slice(first * features, length * features), gates.Slice(first * width, length * width), weightIhGradient, features, length, width, added);
-                        added = true;
-                    }
-
-                    if (!dx.IsEmpty)
-                    {
-                        Gemm.MultiplyRows(gates.Slice(first * width, length * width), width, weightIhTransposed, dx.Slice(first * features, length * features), length, width, features, accumulateInputGradient);
-                        if (!accumulateInputGradient)
-                        {
-                            dx.Slice((first + length) * features, (steps - length) * features).Clear();
-                        }
-                    }
-                }
-
-                if (!added)
-                {
-                    weightIhGradient.Slice(0, features * width).Clear(); // every step of every sample is padding
-                }
+                weightIhGradient.Slice(0, features * width).Clear(); // every step of every sample is padding
             }
 
             if (!accumulate)
@@ -445,19 +450,6 @@ namespace Compiled.Kernels
             return used;
         }
 
-        // to[j, i] = from[i, j] for a rows x columns matrix.
-        private static void Transpose(ReadOnlySpan<float> from, int rows, int columns, Span<float> to)
-        {
-            for (int i = 0; i < rows; i++)
-            {
-                ReadOnlySpan<float> row = from.Slice(i * columns, columns);
-                for (int j = 0; j < columns; j++)
-                {
-                    to[(j * rows) + i] = row[j];
-                }
-            }
-        }
-
         /// <summary>keep[b, t] = 0 where sample b's token at step t is the padding token, else 1.</summary>
         public static void KeepFromTokens(ReadOnlySpan<int> ids, int paddingToken, Span<float> keep)
         {
@@ -488,9 +480,13 @@ namespace Compiled.Kernels
             }
         }
 
-        /// <summary>Steps of sample <paramref name="b"/> up to and including its last one that is not padding (all without a mask).</summary>
-        private static int RealSteps(ReadOnlySpan<float> keep, int b, int steps) =>
-            keep.IsEmpty ? steps : keep.Slice(b * steps, steps).LastIndexOfAnyExcept(0f) + 1;
+        /// <summary>The runs of rows the input projection covers: all rows at once without a mask, else one per sample.</summary>
+        private static int Segments(ReadOnlySpan<float> keep, int batch) => keep.IsEmpty ? 1 : batch;
+
+        /// <summary>The first row and row count of a run: every row without a mask, else sample <paramref name="segment"/>'s steps
+        /// up to and including its last one that is not padding.</summary>
+        private static (int First, int Length) Segment(ReadOnlySpan<float> keep, int batch, int steps, int segment) =>
+            keep.IsEmpty ? (0, batch * steps) : (segment * steps, keep.Slice(segment * steps, steps).LastIndexOfAnyExcept(0f) + 1);
 
         /// <summary>
         /// The rows of the batch that the recurrent product of step <paramref name="t"/> must cover: up to the last sample that

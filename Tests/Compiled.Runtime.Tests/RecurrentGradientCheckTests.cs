@@ -234,8 +234,6 @@ public class RecurrentGradientCheckTests
         return count;
     }
 
-    private static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
-
     /// <summary>The twin: each sample through the layers in double precision. A sequence is rows of values; a padded step
     /// (from the network input) keeps the state, gives zeros where a sequence is returned, and the last state is the last real step's.</summary>
     private static double[] Forward(Case c, double[] p, double[] inputs, int batch)
@@ -300,32 +298,8 @@ public class RecurrentGradientCheckTests
             double[] x = rows[t];
             double[] gx = Enumerable.Range(0, width).Select(j => p[bih + j] + Enumerable.Range(0, features).Sum(i => x[i] * p[wih + (i * width) + j])).ToArray();
             double[] gh = Enumerable.Range(0, width).Select(j => p[bhh + j] + Enumerable.Range(0, units).Sum(k => h[k] * p[whh + (k * width) + j])).ToArray();
-            var next = new double[units];
-            for (int j = 0; j < units; j++)
-            {
-                switch (rnn.Cell)
-                {
-                    case Cell.Elman: next[j] = Math.Tanh(gx[j] + gh[j]); break;
-                    case Cell.ElmanRelu: next[j] = Math.Max(0, gx[j] + gh[j]); break;
-                    case Cell.Lstm:
-                        {
-                            double i = Sigmoid(gx[j] + gh[j]), f = Sigmoid(gx[units + j] + gh[units + j]);
-                            double g = Math.Tanh(gx[(2 * units) + j] + gh[(2 * units) + j]), o = Sigmoid(gx[(3 * units) + j] + gh[(3 * units) + j]);
-                            cState[j] = (f * cState[j]) + (i * g);
-                            next[j] = o * Math.Tanh(cState[j]);
-                            break;
-                        }
-
-                    default:
-                        {
-                            double r = Sigmoid(gx[j] + gh[j]), z = Sigmoid(gx[units + j] + gh[units + j]);
-                            double n = Math.Tanh(gx[(2 * units) + j] + (r * gh[(2 * units) + j]));
-                            next[j] = ((1 - z) * n) + (z * h[j]);
-                            break;
-                        }
-                }
-            }
-
+            Kernels.RecurrentCell cell = rnn.Cell switch { Cell.Lstm => Kernels.RecurrentCell.Lstm, Cell.Gru => Kernels.RecurrentCell.Gru, _ => Kernels.RecurrentCell.Elman };
+            double[] next = ReferenceNetwork.RecurrentStep(cell, rnn.Cell == Cell.ElmanRelu, gx, gh, h, cState);
             h = next;
             outputs.Add(h);
         }

@@ -106,8 +106,6 @@ public class RecurrentKernelTests
 
     private static double[] Doubles(float[] values) => values.Select(v => (double)v).ToArray();
 
-    private static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
-
     /// <summary>PyTorch's equations, one sample and one step at a time, in double precision.</summary>
     private static double[] Naive(in RecurrentGeometry g, double[] x, double[] wih, double[] whh, double[] bih, double[] bhh, float[] keep, int batch)
     {
@@ -135,17 +133,7 @@ public class RecurrentKernelTests
                     for (int k = 0; k < units; k++) gh[j] += h[k] * whh[(k * width) + j];
                 }
 
-                var next = new double[units];
-                for (int j = 0; j < units; j++)
-                {
-                    next[j] = g.Cell switch
-                    {
-                        RecurrentCell.Elman => g.Relu ? Math.Max(0, gx[j] + gh[j]) : Math.Tanh(gx[j] + gh[j]),
-                        RecurrentCell.Lstm => LstmUnit(gx, gh, c, j, units),
-                        _ => GruUnit(gx, gh, h, j, units),
-                    };
-                }
-
+                double[] next = ReferenceNetwork.RecurrentStep(g.Cell, g.Relu, gx, gh, h, c);
                 h = next;
                 if (g.ReturnSequences)
                 {
@@ -160,20 +148,5 @@ public class RecurrentKernelTests
         }
 
         return y;
-    }
-
-    private static double LstmUnit(double[] gx, double[] gh, double[] c, int j, int units)
-    {
-        double i = Sigmoid(gx[j] + gh[j]), f = Sigmoid(gx[units + j] + gh[units + j]);
-        double g = Math.Tanh(gx[(2 * units) + j] + gh[(2 * units) + j]), o = Sigmoid(gx[(3 * units) + j] + gh[(3 * units) + j]);
-        c[j] = (f * c[j]) + (i * g);
-        return o * Math.Tanh(c[j]);
-    }
-
-    private static double GruUnit(double[] gx, double[] gh, double[] h, int j, int units)
-    {
-        double r = Sigmoid(gx[j] + gh[j]), z = Sigmoid(gx[units + j] + gh[units + j]);
-        double n = Math.Tanh(gx[(2 * units) + j] + (r * gh[(2 * units) + j]));
-        return ((1 - z) * n) + (z * h[j]);
     }
 }

@@ -83,6 +83,39 @@ internal sealed class ReferenceNetwork
         }
     }
 
+    /// <summary>
+    /// One step of nn.RNN, nn.LSTM or nn.GRU in double precision, from the two projections gx = x W_ih + b_ih and
+    /// gh = h W_hh + b_hh (gates in PyTorch's order): returns h_t, and updates an LSTM's cell state <paramref name="c"/>.
+    /// </summary>
+    public static double[] RecurrentStep(Kernels.RecurrentCell cell, bool relu, double[] gx, double[] gh, double[] h, double[] c)
+    {
+        static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
+        int units = h.Length;
+        var next = new double[units];
+        for (int j = 0; j < units; j++)
+        {
+            switch (cell)
+            {
+                case Kernels.RecurrentCell.Elman:
+                    next[j] = relu ? Math.Max(0, gx[j] + gh[j]) : Math.Tanh(gx[j] + gh[j]);
+                    break;
+                case Kernels.RecurrentCell.Lstm:
+                    double i = Sigmoid(gx[j] + gh[j]), f = Sigmoid(gx[units + j] + gh[units + j]);
+                    double g = Math.Tanh(gx[(2 * units) + j] + gh[(2 * units) + j]), o = Sigmoid(gx[(3 * units) + j] + gh[(3 * units) + j]);
+                    c[j] = (f * c[j]) + (i * g);
+                    next[j] = o * Math.Tanh(c[j]);
+                    break;
+                default:
+                    double r = Sigmoid(gx[j] + gh[j]), z = Sigmoid(gx[units + j] + gh[units + j]);
+                    double n = Math.Tanh(gx[(2 * units) + j] + (r * gh[(2 * units) + j]));
+                    next[j] = ((1 - z) * n) + (z * h[j]);
+                    break;
+            }
+        }
+
+        return next;
+    }
+
     /// <summary>PyTorch's CrossEntropyLoss(ignore_index=-100) over flattened steps: the mean over labelled rows.</summary>
     public static double StepLoss(double[] output, int[] labels, int classes)
     {
