@@ -58,3 +58,43 @@ namespace Compiled
         public string? Name { get; set; }
     }
 }
+
+namespace Compiled
+{
+    /// <summary>
+    /// Multi-head self-attention over a steps x width sequence, PyTorch's
+    /// <c>nn.MultiheadAttention(width, Heads, dropout: Dropout, batch_first=True)</c> applied as <c>attn(x, x, x, is_causal=Causal)</c>:
+    /// q, k, v = x W_attn + b_attn split in three, per head softmax(q k^T / sqrt(width / Heads)) v, the heads side by side
+    /// times W_proj plus b_proj. The output has the input's shape. The parameters are GPT-2's: <c>name.c_attn.weight</c>
+    /// [width, 3 width] and <c>name.c_attn.bias</c>, <c>name.c_proj.weight</c> [width, width] and <c>name.c_proj.bias</c>,
+    /// stored inputs by outputs as Dense's are (PyTorch's <c>in_proj_weight</c> and <c>out_proj.weight</c> transposed), and
+    /// initialised as PyTorch's: c_attn Glorot uniform, c_proj U(-1/sqrt(width), 1/sqrt(width)), biases 0.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class SelfAttentionAttribute : Attribute
+    {
+        /// <summary>The number of heads; the width must be a multiple of it. Default 1.</summary>
+        public int Heads { get; set; } = 1;
+
+        /// <summary>Whether step t attends to steps 0..t only (a language model's mask). Default false.</summary>
+        public bool Causal { get; set; }
+
+        /// <summary>The rate at which attention weights are dropped in training, as PyTorch's <c>dropout</c>. Default 0.</summary>
+        public float Dropout { get; set; }
+
+        /// <summary>The name of the layer's parameters; default <c>attention0</c>, ...</summary>
+        public string? Name { get; set; }
+    }
+
+    /// <summary>
+    /// A learned vector per position, added to each step of a steps x width sequence: y[t] = x[t] + weight[t], GPT-2's
+    /// <c>wpe</c> (an <c>nn.Embedding(steps, width)</c> of the positions 0..steps-1, added). The weight
+    /// (<c>name.weight</c>, [steps, width]) starts N(0, 1), as <c>nn.Embedding</c>'s; L1 and L2 apply to it.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class PositionalEmbeddingAttribute : Attribute
+    {
+        /// <summary>The name of the layer's parameters; default <c>positional0</c>, ...</summary>
+        public string? Name { get; set; }
+    }
+}

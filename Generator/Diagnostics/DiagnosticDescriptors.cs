@@ -157,14 +157,19 @@ namespace Compiled.Generator.Diagnostics
             "'{0}' in '{1}' clashes with {2}, which the generator writes; rename or remove it",
             DiagnosticSeverity.Error);
 
-        public static readonly DiagnosticDescriptor RecurrentNeedsSequence = Create(
-            "CMP0030", "A recurrent layer reads something other than a sequence",
-            "'{0}' is a recurrent layer, which reads a sequence of steps x features, but it gets {1}{2}",
+        public static readonly DiagnosticDescriptor NeedsSequence = Create(
+            "CMP0030", "A sequence layer reads something other than a sequence",
+            "'{0}' is {1}, which reads a sequence of steps x features, but it gets {2}{3}",
             DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor MaskWithoutEffect = Create(
             "CMP0031", "Padded steps are marked where nothing can skip them",
             "The [Input]'s {0} marks padded steps, but {1}",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor HeadsDoNotDivideWidth = Create(
+            "CMP0032", "The attention heads do not divide the width",
+            "'{0}' has {1} heads, but its input has {2} features per step, which they do not divide; use {3}",
             DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor GeneratorFailed = Create(
@@ -203,8 +208,9 @@ namespace Compiled.Generator.Diagnostics
             [EmbeddingNeedsTokens.Id] = EmbeddingNeedsTokens,
             [CannotHostCode.Id] = CannotHostCode,
             [MemberClash.Id] = MemberClash,
-            [RecurrentNeedsSequence.Id] = RecurrentNeedsSequence,
+            [NeedsSequence.Id] = NeedsSequence,
             [MaskWithoutEffect.Id] = MaskWithoutEffect,
+            [HeadsDoNotDivideWidth.Id] = HeadsDoNotDivideWidth,
             [GeneratorFailed.Id] = GeneratorFailed,
         };
 

@@ -54,8 +54,9 @@ namespace Compiled.Generator.Diagnostics
         public static readonly IssueKind EmbeddingNeedsTokens = new("CMP0027", IssueSeverity.Error);
         public static readonly IssueKind CannotHostCode = new("CMP0028", IssueSeverity.Error);
         public static readonly IssueKind MemberClash = new("CMP0029", IssueSeverity.Error);
-        public static readonly IssueKind RecurrentNeedsSequence = new("CMP0030", IssueSeverity.Error);
+        public static readonly IssueKind NeedsSequence = new("CMP0030", IssueSeverity.Error);
         public static readonly IssueKind MaskWithoutEffect = new("CMP0031", IssueSeverity.Error);
+        public static readonly IssueKind HeadsDoNotDivideWidth = new("CMP0032", IssueSeverity.Error);
         public static readonly IssueKind GeneratorFailed = new("CMP0099", IssueSeverity.Error);
 
         private static readonly Dictionary<string, IssueKind> ById = typeof(IssueKinds)

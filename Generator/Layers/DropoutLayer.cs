@@ -31,7 +31,7 @@ namespace Compiled.Generator.Layers
 
         public override bool KeepsShape => true;
 
-        public override bool UsesRandomState => true;
+        public override bool UsesRandomState(LayerArguments arguments) => true;
 
         public override LayerArguments? Read(LayerReader reader) =>
             reader.Count == 1 ? new DropoutArguments(reader.Float(0)) : null;

@@ -25,8 +25,8 @@ namespace Compiled.Generator.Layers
         /// diagnostics that talk about "the layer before" look past such layers.</summary>
         public virtual bool KeepsShape => false;
 
-        /// <summary>Whether the layer draws random numbers in training, so the network carries random state.</summary>
-        public virtual bool UsesRandomState => false;
+        /// <summary>Whether the layer, as written, draws random numbers in training, so the network carries random state.</summary>
+        public virtual bool UsesRandomState(LayerArguments arguments) => false;
 
         /// <summary>Whether the forward pass writes an output buffer of the layer's own (Flatten's output is its input).</summary>
         public virtual bool HasOutputBuffer => true;

@@ -21,6 +21,8 @@ namespace Compiled.Generator.Layers
             RecurrentLayer.SimpleRnn,
             RecurrentLayer.Lstm,
             RecurrentLayer.Gru,
+            SelfAttentionLayer.Instance,
+            PositionalEmbeddingLayer.Instance,
         };
 
         private static readonly Dictionary<string, LayerDefinition> ByKind = Definitions.ToDictionary(d => d.Kind);

@@ -65,26 +65,12 @@ namespace Compiled.Generator.Layers
                 valid = false;
             }
 
-            if (!context.ShapeKnown)
+            if (!context.RequireSequence("a recurrent layer") || !valid)
             {
                 return context.Unknown();
             }
 
             TensorShape input = context.Input;
-            if (input.Kind != ShapeKind.Sequence)
-            {
-                if (!input.IsInteger)
-                {
-                    context.Report(IssueKinds.RecurrentNeedsSequence, null, context.Name, input.Describe(), Hint(context, input));
-                }
-
-                return context.Unknown();
-            }
-
-            if (!valid)
-            {
-                return context.Unknown();
-            }
 
             // The largest tensors, in 64 bits before any int is taken of them: the weights and two steps' worth of gates.
             long longWidth = (long)_gates * arguments.Units; // at most 4 * 2^31: the products below fit in 64 bits once it is checked
@@ -136,26 +122,6 @@ namespace Compiled.Generator.Layers
         /// <summary>What <c>RecurrentGeometry.ScratchSize</c> gives: per sample a recurrent product and three state rows, then a
         /// row, the combined bias and both weights transposed.</summary>
         private static long ScratchSize(long batch, int features, int units, int width) => (batch * (width + (3L * units))) + units + width + ((long)(units + features) * width);
-
-        /// <summary>Why the input is not a sequence, when a recurrent layer that returns its last state only is the cause.</summary>
-        private static string Hint(ShapeContext context, TensorShape input)
-        {
-            for (int i = context.Index - 1; i >= 0; i--)
-            {
-                LayerSpec before = context.Spec.Layers[i];
-                LayerDefinition definition = LayerRegistry.Get(before.Kind);
-                if (definition.KeepsShape)
-                {
-                    continue;
-                }
-
-                return definition is RecurrentLayer && before.Arguments is RecurrentArguments { ReturnSequences: false }
-                    ? $"; '{before.Name ?? NetworkShaper.DefaultName(context.Spec, i)}' returns its last state only: set ReturnSequences = true on it"
-                    : input.Spatial ? "; a recurrent layer reads steps of features, not pixels" : "; declare the input as [Input(steps, features)]";
-            }
-
-            return input.Spatial ? "; a recurrent layer reads steps of features, not pixels" : "; declare the input as [Input(steps, features)]";
-        }
 
         public override string Describe(ShapedLayer layer)
         {

@@ -425,7 +425,7 @@ namespace Compiled.Generator.Shapes
             bool upper = true;
             foreach (char c in name)
             {
-                if (c == '_')
+                if (c is '_' or '.')
                 {
                     upper = true;
                     continue;

@@ -110,6 +110,43 @@ namespace Compiled.Generator.Shapes
             return false;
         }
 
+        /// <summary>Whether the input is steps x features; reports why not (CMP0030) unless it is token ids, which CMP0026
+        /// reports. <paramref name="what"/> says what the layer is: <c>a recurrent layer</c>.</summary>
+        public bool RequireSequence(string what)
+        {
+            if (!ShapeKnown || Input.Kind == ShapeKind.Sequence)
+            {
+                return ShapeKnown;
+            }
+
+            if (!Input.IsInteger)
+            {
+                Report(IssueKinds.NeedsSequence, null, Name, what, Input.Describe(), SequenceHint());
+            }
+
+            ShapeKnown = false;
+            return false;
+        }
+
+        /// <summary>Why the input is not a sequence, when a recurrent layer that returns its last state only is the cause.</summary>
+        private string SequenceHint()
+        {
+            string general = Input.Spatial ? "; it reads steps of features, not pixels" : "; declare the input as [Input(steps, features)]";
+            for (int i = Index - 1; i >= 0; i--)
+            {
+                LayerSpec before = Spec.Layers[i];
+                LayerDefinition definition = LayerRegistry.Get(before.Kind);
+                if (!definition.KeepsShape)
+                {
+                    return definition is RecurrentLayer && before.Arguments is RecurrentArguments { ReturnSequences: false }
+                        ? $"; '{before.Name ?? NetworkShaper.DefaultName(Spec, i)}' returns its last state only: set ReturnSequences = true on it"
+                        : general;
+                }
+            }
+
+            return general;
+        }
+
         /// <summary>Whether the shape is still the [Input]'s: only layers that keep the shape (dropout) come before.</summary>
         public bool FromInput() => Spec.Layers.Take(Index).All(l => LayerRegistry.Get(l.Kind).KeepsShape);
 

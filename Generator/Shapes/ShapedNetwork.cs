@@ -255,7 +255,7 @@ namespace Compiled.Generator.Shapes
         public int Classes => HasStepLabels ? OutputShape.LastAxis : OutputSize;
 
         /// <summary>Whether any layer draws random numbers in training (dropout): only then does the network carry random state.</summary>
-        public bool HasDropout => Layers.Any(l => l.Definition.UsesRandomState);
+        public bool HasDropout => Layers.Any(l => l.Definition.UsesRandomState(l.Arguments));
     }
 
     /// <summary>What a diagnostic found by shape inference points at; mapped to a source location by the

@@ -20,6 +20,12 @@ public class GraphGradientCheckTests
     /// <summary>An embedding of the network input's ids (nn.Embedding: row id of a [vocabulary, dimension] weight).</summary>
     private sealed record Embed(int Vocabulary, int Dimension) : Layer(new[] { -1 });
 
+    /// <summary>nn.MultiheadAttention(x, x, x) with GPT-2's [in, out] weights: c_attn, its bias, c_proj, its bias.</summary>
+    private sealed record Attend(int Input, int Heads, bool Causal) : Layer(new[] { Input });
+
+    /// <summary>A learned vector per position added to the input.</summary>
+    private sealed record Position(int Input) : Layer(new[] { Input });
+
     /// <summary>A twin network: samples of <paramref name="Rows"/> rows of <paramref name="Features"/> (a vector is one row).</summary>
     private sealed record Case(Func<INetwork> Create, Loss Loss, int Rows, int Features, Layer[] Layers);
 
@@ -37,6 +43,22 @@ public class GraphGradientCheckTests
         ["InsideGradient"] = new(() => new InsideGradient(4), Loss.MeanSquaredError, 1, 3, new Layer[]
         {
             new Fc(-1, 5, Activation.Tanh), new Fc(0, 16, Activation.Gelu), new Fc(1, 2, Activation.Identity),
+        }),
+        ["AttentionOneHead"] = new(() => new AttentionOneHead(5), Loss.MeanSquaredError, 5, 4, new Layer[]
+        {
+            new Attend(-1, 1, false), new Fc(0, 2, Activation.Identity),
+        }),
+        ["AttentionTwoHeadsCausal"] = new(() => new AttentionTwoHeadsCausal(6), Loss.MeanSquaredError, 5, 6, new Layer[]
+        {
+            new Fc(-1, 6, Activation.Tanh), new Position(0), new Attend(1, 2, true), new Sum(1, 2), new Fc(3, 3, Activation.Identity),
+        }),
+        ["AttentionThreeHeads"] = new(() => new AttentionThreeHeads(7), Loss.MeanSquaredError, 7, 9, new Layer[]
+        {
+            new Attend(-1, 3, false), new Fc(0, 2, Activation.Identity),
+        }),
+        ["AttentionThreeHeadsCausal"] = new(() => new AttentionThreeHeadsCausal(8), Loss.MeanSquaredError, 7, 9, new Layer[]
+        {
+            new Attend(-1, 3, true), new Fc(0, 2, Activation.Identity),
         }),
         ["SequenceBlock"] = new(() => new SequenceBlock(3), Loss.MeanSquaredError, 4, 3, new Layer[]
         {
@@ -98,15 +120,34 @@ public class GraphGradientCheckTests
         Assert.Equal(network.Parameters.Length, CountParameters(c));
     }
 
-    [Fact]
-    public void A_token_model_with_per_step_labels_matches_central_differences()
+    /// <summary>Token models with a label per step: the twin's features are 1 (an id per step).</summary>
+    private static readonly Dictionary<string, (Func<ITokenLabelNetwork> Create, int Steps, int Classes, Layer[] Layers)> TokenCases = new()
     {
-        // Embedding, a residual GELU layer per step and a per-step head; labels per step, two of them ignored.
-        var twin = new Case(() => throw new NotSupportedException(), Compiled.Loss.SoftmaxCrossEntropy, 5, 1, new Layer[]
+        // Embedding, a residual GELU layer per step and a per-step head.
+        ["TokenTagger"] = (() => new TokenTagger(2), 5, 7, new Layer[]
         {
             new Embed(7, 4), new Fc(0, 4, Activation.Gelu), new Sum(0, 1), new Fc(2, 7, Activation.Identity),
-        });
-        var network = new TokenTagger(2);
+        }),
+
+        // GPT-2's blocks: x += attn(ln1(x)); x += mlp(ln2(x)), twice; a final norm and the head.
+        ["TwoBlockGpt"] = (() => new TwoBlockGpt(3), 6, 7, new Layer[]
+        {
+            new Embed(7, 8), new Position(0),
+            new Norm(1, 1e-5), new Attend(2, 2, true), new Sum(1, 3), new Norm(4, 1e-5), new Fc(5, 12, Activation.Gelu), new Fc(6, 8, Activation.Identity), new Sum(4, 7),
+            new Norm(8, 1e-5), new Attend(9, 2, true), new Sum(8, 10), new Norm(11, 1e-5), new Fc(12, 12, Activation.Gelu), new Fc(13, 8, Activation.Identity), new Sum(11, 14),
+            new Norm(15, 1e-5), new Fc(16, 7, Activation.Identity),
+        }),
+    };
+
+    public static TheoryData<string> TokenNames => new(TokenCases.Keys);
+
+    [Theory]
+    [MemberData(nameof(TokenNames))]
+    public void A_token_model_with_per_step_labels_matches_central_differences(string name)
+    {
+        (Func<ITokenLabelNetwork> create, int steps, int classes, Layer[] layers) = TokenCases[name];
+        var twin = new Case(() => throw new NotSupportedException(), Compiled.Loss.SoftmaxCrossEntropy, steps, 1, layers);
+        ITokenLabelNetwork network = create();
         var random = new Xoshiro(17);
         Span<float> parameters = network.Parameters;
         for (int i = 0; i < parameters.Length; i++)
@@ -114,10 +155,11 @@ public class GraphGradientCheckTests
             parameters[i] += 0.2f * random.NextGaussian();
         }
 
+        // Labels per step, two of them ignored (-100).
         const int Batch = 3;
-        int[] ids = Enumerable.Range(0, Batch * TokenTagger.InputSize).Select(_ => random.NextInt32(TokenTagger.Vocabulary)).ToArray();
-        int[] labels = Enumerable.Range(0, Batch * TokenTagger.LabelsPerSample).Select(_ => random.NextInt32(TokenTagger.Classes)).ToArray();
-        labels[1] = labels[9] = TokenTagger.IgnoreLabel;
+        int[] ids = Enumerable.Range(0, Batch * network.InputSize).Select(_ => random.NextInt32(network.Vocabulary)).ToArray();
+        int[] labels = Enumerable.Range(0, Batch * steps).Select(_ => random.NextInt32(classes)).ToArray();
+        labels[1] = labels[9] = -100;
         double[] idValues = ids.Select(id => (double)id).ToArray();
 
         network.ZeroGradients();
@@ -125,11 +167,11 @@ public class GraphGradientCheckTests
         float[] analytic = network.Gradients.ToArray();
 
         double[] p = network.Parameters.ToArray().Select(v => (double)v).ToArray();
-        double Loss() => ReferenceNetwork.StepLoss(Forward(twin, p, idValues, Batch), labels, TokenTagger.Classes);
+        double Loss() => ReferenceNetwork.StepLoss(Forward(twin, p, idValues, Batch), labels, classes);
         double referenceLoss = Loss();
         Assert.True(Math.Abs(analyticLoss - referenceLoss) <= 1e-5 + (1e-4 * Math.Abs(referenceLoss)), $"loss {analyticLoss} vs reference {referenceLoss}");
 
-        var logits = new float[Batch * TokenTagger.OutputSize];
+        var logits = new float[Batch * network.OutputSize];
         network.Forward(ids, logits);
         double[] expected = Forward(twin, p, idValues, Batch);
         for (int i = 0; i < logits.Length; i++)
@@ -184,6 +226,8 @@ public class GraphGradientCheckTests
                 Fc fc => (fc.Units, count + (input * fc.Units) + fc.Units),
                 Norm => (input, count + (2 * input)),
                 Embed e => (e.Dimension, count + (e.Vocabulary * e.Dimension)),
+                Attend => (input, count + (4 * input * input) + (4 * input)),
+                Position => (input, count + (c.Rows * input)),
                 _ => (input, count),
             };
         }
@@ -241,6 +285,25 @@ public class GraphGradientCheckTests
                             nodes[l] = y;
                             break;
                         }
+
+                    case Attend attend:
+                        {
+                            double[] Take(int count)
+                            {
+                                double[] tensor = p.AsSpan(offset, count).ToArray();
+                                offset += count;
+                                return tensor;
+                            }
+
+                            nodes[l] = ReferenceNetwork.Attention(a, c.Rows, n, attend.Heads, attend.Causal, Take(3 * n * n), Take(3 * n), Take(n * n), Take(n), default);
+                            break;
+                        }
+
+                    case Position:
+                        nodes[l] = new double[a.Length];
+                        for (int i = 0; i < a.Length; i++) nodes[l][i] = a[i] + p[offset + i];
+                        offset += a.Length;
+                        break;
 
                     case Sum sum:
                         nodes[l] = new double[a.Length];

@@ -59,3 +59,56 @@ public partial class OutsideGradient;
 [Dense(16, Activation = Activation.Gelu)]
 [Dense(2)]
 public partial class InsideGradient;
+
+// Self-attention with one head on the network input (its dx only in the input-gradient pass), then a per-step head.
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 8)]
+[Input(5, 4)]
+[SelfAttention]
+[Dense(2)]
+public partial class AttentionOneHead;
+
+// A positional embedding, then causal attention with two heads read by a residual sum.
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 8)]
+[Input(5, 6)]
+[Dense(6, Activation = Activation.Tanh, Name = "embed")]
+[PositionalEmbedding]
+[SelfAttention(Heads = 2, Causal = true)]
+[Add("positional0", "attention0")]
+[Dense(3)]
+public partial class AttentionTwoHeadsCausal;
+
+// Three heads of three on seven steps, not causal, and the same causal: odd sizes everywhere.
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 8)]
+[Input(7, 9)]
+[SelfAttention(Heads = 3)]
+[Dense(2)]
+public partial class AttentionThreeHeads;
+
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 8)]
+[Input(7, 9)]
+[SelfAttention(Heads = 3, Causal = true)]
+[Dense(2)]
+public partial class AttentionThreeHeadsCausal;
+
+// A whole two-block GPT (pre-norm, GPT-2's order) over token ids with a label per step.
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 8)]
+[Input(6, Vocabulary = 7)]
+[Embedding(8, Name = "wte")]
+[PositionalEmbedding(Name = "wpe")]
+[LayerNorm(Name = "ln1_0")]
+[SelfAttention(Heads = 2, Causal = true, Name = "attn0")]
+[Add("wpe", "attn0", Name = "res0")]
+[LayerNorm(Name = "ln2_0")]
+[Dense(12, Activation = Activation.Gelu, Name = "fc0")]
+[Dense(8, Name = "proj0")]
+[Add("res0", "proj0", Name = "block0")]
+[LayerNorm(Name = "ln1_1")]
+[SelfAttention(Heads = 2, Causal = true, Name = "attn1")]
+[Add("block0", "attn1", Name = "res1")]
+[LayerNorm(Name = "ln2_1")]
+[Dense(12, Activation = Activation.Gelu, Name = "fc1")]
+[Dense(8, Name = "proj1")]
+[Add("res1", "proj1", Name = "block1")]
+[LayerNorm(Name = "ln_f")]
+[Dense(7, Name = "head")]
+public partial class TwoBlockGpt;

@@ -117,6 +117,57 @@ internal sealed class ReferenceNetwork
     }
 
     /// <summary>PyTorch's CrossEntropyLoss(ignore_index=-100) over flattened steps: the mean over labelled rows.</summary>
+    /// <summary>One sample through nn.MultiheadAttention's equations with GPT-2's [in, out] weights: [q k v] = x W_attn + b_attn;
+    /// per head h the columns h*d..(h+1)*d of each; A = softmax(q k^T / sqrt(d)), -inf above the diagonal when causal;
+    /// A' = A * mask where a dropout mask ([heads, steps, steps]) is given; o = A' v; y = o W_proj + b_proj.</summary>
+    public static double[] Attention(double[] x, int steps, int width, int heads, bool causal, double[] attentionWeight, double[] attentionBias, double[] projectionWeight, double[] projectionBias, ReadOnlySpan<float> mask)
+    {
+        double[] Affine(double[] input, int inputs, int outputs, double[] weight, double[] bias)
+        {
+            var y = new double[steps * outputs];
+            for (int t = 0; t < steps; t++)
+            {
+                for (int j = 0; j < outputs; j++)
+                {
+                    double z = bias[j];
+                    for (int i = 0; i < inputs; i++) z += input[(t * inputs) + i] * weight[(i * outputs) + j];
+                    y[(t * outputs) + j] = z;
+                }
+            }
+
+            return y;
+        }
+
+        double[] qkv = Affine(x, width, 3 * width, attentionWeight, attentionBias);
+        int d = width / heads;
+        var attended = new double[steps * width];
+        for (int h = 0; h < heads; h++)
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                var scores = new double[steps];
+                double max = double.NegativeInfinity;
+                for (int u = 0; u < steps; u++)
+                {
+                    double s = 0;
+                    for (int i = 0; i < d; i++) s += qkv[(t * 3 * width) + (h * d) + i] * qkv[(u * 3 * width) + width + (h * d) + i];
+                    scores[u] = causal && u > t ? double.NegativeInfinity : s / Math.Sqrt(d);
+                    max = Math.Max(max, scores[u]);
+                }
+
+                double sum = 0;
+                for (int u = 0; u < steps; u++) sum += scores[u] = Math.Exp(scores[u] - max);
+                for (int u = 0; u < steps; u++)
+                {
+                    double weight = scores[u] / sum * (mask.IsEmpty ? 1 : mask[(((h * steps) + t) * steps) + u]);
+                    for (int i = 0; i < d; i++) attended[(t * width) + (h * d) + i] += weight * qkv[(u * 3 * width) + (2 * width) + (h * d) + i];
+                }
+            }
+        }
+
+        return Affine(attended, width, width, projectionWeight, projectionBias);
+    }
+
     public static double StepLoss(double[] output, int[] labels, int classes)
     {
         double total = 0;
