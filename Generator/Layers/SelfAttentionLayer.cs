@@ -43,7 +43,7 @@ namespace Compiled.Generator.Layers
 
         protected override LayerShape Infer(ShapeContext context, SelfAttentionArguments arguments)
         {
-            bool valid = context.CheckAtLeastOne(arguments.Heads, ArgumentRef.Named("Heads"), "heads");
+            bool valid = context.CheckAtLeastOne(arguments.Heads, ArgumentRef.Named("Heads"), "head count");
             if (!(arguments.Dropout >= 0f && arguments.Dropout < 1f))
             {
                 context.Report(IssueKinds.RateOutOfRange, ArgumentRef.Named("Dropout"), context.Name, arguments.Dropout.ToString("R", CultureInfo.InvariantCulture));

@@ -121,7 +121,7 @@ namespace Compiled.Generator.Shapes
 
             if (!Input.IsInteger)
             {
-                Report(IssueKinds.NeedsSequence, null, Name, what, Input.Describe(), SequenceHint());
+                Report(IssueKinds.NeedsSequence, null, Name, what, Input.Describe(), SequenceHint(what));
             }
 
             ShapeKnown = false;
@@ -129,9 +129,9 @@ namespace Compiled.Generator.Shapes
         }
 
         /// <summary>Why the input is not a sequence, when a recurrent layer that returns its last state only is the cause.</summary>
-        private string SequenceHint()
+        private string SequenceHint(string what)
         {
-            string general = Input.Spatial ? "; it reads steps of features, not pixels" : "; declare the input as [Input(steps, features)]";
+            string general = Input.Spatial ? $"; {what} reads steps of features, not pixels" : "; declare the input as [Input(steps, features)]";
             for (int i = Index - 1; i >= 0; i--)
             {
                 LayerSpec before = Spec.Layers[i];

@@ -423,6 +423,49 @@ public class DiagnosticTests
         """, DiagnosticSeverity.Error);
 
     [Fact]
+    public void CMP0030_self_attention_on_a_vector()
+    {
+        Diagnostic d = AssertSingle("CMP0030", """
+            using Compiled;
+            [Network] [Input(8)] [[|SelfAttention(Heads = 2)|]] [Dense(1)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("'attention0' is a self-attention layer, which reads a sequence of steps x features, but it gets a vector of 8 values; declare the input as [Input(steps, features)]", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0030_a_positional_embedding_after_an_lstm_that_returns_its_last_state() => AssertSingle("CMP0030", """
+        using Compiled;
+        [Network] [Input(8, 3)] [Lstm(4)] [[|PositionalEmbedding|]] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0032_heads_that_do_not_divide_the_width()
+    {
+        Diagnostic d = AssertSingle("CMP0032", """
+            using Compiled;
+            [Network] [Input(8, 6)] [SelfAttention(Heads = [|4|])] [Dense(1)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("'attention0' has 4 heads, but its input has 6 features per step, which they do not divide; use Heads = 3 or Heads = 2", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0004_no_attention_heads() => AssertSingle("CMP0004", """
+        using Compiled;
+        [Network] [Input(8, 6)] [SelfAttention(Heads = [|0|])] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0005_an_attention_dropout_of_one() => AssertSingle("CMP0005", """
+        using Compiled;
+        [Network] [Input(8, 6)] [SelfAttention(Dropout = [|1f|])] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
     public void CMP0031_a_padding_token_on_floats()
     {
         Diagnostic d = AssertSingle("CMP0031", """

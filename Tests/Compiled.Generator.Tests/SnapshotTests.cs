@@ -59,6 +59,26 @@ public class SnapshotTests
             """
         },
         {
+            "Gpt", """
+            using Compiled;
+            namespace Demo;
+            [Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 8)]
+            [Input(6, Vocabulary = 7)]
+            [Embedding(8, Name = "wte")]
+            [PositionalEmbedding(Name = "wpe")]
+            [LayerNorm(Name = "ln_1")]
+            [SelfAttention(Heads = 2, Causal = true, Dropout = 0.1f, Name = "attn")]
+            [Add("wpe", "attn", Name = "res")]
+            [LayerNorm(Name = "ln_2")]
+            [Dense(32, Activation = Activation.Gelu, Name = "c_fc")]
+            [Dense(8, Name = "c_proj")]
+            [Add("res", "c_proj")]
+            [LayerNorm(Name = "ln_f")]
+            [Dense(7, Name = "lm_head")]
+            public partial class Gpt;
+            """
+        },
+        {
             "Dropout", """
             using Compiled;
             namespace Demo;
