@@ -88,12 +88,17 @@ namespace Compiled
 
     /// <summary>
     /// A learned vector per position, added to each step of a steps x width sequence: y[t] = x[t] + weight[t], GPT-2's
-    /// <c>wpe</c> (an <c>nn.Embedding(steps, width)</c> of the positions 0..steps-1, added). The weight
-    /// (<c>name.weight</c>, [steps, width]) starts N(0, 1), as <c>nn.Embedding</c>'s; L1 and L2 apply to it.
+    /// <c>wpe</c> (an <c>nn.Embedding(MaxSteps, width)</c> of the positions 0..steps-1, added). The weight
+    /// (<c>name.weight</c>, [MaxSteps, width]) starts N(0, 1), as <c>nn.Embedding</c>'s; L1 and L2 apply to it.
     /// </summary>
     [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
     public sealed class PositionalEmbeddingAttribute : Attribute
     {
+        /// <summary>The positions the weight has a row for (GPT-2's context, <c>n_positions</c>): at least the steps the layer
+        /// reads, which use the first rows. Networks over shorter sequences with the same MaxSteps have the same parameters,
+        /// so one model can run them all. Default 0: the steps of the input.</summary>
+        public int MaxSteps { get; set; }
+
         /// <summary>The name of the layer's parameters; default <c>positional0</c>, ...</summary>
         public string? Name { get; set; }
     }

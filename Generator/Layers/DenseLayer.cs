@@ -10,7 +10,7 @@ namespace Compiled.Generator.Layers
 
     /// <summary>Dense: whether the layer is written as straight-line arithmetic, and how many rows each sample has (its
     /// steps, for a sequence, since Dense acts on the last axis; 1 for a vector).</summary>
-    internal sealed record DenseDetails(bool Unrolled, int RowsPerSample) : LayerDetails;
+    internal sealed record DenseDetails(bool Unrolled, int RowsPerSample, bool TurnsWeights) : LayerDetails;
 
     /// <summary>
     /// A dense layer, y = f(x W + b) with W stored [inputs, outputs], acting on the last axis (per step on a sequence,
@@ -61,6 +61,7 @@ namespace Compiled.Generator.Layers
             int units = System.Math.Max(arguments.Units, 1);
             bool perStep = input.Kind == ShapeKind.Sequence;
             int n = perStep ? input.LastAxis : input.Size, m = units;
+            bool turnsWeights = TurnsWeights(n, m, context.MaxBatch * (perStep ? input.Rows : 1));
             InitializerKind initializer = arguments.Activation is ActivationKind.Relu or ActivationKind.LeakyRelu ? InitializerKind.HeNormal : InitializerKind.GlorotUniform;
             return new LayerShape(perStep ? TensorShape.Sequence(input.Rows, units) : TensorShape.Vector(units))
             {
@@ -70,9 +71,14 @@ namespace Compiled.Generator.Layers
                     new ParameterTensor("bias", new[] { m }.ToEquatableArray(), InitializerKind.Zeros, n, m, Penalized: false, null),
                 }.ToEquatableArray(),
                 Saved = PreActivationBuffer(arguments.Activation, perStep ? input.Rows * units : units),
-                Details = new DenseDetails((long)n * m <= ShapedNetwork.UnrollLimit, perStep ? input.Rows : 1),
+                Details = new DenseDetails((long)n * m <= ShapedNetwork.UnrollLimit, perStep ? input.Rows : 1, turnsWeights),
+                Scratch = turnsWeights ? (long)n * m : 0,
             };
         }
+
+        /// <summary>Whether the backward pass may turn W into scratch for dL/dx: a kernel layer that can see
+        /// <c>Dense.TransposeRows</c> (64) rows in one call.</summary>
+        private static bool TurnsWeights(int n, int m, long rows) => (long)n * m > ShapedNetwork.UnrollLimit && rows >= 64;
 
         public override string Describe(ShapedLayer layer)
         {
@@ -196,6 +202,11 @@ namespace Compiled.Generator.Layers
                 }
 
                 string addToDx = inputGradient is not null && site.AccumulateInputGradient ? ", accumulateInputGradient: true" : string.Empty;
+                if (inputGradient is not null && Details(layer).TurnsWeights)
+                {
+                    addToDx += $", scratch: workspace.Slice(ScratchOffset, {n * m})";
+                }
+
                 w.Line(fusedSgd
                     ? $"global::Compiled.Kernels.Dense.BackwardSgd({input}, parameters.Slice({id}WeightOffset, {n * m}), {outputGradient}, {inputGradient ?? "default"}, parameters.Slice({id}BiasOffset, {m}), {rows}, {n}, {m}, learningRate{addToDx});"
                     : $"global::Compiled.Kernels.Dense.Backward({input}, parameters.Slice({id}WeightOffset, {n * m}), {outputGradient}, {inputGradient ?? "default"}, gradients.Slice({id}WeightOffset, {n * m}), gradients.Slice({id}BiasOffset, {m}), {rows}, {n}, {m}, accumulate{addToDx});");

@@ -91,7 +91,7 @@ namespace Compiled.Generator.Layers
                     new ParameterTensor("c_proj.bias", new[] { width }.ToEquatableArray(), InitializerKind.Zeros, width, width, Penalized: false, null),
                 }.ToEquatableArray(),
                 Saved = saved.ToEquatableArray(),
-                Scratch = (context.MaxBatch * 4L * steps * width) + (2L * steps * steps) + (4L * steps * (width / heads)),
+                Scratch = (context.MaxBatch * 4L * steps * width) + (2L * steps * steps) + (4L * steps * (width / heads)) + (3L * width * width), // AttentionGeometry.ScratchSize
             };
         }
 

@@ -62,8 +62,8 @@ namespace Compiled.Kernels
 
         /// <summary>Scratch floats either pass needs for <paramref name="batch"/> samples: every step's q, k, v rows and their
         /// gradient (or, forward, the projection before it is split into heads), dL/d(heads' outputs), then per head two
-        /// steps x steps blocks and four steps x head-size blocks.</summary>
-        public long ScratchSize(long batch) => (batch * 4L * Steps * Width) + (2L * Steps * Steps) + (4L * Steps * HeadSize);
+        /// steps x steps blocks and four steps x head-size blocks, then room for c_attn's weight turned (backward).</summary>
+        public long ScratchSize(long batch) => (batch * 4L * Steps * Width) + (2L * Steps * Steps) + (4L * Steps * HeadSize) + (3L * Width * Width);
     }
 
     /// <summary>
@@ -154,11 +154,11 @@ namespace Compiled.Kernels
             CheckBuffers(in geometry, x.Length, dy.Length, projections.Length, weights.Length, attended.Length, scratch.Length, batch);
             bool dropout = geometry.Dropout > 0f && !mask.IsEmpty;
 
-            Span<float> rowsQkvGradient = scratch.Slice(0, rows * 3 * width), attendedGradient = scratch.Slice(rows * 3 * width, rows * width);
-            Dense.Backward(attended, projectionWeight, dy, attendedGradient, projectionWeightGradient, projectionBiasGradient, rows, width, width, accumulate);
-
             int block = steps * steps, head = steps * headSize;
-            Span<float> tail = scratch.Slice(rows * 4 * width);
+            Span<float> rowsQkvGradient = scratch.Slice(0, rows * 3 * width), attendedGradient = scratch.Slice(rows * 3 * width, rows * width);
+            Span<float> tail = scratch.Slice(rows * 4 * width), turned = tail.Slice((2 * block) + (4 * head), 3 * width * width);
+            Dense.Backward(attended, projectionWeight, dy, attendedGradient, projectionWeightGradient, projectionBiasGradient, rows, width, width, accumulate, scratch: turned);
+
             Span<float> dropped = tail.Slice(0, block), scores = tail.Slice(block, block);
             Span<float> valuesT = tail.Slice(2 * block, head), outputGradient = tail.Slice((2 * block) + head, head);
             Span<float> queryGradient = tail.Slice((2 * block) + (2 * head), head), keyGradient = tail.Slice((2 * block) + (3 * head), head);
@@ -202,7 +202,7 @@ namespace Compiled.Kernels
                 }
             }
 
-            Dense.Backward(x, attentionWeight, rowsQkvGradient, dx, attentionWeightGradient, attentionBiasGradient, rows, width, 3 * width, accumulate, accumulateInputGradient);
+            Dense.Backward(x, attentionWeight, rowsQkvGradient, dx, attentionWeightGradient, attentionBiasGradient, rows, width, 3 * width, accumulate, accumulateInputGradient, turned);
         }
 
         /// <summary>Per row of <paramref name="columns"/> scores, in place: subtract the row's maximum, exponentiate, normalise;

@@ -452,6 +452,13 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void CMP0004_a_positional_embedding_shorter_than_its_input() => AssertSingle("CMP0004", """
+        using Compiled;
+        [Network] [Input(8, 6)] [PositionalEmbedding(MaxSteps = [|4|])] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
     public void CMP0004_no_attention_heads() => AssertSingle("CMP0004", """
         using Compiled;
         [Network] [Input(8, 6)] [SelfAttention(Heads = [|0|])] [Dense(1)]

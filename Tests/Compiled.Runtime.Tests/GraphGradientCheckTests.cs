@@ -23,8 +23,8 @@ public class GraphGradientCheckTests
     /// <summary>nn.MultiheadAttention(x, x, x) with GPT-2's [in, out] weights: c_attn, its bias, c_proj, its bias.</summary>
     private sealed record Attend(int Input, int Heads, bool Causal) : Layer(new[] { Input });
 
-    /// <summary>A learned vector per position added to the input.</summary>
-    private sealed record Position(int Input) : Layer(new[] { Input });
+    /// <summary>A learned vector per position added to the input, from a weight of <paramref name="Positions"/> rows (0: the steps).</summary>
+    private sealed record Position(int Input, int Positions = 0) : Layer(new[] { Input });
 
     /// <summary>A twin network: samples of <paramref name="Rows"/> rows of <paramref name="Features"/> (a vector is one row).</summary>
     private sealed record Case(Func<INetwork> Create, Loss Loss, int Rows, int Features, Layer[] Layers);
@@ -132,7 +132,7 @@ public class GraphGradientCheckTests
         // GPT-2's blocks: x += attn(ln1(x)); x += mlp(ln2(x)), twice; a final norm and the head.
         ["TwoBlockGpt"] = (() => new TwoBlockGpt(3), 6, 7, new Layer[]
         {
-            new Embed(7, 8), new Position(0),
+            new Embed(7, 8), new Position(0, 9),
             new Norm(1, 1e-5), new Attend(2, 2, true), new Sum(1, 3), new Norm(4, 1e-5), new Fc(5, 12, Activation.Gelu), new Fc(6, 8, Activation.Identity), new Sum(4, 7),
             new Norm(8, 1e-5), new Attend(9, 2, true), new Sum(8, 10), new Norm(11, 1e-5), new Fc(12, 12, Activation.Gelu), new Fc(13, 8, Activation.Identity), new Sum(11, 14),
             new Norm(15, 1e-5), new Fc(16, 7, Activation.Identity),
@@ -227,7 +227,7 @@ public class GraphGradientCheckTests
                 Norm => (input, count + (2 * input)),
                 Embed e => (e.Dimension, count + (e.Vocabulary * e.Dimension)),
                 Attend => (input, count + (4 * input * input) + (4 * input)),
-                Position => (input, count + (c.Rows * input)),
+                Position position => (input, count + ((position.Positions == 0 ? c.Rows : position.Positions) * input)),
                 _ => (input, count),
             };
         }
@@ -299,10 +299,10 @@ public class GraphGradientCheckTests
                             break;
                         }
 
-                    case Position:
+                    case Position position:
                         nodes[l] = new double[a.Length];
                         for (int i = 0; i < a.Length; i++) nodes[l][i] = a[i] + p[offset + i];
-                        offset += a.Length;
+                        offset += (position.Positions == 0 ? c.Rows : position.Positions) * n;
                         break;
 
                     case Sum sum:

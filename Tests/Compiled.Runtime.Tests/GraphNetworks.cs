@@ -90,11 +90,12 @@ public partial class AttentionThreeHeads;
 [Dense(2)]
 public partial class AttentionThreeHeadsCausal;
 
-// A whole two-block GPT (pre-norm, GPT-2's order) over token ids with a label per step.
+// A whole two-block GPT (pre-norm, GPT-2's order) over token ids with a label per step; its position embedding has rows
+// for three positions more than the steps (whose gradient must be 0).
 [Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 8)]
 [Input(6, Vocabulary = 7)]
 [Embedding(8, Name = "wte")]
-[PositionalEmbedding(Name = "wpe")]
+[PositionalEmbedding(MaxSteps = 9, Name = "wpe")]
 [LayerNorm(Name = "ln1_0")]
 [SelfAttention(Heads = 2, Causal = true, Name = "attn0")]
 [Add("wpe", "attn0", Name = "res0")]

@@ -210,6 +210,8 @@ public class KernelTests
     [InlineData(1, 7, 9)]
     [InlineData(5, 13, 3)]
     [InlineData(3, 70, 17)]
+    [InlineData(67, 13, 27)]
+    [InlineData(130, 70, 9)]
     public void Dense_forward_and_backward_match_naive_loops(int batch, int inputs, int outputs)
     {
         float[] x = Random(batch * inputs, 10), w = Random(inputs * outputs, 11), b = Random(outputs, 12), dy = Random(batch * outputs, 13);
@@ -246,6 +248,29 @@ public class KernelTests
         AssertClose(expectedDw, dw, batch);
         AssertClose(expectedDb, db, batch);
         AssertClose(expectedDx, dx, outputs);
+
+        // With scratch to turn W into (taken from Dense.TransposeRows rows on): the same dx, stored or added.
+        var turnedDx = new float[dx.Length];
+        var scratch = new float[(inputs * outputs) + 5];
+        Dense.Backward(x, w, dy, turnedDx, new float[dw.Length], new float[db.Length], batch, inputs, outputs, scratch: scratch);
+        AssertClose(expectedDx, turnedDx, outputs);
+        Dense.Backward(x, w, dy, turnedDx, new float[dw.Length], new float[db.Length], batch, inputs, outputs, accumulateInputGradient: true, scratch: scratch);
+        AssertClose(expectedDx.Select(v => 2 * v).ToArray(), turnedDx, 2 * outputs);
+        Assert.Equal(batch >= Dense.TransposeRows, scratch[inputs * outputs / 2] != 0f);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(13, 11)]
+    [InlineData(8, 24)]
+    [InlineData(17, 3)]
+    public void Transpose_turns_every_value(int rows, int columns)
+    {
+        float[] a = Random(rows * columns, 16);
+        var t = new float[a.Length];
+        Gemm.Transpose(a, rows, columns, t);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < columns; j++) Assert.Equal(a[(i * columns) + j], t[(j * rows) + i]);
     }
 
     public static TheoryData<Activation> AllActivations => new(Enum.GetValues<Activation>());
@@ -284,6 +309,33 @@ public class KernelTests
 
             double numeric = (F(z[i] + H) - F(z[i] - H)) / (2 * H);
             Assert.True(Math.Abs(numeric - dz[i]) <= 1e-4 * (1 + Math.Abs(numeric)), $"{activation} element {i}: numeric {numeric}, backward {dz[i]}");
+        }
+    }
+
+    [Fact]
+    public void Gelu_matches_its_tanh_form_over_several_chunks_and_far_into_the_tails()
+    {
+        // 1,300 values: two whole chunks of 512 and a part, each with vector and scalar ends; z from -60 to 60, where the
+        // exponential overflows on one side and vanishes on the other.
+        float[] z = Enumerable.Range(0, 1300).Select(i => (i % 7 == 0 ? 60f : 12f) * MathF.Sin(i * 0.37f)).ToArray();
+        z[5] = -60f;
+        z[6] = 60f;
+        z[7] = -11.5f;
+        float[] y = (float[])z.Clone();
+        var kept = new float[z.Length];
+        Activations.Gelu(y, kept);
+        Assert.Equal(z, kept);
+        float[] dy = Random(z.Length, 22);
+        float[] dz = (float[])dy.Clone();
+        Activations.GeluBackward(z, dz);
+        const double Scale = 0.7978845608028654, Cubic = 0.044715;
+        for (int i = 0; i < z.Length; i++)
+        {
+            double v = z[i], t = Math.Tanh(Scale * (v + (Cubic * v * v * v)));
+            double expected = 0.5 * v * (1 + t);
+            double derivative = (0.5 * (1 + t)) + (0.5 * v * (1 - (t * t)) * Scale * (1 + (3 * Cubic * v * v)));
+            Assert.True(Math.Abs(y[i] - expected) <= 1e-6 * (1 + Math.Abs(expected)), $"GELU({v}) = {y[i]}, expected {expected}");
+            Assert.True(Math.Abs(dz[i] - (dy[i] * derivative)) <= 1e-5 * (1 + Math.Abs(dy[i] * derivative)), $"GELU'({v}): {dz[i] / dy[i]}, expected {derivative}");
         }
     }
 

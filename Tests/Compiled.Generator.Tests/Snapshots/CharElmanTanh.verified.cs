@@ -729,7 +729,7 @@ partial class CharElmanTanh : global::Compiled.ITokenLabelNetwork, global::Compi
         global::System.Span<float> simplernn0OutputGradient = workspace.Slice(GradientBufferB, batch * 3072);
         // dense0: dense 24x128 -> 24x27 per step, identity. W [128, 27], b [27].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Simplernn0OutputOffset, batch * 3072), parameters.Slice(Dense0WeightOffset, 3456), dense0OutputGradient, simplernn0OutputGradient, gradients.Slice(Dense0WeightOffset, 3456), gradients.Slice(Dense0BiasOffset, 27), batch * 24, 128, 27, accumulate);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Simplernn0OutputOffset, batch * 3072), parameters.Slice(Dense0WeightOffset, 3456), dense0OutputGradient, simplernn0OutputGradient, gradients.Slice(Dense0WeightOffset, 3456), gradients.Slice(Dense0BiasOffset, 27), batch * 24, 128, 27, accumulate, scratch: workspace.Slice(ScratchOffset, 3456));
 
         global::System.Span<float> embedding0OutputGradient = workspace.Slice(GradientBufferA, batch * 768);
         // simplernn0: 24x32 -> 24x128, Elman RNN, tanh, every step's state; W_ih [32, 128], W_hh [128, 128], b_ih [128], b_hh [128].
@@ -749,7 +749,7 @@ partial class CharElmanTanh : global::Compiled.ITokenLabelNetwork, global::Compi
         global::System.Span<float> simplernn0OutputGradient = workspace.Slice(GradientBufferB, batch * 3072);
         // dense0: dense 24x128 -> 24x27 per step, identity. W [128, 27], b [27].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Simplernn0OutputOffset, batch * 3072), parameters.Slice(Dense0WeightOffset, 3456), dense0OutputGradient, simplernn0OutputGradient, parameters.Slice(Dense0BiasOffset, 27), batch * 24, 128, 27, learningRate);
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Simplernn0OutputOffset, batch * 3072), parameters.Slice(Dense0WeightOffset, 3456), dense0OutputGradient, simplernn0OutputGradient, parameters.Slice(Dense0BiasOffset, 27), batch * 24, 128, 27, learningRate, scratch: workspace.Slice(ScratchOffset, 3456));
 
         global::System.Span<float> embedding0OutputGradient = workspace.Slice(GradientBufferA, batch * 768);
         // simplernn0: 24x32 -> 24x128, Elman RNN, tanh, every step's state; W_ih [32, 128], W_hh [128, 128], b_ih [128], b_hh [128].

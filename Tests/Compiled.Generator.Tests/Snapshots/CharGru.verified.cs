@@ -787,7 +787,7 @@ partial class CharGru : global::Compiled.ITokenLabelNetwork, global::Compiled.IT
         global::System.Span<float> dropout0OutputGradient = workspace.Slice(GradientBufferB, batch * 3072);
         // dense0: dense 24x128 -> 24x27 per step, identity. W [128, 27], b [27].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 3072), parameters.Slice(Dense0WeightOffset, 3456), dense0OutputGradient, dropout0OutputGradient, gradients.Slice(Dense0WeightOffset, 3456), gradients.Slice(Dense0BiasOffset, 27), batch * 24, 128, 27, accumulate);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 3072), parameters.Slice(Dense0WeightOffset, 3456), dense0OutputGradient, dropout0OutputGradient, gradients.Slice(Dense0WeightOffset, 3456), gradients.Slice(Dense0BiasOffset, 27), batch * 24, 128, 27, accumulate, scratch: workspace.Slice(ScratchOffset, 3456));
 
         global::System.Span<float> gru0OutputGradient = workspace.Slice(GradientBufferA, batch * 3072);
         // dropout0: dropout, rate 0.1f, 24x128 values (training only).
@@ -812,7 +812,7 @@ partial class CharGru : global::Compiled.ITokenLabelNetwork, global::Compiled.IT
         global::System.Span<float> dropout0OutputGradient = workspace.Slice(GradientBufferB, batch * 3072);
         // dense0: dense 24x128 -> 24x27 per step, identity. W [128, 27], b [27].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Dropout0OutputOffset, batch * 3072), parameters.Slice(Dense0WeightOffset, 3456), dense0OutputGradient, dropout0OutputGradient, parameters.Slice(Dense0BiasOffset, 27), batch * 24, 128, 27, learningRate);
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Dropout0OutputOffset, batch * 3072), parameters.Slice(Dense0WeightOffset, 3456), dense0OutputGradient, dropout0OutputGradient, parameters.Slice(Dense0BiasOffset, 27), batch * 24, 128, 27, learningRate, scratch: workspace.Slice(ScratchOffset, 3456));
 
         global::System.Span<float> gru0OutputGradient = workspace.Slice(GradientBufferA, batch * 3072);
         // dropout0: dropout, rate 0.1f, 24x128 values (training only).

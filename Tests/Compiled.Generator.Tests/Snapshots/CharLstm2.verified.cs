@@ -884,7 +884,7 @@ partial class CharLstm2 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         global::System.Span<float> dropout1OutputGradient = workspace.Slice(GradientBufferB, batch * 3072);
         // dense0: dense 24x128 -> 24x27 per step, identity. W [128, 27], b [27].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout1OutputOffset, batch * 3072), parameters.Slice(Dense0WeightOffset, 3456), dense0OutputGradient, dropout1OutputGradient, gradients.Slice(Dense0WeightOffset, 3456), gradients.Slice(Dense0BiasOffset, 27), batch * 24, 128, 27, accumulate);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout1OutputOffset, batch * 3072), parameters.Slice(Dense0WeightOffset, 3456), dense0OutputGradient, dropout1OutputGradient, gradients.Slice(Dense0WeightOffset, 3456), gradients.Slice(Dense0BiasOffset, 27), batch * 24, 128, 27, accumulate, scratch: workspace.Slice(ScratchOffset, 3456));
 
         global::System.Span<float> lstm1OutputGradient = workspace.Slice(GradientBufferA, batch * 3072);
         // dropout1: dropout, rate 0.1f, 24x128 values (training only).
@@ -919,7 +919,7 @@ partial class CharLstm2 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         global::System.Span<float> dropout1OutputGradient = workspace.Slice(GradientBufferB, batch * 3072);
         // dense0: dense 24x128 -> 24x27 per step, identity. W [128, 27], b [27].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Dropout1OutputOffset, batch * 3072), parameters.Slice(Dense0WeightOffset, 3456), dense0OutputGradient, dropout1OutputGradient, parameters.Slice(Dense0BiasOffset, 27), batch * 24, 128, 27, learningRate);
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Dropout1OutputOffset, batch * 3072), parameters.Slice(Dense0WeightOffset, 3456), dense0OutputGradient, dropout1OutputGradient, parameters.Slice(Dense0BiasOffset, 27), batch * 24, 128, 27, learningRate, scratch: workspace.Slice(ScratchOffset, 3456));
 
         global::System.Span<float> lstm1OutputGradient = workspace.Slice(GradientBufferA, batch * 3072);
         // dropout1: dropout, rate 0.1f, 24x128 values (training only).

@@ -90,9 +90,9 @@ namespace Demo
         private const int GradientBufferA = 9840; // rows of up to 192
         private const int GradientBufferB = 11376; // rows of up to 192
         private const int GradientBufferC = 12912; // rows of up to 192
-        private const int ScratchOffset = 14448; // 1704 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
-        private const int WorkspaceSize = 16152; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 6696; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int ScratchOffset = 14448; // 1896 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+        private const int WorkspaceSize = 16344; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 6888; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
         private static readonly global::Compiled.Kernels.AttentionGeometry AttnGeometry = new(6, 8, 2, causal: true, dropout: 0.1f);
@@ -714,7 +714,7 @@ namespace Demo
             // wpe: 6x8, plus a learned vector per position; weight [6, 8].
             // y[t] = x[t] + weight[t]
             global::System.Span<float> wpeOutput = workspace.Slice(WpeOutputOffset, batch * 48);
-            global::Compiled.Kernels.PositionalEmbedding.Forward(wteOutput, parameters.Slice(WpeWeightOffset, 48), wpeOutput, batch);
+            global::Compiled.Kernels.PositionalEmbedding.Forward(wteOutput, parameters.Slice(WpeWeightOffset, 48), wpeOutput, batch, 48);
 
             // ln_1: 6x8, layer norm over the last 8 values, eps 1E-05f; weight [8], bias [8].
             // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
@@ -827,7 +827,7 @@ namespace Demo
                 // wpe: 6x8, plus a learned vector per position; weight [6, 8].
                 // y[t] = x[t] + weight[t]
                 global::System.Span<float> wpeOutput = workspace.Slice(WpeOutputOffset, batch * 48);
-                global::Compiled.Kernels.PositionalEmbedding.Forward(wteOutput, parameters.Slice(WpeWeightOffset, 48), wpeOutput, batch);
+                global::Compiled.Kernels.PositionalEmbedding.Forward(wteOutput, parameters.Slice(WpeWeightOffset, 48), wpeOutput, batch, 48);
 
                 // ln_1: 6x8, layer norm over the last 8 values, eps 1E-05f; weight [8], bias [8].
                 // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
@@ -1058,7 +1058,7 @@ namespace Demo
             global::System.Span<float> wteOutputGradient = workspace.Slice(GradientBufferB, batch * 48);
             // wpe: 6x8, plus a learned vector per position; weight [6, 8].
             // dweight += sum over the batch of dy; dx = dy
-            global::Compiled.Kernels.PositionalEmbedding.Backward(wpeOutputGradient, wteOutputGradient, gradients.Slice(WpeWeightOffset, 48), batch, accumulate);
+            global::Compiled.Kernels.PositionalEmbedding.Backward(wpeOutputGradient, wteOutputGradient, gradients.Slice(WpeWeightOffset, 48), batch, 48, accumulate);
 
             // wte: 6 tokens -> 6x8, a learned vector per id; weight [7, 8].
             // dweight[id_t] += dy[t]; token ids have no gradient
@@ -1231,7 +1231,7 @@ namespace Demo
             global::System.Span<float> wteOutputGradient = workspace.Slice(GradientBufferB, batch * 48);
             // wpe: 6x8, plus a learned vector per position; weight [6, 8].
             // dweight += sum over the batch of dy; dx = dy
-            global::Compiled.Kernels.PositionalEmbedding.Backward(wpeOutputGradient, wteOutputGradient, gradients.Slice(WpeWeightOffset, 48), batch, accumulate: false);
+            global::Compiled.Kernels.PositionalEmbedding.Backward(wpeOutputGradient, wteOutputGradient, gradients.Slice(WpeWeightOffset, 48), batch, 48, accumulate: false);
             global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(WpeWeightOffset, 48), parameters.Slice(WpeWeightOffset, 48), learningRate);
 
             // wte: 6 tokens -> 6x8, a learned vector per id; weight [7, 8].

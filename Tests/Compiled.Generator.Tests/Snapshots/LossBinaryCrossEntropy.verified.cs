@@ -38,8 +38,9 @@ namespace Demo
         private const int Dense1OutputOffset = 1280; // rows of 1
         private const int GradientBufferA = 1344; // rows of up to 20
         private const int GradientBufferB = 2624; // rows of up to 20
-        private const int WorkspaceSize = 3904; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 1344; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int ScratchOffset = 3904; // 80 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+        private const int WorkspaceSize = 3984; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 1424; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -379,7 +380,7 @@ namespace Demo
         /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
         /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
         /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
-        /// different orders, so they agree only to rounding. Each thread past the first costs 15 KB, allocated when this is set.
+        /// different orders, so they agree only to rounding. Each thread past the first costs 16 KB, allocated when this is set.
         /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
         /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
         /// Setting it back to 1 ends the worker threads.
@@ -540,6 +541,7 @@ namespace Demo
         {
             private const int Dense0OutputOffset = 0; // rows of 20
             private const int Dense1OutputOffset = 1280; // rows of 1
+            private const int ScratchOffset = 1344;
 
             // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
             public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
@@ -865,7 +867,7 @@ namespace Demo
             // dense0: dense 4 -> 20, ReLU. W [4, 20], b [20].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
             global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense0OutputOffset, batch * 20), dense0OutputGradient);
-            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(Dense0WeightOffset, 80), dense0OutputGradient, inputGradient, gradients.Slice(Dense0WeightOffset, 80), gradients.Slice(Dense0BiasOffset, 20), batch, 4, 20, accumulate, accumulateInputGradient: true);
+            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(Dense0WeightOffset, 80), dense0OutputGradient, inputGradient, gradients.Slice(Dense0WeightOffset, 80), gradients.Slice(Dense0BiasOffset, 20), batch, 4, 20, accumulate, accumulateInputGradient: true, scratch: workspace.Slice(ScratchOffset, 80));
         }
     }
 }

@@ -38,8 +38,9 @@ namespace Demo
         private const int Dense1OutputOffset = 1280; // rows of 3
         private const int GradientBufferA = 1472; // rows of up to 20
         private const int GradientBufferB = 2752; // rows of up to 20
-        private const int WorkspaceSize = 4032; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 1472; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int ScratchOffset = 4032; // 80 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+        private const int WorkspaceSize = 4112; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 1552; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -639,6 +640,7 @@ namespace Demo
         {
             private const int Dense0OutputOffset = 0; // rows of 20
             private const int Dense1OutputOffset = 1280; // rows of 3
+            private const int ScratchOffset = 1472;
 
             // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
             public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
@@ -1098,7 +1100,7 @@ namespace Demo
             // dense0: dense 4 -> 20, ReLU. W [4, 20], b [20].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
             global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense0OutputOffset, batch * 20), dense0OutputGradient);
-            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(Dense0WeightOffset, 80), dense0OutputGradient, inputGradient, gradients.Slice(Dense0WeightOffset, 80), gradients.Slice(Dense0BiasOffset, 20), batch, 4, 20, accumulate, accumulateInputGradient: true);
+            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(Dense0WeightOffset, 80), dense0OutputGradient, inputGradient, gradients.Slice(Dense0WeightOffset, 80), gradients.Slice(Dense0BiasOffset, 20), batch, 4, 20, accumulate, accumulateInputGradient: true, scratch: workspace.Slice(ScratchOffset, 80));
         }
     }
 }

@@ -768,13 +768,13 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferB, batch * 64);
         // output: dense 64 -> 10, identity. W [64, 10], b [10].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dense1OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dense1OutputGradient, gradients.Slice(OutputWeightOffset, 640), gradients.Slice(OutputBiasOffset, 10), batch, 64, 10, accumulate);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dense1OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dense1OutputGradient, gradients.Slice(OutputWeightOffset, 640), gradients.Slice(OutputBiasOffset, 10), batch, 64, 10, accumulate, scratch: workspace.Slice(ScratchOffset, 640));
 
         global::System.Span<float> flatten0OutputGradient = workspace.Slice(GradientBufferA, batch * 576);
         // dense1: dense 576 -> 64, ReLU. W [576, 64], b [64].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
         global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense1OutputOffset, batch * 64), dense1OutputGradient);
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Conv3OutputOffset, batch * 576), parameters.Slice(Dense1WeightOffset, 36864), dense1OutputGradient, flatten0OutputGradient, gradients.Slice(Dense1WeightOffset, 36864), gradients.Slice(Dense1BiasOffset, 64), batch, 576, 64, accumulate);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Conv3OutputOffset, batch * 576), parameters.Slice(Dense1WeightOffset, 36864), dense1OutputGradient, flatten0OutputGradient, gradients.Slice(Dense1WeightOffset, 36864), gradients.Slice(Dense1BiasOffset, 64), batch, 576, 64, accumulate, scratch: workspace.Slice(ScratchOffset, 36864));
 
         global::System.Span<float> conv3OutputGradient = flatten0OutputGradient;
         // flatten0: 3x3x64 -> 576, flatten (the same values in the same order).
@@ -816,13 +816,13 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferB, batch * 64);
         // output: dense 64 -> 10, identity. W [64, 10], b [10].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Dense1OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dense1OutputGradient, parameters.Slice(OutputBiasOffset, 10), batch, 64, 10, learningRate);
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Dense1OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dense1OutputGradient, parameters.Slice(OutputBiasOffset, 10), batch, 64, 10, learningRate, scratch: workspace.Slice(ScratchOffset, 640));
 
         global::System.Span<float> flatten0OutputGradient = workspace.Slice(GradientBufferA, batch * 576);
         // dense1: dense 576 -> 64, ReLU. W [576, 64], b [64].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
         global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense1OutputOffset, batch * 64), dense1OutputGradient);
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Conv3OutputOffset, batch * 576), parameters.Slice(Dense1WeightOffset, 36864), dense1OutputGradient, flatten0OutputGradient, parameters.Slice(Dense1BiasOffset, 64), batch, 576, 64, learningRate);
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Conv3OutputOffset, batch * 576), parameters.Slice(Dense1WeightOffset, 36864), dense1OutputGradient, flatten0OutputGradient, parameters.Slice(Dense1BiasOffset, 64), batch, 576, 64, learningRate, scratch: workspace.Slice(ScratchOffset, 36864));
 
         global::System.Span<float> conv3OutputGradient = flatten0OutputGradient;
         // flatten0: 3x3x64 -> 576, flatten (the same values in the same order).
@@ -871,13 +871,13 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         global::System.Span<float> dense1OutputGradient = workspace.Slice(GradientBufferB, batch * 64);
         // output: dense 64 -> 10, identity. W [64, 10], b [10].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dense1OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dense1OutputGradient, gradients.Slice(OutputWeightOffset, 640), gradients.Slice(OutputBiasOffset, 10), batch, 64, 10, accumulate);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dense1OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dense1OutputGradient, gradients.Slice(OutputWeightOffset, 640), gradients.Slice(OutputBiasOffset, 10), batch, 64, 10, accumulate, scratch: workspace.Slice(ScratchOffset, 640));
 
         global::System.Span<float> flatten0OutputGradient = workspace.Slice(GradientBufferA, batch * 576);
         // dense1: dense 576 -> 64, ReLU. W [576, 64], b [64].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
         global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense1OutputOffset, batch * 64), dense1OutputGradient);
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Conv3OutputOffset, batch * 576), parameters.Slice(Dense1WeightOffset, 36864), dense1OutputGradient, flatten0OutputGradient, gradients.Slice(Dense1WeightOffset, 36864), gradients.Slice(Dense1BiasOffset, 64), batch, 576, 64, accumulate);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Conv3OutputOffset, batch * 576), parameters.Slice(Dense1WeightOffset, 36864), dense1OutputGradient, flatten0OutputGradient, gradients.Slice(Dense1WeightOffset, 36864), gradients.Slice(Dense1BiasOffset, 64), batch, 576, 64, accumulate, scratch: workspace.Slice(ScratchOffset, 36864));
 
         global::System.Span<float> conv3OutputGradient = flatten0OutputGradient;
         // flatten0: 3x3x64 -> 576, flatten (the same values in the same order).

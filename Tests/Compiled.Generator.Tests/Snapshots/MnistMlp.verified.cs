@@ -39,8 +39,9 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     private const int OutputOutputOffset = 12288; // rows of 10
     private const int GradientBufferA = 12928; // rows of up to 64
     private const int GradientBufferB = 17024; // rows of up to 64
-    private const int WorkspaceSize = 21120; // the training plan: allocated on the first training call
-    private const int InferenceWorkspaceSize = 8832; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+    private const int ScratchOffset = 21120; // 50176 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+    private const int WorkspaceSize = 71296; // the training plan: allocated on the first training call
+    private const int InferenceWorkspaceSize = 59008; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     private static readonly global::Compiled.TensorInfo[] s_tensors =
     {
@@ -488,7 +489,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
     /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
     /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
-    /// different orders, so they agree only to rounding. Each thread past the first costs 281 KB, allocated when this is set.
+    /// different orders, so they agree only to rounding. Each thread past the first costs 477 KB, allocated when this is set.
     /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
     /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
     /// Setting it back to 1 ends the worker threads.
@@ -634,6 +635,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         private const int Dropout0OutputOffset = 0; // rows of 64 (unused: in inference the output is the input)
         private const int Dropout0SavedOffset = 4736; // rows of the mask, 64
         private const int OutputOutputOffset = 4096; // rows of 10
+        private const int ScratchOffset = 8832;
 
         // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
         public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
@@ -673,7 +675,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         global::System.Span<float> dropout0OutputGradient = workspace.Slice(GradientBufferB, batch * 64);
         // output: dense 64 -> 10, identity. W [64, 10], b [10].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dropout0OutputGradient, gradients.Slice(OutputWeightOffset, 640), gradients.Slice(OutputBiasOffset, 10), batch, 64, 10, accumulate);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dropout0OutputGradient, gradients.Slice(OutputWeightOffset, 640), gradients.Slice(OutputBiasOffset, 10), batch, 64, 10, accumulate, scratch: workspace.Slice(ScratchOffset, 640));
 
         global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferA, batch * 64);
         // dropout0: dropout, rate 0.2f, 64 values (training only).
@@ -694,7 +696,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         global::System.Span<float> dropout0OutputGradient = workspace.Slice(GradientBufferB, batch * 64);
         // output: dense 64 -> 10, identity. W [64, 10], b [10].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Dropout0OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dropout0OutputGradient, parameters.Slice(OutputBiasOffset, 10), batch, 64, 10, learningRate);
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Dropout0OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dropout0OutputGradient, parameters.Slice(OutputBiasOffset, 10), batch, 64, 10, learningRate, scratch: workspace.Slice(ScratchOffset, 640));
 
         global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferA, batch * 64);
         // dropout0: dropout, rate 0.2f, 64 values (training only).
@@ -716,7 +718,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         global::System.Span<float> dropout0OutputGradient = workspace.Slice(GradientBufferB, batch * 64);
         // output: dense 64 -> 10, identity. W [64, 10], b [10].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dropout0OutputGradient, gradients.Slice(OutputWeightOffset, 640), gradients.Slice(OutputBiasOffset, 10), batch, 64, 10, accumulate);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 64), parameters.Slice(OutputWeightOffset, 640), outputOutputGradient, dropout0OutputGradient, gradients.Slice(OutputWeightOffset, 640), gradients.Slice(OutputBiasOffset, 10), batch, 64, 10, accumulate, scratch: workspace.Slice(ScratchOffset, 640));
 
         global::System.Span<float> hiddenOutputGradient = workspace.Slice(GradientBufferA, batch * 64);
         // dropout0: dropout, rate 0.2f, 64 values (training only).
@@ -726,6 +728,6 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // hidden: dense 784 -> 64, ReLU. W [784, 64], b [64].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
         global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(HiddenOutputOffset, batch * 64), hiddenOutputGradient);
-        global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(HiddenWeightOffset, 50176), hiddenOutputGradient, inputGradient, gradients.Slice(HiddenWeightOffset, 50176), gradients.Slice(HiddenBiasOffset, 64), batch, 784, 64, accumulate, accumulateInputGradient: true);
+        global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(HiddenWeightOffset, 50176), hiddenOutputGradient, inputGradient, gradients.Slice(HiddenWeightOffset, 50176), gradients.Slice(HiddenBiasOffset, 64), batch, 784, 64, accumulate, accumulateInputGradient: true, scratch: workspace.Slice(ScratchOffset, 50176));
     }
 }

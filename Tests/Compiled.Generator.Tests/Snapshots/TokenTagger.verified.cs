@@ -52,8 +52,9 @@ namespace Demo
         private const int GradientBufferA = 9792; // rows of up to 324
         private const int GradientBufferB = 14976; // rows of up to 324
         private const int GradientBufferC = 20160; // rows of up to 324
-        private const int WorkspaceSize = 25344; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 9792; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int ScratchOffset = 25344; // 216 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+        private const int WorkspaceSize = 25560; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 10008; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -639,6 +640,7 @@ namespace Demo
             private const int Dense0OutputOffset = 1536; // rows of 12x8
             private const int Add0OutputOffset = 3072; // rows of 12x8
             private const int Dense1OutputOffset = 4608; // rows of 12x27
+            private const int ScratchOffset = 9792;
 
             // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
             public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
@@ -707,7 +709,7 @@ namespace Demo
             global::System.Span<float> add0OutputGradient = workspace.Slice(GradientBufferB, batch * 96);
             // dense1: dense 12x8 -> 12x27 per step, identity. W [8, 27], b [27].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Add0OutputOffset, batch * 96), parameters.Slice(Dense1WeightOffset, 216), dense1OutputGradient, add0OutputGradient, gradients.Slice(Dense1WeightOffset, 216), gradients.Slice(Dense1BiasOffset, 27), batch * 12, 8, 27, accumulate);
+            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Add0OutputOffset, batch * 96), parameters.Slice(Dense1WeightOffset, 216), dense1OutputGradient, add0OutputGradient, gradients.Slice(Dense1WeightOffset, 216), gradients.Slice(Dense1BiasOffset, 27), batch * 12, 8, 27, accumulate, scratch: workspace.Slice(ScratchOffset, 216));
 
             global::System.Span<float> embedOutputGradient = workspace.Slice(GradientBufferA, batch * 96);
             global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferC, batch * 96);
@@ -845,7 +847,7 @@ namespace Demo
             global::System.Span<float> add0OutputGradient = workspace.Slice(GradientBufferB, batch * 96);
             // dense1: dense 12x8 -> 12x27 per step, identity. W [8, 27], b [27].
             // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Add0OutputOffset, batch * 96), parameters.Slice(Dense1WeightOffset, 216), dense1OutputGradient, add0OutputGradient, parameters.Slice(Dense1BiasOffset, 27), batch * 12, 8, 27, learningRate);
+            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Add0OutputOffset, batch * 96), parameters.Slice(Dense1WeightOffset, 216), dense1OutputGradient, add0OutputGradient, parameters.Slice(Dense1BiasOffset, 27), batch * 12, 8, 27, learningRate, scratch: workspace.Slice(ScratchOffset, 216));
 
             global::System.Span<float> embedOutputGradient = workspace.Slice(GradientBufferA, batch * 96);
             global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferC, batch * 96);

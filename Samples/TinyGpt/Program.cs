@@ -1,0 +1,178 @@
+// A tiny GPT on English words: the CharRnn protocol (the same words, split and bits per character on the test words),
+// with causal self-attention in place of a recurrent cell.
+// dotnet run -c Release --project Samples/TinyGpt [-- --epochs N] [--minutes M] [--threads N] [--seed N] [--temperature T]
+//     [--rate R] [--batch N] [--decay D] [--data FILE] [--save FILE]
+using System.Diagnostics;
+using System.Globalization;
+using Compiled;
+
+string dataPath = Path.Combine(AppContext.BaseDirectory, "data", "words", "american-english");
+int epochs = 12;
+double minutes = 5;
+int threads = Environment.ProcessorCount;
+int seed = 1;
+float temperature = 1f;
+string? savePath = null;
+float peakRate = 2e-3f;
+int batchSize = 32;
+float weightDecay = 0.01f;
+for (int i = 0; i < args.Length; i++)
+{
+    string? next = i + 1 < args.Length ? args[i + 1] : null;
+    bool taken = true;
+    switch (args[i])
+    {
+        case "--epochs" when int.TryParse(next, out int n) && n > 0:
+            epochs = n;
+            break;
+        case "--minutes" when double.TryParse(next, CultureInfo.InvariantCulture, out double m) && m > 0:
+            minutes = m;
+            break;
+        case "--threads" when int.TryParse(next, out int t) && t > 0:
+            threads = t;
+            break;
+        case "--seed" when int.TryParse(next, out int s):
+            seed = s;
+            break;
+        case "--temperature" when float.TryParse(next, CultureInfo.InvariantCulture, out float temp) && temp > 0:
+            temperature = temp;
+            break;
+        case "--rate" when float.TryParse(next, CultureInfo.InvariantCulture, out float r) && r > 0:
+            peakRate = r;
+            break;
+        case "--batch" when int.TryParse(next, out int size) && size is > 0 and <= TinyGpt.MaxBatchSize:
+            batchSize = size;
+            break;
+        case "--decay" when float.TryParse(next, CultureInfo.InvariantCulture, out float decay) && decay >= 0:
+            weightDecay = decay;
+            break;
+        case "--data" when next is not null:
+            dataPath = next;
+            break;
+        case "--save" when next is not null:
+            savePath = next;
+            break;
+        default:
+            taken = false;
+            break;
+    }
+
+    if (!taken)
+    {
+        Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: TinyGpt [--epochs N] [--minutes M] [--threads N] [--seed N] [--temperature T] [--rate R] [--batch N] [--decay D] [--data FILE] [--save FILE]");
+        return 2;
+    }
+
+    i++;
+}
+
+CharWords words = CharWords.Load(dataPath);
+long trainCharacters = CharWords.PredictedCharacters(words.Train), testCharacters = CharWords.PredictedCharacters(words.Test);
+Console.WriteLine($"{words.Train.Length + words.Test.Length} words of a-z from {dataPath}: {words.Train.Length} to train ({trainCharacters} predicted characters), {words.Test.Length} to test ({testCharacters})");
+
+var model = new TinyGpt(seed) { Threads = threads, MaxGradientNorm = 1f };
+
+// AdamW with a warm-up of 200 steps and a cosine decay over the run, as makemore's GPT is trained.
+var adam = new AdamW(peakRate, weightDecay);
+int stepsPerEpoch = (words.Train.Length + batchSize - 1) / batchSize, totalSteps = epochs * stepsPerEpoch, warmUp = Math.Min(200, totalSteps / 10);
+Console.WriteLine($"training a GPT of {model.Parameters.Length} parameters (4 blocks, width 64, 4 heads, context {CharWords.Steps}) for {epochs} epochs of {stepsPerEpoch} batches of {batchSize} on {threads} thread(s), at most {minutes:0.#} minutes");
+
+var (testInputs, testLabels) = Encode(words.Test);
+var inputs = new int[batchSize * CharWords.Steps];
+var labels = new int[batchSize * CharWords.Steps];
+var shuffle = new Xoshiro((ulong)seed);
+var clock = Stopwatch.StartNew();
+double testBits = double.NaN;
+int completed = 0, step = 0;
+for (int epoch = 1; epoch <= epochs && clock.Elapsed.TotalMinutes < minutes; epoch++)
+{
+    TimeSpan start = clock.Elapsed;
+    double nats = 0;
+    long predicted = 0;
+    foreach (string[] batch in CharWords.Batches(words.Train, batchSize, ref shuffle))
+    {
+        adam.LearningRate = step < warmUp ? peakRate * (step + 1) / warmUp : peakRate * 0.5f * (1f + MathF.Cos(MathF.PI * (step - warmUp) / Math.Max(1, totalSteps - warmUp)));
+        step++;
+        int rows = batch.Length * CharWords.Steps;
+        CharWords.Encode(batch, inputs, labels);
+        float loss = model.TrainStep(inputs.AsSpan(0, rows), labels.AsSpan(0, rows), ref adam);
+        long count = CharWords.PredictedCharacters(batch);
+        nats += loss * (double)count;
+        predicted += count;
+    }
+
+    double seconds = (clock.Elapsed - start).TotalSeconds;
+    testBits = model.Evaluate(testInputs, testLabels).Loss / Math.Log(2);
+    completed = epoch;
+    Console.WriteLine($"epoch {epoch,2}: train bits/char {nats / predicted / Math.Log(2):F3}, test bits/char {testBits:F3}, {seconds:F1} s, {predicted / seconds:F0} characters/s");
+}
+
+double trainSeconds = clock.Elapsed.TotalSeconds;
+if (savePath is not null)
+{
+    Safetensors.Save(savePath, model.Parameters, model.Tensors);
+    Console.WriteLine($"saved parameters to {Path.GetFullPath(savePath)}");
+}
+
+// Ten words sampled one character at a time: the prefix so far through the whole context (the causal mask makes the
+// padding after it irrelevant), the next character drawn from step t's probabilities.
+var sampler = new Xoshiro((ulong)seed + 1);
+var context = new int[CharWords.Steps];
+var probabilities = new float[TinyGpt.OutputSize];
+var sampled = new List<string>();
+for (int w = 0; w < 10; w++)
+{
+    Array.Fill(context, CharWords.Padding);
+    context[0] = CharWords.End;
+    var letters = new System.Text.StringBuilder();
+    for (int t = 0; t < CharWords.Steps; t++)
+    {
+        model.Predict(context, probabilities);
+        int token = Sample(probabilities.AsSpan(t * CharWords.Classes, CharWords.Classes), temperature, ref sampler);
+        if (token == CharWords.End || t + 1 == CharWords.Steps)
+        {
+            break;
+        }
+
+        letters.Append((char)('a' + token - 1));
+        context[t + 1] = token;
+    }
+
+    sampled.Add(letters.ToString());
+}
+
+Console.WriteLine($"sampled at temperature {temperature:0.##}: {string.Join(" ", sampled)}");
+Console.WriteLine($"test bits per char: {testBits:F3}, model: gpt 4x64, parameters: {model.Parameters.Length}, epochs: {completed}, threads: {threads}, train seconds: {trainSeconds:F1}, characters/s: {trainCharacters * completed / trainSeconds:F0}");
+return 0;
+
+static (int[] Inputs, int[] Labels) Encode(string[] words)
+{
+    var inputs = new int[words.Length * CharWords.Steps];
+    var labels = new int[words.Length * CharWords.Steps];
+    CharWords.Encode(words, inputs, labels);
+    return (inputs, labels);
+}
+
+// A class drawn from the probabilities raised to 1 / temperature (1: as the model says; lower: more likely letters).
+static int Sample(ReadOnlySpan<float> probabilities, float temperature, ref Xoshiro random)
+{
+    Span<double> weights = stackalloc double[probabilities.Length];
+    double total = 0;
+    for (int i = 0; i < probabilities.Length; i++)
+    {
+        weights[i] = Math.Pow(probabilities[i], 1.0 / temperature);
+        total += weights[i];
+    }
+
+    double u = random.NextSingle() * total;
+    for (int i = 0; i < weights.Length; i++)
+    {
+        u -= weights[i];
+        if (u < 0)
+        {
+            return i;
+        }
+    }
+
+    return weights.Length - 1;
+}
