@@ -72,6 +72,27 @@ Console.WriteLine($"{words.Train.Length + words.Test.Length} words of a-z from {
 
 var model = new TinyGpt(seed) { Threads = threads, MaxGradientNorm = 1f };
 
+// The same model over 10, 12, 16 and 24 steps: every network has the same parameters (the position embedding has rows for
+// 24 positions in each), so a batch whose longest word fits in fewer steps trains the network of that many steps, after
+// the parameters move over from the one that trained last. A batch of words of similar lengths (CharWords.Batches sorts
+// them) then costs about 1.2 times its real characters instead of 2.6 times.
+(int Steps, ITokenLabelNetwork Network)[] contexts =
+[
+    (10, new TinyGpt10(seed) { Threads = threads, MaxGradientNorm = 1f }),
+    (12, new TinyGpt12(seed) { Threads = threads, MaxGradientNorm = 1f }),
+    (16, new TinyGpt16(seed) { Threads = threads, MaxGradientNorm = 1f }),
+    (CharWords.Steps, model),
+];
+int trained = contexts.Length - 1;
+void Use(int context)
+{
+    if (context != trained)
+    {
+        contexts[trained].Network.Parameters.CopyTo(contexts[context].Network.Parameters);
+        trained = context;
+    }
+}
+
 // AdamW with a warm-up of 200 steps and a cosine decay over the run, as makemore's GPT is trained.
 var adam = new AdamW(peakRate, weightDecay);
 int stepsPerEpoch = (words.Train.Length + batchSize - 1) / batchSize, totalSteps = epochs * stepsPerEpoch, warmUp = Math.Min(200, totalSteps / 10);
@@ -93,21 +114,32 @@ for (int epoch = 1; epoch <= epochs && clock.Elapsed.TotalMinutes < minutes; epo
     {
         adam.LearningRate = step < warmUp ? peakRate * (step + 1) / warmUp : peakRate * 0.5f * (1f + MathF.Cos(MathF.PI * (step - warmUp) / Math.Max(1, totalSteps - warmUp)));
         step++;
-        int rows = batch.Length * CharWords.Steps;
         CharWords.Encode(batch, inputs, labels);
-        float loss = model.TrainStep(inputs.AsSpan(0, rows), labels.AsSpan(0, rows), ref adam);
+        int longest = batch.Max(w => w.Length) + 1, context = Array.FindIndex(contexts, c => c.Steps >= longest), steps = contexts[context].Steps;
+        Use(context);
+        for (int w = 0; w < batch.Length && steps < CharWords.Steps; w++)
+        {
+            // Each word's first steps, side by side: what comes after them is padding with no label.
+            inputs.AsSpan(w * CharWords.Steps, steps).CopyTo(inputs.AsSpan(w * steps));
+            labels.AsSpan(w * CharWords.Steps, steps).CopyTo(labels.AsSpan(w * steps));
+        }
+
+        int rows = batch.Length * steps;
+        float loss = contexts[context].Network.TrainStep(inputs.AsSpan(0, rows), labels.AsSpan(0, rows), ref adam);
         long count = CharWords.PredictedCharacters(batch);
         nats += loss * (double)count;
         predicted += count;
     }
 
     double seconds = (clock.Elapsed - start).TotalSeconds;
+    Use(contexts.Length - 1);
     testBits = model.Evaluate(testInputs, testLabels).Loss / Math.Log(2);
     completed = epoch;
     Console.WriteLine($"epoch {epoch,2}: train bits/char {nats / predicted / Math.Log(2):F3}, test bits/char {testBits:F3}, {seconds:F1} s, {predicted / seconds:F0} characters/s");
 }
 
 double trainSeconds = clock.Elapsed.TotalSeconds;
+Use(contexts.Length - 1);
 if (savePath is not null)
 {
     Safetensors.Save(savePath, model.Parameters, model.Tensors);
@@ -117,17 +149,17 @@ if (savePath is not null)
 // Ten words sampled one character at a time: the prefix so far through the whole context (the causal mask makes the
 // padding after it irrelevant), the next character drawn from step t's probabilities.
 var sampler = new Xoshiro((ulong)seed + 1);
-var context = new int[CharWords.Steps];
+var prefix = new int[CharWords.Steps];
 var probabilities = new float[TinyGpt.OutputSize];
 var sampled = new List<string>();
 for (int w = 0; w < 10; w++)
 {
-    Array.Fill(context, CharWords.Padding);
-    context[0] = CharWords.End;
+    Array.Fill(prefix, CharWords.Padding);
+    prefix[0] = CharWords.End;
     var letters = new System.Text.StringBuilder();
     for (int t = 0; t < CharWords.Steps; t++)
     {
-        model.Predict(context, probabilities);
+        model.Predict(prefix, probabilities);
         int token = Sample(probabilities.AsSpan(t * CharWords.Classes, CharWords.Classes), temperature, ref sampler);
         if (token == CharWords.End || t + 1 == CharWords.Steps)
         {
@@ -135,7 +167,7 @@ for (int w = 0; w < 10; w++)
         }
 
         letters.Append((char)('a' + token - 1));
-        context[t + 1] = token;
+        prefix[t + 1] = token;
     }
 
     sampled.Add(letters.ToString());
