@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using System.Runtime.Intrinsics;
 using Compiled.Kernels;
 
 namespace Compiled.Benchmarks;
@@ -288,4 +289,82 @@ public class RecurrentBenchmarks
 
     [Benchmark, BenchmarkCategory("LstmStep")]
     public void LstmStep() => _lstm.Step(_feature, _state);
+}
+
+/// <summary>
+/// The TinyGpt sample's model (4 blocks, width 64, 4 heads, 205 k parameters) on one thread: a training step of 32 words
+/// over the full 24 steps and over the 12-step network the sample uses for words of up to 11 letters, and one prediction
+/// of a 24-step prefix, what generating a character costs. The baseline is this core's peak: independent Vector256 FMAs,
+/// 10 chains of 8 lanes, 2 FLOP each, so each row's ratio to it is its share of the peak once scaled by FLOP
+/// (<see cref="PeakFlop"/>, <see cref="TrainFlop"/>): docs/attention.md has the table.
+/// </summary>
+[MemoryDiagnoser]
+public class GptBenchmarks
+{
+    /// <summary>FLOP in one <see cref="PeakFma"/> call.</summary>
+    public const double PeakFlop = 10.0 * 8 * 2 * PeakIterations;
+
+    /// <summary>FLOP per position of a forward pass, counting the products needed: per block c_attn, c_proj, the MLP's two
+    /// layers (2 x 64 x (192 + 64 + 256 + 256)), the scores and A v of four heads of 16 over 24 steps (2 x 2 x 24 x 64),
+    /// and the head (2 x 64 x 27). A training step is three times that (forward, dx and dW).</summary>
+    public const double ForwardFlopPerPosition = (4 * ((2.0 * 64 * (192 + 64 + 256 + 256)) + (2.0 * 2 * 24 * 64))) + (2.0 * 64 * 27);
+
+    /// <summary>FLOP of <see cref="Train32"/>: 32 words of 24 steps.</summary>
+    public const double TrainFlop = 3 * ForwardFlopPerPosition * 32 * 24;
+
+    private const int PeakIterations = 100_000;
+
+    private readonly TinyGpt _gpt = new(1) { MaxGradientNorm = 1f };
+    private readonly TinyGpt12 _gpt12 = new(1) { MaxGradientNorm = 1f };
+    private readonly int[] _inputs = new int[32 * CharWords.Steps];
+    private readonly int[] _labels = new int[32 * CharWords.Steps];
+    private readonly int[] _inputs12 = new int[32 * 12];
+    private readonly int[] _labels12 = new int[32 * 12];
+    private readonly float[] _probabilities = new float[TinyGpt.OutputSize];
+    private AdamW _adam = new(1e-3f);
+    private AdamW _adam12 = new(1e-3f);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Xoshiro(1);
+        string[] words = Enumerable.Range(0, 32).Select(i => new string(Enumerable.Range(0, 4 + (i % 8)).Select(_ => (char)('a' + random.NextInt32(26))).ToArray())).ToArray();
+        CharWords.Encode(words, _inputs, _labels);
+        for (int w = 0; w < 32; w++)
+        {
+            _inputs.AsSpan(w * CharWords.Steps, 12).CopyTo(_inputs12.AsSpan(w * 12));
+            _labels.AsSpan(w * CharWords.Steps, 12).CopyTo(_labels12.AsSpan(w * 12));
+        }
+    }
+
+    [Benchmark(Baseline = true)]
+    public float PeakFma()
+    {
+        Vector256<float> a0 = Vector256.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
+        Vector256<float> m = Vector256.Create(0.999999f), c = Vector256.Create(1e-7f);
+        for (int i = 0; i < PeakIterations; i++)
+        {
+            a0 = Vector256.FusedMultiplyAdd(a0, m, c);
+            a1 = Vector256.FusedMultiplyAdd(a1, m, c);
+            a2 = Vector256.FusedMultiplyAdd(a2, m, c);
+            a3 = Vector256.FusedMultiplyAdd(a3, m, c);
+            a4 = Vector256.FusedMultiplyAdd(a4, m, c);
+            a5 = Vector256.FusedMultiplyAdd(a5, m, c);
+            a6 = Vector256.FusedMultiplyAdd(a6, m, c);
+            a7 = Vector256.FusedMultiplyAdd(a7, m, c);
+            a8 = Vector256.FusedMultiplyAdd(a8, m, c);
+            a9 = Vector256.FusedMultiplyAdd(a9, m, c);
+        }
+
+        return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9).ToScalar();
+    }
+
+    [Benchmark]
+    public float Train32() => _gpt.TrainStep(_inputs, _labels, ref _adam);
+
+    [Benchmark]
+    public float Train32Steps12() => _gpt12.TrainStep(_inputs12, _labels12, ref _adam12);
+
+    [Benchmark]
+    public void PredictOneSequence() => _gpt.Predict(_inputs.AsSpan(0, CharWords.Steps), _probabilities.AsSpan(0, TinyGpt.OutputSize));
 }

@@ -59,34 +59,76 @@ namespace Compiled.Kernels
                 dBias.Clear();
             }
 
+            // Rows of up to VectorRowLimit features go through TensorPrimitives with xhat and g in stack buffers; wider rows
+            // (rare: a layer norm over more than a thousand features) take the scalar loop, which needs no buffer.
+            Span<float> buffers = features <= VectorRowLimit ? stackalloc float[2 * features] : default;
             for (int r = 0; r < rows; r++)
             {
                 ReadOnlySpan<float> row = x.Slice(r * features, features), gradient = dy.Slice(r * features, features);
-                float m = mean[r], s = inverseStd[r];
-                double sumG = 0, sumGX = 0;
-                for (int i = 0; i < features; i++)
+                Span<float> inputGradient = dx.IsEmpty ? default : dx.Slice(r * features, features);
+                if (buffers.IsEmpty)
                 {
-                    float xhat = (row[i] - m) * s;
-                    float g = gradient[i] * gain[i];
-                    dGain[i] += gradient[i] * xhat;
-                    dBias[i] += gradient[i];
-                    sumG += g;
-                    sumGX += g * xhat;
+                    ScalarRow(row, gain, gradient, mean[r], inverseStd[r], inputGradient, dGain, dBias, accumulateInputGradient);
+                    continue;
                 }
 
-                if (dx.IsEmpty)
+                float m = mean[r], s = inverseStd[r];
+                Span<float> xhat = buffers.Slice(0, features), g = buffers.Slice(features, features);
+                TensorPrimitives.Subtract(row, m, xhat);
+                TensorPrimitives.Multiply(xhat, s, xhat);
+                TensorPrimitives.MultiplyAdd(gradient, xhat, dGain, dGain);
+                TensorPrimitives.Add(dBias, gradient, dBias);
+                if (inputGradient.IsEmpty)
                 {
                     continue;
                 }
 
-                float meanG = (float)(sumG / features), meanGX = (float)(sumGX / features);
-                Span<float> inputGradient = dx.Slice(r * features, features);
-                for (int i = 0; i < features; i++)
+                // dx = s (g - mean(g) - xhat mean(g xhat)), built in g.
+                TensorPrimitives.Multiply(gradient, gain.Slice(0, features), g);
+                float meanG = TensorPrimitives.Sum(g) / features, meanGX = TensorPrimitives.Dot(g, xhat) / features;
+                TensorPrimitives.MultiplyAdd(xhat, -meanGX, g, g);
+                TensorPrimitives.Subtract(g, meanG, g);
+                if (accumulateInputGradient)
                 {
-                    float xhat = (row[i] - m) * s;
-                    float value = s * ((gradient[i] * gain[i]) - meanG - (xhat * meanGX));
-                    inputGradient[i] = accumulateInputGradient ? inputGradient[i] + value : value;
+                    TensorPrimitives.MultiplyAdd(g, s, inputGradient, inputGradient);
                 }
+                else
+                {
+                    TensorPrimitives.Multiply(g, s, inputGradient);
+                }
+            }
+        }
+
+        /// <summary>The widest row whose backward pass runs in vectors (its two stack buffers take 8 KB).</summary>
+        private const int VectorRowLimit = 1024;
+
+        /// <summary>One row's backward pass value by value, with the sums in double: for rows wider than <see cref="VectorRowLimit"/>.</summary>
+        private static void ScalarRow(
+            ReadOnlySpan<float> row, ReadOnlySpan<float> gain, ReadOnlySpan<float> gradient, float m, float s, Span<float> inputGradient, Span<float> dGain, Span<float> dBias, bool accumulateInputGradient)
+        {
+            int features = row.Length;
+            double sumG = 0, sumGX = 0;
+            for (int i = 0; i < features; i++)
+            {
+                float xhat = (row[i] - m) * s;
+                float g = gradient[i] * gain[i];
+                dGain[i] += gradient[i] * xhat;
+                dBias[i] += gradient[i];
+                sumG += g;
+                sumGX += g * xhat;
+            }
+
+            if (inputGradient.IsEmpty)
+            {
+                return;
+            }
+
+            float meanG = (float)(sumG / features), meanGX = (float)(sumGX / features);
+            for (int i = 0; i < features; i++)
+            {
+                float xhat = (row[i] - m) * s;
+                float value = s * ((gradient[i] * gain[i]) - meanG - (xhat * meanGX));
+                inputGradient[i] = accumulateInputGradient ? inputGradient[i] + value : value;
             }
         }
 

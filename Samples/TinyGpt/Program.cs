@@ -98,6 +98,9 @@ var adam = new AdamW(peakRate, weightDecay);
 int stepsPerEpoch = (words.Train.Length + batchSize - 1) / batchSize, totalSteps = epochs * stepsPerEpoch, warmUp = Math.Min(200, totalSteps / 10);
 Console.WriteLine($"training a GPT of {model.Parameters.Length} parameters (4 blocks, width 64, 4 heads, context {CharWords.Steps}) for {epochs} epochs of {stepsPerEpoch} batches of {batchSize} on {threads} thread(s), at most {minutes:0.#} minutes");
 
+// The model evaluated is an exponential moving average of the parameters over the last steps (Polyak averaging), as in
+// CharRnn: it smooths out the noise of the last minibatches' steps.
+var average = new ParameterAverage(model.Parameters, 0.999f);
 var (testInputs, testLabels) = Encode(words.Test);
 var inputs = new int[batchSize * CharWords.Steps];
 var labels = new int[batchSize * CharWords.Steps];
@@ -126,6 +129,7 @@ for (int epoch = 1; epoch <= epochs && clock.Elapsed.TotalMinutes < minutes; epo
 
         int rows = batch.Length * steps;
         float loss = contexts[context].Network.TrainStep(inputs.AsSpan(0, rows), labels.AsSpan(0, rows), ref adam);
+        average.Update(contexts[context].Network.Parameters);
         long count = CharWords.PredictedCharacters(batch);
         nats += loss * (double)count;
         predicted += count;
@@ -133,13 +137,16 @@ for (int epoch = 1; epoch <= epochs && clock.Elapsed.TotalMinutes < minutes; epo
 
     double seconds = (clock.Elapsed - start).TotalSeconds;
     Use(contexts.Length - 1);
+    average.SwapInto(model.Parameters); // evaluated with the averaged parameters, then training goes on from its own
     testBits = model.Evaluate(testInputs, testLabels).Loss / Math.Log(2);
+    average.SwapInto(model.Parameters);
     completed = epoch;
     Console.WriteLine($"epoch {epoch,2}: train bits/char {nats / predicted / Math.Log(2):F3}, test bits/char {testBits:F3}, {seconds:F1} s, {predicted / seconds:F0} characters/s");
 }
 
 double trainSeconds = clock.Elapsed.TotalSeconds;
 Use(contexts.Length - 1);
+average.SwapInto(model.Parameters); // the model that is kept, sampled and saved is the averaged one
 if (savePath is not null)
 {
     Safetensors.Save(savePath, model.Parameters, model.Tensors);
@@ -207,4 +214,22 @@ static int Sample(ReadOnlySpan<float> probabilities, float temperature, ref Xosh
     }
 
     return weights.Length - 1;
+}
+
+/// <summary>An exponential moving average of the parameters, a = d a + (1 - d) p after every step.</summary>
+sealed class ParameterAverage(Span<float> parameters, float decay)
+{
+    private readonly float[] _average = parameters.ToArray();
+
+    public void Update(ReadOnlySpan<float> parameters) =>
+        System.Numerics.Tensors.TensorPrimitives.Lerp(parameters, _average, decay, _average);
+
+    /// <summary>Exchanges the parameters with their average (twice: back as they were).</summary>
+    public void SwapInto(Span<float> parameters)
+    {
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            (parameters[i], _average[i]) = (_average[i], parameters[i]);
+        }
+    }
 }

@@ -105,4 +105,46 @@ public class AccumulateKernelTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(3, 37)]
+    [InlineData(2, 1030)] // wider than the vector path's buffers: the scalar loop
+    public void Layer_norm_backward_matches_its_formula_in_double(int rows, int features)
+    {
+        float[] x = Random(rows * features, 18), gain = Random(features, 19), bias = Random(features, 20), dy = Random(rows * features, 21);
+        float[] y = new float[x.Length], mean = new float[rows], inverseStd = new float[rows];
+        LayerNormalization.Forward(x, gain, bias, y, mean, inverseStd, rows, features, 1e-5f);
+        float[] dx = new float[x.Length], dGain = new float[features], dBias = new float[features];
+        LayerNormalization.Backward(x, gain, dy, mean, inverseStd, dx, dGain, dBias, rows, features, accumulate: false);
+        var expectedGain = new double[features];
+        var expectedBias = new double[features];
+        for (int r = 0; r < rows; r++)
+        {
+            double m = 0, variance = 0;
+            for (int i = 0; i < features; i++) m += x[(r * features) + i] / (double)features;
+            for (int i = 0; i < features; i++) variance += Math.Pow(x[(r * features) + i] - m, 2) / features;
+            double s = 1 / Math.Sqrt(variance + 1e-5), meanG = 0, meanGX = 0;
+            double XHat(int i) => (x[(r * features) + i] - m) * s;
+            for (int i = 0; i < features; i++)
+            {
+                double g = dy[(r * features) + i] * (double)gain[i];
+                meanG += g / features;
+                meanGX += g * XHat(i) / features;
+                expectedGain[i] += dy[(r * features) + i] * XHat(i);
+                expectedBias[i] += dy[(r * features) + i];
+            }
+
+            for (int i = 0; i < features; i++)
+            {
+                double expected = s * ((dy[(r * features) + i] * (double)gain[i]) - meanG - (XHat(i) * meanGX));
+                Assert.True(Math.Abs(dx[(r * features) + i] - expected) <= 1e-4 * (1 + Math.Abs(expected)), $"dx[{r}, {i}]: {dx[(r * features) + i]} vs {expected}");
+            }
+        }
+
+        for (int i = 0; i < features; i++)
+        {
+            Assert.True(Math.Abs(dGain[i] - expectedGain[i]) <= 1e-4 * (1 + Math.Abs(expectedGain[i])), $"dgain[{i}]");
+            Assert.True(Math.Abs(dBias[i] - expectedBias[i]) <= 1e-5 * (1 + Math.Abs(expectedBias[i])), $"dbias[{i}]");
+        }
+    }
 }

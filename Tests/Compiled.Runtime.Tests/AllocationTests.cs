@@ -149,6 +149,31 @@ public class AllocationTests
     }
 
     [Fact]
+    public void Attention_networks_allocate_nothing()
+    {
+        // A two-block GPT over token ids, a label per step (two ignored).
+        var gpt = new TwoBlockGpt(1);
+        int[] ids = Enumerable.Range(0, 8 * TwoBlockGpt.InputSize).Select(i => (i * 5) % TwoBlockGpt.Vocabulary).ToArray();
+        int[] labels = Enumerable.Range(0, 8 * TwoBlockGpt.LabelsPerSample).Select(i => i == 4 || i == 30 ? TwoBlockGpt.IgnoreLabel : (i * 3) % TwoBlockGpt.Classes).ToArray();
+        var outputs = new float[8 * TwoBlockGpt.OutputSize];
+        var adam = new AdamW(1e-3f);
+        var sgd = new Sgd(0.01f);
+        Assert.Equal(0, Allocated(() => gpt.Predict(ids, outputs)));
+        Assert.Equal(0, Allocated(() => gpt.Backward(ids, labels)));
+        Assert.Equal(0, Allocated(() => gpt.TrainStep(ids, labels, ref adam)));
+        Assert.Equal(0, Allocated(() => gpt.TrainStep(ids, labels, ref sgd)));
+        Assert.Equal(0, Allocated(() => gpt.Evaluate(ids, labels)));
+
+        // Attention dropout draws its masks without allocating.
+        var dropped = new DroppedAttention(1);
+        float[] x = Enumerable.Range(0, 8 * DroppedAttention.InputSize).Select(i => (float)Math.Sin(i)).ToArray();
+        var targets = new float[8 * DroppedAttention.OutputSize];
+        var droppedAdam = new Adam(1e-3f);
+        Assert.Equal(0, Allocated(() => dropped.Predict(x, targets)));
+        Assert.Equal(0, Allocated(() => dropped.TrainStep(x, targets, ref droppedAdam)));
+    }
+
+    [Fact]
     public void Graph_networks_allocate_nothing()
     {
         // Joins, layer norm and GELU (NormResidual), and Dense per step on a sequence (SequenceBlock).

@@ -113,3 +113,10 @@ public partial class AttentionThreeHeadsCausal;
 [LayerNorm(Name = "ln_f")]
 [Dense(7, Name = "head")]
 public partial class TwoBlockGpt;
+
+// Attention dropout (training only): the network carries random state for it.
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 8)]
+[Input(5, 4)]
+[SelfAttention(Heads = 2, Causal = true, Dropout = 0.25f)]
+[Dense(2)]
+public partial class DroppedAttention;
