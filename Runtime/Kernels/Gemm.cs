@@ -309,6 +309,17 @@ namespace Compiled.Kernels
                     }
                 }
 
+                // The last one to seven columns: an eight-column block that ends at n, keeping only its last lanes.
+                if (j < n)
+                {
+                    for (int i = 0; i < m; i++)
+                    {
+                        Kernel1xTail(pa + (i * rowStride), columnStride, pb + n - 8, n, pc + (i * n) + n - 8, k, accumulate, n - j);
+                    }
+
+                    j = n;
+                }
+
                 return j;
             }
         }
@@ -491,6 +502,32 @@ namespace Compiled.Kernels
             }
 
             c0.Store(c);
+        }
+
+        // One row against the eight columns that end at the last one, of which only the last `tail` are written: those
+        // lanes start from C (or 0) and take the same chain of FMAs in k order as every other tile's, so the result is
+        // the one a full tile would give. The other lanes repeat columns already written and are dropped.
+        private static unsafe void Kernel1xTail(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate, int tail)
+        {
+            float* lanes = stackalloc float[8];
+            for (int l = 0; l < 8; l++)
+            {
+                lanes[l] = accumulate && l >= 8 - tail ? c[l] : 0f;
+            }
+
+            Vector256<float> c0 = Vector256.Load(lanes);
+            for (int p = 0; p < k; p++)
+            {
+                c0 = MultiplyAdd(Vector256.Create(*a), Vector256.Load(b), c0);
+                a += columnStride;
+                b += ldb;
+            }
+
+            c0.Store(lanes);
+            for (int l = 8 - tail; l < 8; l++)
+            {
+                c[l] = lanes[l];
+            }
         }
 
         // Four dot products of one row of A with four rows of B, in vectors, then reduced.
