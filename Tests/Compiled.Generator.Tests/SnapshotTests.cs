@@ -11,14 +11,18 @@ namespace Compiled.Generator.Tests;
 /// </summary>
 public class SnapshotTests
 {
-    public static TheoryData<string> Samples => new() { "Xor", "MnistMlp", "LinearRegression", "BinaryClassification", "MnistCnn", "CharRnn" };
+    public static TheoryData<string> Samples => new() { "Xor", "MnistMlp", "LinearRegression", "BinaryClassification", "MnistCnn", "CharRnn", "TinyGpt" };
+
+    /// <summary>Files a sample links from another one (TinyGpt compiles CharRnn's protocol).</summary>
+    private static readonly Dictionary<string, string[]> LinkedFiles = new() { ["TinyGpt"] = new[] { Path.Combine("CharRnn", "CharWords.cs") } };
 
     [Theory]
     [MemberData(nameof(Samples))]
     public void Sample_networks_match_their_snapshots(string sample)
     {
         string directory = Path.Combine(RepositoryRoot(), "Samples", sample);
-        string[] sources = Directory.GetFiles(directory, "*.cs").Order(StringComparer.Ordinal).Select(File.ReadAllText).Append(GeneratorHarness.ImplicitUsings).ToArray();
+        IEnumerable<string> linked = LinkedFiles.TryGetValue(sample, out string[]? files) ? files.Select(f => Path.Combine(RepositoryRoot(), "Samples", f)) : Enumerable.Empty<string>();
+        string[] sources = Directory.GetFiles(directory, "*.cs").Order(StringComparer.Ordinal).Concat(linked).Select(File.ReadAllText).Append(GeneratorHarness.ImplicitUsings).ToArray();
         CSharpCompilation compilation = GeneratorHarness.Compile(OutputKind.ConsoleApplication, sources);
         var (result, output, driver) = GeneratorHarness.Run(compilation);
 
