@@ -1,6 +1,6 @@
+using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
-using System.Runtime.Intrinsics;
 using Compiled.Kernels;
 
 namespace Compiled.Benchmarks;

@@ -159,7 +159,7 @@ int Run<TNetwork>(TNetwork model, int epochCount, float peakRate)
         do
         {
             model.Step(token, probabilities);
-            token = Sample(probabilities, temperature, ref sampler);
+            token = CharSampling.Draw(probabilities, temperature, ref sampler);
             if (token != CharWords.End)
             {
                 letters.Append((char)('a' + token - 1));
@@ -180,46 +180,4 @@ static (int[] Inputs, int[] Labels) Encode(string[] words)
     var labels = new int[words.Length * CharWords.Steps];
     CharWords.Encode(words, inputs, labels);
     return (inputs, labels);
-}
-
-// A class drawn from the probabilities raised to 1 / temperature (1: as the model says; lower: more likely letters).
-static int Sample(ReadOnlySpan<float> probabilities, float temperature, ref Xoshiro random)
-{
-    Span<double> weights = stackalloc double[probabilities.Length];
-    double total = 0;
-    for (int i = 0; i < probabilities.Length; i++)
-    {
-        weights[i] = Math.Pow(probabilities[i], 1.0 / temperature);
-        total += weights[i];
-    }
-
-    double u = random.NextSingle() * total;
-    for (int i = 0; i < weights.Length; i++)
-    {
-        u -= weights[i];
-        if (u < 0)
-        {
-            return i;
-        }
-    }
-
-    return weights.Length - 1;
-}
-
-/// <summary>An exponential moving average of the parameters, a = d a + (1 - d) p after every step.</summary>
-sealed class ParameterAverage(Span<float> parameters, float decay)
-{
-    private readonly float[] _average = parameters.ToArray();
-
-    public void Update(ReadOnlySpan<float> parameters) =>
-        System.Numerics.Tensors.TensorPrimitives.Lerp(parameters, _average, decay, _average);
-
-    /// <summary>Exchanges the parameters with their average (twice: back as they were).</summary>
-    public void SwapInto(Span<float> parameters)
-    {
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            (parameters[i], _average[i]) = (_average[i], parameters[i]);
-        }
-    }
 }

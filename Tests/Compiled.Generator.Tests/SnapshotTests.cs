@@ -14,7 +14,7 @@ public class SnapshotTests
     public static TheoryData<string> Samples => new() { "Xor", "MnistMlp", "LinearRegression", "BinaryClassification", "MnistCnn", "CharRnn", "TinyGpt" };
 
     /// <summary>Files a sample links from another one (TinyGpt compiles CharRnn's protocol).</summary>
-    private static readonly Dictionary<string, string[]> LinkedFiles = new() { ["TinyGpt"] = new[] { Path.Combine("CharRnn", "CharWords.cs") } };
+    private static readonly Dictionary<string, string[]> LinkedFiles = new() { ["TinyGpt"] = new[] { Path.Combine("CharRnn", "CharWords.cs"), Path.Combine("CharRnn", "CharTraining.cs") } };
 
     [Theory]
     [MemberData(nameof(Samples))]
