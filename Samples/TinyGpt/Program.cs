@@ -7,14 +7,14 @@ using System.Globalization;
 using Compiled;
 
 string dataPath = Path.Combine(AppContext.BaseDirectory, "data", "words", "american-english");
-int epochs = 12;
+int epochs = 16;
 double minutes = 5;
 int threads = Environment.ProcessorCount;
 int seed = 1;
 float temperature = 1f;
 string? savePath = null;
-float peakRate = 2e-3f;
-int batchSize = 32;
+float peakRate = 3e-3f;
+int batchSize = 64;
 float weightDecay = 0.01f;
 for (int i = 0; i < args.Length; i++)
 {
