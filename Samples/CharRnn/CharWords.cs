@@ -51,13 +51,22 @@ public sealed class CharWords
     public static long PredictedCharacters(IEnumerable<string> words) => words.Sum(w => (long)w.Length + 1);
 
     /// <summary>Writes the inputs and labels of <paramref name="words"/>, one sample of <see cref="Steps"/> each.</summary>
-    public static void Encode(ReadOnlySpan<string> words, Span<int> inputs, Span<int> labels)
+    public static void Encode(ReadOnlySpan<string> words, Span<int> inputs, Span<int> labels) => Encode(words, inputs, labels, Steps);
+
+    /// <summary>The same with samples of <paramref name="steps"/> (at most <see cref="Steps"/>): the first steps of the
+    /// protocol's samples side by side, for words of fewer than <paramref name="steps"/> letters.</summary>
+    public static void Encode(ReadOnlySpan<string> words, Span<int> inputs, Span<int> labels, int steps)
     {
         for (int s = 0; s < words.Length; s++)
         {
             string word = words[s];
-            Span<int> input = inputs.Slice(s * Steps, Steps);
-            Span<int> label = labels.Slice(s * Steps, Steps);
+            if (word.Length >= steps)
+            {
+                throw new ArgumentException($"'{word}' has {word.Length} letters; samples of {steps} steps hold words of at most {steps - 1}.", nameof(words));
+            }
+
+            Span<int> input = inputs.Slice(s * steps, steps);
+            Span<int> label = labels.Slice(s * steps, steps);
             input.Fill(Padding);
             label.Fill(-100); // the loss's ignore index: padded steps count for nothing
             input[0] = End;
@@ -69,6 +78,15 @@ public sealed class CharWords
 
             label[word.Length] = End;
         }
+    }
+
+    /// <summary>The inputs and labels of <paramref name="words"/> in new arrays, one sample of <see cref="Steps"/> each.</summary>
+    public static (int[] Inputs, int[] Labels) Encode(string[] words)
+    {
+        var inputs = new int[words.Length * Steps];
+        var labels = new int[words.Length * Steps];
+        Encode(words, inputs, labels);
+        return (inputs, labels);
     }
 
     /// <summary>

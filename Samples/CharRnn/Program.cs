@@ -105,7 +105,7 @@ int Run<TNetwork>(TNetwork model, int epochCount, float peakRate)
     int stepsPerEpoch = (words.Train.Length + batchSize - 1) / batchSize, totalSteps = epochCount * stepsPerEpoch, warmUp = Math.Min(200, totalSteps / 10);
     Console.WriteLine($"training a {cell} model of {model.Parameters.Length} parameters for {epochCount} epochs of {stepsPerEpoch} batches of {batchSize} on {threads} thread(s), at most {minutes:0.#} minutes");
 
-    var (testInputs, testLabels) = Encode(words.Test);
+    var (testInputs, testLabels) = CharWords.Encode(words.Test);
     var average = new ParameterAverage(model.Parameters, AverageDecay);
     var inputs = new int[batchSize * CharWords.Steps];
     var labels = new int[batchSize * CharWords.Steps];
@@ -172,12 +172,4 @@ int Run<TNetwork>(TNetwork model, int epochCount, float peakRate)
     Console.WriteLine($"sampled at temperature {temperature:0.##}: {string.Join(" ", sampled)}");
     Console.WriteLine($"test bits per char: {testBits:F3}, cell: {(cell == "elman" ? (tanh ? "elman tanh" : "elman relu") : cell)}, layers: {(cell == "elman" ? 1 : layers)}, epochs: {completed}, threads: {threads}, train seconds: {trainSeconds:F1}, characters/s: {trainCharacters * completed / trainSeconds:F0}");
     return 0;
-}
-
-static (int[] Inputs, int[] Labels) Encode(string[] words)
-{
-    var inputs = new int[words.Length * CharWords.Steps];
-    var labels = new int[words.Length * CharWords.Steps];
-    CharWords.Encode(words, inputs, labels);
-    return (inputs, labels);
 }

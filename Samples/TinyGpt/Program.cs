@@ -101,7 +101,7 @@ Console.WriteLine($"training a GPT of {model.Parameters.Length} parameters (4 bl
 // The model evaluated is an exponential moving average of the parameters over the last steps (Polyak averaging), as in
 // CharRnn: it smooths out the noise of the last minibatches' steps.
 var average = new ParameterAverage(model.Parameters, 0.999f);
-var (testInputs, testLabels) = Encode(words.Test);
+var (testInputs, testLabels) = CharWords.Encode(words.Test);
 var inputs = new int[batchSize * CharWords.Steps];
 var labels = new int[batchSize * CharWords.Steps];
 var shuffle = new Xoshiro((ulong)seed);
@@ -117,16 +117,9 @@ for (int epoch = 1; epoch <= epochs && clock.Elapsed.TotalMinutes < minutes; epo
     {
         adam.LearningRate = step < warmUp ? peakRate * (step + 1) / warmUp : peakRate * 0.5f * (1f + MathF.Cos(MathF.PI * (step - warmUp) / Math.Max(1, totalSteps - warmUp)));
         step++;
-        CharWords.Encode(batch, inputs, labels);
         int longest = batch.Max(w => w.Length) + 1, context = Array.FindIndex(contexts, c => c.Steps >= longest), steps = contexts[context].Steps;
         Use(context);
-        for (int w = 0; w < batch.Length && steps < CharWords.Steps; w++)
-        {
-            // Each word's first steps, side by side: what comes after them is padding with no label.
-            inputs.AsSpan(w * CharWords.Steps, steps).CopyTo(inputs.AsSpan(w * steps));
-            labels.AsSpan(w * CharWords.Steps, steps).CopyTo(labels.AsSpan(w * steps));
-        }
-
+        CharWords.Encode(batch, inputs, labels, steps); // what would come after the first steps is padding with no label
         int rows = batch.Length * steps;
         float loss = contexts[context].Network.TrainStep(inputs.AsSpan(0, rows), labels.AsSpan(0, rows), ref adam);
         average.Update(contexts[context].Network.Parameters);
@@ -183,11 +176,3 @@ for (int w = 0; w < 10; w++)
 Console.WriteLine($"sampled at temperature {temperature:0.##}: {string.Join(" ", sampled)}");
 Console.WriteLine($"test bits per char: {testBits:F3}, model: gpt 4x64, parameters: {model.Parameters.Length}, epochs: {completed}, threads: {threads}, train seconds: {trainSeconds:F1}, characters/s: {trainCharacters * completed / trainSeconds:F0}");
 return 0;
-
-static (int[] Inputs, int[] Labels) Encode(string[] words)
-{
-    var inputs = new int[words.Length * CharWords.Steps];
-    var labels = new int[words.Length * CharWords.Steps];
-    CharWords.Encode(words, inputs, labels);
-    return (inputs, labels);
-}
