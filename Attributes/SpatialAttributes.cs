@@ -128,4 +128,66 @@ namespace Compiled
         /// <summary>A name for the layer in comments; default <c>flatten0</c>, ...</summary>
         public string? Name { get; set; }
     }
+
+    /// <summary>
+    /// Nearest-neighbour upsampling, as Keras' <c>UpSampling2D</c> and PyTorch's <c>nn.Upsample(scale_factor, mode="nearest")</c>:
+    /// each pixel of a height x width x channels sample becomes a block of <see cref="Height"/> x <see cref="Width"/>
+    /// copies, so the output is (height * Height) x (width * Width) x channels. No parameters; a generator's way up in size
+    /// before a convolution (the alternative to a transposed convolution without its checkerboard artefacts).
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class UpSampling2DAttribute : Attribute
+    {
+        /// <summary>The same factor for height and width.</summary>
+        public UpSampling2DAttribute(int size)
+        {
+            Height = size;
+            Width = size;
+        }
+
+        /// <summary>A factor for the height and one for the width.</summary>
+        public UpSampling2DAttribute(int height, int width)
+        {
+            Height = height;
+            Width = width;
+        }
+
+        /// <summary>How many times each row is repeated.</summary>
+        public int Height { get; }
+
+        /// <summary>How many times each column is repeated.</summary>
+        public int Width { get; }
+
+        /// <summary>A name for the layer in comments; default <c>upsampling0</c>, ...</summary>
+        public string? Name { get; set; }
+    }
+
+    /// <summary>
+    /// Reads each sample's values, in their row-major (channels-last) order, as a height x width x channels image, as Keras'
+    /// <c>Reshape((height, width, channels))</c>: a <see cref="DenseAttribute"/> layer's output becomes something a
+    /// convolution can read. The size must stay the same. Costs nothing: the values are already in that order.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class ReshapeAttribute : Attribute
+    {
+        /// <summary>The image each sample becomes.</summary>
+        public ReshapeAttribute(int height, int width, int channels)
+        {
+            Height = height;
+            Width = width;
+            Channels = channels;
+        }
+
+        /// <summary>The image's height.</summary>
+        public int Height { get; }
+
+        /// <summary>The image's width.</summary>
+        public int Width { get; }
+
+        /// <summary>The image's channels.</summary>
+        public int Channels { get; }
+
+        /// <summary>A name for the layer in comments; default <c>reshape0</c>, ...</summary>
+        public string? Name { get; set; }
+    }
 }

@@ -114,7 +114,7 @@ namespace Compiled.Generator.Diagnostics
 
         public static readonly DiagnosticDescriptor SpatialLayerAfterFlat = Create(
             "CMP0021", "Spatial layer after [Flatten] or [Dense]",
-            "'{0}' needs a height x width x channels input, but '{1}' before it outputs {2}; put spatial layers before [Flatten] and [Dense]",
+            "'{0}' needs a height x width x channels input, but '{1}' before it outputs {2}; put spatial layers before [Flatten] and [Dense], or [Reshape] a vector into an image first",
             DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor InputRankDoesNotFit = Create(
@@ -170,6 +170,11 @@ namespace Compiled.Generator.Diagnostics
         public static readonly DiagnosticDescriptor HeadsDoNotDivideWidth = Create(
             "CMP0032", "The attention heads do not divide the width",
             "'{0}' has {1} heads, but its input has {2} features per step, which they do not divide; use {3}",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor ReshapeSizeDiffers = Create(
+            "CMP0033", "A reshape changes the number of values",
+            "'{0}' reads {1} as a {2} image, which holds {3}; a reshape keeps every value, so the sizes must be equal",
             DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor GeneratorFailed = Create(

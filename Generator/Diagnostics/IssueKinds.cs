@@ -57,6 +57,7 @@ namespace Compiled.Generator.Diagnostics
         public static readonly IssueKind NeedsSequence = new("CMP0030", IssueSeverity.Error);
         public static readonly IssueKind MaskWithoutEffect = new("CMP0031", IssueSeverity.Error);
         public static readonly IssueKind HeadsDoNotDivideWidth = new("CMP0032", IssueSeverity.Error);
+        public static readonly IssueKind ReshapeSizeDiffers = new("CMP0033", IssueSeverity.Error);
         public static readonly IssueKind GeneratorFailed = new("CMP0099", IssueSeverity.Error);
 
         private static readonly Dictionary<string, IssueKind> ById = typeof(IssueKinds)

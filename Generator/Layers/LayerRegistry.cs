@@ -15,6 +15,8 @@ namespace Compiled.Generator.Layers
             PoolLayer.Average,
             GlobalAveragePoolLayer.Instance,
             FlattenLayer.Instance,
+            ReshapeLayer.Instance,
+            UpSamplingLayer.Instance,
             AddLayer.Instance,
             LayerNormLayer.Instance,
             EmbeddingLayer.Instance,

@@ -140,6 +140,12 @@ namespace Compiled.Kernels
                 return;
             }
 
+            if (n < NarrowColumns && k > 0)
+            {
+                MultiplyNarrow(a, rowStride, columnStride, b, c, m, k, n, accumulate);
+                return;
+            }
+
             int vectorColumns = 0;
             if (Vector256.IsHardwareAccelerated && n >= 8 && k > 0)
             {
@@ -159,6 +165,93 @@ namespace Compiled.Kernels
             }
 
             MultiplyAddScalar(a, rowStride, columnStride, b, c, m, k, n, vectorColumns);
+        }
+
+        /// <summary>Below this many columns a register tile of C would be mostly empty lanes: <see cref="MultiplyNarrow"/> runs
+        /// the vectors along k or m instead.</summary>
+        internal const int NarrowColumns = 8;
+
+        /// <summary>Columns of B turned per block in <see cref="MultiplyNarrow"/>: 7 x 512 floats, 14 KB of stack.</summary>
+        private const int NarrowBlock = 512;
+
+        /// <summary>
+        /// C = A B or C += A B for fewer than 8 columns (a convolution to one channel, a dense layer to one logit), where the
+        /// tiles would waste most of their lanes and the scalar path is slow. With A's rows contiguous, each element is a dot
+        /// product of an A row with a column of B, turned into a contiguous row in blocks of k (so a row's result depends on
+        /// k alone, never on the rows beside it); with A stored transposed ([k, m], the weight gradient), each column of C
+        /// is a sum of A's rows scaled by B's elements, built in a contiguous block of rows and then written to C.
+        /// </summary>
+        internal static void MultiplyNarrow(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+        {
+            if (!accumulate)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    c.Slice(i * n, n).Clear();
+                }
+            }
+
+            Span<float> block = stackalloc float[NarrowColumns * NarrowBlock];
+            if (columnStride == 1)
+            {
+                for (int p0 = 0; p0 < k; p0 += NarrowBlock)
+                {
+                    int depth = Math.Min(NarrowBlock, k - p0);
+                    for (int p = 0; p < depth; p++)
+                    {
+                        for (int j = 0; j < n; j++)
+                        {
+                            block[(j * depth) + p] = b[((p0 + p) * n) + j];
+                        }
+                    }
+
+                    for (int i = 0; i < m; i++)
+                    {
+                        ReadOnlySpan<float> aRow = a.Slice((i * rowStride) + p0, depth);
+                        for (int j = 0; j < n; j++)
+                        {
+                            c[(i * n) + j] += System.Numerics.Tensors.TensorPrimitives.Dot(aRow, block.Slice(j * depth, depth));
+                        }
+                    }
+                }
+
+                return;
+            }
+
+            if (rowStride != 1)
+            {
+                MultiplyAddScalar(a, rowStride, columnStride, b, c, m, k, n, firstColumn: 0); // no caller strides A both ways
+                return;
+            }
+
+            // A[p, i] at p * columnStride + i: rows of A^T are contiguous runs of C's rows.
+            for (int i0 = 0; i0 < m; i0 += NarrowBlock)
+            {
+                int rows = Math.Min(NarrowBlock, m - i0);
+                Span<float> sums = block.Slice(0, n * rows);
+                sums.Clear();
+                for (int p = 0; p < k; p++)
+                {
+                    ReadOnlySpan<float> aRow = a.Slice((p * columnStride) + (i0 * rowStride), rows);
+                    for (int j = 0; j < n; j++)
+                    {
+                        float bpj = b[(p * n) + j];
+                        if (bpj != 0f)
+                        {
+                            Span<float> column = sums.Slice(j * rows, rows);
+                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(aRow, bpj, column, column);
+                        }
+                    }
+                }
+
+                for (int i = 0; i < rows; i++)
+                {
+                    for (int j = 0; j < n; j++)
+                    {
+                        c[((i0 + i) * n) + j] += sums[(j * rows) + i];
+                    }
+                }
+            }
         }
 
         /// <summary>The portable path: C[:, firstColumn..n] += A B, A read through strides. Also the reference the vector path is tested against.</summary>

@@ -286,7 +286,7 @@ public class DiagnosticTests
             [Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(28, 28, 1)] [Flatten] [[|Conv2D(8, 3)|]] [Flatten] [Dense(10)]
             public partial class Net;
             """, DiagnosticSeverity.Error);
-        Assert.Equal("'conv0' needs a height x width x channels input, but 'flatten0' before it outputs a vector of 784 values; put spatial layers before [Flatten] and [Dense]", d.GetMessage());
+        Assert.Equal("'conv0' needs a height x width x channels input, but 'flatten0' before it outputs a vector of 784 values; put spatial layers before [Flatten] and [Dense], or [Reshape] a vector into an image first", d.GetMessage());
     }
 
     [Fact]
@@ -449,6 +449,35 @@ public class DiagnosticTests
             public partial class Net;
             """, DiagnosticSeverity.Error);
         Assert.Equal("'attention0' has 4 heads, but its input has 6 features per step, which they do not divide; use Heads = 3 or Heads = 2", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0033_a_reshape_to_another_size()
+    {
+        Diagnostic d = AssertSingle("CMP0033", """
+            using Compiled;
+            [Network(Loss = Loss.None)] [Input(64)] [Dense(6272)] [Reshape([|7, 7, 64|])] [UpSampling2D(2)] [Conv2D(1, 3, Padding = Padding.Same)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("'reshape0' reads a vector of 6272 values as a 7x7x64 image, which holds 3136; a reshape keeps every value, so the sizes must be equal", d.GetMessage());
+    }
+
+    [Fact]
+    public void CMP0004_an_upsampling_factor_of_zero() => AssertSingle("CMP0004", """
+        using Compiled;
+        [Network] [Input(4, 4, 1)] [UpSampling2D(2, [|0|])] [Flatten] [Dense(1)]
+        public partial class Net;
+        """, DiagnosticSeverity.Error);
+
+    [Fact]
+    public void CMP0021_upsampling_after_dense_names_reshape()
+    {
+        Diagnostic d = AssertSingle("CMP0021", """
+            using Compiled;
+            [Network] [Input(8)] [Dense(16)] [[|UpSampling2D(2)|]] [Flatten] [Dense(1)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.EndsWith("or [Reshape] a vector into an image first", d.GetMessage());
     }
 
     [Fact]

@@ -18,6 +18,10 @@ public class CnnGradientCheckTests
 
     private sealed record Flat : Layer;
 
+    private sealed record Up(int Fh, int Fw) : Layer;
+
+    private sealed record Shape(int H, int W, int C) : Layer;
+
     private sealed record Fc(int Units, Activation Activation) : Layer;
 
     private sealed record Case(Func<INetwork> Create, Loss Loss, (int H, int W, int C) Input, Layer[] Layers);
@@ -46,6 +50,16 @@ public class CnnGradientCheckTests
         {
             new Conv(8, 3, 3, 2, true, Activation.Relu), new Conv(8, 3, 3, 1, false, Activation.Relu), new Pool(false, 2, 2, 2, false),
             new Flat(), new Fc(4, Activation.Identity),
+        }),
+        ["CnnUpsampling"] = new(() => new CnnUpsampling(6), Loss.MeanSquaredError, (1, 1, 5), new Layer[]
+        {
+            new Fc(12, Activation.LeakyRelu), new Shape(2, 3, 2), new Up(2, 3), new Conv(3, 3, 3, 1, true, Activation.Relu), new Up(2, 2),
+            new Conv(1, 3, 3, 1, true, Activation.Tanh), new Flat(),
+        }),
+        ["CnnUpsamplingFirst"] = new(() => new CnnUpsamplingFirst(7), Loss.SoftmaxCrossEntropy, (3, 2, 2), new Layer[]
+        {
+            new Up(3, 2), new Conv(2, 2, 2, 1, false, Activation.Tanh), new Pool(true, 2, 2, 2, false), new Shape(1, 4, 2),
+            new Conv(3, 1, 2, 1, false, Activation.Identity), new Flat(), new Fc(3, Activation.Identity),
         }),
     };
 
@@ -139,6 +153,10 @@ public class CnnGradientCheckTests
                 return (1, 1, c, c, 0);
             case Flat:
                 return (1, 1, size, size, 0);
+            case Up up:
+                return (h * up.Fh, w * up.Fw, c, size * up.Fh * up.Fw, 0);
+            case Shape shape:
+                return (shape.H, shape.W, shape.C, size, 0);
             default:
                 var fc = (Fc)layer;
                 return (1, 1, fc.Units, fc.Units, (size * fc.Units) + fc.Units);
@@ -237,6 +255,21 @@ public class CnnGradientCheckTests
 
                     case Flat:
                         (h, w, ch) = (1, 1, a.Length);
+                        break;
+
+                    case Up up:
+                        {
+                            var y = new double[h * up.Fh * w * up.Fw * ch];
+                            for (int oy = 0; oy < h * up.Fh; oy++)
+                                for (int ox = 0; ox < w * up.Fw; ox++)
+                                    for (int i = 0; i < ch; i++) y[(((oy * w * up.Fw) + ox) * ch) + i] = a[((((oy / up.Fh) * w) + (ox / up.Fw)) * ch) + i];
+                            (a, h, w) = (y, h * up.Fh, w * up.Fw);
+                            break;
+                        }
+
+                    case Shape shape:
+                        Assert.Equal(a.Length, shape.H * shape.W * shape.C);
+                        (h, w, ch) = (shape.H, shape.W, shape.C);
                         break;
 
                     case Fc fc:

@@ -52,3 +52,29 @@ public partial class CnnOutputConv;
 [Flatten]
 [Dense(4)]
 public partial class CnnStrided;
+
+// A generator's way up: a vector -> Dense -> reshaped to 2x3x2 -> upsampled 2x3 to 4x9x2 -> a convolution (same) ->
+// upsampled 2x2 to 8x18x1... kept small: 4x9x3 -> 8x18x3 -> a 3x3 convolution to one channel (tanh).
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 8)]
+[Input(5)]
+[Dense(12, Activation = Activation.LeakyRelu)]
+[Reshape(2, 3, 2)]
+[UpSampling2D(2, 3)]
+[Conv2D(3, 3, Padding = Padding.Same, Activation = Activation.Relu)]
+[UpSampling2D(2)]
+[Conv2D(1, 3, Padding = Padding.Same, Activation = Activation.Tanh)]
+[Flatten]
+public partial class CnnUpsampling;
+
+// Upsampling as the first layer (its input gradient is the network's), then pooling back down and a reshape of an
+// image into another image.
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 8)]
+[Input(3, 2, 2)]
+[UpSampling2D(3, 2)]
+[Conv2D(2, 2, Activation = Activation.Tanh)]
+[MaxPool2D(2)]
+[Reshape(1, 4, 2)]
+[Conv2D(3, 1, 2)]
+[Flatten]
+[Dense(3)]
+public partial class CnnUpsamplingFirst;

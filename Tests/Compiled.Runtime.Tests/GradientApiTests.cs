@@ -81,6 +81,41 @@ public class GradientApiTests
     }
 
     [Fact]
+    public void A_generator_trained_through_a_discriminator_s_input_gradient_gets_the_gradient_of_the_two_as_one_network()
+    {
+        // A GAN's generator step: D's input gradient at G(z), fed to G's Backward, gives G the gradients of the network
+        // G-then-D with the same parameters, and D its own; D's parameters do not move.
+        var generator = new MiniGenerator(3);
+        var discriminator = new MiniDiscriminator(4);
+        var whole = new MiniGeneratorThenDiscriminator(5);
+        generator.Parameters.CopyTo(whole.Parameters);
+        discriminator.Parameters.CopyTo(whole.Parameters[MiniGenerator.ParameterCount..]);
+        float[] discriminatorBefore = discriminator.Parameters.ToArray();
+        var random = new Xoshiro(11);
+        float[] noise = Enumerable.Range(0, 6 * MiniGenerator.InputSize).Select(_ => random.NextGaussian()).ToArray();
+        float[] real = Enumerable.Repeat(1f, 6).ToArray();
+
+        var generated = new float[6 * MiniGenerator.OutputSize];
+        var generatedGradient = new float[generated.Length];
+        generator.Forward(noise, generated);
+        float loss = discriminator.Backward(generated, real, generatedGradient);
+        generator.Backward(noise, generatedGradient);
+        float wholeLoss = whole.Backward(noise, real);
+
+        Assert.Equal(wholeLoss, loss, 6);
+        float[] expected = whole.Gradients.ToArray();
+        float[] actual = [.. generator.Gradients.ToArray(), .. discriminator.Gradients.ToArray()];
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(MathF.Abs(expected[i] - actual[i]) <= 1e-6f + (1e-5f * MathF.Abs(expected[i])), $"gradient {i}: {actual[i]}, the whole network's {expected[i]}");
+        }
+
+        Assert.Contains(generator.Gradients.ToArray(), g => g != 0f);
+        Assert.Equal(discriminatorBefore, discriminator.Parameters.ToArray());
+    }
+
+    [Fact]
     public void Outside_gradients_and_input_gradients_are_checked()
     {
         var network = new OutsideGradient(1);

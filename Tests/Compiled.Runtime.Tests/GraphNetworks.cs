@@ -120,3 +120,25 @@ public partial class TwoBlockGpt;
 [SelfAttention(Heads = 2, Causal = true, Dropout = 0.25f)]
 [Dense(2)]
 public partial class DroppedAttention;
+
+// A GAN in miniature: a generator without a loss, a discriminator, and the two as one network, for the chain rule
+// through the discriminator's input gradient.
+[Network(Loss = Loss.None, MaxBatchSize = 8)]
+[Input(3)]
+[Dense(6, Activation = Activation.LeakyRelu)]
+[Dense(5, Activation = Activation.Tanh)]
+public partial class MiniGenerator;
+
+[Network(Loss = Loss.BinaryCrossEntropy, MaxBatchSize = 8)]
+[Input(5)]
+[Dense(7, Activation = Activation.LeakyRelu)]
+[Dense(1)]
+public partial class MiniDiscriminator;
+
+[Network(Loss = Loss.BinaryCrossEntropy, MaxBatchSize = 8)]
+[Input(3)]
+[Dense(6, Activation = Activation.LeakyRelu)]
+[Dense(5, Activation = Activation.Tanh)]
+[Dense(7, Activation = Activation.LeakyRelu)]
+[Dense(1)]
+public partial class MiniGeneratorThenDiscriminator;

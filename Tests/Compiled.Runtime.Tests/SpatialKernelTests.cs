@@ -223,6 +223,50 @@ public class SpatialKernelTests
         AssertClose(dx, actualDx, 1, "dx");
     }
 
+    [Theory]
+    [InlineData(1, 1, 1, 1, 1, 1)]
+    [InlineData(3, 5, 7, 3, 2, 3)]
+    [InlineData(2, 7, 7, 64, 2, 2)]
+    [InlineData(1, 4, 3, 17, 1, 4)]
+    public void Nearest_upsampling_matches_naive_loops(int batch, int h, int w, int channels, int fh, int fw)
+    {
+        int inputs = batch * h * w * channels, outputs = inputs * fh * fw;
+        float[] x = Random(inputs, 31), dy = Random(outputs, 32), start = Random(inputs, 33);
+        var y = new double[outputs];
+        var dx = new double[inputs];
+        var accumulated = new double[inputs];
+        for (int b = 0; b < batch; b++)
+            for (int oy = 0; oy < h * fh; oy++)
+                for (int ox = 0; ox < w * fw; ox++)
+                    for (int c = 0; c < channels; c++)
+                    {
+                        int from = (((((b * h) + (oy / fh)) * w) + (ox / fw)) * channels) + c, to = (((((b * h * fh) + oy) * w * fw) + ox) * channels) + c;
+                        y[to] = x[from];
+                        dx[from] += dy[to];
+                    }
+
+        for (int i = 0; i < inputs; i++) accumulated[i] = start[i] + dx[i];
+
+        var actualY = Random(outputs, 34);
+        Upsampling.NearestForward(x, actualY, batch, h, w, channels, fh, fw);
+        AssertClose(y, actualY, 1, "y");
+        var actualDx = Random(inputs, 35);
+        Upsampling.NearestBackward(dy, actualDx, batch, h, w, channels, fh, fw);
+        AssertClose(dx, actualDx, fh * fw, "dx");
+        float[] sum = start.ToArray();
+        Upsampling.NearestBackward(dy, sum, batch, h, w, channels, fh, fw, accumulate: true);
+        AssertClose(accumulated, sum, (fh * fw) + 1, "dx accumulated");
+    }
+
+    [Fact]
+    public void Upsampling_refuses_spans_too_short_for_its_sizes()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Upsampling.NearestForward(new float[12], new float[47], 1, 2, 3, 2, 2, 2));
+        Assert.Equal("For 1 sample(s) of 2x3x2 upsampled 2x2: the input side needs 12 values (has 12), y 48 (has 47).", error.Message);
+        Assert.Throws<ArgumentException>(() => Upsampling.NearestBackward(new float[48], new float[11], 1, 2, 3, 2, 2, 2));
+        Assert.Throws<ArgumentException>(() => Upsampling.NearestForward(new float[12], new float[48], 1, 2, 3, 2, 0, 2));
+    }
+
     [Fact]
     public void Geometries_reject_sizes_that_do_not_make_a_layer()
     {
