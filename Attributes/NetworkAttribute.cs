@@ -64,6 +64,11 @@ namespace Compiled
         /// <summary>The activation applied to the output. Default: identity.</summary>
         public Activation Activation { get; set; }
 
+        /// <summary>The slope of <see cref="Activation.LeakyRelu"/> for negative inputs, PyTorch's <c>negative_slope</c>
+        /// (Keras' <c>negative_slope</c>, once <c>alpha</c>). Default 0.01, PyTorch's; GANs use 0.2. Finite and at least 0;
+        /// read only with <see cref="Activation.LeakyRelu"/>.</summary>
+        public float NegativeSlope { get; set; } = 0.01f;
+
         /// <summary>The name of the layer's parameters (<c>name.weight</c>, <c>name.bias</c>); default <c>dense0</c>, <c>dense1</c>, ...</summary>
         public string? Name { get; set; }
     }

@@ -302,7 +302,7 @@ public class RecurrentBenchmarks
 public class GptBenchmarks
 {
     /// <summary>FLOP in one <see cref="PeakFma"/> call.</summary>
-    public const double PeakFlop = 10.0 * 8 * 2 * PeakIterations;
+    public const double PeakFlop = MachinePeak.FlopPerIteration * PeakIterations;
 
     /// <summary>FLOP per position of a forward pass, counting the products needed: per block c_attn, c_proj, the MLP's two
     /// layers (2 x 64 x (192 + 64 + 256 + 256)), the scores and A v of four heads of 16 over 24 steps (2 x 2 x 24 x 64),
@@ -334,11 +334,30 @@ public class GptBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public float PeakFma()
+    public float PeakFma() => MachinePeak.Fma(PeakIterations);
+
+    [Benchmark]
+    public float Train32() => _gpt.TrainStep(_inputs, _labels, ref _adam);
+
+    [Benchmark]
+    public float Train32Steps12() => _gpt12.TrainStep(_inputs12, _labels12, ref _adam12);
+
+    [Benchmark]
+    public void PredictOneSequence() => _gpt.Predict(_inputs.AsSpan(0, CharWords.Steps), _probabilities.AsSpan(0, TinyGpt.OutputSize));
+}
+
+/// <summary>This core's peak: independent Vector256 FMAs, 10 chains of 8 lanes (enough to cover the FMA latency on the
+/// machines here), 2 FLOP each. A benchmark's ratio to it, scaled by FLOP, is its share of the peak.</summary>
+public static class MachinePeak
+{
+    /// <summary>FLOP in one iteration of <see cref="Fma"/>.</summary>
+    public const double FlopPerIteration = 10.0 * 8 * 2;
+
+    public static float Fma(int iterations)
     {
         Vector256<float> a0 = Vector256.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
         Vector256<float> m = Vector256.Create(0.999999f), c = Vector256.Create(1e-7f);
-        for (int i = 0; i < PeakIterations; i++)
+        for (int i = 0; i < iterations; i++)
         {
             a0 = Vector256.FusedMultiplyAdd(a0, m, c);
             a1 = Vector256.FusedMultiplyAdd(a1, m, c);
@@ -354,13 +373,83 @@ public class GptBenchmarks
 
         return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9).ToScalar();
     }
+}
+
+/// <summary>
+/// The MnistGan sample's step (batch 64 real and 64 generated digits, the discriminator on one thread here) and its parts:
+/// the generator's forward pass, its backward pass from an outside gradient, the discriminator's training step on 128
+/// images, and its backward pass with the input gradient. The baseline is this core's peak (<see cref="MachinePeak"/>);
+/// <see cref="StepFlop"/> counts the products a step needs. docs/gan.md has the table.
+/// </summary>
+[MemoryDiagnoser]
+public class GanBenchmarks
+{
+    /// <summary>FLOP in one <see cref="PeakFma"/> call.</summary>
+    public const double PeakFlop = MachinePeak.FlopPerIteration * PeakIterations;
+
+    /// <summary>Multiply-adds of the generator's forward pass per image: project 64 x 3136, conv1 14x14 x 576 x 64, conv2
+    /// 14x14 x 576 x 32, image 28x28 x 800 x 1.</summary>
+    public const double GeneratorMacs = (64.0 * 3136) + (196.0 * 576 * 64) + (196.0 * 576 * 32) + (784.0 * 800);
+
+    /// <summary>Multiply-adds of the discriminator's forward pass per image: conv1 14x14 x 9 x 32, conv2 7x7 x 288 x 64,
+    /// the logit 3136.</summary>
+    public const double DiscriminatorMacs = (196.0 * 9 * 32) + (49.0 * 288 * 64) + 3136;
+
+    /// <summary>FLOP a step needs: the generator forward (64 images), the discriminator's training step (128: forward, dW,
+    /// dx but for the first layer's), its forward and dx for the generator's half (64), and the generator's backward (64:
+    /// forward again, dW, dx but for the first layer's), at 2 FLOP per multiply-add.</summary>
+    public const double StepFlop = 2 * (
+        (64 * GeneratorMacs)
+        + (128 * ((3 * DiscriminatorMacs) - (196.0 * 9 * 32)))
+        + (64 * 2 * DiscriminatorMacs)
+        + (64 * ((3 * GeneratorMacs) - (64.0 * 3136))));
+
+    private const int PeakIterations = 100_000;
+
+    private readonly DigitGenerator _generator = new(1);
+    private readonly DigitDiscriminator _discriminator = new(2);
+    private readonly float[] _real = new float[GanTraining.BatchSize * GanTraining.Pixels];
+    private readonly float[] _noise = new float[GanTraining.BatchSize * DigitGenerator.InputSize];
+    private readonly float[] _images = new float[GanTraining.BatchSize * GanTraining.Pixels];
+    private readonly float[] _both = new float[2 * GanTraining.BatchSize * GanTraining.Pixels];
+    private readonly float[] _targets = new float[2 * GanTraining.BatchSize];
+    private readonly float[] _fooled = Enumerable.Repeat(1f, GanTraining.BatchSize).ToArray();
+    private readonly float[] _imageGradient = new float[GanTraining.BatchSize * GanTraining.Pixels];
+    private GanTraining _gan = null!;
+    private Adam _adam = new(2e-4f, beta1: 0.5f);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Xoshiro(3);
+        for (int i = 0; i < _real.Length; i++)
+        {
+            _real[i] = random.NextSingle() < 0.8f ? -1f : (2f * random.NextSingle()) - 1f; // mostly black, as digits are
+        }
+
+        _gan = new GanTraining(new DigitGenerator(1), new DigitDiscriminator(2), seed: 4);
+        _gan.DrawNoise(_noise);
+        _generator.Forward(_noise, _images);
+        _real.CopyTo(_both, 0);
+        _images.CopyTo(_both, _real.Length);
+        _targets.AsSpan(0, GanTraining.BatchSize).Fill(0.9f);
+    }
+
+    [Benchmark(Baseline = true)]
+    public float PeakFma() => MachinePeak.Fma(PeakIterations);
 
     [Benchmark]
-    public float Train32() => _gpt.TrainStep(_inputs, _labels, ref _adam);
+    public float Step() => _gan.Step(_real).Discriminator;
 
     [Benchmark]
-    public float Train32Steps12() => _gpt12.TrainStep(_inputs12, _labels12, ref _adam12);
+    public void GeneratorForward() => _generator.Forward(_noise, _images);
 
     [Benchmark]
-    public void PredictOneSequence() => _gpt.Predict(_inputs.AsSpan(0, CharWords.Steps), _probabilities.AsSpan(0, TinyGpt.OutputSize));
+    public void GeneratorBackward() => _generator.Backward(_noise, _imageGradient);
+
+    [Benchmark]
+    public float DiscriminatorTrainStep() => _discriminator.TrainStep(_both, _targets, ref _adam);
+
+    [Benchmark]
+    public float DiscriminatorInputGradient() => _discriminator.Backward(_images, _fooled, _imageGradient);
 }

@@ -1,4 +1,6 @@
 using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
 using Microsoft.CodeAnalysis;
 
 namespace Compiled.Generator.Diagnostics
@@ -182,42 +184,12 @@ namespace Compiled.Generator.Diagnostics
             "The Compiled generator failed on '{0}' ({1}); please report this with the declaration that caused it",
             DiagnosticSeverity.Error);
 
-        private static readonly Dictionary<string, DiagnosticDescriptor> ById = new()
-        {
-            [NotPartial.Id] = NotPartial,
-            [MissingInput.Id] = MissingInput,
-            [MultipleInputs.Id] = MultipleInputs,
-            [ValueOutOfRange.Id] = ValueOutOfRange,
-            [RateOutOfRange.Id] = RateOutOfRange,
-            [LossDoesNotFitOutput.Id] = LossDoesNotFitOutput,
-            [ActivationAppliedTwice.Id] = ActivationAppliedTwice,
-            [DuplicateLayerName.Id] = DuplicateLayerName,
-            [NestedClass.Id] = NestedClass,
-            [GenericClass.Id] = GenericClass,
-            [StaticClass.Id] = StaticClass,
-            [NoLayers.Id] = NoLayers,
-            [LayersOnSeveralDeclarations.Id] = LayersOnSeveralDeclarations,
-            [InputAfterLayer.Id] = InputAfterLayer,
-            [ImplicitFlatten.Id] = ImplicitFlatten,
-            [InvalidLayerName.Id] = InvalidLayerName,
-            [WindowLargerThanInput.Id] = WindowLargerThanInput,
-            [OutputShrinksToZero.Id] = OutputShrinksToZero,
-            [StrideLeavesInputUnused.Id] = StrideLeavesInputUnused,
-            [DenseAfterSpatialLayer.Id] = DenseAfterSpatialLayer,
-            [SpatialLayerAfterFlat.Id] = SpatialLayerAfterFlat,
-            [InputRankDoesNotFit.Id] = InputRankDoesNotFit,
-            [UnknownLayerInput.Id] = UnknownLayerInput,
-            [JoinShapesDiffer.Id] = JoinShapesDiffer,
-            [UnusedLayerOutput.Id] = UnusedLayerOutput,
-            [TokensNeedEmbedding.Id] = TokensNeedEmbedding,
-            [EmbeddingNeedsTokens.Id] = EmbeddingNeedsTokens,
-            [CannotHostCode.Id] = CannotHostCode,
-            [MemberClash.Id] = MemberClash,
-            [NeedsSequence.Id] = NeedsSequence,
-            [MaskWithoutEffect.Id] = MaskWithoutEffect,
-            [HeadsDoNotDivideWidth.Id] = HeadsDoNotDivideWidth,
-            [GeneratorFailed.Id] = GeneratorFailed,
-        };
+        // Every descriptor above, found by reflection so that a new one cannot be left out (Get would throw for it).
+        private static readonly Dictionary<string, DiagnosticDescriptor> ById = typeof(DiagnosticDescriptors)
+            .GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Select(field => field.GetValue(null))
+            .OfType<DiagnosticDescriptor>()
+            .ToDictionary(descriptor => descriptor.Id);
 
         /// <summary>All descriptors, for the catalog test and the docs check.</summary>
         public static IEnumerable<DiagnosticDescriptor> All => ById.Values;

@@ -6,7 +6,7 @@ using Compiled.Generator.Shapes;
 namespace Compiled.Generator.Layers
 {
     /// <summary><c>[Conv2D(filters, kernel)]</c> or <c>[Conv2D(filters, kernelHeight, kernelWidth)]</c> as written.</summary>
-    internal sealed record Conv2DArguments(int Filters, int KernelHeight, int KernelWidth, int Stride, PaddingKind Padding, ActivationKind Activation) : LayerArguments;
+    internal sealed record Conv2DArguments(int Filters, int KernelHeight, int KernelWidth, int Stride, PaddingKind Padding, ActivationKind Activation, float NegativeSlope = ActivationEmitter.DefaultSlope) : LayerArguments;
 
     /// <summary>Conv2D: the kernel's geometry, and how many output pixels (rows of the im2col matrix) are unfolded into the
     /// scratch at a time.</summary>
@@ -38,7 +38,7 @@ namespace Compiled.Generator.Layers
 
         public override LayerArguments? Read(LayerReader reader) =>
             reader.Count is 2 or 3
-                ? new Conv2DArguments(reader.Int(0), reader.Int(1), reader.Int(reader.Count - 1), reader.NamedInt("Stride", 1), (PaddingKind)reader.NamedInt("Padding", 0), (ActivationKind)reader.NamedInt("Activation", 0))
+                ? new Conv2DArguments(reader.Int(0), reader.Int(1), reader.Int(reader.Count - 1), reader.NamedInt("Stride", 1), (PaddingKind)reader.NamedInt("Padding", 0), (ActivationKind)reader.NamedInt("Activation", 0), reader.NamedFloat("NegativeSlope", ActivationEmitter.DefaultSlope))
                 : null;
 
         protected override ActivationKind? OutputActivation(Conv2DArguments arguments) => arguments.Activation;
@@ -49,6 +49,7 @@ namespace Compiled.Generator.Layers
         {
             context.CheckAtLeastOne(arguments.Filters, ArgumentRef.Positional(0), "filters");
             context.CheckActivation(arguments.Activation);
+            context.CheckNegativeSlope(arguments.NegativeSlope);
             var resolved = WindowRule.Resolve(context, arguments.KernelHeight, arguments.KernelWidth, arguments.Stride, arguments.Padding, isConvolution: true, firstWindowArgument: 1);
             if (resolved is not { } geometry)
             {
@@ -92,7 +93,7 @@ namespace Compiled.Generator.Layers
         public override string Describe(ShapedLayer layer)
         {
             Window k = Details(layer).Window;
-            return $"{layer.Name}: {layer.Input} -> {layer.Output}, {ActivationEmitter.Describe(ArgumentsOf(layer).Activation)}. {k} kernel, {k.DescribeStrideAndPadding()}; W [{string.Join(", ", layer.Parameter("weight").Shape)}], b [{layer.Output.Channels}].";
+            return $"{layer.Name}: {layer.Input} -> {layer.Output}, {ActivationEmitter.Describe(ArgumentsOf(layer).Activation, ArgumentsOf(layer).NegativeSlope)}. {k} kernel, {k.DescribeStrideAndPadding()}; W [{string.Join(", ", layer.Parameter("weight").Shape)}], b [{layer.Output.Channels}].";
         }
 
         public override void EmitMembers(SourceWriter w, ShapedLayer layer)
@@ -111,10 +112,10 @@ namespace Compiled.Generator.Layers
             ActivationKind activation = ArgumentsOf(layer).Activation;
             int chunkRows = Details(layer).ChunkRows, patch = PatchSize(layer);
             Header(w, layer);
-            w.Line($"// y = {(activation == ActivationKind.Identity ? "conv(x, W) + b" : ActivationEmitter.Describe(activation) + "(conv(x, W) + b)")}, as [{chunkRows}-pixel chunks of {patch}-value patches] x W [{patch}, {layer.Output.Channels}]");
+            w.Line($"// y = {(activation == ActivationKind.Identity ? "conv(x, W) + b" : ActivationEmitter.Describe(activation, ArgumentsOf(layer).NegativeSlope) + "(conv(x, W) + b)")}, as [{chunkRows}-pixel chunks of {patch}-value patches] x W [{patch}, {layer.Output.Channels}]");
             w.Line($"global::System.Span<float> {output} = workspace.Slice({id}OutputOffset, batch * {layer.OutputSize});");
             w.Line($"global::Compiled.Kernels.Convolution.Forward(in {id}Geometry, {input}, {Slice("parameters", layer, "weight")}, {Slice("parameters", layer, "bias")}, {output}, {Scratch(layer)}, batch, {chunkRows});");
-            string? activationCall = ActivationEmitter.ForwardCall(activation, output, layer.Output.Channels, PreActivation(layer));
+            string? activationCall = ActivationEmitter.ForwardCall(activation, output, layer.Output.Channels, PreActivation(layer), ArgumentsOf(layer).NegativeSlope);
             if (activationCall is not null)
             {
                 w.Line(activationCall);
@@ -132,7 +133,7 @@ namespace Compiled.Generator.Layers
             w.Line(site.FusedSgd
                 ? $"// dz = dy * f'(y){dx}; dW = patches^T dz, db = sum dz; then W -= lr dW, b -= lr db"
                 : $"// dz = dy * f'(y); dW += patches^T dz; db += sum dz{dx}");
-            string? activation = ActivationEmitter.BackwardCall(ArgumentsOf(layer).Activation, site.Output, site.OutputGradient, layer.Output.Channels, PreActivation(layer));
+            string? activation = ActivationEmitter.BackwardCall(ArgumentsOf(layer).Activation, site.Output, site.OutputGradient, layer.Output.Channels, PreActivation(layer), ArgumentsOf(layer).NegativeSlope);
             if (activation is not null)
             {
                 w.Line(activation);

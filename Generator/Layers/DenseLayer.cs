@@ -6,7 +6,7 @@ using Compiled.Generator.Shapes;
 namespace Compiled.Generator.Layers
 {
     /// <summary><c>[Dense(units, Activation = ..., Name = ...)]</c> as written.</summary>
-    internal sealed record DenseArguments(int Units, ActivationKind Activation) : LayerArguments;
+    internal sealed record DenseArguments(int Units, ActivationKind Activation, float NegativeSlope = ActivationEmitter.DefaultSlope) : LayerArguments;
 
     /// <summary>Dense: whether the layer is written as straight-line arithmetic, and how many rows each sample has (its
     /// steps, for a sequence, since Dense acts on the last axis; 1 for a vector).</summary>
@@ -35,7 +35,7 @@ namespace Compiled.Generator.Layers
         public override bool ActsPerStep => true;
 
         public override LayerArguments? Read(LayerReader reader) =>
-            reader.Count == 1 ? new DenseArguments(reader.Int(0), (ActivationKind)reader.NamedInt("Activation", 0)) : null;
+            reader.Count == 1 ? new DenseArguments(reader.Int(0), (ActivationKind)reader.NamedInt("Activation", 0), reader.NamedFloat("NegativeSlope", ActivationEmitter.DefaultSlope)) : null;
 
         protected override ActivationKind? OutputActivation(DenseArguments arguments) => arguments.Activation;
 
@@ -45,6 +45,7 @@ namespace Compiled.Generator.Layers
         {
             context.CheckAtLeastOne(arguments.Units, ArgumentRef.Positional(0), "units");
             context.CheckActivation(arguments.Activation);
+            context.CheckNegativeSlope(arguments.NegativeSlope);
             TensorShape input = context.Input;
             if (context.ShapeKnown && input.Spatial && context.FromInput())
             {
@@ -85,7 +86,7 @@ namespace Compiled.Generator.Layers
             DenseDetails details = Details(layer);
             (int n, int m) = Sizes(layer);
             string sizes = details.RowsPerSample == 1 ? $"{n} -> {m}" : $"{layer.Input} -> {layer.Output} per step";
-            return $"{layer.Name}: dense {sizes}, {ActivationEmitter.Describe(ArgumentsOf(layer).Activation)}{(details.Unrolled ? ", unrolled" : string.Empty)}. W [{n}, {m}], b [{m}].";
+            return $"{layer.Name}: dense {sizes}, {ActivationEmitter.Describe(ArgumentsOf(layer).Activation, ArgumentsOf(layer).NegativeSlope)}{(details.Unrolled ? ", unrolled" : string.Empty)}. W [{n}, {m}], b [{m}].";
         }
 
         private static DenseDetails Details(ShapedLayer layer) => (DenseDetails)layer.Details!;
@@ -112,7 +113,7 @@ namespace Compiled.Generator.Layers
             ActivationKind activation = ArgumentsOf(layer).Activation;
             string rows = Rows(layer);
             Header(w, layer);
-            w.Line($"// y = {Math(activation, "x W + b")}");
+            w.Line($"// y = {Math(activation, "x W + b", ArgumentsOf(layer).NegativeSlope)}");
             w.Line($"global::System.Span<float> {output} = workspace.Slice({id}OutputOffset, batch * {layer.OutputSize});");
             if (!Details(layer).Unrolled)
             {
@@ -151,7 +152,7 @@ namespace Compiled.Generator.Layers
                         else
                         {
                             w.Line($"float z{j} = {sum};");
-                            w.Line($"y[{j}] = {ActivationEmitter.ScalarForward(inlined, $"z{j}")};");
+                            w.Line($"y[{j}] = {ActivationEmitter.ScalarForward(inlined, $"z{j}", ArgumentsOf(layer).NegativeSlope)};");
                         }
                     }
                 }
@@ -167,7 +168,7 @@ namespace Compiled.Generator.Layers
 
         private static void EmitActivationCall(SourceWriter w, ShapedLayer layer, ActivationKind activation, string output, int columns)
         {
-            string? call = ActivationEmitter.ForwardCall(activation, output, columns, PreActivation(layer));
+            string? call = ActivationEmitter.ForwardCall(activation, output, columns, PreActivation(layer), ArgumentsOf(layer).NegativeSlope);
             if (call is not null)
             {
                 w.Line(call);
@@ -195,7 +196,7 @@ namespace Compiled.Generator.Layers
                 : $"// dz = dy * f'(y); dW += x^T dz; db += sum_rows dz{dx}");
             if (!Details(layer).Unrolled)
             {
-                string? activationCall = ActivationEmitter.BackwardCall(activation, output, outputGradient, m, PreActivation(layer));
+                string? activationCall = ActivationEmitter.BackwardCall(activation, output, outputGradient, m, PreActivation(layer), ArgumentsOf(layer).NegativeSlope);
                 if (activationCall is not null)
                 {
                     w.Line(activationCall);
@@ -217,7 +218,7 @@ namespace Compiled.Generator.Layers
             ActivationKind elementwise = activation;
             if (activation is ActivationKind.Softmax or ActivationKind.Gelu)
             {
-                w.Line(ActivationEmitter.BackwardCall(activation, output, outputGradient, m, PreActivation(layer))!);
+                w.Line(ActivationEmitter.BackwardCall(activation, output, outputGradient, m, PreActivation(layer), ArgumentsOf(layer).NegativeSlope)!);
                 elementwise = ActivationKind.Identity;
             }
 
@@ -257,7 +258,7 @@ namespace Compiled.Generator.Layers
 
                     for (int j = 0; j < m; j++)
                     {
-                        w.Line($"float dz{j} = {ActivationEmitter.ScalarBackward(elementwise, $"dy[{j}]", $"y[{j}]")};");
+                        w.Line($"float dz{j} = {ActivationEmitter.ScalarBackward(elementwise, $"dy[{j}]", $"y[{j}]", ArgumentsOf(layer).NegativeSlope)};");
                     }
 
                     for (int j = 0; j < m; j++)
@@ -297,11 +298,11 @@ namespace Compiled.Generator.Layers
             }
         }
 
-        private static string Math(ActivationKind activation, string affine) => activation switch
+        private static string Math(ActivationKind activation, string affine, float negativeSlope) => activation switch
         {
             ActivationKind.Identity => affine,
             ActivationKind.Relu => $"max({affine}, 0)",
-            ActivationKind.LeakyRelu => $"leaky_relu({affine}, 0.01)",
+            ActivationKind.LeakyRelu => $"leaky_relu({affine}, {negativeSlope.ToString("R", System.Globalization.CultureInfo.InvariantCulture)})",
             ActivationKind.Sigmoid => $"sigmoid({affine})",
             ActivationKind.Tanh => $"tanh({affine})",
             ActivationKind.Gelu => $"gelu_tanh({affine})",

@@ -88,6 +88,19 @@ namespace Compiled.Generator.Shapes
             return false;
         }
 
+        /// <summary>Leaky ReLU's slope must be finite and at least 0: its backward pass reads the sign of the input from
+        /// the output's, which a negative slope would flip.</summary>
+        public bool CheckNegativeSlope(float slope)
+        {
+            if (slope >= 0f && !float.IsInfinity(slope))
+            {
+                return true;
+            }
+
+            Report(IssueKinds.ValueOutOfRange, ArgumentRef.Named("NegativeSlope"), $"The negative slope of '{Name}'", "a finite number of at least 0", slope.ToString("R", CultureInfo.InvariantCulture));
+            return false;
+        }
+
         /// <summary>Whether the input is height x width x channels; reports why not (the [Input]'s rank, or a flattening layer before).</summary>
         public bool RequireImage()
         {

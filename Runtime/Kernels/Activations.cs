@@ -20,25 +20,25 @@ namespace Compiled.Kernels
         public static void Relu(Span<float> values) => TensorPrimitives.Max(values, 0f, values);
 
         /// <summary>dy *= [y &gt; 0].</summary>
-        public static void ReluBackward(ReadOnlySpan<float> y, Span<float> dy) => Map<ReluGradient>(y, dy);
+        public static void ReluBackward(ReadOnlySpan<float> y, Span<float> dy) => Map(y, dy, default(ReluGradient));
 
-        /// <summary>values = values &gt; 0 ? values : 0.01 values.</summary>
-        public static void LeakyRelu(Span<float> values) => Map<LeakyReluValue>(values, values);
+        /// <summary>values = values &gt; 0 ? values : slope * values (PyTorch's <c>leaky_relu(x, negative_slope)</c>).</summary>
+        public static void LeakyRelu(Span<float> values, float slope = LeakyReluSlope) => Map(values, values, new LeakyReluValue(slope));
 
-        /// <summary>dy *= y &gt; 0 ? 1 : 0.01.</summary>
-        public static void LeakyReluBackward(ReadOnlySpan<float> y, Span<float> dy) => Map<LeakyReluGradient>(y, dy);
+        /// <summary>dy *= y &gt; 0 ? 1 : slope, read from the output: a slope of at least 0 keeps the input's sign.</summary>
+        public static void LeakyReluBackward(ReadOnlySpan<float> y, Span<float> dy, float slope = LeakyReluSlope) => Map(y, dy, new LeakyReluGradient(slope));
 
         /// <summary>values = 1 / (1 + e^-values).</summary>
         public static void Sigmoid(Span<float> values) => TensorPrimitives.Sigmoid(values, values);
 
         /// <summary>dy *= y (1 - y).</summary>
-        public static void SigmoidBackward(ReadOnlySpan<float> y, Span<float> dy) => Map<SigmoidGradient>(y, dy);
+        public static void SigmoidBackward(ReadOnlySpan<float> y, Span<float> dy) => Map(y, dy, default(SigmoidGradient));
 
         /// <summary>values = tanh(values).</summary>
         public static void Tanh(Span<float> values) => TensorPrimitives.Tanh(values, values);
 
         /// <summary>dy *= 1 - y^2.</summary>
-        public static void TanhBackward(ReadOnlySpan<float> y, Span<float> dy) => Map<TanhGradient>(y, dy);
+        public static void TanhBackward(ReadOnlySpan<float> y, Span<float> dy) => Map(y, dy, default(TanhGradient));
 
         /// <summary>sqrt(2 / pi), the scale inside GELU's tanh approximation.</summary>
         private const float GeluScale = 0.7978845608028654f;
@@ -151,7 +151,7 @@ namespace Compiled.Kernels
         /// derivative) mispredicts on about half the values after a ReLU: 3.5 ms over the seed CNN's first layer at batch
         /// 32, a third of the whole training step, against about 0.2 ms in vectors.
         /// </summary>
-        private static void Map<TOperation>(ReadOnlySpan<float> y, Span<float> dy)
+        private static void Map<TOperation>(ReadOnlySpan<float> y, Span<float> dy, TOperation operation)
             where TOperation : IElementwise
         {
             CheckSameLength(y, dy);
@@ -162,7 +162,7 @@ namespace Compiled.Kernels
             {
                 for (; i + 8 <= length; i += 8)
                 {
-                    TOperation.Apply(Vector256.LoadUnsafe(ref yRef, i), Vector256.LoadUnsafe(ref dyRef, i)).StoreUnsafe(ref dyRef, i);
+                    operation.Apply(Vector256.LoadUnsafe(ref yRef, i), Vector256.LoadUnsafe(ref dyRef, i)).StoreUnsafe(ref dyRef, i);
                 }
             }
 
@@ -170,77 +170,78 @@ namespace Compiled.Kernels
             {
                 for (; i + 4 <= length; i += 4)
                 {
-                    TOperation.Apply(Vector128.LoadUnsafe(ref yRef, i), Vector128.LoadUnsafe(ref dyRef, i)).StoreUnsafe(ref dyRef, i);
+                    operation.Apply(Vector128.LoadUnsafe(ref yRef, i), Vector128.LoadUnsafe(ref dyRef, i)).StoreUnsafe(ref dyRef, i);
                 }
             }
 
             for (; i < length; i++)
             {
-                Unsafe.Add(ref dyRef, i) = TOperation.Apply(Unsafe.Add(ref yRef, i), Unsafe.Add(ref dyRef, i));
+                Unsafe.Add(ref dyRef, i) = operation.Apply(Unsafe.Add(ref yRef, i), Unsafe.Add(ref dyRef, i));
             }
         }
 
-        /// <summary>One elementwise operation of (y, dy), at each width, so that <see cref="Map"/> is specialised per operation.</summary>
+        /// <summary>One elementwise operation of (y, dy), at each width, so that <see cref="Map"/> is specialised per operation
+        /// (a struct, so the JIT compiles Map once per operation and inlines it; a field such as a slope stays in a register).</summary>
         private interface IElementwise
         {
-            static abstract float Apply(float y, float dy);
+            float Apply(float y, float dy);
 
-            static abstract Vector128<float> Apply(Vector128<float> y, Vector128<float> dy);
+            Vector128<float> Apply(Vector128<float> y, Vector128<float> dy);
 
-            static abstract Vector256<float> Apply(Vector256<float> y, Vector256<float> dy);
+            Vector256<float> Apply(Vector256<float> y, Vector256<float> dy);
         }
 
         // y <= 0 rather than !(y > 0), so that a NaN output keeps its gradient (and the NaN shows).
         private readonly struct ReluGradient : IElementwise
         {
-            public static float Apply(float y, float dy) => y <= 0f ? 0f : dy;
+            public float Apply(float y, float dy) => y <= 0f ? 0f : dy;
 
-            public static Vector128<float> Apply(Vector128<float> y, Vector128<float> dy) =>
+            public Vector128<float> Apply(Vector128<float> y, Vector128<float> dy) =>
                 Vector128.ConditionalSelect(Vector128.LessThanOrEqual(y, Vector128<float>.Zero), Vector128<float>.Zero, dy);
 
-            public static Vector256<float> Apply(Vector256<float> y, Vector256<float> dy) =>
+            public Vector256<float> Apply(Vector256<float> y, Vector256<float> dy) =>
                 Vector256.ConditionalSelect(Vector256.LessThanOrEqual(y, Vector256<float>.Zero), Vector256<float>.Zero, dy);
         }
 
         // Forward leaky ReLU in place: called with y and dy both the values.
-        private readonly struct LeakyReluValue : IElementwise
+        private readonly struct LeakyReluValue(float slope) : IElementwise
         {
-            public static float Apply(float y, float dy) => y < 0f ? y * LeakyReluSlope : y;
+            public float Apply(float y, float dy) => y < 0f ? y * slope : y;
 
-            public static Vector128<float> Apply(Vector128<float> y, Vector128<float> dy) =>
-                Vector128.ConditionalSelect(Vector128.LessThan(y, Vector128<float>.Zero), y * LeakyReluSlope, y);
+            public Vector128<float> Apply(Vector128<float> y, Vector128<float> dy) =>
+                Vector128.ConditionalSelect(Vector128.LessThan(y, Vector128<float>.Zero), y * slope, y);
 
-            public static Vector256<float> Apply(Vector256<float> y, Vector256<float> dy) =>
-                Vector256.ConditionalSelect(Vector256.LessThan(y, Vector256<float>.Zero), y * LeakyReluSlope, y);
+            public Vector256<float> Apply(Vector256<float> y, Vector256<float> dy) =>
+                Vector256.ConditionalSelect(Vector256.LessThan(y, Vector256<float>.Zero), y * slope, y);
         }
 
-        private readonly struct LeakyReluGradient : IElementwise
+        private readonly struct LeakyReluGradient(float slope) : IElementwise
         {
-            public static float Apply(float y, float dy) => y <= 0f ? dy * LeakyReluSlope : dy;
+            public float Apply(float y, float dy) => y <= 0f ? dy * slope : dy;
 
-            public static Vector128<float> Apply(Vector128<float> y, Vector128<float> dy) =>
-                Vector128.ConditionalSelect(Vector128.LessThanOrEqual(y, Vector128<float>.Zero), dy * LeakyReluSlope, dy);
+            public Vector128<float> Apply(Vector128<float> y, Vector128<float> dy) =>
+                Vector128.ConditionalSelect(Vector128.LessThanOrEqual(y, Vector128<float>.Zero), dy * slope, dy);
 
-            public static Vector256<float> Apply(Vector256<float> y, Vector256<float> dy) =>
-                Vector256.ConditionalSelect(Vector256.LessThanOrEqual(y, Vector256<float>.Zero), dy * LeakyReluSlope, dy);
+            public Vector256<float> Apply(Vector256<float> y, Vector256<float> dy) =>
+                Vector256.ConditionalSelect(Vector256.LessThanOrEqual(y, Vector256<float>.Zero), dy * slope, dy);
         }
 
         private readonly struct SigmoidGradient : IElementwise
         {
-            public static float Apply(float y, float dy) => dy * (y * (1f - y));
+            public float Apply(float y, float dy) => dy * (y * (1f - y));
 
-            public static Vector128<float> Apply(Vector128<float> y, Vector128<float> dy) => dy * (y * (Vector128<float>.One - y));
+            public Vector128<float> Apply(Vector128<float> y, Vector128<float> dy) => dy * (y * (Vector128<float>.One - y));
 
-            public static Vector256<float> Apply(Vector256<float> y, Vector256<float> dy) => dy * (y * (Vector256<float>.One - y));
+            public Vector256<float> Apply(Vector256<float> y, Vector256<float> dy) => dy * (y * (Vector256<float>.One - y));
         }
 
         private readonly struct TanhGradient : IElementwise
         {
-            public static float Apply(float y, float dy) => dy * (1f - (y * y));
+            public float Apply(float y, float dy) => dy * (1f - (y * y));
 
-            public static Vector128<float> Apply(Vector128<float> y, Vector128<float> dy) => dy * (Vector128<float>.One - (y * y));
+            public Vector128<float> Apply(Vector128<float> y, Vector128<float> dy) => dy * (Vector128<float>.One - (y * y));
 
-            public static Vector256<float> Apply(Vector256<float> y, Vector256<float> dy) => dy * (Vector256<float>.One - (y * y));
+            public Vector256<float> Apply(Vector256<float> y, Vector256<float> dy) => dy * (Vector256<float>.One - (y * y));
         }
 
         private static void CheckSameLength(ReadOnlySpan<float> y, Span<float> dy)

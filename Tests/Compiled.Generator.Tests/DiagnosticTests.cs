@@ -452,6 +452,17 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void CMP0004_a_negative_leaky_relu_slope()
+    {
+        Diagnostic d = AssertSingle("CMP0004", """
+            using Compiled;
+            [Network] [Input(4, 4, 1)] [Conv2D(2, 3, Activation = Activation.LeakyRelu, NegativeSlope = [|-0.2f|])] [Flatten] [Dense(1)]
+            public partial class Net;
+            """, DiagnosticSeverity.Error);
+        Assert.Equal("The negative slope of 'conv0' must be a finite number of at least 0, but it is -0.2", d.GetMessage());
+    }
+
+    [Fact]
     public void CMP0033_a_reshape_to_another_size()
     {
         Diagnostic d = AssertSingle("CMP0033", """

@@ -45,6 +45,18 @@ public class RobustnessTests
         "using Compiled; [Network] [Input(8, 8, 1)] [AveragePool2D(0, 9)] [Flatten(Name = )] [Dense(1)] public partial class Net;",
         "using Compiled; [Network] [Input(8, 8, 1)] [GlobalAveragePool2D] [GlobalAveragePool2D] [Flatten] public partial class Net;",
         "using Compiled; [Network] [Input] [Conv2D(4, 3)] public partial class Net;",
+        "using Compiled; [Network] [Input(8)] [Reshape(] [Flatten] [Dense(1)] public partial class Net;",
+        "using Compiled; [Network] [Input(8)] [Reshape(2, 2)] [UpSampling2D(2)] [Flatten] public partial class Net;",
+        "using Compiled; [Network] [Input(8)] [Reshape(int.MaxValue, int.MaxValue, 2)] [UpSampling2D(2)] [Flatten] public partial class Net;",
+        "using Compiled; [Network] [Input(8)] [Reshape(-2, -2, 2)] [UpSampling2D(2)] [Flatten] public partial class Net;",
+        "using Compiled; [Network] [Input(4, Vocabulary = 5)] [Reshape(2, 2, 1)] [Flatten] [Dense(1)] public partial class Net;",
+        "using Compiled; [Network] [Input(8, 8, 1)] [UpSampling2D(] [Flatten] [Dense(1)] public partial class Net;",
+        "using Compiled; [Network] [Input(8, 8, 1)] [UpSampling2D(int.MaxValue)] [Flatten] [Dense(1)] public partial class Net;",
+        "using Compiled; [Network(MaxBatchSize = 65536)] [Input(1 << 10, 1 << 10, 1)] [UpSampling2D(1 << 15, 1 << 15)] [Flatten] [Dense(1)] public partial class Net;",
+        "using Compiled; [Network] [Input(3)] [UpSampling2D(2)] [Dense(1)] public partial class Net;",
+        "using Compiled; [Network] [Input(3)] [Dense(2, Activation = Activation.LeakyRelu, NegativeSlope = float.NaN)] public partial class Net;",
+        "using Compiled; [Network] [Input(3)] [Dense(2, Activation = Activation.LeakyRelu, NegativeSlope = float.PositiveInfinity)] public partial class Net;",
+        "using Compiled; [Network] [Input(3)] [Dense(2, NegativeSlope = )] public partial class Net;",
         "using Compiled; [Network] [Input(8, 3)] [Lstm(] [Dense(1)] public partial class Net;",
         "using Compiled; [Network] [Input(8, 3)] [Gru(int.MaxValue)] [Dense(1)] public partial class Net;",
         "using Compiled; [Network] [Input(int.MaxValue, 3)] [SimpleRnn(4, ReturnSequences = true)] [Dense(1)] public partial class Net;",
@@ -78,6 +90,10 @@ public class RobustnessTests
     [InlineData("[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(5, 5, 2)] [Dropout(0.1f)] [Conv2D(3, 5, 1, Padding = Padding.Same, Activation = Activation.Softmax)] [Dropout(0.2f)] [MaxPool2D(2, 3, Padding = Padding.Same)] [Flatten]")]
     [InlineData("[Network] [Input(3, 3, 1)] [Conv2D(2, 7, Padding = Padding.Same, Stride = 4)] [Flatten] [Dense(1)]")]
     [InlineData("[Network] [Input(1, 1)] [Lstm(1)]")]
+    [InlineData("[Network] [Input(1, 1, 1)] [UpSampling2D(1)] [Reshape(1, 1, 1)] [Flatten]")]
+    [InlineData("[Network] [Input(3)] [Dense(2, Activation = Activation.LeakyRelu, NegativeSlope = 0f)] [Dense(70, Activation = Activation.LeakyRelu, NegativeSlope = 1e-30f)] [Dense(1, NegativeSlope = 5f)]")]
+    [InlineData("[Network(Loss = Loss.None)] [Input(6)] [Reshape(1, 2, 3)] [Dropout(0.5f)] [UpSampling2D(3, 1)] [Conv2D(1, 2)] [Reshape(2, 1, 1)]")]
+    [InlineData("[Network(Loss = Loss.MeanSquaredError)] [Input(2, 2, 3)] [Reshape(3, 4, 1)] [UpSampling2D(2, Name = \"up\")] [Add(\"up\", \"up\")] [Flatten]")]
     [InlineData("[Network(Loss = Loss.None, MaxBatchSize = 1)] [Input(3, 2, MaskValue = -1f)] [Gru(2, ReturnSequences = true)] [LayerNorm] [SimpleRnn(1)]")]
     [InlineData("[Network(Loss = Loss.BinaryCrossEntropy)] [Input(4, Vocabulary = 3, PaddingToken = 2)] [Embedding(2)] [Dropout(0.5f)] [Lstm(9, ReturnSequences = true)] [Flatten] [Dense(1)]")]
     public void Unusual_but_valid_networks_generate_code_that_compiles(string attributes)

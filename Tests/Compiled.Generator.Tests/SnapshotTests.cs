@@ -172,6 +172,22 @@ public class SnapshotTests
             """
         },
         {
+            "GanGenerator", """
+            using Compiled;
+            namespace Demo;
+            // A DCGAN-shaped generator: noise -> Dense -> Reshape to an image -> UpSampling2D and convolutions to 28x28x1.
+            [Network(Loss = Loss.None, MaxBatchSize = 16)]
+            [Input(16)]
+            [Dense(7 * 7 * 8, Activation = Activation.LeakyRelu, Name = "project")]
+            [Reshape(7, 7, 8)]
+            [UpSampling2D(2)]
+            [Conv2D(8, 3, Padding = Padding.Same, Activation = Activation.LeakyRelu)]
+            [UpSampling2D(2, Name = "up")]
+            [Conv2D(1, 5, Padding = Padding.Same, Activation = Activation.Tanh, Name = "image")]
+            public partial class DigitGenerator;
+            """
+        },
+        {
             "GlobalNamespace", """
             using Compiled;
             [Network]

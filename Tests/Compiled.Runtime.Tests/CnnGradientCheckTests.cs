@@ -10,7 +10,7 @@ public class CnnGradientCheckTests
 {
     private abstract record Layer;
 
-    private sealed record Conv(int Filters, int Kh, int Kw, int Stride, bool Same, Activation Activation) : Layer;
+    private sealed record Conv(int Filters, int Kh, int Kw, int Stride, bool Same, Activation Activation, double Slope = 0.01) : Layer;
 
     private sealed record Pool(bool Max, int Wh, int Ww, int Stride, bool Same) : Layer;
 
@@ -22,7 +22,7 @@ public class CnnGradientCheckTests
 
     private sealed record Shape(int H, int W, int C) : Layer;
 
-    private sealed record Fc(int Units, Activation Activation) : Layer;
+    private sealed record Fc(int Units, Activation Activation, double Slope = 0.01) : Layer;
 
     private sealed record Case(Func<INetwork> Create, Loss Loss, (int H, int W, int C) Input, Layer[] Layers);
 
@@ -53,13 +53,13 @@ public class CnnGradientCheckTests
         }),
         ["CnnUpsampling"] = new(() => new CnnUpsampling(6), Loss.MeanSquaredError, (1, 1, 5), new Layer[]
         {
-            new Fc(12, Activation.LeakyRelu), new Shape(2, 3, 2), new Up(2, 3), new Conv(3, 3, 3, 1, true, Activation.Relu), new Up(2, 2),
+            new Fc(12, Activation.LeakyRelu, 0.2), new Shape(2, 3, 2), new Up(2, 3), new Conv(3, 3, 3, 1, true, Activation.LeakyRelu, 0.3), new Up(2, 2),
             new Conv(1, 3, 3, 1, true, Activation.Tanh), new Flat(),
         }),
         ["CnnUpsamplingFirst"] = new(() => new CnnUpsamplingFirst(7), Loss.SoftmaxCrossEntropy, (3, 2, 2), new Layer[]
         {
             new Up(3, 2), new Conv(2, 2, 2, 1, false, Activation.Tanh), new Pool(true, 2, 2, 2, false), new Shape(1, 4, 2),
-            new Conv(3, 1, 2, 1, false, Activation.Identity), new Flat(), new Fc(3, Activation.Identity),
+            new Conv(3, 1, 2, 1, false, Activation.Identity), new Flat(), new Fc(70, Activation.LeakyRelu, 0.25), new Fc(3, Activation.Identity),
         }),
     };
 
@@ -211,7 +211,7 @@ public class CnnGradientCheckTests
                                         y[(((oy * ow) + ox) * f) + o] = sum;
                                     }
 
-                            for (int pixel = 0; pixel < oh * ow; pixel++) ReferenceNetwork.Activate(y.AsSpan(pixel * f, f), conv.Activation);
+                            for (int pixel = 0; pixel < oh * ow; pixel++) ReferenceNetwork.Activate(y.AsSpan(pixel * f, f), conv.Activation, conv.Slope);
                             offset = bias + f;
                             (a, h, w, ch) = (y, oh, ow, f);
                             break;
@@ -283,7 +283,7 @@ public class CnnGradientCheckTests
                                 y[j] = sum;
                             }
 
-                            ReferenceNetwork.Activate(y, fc.Activation);
+                            ReferenceNetwork.Activate(y, fc.Activation, fc.Slope);
                             offset = bias + m;
                             (a, h, w, ch) = (y, 1, 1, m);
                             break;

@@ -53,21 +53,22 @@ public partial class CnnOutputConv;
 [Dense(4)]
 public partial class CnnStrided;
 
-// A generator's way up: a vector -> Dense -> reshaped to 2x3x2 -> upsampled 2x3 to 4x9x2 -> a convolution (same) ->
-// upsampled 2x2 to 8x18x1... kept small: 4x9x3 -> 8x18x3 -> a 3x3 convolution to one channel (tanh).
+// A generator's way up: a vector -> Dense (unrolled, leaky ReLU of slope 0.2) -> reshaped to 2x3x2 -> upsampled 2x3
+// to 4x9x2 -> a convolution (same, leaky ReLU of slope 0.3) to 4x9x3 -> upsampled 2x2 to 8x18x3 -> a 3x3 convolution to
+// one channel (tanh).
 [Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 8)]
 [Input(5)]
-[Dense(12, Activation = Activation.LeakyRelu)]
+[Dense(12, Activation = Activation.LeakyRelu, NegativeSlope = 0.2f)]
 [Reshape(2, 3, 2)]
 [UpSampling2D(2, 3)]
-[Conv2D(3, 3, Padding = Padding.Same, Activation = Activation.Relu)]
+[Conv2D(3, 3, Padding = Padding.Same, Activation = Activation.LeakyRelu, NegativeSlope = 0.3f)]
 [UpSampling2D(2)]
 [Conv2D(1, 3, Padding = Padding.Same, Activation = Activation.Tanh)]
 [Flatten]
 public partial class CnnUpsampling;
 
-// Upsampling as the first layer (its input gradient is the network's), then pooling back down and a reshape of an
-// image into another image.
+// Upsampling as the first layer (its input gradient is the network's), then pooling back down, a reshape of an image
+// into another image, and a dense layer on the kernels with a leaky ReLU of slope 0.25.
 [Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 8)]
 [Input(3, 2, 2)]
 [UpSampling2D(3, 2)]
@@ -76,5 +77,6 @@ public partial class CnnUpsampling;
 [Reshape(1, 4, 2)]
 [Conv2D(3, 1, 2)]
 [Flatten]
+[Dense(70, Activation = Activation.LeakyRelu, NegativeSlope = 0.25f)]
 [Dense(3)]
 public partial class CnnUpsamplingFirst;

@@ -10,6 +10,7 @@ public class KernelTests
     {
         { 1, 1, 1 }, { 1, 784, 128 }, { 1, 7, 9 }, { 1, 13, 67 }, { 2, 5, 65 }, { 3, 17, 31 }, { 4, 9, 16 },
         { 5, 3, 8 }, { 7, 33, 15 }, { 13, 11, 25 }, { 32, 64, 10 }, { 33, 65, 17 }, { 32, 40, 48 }, { 10, 12, 20 }, { 6, 1, 70 }, { 9, 23, 1 },
+        { 3, 1100, 5 }, { 600, 7, 3 }, { 2, 513, 1 }, { 530, 4, 7 }, { 4, 5, 2 },
     };
 
     private static float[] Random(int count, ulong seed)
@@ -309,6 +310,26 @@ public class KernelTests
 
             double numeric = (F(z[i] + H) - F(z[i] - H)) / (2 * H);
             Assert.True(Math.Abs(numeric - dz[i]) <= 1e-4 * (1 + Math.Abs(numeric)), $"{activation} element {i}: numeric {numeric}, backward {dz[i]}");
+        }
+    }
+
+    [Theory]
+    [InlineData(0.01f)]
+    [InlineData(0.2f)]
+    [InlineData(0f)]
+    [InlineData(1.5f)]
+    public void Leaky_relu_of_any_slope_matches_a_naive_loop(float slope)
+    {
+        float[] z = Random(37, 23); // vector and scalar ends, some exact zeros
+        float[] dy = Random(37, 24);
+        float[] y = (float[])z.Clone();
+        Activations.LeakyRelu(y, slope);
+        float[] dz = (float[])dy.Clone();
+        Activations.LeakyReluBackward(y, dz, slope);
+        for (int i = 0; i < z.Length; i++)
+        {
+            Assert.Equal(z[i] > 0 ? z[i] : slope * z[i], y[i]);
+            Assert.Equal(z[i] > 0 ? dy[i] : slope * dy[i], dz[i]);
         }
     }
 

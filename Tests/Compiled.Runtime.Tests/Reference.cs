@@ -49,7 +49,7 @@ internal sealed class ReferenceNetwork
         return a;
     }
 
-    public static void Activate(Span<double> row, Activation activation)
+    public static void Activate(Span<double> row, Activation activation, double negativeSlope = 0.01)
     {
         switch (activation)
         {
@@ -57,7 +57,7 @@ internal sealed class ReferenceNetwork
                 for (int j = 0; j < row.Length; j++) row[j] = Math.Max(row[j], 0);
                 break;
             case Activation.LeakyRelu:
-                for (int j = 0; j < row.Length; j++) row[j] = row[j] > 0 ? row[j] : 0.01 * row[j];
+                for (int j = 0; j < row.Length; j++) row[j] = row[j] > 0 ? row[j] : negativeSlope * row[j];
                 break;
             case Activation.Sigmoid:
                 for (int j = 0; j < row.Length; j++) row[j] = 1 / (1 + Math.Exp(-row[j]));
