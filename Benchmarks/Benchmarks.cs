@@ -387,22 +387,28 @@ public class GanBenchmarks
     /// <summary>FLOP in one <see cref="PeakFma"/> call.</summary>
     public const double PeakFlop = MachinePeak.FlopPerIteration * PeakIterations;
 
-    /// <summary>Multiply-adds of the generator's forward pass per image: project 64 x 3136, conv1 14x14 x 576 x 64, conv2
-    /// 14x14 x 576 x 32, image 28x28 x 800 x 1.</summary>
-    public const double GeneratorMacs = (64.0 * 3136) + (196.0 * 576 * 64) + (196.0 * 576 * 32) + (784.0 * 800);
+    /// <summary>Multiply-adds of the generator's forward pass per image: 64 x 256, 256 x 512, 512 x 3136, and the 5x5
+    /// convolution to one channel at 28x28 (784 pixels x 400).</summary>
+    public const double GeneratorMacs = (64.0 * 256) + (256.0 * 512) + (512.0 * 3136) + (784.0 * 400);
 
-    /// <summary>Multiply-adds of the discriminator's forward pass per image: conv1 14x14 x 9 x 32, conv2 7x7 x 288 x 64,
-    /// the logit 3136.</summary>
-    public const double DiscriminatorMacs = (196.0 * 9 * 32) + (49.0 * 288 * 64) + 3136;
+    /// <summary>The generator's first layer, whose input (the noise) needs no gradient.</summary>
+    public const double GeneratorFirstMacs = 64.0 * 256;
 
-    /// <summary>FLOP a step needs: the generator forward (64 images), the discriminator's training step (128: forward, dW,
-    /// dx but for the first layer's), its forward and dx for the generator's half (64), and the generator's backward (64:
-    /// forward again, dW, dx but for the first layer's), at 2 FLOP per multiply-add.</summary>
+    /// <summary>Multiply-adds of the discriminator's forward pass per image: 784 x 512, 512 x 256, 256 x 1.</summary>
+    public const double DiscriminatorMacs = (784.0 * 512) + (512.0 * 256) + 256;
+
+    /// <summary>The discriminator's first layer: its dx is needed in the generator's half only.</summary>
+    public const double DiscriminatorFirstMacs = 784.0 * 512;
+
+    /// <summary>FLOP a step needs, at 2 per multiply-add: the generator forward (64 images); the discriminator's training
+    /// step (128: forward, dW, dx but the first layer's); its forward and dx for the generator's half (64; its dW there is
+    /// computed but not needed, so not counted); the generator's backward (64: forward again, dW, dx but the first
+    /// layer's).</summary>
     public const double StepFlop = 2 * (
         (64 * GeneratorMacs)
-        + (128 * ((3 * DiscriminatorMacs) - (196.0 * 9 * 32)))
+        + (128 * ((3 * DiscriminatorMacs) - DiscriminatorFirstMacs))
         + (64 * 2 * DiscriminatorMacs)
-        + (64 * ((3 * GeneratorMacs) - (64.0 * 3136))));
+        + (64 * ((3 * GeneratorMacs) - GeneratorFirstMacs)));
 
     private const int PeakIterations = 100_000;
 

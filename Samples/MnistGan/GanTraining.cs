@@ -27,16 +27,31 @@ public sealed class GanTraining
     private Adam _discriminatorAdam;
     private Xoshiro _random;
 
-    /// <summary>Sets up training of the two networks, whose parameters it changes; <paramref name="seed"/> draws the noise.</summary>
-    public GanTraining(DigitGenerator generator, DigitDiscriminator discriminator, int seed, float learningRate = 2e-4f)
+    /// <summary>Sets up training of the two networks, whose parameters it changes; <paramref name="seed"/> draws the noise.
+    /// Each network has its own rate (Heusel et al.'s two time-scale rule gives the discriminator the larger one).</summary>
+    public GanTraining(DigitGenerator generator, DigitDiscriminator discriminator, int seed, float generatorRate = 2e-4f, float discriminatorRate = 2e-4f)
     {
         Generator = generator ?? throw new ArgumentNullException(nameof(generator));
         Discriminator = discriminator ?? throw new ArgumentNullException(nameof(discriminator));
-        _generatorAdam = new Adam(learningRate, beta1: 0.5f);
-        _discriminatorAdam = new Adam(learningRate, beta1: 0.5f);
+        _generatorAdam = new Adam(generatorRate, beta1: 0.5f);
+        _discriminatorAdam = new Adam(discriminatorRate, beta1: 0.5f);
         _random = new Xoshiro((ulong)seed);
         _discriminatorTargets.AsSpan(0, BatchSize).Fill(RealTarget); // rows 0-63 real, 64-127 generated (target 0)
         _fooled.AsSpan().Fill(1f);
+    }
+
+    /// <summary>The generator's learning rate (a schedule sets it between steps).</summary>
+    public float GeneratorRate
+    {
+        get => _generatorAdam.LearningRate;
+        set => _generatorAdam.LearningRate = value;
+    }
+
+    /// <summary>The discriminator's learning rate.</summary>
+    public float DiscriminatorRate
+    {
+        get => _discriminatorAdam.LearningRate;
+        set => _discriminatorAdam.LearningRate = value;
     }
 
     /// <summary>The generator being trained.</summary>

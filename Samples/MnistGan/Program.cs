@@ -3,7 +3,7 @@
 // judges 1,000 generated digits with the MnistCnn sample's classifier, trained here on the real digits, and writes a
 // PNG of 100 of them.
 // dotnet run -c Release --project Samples/MnistGan [-- --epochs N] [--minutes M] [--threads N] [--seed N] [--out FILE]
-//     [--data DIR] [--rate R] [--save FILE]
+//     [--data DIR] [--rate R] [--drate R] [--average D] [--judge-epochs N] [--save FILE]
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
@@ -18,6 +18,9 @@ double minutes = 10;
 int threads = Environment.ProcessorCount;
 int seed = 1;
 float rate = 2e-4f;
+float discriminatorRate = 2e-4f;
+int judgeEpochs = 10;
+float averageDecay = 0.9995f;
 string outPath = "mnist-gan.png";
 string? savePath = null;
 for (int i = 0; i < args.Length; i++)
@@ -41,6 +44,15 @@ for (int i = 0; i < args.Length; i++)
         case "--rate" when float.TryParse(next, CultureInfo.InvariantCulture, out float r) && r > 0:
             rate = r;
             break;
+        case "--drate" when float.TryParse(next, CultureInfo.InvariantCulture, out float dr) && dr > 0:
+            discriminatorRate = dr;
+            break;
+        case "--judge-epochs" when int.TryParse(next, out int je) && je > 0:
+            judgeEpochs = je;
+            break;
+        case "--average" when float.TryParse(next, CultureInfo.InvariantCulture, out float ad) && ad is >= 0 and < 1:
+            averageDecay = ad;
+            break;
         case "--out" when next is not null:
             outPath = next;
             break;
@@ -57,7 +69,7 @@ for (int i = 0; i < args.Length; i++)
 
     if (!taken)
     {
-        Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: MnistGan [--epochs N] [--minutes M] [--threads N] [--seed N] [--out FILE] [--data DIR] [--rate R] [--save FILE]");
+        Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: MnistGan [--epochs N] [--minutes M] [--threads N] [--seed N] [--out FILE] [--data DIR] [--rate R] [--drate R] [--average D] [--judge-epochs N] [--save FILE]");
         return 2;
     }
 
@@ -75,23 +87,23 @@ if (pixels != GanTraining.Pixels || trainLabels.Length != trainCount || testLabe
 
 Console.WriteLine($"MNIST-format data from {dataDirectory}: {trainCount} training digits (the GAN's data and the judge's), {testCount} test digits (the judge's test)");
 
-// The judge: the MnistCnn sample's network and schedule, shortened to 6 epochs.
+// The judge: the MnistCnn sample's network and schedule, 10 epochs (--judge-epochs N for others).
 var clock = Stopwatch.StartNew();
 var judge = new MnistCnn(seed) { Threads = threads };
 var judgeAdam = new Adam(1e-3f);
 Trainer.Fit(judge, Dataset.WithLabels(trainImages, pixels, trainLabels), null,
-    new TrainingOptions { Epochs = 6, BatchSize = 32, ShuffleSeed = seed, LearningRateSchedule = epoch => epoch <= 3 ? 1e-3f : epoch <= 5 ? 3e-4f : 1e-4f }, ref judgeAdam);
+    new TrainingOptions { Epochs = judgeEpochs, BatchSize = 32, ShuffleSeed = seed, LearningRateSchedule = epoch => epoch <= (judgeEpochs + 1) / 2 ? 1e-3f : epoch <= (int)Math.Ceiling(0.8 * judgeEpochs) ? 3e-4f : 1e-4f }, ref judgeAdam);
 Console.WriteLine($"judge: a MnistCnn trained on the real digits in {clock.Elapsed.TotalSeconds:F1} s, test accuracy {judge.Evaluate(testImages, testLabels).Accuracy:F4}");
 
 float[] real = GanTraining.ToTanhRange(trainImages);
 var generator = new DigitGenerator(seed);
 var discriminator = new DigitDiscriminator(seed + 1) { Threads = threads };
-var gan = new GanTraining(generator, discriminator, seed, rate);
-Console.WriteLine($"generator {DigitGenerator.ParameterCount} parameters, discriminator {DigitDiscriminator.ParameterCount}; batches of {GanTraining.BatchSize} real and {GanTraining.BatchSize} generated digits, Adam {rate:G3} beta1 0.5, {threads} thread(s) for the discriminator's step, at most {epochs} epochs or {minutes:G3} minutes");
+var gan = new GanTraining(generator, discriminator, seed, rate, discriminatorRate);
+Console.WriteLine($"generator {DigitGenerator.ParameterCount} parameters, discriminator {DigitDiscriminator.ParameterCount}; batches of {GanTraining.BatchSize} real and {GanTraining.BatchSize} generated digits, Adam (beta1 0.5) at {rate:G3} for the generator and {discriminatorRate:G3} for the discriminator, {threads} thread(s) for the discriminator's step, at most {epochs} epochs or {minutes:G3} minutes");
 
-// The digits are judged and drawn from an exponential moving average of the generator's parameters, which wanders less
-// than the parameters of the last step (as in progressive GANs and StyleGAN).
-const float AverageDecay = 0.999f;
+// The digits are judged and drawn from an exponential moving average of the generator's parameters (decay 0.9995 per
+// step unless --average says otherwise), which wanders less than the parameters of the last step (as in progressive
+// GANs and StyleGAN).
 float[] average = generator.Parameters.ToArray();
 int[] order = Enumerable.Range(0, trainCount).ToArray();
 var shuffle = new Xoshiro((ulong)seed + 7);
@@ -103,6 +115,13 @@ int epoch = 0;
 while (epoch < epochs && clock.Elapsed.TotalMinutes < minutes)
 {
     epoch++;
+
+    // The rate holds for the first half of the run (by epochs or by time, whichever is further along), then falls
+    // linearly toward zero, as pix2pix and CycleGAN schedule theirs: the two networks settle instead of chasing each other.
+    double progress = Math.Max((epoch - 1) / (double)epochs, clock.Elapsed.TotalMinutes / minutes);
+    float decay = (float)Math.Clamp(2 * (1 - progress), 0.02, 1);
+    gan.GeneratorRate = rate * decay;
+    gan.DiscriminatorRate = discriminatorRate * decay;
     for (int i = order.Length - 1; i > 0; i--)
     {
         int j = shuffle.NextInt32(i + 1);
@@ -120,7 +139,7 @@ while (epoch < epochs && clock.Elapsed.TotalMinutes < minutes)
         (float d, float g) = gan.Step(batch);
         discriminatorLoss += d;
         generatorLoss += g;
-        TensorPrimitives.Lerp(generator.Parameters, average, AverageDecay, average);
+        TensorPrimitives.Lerp(generator.Parameters, average, averageDecay, average);
     }
 
     string judged = "";
@@ -130,7 +149,7 @@ while (epoch < epochs && clock.Elapsed.TotalMinutes < minutes)
         judged = ", " + judgement;
     }
 
-    Console.WriteLine($"epoch {epoch}: discriminator loss {discriminatorLoss / stepsPerEpoch:F3}, generator loss {generatorLoss / stepsPerEpoch:F3}, {clock.Elapsed.TotalSeconds:F0} s{judged}");
+    Console.WriteLine($"epoch {epoch}: discriminator loss {discriminatorLoss / stepsPerEpoch:F3}, generator loss {generatorLoss / stepsPerEpoch:F3}, rates {gan.GeneratorRate:G2}/{gan.DiscriminatorRate:G2}, {clock.Elapsed.TotalSeconds:F0} s{judged}");
 }
 
 double seconds = clock.Elapsed.TotalSeconds;
