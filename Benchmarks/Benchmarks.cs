@@ -376,7 +376,7 @@ public static class MachinePeak
 }
 
 /// <summary>
-/// The MnistGan sample's step (batch 64 real and 64 generated digits, the discriminator on one thread here) and its parts:
+/// The MnistGan sample's step (32 real and 32 generated digits, the discriminator on one thread here) and its parts:
 /// the generator's forward pass, its backward pass from an outside gradient, the discriminator's training step on 128
 /// images, and its backward pass with the input gradient. The baseline is this core's peak (<see cref="MachinePeak"/>);
 /// <see cref="StepFlop"/> counts the products a step needs. docs/gan.md has the table.
@@ -400,15 +400,15 @@ public class GanBenchmarks
     /// <summary>The discriminator's first layer: its dx is needed in the generator's half only.</summary>
     public const double DiscriminatorFirstMacs = 784.0 * 512;
 
-    /// <summary>FLOP a step needs, at 2 per multiply-add: the generator forward (64 images); the discriminator's training
-    /// step (128: forward, dW, dx but the first layer's); its forward and dx for the generator's half (64; its dW there is
-    /// computed but not needed, so not counted); the generator's backward (64: forward again, dW, dx but the first
-    /// layer's).</summary>
-    public const double StepFlop = 2 * (
-        (64 * GeneratorMacs)
-        + (128 * ((3 * DiscriminatorMacs) - DiscriminatorFirstMacs))
-        + (64 * 2 * DiscriminatorMacs)
-        + (64 * ((3 * GeneratorMacs) - GeneratorFirstMacs)));
+    /// <summary>FLOP a step needs, at 2 per multiply-add, for B = <see cref="GanTraining.BatchSize"/>: the generator
+    /// forward (B images); the discriminator's training step (2B: forward, dW, dx but the first layer's); its forward and
+    /// dx for the generator's half (B; its dW there is computed but not needed, so not counted); the generator's backward
+    /// (B: forward again, dW, dx but the first layer's).</summary>
+    public const double StepFlop = 2 * GanTraining.BatchSize * (
+        GeneratorMacs
+        + (2 * ((3 * DiscriminatorMacs) - DiscriminatorFirstMacs))
+        + (2 * DiscriminatorMacs)
+        + ((3 * GeneratorMacs) - GeneratorFirstMacs));
 
     private const int PeakIterations = 100_000;
 

@@ -36,25 +36,8 @@ namespace Compiled.Generator.Layers
         public override string Describe(ShapedLayer layer) =>
             $"{layer.Name}: {layer.Input} -> {layer.Output}, flatten (the same values in the same order).";
 
-        public override void EmitForward(SourceWriter w, ForwardSite site)
-        {
-            Header(w, site.Layer);
-            w.Line($"global::System.ReadOnlySpan<float> {site.Output} = {site.Input};");
-        }
+        public override void EmitForward(SourceWriter w, ForwardSite site) => EmitViewForward(w, site);
 
-        public override void EmitBackward(SourceWriter w, BackwardSite site)
-        {
-            Header(w, site.Layer);
-            if (site.InputGradient is not null && site.AccumulateInputGradient)
-            {
-                // Another reader of the input has its gradient there already: add to it (the plan aliases only a fresh one).
-                w.Line("// dx += dy");
-                w.Line($"global::Compiled.Kernels.Addition.Backward({site.OutputGradient}, {site.InputGradient}, accumulate: true);");
-            }
-            else
-            {
-                w.Line("// dx = dy, in the same buffer.");
-            }
-        }
+        public override void EmitBackward(SourceWriter w, BackwardSite site) => EmitViewBackward(w, site);
     }
 }

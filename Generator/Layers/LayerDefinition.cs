@@ -80,6 +80,31 @@ namespace Compiled.Generator.Layers
         /// <c>gradients</c>, <c>workspace</c> and <c>batch</c> are in scope.</summary>
         public abstract void EmitBackward(SourceWriter w, BackwardSite site);
 
+        /// <summary>The forward pass of a layer that only reads its input differently (Flatten, Reshape): the output is the
+        /// input span itself.</summary>
+        protected void EmitViewForward(SourceWriter w, ForwardSite site)
+        {
+            Header(w, site.Layer);
+            w.Line($"global::System.ReadOnlySpan<float> {site.Output} = {site.Input};");
+        }
+
+        /// <summary>The backward pass of such a layer: dL/dx is dL/dy in the same buffer (the plan hands the slot on), or
+        /// is added where another reader of the input has written its share.</summary>
+        protected void EmitViewBackward(SourceWriter w, BackwardSite site)
+        {
+            Header(w, site.Layer);
+            if (site.InputGradient is not null && site.AccumulateInputGradient)
+            {
+                // Another reader of the input has its gradient there already: add to it (the plan aliases only a fresh one).
+                w.Line("// dx += dy");
+                w.Line($"global::Compiled.Kernels.Addition.Backward({site.OutputGradient}, {site.InputGradient}, accumulate: true);");
+            }
+            else
+            {
+                w.Line("// dx = dy, in the same buffer.");
+            }
+        }
+
         /// <summary>The two passes' header comment: the layer's description.</summary>
         protected void Header(SourceWriter w, ShapedLayer layer) => w.Line("// " + Describe(layer));
 

@@ -8,7 +8,7 @@ using Compiled;
 /// without the speckle a dense output layer leaves. Leaky ReLUs of slope 0.2, as DCGAN's. It has no loss of its own:
 /// its gradient comes from the discriminator's input gradient (<c>Backward(inputs, outputGradient)</c>).
 /// </summary>
-[Network(Loss = Loss.None, MaxBatchSize = 64)]
+[Network(Loss = Loss.None, MaxBatchSize = 32)]
 [Input(64)]
 [Dense(256, Activation = Activation.LeakyRelu, NegativeSlope = 0.2f, Name = "hidden1")]
 [Dense(512, Activation = Activation.LeakyRelu, NegativeSlope = 0.2f, Name = "hidden2")]
@@ -21,9 +21,9 @@ public partial class DigitGenerator;
 /// <summary>
 /// The discriminator: a 28x28 image in [-1, 1] -> 512 -> 256 -> one logit, "real" against "generated", binary
 /// cross-entropy on the logit, with dropout 0.3 (as the PyTorch and Keras tutorials' dense GANs). A batch holds the real
-/// and the generated images of one step, so 128 rows.
+/// and the generated images of one step, so twice the generator's rows.
 /// </summary>
-[Network(Loss = Loss.BinaryCrossEntropy, MaxBatchSize = 128)]
+[Network(Loss = Loss.BinaryCrossEntropy, MaxBatchSize = 64)]
 [Input(784)]
 [Dense(512, Activation = Activation.LeakyRelu, NegativeSlope = 0.2f, Name = "hidden1")]
 [Dropout(0.3f)]

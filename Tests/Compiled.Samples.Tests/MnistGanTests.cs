@@ -14,7 +14,9 @@ public class MnistGanTests
     {
         var gan = new GanTraining(new DigitGenerator(1), new DigitDiscriminator(2), seed: 3);
         float[] real = RealDigits(out _).AsSpan(0, GanTraining.BatchSize * GanTraining.Pixels).ToArray();
-        Assert.Equal("Expected 64 images of 784 pixels (50176 values), but got 784 values. (Parameter 'realImages')", Assert.Throws<ArgumentException>(() => gan.Step(real.AsSpan(0, 784))).Message);
+        Assert.Equal(
+            $"Expected {GanTraining.BatchSize} images of 784 pixels ({GanTraining.BatchSize * 784} values), but got 785 values. (Parameter 'realImages')",
+            Assert.Throws<ArgumentException>(() => gan.Step(real.AsSpan(0, 785))).Message);
 
         for (int i = 0; i < 3; i++)
         {
@@ -39,7 +41,7 @@ public class MnistGanTests
     }
 
     [Fact]
-    public void A_hundred_steps_take_the_generator_s_pixels_toward_the_digits_and_leave_the_discriminator_undecided()
+    public void Four_hundred_steps_take_the_generator_s_pixels_toward_the_digits_and_leave_the_discriminator_undecided()
     {
         float[] real = RealDigits(out int count);
         var generator = new DigitGenerator(1);
@@ -63,7 +65,7 @@ public class MnistGanTests
         var batch = new float[GanTraining.BatchSize * GanTraining.Pixels];
         var random = new Xoshiro(4);
         double lastDiscriminatorLosses = 0;
-        for (int step = 0; step < 100; step++)
+        for (int step = 0; step < 400; step++)
         {
             for (int row = 0; row < GanTraining.BatchSize; row++)
             {
@@ -71,11 +73,11 @@ public class MnistGanTests
             }
 
             (float d, _) = gan.Step(batch);
-            lastDiscriminatorLosses += step >= 75 ? d / 25 : 0;
+            lastDiscriminatorLosses += step >= 300 ? d / 100 : 0;
         }
 
         double end = Distance();
-        Assert.True(end < Math.Min(0.15, start / 3), $"pixel distance to the digits {start:F3} -> {end:F3}");
+        Assert.True(end < Math.Min(0.2, start / 4), $"pixel distance to the digits {start:F3} -> {end:F3}");
 
         // Neither side has won: a discriminator that always separates the two would have a loss near that of the smoothed
         // targets alone (0.33), one that is fooled every time a loss far above log 2.
