@@ -1,4 +1,4 @@
-// One GAN step and the judge of generated digits, shared by the sample, its tests and the benchmarks.
+// One GAN step, shared by the sample, its tests and the benchmarks.
 using System.Numerics.Tensors;
 using Compiled;
 
@@ -36,7 +36,7 @@ public sealed class GanTraining
         _generatorAdam = new Adam(generatorRate, beta1: 0.5f);
         _discriminatorAdam = new Adam(discriminatorRate, beta1: 0.5f);
         _random = new Xoshiro((ulong)seed);
-        _discriminatorTargets.AsSpan(0, BatchSize).Fill(RealTarget); // rows 0-63 real, 64-127 generated (target 0)
+        _discriminatorTargets.AsSpan(0, BatchSize).Fill(RealTarget); // the first BatchSize rows real, the rest generated (target 0)
         _fooled.AsSpan().Fill(1f);
     }
 
