@@ -5,8 +5,8 @@ using Compiled;
 /// <summary>
 /// Trains <see cref="DigitGenerator"/> against <see cref="DigitDiscriminator"/> as Goodfellow et al. (2014) with the
 /// non-saturating generator loss and the DCGAN paper's Adam (beta1 0.5; the rates default to its 2e-4, the sample takes
-/// 3e-4); real targets are smoothed to
-/// 0.9 (one-sided label smoothing, Salimans et al. 2016). Allocation-free after construction.
+/// 3e-4); real targets are smoothed to 0.9 (one-sided label smoothing, Salimans et al. 2016). Allocation-free after
+/// construction.
 /// </summary>
 public sealed class GanTraining
 {
