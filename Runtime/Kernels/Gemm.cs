@@ -185,10 +185,7 @@ namespace Compiled.Kernels
         {
             if (!accumulate)
             {
-                for (int i = 0; i < m; i++)
-                {
-                    c.Slice(i * n, n).Clear();
-                }
+                c.Slice(0, m * n).Clear();
             }
 
             Span<float> block = stackalloc float[NarrowColumns * NarrowBlock];

@@ -1,23 +1,5 @@
-// What the character-model samples (CharRnn, TinyGpt) share beyond the protocol: averaged parameters and sampling.
+// What the character-model samples (CharRnn, TinyGpt) share beyond the protocol: sampling.
 using Compiled;
-
-/// <summary>An exponential moving average of the parameters, a = d a + (1 - d) p after every step (Polyak averaging).</summary>
-public sealed class ParameterAverage(Span<float> parameters, float decay)
-{
-    private readonly float[] _average = parameters.ToArray();
-
-    public void Update(ReadOnlySpan<float> parameters) =>
-        System.Numerics.Tensors.TensorPrimitives.Lerp(parameters, _average, decay, _average);
-
-    /// <summary>Exchanges the parameters with their average (twice: back as they were).</summary>
-    public void SwapInto(Span<float> parameters)
-    {
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            (parameters[i], _average[i]) = (_average[i], parameters[i]);
-        }
-    }
-}
 
 /// <summary>Drawing the next character.</summary>
 public static class CharSampling

@@ -6,7 +6,6 @@
 //     [--data DIR] [--rate R] [--drate R] [--average D] [--judge-epochs N] [--save FILE]
 using System.Diagnostics;
 using System.Globalization;
-using System.Numerics.Tensors;
 using Compiled;
 using Compiled.Data;
 using SixLabors.ImageSharp;
@@ -76,10 +75,10 @@ for (int i = 0; i < args.Length; i++)
     i++;
 }
 
-float[] trainImages = Idx.ReadImages(Find(dataDirectory, "train-images-idx3-ubyte"), out int trainCount, out int pixels);
-int[] trainLabels = Idx.ReadLabels(Find(dataDirectory, "train-labels-idx1-ubyte"));
-float[] testImages = Idx.ReadImages(Find(dataDirectory, "t10k-images-idx3-ubyte"), out int testCount, out _);
-int[] testLabels = Idx.ReadLabels(Find(dataDirectory, "t10k-labels-idx1-ubyte"));
+float[] trainImages = Idx.ReadImages(MnistFiles.Find(dataDirectory, "train-images-idx3-ubyte"), out int trainCount, out int pixels);
+int[] trainLabels = Idx.ReadLabels(MnistFiles.Find(dataDirectory, "train-labels-idx1-ubyte"));
+float[] testImages = Idx.ReadImages(MnistFiles.Find(dataDirectory, "t10k-images-idx3-ubyte"), out int testCount, out _);
+int[] testLabels = Idx.ReadLabels(MnistFiles.Find(dataDirectory, "t10k-labels-idx1-ubyte"));
 if (pixels != GanTraining.Pixels || trainLabels.Length != trainCount || testLabels.Length != testCount)
 {
     throw new InvalidDataException($"Expected 28x28 images with one label each, but got {pixels} pixels, {trainCount} training images with {trainLabels.Length} labels and {testCount} test images with {testLabels.Length}.");
@@ -104,7 +103,7 @@ Console.WriteLine($"generator {DigitGenerator.ParameterCount} parameters, discri
 // The digits are judged and drawn from an exponential moving average of the generator's parameters (decay 0.9995 per
 // step unless --average says otherwise), which wanders less than the parameters of the last step (as in progressive
 // GANs and StyleGAN).
-float[] average = generator.Parameters.ToArray();
+var average = new ParameterAverage(generator.Parameters, averageDecay);
 int[] order = Enumerable.Range(0, trainCount).ToArray();
 var shuffle = new Xoshiro((ulong)seed + 7);
 var batch = new float[GanTraining.BatchSize * pixels];
@@ -139,7 +138,7 @@ while (epoch < epochs && clock.Elapsed.TotalMinutes < minutes)
         (float d, float g) = gan.Step(batch);
         discriminatorLoss += d;
         generatorLoss += g;
-        TensorPrimitives.Lerp(generator.Parameters, average, averageDecay, average);
+        average.Update(generator.Parameters);
     }
 
     string judged = "";
@@ -158,9 +157,9 @@ Console.WriteLine($"wrote 100 generated digits to {Path.GetFullPath(outPath)}");
 Console.WriteLine("share of each digit among the confident: " + string.Join(", ", judgement.ClassShares.Select((s, d) => $"{d}: {s:F3}")));
 if (savePath is not null)
 {
-    Swap(generator.Parameters, average);
+    average.SwapInto(generator.Parameters);
     generator.SaveParameters(savePath);
-    Swap(generator.Parameters, average);
+    average.SwapInto(generator.Parameters);
     Console.WriteLine($"saved the averaged generator to {Path.GetFullPath(savePath)}");
 }
 
@@ -169,23 +168,15 @@ return 0;
 
 DigitJudgement Judge(string? drawTo = null)
 {
-    Swap(generator.Parameters, average);
+    average.SwapInto(generator.Parameters);
     DigitJudgement result = DigitJudgement.Of(generator, judge, 1000, seed + 1000, out float[] images);
-    Swap(generator.Parameters, average);
+    average.SwapInto(generator.Parameters);
     if (drawTo is not null)
     {
         WriteGrid(drawTo, images);
     }
 
     return result;
-}
-
-static void Swap(Span<float> parameters, float[] average)
-{
-    for (int i = 0; i < parameters.Length; i++)
-    {
-        (parameters[i], average[i]) = (average[i], parameters[i]);
-    }
 }
 
 // The first 100 images, 10 by 10, each drawn at twice its size, white on black as MNIST, 4 dark-grey pixels apart.
@@ -209,18 +200,4 @@ static void WriteGrid(string path, float[] images)
     string temporary = path + ".tmp";
     picture.SaveAsPng(temporary);
     File.Move(temporary, path, overwrite: true);
-}
-
-static string Find(string directory, string name)
-{
-    foreach (string candidate in new[] { name, name + ".gz" })
-    {
-        string path = Path.Combine(directory, candidate);
-        if (File.Exists(path))
-        {
-            return path;
-        }
-    }
-
-    throw new FileNotFoundException($"Neither {name} nor {name}.gz is in '{directory}'.");
 }

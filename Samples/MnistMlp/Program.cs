@@ -71,28 +71,14 @@ return 0;
 
 static Dataset Load(string directory, string prefix)
 {
-    float[] images = Idx.ReadImages(Find(directory, prefix + "-images-idx3-ubyte"), out int count, out int pixels);
-    int[] labels = Idx.ReadLabels(Find(directory, prefix + "-labels-idx1-ubyte"));
+    float[] images = Idx.ReadImages(MnistFiles.Find(directory, prefix + "-images-idx3-ubyte"), out int count, out int pixels);
+    int[] labels = Idx.ReadLabels(MnistFiles.Find(directory, prefix + "-labels-idx1-ubyte"));
     if (labels.Length != count)
     {
         throw new InvalidDataException($"{prefix}: {count} images but {labels.Length} labels.");
     }
 
     return Dataset.WithLabels(images, pixels, labels);
-}
-
-static string Find(string directory, string name)
-{
-    foreach (string candidate in new[] { name, name + ".gz" })
-    {
-        string path = Path.Combine(directory, candidate);
-        if (File.Exists(path))
-        {
-            return path;
-        }
-    }
-
-    throw new FileNotFoundException($"Neither {name} nor {name}.gz is in '{directory}'.");
 }
 
 /// <summary>Prints each epoch as it ends (synchronously, unlike System.Progress, which posts to the thread pool).</summary>

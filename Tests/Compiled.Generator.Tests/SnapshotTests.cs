@@ -13,8 +13,12 @@ public class SnapshotTests
 {
     public static TheoryData<string> Samples => new() { "Xor", "MnistMlp", "LinearRegression", "BinaryClassification", "MnistCnn", "CharRnn", "TinyGpt" };
 
-    /// <summary>Files a sample links from another one (TinyGpt compiles CharRnn's protocol).</summary>
-    private static readonly Dictionary<string, string[]> LinkedFiles = new() { ["TinyGpt"] = new[] { Path.Combine("CharRnn", "CharWords.cs"), Path.Combine("CharRnn", "CharTraining.cs") } };
+    /// <summary>Files a sample links from another one (TinyGpt compiles CharRnn's protocol, MnistMlp MnistCnn's file lookup).</summary>
+    private static readonly Dictionary<string, string[]> LinkedFiles = new()
+    {
+        ["TinyGpt"] = new[] { Path.Combine("CharRnn", "CharWords.cs"), Path.Combine("CharRnn", "CharTraining.cs"), Path.Combine("CharRnn", "ParameterAverage.cs") },
+        ["MnistMlp"] = new[] { Path.Combine("MnistCnn", "MnistFiles.cs") },
+    };
 
     [Theory]
     [MemberData(nameof(Samples))]
