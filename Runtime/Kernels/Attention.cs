@@ -142,7 +142,7 @@ namespace Compiled.Kernels
         /// <summary>
         /// Given dL/dy (<paramref name="dy"/>, read only), writes (or with <paramref name="accumulate"/> adds) the four parameter
         /// gradients and writes dL/dx unless <paramref name="dx"/> is empty (or adds it with
-        /// <paramref name="accumulateInputGradient"/>), from what <see cref="Forward"/> kept.
+        /// <paramref name="accumulateInputGradient"/>), from what <c>Forward</c> kept.
         /// </summary>
         public static void Backward(
             in AttentionGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> attentionWeight, ReadOnlySpan<float> projectionWeight, ReadOnlySpan<float> dy,
