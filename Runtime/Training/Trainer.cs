@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Text;
+using System.Threading;
 using Compiled.Data;
 
 namespace Compiled
@@ -73,7 +75,8 @@ namespace Compiled
             value >= minimum ? value : throw new ArgumentOutOfRangeException(name, value, $"Expected {name} to be at least {minimum} ({unit}), but it is {value}.");
     }
 
-    /// <summary>What happened in one epoch, reported through <see cref="IProgress{T}"/>.</summary>
+    /// <summary>What happened in one epoch: given to <see cref="ITrainingCallback.OnEpochEnd"/> and kept, one per epoch,
+    /// in <see cref="TrainingResult.History"/>.</summary>
     /// <param name="Epoch">The epoch, from 1.</param>
     /// <param name="TrainLoss">Mean loss of the epoch's steps.</param>
     /// <param name="ValidationLoss">Loss on the validation set, or NaN without one.</param>
@@ -81,11 +84,14 @@ namespace Compiled
     /// <param name="Elapsed">Time since training started.</param>
     public readonly record struct EpochReport(int Epoch, float TrainLoss, float ValidationLoss, float ValidationAccuracy, TimeSpan Elapsed)
     {
+        /// <summary>The time this epoch took, its validation included.</summary>
+        public TimeSpan EpochTime { get; init; }
+
+        /// <summary>The optimizer's learning rate during this epoch.</summary>
+        public float LearningRate { get; init; } = float.NaN;
+
         /// <inheritdoc/>
-        public override string ToString() =>
-            float.IsNaN(ValidationLoss)
-                ? $"epoch {Epoch}: loss {TrainLoss:F4} ({Elapsed.TotalSeconds:F1} s)"
-                : $"epoch {Epoch}: loss {TrainLoss:F4}, validation loss {ValidationLoss:F4}, validation accuracy {ValidationAccuracy:F4} ({Elapsed.TotalSeconds:F1} s)";
+        public override string ToString() => ConsoleReporter.Line(this, 0);
     }
 
     /// <summary>How training ended.</summary>
@@ -98,6 +104,13 @@ namespace Compiled
         /// <summary>The epoch of the checkpoint this run resumed from (<see cref="TrainingOptions.CheckpointPath"/>), or 0 if it
         /// started from the beginning.</summary>
         public int ResumedFromEpoch { get; init; }
+
+        /// <summary>Whether a callback's <see cref="TrainingDecision.Stop"/> ended the run.</summary>
+        public bool StoppedByCallback { get; init; }
+
+        /// <summary>Every epoch's report, in order, from epoch 1 (a resumed run's earlier epochs come from its checkpoint):
+        /// the loss and accuracy curves.</summary>
+        public IReadOnlyList<EpochReport> History { get; init; } = Array.Empty<EpochReport>();
     }
 
     /// <summary>
@@ -112,13 +125,27 @@ namespace Compiled
         /// was written by another network, optimizer, data set or options; nothing was changed.</exception>
         /// <exception cref="NotSupportedException">A checkpoint path is set, but the optimizer does not implement
         /// <see cref="IOptimizer.ExportState"/>.</exception>
+        /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; it is checked before
+        /// each step, so the network holds the parameters after the last finished step (and the last checkpoint, if any, is
+        /// where a new call resumes).</exception>
+        /// <param name="network">The network to train.</param>
+        /// <param name="train">The training set: labels for a network with a class-index loss, float targets otherwise.</param>
+        /// <param name="validation">A set evaluated after each epoch (its loss and accuracy in the reports, and the measure
+        /// early stopping watches), or null.</param>
+        /// <param name="options">Epochs, batch size, shuffling, schedule, early stopping, checkpoints.</param>
+        /// <param name="optimizer">The optimizer, updated in place (its step count and moments).</param>
+        /// <param name="callbacks">Called in order, synchronously: <see cref="ConsoleReporter"/> prints progress;
+        /// <see cref="TrainingCallback.StopWhen"/> ends training on a condition.</param>
+        /// <param name="cancellationToken">Stops training between two steps with <see cref="OperationCanceledException"/>.</param>
+        /// <returns>How training ended, with every epoch's report in <see cref="TrainingResult.History"/>.</returns>
         public static TrainingResult Fit<TOptimizer>(
             INetwork network,
             Dataset train,
             Dataset? validation,
             TrainingOptions options,
             ref TOptimizer optimizer,
-            IProgress<EpochReport>? progress = null)
+            IReadOnlyList<ITrainingCallback>? callbacks = null,
+            CancellationToken cancellationToken = default)
             where TOptimizer : struct, IOptimizer
         {
             if (network is null)
@@ -146,6 +173,7 @@ namespace Compiled
             // An optimizer that cannot be checkpointed fails now, not after the first epoch; a resume compares against this.
             OptimizerState? startState = options.CheckpointPath is null ? null : optimizer.ExportState();
 
+            var hooks = new CallbackList(callbacks);
             int batchSize = options.BatchSize;
             int inputSize = network.InputSize;
             int targetSize = train.TargetSize;
@@ -166,7 +194,8 @@ namespace Compiled
             TimeSpan elapsedBefore = TimeSpan.Zero;
             EpochReport report = default;
             int epoch = 0;
-            bool stoppedEarly = false;
+            bool stoppedEarly = false, stoppedByCallback = false;
+            var history = new List<EpochReport>(options.Epochs);
             if (options.CheckpointPath is not null && File.Exists(options.CheckpointPath))
             {
                 CheckpointContents checkpoint = Checkpoint.Read(options.CheckpointPath, network, startState!, expectBest: best is not null);
@@ -174,8 +203,9 @@ namespace Compiled
                 loop.CheckSame(train.Count, options);
                 checkpoint.Restore(network, ref optimizer);
                 checkpoint.Best?.CopyTo(best!, 0);
-                (epoch, bestLoss, bestEpoch, sinceBest, stoppedEarly, elapsedBefore, report) =
-                    (loop.Epoch, loop.BestLoss, loop.BestEpoch, loop.SinceBest, loop.StoppedEarly, loop.Elapsed, loop.Last);
+                (epoch, bestLoss, bestEpoch, sinceBest, stoppedEarly, stoppedByCallback, elapsedBefore, report) =
+                    (loop.Epoch, loop.BestLoss, loop.BestEpoch, loop.SinceBest, loop.StoppedEarly, loop.StoppedByCallback, loop.Elapsed, loop.Last);
+                history.AddRange(loop.History);
                 for (int replayed = 0; options.Shuffle && replayed < epoch; replayed++)
                 {
                     Dataset.Shuffle(order, ref random); // the shuffles of the epochs already run, so the next one is the same
@@ -183,9 +213,12 @@ namespace Compiled
             }
 
             int resumedFrom = epoch;
-            while (!stoppedEarly && epoch < options.Epochs)
+            int stepsPerEpoch = (train.Count + batchSize - 1) / batchSize;
+            hooks.TrainingBegin(new TrainingStart(options.Epochs, epoch + 1, stepsPerEpoch, train.Count, validation is not null));
+            while (!stoppedEarly && !stoppedByCallback && epoch < options.Epochs)
             {
                 epoch++;
+                TimeSpan epochStart = elapsedBefore + clock.Elapsed;
                 if (options.LearningRateSchedule is not null)
                 {
                     // Checked here, before the epoch's first step, so that the message names the schedule and the epoch.
@@ -207,6 +240,7 @@ namespace Compiled
                 int steps = 0;
                 for (int start = 0; start < train.Count; start += batchSize)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     int n = Math.Min(batchSize, train.Count - start);
                     for (int i = 0; i < n; i++)
                     {
@@ -237,18 +271,25 @@ namespace Compiled
 
                     lossSum += loss;
                     steps++;
+                    hooks.BatchEnd(new BatchReport(epoch, steps, stepsPerEpoch, loss, (float)(lossSum / steps), elapsedBefore + clock.Elapsed));
                 }
 
                 float validationLoss = float.NaN, validationAccuracy = float.NaN;
                 if (validation is not null)
                 {
-                    Evaluation result = Evaluate(network, validation);
-                    validationLoss = result.Loss;
-                    validationAccuracy = result.Accuracy;
+                    Evaluation evaluation = Evaluate(network, validation);
+                    validationLoss = evaluation.Loss;
+                    validationAccuracy = evaluation.Accuracy;
                 }
 
-                report = new EpochReport(epoch, (float)(lossSum / steps), validationLoss, validationAccuracy, elapsedBefore + clock.Elapsed);
-                progress?.Report(report);
+                TimeSpan epochEnd = elapsedBefore + clock.Elapsed;
+                report = new EpochReport(epoch, (float)(lossSum / steps), validationLoss, validationAccuracy, epochEnd)
+                {
+                    EpochTime = epochEnd - epochStart,
+                    LearningRate = optimizer.LearningRate,
+                };
+                history.Add(report);
+                stoppedByCallback = hooks.EpochEndSaysStop(report);
 
                 if (best is null)
                 {
@@ -266,9 +307,9 @@ namespace Compiled
                     stoppedEarly = true;
                 }
 
-                if (options.CheckpointPath is not null && (epoch % options.CheckpointEvery == 0 || epoch == options.Epochs || stoppedEarly))
+                if (options.CheckpointPath is not null && (epoch % options.CheckpointEvery == 0 || epoch == options.Epochs || stoppedEarly || stoppedByCallback))
                 {
-                    var loop = new LoopState(epoch, bestLoss, bestEpoch, sinceBest, stoppedEarly, report.Elapsed, report);
+                    var loop = new LoopState(epoch, bestLoss, bestEpoch, sinceBest, stoppedEarly, stoppedByCallback, report.Elapsed, report, history);
                     Checkpoint.Write(options.CheckpointPath, network, optimizer.ExportState(), loop.ToMetadata(train.Count, options), best);
                 }
             }
@@ -278,7 +319,14 @@ namespace Compiled
                 best.CopyTo(network.Parameters);
             }
 
-            return new TrainingResult(epoch, bestEpoch, stoppedEarly, report) { ResumedFromEpoch = resumedFrom };
+            var result = new TrainingResult(epoch, bestEpoch, stoppedEarly, report)
+            {
+                ResumedFromEpoch = resumedFrom,
+                StoppedByCallback = stoppedByCallback,
+                History = history.ToArray(),
+            };
+            hooks.TrainingEnd(result);
+            return result;
         }
 
         /// <summary>Evaluates on a whole dataset, through the network's label or target <c>Evaluate</c>.</summary>
@@ -324,10 +372,10 @@ namespace Compiled
     }
     /// <summary>What <see cref="Trainer.Fit"/> keeps in a checkpoint besides the network and optimizer: where the loop is, the
     /// early-stopping bookkeeping, and the settings that must be the same for a resumed run to continue the same run.</summary>
-    internal readonly record struct LoopState(int Epoch, float BestLoss, int BestEpoch, int SinceBest, bool StoppedEarly, TimeSpan Elapsed, EpochReport Last)
+    internal readonly record struct LoopState(int Epoch, float BestLoss, int BestEpoch, int SinceBest, bool StoppedEarly, bool StoppedByCallback, TimeSpan Elapsed, EpochReport Last, IReadOnlyList<EpochReport> History)
     {
         public LoopState(CheckpointContents checkpoint)
-            : this(0, 0f, 0, 0, false, TimeSpan.Zero, default)
+            : this(0, 0f, 0, 0, false, false, TimeSpan.Zero, default, Array.Empty<EpochReport>())
         {
             _checkpoint = checkpoint;
             Epoch = Whole("epoch");
@@ -340,8 +388,11 @@ namespace Compiled
                 "false" => false,
                 string other => throw checkpoint.Invalid($"its 'trainer.stopped_early' is '{other}', not true or false"),
             };
+            // Absent from checkpoints written before callbacks could stop training or the history was kept.
+            StoppedByCallback = checkpoint.Trainer.TryGetValue("stopped_by_callback", out string? byCallback) && byCallback == "true";
             Elapsed = TimeSpan.FromTicks(long.TryParse(Text("elapsed_ticks"), NumberStyles.None, CultureInfo.InvariantCulture, out long ticks) ? ticks : throw checkpoint.Invalid("its 'trainer.elapsed_ticks' is not a whole number"));
             Last = new EpochReport(Epoch, Number("train_loss"), Number("validation_loss"), Number("validation_accuracy"), Elapsed);
+            History = checkpoint.Trainer.TryGetValue("history", out string? history) ? ParseHistory(checkpoint, history, Epoch) : Array.Empty<EpochReport>();
             if (Epoch < 1 || BestEpoch > Epoch || SinceBest > Epoch)
             {
                 throw checkpoint.Invalid($"its loop state is inconsistent (epoch {Epoch}, best epoch {BestEpoch}, {SinceBest} epochs since the best)");
@@ -371,6 +422,8 @@ namespace Compiled
             ["best_epoch"] = Format(BestEpoch),
             ["since_best"] = Format(SinceBest),
             ["stopped_early"] = StoppedEarly ? "true" : "false",
+            ["stopped_by_callback"] = StoppedByCallback ? "true" : "false",
+            ["history"] = FormatHistory(History),
             ["elapsed_ticks"] = Elapsed.Ticks.ToString(CultureInfo.InvariantCulture),
             ["train_loss"] = Checkpoint.Text(Last.TrainLoss),
             ["validation_loss"] = Checkpoint.Text(Last.ValidationLoss),
@@ -383,6 +436,52 @@ namespace Compiled
         };
 
         private static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>One epoch per line: epoch, train loss, validation loss, validation accuracy, elapsed and epoch ticks, rate.</summary>
+        private static string FormatHistory(IReadOnlyList<EpochReport> history)
+        {
+            var text = new StringBuilder();
+            foreach (EpochReport e in history)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{e.Epoch},{Checkpoint.Text(e.TrainLoss)},{Checkpoint.Text(e.ValidationLoss)},{Checkpoint.Text(e.ValidationAccuracy)},{e.Elapsed.Ticks},{e.EpochTime.Ticks},{Checkpoint.Text(e.LearningRate)}\n");
+            }
+
+            return text.ToString();
+        }
+
+        private static EpochReport[] ParseHistory(CheckpointContents checkpoint, string text, int epochs)
+        {
+            string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            if (lines.Length != epochs)
+            {
+                throw checkpoint.Invalid($"its 'trainer.history' has {lines.Length} epochs, but the checkpoint is at epoch {epochs}");
+            }
+
+            var history = new EpochReport[lines.Length];
+            for (int i = 0; i < lines.Length; i++)
+            {
+                string[] cells = lines[i].Split(',');
+                if (cells.Length != 7
+                    || !int.TryParse(cells[0], NumberStyles.None, CultureInfo.InvariantCulture, out int epoch) || epoch != i + 1
+                    || !float.TryParse(cells[1], NumberStyles.Float, CultureInfo.InvariantCulture, out float trainLoss)
+                    || !float.TryParse(cells[2], NumberStyles.Float, CultureInfo.InvariantCulture, out float validationLoss)
+                    || !float.TryParse(cells[3], NumberStyles.Float, CultureInfo.InvariantCulture, out float validationAccuracy)
+                    || !long.TryParse(cells[4], NumberStyles.None, CultureInfo.InvariantCulture, out long elapsed)
+                    || !long.TryParse(cells[5], NumberStyles.None, CultureInfo.InvariantCulture, out long epochTime)
+                    || !float.TryParse(cells[6], NumberStyles.Float, CultureInfo.InvariantCulture, out float rate))
+                {
+                    throw checkpoint.Invalid($"line {i + 1} of its 'trainer.history' ('{lines[i]}') is not epoch {i + 1}'s seven figures");
+                }
+
+                history[i] = new EpochReport(epoch, trainLoss, validationLoss, validationAccuracy, TimeSpan.FromTicks(elapsed))
+                {
+                    EpochTime = TimeSpan.FromTicks(epochTime),
+                    LearningRate = rate,
+                };
+            }
+
+            return history;
+        }
 
         private void Same(string name, int value)
         {

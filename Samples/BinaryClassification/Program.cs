@@ -1,7 +1,22 @@
 // Binary classification twice: the seeds' noisy step (logistic regression finds the threshold), then the real
 // Wisconsin breast-cancer set (scikit-learn: 569 tumours, 30 measurements, malignant or benign) with test accuracy.
+// dotnet run --project Samples/BinaryClassification [-- --plot [PNG]]
 using Compiled;
 using Compiled.Data;
+using Compiled.Plots;
+
+string? plotPath = args switch
+{
+    [] => null,
+    ["--plot"] => "breast-cancer-curves.png",
+    ["--plot", string file] => file,
+    _ => null,
+};
+if (args.Length > 0 && plotPath is null)
+{
+    Console.Error.WriteLine("Usage: BinaryClassification [--plot [PNG]]");
+    return 2;
+}
 
 // ---- noisy step: label 1 when x > 0.5, with 10% of labels flipped -------------------------------------
 var random = new Xoshiro(11);
@@ -35,16 +50,18 @@ test.Standardize(mean, std);
 var model = new BreastCancer(seed: 1);
 var adam = new Adam(learningRate: 1e-3f);
 model.L2 = 1e-3f;
-Trainer.Fit(model, train, null, new TrainingOptions { Epochs = 60, BatchSize = 16 }, ref adam,
-    new Progress(report => { if (report.Epoch % 20 == 0) Console.WriteLine(report); }));
+TrainingResult cancerFit = Trainer.Fit(model, train, test, new TrainingOptions { Epochs = 60, BatchSize = 16 }, ref adam,
+    [TrainingCallback.OnEpoch(report => { if (report.Epoch % 20 == 0) Console.WriteLine(report); })]);
 Evaluation result = model.Evaluate(test.Features, test.Targets);
 Console.WriteLine($"breast cancer: {train.Count} training and {test.Count} test tumours, {featureCount} features");
 ConfusionMatrix confusion = ConfusionMatrix.Of(model, test);
 // scikit-learn's labels: 0 malignant, 1 benign (the header names them in that order).
 Console.WriteLine($"malignant (label 0) on the test set: precision {confusion.Precision(0):F4}, recall {confusion.Recall(0):F4}, F1 {confusion.F1(0):F4}");
 Console.WriteLine($"step threshold: {threshold:F3}, step accuracy: {stepResult.Accuracy:F4}, breast cancer test accuracy: {result.Accuracy:F4}, test loss: {result.Loss:F4}");
-
-sealed class Progress(Action<EpochReport> report) : IProgress<EpochReport>
+if (plotPath is not null)
 {
-    public void Report(EpochReport value) => report(value);
+    TrainingPlots.SaveCurves(cancerFit.History, plotPath, title: "Breast cancer");
+    Console.WriteLine($"wrote the loss and accuracy curves to {Path.GetFullPath(plotPath)}");
 }
+
+return 0;

@@ -1,7 +1,22 @@
 // Linear regression twice: the seeds' y = 2x + noise (does it find slope 2?), then the real diabetes set
 // (scikit-learn: 442 patients, 10 measurements, disease progression after a year) with its test R².
+// dotnet run --project Samples/LinearRegression [-- --plot [PNG]]
 using Compiled;
 using Compiled.Data;
+using Compiled.Plots;
+
+string? plotPath = args switch
+{
+    [] => null,
+    ["--plot"] => "diabetes-curves.png",
+    ["--plot", string file] => file,
+    _ => null,
+};
+if (args.Length > 0 && plotPath is null)
+{
+    Console.Error.WriteLine("Usage: LinearRegression [--plot [PNG]]");
+    return 2;
+}
 
 // ---- y = 2x + noise ---------------------------------------------------------------------------------
 var random = new Xoshiro(7);
@@ -42,15 +57,16 @@ foreach (Dataset set in new[] { train, test })
 
 var model = new Diabetes(seed: 1);
 var adam = new Adam(learningRate: 0.01f);
-Trainer.Fit(model, train, test, new TrainingOptions { Epochs = 200, BatchSize = 32 }, ref adam,
-    new Progress(report => { if (report.Epoch % 50 == 0) Console.WriteLine($"diabetes epoch {report.Epoch}: train MSE {report.TrainLoss:F4}, test MSE {report.ValidationLoss:F4} (standardised target)"); }));
+TrainingResult diabetesFit = Trainer.Fit(model, train, test, new TrainingOptions { Epochs = 200, BatchSize = 32 }, ref adam,
+    [TrainingCallback.OnEpoch(report => { if (report.Epoch % 50 == 0) Console.WriteLine($"diabetes epoch {report.Epoch}: train MSE {report.TrainLoss:F4}, test MSE {report.ValidationLoss:F4} (standardised target)"); })]);
 Console.WriteLine($"diabetes: {train.Count} training and {test.Count} test patients, {train.FeatureSize} features");
 // R² = 1 - SS_res / SS_tot: the fraction of the target's variance the model explains (1 is perfect, 0 is the mean).
 RegressionScores trainScores = RegressionScores.Of(model, train), testScores = RegressionScores.Of(model, test);
 Console.WriteLine($"slope: {line.Dense0Weight[0]:F4}, bias: {line.Dense0Bias[0]:F4}, diabetes train R²: {trainScores.RSquared:F4}, diabetes test R²: {testScores.RSquared:F4}, test mean absolute error: {testScores.MeanAbsoluteError:F4} (standardised target)");
-
-/// <summary>Reports each epoch synchronously (System.Progress would post to the thread pool).</summary>
-sealed class Progress(Action<EpochReport> report) : IProgress<EpochReport>
+if (plotPath is not null)
 {
-    public void Report(EpochReport value) => report(value);
+    TrainingPlots.SaveCurves(diabetesFit.History, plotPath, title: "Diabetes regression");
+    Console.WriteLine($"wrote the loss curves to {Path.GetFullPath(plotPath)}");
 }
+
+return 0;

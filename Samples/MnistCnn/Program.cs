@@ -1,15 +1,17 @@
 // The seed CNN on MNIST: Conv2D(32, 3, relu), MaxPool2D(2), Conv2D(64, 3, relu), MaxPool2D(2), Conv2D(64, 3, relu),
 // Flatten, Dense(64, relu), Dense(10), Adam, softmax cross-entropy on logits.
-// dotnet run -c Release --project Samples/MnistCnn [-- --data DIR] [--epochs N] [--threads N] [--seed N] [--save FILE]
+// dotnet run -c Release --project Samples/MnistCnn [-- --data DIR] [--epochs N] [--threads N] [--seed N] [--save FILE] [--plot [PNG]]
 using System.Diagnostics;
 using Compiled;
 using Compiled.Data;
+using Compiled.Plots;
 
 string dataDirectory = Path.Combine(AppContext.BaseDirectory, "data", "mnist-10k");
 int epochs = 10;
 int seed = 42;
 int threads = Environment.ProcessorCount;
 string savePath = "mnist-cnn.safetensors";
+string? plotPath = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -32,8 +34,11 @@ for (int i = 0; i < args.Length; i++)
         case "--save" when i + 1 < args.Length:
             savePath = args[++i];
             break;
+        case "--plot":
+            plotPath = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : "mnist-cnn-curves.png";
+            break;
         default:
-            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: MnistCnn [--data DIR] [--epochs N] [--threads N] [--seed N] [--save FILE]");
+            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: MnistCnn [--data DIR] [--epochs N] [--threads N] [--seed N] [--save FILE] [--plot [PNG]]");
             return 2;
     }
 }
@@ -56,12 +61,17 @@ var options = new TrainingOptions
 };
 Console.WriteLine($"training {MnistCnn.ParameterCount} parameters on {threads} thread(s); accuracy is on the test set, which training never sees");
 var clock = Stopwatch.StartNew();
-TrainingResult result = Trainer.Fit(network, train, validation: test, options, ref adam, new Progress(Console.WriteLine));
+TrainingResult result = Trainer.Fit(network, train, validation: test, options, ref adam, [new ConsoleReporter()]);
 double seconds = clock.Elapsed.TotalSeconds;
 
 var evaluation = Trainer.Evaluate(network, test);
 network.SaveParameters(savePath);
 Console.WriteLine($"saved parameters to {Path.GetFullPath(savePath)}");
+if (plotPath is not null)
+{
+    TrainingPlots.SaveCurves(result.History, plotPath, title: "MnistCnn");
+    Console.WriteLine($"wrote the loss and accuracy curves to {Path.GetFullPath(plotPath)}");
+}
 ConfusionMatrix confusion = ConfusionMatrix.Of(network, test);
 Console.WriteLine(confusion);
 Console.WriteLine($"test accuracy: {evaluation.Accuracy:F4}, test loss: {evaluation.Loss:F4}, test macro F1: {confusion.MacroF1:F4}, epochs: {result.Epochs}, threads: {threads}, train seconds: {seconds:F1}, images/s: {(double)train.Count * result.Epochs / seconds:F0}");
@@ -77,10 +87,4 @@ static Dataset Load(string directory, string prefix)
     }
 
     return Dataset.WithLabels(images, pixels, labels);
-}
-
-/// <summary>Prints each epoch as it ends (synchronously, unlike System.Progress, which posts to the thread pool).</summary>
-sealed class Progress(Action<string> write) : IProgress<EpochReport>
-{
-    public void Report(EpochReport value) => write(value.ToString());
 }

@@ -1,13 +1,15 @@
 // The Keras MLP on MNIST: Dense(64, relu), Dense(10), Adam, softmax cross-entropy on logits.
-// dotnet run --project Samples/MnistMlp [-- --data DIR] [--epochs N] [--save FILE]
+// dotnet run --project Samples/MnistMlp [-- --data DIR] [--epochs N] [--save FILE] [--plot [PNG]]
 using System.Diagnostics;
 using Compiled;
 using Compiled.Data;
+using Compiled.Plots;
 
 string dataDirectory = Path.Combine(AppContext.BaseDirectory, "data", "mnist-10k");
 int epochs = 15;
 int seed = 42;
 string savePath = "mnist-mlp.safetensors";
+string? plotPath = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -26,8 +28,11 @@ for (int i = 0; i < args.Length; i++)
         case "--save" when i + 1 < args.Length:
             savePath = args[++i];
             break;
+        case "--plot":
+            plotPath = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : "mnist-mlp-curves.png";
+            break;
         default:
-            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: MnistMlp [--data DIR] [--epochs N] [--seed N] [--save FILE]");
+            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: MnistMlp [--data DIR] [--epochs N] [--seed N] [--save FILE] [--plot [PNG]]");
             return 2;
     }
 }
@@ -58,12 +63,17 @@ var options = new TrainingOptions
     LearningRateSchedule = epoch => epoch <= 8 ? 1e-3f : epoch <= 12 ? 3e-4f : 1e-4f,
 };
 var clock = Stopwatch.StartNew();
-TrainingResult result = Trainer.Fit(network, train, validation: null, options, ref adam, new Progress(Console.WriteLine));
+TrainingResult result = Trainer.Fit(network, train, validation: null, options, ref adam, [new ConsoleReporter()]);
 double seconds = clock.Elapsed.TotalSeconds;
 
 var evaluation = Trainer.Evaluate(network, test);
 network.SaveParameters(savePath);
 Console.WriteLine($"saved parameters to {Path.GetFullPath(savePath)}");
+if (plotPath is not null)
+{
+    TrainingPlots.SaveCurves(result.History, plotPath, title: "MnistMlp");
+    Console.WriteLine($"wrote the loss curve to {Path.GetFullPath(plotPath)}");
+}
 ConfusionMatrix confusion = ConfusionMatrix.Of(network, test);
 Console.WriteLine(confusion);
 Console.WriteLine($"test accuracy: {evaluation.Accuracy:F4}, test loss: {evaluation.Loss:F4}, test macro F1: {confusion.MacroF1:F4}, epochs: {result.Epochs}, train seconds: {seconds:F1}, samples/s: {(double)train.Count * result.Epochs / seconds:F0}");
@@ -79,10 +89,4 @@ static Dataset Load(string directory, string prefix)
     }
 
     return Dataset.WithLabels(images, pixels, labels);
-}
-
-/// <summary>Prints each epoch as it ends (synchronously, unlike System.Progress, which posts to the thread pool).</summary>
-sealed class Progress(Action<string> write) : IProgress<EpochReport>
-{
-    public void Report(EpochReport value) => write(value.ToString());
 }

@@ -12,7 +12,7 @@ switch (args.Length > 0 ? args[0] : string.Empty)
         var adam = new Adam(0.003f);
         var train = CrashRun.Blobs(12_000, 1);
         var validation = CrashRun.Blobs(1_000, 2);
-        TrainingResult result = Trainer.Fit(network, train, validation, CrashRun.Options(args[1] == "-" ? null : args[1]), ref adam, new Print());
+        TrainingResult result = Trainer.Fit(network, train, validation, CrashRun.Options(args[1] == "-" ? null : args[1]), ref adam, [new Print()]);
         File.WriteAllBytes(args[2], MemoryMarshal.AsBytes(network.Parameters).ToArray());
         Console.WriteLine($"done: resumed from {result.ResumedFromEpoch}, {result.Epochs} epochs");
         return 0;
@@ -30,12 +30,13 @@ switch (args.Length > 0 ? args[0] : string.Empty)
         return 2;
 }
 
-/// <summary>Prints each epoch as it ends (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
-internal sealed class Print : IProgress<EpochReport>
+/// <summary>Prints each epoch as it ends, for the parent to kill this process at a known point.</summary>
+internal sealed class Print : ITrainingCallback
 {
-    public void Report(EpochReport value)
+    public TrainingDecision OnEpochEnd(EpochReport epoch)
     {
-        Console.WriteLine("epoch " + value.Epoch.ToString(CultureInfo.InvariantCulture));
+        Console.WriteLine("epoch " + epoch.Epoch.ToString(CultureInfo.InvariantCulture));
         Console.Out.Flush();
+        return TrainingDecision.Continue;
     }
 }

@@ -282,8 +282,8 @@ public sealed class CheckpointTests : IDisposable
         var network = new DropoutMlp(3);
         var adam = new Adam(0.01f);
         var epochs = new List<int>();
-        Trainer.Fit(network, train, null, new TrainingOptions { Epochs = 5, BatchSize = 16, CheckpointPath = path, CheckpointEvery = 2 }, ref adam, new OnEpoch(_ =>
-            epochs.Add(File.Exists(path) ? EpochIn(path) : 0)));
+        Trainer.Fit(network, train, null, new TrainingOptions { Epochs = 5, BatchSize = 16, CheckpointPath = path, CheckpointEvery = 2 }, ref adam, [new OnEpoch(_ =>
+            epochs.Add(File.Exists(path) ? EpochIn(path) : 0))]);
 
         // Each report comes before that epoch's checkpoint: what is on disk during epoch e's report is the last multiple of 2 before it.
         Assert.Equal([0, 0, 2, 2, 4], epochs);
@@ -318,8 +318,12 @@ public sealed class CheckpointTests : IDisposable
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradients, -0.5f, parameters, parameters);
     }
 
-    private sealed class OnEpoch(Action<EpochReport> action) : IProgress<EpochReport>
+    private sealed class OnEpoch(Action<EpochReport> action) : ITrainingCallback
     {
-        public void Report(EpochReport value) => action(value);
+        public TrainingDecision OnEpochEnd(EpochReport epoch)
+        {
+            action(epoch);
+            return TrainingDecision.Continue;
+        }
     }
 }

@@ -86,7 +86,7 @@ public class SettingsTests
         Dataset data = Dataset.WithLabels(Enumerable.Range(0, 16 * 20).Select(i => (i % 7) * 0.1f).ToArray(), 20, Enumerable.Range(0, 16).Select(i => i % 4).ToArray());
         float[]? afterFirst = null;
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Fit(
-            network, data, null, new TrainingOptions { Epochs = 3, BatchSize = 8, LearningRateSchedule = epoch => epoch == 1 ? 0.01f : bad }, ref adam, new AfterEpoch(() => afterFirst ??= network.Parameters.ToArray())));
+            network, data, null, new TrainingOptions { Epochs = 3, BatchSize = 8, LearningRateSchedule = epoch => epoch == 1 ? 0.01f : bad }, ref adam, [new AfterEpoch(() => afterFirst ??= network.Parameters.ToArray())]));
         Assert.Contains("for epoch 2", error.Message);
         Assert.Contains(bad.ToString(), error.Message);
         Assert.Equal(afterFirst, network.Parameters.ToArray());
@@ -104,8 +104,12 @@ public class SettingsTests
         Assert.Equal(0f, sgd.LearningRate);
     }
 
-    private sealed class AfterEpoch(Action action) : IProgress<EpochReport>
+    private sealed class AfterEpoch(Action action) : ITrainingCallback
     {
-        public void Report(EpochReport value) => action();
+        public TrainingDecision OnEpochEnd(EpochReport epoch)
+        {
+            action();
+            return TrainingDecision.Continue;
+        }
     }
 }

@@ -30,7 +30,7 @@ public class TrainerTests
         var network = new DropoutMlp(3);
         var adam = new Adam(0.01f);
         var reports = new List<EpochReport>();
-        TrainingResult result = Trainer.Fit(network, train, validation, new TrainingOptions { Epochs = 5, BatchSize = 32 }, ref adam, new Collect(reports));
+        TrainingResult result = Trainer.Fit(network, train, validation, new TrainingOptions { Epochs = 5, BatchSize = 32 }, ref adam, [new Collect(reports)]);
 
         Assert.Equal(5, result.Epochs);
         Assert.Equal(Enumerable.Range(1, 5), reports.Select(r => r.Epoch));
@@ -55,7 +55,7 @@ public class TrainerTests
         var reports = new List<EpochReport>();
         var sgd = new Sgd(0.05f);
         TrainingResult result = Trainer.Fit(network, wide, wideValidation,
-            new TrainingOptions { Epochs = 40, BatchSize = 8, Patience = 2, LearningRateSchedule = epoch => epoch <= 3 ? 0.05f : 3f }, ref sgd, new Collect(reports));
+            new TrainingOptions { Epochs = 40, BatchSize = 8, Patience = 2, LearningRateSchedule = epoch => epoch <= 3 ? 0.05f : 3f }, ref sgd, [new Collect(reports)]);
 
         Assert.True(result.StoppedEarly);
         Assert.True(result.Epochs < 40);
@@ -96,8 +96,12 @@ public class TrainerTests
         Assert.Throws<ArgumentException>(() => Dataset.WithTargets(new float[6], 3, new float[3], 2));
     }
 
-    private sealed class Collect(List<EpochReport> reports) : IProgress<EpochReport>
+    private sealed class Collect(List<EpochReport> reports) : ITrainingCallback
     {
-        public void Report(EpochReport value) => reports.Add(value);
+        public TrainingDecision OnEpochEnd(EpochReport epoch)
+        {
+            reports.Add(epoch);
+            return TrainingDecision.Continue;
+        }
     }
 }
