@@ -156,6 +156,7 @@ namespace Compiled.Generator.Emit
             using (w.OpenBlock($"{Access(network)} {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
             {
                 w.Line($"{Guard}.EvaluationLabels(inputs.Length, labels, InputSize, OutputSize);");
+                NetworkEmitter.EmitStandardize(w, network);
                 w.Line("(double loss, long correct) = _runner is not null && labels.Length > 1");
                 w.Line("    ? ShardedEvaluation(inputs, default, labels, labels.Length)");
                 w.Line("    : EvaluateRange(_workspace, inputs, labels);");
@@ -189,6 +190,7 @@ namespace Compiled.Generator.Emit
             using (w.OpenBlock($"{Access(network)} {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
             {
                 w.Line($"int count = {Guard}.EvaluationStepLabels(inputs.Length, labels, InputSize, LabelsPerSample, Classes);");
+                NetworkEmitter.EmitStandardize(w, network);
                 w.Line($"int labelled = {Losses}.LabelledRows(labels);");
                 w.Line("(double loss, long correct) = _runner is not null && count > 1");
                 w.Line("    ? ShardedEvaluation(inputs, default, labels, count)");
@@ -234,6 +236,7 @@ namespace Compiled.Generator.Emit
             using (w.OpenBlock($"{Access(network)} {Evaluation} Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
             {
                 w.Line($"int count = {Guard}.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, \"inputs\", \"targets\");");
+                NetworkEmitter.EmitStandardize(w, network);
                 if (TargetCheck(loss) is { } check)
                 {
                     w.Line(check);
@@ -299,6 +302,7 @@ namespace Compiled.Generator.Emit
                     w.Line(check);
                 }
 
+                NetworkEmitter.EmitStandardize(w, network);
                 w.Line($"return LossAndGradients(inputs, {kind.Name}, accumulate: true);");
             }
 
@@ -316,6 +320,7 @@ namespace Compiled.Generator.Emit
                     w.Line(check);
                 }
 
+                NetworkEmitter.EmitStandardize(w, network);
                 using (w.OpenBlock($"if (_runner is not null && {kind.Batch} > 1)"))
                 {
                     w.Line("// Data parallel: each thread runs its share of the rows; the gradients are summed, then one step.");
@@ -347,12 +352,14 @@ namespace Compiled.Generator.Emit
                     }
 
                     w.Line($"{Guard}.InputGradient(inputs.Length, inputGradient.Length);");
+                    NetworkEmitter.EmitStandardize(w, network);
                     w.Line("EnsureTrainingWorkspace();");
                     w.Line($"int batch = {kind.Batch};");
                     w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
                     w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
                     w.Line($"float loss = {string.Format(kind.LossCall, kind.Name, "outputGradient")};");
                     w.Line("InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);");
+                    NetworkEmitter.EmitChainInputGradient(w, network);
                     w.Line("return loss;");
                 }
             }
@@ -413,12 +420,17 @@ namespace Compiled.Generator.Emit
                         w.Line($"{Guard}.InputGradient(inputs.Length, inputGradient.Length);");
                     }
 
+                    NetworkEmitter.EmitStandardize(w, network);
                     w.Line("EnsureTrainingWorkspace();");
                     w.Line($"ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
                     w.Line("outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));");
                     w.Line(withInputGradient
                         ? "InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);"
                         : "BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true);");
+                    if (withInputGradient)
+                    {
+                        NetworkEmitter.EmitChainInputGradient(w, network);
+                    }
                 }
             }
         }
@@ -441,6 +453,7 @@ namespace Compiled.Generator.Emit
                 using (w.OpenBlock($"{Access(network)} int PredictClass(global::System.ReadOnlySpan<float> input)"))
                 {
                     w.Line($"{Guard}.SingleSample(input.Length, InputSize);");
+                    NetworkEmitter.EmitStandardize(w, network, "input");
                     w.Line($"return {Metrics}.ArgMax(InferencePlan.ForwardCore(_parameters, _workspace, input, 1));");
                 }
             }
@@ -450,6 +463,7 @@ namespace Compiled.Generator.Emit
                 using (w.OpenBlock($"{Access(network)} int PredictClass(global::System.ReadOnlySpan<float> input)"))
                 {
                     w.Line($"{Guard}.SingleSample(input.Length, InputSize);");
+                    NetworkEmitter.EmitStandardize(w, network, "input");
                     w.Line($"return InferencePlan.ForwardCore(_parameters, _workspace, input, 1)[0] > 0f ? 1 : 0;");
                 }
             }

@@ -64,7 +64,7 @@ namespace Compiled.Generator.Emit
             {
                 EmitConstants(w, network);
                 w.Line();
-                EmitFields(w, hasDropout);
+                EmitFields(w, network, hasDropout);
                 w.Line();
                 EmitConstruction(w, network, hasDropout);
                 w.Line();
@@ -86,7 +86,7 @@ namespace Compiled.Generator.Emit
                 w.Line();
                 ParallelEmitter.EmitMembers(w, network);
                 w.Line();
-                EmitPersistence(w);
+                EmitPersistence(w, network);
                 w.Line();
                 EmitForwardCore(w, network, hasDropout);
                 w.Line();
@@ -120,6 +120,12 @@ namespace Compiled.Generator.Emit
                 ? $"/// <summary>Token ids per input sample.</summary>"
                 : $"/// <summary>Values per input sample ({string.Join("x", network.InputShape)}).</summary>");
             w.Line($"public const int InputSize = {network.InputSize};");
+            string fullName = network.Namespace is null ? network.ClassName : network.Namespace + "." + network.ClassName;
+            w.Line("/// <summary>The network's full name, as its saved files record it.</summary>");
+            w.Line($"public const string NetworkName = \"{fullName}\";");
+            w.Line("/// <summary>A hash of the input, loss and every layer's kind, name, shape and arguments: what gives the parameters");
+            w.Line("/// their meaning. Saved files record it; <see cref=\"LoadParameters\"/> refuses a file of another architecture.</summary>");
+            w.Line($"public const string ArchitectureFingerprint = \"{ArchitectureFingerprint.Of(network)}\";");
             if (network.Vocabulary > 0)
             {
                 w.Line("/// <summary>How many distinct token ids there are: every id is in [0, Vocabulary).</summary>");
@@ -210,7 +216,7 @@ namespace Compiled.Generator.Emit
             InputGradient,
         }
 
-        private static void EmitFields(SourceWriter w, bool hasDropout)
+        private static void EmitFields(SourceWriter w, ShapedNetwork network, bool hasDropout)
         {
             w.Line("// Parameters, gradients and the inference workspace are allocated here; the training workspace on the first");
             w.Line("// training call (EnsureTrainingWorkspace). Nothing allocates after that.");
@@ -227,6 +233,32 @@ namespace Compiled.Generator.Emit
             w.Line("private float _l2;");
             w.Line("private float _maxGradientNorm;");
             w.Line("private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen");
+            if (HasStandardizer(network))
+            {
+                w.Line("private global::Compiled.Data.Standardizer? _standardizer;");
+                w.Line("private float[]? _standardizedInputs; // grown to the largest input seen, only while a standardizer is set");
+            }
+        }
+
+        /// <summary>Float inputs can be standardised; token ids cannot.</summary>
+        internal static bool HasStandardizer(ShapedNetwork network) => network.Vocabulary == 0;
+
+        /// <summary>The first statement of an entry point that takes raw inputs: standardise them when a standardizer is set.</summary>
+        internal static void EmitStandardize(SourceWriter w, ShapedNetwork network, string inputs = "inputs")
+        {
+            if (HasStandardizer(network))
+            {
+                w.Line($"{inputs} = global::Compiled.Data.Standardizer.Apply(_standardizer, {inputs}, ref _standardizedInputs);");
+            }
+        }
+
+        /// <summary>After an input gradient is written: from the standardised inputs back to the raw ones.</summary>
+        internal static void EmitChainInputGradient(SourceWriter w, ShapedNetwork network)
+        {
+            if (HasStandardizer(network))
+            {
+                w.Line("global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);");
+            }
         }
 
         private static void EmitConstruction(SourceWriter w, ShapedNetwork network, bool hasDropout)
@@ -391,6 +423,7 @@ namespace Compiled.Generator.Emit
             using (w.OpenBlock($"{access} void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)"))
             {
                 w.Line("int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);");
+                EmitStandardize(w, network);
                 using (w.OpenBlock("if (_runner is not null && count > 1)"))
                 {
                     w.Line("_runner.RunForward(this, inputs, outputs, count); // each thread its share of the samples");
@@ -496,15 +529,49 @@ namespace Compiled.Generator.Emit
             w.Line("public bool IsFrozen(string layer) => (_frozen ??= new global::Compiled.FrozenLayers(s_tensors, ParameterCount)).IsFrozen(layer);");
         }
 
-        private static void EmitPersistence(SourceWriter w)
+        private static void EmitPersistence(SourceWriter w, ShapedNetwork network)
         {
-            w.Line("/// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name=\"path\"/>).</summary>");
-            w.Line("public void SaveParameters(string path) => global::Compiled.Safetensors.Save(path, _parameters, s_tensors);");
+            bool standardizer = HasStandardizer(network);
+            string saved = standardizer ? "_standardizer" : "null";
+            if (standardizer)
+            {
+                int lastAxis = network.InputShape.Count == 0 ? network.InputSize : network.InputShape[network.InputShape.Count - 1];
+                w.Line("/// <summary>The input standardizer: when set, every entry point (Predict, Forward, Evaluate, Backward, TrainStep");
+                w.Line("/// and the streaming Step) takes raw inputs and standardises them first, and <see cref=\"SaveParameters\"/> keeps it");
+                w.Line("/// with the parameters, so that a loaded model predicts from raw inputs the same way. Statistics per input value,");
+                w.Line("/// or per channel or step feature (the input's last axis). Null (the default): inputs are used as given.</summary>");
+                using (w.OpenBlock("public global::Compiled.Data.Standardizer? InputStandardizer"))
+                {
+                    w.Line("get => _standardizer;");
+                    w.Line($"set => _standardizer = global::Compiled.Data.Standardizer.CheckFor(value, InputSize, {lastAxis}, NetworkName);");
+                }
+
+                w.Line();
+            }
+
+            w.Line("/// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name=\"path\"/>),");
+            w.Line($"/// with <see cref=\"NetworkName\"/> and <see cref=\"ArchitectureFingerprint\"/>{(standardizer ? " and the <see cref=\"InputStandardizer\"/>" : string.Empty)} in its metadata.</summary>");
+            w.Line($"public void SaveParameters(string path) => global::Compiled.ModelFile.Save(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, {saved});");
             w.Line();
             w.Line("/// <summary>Reads the parameters from a safetensors file. The file is validated in full first; if anything is wrong");
-            w.Line("/// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name=\"allowNonFinite\"/>) an");
-            w.Line("/// <see cref=\"global::System.IO.InvalidDataException\"/> is thrown and the parameters are unchanged.</summary>");
-            w.Line("public void LoadParameters(string path, bool allowNonFinite = false) => global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);");
+            w.Line("/// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name=\"allowNonFinite\"/>, a file saved by a");
+            w.Line("/// network of another architecture) an <see cref=\"global::System.IO.InvalidDataException\"/> is thrown and nothing is changed.");
+            if (standardizer)
+            {
+                w.Line("/// A file saved by a network sets <see cref=\"InputStandardizer\"/> to the one saved with it (or none); a file from");
+                w.Line("/// elsewhere leaves it as it is.");
+            }
+
+            w.Line("/// </summary>");
+            int axis = network.InputShape.Count == 0 ? network.InputSize : network.InputShape[network.InputShape.Count - 1];
+            if (standardizer)
+            {
+                w.Line($"public void LoadParameters(string path, bool allowNonFinite = false) => _standardizer = global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, {axis}, _standardizer, allowNonFinite);");
+            }
+            else
+            {
+                w.Line($"public void LoadParameters(string path, bool allowNonFinite = false) => global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, {axis}, null, allowNonFinite);");
+            }
         }
 
         private static void EmitForwardCore(SourceWriter w, ShapedNetwork network, bool hasDropout)

@@ -72,6 +72,7 @@ namespace Compiled.Generator.Emit
                 using (w.OpenBlock("public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)"))
                 {
                     w.Line("global::Compiled.NetworkGuard.StepSizes(input.Length, output.Length, StepInputSize, StepOutputSize);");
+                    NetworkEmitter.EmitStandardize(w, network, "input");
                     EmitStepBody(w, link);
                 }
             }

@@ -43,11 +43,10 @@ NumericTable table = Csv.Read(path, skipHeader: true);
 int featureCount = table.Columns - 1;
 var all = Dataset.WithTargets(table.ColumnRange(0, featureCount), featureCount, table.Column(featureCount)).Shuffled(seed: 5);
 (Dataset train, Dataset test) = all.Split(0.8);
-(float[] mean, float[] std) = train.FeatureStatistics();
-train.Standardize(mean, std);
-test.Standardize(mean, std);
 
-var model = new BreastCancer(seed: 1);
+// The model takes raw measurements: its standardizer, fitted on the training set only, scales them inside every call,
+// and is saved with the parameters, so BreastCancerPredict loads one file and predicts from raw measurements.
+var model = new BreastCancer(seed: 1) { InputStandardizer = Standardizer.Fit(train) };
 var adam = new Adam(learningRate: 1e-3f);
 model.L2 = 1e-3f;
 TrainingResult cancerFit = Trainer.Fit(model, train, test, new TrainingOptions { Epochs = 60, BatchSize = 16 }, ref adam,
@@ -58,6 +57,9 @@ ConfusionMatrix confusion = ConfusionMatrix.Of(model, test);
 // scikit-learn's labels: 0 malignant, 1 benign (the header names them in that order).
 Console.WriteLine($"malignant (label 0) on the test set: precision {confusion.Precision(0):F4}, recall {confusion.Recall(0):F4}, F1 {confusion.F1(0):F4}");
 Console.WriteLine($"step threshold: {threshold:F3}, step accuracy: {stepResult.Accuracy:F4}, breast cancer test accuracy: {result.Accuracy:F4}, test loss: {result.Loss:F4}");
+const string ModelPath = "breast-cancer.safetensors";
+model.SaveParameters(ModelPath);
+Console.WriteLine($"saved the model (parameters and input standardizer) to {Path.GetFullPath(ModelPath)}; BreastCancerPredict loads it");
 if (plotPath is not null)
 {
     TrainingPlots.SaveCurves(cancerFit.History, plotPath, title: "Breast cancer");

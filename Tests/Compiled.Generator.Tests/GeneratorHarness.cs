@@ -59,6 +59,7 @@ internal static class GeneratorHarness
 
         paths.Add(typeof(NetworkAttribute).Assembly.Location);
         paths.Add(typeof(Compiled.Trainer).Assembly.Location);
+        paths.Add(typeof(Compiled.Plots.TrainingPlots).Assembly.Location);
         return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
     }
 }

@@ -11,7 +11,7 @@ public class AllocationTests
     /// 8 KB (the unused rest of the thread's allocation buffer, it seems; no gen-0 collection in that call); a real
     /// allocation in the steady state shows in every window.
     /// </summary>
-    private static long Allocated(Action action)
+    internal static long Allocated(Action action)
     {
         for (int i = 0; i < 3; i++)
         {

@@ -120,9 +120,9 @@ public sealed class FileFormatTests : IDisposable
             "wrong dtype" => Build(header.Replace("\"F32\"", "\"F16\""), data),
             "wrong shape" => Build(header.Replace("[2,8]", "[8,2]"), data),
             "missing tensor" => Build(RemoveTensor(header, "dense1.bias"), data),
-            "extra tensor" => Build(header.Replace("{\"dense0.weight\"", "{\"extra\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"dense0.weight\""), data),
+            "extra tensor" => Build(header.Replace("\"dense0.weight\":", "\"extra\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"dense0.weight\":"), data),
             "offsets outside" => Build(header.Replace("[128,132]", "[128,9999]"), data),
-            "duplicate tensor" => Build(header.Replace("{\"dense0.weight\"", "{\"dense0.bias\":{\"dtype\":\"F32\",\"shape\":[8],\"data_offsets\":[64,96]},\"dense0.weight\""), data),
+            "duplicate tensor" => Build(header.Replace("\"dense0.weight\":", "\"dense0.bias\":{\"dtype\":\"F32\",\"shape\":[8],\"data_offsets\":[64,96]},\"dense0.weight\":"), data),
             "header length short" => Build(header.TrimEnd() + "   ", data, lengthOverride: (ulong)header.TrimEnd().Length), // the JSON still parses
             "header length long" => Build(header, data, lengthOverride: (ulong)header.Length + 4),
             "invalid utf-8" => InvalidUtf8(Build(header.Replace("dense1.bias", "dense1.bia\u0001"), data)),

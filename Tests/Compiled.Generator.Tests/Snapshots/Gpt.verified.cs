@@ -27,6 +27,11 @@ namespace Demo
     {
         /// <summary>Token ids per input sample.</summary>
         public const int InputSize = 6;
+        /// <summary>The network's full name, as its saved files record it.</summary>
+        public const string NetworkName = "Demo.Gpt";
+        /// <summary>A hash of the input, loss and every layer's kind, name, shape and arguments: what gives the parameters
+        /// their meaning. Saved files record it; <see cref="LoadParameters"/> refuses a file of another architecture.</summary>
+        public const string ArchitectureFingerprint = "ec36e19c13184d8b6ac6e5057d8d874c";
         /// <summary>How many distinct token ids there are: every id is in [0, Vocabulary).</summary>
         public const int Vocabulary = 7;
         /// <summary>Values per output row.</summary>
@@ -693,13 +698,15 @@ namespace Demo
             _shardLosses[shard] = loss * share;
         }
 
-        /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
-        public void SaveParameters(string path) => global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
+        /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>),
+        /// with <see cref="NetworkName"/> and <see cref="ArchitectureFingerprint"/> in its metadata.</summary>
+        public void SaveParameters(string path) => global::Compiled.ModelFile.Save(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, null);
 
         /// <summary>Reads the parameters from a safetensors file. The file is validated in full first; if anything is wrong
-        /// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name="allowNonFinite"/>) an
-        /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
-        public void LoadParameters(string path, bool allowNonFinite = false) => global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
+        /// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name="allowNonFinite"/>, a file saved by a
+        /// network of another architecture) an <see cref="global::System.IO.InvalidDataException"/> is thrown and nothing is changed.
+        /// </summary>
+        public void LoadParameters(string path, bool allowNonFinite = false) => global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, 6, null, allowNonFinite);
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,
         // each with a workspace of its own. Returns the last layer's rows. In training, every layer's output stays in

@@ -18,6 +18,11 @@ namespace Demo
     {
         /// <summary>Values per input sample (4).</summary>
         public const int InputSize = 4;
+        /// <summary>The network's full name, as its saved files record it.</summary>
+        public const string NetworkName = "Demo.SoftmaxCrossEntropyNetwork";
+        /// <summary>A hash of the input, loss and every layer's kind, name, shape and arguments: what gives the parameters
+        /// their meaning. Saved files record it; <see cref="LoadParameters"/> refuses a file of another architecture.</summary>
+        public const string ArchitectureFingerprint = "944d30137b41ef5df83f670e54e5be53";
         /// <summary>Values per output row.</summary>
         public const int OutputSize = 3;
         /// <summary>Weights and biases of all layers.</summary>
@@ -65,6 +70,8 @@ namespace Demo
         private float _l2;
         private float _maxGradientNorm;
         private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
+        private global::Compiled.Data.Standardizer? _standardizer;
+        private float[]? _standardizedInputs; // grown to the largest input seen, only while a standardizer is set
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public SoftmaxCrossEntropyNetwork()
@@ -180,6 +187,7 @@ namespace Demo
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
+            inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             if (_runner is not null && count > 1)
             {
                 _runner.RunForward(this, inputs, outputs, count); // each thread its share of the samples
@@ -218,6 +226,7 @@ namespace Demo
         public float Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
             global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
+            inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             return LossAndGradients(inputs, labels, accumulate: true);
         }
 
@@ -230,6 +239,7 @@ namespace Demo
             where TOptimizer : struct, global::Compiled.IOptimizer
         {
             global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
+            inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             if (_runner is not null && labels.Length > 1)
             {
                 // Data parallel: each thread runs its share of the rows; the gradients are summed, then one step.
@@ -252,12 +262,14 @@ namespace Demo
         {
             global::Compiled.NetworkGuard.LabelBatch(inputs.Length, labels, InputSize, OutputSize, MaxBatchSize);
             global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             EnsureTrainingWorkspace();
             int batch = labels.Length;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
             InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+            global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
             return loss;
         }
 
@@ -288,6 +300,7 @@ namespace Demo
         public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
             global::Compiled.NetworkGuard.EvaluationLabels(inputs.Length, labels, InputSize, OutputSize);
+            inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             (double loss, long correct) = _runner is not null && labels.Length > 1
                 ? ShardedEvaluation(inputs, default, labels, labels.Length)
                 : EvaluateRange(_workspace, inputs, labels);
@@ -316,6 +329,7 @@ namespace Demo
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
             global::Compiled.NetworkGuard.ProbabilityRows(targets);
+            inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             return LossAndGradients(inputs, targets, accumulate: true);
         }
 
@@ -329,6 +343,7 @@ namespace Demo
         {
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
             global::Compiled.NetworkGuard.ProbabilityRows(targets);
+            inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             if (_runner is not null && targets.Length / OutputSize > 1)
             {
                 // Data parallel: each thread runs its share of the rows; the gradients are summed, then one step.
@@ -352,12 +367,14 @@ namespace Demo
             global::Compiled.NetworkGuard.TargetBatch(inputs.Length, targets.Length, InputSize, OutputSize, MaxBatchSize);
             global::Compiled.NetworkGuard.ProbabilityRows(targets);
             global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
             global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
             InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+            global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
             return loss;
         }
 
@@ -388,6 +405,7 @@ namespace Demo
         public global::Compiled.Evaluation Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize, "inputs", "targets");
+            inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             global::Compiled.NetworkGuard.ProbabilityRows(targets);
             (double loss, long correct) = _runner is not null && count > 1
                 ? ShardedEvaluation(inputs, targets, default, count)
@@ -416,6 +434,7 @@ namespace Demo
         public int PredictClass(global::System.ReadOnlySpan<float> input)
         {
             global::Compiled.NetworkGuard.SingleSample(input.Length, InputSize);
+            input = global::Compiled.Data.Standardizer.Apply(_standardizer, input, ref _standardizedInputs);
             return global::Compiled.Kernels.Metrics.ArgMax(InferencePlan.ForwardCore(_parameters, _workspace, input, 1));
         }
 
@@ -575,13 +594,27 @@ namespace Demo
             _shardLosses[shard] = loss * share;
         }
 
-        /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
-        public void SaveParameters(string path) => global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
+        /// <summary>The input standardizer: when set, every entry point (Predict, Forward, Evaluate, Backward, TrainStep
+        /// and the streaming Step) takes raw inputs and standardises them first, and <see cref="SaveParameters"/> keeps it
+        /// with the parameters, so that a loaded model predicts from raw inputs the same way. Statistics per input value,
+        /// or per channel or step feature (the input's last axis). Null (the default): inputs are used as given.</summary>
+        public global::Compiled.Data.Standardizer? InputStandardizer
+        {
+            get => _standardizer;
+            set => _standardizer = global::Compiled.Data.Standardizer.CheckFor(value, InputSize, 4, NetworkName);
+        }
+
+        /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>),
+        /// with <see cref="NetworkName"/> and <see cref="ArchitectureFingerprint"/> and the <see cref="InputStandardizer"/> in its metadata.</summary>
+        public void SaveParameters(string path) => global::Compiled.ModelFile.Save(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, _standardizer);
 
         /// <summary>Reads the parameters from a safetensors file. The file is validated in full first; if anything is wrong
-        /// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name="allowNonFinite"/>) an
-        /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
-        public void LoadParameters(string path, bool allowNonFinite = false) => global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
+        /// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name="allowNonFinite"/>, a file saved by a
+        /// network of another architecture) an <see cref="global::System.IO.InvalidDataException"/> is thrown and nothing is changed.
+        /// A file saved by a network sets <see cref="InputStandardizer"/> to the one saved with it (or none); a file from
+        /// elsewhere leaves it as it is.
+        /// </summary>
+        public void LoadParameters(string path, bool allowNonFinite = false) => _standardizer = global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, 4, _standardizer, allowNonFinite);
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,
         // each with a workspace of its own. Returns the last layer's rows. In training, every layer's output stays in

@@ -19,6 +19,11 @@ namespace Demo
     {
         /// <summary>Values per input sample (8).</summary>
         public const int InputSize = 8;
+        /// <summary>The network's full name, as its saved files record it.</summary>
+        public const string NetworkName = "Demo.Generator";
+        /// <summary>A hash of the input, loss and every layer's kind, name, shape and arguments: what gives the parameters
+        /// their meaning. Saved files record it; <see cref="LoadParameters"/> refuses a file of another architecture.</summary>
+        public const string ArchitectureFingerprint = "3cff9caea297b0bc83b4c9718a90f8ab";
         /// <summary>Values per output row.</summary>
         public const int OutputSize = 4;
         /// <summary>Weights and biases of all layers.</summary>
@@ -69,6 +74,8 @@ namespace Demo
         private float _l2;
         private float _maxGradientNorm;
         private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
+        private global::Compiled.Data.Standardizer? _standardizer;
+        private float[]? _standardizedInputs; // grown to the largest input seen, only while a standardizer is set
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         public Generator()
@@ -191,6 +198,7 @@ namespace Demo
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::Compiled.NetworkGuard.SampleCount(inputs.Length, outputs.Length, InputSize, OutputSize);
+            inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             if (_runner is not null && count > 1)
             {
                 _runner.RunForward(this, inputs, outputs, count); // each thread its share of the samples
@@ -230,6 +238,7 @@ namespace Demo
         public void Backward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputGradient)
         {
             int batch = global::Compiled.NetworkGuard.OutputGradientBatch(inputs.Length, outputGradient.Length, InputSize, OutputSize, MaxBatchSize);
+            inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             EnsureTrainingWorkspace();
             ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));
@@ -241,10 +250,12 @@ namespace Demo
         {
             int batch = global::Compiled.NetworkGuard.OutputGradientBatch(inputs.Length, outputGradient.Length, InputSize, OutputSize, MaxBatchSize);
             global::Compiled.NetworkGuard.InputGradient(inputs.Length, inputGradient.Length);
+            inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             EnsureTrainingWorkspace();
             ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
             outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));
             InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
+            global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
         }
 
         // Penalties, the NaN check, clipping and the optimizer step, in that order, after the backward pass.
@@ -353,13 +364,27 @@ namespace Demo
             ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
         }
 
-        /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>).</summary>
-        public void SaveParameters(string path) => global::Compiled.Safetensors.Save(path, _parameters, s_tensors);
+        /// <summary>The input standardizer: when set, every entry point (Predict, Forward, Evaluate, Backward, TrainStep
+        /// and the streaming Step) takes raw inputs and standardises them first, and <see cref="SaveParameters"/> keeps it
+        /// with the parameters, so that a loaded model predicts from raw inputs the same way. Statistics per input value,
+        /// or per channel or step feature (the input's last axis). Null (the default): inputs are used as given.</summary>
+        public global::Compiled.Data.Standardizer? InputStandardizer
+        {
+            get => _standardizer;
+            set => _standardizer = global::Compiled.Data.Standardizer.CheckFor(value, InputSize, 8, NetworkName);
+        }
+
+        /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>),
+        /// with <see cref="NetworkName"/> and <see cref="ArchitectureFingerprint"/> and the <see cref="InputStandardizer"/> in its metadata.</summary>
+        public void SaveParameters(string path) => global::Compiled.ModelFile.Save(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, _standardizer);
 
         /// <summary>Reads the parameters from a safetensors file. The file is validated in full first; if anything is wrong
-        /// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name="allowNonFinite"/>) an
-        /// <see cref="global::System.IO.InvalidDataException"/> is thrown and the parameters are unchanged.</summary>
-        public void LoadParameters(string path, bool allowNonFinite = false) => global::Compiled.Safetensors.Load(path, _parameters, s_tensors, allowNonFinite);
+        /// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name="allowNonFinite"/>, a file saved by a
+        /// network of another architecture) an <see cref="global::System.IO.InvalidDataException"/> is thrown and nothing is changed.
+        /// A file saved by a network sets <see cref="InputStandardizer"/> to the one saved with it (or none); a file from
+        /// elsewhere leaves it as it is.
+        /// </summary>
+        public void LoadParameters(string path, bool allowNonFinite = false) => _standardizer = global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, 8, _standardizer, allowNonFinite);
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,
         // each with a workspace of its own. Returns the last layer's rows. In training, every layer's output stays in
