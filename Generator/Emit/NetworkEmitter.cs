@@ -238,7 +238,18 @@ namespace Compiled.Generator.Emit
                 w.Line("private global::Compiled.Data.Standardizer? _standardizer;");
                 w.Line("private float[]? _standardizedInputs; // grown to the largest input seen, only while a standardizer is set");
             }
+
+            if (ClassCount(network) > 0)
+            {
+                w.Line("private global::Compiled.Data.ClassLabels? _classNames;");
+            }
         }
+
+        /// <summary>The classes of a classifier (softmax over a row or a step, or one sigmoid output: two), else 0.</summary>
+        internal static int ClassCount(ShapedNetwork network) =>
+            network.Loss == LossKind.SoftmaxCrossEntropy ? network.Classes
+            : network.Loss == LossKind.BinaryCrossEntropy && network.OutputSize == 1 ? 2
+            : 0;
 
         /// <summary>Float inputs can be standardised; token ids cannot.</summary>
         internal static bool HasStandardizer(ShapedNetwork network) => network.Vocabulary == 0;
@@ -549,28 +560,50 @@ namespace Compiled.Generator.Emit
                 w.Line();
             }
 
+            int classes = ClassCount(network);
+            if (classes > 0)
+            {
+                w.Line($"/// <summary>The name of each class, by index ({classes}: output i, or <c>PredictClass</c>'s answer i, is <c>ClassNames[i]</c>), for example");
+                w.Line("/// from <see cref=\"global::Compiled.Data.CsvTable.Labels(string, out global::Compiled.Data.ClassLabels)\"/>; saved with the parameters.</summary>");
+                using (w.OpenBlock("public global::Compiled.Data.ClassLabels? ClassNames"))
+                {
+                    w.Line("get => _classNames;");
+                    w.Line($"set => _classNames = global::Compiled.Data.ClassLabels.CheckFor(value, {classes}, NetworkName);");
+                }
+
+                w.Line();
+            }
+
+            string savedClasses = classes > 0 ? "_classNames" : "null";
+            string extras = (standardizer ? ", the <see cref=\"InputStandardizer\"/>" : string.Empty) + (classes > 0 ? ", the <see cref=\"ClassNames\"/>" : string.Empty);
             w.Line("/// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name=\"path\"/>),");
-            w.Line($"/// with <see cref=\"NetworkName\"/> and <see cref=\"ArchitectureFingerprint\"/>{(standardizer ? " and the <see cref=\"InputStandardizer\"/>" : string.Empty)} in its metadata.</summary>");
-            w.Line($"public void SaveParameters(string path) => global::Compiled.ModelFile.Save(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, {saved});");
+            w.Line($"/// with <see cref=\"NetworkName\"/>, <see cref=\"ArchitectureFingerprint\"/>{extras} in its metadata.</summary>");
+            w.Line($"public void SaveParameters(string path) => global::Compiled.ModelFile.Save(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, {saved}, {savedClasses});");
             w.Line();
             w.Line("/// <summary>Reads the parameters from a safetensors file. The file is validated in full first; if anything is wrong");
             w.Line("/// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name=\"allowNonFinite\"/>, a file saved by a");
             w.Line("/// network of another architecture) an <see cref=\"global::System.IO.InvalidDataException\"/> is thrown and nothing is changed.");
-            if (standardizer)
+            if (standardizer || classes > 0)
             {
-                w.Line("/// A file saved by a network sets <see cref=\"InputStandardizer\"/> to the one saved with it (or none); a file from");
-                w.Line("/// elsewhere leaves it as it is.");
+                string held = standardizer && classes > 0 ? "<see cref=\"InputStandardizer\"/> and <see cref=\"ClassNames\"/>" : standardizer ? "<see cref=\"InputStandardizer\"/>" : "<see cref=\"ClassNames\"/>";
+                w.Line($"/// A file saved by a network sets {held} to what was saved with it (or none); a file from elsewhere leaves them as they are.");
             }
 
             w.Line("/// </summary>");
             int axis = network.InputShape.Count == 0 ? network.InputSize : network.InputShape[network.InputShape.Count - 1];
-            if (standardizer)
+            using (w.OpenBlock("public void LoadParameters(string path, bool allowNonFinite = false)"))
             {
-                w.Line($"public void LoadParameters(string path, bool allowNonFinite = false) => _standardizer = global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, {axis}, _standardizer, allowNonFinite);");
-            }
-            else
-            {
-                w.Line($"public void LoadParameters(string path, bool allowNonFinite = false) => global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, {axis}, null, allowNonFinite);");
+                w.Line($"var current = new global::Compiled.ModelFileInfo(NetworkName, ArchitectureFingerprint, {saved}) {{ ClassNames = {savedClasses} }};");
+                w.Line($"{(standardizer || classes > 0 ? "global::Compiled.ModelFileInfo held = " : string.Empty)}global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, {axis}, {classes}, current, allowNonFinite);");
+                if (standardizer)
+                {
+                    w.Line("_standardizer = held.Standardizer;");
+                }
+
+                if (classes > 0)
+                {
+                    w.Line("_classNames = held.ClassNames;");
+                }
             }
         }
 

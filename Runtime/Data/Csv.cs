@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text;
 
 namespace Compiled.Data
@@ -108,6 +109,68 @@ namespace Compiled.Data
             }
 
             return new NumericTable(values.ToArray(), rows, columns);
+        }
+
+        /// <summary>
+        /// Reads a CSV file (raw or gzip-compressed) whose first line names its columns; cells may be text (class names)
+        /// or numbers, and fields in double quotes may hold commas. Every row must have as many cells as the header.
+        /// </summary>
+        /// <example><code>
+        /// CsvTable table = Csv.ReadTable("penguins.csv");
+        /// float[] features = table.Numbers("bill_length", "bill_depth", "flipper_length", "body_mass");
+        /// int[] labels = table.Labels("species", out ClassLabels species);
+        /// var data = Dataset.WithLabels(features, 4, labels);
+        /// </code></example>
+        /// <exception cref="InvalidDataException">No header, no data rows, a row of another width, or a quote not closed.</exception>
+        public static CsvTable ReadTable(string path)
+        {
+            byte[] bytes = Idx.ReadMaybeGzip(path ?? throw new ArgumentNullException(nameof(path)));
+            using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8);
+            string[]? header = null;
+            var rows = new List<string[]>();
+            var lines = new List<int>();
+            int lineNumber = 0;
+            string? line;
+            while ((line = reader.ReadLine()) is not null)
+            {
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+
+                List<string> cells = CsvTable.SplitLine(line, path, lineNumber);
+                if (header is null)
+                {
+                    header = cells.ToArray();
+                    if (header.Any(h => h.Length == 0))
+                    {
+                        throw new InvalidDataException($"'{path}' line {lineNumber}: the header has an empty column name (column {Array.FindIndex(header, h => h.Length == 0) + 1}); every column needs a name.");
+                    }
+
+                    if (header.All(h => float.TryParse(h, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+                    {
+                        throw new InvalidDataException($"'{path}' line {lineNumber}: the first line is all numbers, not a header of column names; read a file without a header with Csv.Read.");
+                    }
+
+                    continue;
+                }
+
+                if (cells.Count != header.Length)
+                {
+                    throw new InvalidDataException($"'{path}' line {lineNumber} has {cells.Count} cells, but the header names {header.Length} columns.");
+                }
+
+                rows.Add(cells.ToArray());
+                lines.Add(lineNumber);
+            }
+
+            if (header is null || rows.Count == 0)
+            {
+                throw new InvalidDataException($"'{path}' has {(header is null ? "no header and " : string.Empty)}no data rows.");
+            }
+
+            return new CsvTable(path, header, rows.ToArray(), lines.ToArray());
         }
     }
 }

@@ -114,6 +114,10 @@ namespace Compiled.Data
             return (Slice(0, train), Slice(train, Count - train));
         }
 
+        /// <summary>Shuffles with <paramref name="seed"/>, then splits into the first <paramref name="trainFraction"/> of
+        /// samples and the rest: a random train/validation (or train/test) split that is the same for the same seed.</summary>
+        public (Dataset Train, Dataset Test) Split(double trainFraction, int seed) => Shuffled(seed).Split(trainFraction);
+
         /// <summary>Per-feature mean and standard deviation (for <see cref="Standardize"/>).</summary>
         public (float[] Mean, float[] Std) FeatureStatistics()
         {

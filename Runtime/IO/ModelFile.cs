@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
+using System.Text.Json;
 using Compiled.Data;
 
 namespace Compiled
@@ -9,7 +11,11 @@ namespace Compiled
     /// <param name="Network">The network's full name, or null in a file not written by a network's <c>SaveParameters</c>.</param>
     /// <param name="Architecture">The network's <c>ArchitectureFingerprint</c>, or null.</param>
     /// <param name="Standardizer">The input standardizer saved with the parameters, or null.</param>
-    public sealed record ModelFileInfo(string? Network, string? Architecture, Standardizer? Standardizer);
+    public sealed record ModelFileInfo(string? Network, string? Architecture, Standardizer? Standardizer)
+    {
+        /// <summary>The class names saved with the parameters (output i is class <c>ClassNames[i]</c>), or null.</summary>
+        public ClassLabels? ClassNames { get; init; }
+    }
 
     /// <summary>
     /// A network's parameters with what else makes the model: its name and architecture fingerprint (so that a file is not
@@ -31,9 +37,12 @@ namespace Compiled
         /// <summary>Metadata key of the standardizer's standard deviations.</summary>
         public const string StdKey = "compiled.input.std";
 
+        /// <summary>Metadata key of the class names (a JSON array of strings, by class index).</summary>
+        public const string ClassesKey = "compiled.classes";
+
         /// <summary>Writes the parameters with the network's name, fingerprint and standardizer (to a temporary file first,
         /// renamed over <paramref name="path"/>).</summary>
-        public static void Save(string path, ReadOnlySpan<float> parameters, IReadOnlyList<TensorInfo> tensors, string network, string architecture, Standardizer? standardizer)
+        public static void Save(string path, ReadOnlySpan<float> parameters, IReadOnlyList<TensorInfo> tensors, string network, string architecture, Standardizer? standardizer, ClassLabels? classNames = null)
         {
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
             {
@@ -46,19 +55,40 @@ namespace Compiled
                 metadata[StdKey] = Standardizer.Format(standardizer.Std);
             }
 
+            if (classNames is not null)
+            {
+                metadata[ClassesKey] = JsonSerializer.Serialize(classNames.Names.ToArray(), ModelFileJson.Default.StringArray);
+            }
+
             Safetensors.Save(path, parameters, tensors, metadata);
         }
 
         /// <summary>
-        /// Loads the parameters and returns the standardizer the network should hold afterwards: the file's (or none) when the
-        /// file was saved by a network, else <paramref name="current"/> (a file from elsewhere carries parameters only).
-        /// Everything is checked before anything is written: the architecture fingerprint when the file has one, the
-        /// standardizer's statistics, then the whole file as <see cref="Safetensors.Load"/> checks it.
+        /// Loads the parameters and returns what the network should hold afterwards (standardizer, class names): the file's
+        /// (or none) when the file was saved by a network, else <paramref name="current"/> (a file from elsewhere carries
+        /// parameters only). Everything is checked before anything is written: the architecture fingerprint when the file has
+        /// one, the standardizer's statistics and the class names against the network, then the whole file as
+        /// <see cref="Safetensors.Load"/> checks it.
         /// </summary>
+        /// <param name="path">The file.</param>
+        /// <param name="parameters">The network's parameters, written only once everything is checked.</param>
+        /// <param name="tensors">The network's tensors.</param>
+        /// <param name="network">The network's name, for messages.</param>
+        /// <param name="architecture">The network's fingerprint, which a file saved by a network must carry.</param>
+        /// <param name="inputSize">Values per input sample.</param>
+        /// <param name="lastAxis">Values on the input's last axis (a standardizer may have statistics per one of them).</param>
+        /// <param name="classCount">The network's classes (0 for a network without classes, which takes no class names).</param>
+        /// <param name="current">What the network holds now, kept when the file is not one a network saved.</param>
+        /// <param name="allowNonFinite">Accept NaN and infinite parameters.</param>
         /// <exception cref="InvalidDataException">The file is malformed, belongs to another architecture, or its
-        /// standardizer does not fit; <paramref name="parameters"/> are unchanged.</exception>
-        public static Standardizer? Load(string path, Span<float> parameters, IReadOnlyList<TensorInfo> tensors, string network, string architecture, int inputSize, int lastAxis, Standardizer? current, bool allowNonFinite)
+        /// standardizer or class names do not fit; <paramref name="parameters"/> are unchanged.</exception>
+        public static ModelFileInfo Load(string path, Span<float> parameters, IReadOnlyList<TensorInfo> tensors, string network, string architecture, int inputSize, int lastAxis, int classCount, ModelFileInfo current, bool allowNonFinite)
         {
+            if (current is null)
+            {
+                throw new ArgumentNullException(nameof(current));
+            }
+
             ModelFileInfo info = Inspect(path ?? throw new ArgumentNullException(nameof(path)));
             if (info.Architecture is not null && info.Architecture != architecture)
             {
@@ -70,14 +100,15 @@ namespace Compiled
             try
             {
                 Standardizer.CheckFor(info.Standardizer, inputSize, lastAxis, network);
+                ClassLabels.CheckFor(info.ClassNames, classCount, network);
             }
             catch (ArgumentException exception)
             {
-                throw new InvalidDataException($"'{path}' has an input standardizer that does not fit: {exception.Message} The parameters were not changed.");
+                throw new InvalidDataException($"'{path}' has {(exception.ParamName == "classNames" ? "class names" : "an input standardizer")} that do not fit: {exception.Message} The parameters were not changed.");
             }
 
             Safetensors.Load(path, parameters, tensors, allowNonFinite);
-            return info.Network is not null ? info.Standardizer : current;
+            return info.Network is not null ? info : current;
         }
 
         /// <summary>Reads what a saved model's metadata says.</summary>
@@ -117,7 +148,26 @@ namespace Compiled
                 }
             }
 
-            return new ModelFileInfo(network, architecture, standardizer);
+            ClassLabels? classNames = null;
+            if (metadata.TryGetValue(ClassesKey, out string? classesText))
+            {
+                try
+                {
+                    classNames = new ClassLabels(JsonSerializer.Deserialize(classesText, ModelFileJson.Default.StringArray) ?? throw new JsonException("null"));
+                }
+                catch (Exception exception) when (exception is JsonException or ArgumentException)
+                {
+                    throw reader.Invalid($"its class names ('{ClassesKey}') are not a JSON array of distinct strings: {exception.Message}");
+                }
+            }
+
+            return new ModelFileInfo(network, architecture, standardizer) { ClassNames = classNames };
         }
+    }
+
+    /// <summary>Source-generated JSON for the class names, so that the runtime stays trimming- and AOT-safe.</summary>
+    [System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]
+    internal sealed partial class ModelFileJson : System.Text.Json.Serialization.JsonSerializerContext
+    {
     }
 }

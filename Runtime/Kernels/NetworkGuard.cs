@@ -9,6 +9,13 @@ namespace Compiled
     /// </summary>
     public static class NetworkGuard
     {
+        /// <summary>When float targets hold one value per sample for a network of several outputs, the usual cause: class
+        /// indices given as targets (<c>Dataset.WithTargets</c> or the float overload) where labels were meant.</summary>
+        private static string LabelHint(int inputsLength, int targetsLength, int inputSize, int outputSize) =>
+            outputSize > 1 && targetsLength > 0 && (long)targetsLength * inputSize == inputsLength
+                ? $" There is one target per sample: if these are class indices, pass them as labels (the ReadOnlySpan<int> overload, or Dataset.WithLabels instead of Dataset.WithTargets); float targets are rows of {outputSize} (one-hot or probabilities)."
+                : string.Empty;
+
         /// <summary>For inference: inputs hold whole samples and outputs one row per sample. Returns the sample count.</summary>
         public static int SampleCount(int inputsLength, int outputsLength, int inputSize, int outputSize, string inputsName = "inputs", string outputsName = "outputs")
         {
@@ -22,7 +29,7 @@ namespace Compiled
             if (outputsLength != (long)count * outputSize)
             {
                 throw new ArgumentException(
-                    $"Expected {outputsName} to have {(long)count * outputSize} values ({count} sample(s) x {outputSize} outputs), but it has {outputsLength}.", outputsName);
+                    $"Expected {outputsName} to have {(long)count * outputSize} values ({count} sample(s) x {outputSize} outputs), but it has {outputsLength}.{(outputsName == "targets" ? LabelHint(inputsLength, outputsLength, inputSize, outputSize) : string.Empty)}", outputsName);
             }
 
             return count;
@@ -60,7 +67,7 @@ namespace Compiled
             if (targetsLength % outputSize != 0)
             {
                 throw new ArgumentException(
-                    $"Expected {targetsName} to hold whole rows of {outputSize} values, but it has {targetsLength} values.", targetsName);
+                    $"Expected {targetsName} to hold whole rows of {outputSize} values, but it has {targetsLength} values.{LabelHint(inputsLength, targetsLength, inputSize, outputSize)}", targetsName);
             }
 
             int batch = targetsLength / outputSize;
@@ -68,7 +75,7 @@ namespace Compiled
             if (inputsLength != (long)batch * inputSize)
             {
                 throw new ArgumentException(
-                    $"Expected {inputsName} to have {(long)batch * inputSize} values ({batch} target row(s) x {inputSize} inputs), but it has {inputsLength}.", inputsName);
+                    $"Expected {inputsName} to have {(long)batch * inputSize} values ({batch} target row(s) x {inputSize} inputs), but it has {inputsLength}.{LabelHint(inputsLength, targetsLength, inputSize, outputSize)}", inputsName);
             }
 
             return batch;

@@ -18,6 +18,7 @@ namespace Compiled
         private readonly int _patience;
         private readonly string? _checkpointPath;
         private readonly int _checkpointEvery = 1;
+        private readonly double _validationSplit;
 
         /// <summary>Passes over the training set, at least 1. Default 10.</summary>
         public int Epochs
@@ -62,6 +63,17 @@ namespace Compiled
             init => _checkpointPath = value is null || value.Trim().Length > 0
                 ? value
                 : throw new ArgumentException($"Expected a file path for CheckpointPath (or null for no checkpoints), but it is '{value}'.", nameof(CheckpointPath));
+        }
+
+        /// <summary>When above 0 and no validation set is given to <see cref="Trainer.Fit"/>, this fraction of the training set
+        /// (its last samples, taken before any shuffle, as Keras' <c>validation_split</c>) is held out and validated on after
+        /// each epoch. In [0, 1); default 0. Shuffle the dataset first (<see cref="Dataset.Shuffled"/>) if it is sorted.</summary>
+        public double ValidationSplit
+        {
+            get => _validationSplit;
+            init => _validationSplit = value >= 0 && value < 1
+                ? value
+                : throw new ArgumentOutOfRangeException(nameof(ValidationSplit), value, $"Expected ValidationSplit in [0, 1) (the fraction of the training set held out), but it is {value}.");
         }
 
         /// <summary>Epochs between checkpoints when <see cref="CheckpointPath"/> is set, at least 1. Default 1.</summary>
@@ -160,6 +172,16 @@ namespace Compiled
             }
 
             options ??= new TrainingOptions();
+            if (options.ValidationSplit > 0)
+            {
+                if (validation is not null)
+                {
+                    throw new ArgumentException($"Give either a validation set or TrainingOptions.ValidationSplit ({options.ValidationSplit}), not both.", nameof(validation));
+                }
+
+                (train, validation) = train.Split(1 - options.ValidationSplit);
+            }
+
             if (options.BatchSize > network.MaxBatchSize)
             {
                 throw new ArgumentOutOfRangeException(nameof(options), $"Expected a BatchSize from 1 to the network's MaxBatchSize ({network.MaxBatchSize}), but it is {options.BatchSize}.");

@@ -505,16 +505,20 @@ namespace Demo
         }
 
         /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>),
-        /// with <see cref="NetworkName"/> and <see cref="ArchitectureFingerprint"/> and the <see cref="InputStandardizer"/> in its metadata.</summary>
-        public void SaveParameters(string path) => global::Compiled.ModelFile.Save(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, _standardizer);
+        /// with <see cref="NetworkName"/>, <see cref="ArchitectureFingerprint"/>, the <see cref="InputStandardizer"/> in its metadata.</summary>
+        public void SaveParameters(string path) => global::Compiled.ModelFile.Save(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, _standardizer, null);
 
         /// <summary>Reads the parameters from a safetensors file. The file is validated in full first; if anything is wrong
         /// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name="allowNonFinite"/>, a file saved by a
         /// network of another architecture) an <see cref="global::System.IO.InvalidDataException"/> is thrown and nothing is changed.
-        /// A file saved by a network sets <see cref="InputStandardizer"/> to the one saved with it (or none); a file from
-        /// elsewhere leaves it as it is.
+        /// A file saved by a network sets <see cref="InputStandardizer"/> to what was saved with it (or none); a file from elsewhere leaves them as they are.
         /// </summary>
-        public void LoadParameters(string path, bool allowNonFinite = false) => _standardizer = global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, 9, _standardizer, allowNonFinite);
+        public void LoadParameters(string path, bool allowNonFinite = false)
+        {
+            var current = new global::Compiled.ModelFileInfo(NetworkName, ArchitectureFingerprint, _standardizer) { ClassNames = null };
+            global::Compiled.ModelFileInfo held = global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, 9, 0, current, allowNonFinite);
+            _standardizer = held.Standardizer;
+        }
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,
         // each with a workspace of its own. Returns the last layer's rows. In training, every layer's output stays in

@@ -116,6 +116,7 @@ partial class CharGru2 : global::Compiled.ITokenLabelNetwork, global::Compiled.I
     private float _l2;
     private float _maxGradientNorm;
     private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
+    private global::Compiled.Data.ClassLabels? _classNames;
 
     /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
     public CharGru2()
@@ -682,15 +683,29 @@ partial class CharGru2 : global::Compiled.ITokenLabelNetwork, global::Compiled.I
         _shardLosses[shard] = loss * share;
     }
 
+    /// <summary>The name of each class, by index (27: output i, or <c>PredictClass</c>'s answer i, is <c>ClassNames[i]</c>), for example
+    /// from <see cref="global::Compiled.Data.CsvTable.Labels(string, out global::Compiled.Data.ClassLabels)"/>; saved with the parameters.</summary>
+    public global::Compiled.Data.ClassLabels? ClassNames
+    {
+        get => _classNames;
+        set => _classNames = global::Compiled.Data.ClassLabels.CheckFor(value, 27, NetworkName);
+    }
+
     /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>),
-    /// with <see cref="NetworkName"/> and <see cref="ArchitectureFingerprint"/> in its metadata.</summary>
-    public void SaveParameters(string path) => global::Compiled.ModelFile.Save(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, null);
+    /// with <see cref="NetworkName"/>, <see cref="ArchitectureFingerprint"/>, the <see cref="ClassNames"/> in its metadata.</summary>
+    public void SaveParameters(string path) => global::Compiled.ModelFile.Save(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, null, _classNames);
 
     /// <summary>Reads the parameters from a safetensors file. The file is validated in full first; if anything is wrong
     /// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name="allowNonFinite"/>, a file saved by a
     /// network of another architecture) an <see cref="global::System.IO.InvalidDataException"/> is thrown and nothing is changed.
+    /// A file saved by a network sets <see cref="ClassNames"/> to what was saved with it (or none); a file from elsewhere leaves them as they are.
     /// </summary>
-    public void LoadParameters(string path, bool allowNonFinite = false) => global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, 24, null, allowNonFinite);
+    public void LoadParameters(string path, bool allowNonFinite = false)
+    {
+        var current = new global::Compiled.ModelFileInfo(NetworkName, ArchitectureFingerprint, null) { ClassNames = _classNames };
+        global::Compiled.ModelFileInfo held = global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, 24, 27, current, allowNonFinite);
+        _classNames = held.ClassNames;
+    }
 
     // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,
     // each with a workspace of its own. Returns the last layer's rows. In training, every layer's output stays in

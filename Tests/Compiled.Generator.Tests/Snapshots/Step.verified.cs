@@ -63,6 +63,7 @@ partial class Step : global::Compiled.ITargetNetwork, global::Compiled.IShardedS
     private global::Compiled.FrozenLayers? _frozen; // null until a layer is first frozen
     private global::Compiled.Data.Standardizer? _standardizer;
     private float[]? _standardizedInputs; // grown to the largest input seen, only while a standardizer is set
+    private global::Compiled.Data.ClassLabels? _classNames;
 
     /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
     public Step()
@@ -483,17 +484,30 @@ partial class Step : global::Compiled.ITargetNetwork, global::Compiled.IShardedS
         set => _standardizer = global::Compiled.Data.Standardizer.CheckFor(value, InputSize, 1, NetworkName);
     }
 
+    /// <summary>The name of each class, by index (2: output i, or <c>PredictClass</c>'s answer i, is <c>ClassNames[i]</c>), for example
+    /// from <see cref="global::Compiled.Data.CsvTable.Labels(string, out global::Compiled.Data.ClassLabels)"/>; saved with the parameters.</summary>
+    public global::Compiled.Data.ClassLabels? ClassNames
+    {
+        get => _classNames;
+        set => _classNames = global::Compiled.Data.ClassLabels.CheckFor(value, 2, NetworkName);
+    }
+
     /// <summary>Writes the parameters to a safetensors file (to a temporary file first, then renamed over <paramref name="path"/>),
-    /// with <see cref="NetworkName"/> and <see cref="ArchitectureFingerprint"/> and the <see cref="InputStandardizer"/> in its metadata.</summary>
-    public void SaveParameters(string path) => global::Compiled.ModelFile.Save(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, _standardizer);
+    /// with <see cref="NetworkName"/>, <see cref="ArchitectureFingerprint"/>, the <see cref="InputStandardizer"/>, the <see cref="ClassNames"/> in its metadata.</summary>
+    public void SaveParameters(string path) => global::Compiled.ModelFile.Save(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, _standardizer, _classNames);
 
     /// <summary>Reads the parameters from a safetensors file. The file is validated in full first; if anything is wrong
     /// (names, shapes, dtype, byte ranges, a NaN or infinity unless <paramref name="allowNonFinite"/>, a file saved by a
     /// network of another architecture) an <see cref="global::System.IO.InvalidDataException"/> is thrown and nothing is changed.
-    /// A file saved by a network sets <see cref="InputStandardizer"/> to the one saved with it (or none); a file from
-    /// elsewhere leaves it as it is.
+    /// A file saved by a network sets <see cref="InputStandardizer"/> and <see cref="ClassNames"/> to what was saved with it (or none); a file from elsewhere leaves them as they are.
     /// </summary>
-    public void LoadParameters(string path, bool allowNonFinite = false) => _standardizer = global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, 1, _standardizer, allowNonFinite);
+    public void LoadParameters(string path, bool allowNonFinite = false)
+    {
+        var current = new global::Compiled.ModelFileInfo(NetworkName, ArchitectureFingerprint, _standardizer) { ClassNames = _classNames };
+        global::Compiled.ModelFileInfo held = global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, 1, 2, current, allowNonFinite);
+        _standardizer = held.Standardizer;
+        _classNames = held.ClassNames;
+    }
 
     // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,
     // each with a workspace of its own. Returns the last layer's rows. In training, every layer's output stays in
