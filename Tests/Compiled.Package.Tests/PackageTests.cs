@@ -22,7 +22,9 @@ public sealed class PackedPackage : IDisposable
         Version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
         string project = Path.Combine(RepositoryRoot, "Runtime", "Compiled.Runtime.csproj");
         Process.Run(RepositoryRoot, "pack", project, "-c", Configuration, "--no-build", "-o", Feed, $"-p:Version={Version}");
+        Process.Run(RepositoryRoot, "pack", Path.Combine(RepositoryRoot, "Plots", "Compiled.Plots.csproj"), "-c", Configuration, "--no-build", "-o", Feed, $"-p:Version={Version}");
         PackagePath = Path.Combine(Feed, $"Compiled.{Version}.nupkg");
+        PlotsPackagePath = Path.Combine(Feed, $"Compiled.Plots.{Version}.nupkg");
     }
 
     public string Root { get; }
@@ -32,6 +34,8 @@ public sealed class PackedPackage : IDisposable
     public string Version { get; }
 
     public string PackagePath { get; }
+
+    public string PlotsPackagePath { get; }
 
     public static string RepositoryRoot { get; } = FindRoot();
 
@@ -142,6 +146,22 @@ public class PackageTests(PackedPackage package) : IClassFixture<PackedPackage>
         using var documentation = new StreamReader(archive.GetEntry("lib/net10.0/Compiled.Runtime.xml")!.Open());
         Assert.Contains("M:Compiled.Trainer.Fit", documentation.ReadToEnd());
         Assert.True(File.Exists(Path.ChangeExtension(package.PackagePath, ".snupkg")), "the symbols package");
+    }
+
+    [Fact]
+    public void The_plots_add_on_is_a_package_of_its_own_that_depends_on_compiled_and_scottplot()
+    {
+        using ZipArchive archive = ZipFile.OpenRead(package.PlotsPackagePath);
+        Assert.Contains("lib/net10.0/Compiled.Plots.dll", archive.Entries.Select(e => e.FullName));
+        using var nuspec = new StreamReader(archive.GetEntry("Compiled.Plots.nuspec")!.Open());
+        string manifest = nuspec.ReadToEnd();
+        Assert.Contains($"<dependency id=\"Compiled\" version=\"{package.Version}\"", manifest);
+        Assert.Contains("<dependency id=\"ScottPlot\"", manifest);
+
+        // The core package stays free of it.
+        using ZipArchive core = ZipFile.OpenRead(package.PackagePath);
+        using var coreSpec = new StreamReader(core.GetEntry("Compiled.nuspec")!.Open());
+        Assert.DoesNotContain("ScottPlot", coreSpec.ReadToEnd());
     }
 
     [Fact]
