@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Compiled.Data;
 using Compiled.Runtime.Tests.Networks;
 
@@ -179,7 +178,7 @@ public sealed class ModelFileTests : IDisposable
         var network = new ReluMse(1) { InputStandardizer = Standardizer.Fit(RawInputs(4, 1), 9) };
         string path = PathOf("good.safetensors");
         network.SaveParameters(path);
-        string bad = WithMetadata(path, key, value);
+        string bad = SafetensorsMetadata.WithValue(path, PathOf("changed.safetensors"), key, _ => value);
 
         var target = new ReluMse(2);
         float[] before = target.Parameters.ToArray();
@@ -196,21 +195,5 @@ public sealed class ModelFileTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => network.InputStandardizer = Standardizer.Fit(new float[10], 5));
         Assert.Contains("takes 9 inputs per sample", error.Message);
         Assert.Null(network.InputStandardizer);
-    }
-
-    /// <summary>A copy of a safetensors file with one metadata value replaced.</summary>
-    private string WithMetadata(string path, string key, string value)
-    {
-        byte[] bytes = File.ReadAllBytes(path);
-        int headerLength = (int)BitConverter.ToUInt64(bytes, 0);
-        var header = JsonNode.Parse(bytes.AsSpan(8, headerLength))!.AsObject();
-        header["__metadata__"]!.AsObject()[key] = value;
-        byte[] newHeader = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
-        string copy = PathOf("changed.safetensors");
-        using var file = File.Create(copy);
-        file.Write(BitConverter.GetBytes((ulong)newHeader.Length));
-        file.Write(newHeader);
-        file.Write(bytes.AsSpan(8 + headerLength));
-        return copy;
     }
 }

@@ -129,7 +129,7 @@ public sealed class TrainingCallbackTests : IDisposable
 
         // Two epochs of history at epoch 2 is consistent; claiming epoch 2 with a one-line history is refused at resume.
         Checkpoint.Load(path, new DropoutMlp(3), ref adam);
-        string tampered = ReplaceMetadata(path, "trainer.history", text => text[..(text.IndexOf('\n') + 1)]);
+        string tampered = SafetensorsMetadata.WithValue(path, path + ".tampered.safetensors", "trainer.history", text => text[..(text.IndexOf('\n') + 1)]);
         var again = new Adam(0.01f);
         var error = Assert.Throws<InvalidDataException>(() =>
             Trainer.Fit(new DropoutMlp(3), train, null, new TrainingOptions { Epochs = 3, BatchSize = 16, CheckpointPath = tampered }, ref again));
@@ -175,24 +175,6 @@ public sealed class TrainingCallbackTests : IDisposable
         Assert.Equal(before, network.Parameters.ToArray());
         Assert.Throws<ArgumentNullException>(() => TrainingCallback.StopWhen(null!));
         Assert.Throws<ArgumentNullException>(() => TrainingCallback.OnEpoch(null!));
-    }
-
-    /// <summary>A copy of a safetensors file with one metadata value changed (data offsets count from the data's start, so the
-    /// tensors stay valid).</summary>
-    private static string ReplaceMetadata(string path, string key, Func<string, string> change)
-    {
-        byte[] bytes = File.ReadAllBytes(path);
-        int headerLength = (int)BitConverter.ToUInt64(bytes, 0);
-        var header = System.Text.Json.Nodes.JsonNode.Parse(bytes.AsSpan(8, headerLength))!.AsObject();
-        var metadata = header["__metadata__"]!.AsObject();
-        metadata[key] = change((string)metadata[key]!);
-        byte[] newHeader = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
-        string copy = path + ".tampered.safetensors";
-        using var file = File.Create(copy);
-        file.Write(BitConverter.GetBytes((ulong)newHeader.Length));
-        file.Write(newHeader);
-        file.Write(bytes.AsSpan(8 + headerLength));
-        return copy;
     }
 
     private sealed class Recorder : ITrainingCallback
