@@ -118,32 +118,12 @@ namespace Compiled.Data
         /// samples and the rest: a random train/validation (or train/test) split that is the same for the same seed.</summary>
         public (Dataset Train, Dataset Test) Split(double trainFraction, int seed) => Shuffled(seed).Split(trainFraction);
 
-        /// <summary>Per-feature mean and standard deviation (for <see cref="Standardize"/>).</summary>
+        /// <summary>Per-feature mean and population standard deviation (1 for a constant feature), for <see cref="Standardize"/>;
+        /// the same statistics as <see cref="Standardizer.Fit(Dataset)"/>, which a network can keep and save instead.</summary>
         public (float[] Mean, float[] Std) FeatureStatistics()
         {
-            var mean = new double[FeatureSize];
-            var square = new double[FeatureSize];
-            for (int i = 0; i < Count; i++)
-            {
-                for (int j = 0; j < FeatureSize; j++)
-                {
-                    double x = Features[(i * FeatureSize) + j];
-                    mean[j] += x;
-                    square[j] += x * x;
-                }
-            }
-
-            var m = new float[FeatureSize];
-            var s = new float[FeatureSize];
-            for (int j = 0; j < FeatureSize; j++)
-            {
-                double mu = mean[j] / Count;
-                m[j] = (float)mu;
-                double variance = Math.Max((square[j] / Count) - (mu * mu), 0);
-                s[j] = variance > 1e-12 ? (float)Math.Sqrt(variance) : 1f;
-            }
-
-            return (m, s);
+            Standardizer statistics = Standardizer.Fit(this);
+            return (statistics.Mean.ToArray(), statistics.Std.ToArray());
         }
 
         /// <summary>In place: every feature x becomes (x - mean) / std. Use the training set's statistics for every split.</summary>
