@@ -199,7 +199,10 @@ namespace Compiled.Generator.Emit
             {
                 foreach ((ShapedLayer layer, ParameterTensor tensor) in ParameterTensors(network))
                 {
-                    w.Line($"new global::Compiled.TensorInfo(\"{layer.Name}.{tensor.Role}\", new[] {{ {string.Join(", ", tensor.Shape)} }}, {layer.Identifier}{tensor.Member}Offset),");
+                    TorchTensorSpec torch = layer.Definition.Torch(layer, tensor, network);
+                    string image = torch.Image.Count == 0 ? string.Empty : $" {{ Image = new[] {{ {string.Join(", ", torch.Image)} }} }}";
+                    w.Line($"new global::Compiled.TensorInfo(\"{layer.Name}.{tensor.Role}\", new[] {{ {string.Join(", ", tensor.Shape)} }}, {layer.Identifier}{tensor.Member}Offset)");
+                    w.Line($"    {{ PyTorch = new global::Compiled.TorchTensor(\"{layer.Name}.{torch.Role}\", global::Compiled.TorchPermutation.{torch.Permutation}){image} }},");
                 }
             }
         }
@@ -591,6 +594,41 @@ namespace Compiled.Generator.Emit
 
             w.Line("/// </summary>");
             int axis = network.InputShape.Count == 0 ? network.InputSize : network.InputShape[network.InputShape.Count - 1];
+            w.Line("/// <summary>Writes the parameters in another layout: <see cref=\"global::Compiled.ParameterLayout.PyTorch\"/> gives PyTorch's names");
+            w.Line("/// and layouts (a <c>state_dict</c> that <c>safetensors.torch.load_file</c> reads), with <paramref name=\"names\"/> mapping this");
+            w.Line("/// network's tensor names (or their PyTorch names) to the names to write.</summary>");
+            using (w.OpenBlock("public void SaveParameters(string path, global::Compiled.ParameterLayout layout, global::System.Collections.Generic.IReadOnlyDictionary<string, string>? names = null)"))
+            {
+                using (w.OpenBlock("if (layout == global::Compiled.ParameterLayout.PyTorch)"))
+                {
+                    w.Line("global::Compiled.PyTorchParameters.Save(path, _parameters, s_tensors, names);");
+                    w.Line("return;");
+                }
+
+                w.Line("global::Compiled.NetworkGuard.NoNameMap(layout, names);");
+                w.Line("SaveParameters(path);");
+            }
+
+            w.Line();
+            w.Line("/// <summary>Reads the parameters from a file in another layout: <see cref=\"global::Compiled.ParameterLayout.PyTorch\"/> reads a");
+            w.Line("/// PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (Linear weights transposed, Conv2d kernels and");
+            w.Line("/// flattened-image weights permuted, F16 and BF16 converted), each tensor under its PyTorch name or the name");
+            w.Line("/// <paramref name=\"names\"/> maps it to. The layout is never guessed from shapes. Validated in full first; a bad file");
+            w.Line("/// changes nothing.</summary>");
+            using (w.OpenBlock("public void LoadParameters(string path, global::Compiled.ParameterLayout layout, global::System.Collections.Generic.IReadOnlyDictionary<string, string>? names = null, bool allowNonFinite = false)"))
+            {
+                using (w.OpenBlock("if (layout == global::Compiled.ParameterLayout.PyTorch)"))
+                {
+                    w.Line("global::Compiled.PyTorchParameters.Load(path, _parameters, s_tensors, names, allowNonFinite);");
+                    w.Line("return;");
+                }
+
+                w.Line("global::Compiled.NetworkGuard.NoNameMap(layout, names);");
+                w.Line("LoadParameters(path, allowNonFinite);");
+            }
+
+            w.Line();
+            w.Line("/// <summary>Reads the parameters from a safetensors file in this library's layout; see the overload above for what is checked.</summary>");
             using (w.OpenBlock("public void LoadParameters(string path, bool allowNonFinite = false)"))
             {
                 w.Line($"var current = new global::Compiled.ModelFileInfo(NetworkName, ArchitectureFingerprint, {saved}) {{ ClassNames = {savedClasses} }};");

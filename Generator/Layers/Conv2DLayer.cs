@@ -90,6 +90,10 @@ namespace Compiled.Generator.Layers
         /// <summary>Values in one unfolded patch, kh * kw * in channels (the inner dimension of its matrix product).</summary>
         internal static int PatchSize(ShapedLayer layer) => Details(layer).Window.Height * Details(layer).Window.Width * layer.Input.Channels;
 
+        /// <summary><c>nn.Conv2d</c>'s kernel is [out, in, kh, kw]; ours [kh, kw, in, out].</summary>
+        public override TorchTensorSpec Torch(ShapedLayer layer, ParameterTensor tensor, ShapedNetwork network) =>
+            tensor.Role == "weight" ? new TorchTensorSpec(tensor.Role, TorchTensorSpec.ConvKernel) : base.Torch(layer, tensor, network);
+
         public override string Describe(ShapedLayer layer)
         {
             Window k = Details(layer).Window;

@@ -81,6 +81,35 @@ namespace Compiled.Generator.Layers
         /// <c>Dense.TransposeRows</c> (64) rows in one call.</summary>
         private static bool TurnsWeights(int n, int m, long rows) => (long)n * m > ShapedNetwork.UnrollLimit && rows >= 64;
 
+        /// <summary><c>nn.Linear</c>'s weight is [out, in]. After a flattened image its columns run channel by channel (NCHW),
+        /// ours pixel by pixel (HWC): that weight is permuted as well as transposed.</summary>
+        public override TorchTensorSpec Torch(ShapedLayer layer, ParameterTensor tensor, ShapedNetwork network)
+        {
+            if (tensor.Role != "weight")
+            {
+                return base.Torch(layer, tensor, network);
+            }
+
+            TensorShape? image = FlattenedImage(layer, network);
+            return image is { } pixels
+                ? new TorchTensorSpec(tensor.Role, TorchTensorSpec.FlattenedImage) { Image = new[] { pixels.Height, pixels.Width, pixels.Channels }.ToEquatableArray() }
+                : new TorchTensorSpec(tensor.Role, TorchTensorSpec.Transpose);
+        }
+
+        /// <summary>The image this layer's input is the flattening of: a [Flatten] of an image, through any dropout.</summary>
+        private static TensorShape? FlattenedImage(ShapedLayer layer, ShapedNetwork network)
+        {
+            ShapedLayer? source = layer;
+            do
+            {
+                int from = source.Inputs.Count > 0 ? source.Inputs[0] : source.Index - 1;
+                source = from >= 0 ? network.Layers[from] : null;
+            }
+            while (source is not null && source.Kind == "Dropout");
+
+            return source is not null && source.Kind == "Flatten" && source.Input.Kind == ShapeKind.Image ? source.Input : null;
+        }
+
         public override string Describe(ShapedLayer layer)
         {
             DenseDetails details = Details(layer);

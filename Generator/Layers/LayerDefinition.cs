@@ -64,6 +64,10 @@ namespace Compiled.Generator.Layers
         /// look at the last layer that has one).</summary>
         public virtual ActivationKind? OutputActivation(LayerArguments arguments) => null;
 
+        /// <summary>How PyTorch's module for this layer names and lays out one of its tensors (for files in
+        /// <c>ParameterLayout.PyTorch</c>): by default the same name and layout, as for biases, norms and embeddings.</summary>
+        public virtual TorchTensorSpec Torch(ShapedLayer layer, ParameterTensor tensor, ShapedNetwork network) => new(tensor.Role, TorchTensorSpec.None);
+
         /// <summary>The layer in one line for the class's remarks, e.g. <c>conv1: 13x13x32 -> 11x11x64, ReLU</c>.</summary>
         public abstract string Describe(ShapedLayer layer);
 
@@ -183,5 +187,18 @@ namespace Compiled.Generator.Layers
 
         /// <summary>Whether the first input's gradient is added rather than stored.</summary>
         public bool AccumulateInputGradient => AccumulateInputGradients[0];
+    }
+
+    /// <summary>A tensor as PyTorch holds it: its name within the layer (<c>weight_ih_l0</c>, <c>in_proj_weight</c>) and the
+    /// runtime's <c>TorchPermutation</c> member that maps its axes onto ours, with the image's height, width and channels
+    /// for a dense layer that reads a flattened image.</summary>
+    internal sealed record TorchTensorSpec(string Role, string Permutation)
+    {
+        public const string None = "None";
+        public const string Transpose = "Transpose";
+        public const string ConvKernel = "ConvKernel";
+        public const string FlattenedImage = "FlattenedImage";
+
+        public EquatableArray<int> Image { get; init; } = EquatableArray<int>.Empty;
     }
 }

@@ -123,6 +123,12 @@ namespace Compiled.Generator.Layers
         /// row, the combined bias and both weights transposed.</summary>
         private static long ScratchSize(long batch, int features, int units, int width) => (batch * (width + (3L * units))) + units + width + ((long)(units + features) * width);
 
+        /// <summary>One layer of <c>nn.RNN</c>/<c>nn.LSTM</c>/<c>nn.GRU</c>: <c>weight_ih_l0</c> [gates x units, in] and
+        /// <c>weight_hh_l0</c> (ours transposed, the same gate order), <c>bias_ih_l0</c>, <c>bias_hh_l0</c>. A stacked PyTorch
+        /// module's later layers (<c>_l1</c>, ...) are mapped by name.</summary>
+        public override TorchTensorSpec Torch(ShapedLayer layer, ParameterTensor tensor, ShapedNetwork network) =>
+            new(tensor.Role + "_l0", tensor.Role.StartsWith("weight", System.StringComparison.Ordinal) ? TorchTensorSpec.Transpose : TorchTensorSpec.None);
+
         public override string Describe(ShapedLayer layer)
         {
             RecurrentArguments arguments = ArgumentsOf(layer);

@@ -104,6 +104,16 @@ namespace Compiled.Generator.Layers
 
         private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+        /// <summary><c>nn.MultiheadAttention</c>'s <c>in_proj_weight</c> [3 d, d] (query, key and value rows, each head's
+        /// contiguous) and <c>out_proj.weight</c> [d, d]: GPT-2's <c>c_attn</c> and <c>c_proj</c> transposed.</summary>
+        public override TorchTensorSpec Torch(ShapedLayer layer, ParameterTensor tensor, ShapedNetwork network) => tensor.Role switch
+        {
+            "c_attn.weight" => new TorchTensorSpec("in_proj_weight", TorchTensorSpec.Transpose),
+            "c_attn.bias" => new TorchTensorSpec("in_proj_bias", TorchTensorSpec.None),
+            "c_proj.weight" => new TorchTensorSpec("out_proj.weight", TorchTensorSpec.Transpose),
+            _ => new TorchTensorSpec("out_proj.bias", TorchTensorSpec.None),
+        };
+
         public override string Describe(ShapedLayer layer)
         {
             SelfAttentionArguments arguments = ArgumentsOf(layer);

@@ -15,6 +15,9 @@ namespace Compiled
     {
         /// <summary>The class names saved with the parameters (output i is class <c>ClassNames[i]</c>), or null.</summary>
         public ClassLabels? ClassNames { get; init; }
+
+        /// <summary>The metadata's <c>format</c>: <c>pt</c> for a file in PyTorch's layout, or null.</summary>
+        public string? Format { get; init; }
     }
 
     /// <summary>
@@ -90,6 +93,13 @@ namespace Compiled
             }
 
             ModelFileInfo info = Inspect(path ?? throw new ArgumentNullException(nameof(path)));
+            if (info.Format == "pt")
+            {
+                throw new InvalidDataException(
+                    $"'{path}' says it is in PyTorch's layout (format pt), where linear weights are [out, in] and convolution kernels [out, in, kh, kw]; " +
+                    "load it with LoadParameters(path, ParameterLayout.PyTorch). The parameters were not changed.");
+            }
+
             if (info.Architecture is not null && info.Architecture != architecture)
             {
                 throw new InvalidDataException(
@@ -161,7 +171,8 @@ namespace Compiled
                 }
             }
 
-            return new ModelFileInfo(network, architecture, standardizer) { ClassNames = classNames };
+            metadata.TryGetValue("format", out string? format);
+            return new ModelFileInfo(network, architecture, standardizer) { ClassNames = classNames, Format = format };
         }
     }
 

@@ -84,9 +84,16 @@ namespace Compiled
     }
 
     /// <summary>One tensor of a safetensors header: its name, shape and byte range in the data region.</summary>
-    internal readonly record struct SafetensorsEntry(string Name, long[] Shape, long Begin, long End)
+    /// <param name="Name">The tensor's name.</param>
+    /// <param name="Shape">Its shape.</param>
+    /// <param name="Begin">Its first byte in the data region.</param>
+    /// <param name="End">One past its last byte.</param>
+    /// <param name="DType">F32, or (only where half precision is accepted) F16 or BF16, read as F32.</param>
+    internal readonly record struct SafetensorsEntry(string Name, long[] Shape, long Begin, long End, string DType = "F32")
     {
-        public long Count => (End - Begin) / sizeof(float);
+        public int ElementSize => DType == "F32" ? sizeof(float) : 2;
+
+        public long Count => (End - Begin) / ElementSize;
     }
 
     /// <summary>
@@ -105,10 +112,12 @@ namespace Compiled
         private float[]? _values;
         private long _dataLength;
         private bool _proved;
+        private readonly bool _acceptHalfPrecision;
 
-        public SafetensorsReader(string path)
+        public SafetensorsReader(string path, bool acceptHalfPrecision = false)
         {
             Path = path;
+            _acceptHalfPrecision = acceptHalfPrecision;
             _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
             try
             {
@@ -175,7 +184,7 @@ namespace Compiled
             for (long at = 0; at < entry.Count; at += values.Length)
             {
                 int count = (int)Math.Min(entry.Count - at, values.Length);
-                ReadValues(entry.Begin + (at * sizeof(float)), values.AsSpan(0, count));
+                ReadValues(entry, at, values.AsSpan(0, count));
                 for (int i = 0; i < count; i++)
                 {
                     if (!float.IsFinite(values[i]))
@@ -198,20 +207,41 @@ namespace Compiled
             for (int at = 0; at < target.Length; at += ChunkBytes / sizeof(float))
             {
                 int count = Math.Min(target.Length - at, ChunkBytes / sizeof(float));
-                ReadValues(entry.Begin + ((long)at * sizeof(float)), target.Slice(at, count));
+                ReadValues(entry, at, target.Slice(at, count));
             }
         }
 
         private SafetensorsEntry Proved(string name) =>
             _proved ? _entries[name] : throw new InvalidOperationException("Call Expect before reading: it proves the names, shapes and tiling.");
 
-        /// <summary>Reads values from <paramref name="dataOffset"/> bytes into the data region; at most one chunk.</summary>
-        private void ReadValues(long dataOffset, Span<float> target)
+        /// <summary>Reads the tensor's values from element <paramref name="first"/> on, converted to F32; at most one chunk of F32.</summary>
+        private void ReadValues(SafetensorsEntry entry, long first, Span<float> target)
         {
             byte[] chunk = _chunk ??= new byte[ChunkBytes];
-            _stream.Position = _dataStart + dataOffset;
-            _stream.ReadExactly(chunk, 0, target.Length * sizeof(float));
-            CopyLittleEndian(chunk.AsSpan(0, target.Length * sizeof(float)), target);
+            int bytes = target.Length * entry.ElementSize;
+            _stream.Position = _dataStart + entry.Begin + (first * entry.ElementSize);
+            _stream.ReadExactly(chunk, 0, bytes);
+            switch (entry.DType)
+            {
+                case "F16":
+                    for (int i = 0; i < target.Length; i++)
+                    {
+                        target[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(chunk.AsSpan(i * 2, 2)));
+                    }
+
+                    break;
+                case "BF16":
+                    // bfloat16 is the upper half of an F32: its bits shifted up are exactly that float.
+                    for (int i = 0; i < target.Length; i++)
+                    {
+                        target[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(chunk.AsSpan(i * 2, 2)) << 16);
+                    }
+
+                    break;
+                default:
+                    CopyLittleEndian(chunk.AsSpan(0, bytes), target);
+                    break;
+            }
         }
 
         private static void CopyLittleEndian(ReadOnlySpan<byte> bytes, Span<float> target)
@@ -320,10 +350,13 @@ namespace Compiled
                 throw Invalid($"tensor '{property.Name}' needs dtype, shape and data_offsets [begin, end]");
             }
 
-            if (dtype.ValueKind != JsonValueKind.String || dtype.GetString() != "F32")
+            string? type = dtype.ValueKind == JsonValueKind.String ? dtype.GetString() : null;
+            if (type != "F32" && !(_acceptHalfPrecision && type is "F16" or "BF16"))
             {
-                throw Invalid($"tensor '{property.Name}' has dtype {dtype}, but only F32 is supported");
+                throw Invalid($"tensor '{property.Name}' has dtype {dtype}, but only F32 is supported{(_acceptHalfPrecision ? " (and F16 and BF16, converted)" : string.Empty)}");
             }
+
+            int elementSize = type == "F32" ? sizeof(float) : 2;
 
             var fileShape = new List<long>();
             long count = 1;
@@ -335,7 +368,7 @@ namespace Compiled
                 }
 
                 // The product in checked 64-bit arithmetic: a shape whose product wraps is as wrong as one that is too big.
-                count = d == 0 || count == 0 ? 0 : count > (dataLength / sizeof(float)) / d ? -1 : count * d;
+                count = d == 0 || count == 0 ? 0 : count > (dataLength / elementSize) / d ? -1 : count * d;
                 if (count < 0)
                 {
                     throw Invalid($"tensor '{property.Name}' has shape [{shape}], more values than the {dataLength} data bytes hold");
@@ -350,12 +383,12 @@ namespace Compiled
                 throw Invalid($"tensor '{property.Name}' has data_offsets {offsets} outside the {dataLength} data bytes");
             }
 
-            if (end - begin != count * sizeof(float))
+            if (end - begin != count * elementSize)
             {
-                throw Invalid($"tensor '{property.Name}' has {end - begin} data bytes, but its shape [{string.Join(", ", fileShape)}] of F32 needs {count * sizeof(float)}");
+                throw Invalid($"tensor '{property.Name}' has {end - begin} data bytes, but its shape [{string.Join(", ", fileShape)}] of {type} needs {count * elementSize}");
             }
 
-            return new SafetensorsEntry(property.Name, fileShape.ToArray(), begin, end);
+            return new SafetensorsEntry(property.Name, fileShape.ToArray(), begin, end, type!);
         }
 
         /// <summary>The tensors' byte ranges, in order, must cover the data region exactly: a header length a few bytes off,

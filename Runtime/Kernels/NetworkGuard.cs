@@ -9,6 +9,20 @@ namespace Compiled
     /// </summary>
     public static class NetworkGuard
     {
+        /// <summary>A name map applies to PyTorch files only; any other layout must be one this library knows.</summary>
+        public static void NoNameMap(ParameterLayout layout, System.Collections.Generic.IReadOnlyDictionary<string, string>? names)
+        {
+            if (layout != ParameterLayout.Compiled)
+            {
+                throw new ArgumentOutOfRangeException(nameof(layout), layout, $"Expected ParameterLayout.Compiled or ParameterLayout.PyTorch, but got {layout}.");
+            }
+
+            if (names is not null)
+            {
+                throw new ArgumentException("A name map applies to ParameterLayout.PyTorch files; this library's own files use the network's tensor names.", nameof(names));
+            }
+        }
+
         /// <summary>When float targets hold one value per sample for a network of several outputs, the usual cause: class
         /// indices given as targets (<c>Dataset.WithTargets</c> or the float overload) where labels were meant.</summary>
         private static string LabelHint(int inputsLength, int targetsLength, int inputSize, int outputSize) =>

@@ -155,6 +155,10 @@ namespace Compiled
     /// <param name="Offset">Where it starts in the parameter array.</param>
     public sealed record TensorInfo(string Name, int[] Shape, int Offset)
     {
+        /// <summary>How PyTorch names and lays out this tensor (for <see cref="ParameterLayout.PyTorch"/> files), or null when
+        /// it is the same name and layout.</summary>
+        public TorchTensor? PyTorch { get; init; }
+
         /// <summary>The number of values: the product of the shape.</summary>
         public int Length
         {

@@ -66,13 +66,20 @@ partial class CharElmanTanh : global::Compiled.ITokenLabelNetwork, global::Compi
 
     private static readonly global::Compiled.TensorInfo[] s_tensors =
     {
-        new global::Compiled.TensorInfo("embedding0.weight", new[] { 28, 32 }, Embedding0WeightOffset),
-        new global::Compiled.TensorInfo("simplernn0.weight_ih", new[] { 32, 128 }, Simplernn0WeightIhOffset),
-        new global::Compiled.TensorInfo("simplernn0.weight_hh", new[] { 128, 128 }, Simplernn0WeightHhOffset),
-        new global::Compiled.TensorInfo("simplernn0.bias_ih", new[] { 128 }, Simplernn0BiasIhOffset),
-        new global::Compiled.TensorInfo("simplernn0.bias_hh", new[] { 128 }, Simplernn0BiasHhOffset),
-        new global::Compiled.TensorInfo("dense0.weight", new[] { 128, 27 }, Dense0WeightOffset),
-        new global::Compiled.TensorInfo("dense0.bias", new[] { 27 }, Dense0BiasOffset),
+        new global::Compiled.TensorInfo("embedding0.weight", new[] { 28, 32 }, Embedding0WeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("embedding0.weight", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("simplernn0.weight_ih", new[] { 32, 128 }, Simplernn0WeightIhOffset)
+            { PyTorch = new global::Compiled.TorchTensor("simplernn0.weight_ih_l0", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("simplernn0.weight_hh", new[] { 128, 128 }, Simplernn0WeightHhOffset)
+            { PyTorch = new global::Compiled.TorchTensor("simplernn0.weight_hh_l0", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("simplernn0.bias_ih", new[] { 128 }, Simplernn0BiasIhOffset)
+            { PyTorch = new global::Compiled.TorchTensor("simplernn0.bias_ih_l0", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("simplernn0.bias_hh", new[] { 128 }, Simplernn0BiasHhOffset)
+            { PyTorch = new global::Compiled.TorchTensor("simplernn0.bias_hh_l0", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("dense0.weight", new[] { 128, 27 }, Dense0WeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("dense0.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("dense0.bias", new[] { 27 }, Dense0BiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("dense0.bias", global::Compiled.TorchPermutation.None) },
     };
 
     // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
@@ -639,6 +646,37 @@ partial class CharElmanTanh : global::Compiled.ITokenLabelNetwork, global::Compi
     /// network of another architecture) an <see cref="global::System.IO.InvalidDataException"/> is thrown and nothing is changed.
     /// A file saved by a network sets <see cref="ClassNames"/> to what was saved with it (or none); a file from elsewhere leaves them as they are.
     /// </summary>
+    /// <summary>Writes the parameters in another layout: <see cref="global::Compiled.ParameterLayout.PyTorch"/> gives PyTorch's names
+    /// and layouts (a <c>state_dict</c> that <c>safetensors.torch.load_file</c> reads), with <paramref name="names"/> mapping this
+    /// network's tensor names (or their PyTorch names) to the names to write.</summary>
+    public void SaveParameters(string path, global::Compiled.ParameterLayout layout, global::System.Collections.Generic.IReadOnlyDictionary<string, string>? names = null)
+    {
+        if (layout == global::Compiled.ParameterLayout.PyTorch)
+        {
+            global::Compiled.PyTorchParameters.Save(path, _parameters, s_tensors, names);
+            return;
+        }
+        global::Compiled.NetworkGuard.NoNameMap(layout, names);
+        SaveParameters(path);
+    }
+
+    /// <summary>Reads the parameters from a file in another layout: <see cref="global::Compiled.ParameterLayout.PyTorch"/> reads a
+    /// PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (Linear weights transposed, Conv2d kernels and
+    /// flattened-image weights permuted, F16 and BF16 converted), each tensor under its PyTorch name or the name
+    /// <paramref name="names"/> maps it to. The layout is never guessed from shapes. Validated in full first; a bad file
+    /// changes nothing.</summary>
+    public void LoadParameters(string path, global::Compiled.ParameterLayout layout, global::System.Collections.Generic.IReadOnlyDictionary<string, string>? names = null, bool allowNonFinite = false)
+    {
+        if (layout == global::Compiled.ParameterLayout.PyTorch)
+        {
+            global::Compiled.PyTorchParameters.Load(path, _parameters, s_tensors, names, allowNonFinite);
+            return;
+        }
+        global::Compiled.NetworkGuard.NoNameMap(layout, names);
+        LoadParameters(path, allowNonFinite);
+    }
+
+    /// <summary>Reads the parameters from a safetensors file in this library's layout; see the overload above for what is checked.</summary>
     public void LoadParameters(string path, bool allowNonFinite = false)
     {
         var current = new global::Compiled.ModelFileInfo(NetworkName, ArchitectureFingerprint, null) { ClassNames = _classNames };

@@ -42,8 +42,10 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
 
     private static readonly global::Compiled.TensorInfo[] s_tensors =
     {
-        new global::Compiled.TensorInfo("dense0.weight", new[] { 3, 2 }, Dense0WeightOffset),
-        new global::Compiled.TensorInfo("dense0.bias", new[] { 2 }, Dense0BiasOffset),
+        new global::Compiled.TensorInfo("dense0.weight", new[] { 3, 2 }, Dense0WeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("dense0.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("dense0.bias", new[] { 2 }, Dense0BiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("dense0.bias", global::Compiled.TorchPermutation.None) },
     };
 
     // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
@@ -479,6 +481,37 @@ partial class InGlobalNamespace : global::Compiled.ITargetNetwork, global::Compi
     /// network of another architecture) an <see cref="global::System.IO.InvalidDataException"/> is thrown and nothing is changed.
     /// A file saved by a network sets <see cref="InputStandardizer"/> to what was saved with it (or none); a file from elsewhere leaves them as they are.
     /// </summary>
+    /// <summary>Writes the parameters in another layout: <see cref="global::Compiled.ParameterLayout.PyTorch"/> gives PyTorch's names
+    /// and layouts (a <c>state_dict</c> that <c>safetensors.torch.load_file</c> reads), with <paramref name="names"/> mapping this
+    /// network's tensor names (or their PyTorch names) to the names to write.</summary>
+    public void SaveParameters(string path, global::Compiled.ParameterLayout layout, global::System.Collections.Generic.IReadOnlyDictionary<string, string>? names = null)
+    {
+        if (layout == global::Compiled.ParameterLayout.PyTorch)
+        {
+            global::Compiled.PyTorchParameters.Save(path, _parameters, s_tensors, names);
+            return;
+        }
+        global::Compiled.NetworkGuard.NoNameMap(layout, names);
+        SaveParameters(path);
+    }
+
+    /// <summary>Reads the parameters from a file in another layout: <see cref="global::Compiled.ParameterLayout.PyTorch"/> reads a
+    /// PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (Linear weights transposed, Conv2d kernels and
+    /// flattened-image weights permuted, F16 and BF16 converted), each tensor under its PyTorch name or the name
+    /// <paramref name="names"/> maps it to. The layout is never guessed from shapes. Validated in full first; a bad file
+    /// changes nothing.</summary>
+    public void LoadParameters(string path, global::Compiled.ParameterLayout layout, global::System.Collections.Generic.IReadOnlyDictionary<string, string>? names = null, bool allowNonFinite = false)
+    {
+        if (layout == global::Compiled.ParameterLayout.PyTorch)
+        {
+            global::Compiled.PyTorchParameters.Load(path, _parameters, s_tensors, names, allowNonFinite);
+            return;
+        }
+        global::Compiled.NetworkGuard.NoNameMap(layout, names);
+        LoadParameters(path, allowNonFinite);
+    }
+
+    /// <summary>Reads the parameters from a safetensors file in this library's layout; see the overload above for what is checked.</summary>
     public void LoadParameters(string path, bool allowNonFinite = false)
     {
         var current = new global::Compiled.ModelFileInfo(NetworkName, ArchitectureFingerprint, _standardizer) { ClassNames = null };

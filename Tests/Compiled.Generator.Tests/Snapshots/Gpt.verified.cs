@@ -104,24 +104,42 @@ namespace Demo
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
-            new global::Compiled.TensorInfo("wte.weight", new[] { 7, 8 }, WteWeightOffset),
-            new global::Compiled.TensorInfo("wpe.weight", new[] { 6, 8 }, WpeWeightOffset),
-            new global::Compiled.TensorInfo("ln_1.weight", new[] { 8 }, Ln1WeightOffset),
-            new global::Compiled.TensorInfo("ln_1.bias", new[] { 8 }, Ln1BiasOffset),
-            new global::Compiled.TensorInfo("attn.c_attn.weight", new[] { 8, 24 }, AttnCAttnWeightOffset),
-            new global::Compiled.TensorInfo("attn.c_attn.bias", new[] { 24 }, AttnCAttnBiasOffset),
-            new global::Compiled.TensorInfo("attn.c_proj.weight", new[] { 8, 8 }, AttnCProjWeightOffset),
-            new global::Compiled.TensorInfo("attn.c_proj.bias", new[] { 8 }, AttnCProjBiasOffset),
-            new global::Compiled.TensorInfo("ln_2.weight", new[] { 8 }, Ln2WeightOffset),
-            new global::Compiled.TensorInfo("ln_2.bias", new[] { 8 }, Ln2BiasOffset),
-            new global::Compiled.TensorInfo("c_fc.weight", new[] { 8, 32 }, CFcWeightOffset),
-            new global::Compiled.TensorInfo("c_fc.bias", new[] { 32 }, CFcBiasOffset),
-            new global::Compiled.TensorInfo("c_proj.weight", new[] { 32, 8 }, CProjWeightOffset),
-            new global::Compiled.TensorInfo("c_proj.bias", new[] { 8 }, CProjBiasOffset),
-            new global::Compiled.TensorInfo("ln_f.weight", new[] { 8 }, LnFWeightOffset),
-            new global::Compiled.TensorInfo("ln_f.bias", new[] { 8 }, LnFBiasOffset),
-            new global::Compiled.TensorInfo("lm_head.weight", new[] { 8, 7 }, LmHeadWeightOffset),
-            new global::Compiled.TensorInfo("lm_head.bias", new[] { 7 }, LmHeadBiasOffset),
+            new global::Compiled.TensorInfo("wte.weight", new[] { 7, 8 }, WteWeightOffset)
+                { PyTorch = new global::Compiled.TorchTensor("wte.weight", global::Compiled.TorchPermutation.None) },
+            new global::Compiled.TensorInfo("wpe.weight", new[] { 6, 8 }, WpeWeightOffset)
+                { PyTorch = new global::Compiled.TorchTensor("wpe.weight", global::Compiled.TorchPermutation.None) },
+            new global::Compiled.TensorInfo("ln_1.weight", new[] { 8 }, Ln1WeightOffset)
+                { PyTorch = new global::Compiled.TorchTensor("ln_1.weight", global::Compiled.TorchPermutation.None) },
+            new global::Compiled.TensorInfo("ln_1.bias", new[] { 8 }, Ln1BiasOffset)
+                { PyTorch = new global::Compiled.TorchTensor("ln_1.bias", global::Compiled.TorchPermutation.None) },
+            new global::Compiled.TensorInfo("attn.c_attn.weight", new[] { 8, 24 }, AttnCAttnWeightOffset)
+                { PyTorch = new global::Compiled.TorchTensor("attn.in_proj_weight", global::Compiled.TorchPermutation.Transpose) },
+            new global::Compiled.TensorInfo("attn.c_attn.bias", new[] { 24 }, AttnCAttnBiasOffset)
+                { PyTorch = new global::Compiled.TorchTensor("attn.in_proj_bias", global::Compiled.TorchPermutation.None) },
+            new global::Compiled.TensorInfo("attn.c_proj.weight", new[] { 8, 8 }, AttnCProjWeightOffset)
+                { PyTorch = new global::Compiled.TorchTensor("attn.out_proj.weight", global::Compiled.TorchPermutation.Transpose) },
+            new global::Compiled.TensorInfo("attn.c_proj.bias", new[] { 8 }, AttnCProjBiasOffset)
+                { PyTorch = new global::Compiled.TorchTensor("attn.out_proj.bias", global::Compiled.TorchPermutation.None) },
+            new global::Compiled.TensorInfo("ln_2.weight", new[] { 8 }, Ln2WeightOffset)
+                { PyTorch = new global::Compiled.TorchTensor("ln_2.weight", global::Compiled.TorchPermutation.None) },
+            new global::Compiled.TensorInfo("ln_2.bias", new[] { 8 }, Ln2BiasOffset)
+                { PyTorch = new global::Compiled.TorchTensor("ln_2.bias", global::Compiled.TorchPermutation.None) },
+            new global::Compiled.TensorInfo("c_fc.weight", new[] { 8, 32 }, CFcWeightOffset)
+                { PyTorch = new global::Compiled.TorchTensor("c_fc.weight", global::Compiled.TorchPermutation.Transpose) },
+            new global::Compiled.TensorInfo("c_fc.bias", new[] { 32 }, CFcBiasOffset)
+                { PyTorch = new global::Compiled.TorchTensor("c_fc.bias", global::Compiled.TorchPermutation.None) },
+            new global::Compiled.TensorInfo("c_proj.weight", new[] { 32, 8 }, CProjWeightOffset)
+                { PyTorch = new global::Compiled.TorchTensor("c_proj.weight", global::Compiled.TorchPermutation.Transpose) },
+            new global::Compiled.TensorInfo("c_proj.bias", new[] { 8 }, CProjBiasOffset)
+                { PyTorch = new global::Compiled.TorchTensor("c_proj.bias", global::Compiled.TorchPermutation.None) },
+            new global::Compiled.TensorInfo("ln_f.weight", new[] { 8 }, LnFWeightOffset)
+                { PyTorch = new global::Compiled.TorchTensor("ln_f.weight", global::Compiled.TorchPermutation.None) },
+            new global::Compiled.TensorInfo("ln_f.bias", new[] { 8 }, LnFBiasOffset)
+                { PyTorch = new global::Compiled.TorchTensor("ln_f.bias", global::Compiled.TorchPermutation.None) },
+            new global::Compiled.TensorInfo("lm_head.weight", new[] { 8, 7 }, LmHeadWeightOffset)
+                { PyTorch = new global::Compiled.TorchTensor("lm_head.weight", global::Compiled.TorchPermutation.Transpose) },
+            new global::Compiled.TensorInfo("lm_head.bias", new[] { 7 }, LmHeadBiasOffset)
+                { PyTorch = new global::Compiled.TorchTensor("lm_head.bias", global::Compiled.TorchPermutation.None) },
         };
 
         // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
@@ -716,6 +734,37 @@ namespace Demo
         /// network of another architecture) an <see cref="global::System.IO.InvalidDataException"/> is thrown and nothing is changed.
         /// A file saved by a network sets <see cref="ClassNames"/> to what was saved with it (or none); a file from elsewhere leaves them as they are.
         /// </summary>
+        /// <summary>Writes the parameters in another layout: <see cref="global::Compiled.ParameterLayout.PyTorch"/> gives PyTorch's names
+        /// and layouts (a <c>state_dict</c> that <c>safetensors.torch.load_file</c> reads), with <paramref name="names"/> mapping this
+        /// network's tensor names (or their PyTorch names) to the names to write.</summary>
+        public void SaveParameters(string path, global::Compiled.ParameterLayout layout, global::System.Collections.Generic.IReadOnlyDictionary<string, string>? names = null)
+        {
+            if (layout == global::Compiled.ParameterLayout.PyTorch)
+            {
+                global::Compiled.PyTorchParameters.Save(path, _parameters, s_tensors, names);
+                return;
+            }
+            global::Compiled.NetworkGuard.NoNameMap(layout, names);
+            SaveParameters(path);
+        }
+
+        /// <summary>Reads the parameters from a file in another layout: <see cref="global::Compiled.ParameterLayout.PyTorch"/> reads a
+        /// PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (Linear weights transposed, Conv2d kernels and
+        /// flattened-image weights permuted, F16 and BF16 converted), each tensor under its PyTorch name or the name
+        /// <paramref name="names"/> maps it to. The layout is never guessed from shapes. Validated in full first; a bad file
+        /// changes nothing.</summary>
+        public void LoadParameters(string path, global::Compiled.ParameterLayout layout, global::System.Collections.Generic.IReadOnlyDictionary<string, string>? names = null, bool allowNonFinite = false)
+        {
+            if (layout == global::Compiled.ParameterLayout.PyTorch)
+            {
+                global::Compiled.PyTorchParameters.Load(path, _parameters, s_tensors, names, allowNonFinite);
+                return;
+            }
+            global::Compiled.NetworkGuard.NoNameMap(layout, names);
+            LoadParameters(path, allowNonFinite);
+        }
+
+        /// <summary>Reads the parameters from a safetensors file in this library's layout; see the overload above for what is checked.</summary>
         public void LoadParameters(string path, bool allowNonFinite = false)
         {
             var current = new global::Compiled.ModelFileInfo(NetworkName, ArchitectureFingerprint, null) { ClassNames = _classNames };

@@ -206,60 +206,114 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
 
     private static readonly global::Compiled.TensorInfo[] s_tensors =
     {
-        new global::Compiled.TensorInfo("wte.weight", new[] { 28, 64 }, WteWeightOffset),
-        new global::Compiled.TensorInfo("wpe.weight", new[] { 24, 64 }, WpeWeightOffset),
-        new global::Compiled.TensorInfo("h0_ln_1.weight", new[] { 64 }, H0Ln1WeightOffset),
-        new global::Compiled.TensorInfo("h0_ln_1.bias", new[] { 64 }, H0Ln1BiasOffset),
-        new global::Compiled.TensorInfo("h0_attn.c_attn.weight", new[] { 64, 192 }, H0AttnCAttnWeightOffset),
-        new global::Compiled.TensorInfo("h0_attn.c_attn.bias", new[] { 192 }, H0AttnCAttnBiasOffset),
-        new global::Compiled.TensorInfo("h0_attn.c_proj.weight", new[] { 64, 64 }, H0AttnCProjWeightOffset),
-        new global::Compiled.TensorInfo("h0_attn.c_proj.bias", new[] { 64 }, H0AttnCProjBiasOffset),
-        new global::Compiled.TensorInfo("h0_ln_2.weight", new[] { 64 }, H0Ln2WeightOffset),
-        new global::Compiled.TensorInfo("h0_ln_2.bias", new[] { 64 }, H0Ln2BiasOffset),
-        new global::Compiled.TensorInfo("h0_mlp_c_fc.weight", new[] { 64, 256 }, H0MlpCFcWeightOffset),
-        new global::Compiled.TensorInfo("h0_mlp_c_fc.bias", new[] { 256 }, H0MlpCFcBiasOffset),
-        new global::Compiled.TensorInfo("h0_mlp_c_proj.weight", new[] { 256, 64 }, H0MlpCProjWeightOffset),
-        new global::Compiled.TensorInfo("h0_mlp_c_proj.bias", new[] { 64 }, H0MlpCProjBiasOffset),
-        new global::Compiled.TensorInfo("h1_ln_1.weight", new[] { 64 }, H1Ln1WeightOffset),
-        new global::Compiled.TensorInfo("h1_ln_1.bias", new[] { 64 }, H1Ln1BiasOffset),
-        new global::Compiled.TensorInfo("h1_attn.c_attn.weight", new[] { 64, 192 }, H1AttnCAttnWeightOffset),
-        new global::Compiled.TensorInfo("h1_attn.c_attn.bias", new[] { 192 }, H1AttnCAttnBiasOffset),
-        new global::Compiled.TensorInfo("h1_attn.c_proj.weight", new[] { 64, 64 }, H1AttnCProjWeightOffset),
-        new global::Compiled.TensorInfo("h1_attn.c_proj.bias", new[] { 64 }, H1AttnCProjBiasOffset),
-        new global::Compiled.TensorInfo("h1_ln_2.weight", new[] { 64 }, H1Ln2WeightOffset),
-        new global::Compiled.TensorInfo("h1_ln_2.bias", new[] { 64 }, H1Ln2BiasOffset),
-        new global::Compiled.TensorInfo("h1_mlp_c_fc.weight", new[] { 64, 256 }, H1MlpCFcWeightOffset),
-        new global::Compiled.TensorInfo("h1_mlp_c_fc.bias", new[] { 256 }, H1MlpCFcBiasOffset),
-        new global::Compiled.TensorInfo("h1_mlp_c_proj.weight", new[] { 256, 64 }, H1MlpCProjWeightOffset),
-        new global::Compiled.TensorInfo("h1_mlp_c_proj.bias", new[] { 64 }, H1MlpCProjBiasOffset),
-        new global::Compiled.TensorInfo("h2_ln_1.weight", new[] { 64 }, H2Ln1WeightOffset),
-        new global::Compiled.TensorInfo("h2_ln_1.bias", new[] { 64 }, H2Ln1BiasOffset),
-        new global::Compiled.TensorInfo("h2_attn.c_attn.weight", new[] { 64, 192 }, H2AttnCAttnWeightOffset),
-        new global::Compiled.TensorInfo("h2_attn.c_attn.bias", new[] { 192 }, H2AttnCAttnBiasOffset),
-        new global::Compiled.TensorInfo("h2_attn.c_proj.weight", new[] { 64, 64 }, H2AttnCProjWeightOffset),
-        new global::Compiled.TensorInfo("h2_attn.c_proj.bias", new[] { 64 }, H2AttnCProjBiasOffset),
-        new global::Compiled.TensorInfo("h2_ln_2.weight", new[] { 64 }, H2Ln2WeightOffset),
-        new global::Compiled.TensorInfo("h2_ln_2.bias", new[] { 64 }, H2Ln2BiasOffset),
-        new global::Compiled.TensorInfo("h2_mlp_c_fc.weight", new[] { 64, 256 }, H2MlpCFcWeightOffset),
-        new global::Compiled.TensorInfo("h2_mlp_c_fc.bias", new[] { 256 }, H2MlpCFcBiasOffset),
-        new global::Compiled.TensorInfo("h2_mlp_c_proj.weight", new[] { 256, 64 }, H2MlpCProjWeightOffset),
-        new global::Compiled.TensorInfo("h2_mlp_c_proj.bias", new[] { 64 }, H2MlpCProjBiasOffset),
-        new global::Compiled.TensorInfo("h3_ln_1.weight", new[] { 64 }, H3Ln1WeightOffset),
-        new global::Compiled.TensorInfo("h3_ln_1.bias", new[] { 64 }, H3Ln1BiasOffset),
-        new global::Compiled.TensorInfo("h3_attn.c_attn.weight", new[] { 64, 192 }, H3AttnCAttnWeightOffset),
-        new global::Compiled.TensorInfo("h3_attn.c_attn.bias", new[] { 192 }, H3AttnCAttnBiasOffset),
-        new global::Compiled.TensorInfo("h3_attn.c_proj.weight", new[] { 64, 64 }, H3AttnCProjWeightOffset),
-        new global::Compiled.TensorInfo("h3_attn.c_proj.bias", new[] { 64 }, H3AttnCProjBiasOffset),
-        new global::Compiled.TensorInfo("h3_ln_2.weight", new[] { 64 }, H3Ln2WeightOffset),
-        new global::Compiled.TensorInfo("h3_ln_2.bias", new[] { 64 }, H3Ln2BiasOffset),
-        new global::Compiled.TensorInfo("h3_mlp_c_fc.weight", new[] { 64, 256 }, H3MlpCFcWeightOffset),
-        new global::Compiled.TensorInfo("h3_mlp_c_fc.bias", new[] { 256 }, H3MlpCFcBiasOffset),
-        new global::Compiled.TensorInfo("h3_mlp_c_proj.weight", new[] { 256, 64 }, H3MlpCProjWeightOffset),
-        new global::Compiled.TensorInfo("h3_mlp_c_proj.bias", new[] { 64 }, H3MlpCProjBiasOffset),
-        new global::Compiled.TensorInfo("ln_f.weight", new[] { 64 }, LnFWeightOffset),
-        new global::Compiled.TensorInfo("ln_f.bias", new[] { 64 }, LnFBiasOffset),
-        new global::Compiled.TensorInfo("lm_head.weight", new[] { 64, 27 }, LmHeadWeightOffset),
-        new global::Compiled.TensorInfo("lm_head.bias", new[] { 27 }, LmHeadBiasOffset),
+        new global::Compiled.TensorInfo("wte.weight", new[] { 28, 64 }, WteWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("wte.weight", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("wpe.weight", new[] { 24, 64 }, WpeWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("wpe.weight", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h0_ln_1.weight", new[] { 64 }, H0Ln1WeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h0_ln_1.weight", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h0_ln_1.bias", new[] { 64 }, H0Ln1BiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h0_ln_1.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h0_attn.c_attn.weight", new[] { 64, 192 }, H0AttnCAttnWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h0_attn.in_proj_weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h0_attn.c_attn.bias", new[] { 192 }, H0AttnCAttnBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h0_attn.in_proj_bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h0_attn.c_proj.weight", new[] { 64, 64 }, H0AttnCProjWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h0_attn.out_proj.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h0_attn.c_proj.bias", new[] { 64 }, H0AttnCProjBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h0_attn.out_proj.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h0_ln_2.weight", new[] { 64 }, H0Ln2WeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h0_ln_2.weight", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h0_ln_2.bias", new[] { 64 }, H0Ln2BiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h0_ln_2.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h0_mlp_c_fc.weight", new[] { 64, 256 }, H0MlpCFcWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h0_mlp_c_fc.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h0_mlp_c_fc.bias", new[] { 256 }, H0MlpCFcBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h0_mlp_c_fc.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h0_mlp_c_proj.weight", new[] { 256, 64 }, H0MlpCProjWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h0_mlp_c_proj.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h0_mlp_c_proj.bias", new[] { 64 }, H0MlpCProjBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h0_mlp_c_proj.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h1_ln_1.weight", new[] { 64 }, H1Ln1WeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h1_ln_1.weight", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h1_ln_1.bias", new[] { 64 }, H1Ln1BiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h1_ln_1.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h1_attn.c_attn.weight", new[] { 64, 192 }, H1AttnCAttnWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h1_attn.in_proj_weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h1_attn.c_attn.bias", new[] { 192 }, H1AttnCAttnBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h1_attn.in_proj_bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h1_attn.c_proj.weight", new[] { 64, 64 }, H1AttnCProjWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h1_attn.out_proj.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h1_attn.c_proj.bias", new[] { 64 }, H1AttnCProjBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h1_attn.out_proj.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h1_ln_2.weight", new[] { 64 }, H1Ln2WeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h1_ln_2.weight", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h1_ln_2.bias", new[] { 64 }, H1Ln2BiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h1_ln_2.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h1_mlp_c_fc.weight", new[] { 64, 256 }, H1MlpCFcWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h1_mlp_c_fc.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h1_mlp_c_fc.bias", new[] { 256 }, H1MlpCFcBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h1_mlp_c_fc.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h1_mlp_c_proj.weight", new[] { 256, 64 }, H1MlpCProjWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h1_mlp_c_proj.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h1_mlp_c_proj.bias", new[] { 64 }, H1MlpCProjBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h1_mlp_c_proj.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h2_ln_1.weight", new[] { 64 }, H2Ln1WeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h2_ln_1.weight", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h2_ln_1.bias", new[] { 64 }, H2Ln1BiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h2_ln_1.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h2_attn.c_attn.weight", new[] { 64, 192 }, H2AttnCAttnWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h2_attn.in_proj_weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h2_attn.c_attn.bias", new[] { 192 }, H2AttnCAttnBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h2_attn.in_proj_bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h2_attn.c_proj.weight", new[] { 64, 64 }, H2AttnCProjWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h2_attn.out_proj.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h2_attn.c_proj.bias", new[] { 64 }, H2AttnCProjBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h2_attn.out_proj.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h2_ln_2.weight", new[] { 64 }, H2Ln2WeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h2_ln_2.weight", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h2_ln_2.bias", new[] { 64 }, H2Ln2BiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h2_ln_2.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h2_mlp_c_fc.weight", new[] { 64, 256 }, H2MlpCFcWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h2_mlp_c_fc.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h2_mlp_c_fc.bias", new[] { 256 }, H2MlpCFcBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h2_mlp_c_fc.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h2_mlp_c_proj.weight", new[] { 256, 64 }, H2MlpCProjWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h2_mlp_c_proj.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h2_mlp_c_proj.bias", new[] { 64 }, H2MlpCProjBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h2_mlp_c_proj.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h3_ln_1.weight", new[] { 64 }, H3Ln1WeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h3_ln_1.weight", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h3_ln_1.bias", new[] { 64 }, H3Ln1BiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h3_ln_1.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h3_attn.c_attn.weight", new[] { 64, 192 }, H3AttnCAttnWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h3_attn.in_proj_weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h3_attn.c_attn.bias", new[] { 192 }, H3AttnCAttnBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h3_attn.in_proj_bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h3_attn.c_proj.weight", new[] { 64, 64 }, H3AttnCProjWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h3_attn.out_proj.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h3_attn.c_proj.bias", new[] { 64 }, H3AttnCProjBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h3_attn.out_proj.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h3_ln_2.weight", new[] { 64 }, H3Ln2WeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h3_ln_2.weight", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h3_ln_2.bias", new[] { 64 }, H3Ln2BiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h3_ln_2.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h3_mlp_c_fc.weight", new[] { 64, 256 }, H3MlpCFcWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h3_mlp_c_fc.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h3_mlp_c_fc.bias", new[] { 256 }, H3MlpCFcBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h3_mlp_c_fc.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("h3_mlp_c_proj.weight", new[] { 256, 64 }, H3MlpCProjWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h3_mlp_c_proj.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("h3_mlp_c_proj.bias", new[] { 64 }, H3MlpCProjBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("h3_mlp_c_proj.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("ln_f.weight", new[] { 64 }, LnFWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("ln_f.weight", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("ln_f.bias", new[] { 64 }, LnFBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("ln_f.bias", global::Compiled.TorchPermutation.None) },
+        new global::Compiled.TensorInfo("lm_head.weight", new[] { 64, 27 }, LmHeadWeightOffset)
+            { PyTorch = new global::Compiled.TorchTensor("lm_head.weight", global::Compiled.TorchPermutation.Transpose) },
+        new global::Compiled.TensorInfo("lm_head.bias", new[] { 27 }, LmHeadBiasOffset)
+            { PyTorch = new global::Compiled.TorchTensor("lm_head.bias", global::Compiled.TorchPermutation.None) },
     };
 
     // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
@@ -1007,6 +1061,37 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     /// network of another architecture) an <see cref="global::System.IO.InvalidDataException"/> is thrown and nothing is changed.
     /// A file saved by a network sets <see cref="ClassNames"/> to what was saved with it (or none); a file from elsewhere leaves them as they are.
     /// </summary>
+    /// <summary>Writes the parameters in another layout: <see cref="global::Compiled.ParameterLayout.PyTorch"/> gives PyTorch's names
+    /// and layouts (a <c>state_dict</c> that <c>safetensors.torch.load_file</c> reads), with <paramref name="names"/> mapping this
+    /// network's tensor names (or their PyTorch names) to the names to write.</summary>
+    public void SaveParameters(string path, global::Compiled.ParameterLayout layout, global::System.Collections.Generic.IReadOnlyDictionary<string, string>? names = null)
+    {
+        if (layout == global::Compiled.ParameterLayout.PyTorch)
+        {
+            global::Compiled.PyTorchParameters.Save(path, _parameters, s_tensors, names);
+            return;
+        }
+        global::Compiled.NetworkGuard.NoNameMap(layout, names);
+        SaveParameters(path);
+    }
+
+    /// <summary>Reads the parameters from a file in another layout: <see cref="global::Compiled.ParameterLayout.PyTorch"/> reads a
+    /// PyTorch <c>state_dict</c> saved with <c>safetensors.torch.save_file</c> (Linear weights transposed, Conv2d kernels and
+    /// flattened-image weights permuted, F16 and BF16 converted), each tensor under its PyTorch name or the name
+    /// <paramref name="names"/> maps it to. The layout is never guessed from shapes. Validated in full first; a bad file
+    /// changes nothing.</summary>
+    public void LoadParameters(string path, global::Compiled.ParameterLayout layout, global::System.Collections.Generic.IReadOnlyDictionary<string, string>? names = null, bool allowNonFinite = false)
+    {
+        if (layout == global::Compiled.ParameterLayout.PyTorch)
+        {
+            global::Compiled.PyTorchParameters.Load(path, _parameters, s_tensors, names, allowNonFinite);
+            return;
+        }
+        global::Compiled.NetworkGuard.NoNameMap(layout, names);
+        LoadParameters(path, allowNonFinite);
+    }
+
+    /// <summary>Reads the parameters from a safetensors file in this library's layout; see the overload above for what is checked.</summary>
     public void LoadParameters(string path, bool allowNonFinite = false)
     {
         var current = new global::Compiled.ModelFileInfo(NetworkName, ArchitectureFingerprint, null) { ClassNames = _classNames };
