@@ -58,24 +58,24 @@ namespace Compiled
             switch (Permutation)
             {
                 case TorchPermutation.Transpose:
-                {
-                    int i = index / shape[1], j = index % shape[1];
-                    return (j * shape[0]) + i;
-                }
+                    {
+                        int i = index / shape[1], j = index % shape[1];
+                        return (j * shape[0]) + i;
+                    }
 
                 case TorchPermutation.ConvKernel:
-                {
-                    int kh = shape[0], kw = shape[1], cin = shape[2], cout = shape[3];
-                    int o = index % cout, rest = index / cout, c = rest % cin, yx = rest / cin, x = yx % kw, y = yx / kw;
-                    return (((((o * cin) + c) * kh) + y) * kw) + x;
-                }
+                    {
+                        int kh = shape[0], kw = shape[1], cin = shape[2], cout = shape[3];
+                        int o = index % cout, rest = index / cout, c = rest % cin, yx = rest / cin, x = yx % kw, y = yx / kw;
+                        return (((((o * cin) + c) * kh) + y) * kw) + x;
+                    }
 
                 case TorchPermutation.FlattenedImage:
-                {
-                    int h = Image![0], w = Image[1], c = Image[2], outputs = shape[1];
-                    int o = index % outputs, row = index / outputs, ch = row % c, pixel = row / c, x = pixel % w, y = pixel / w;
-                    return (o * shape[0]) + (((ch * h) + y) * w) + x;
-                }
+                    {
+                        int h = Image![0], w = Image[1], c = Image[2], outputs = shape[1];
+                        int o = index % outputs, row = index / outputs, ch = row % c, pixel = row / c, x = pixel % w, y = pixel / w;
+                        return (o * shape[0]) + (((ch * h) + y) * w) + x;
+                    }
 
                 default:
                     return index;
