@@ -200,7 +200,18 @@ namespace Compiled.Generator.Emit
                 foreach ((ShapedLayer layer, ParameterTensor tensor) in ParameterTensors(network))
                 {
                     TorchTensorSpec torch = layer.Definition.Torch(layer, tensor, network);
-                    string image = torch.Image.Count == 0 ? string.Empty : $" {{ Image = new[] {{ {string.Join(", ", torch.Image)} }} }}";
+                    var images = new System.Collections.Generic.List<string>();
+                    if (torch.Image.Count > 0)
+                    {
+                        images.Add($"Image = new[] {{ {string.Join(", ", torch.Image)} }}");
+                    }
+
+                    if (torch.OutputImage.Count > 0)
+                    {
+                        images.Add($"OutputImage = new[] {{ {string.Join(", ", torch.OutputImage)} }}");
+                    }
+
+                    string image = images.Count == 0 ? string.Empty : $" {{ {string.Join(", ", images)} }}";
                     w.Line($"new global::Compiled.TensorInfo(\"{layer.Name}.{tensor.Role}\", new[] {{ {string.Join(", ", tensor.Shape)} }}, {layer.Identifier}{tensor.Member}Offset)");
                     w.Line($"    {{ PyTorch = new global::Compiled.TorchTensor(\"{layer.Name}.{torch.Role}\", global::Compiled.TorchPermutation.{torch.Permutation}){image} }},");
                 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using Compiled.Generator.Diagnostics;
 using Compiled.Generator.Emit;
 using Compiled.Generator.Model;
@@ -81,19 +82,48 @@ namespace Compiled.Generator.Layers
         /// <c>Dense.TransposeRows</c> (64) rows in one call.</summary>
         private static bool TurnsWeights(int n, int m, long rows) => (long)n * m > ShapedNetwork.UnrollLimit && rows >= 64;
 
-        /// <summary><c>nn.Linear</c>'s weight is [out, in]. After a flattened image its columns run channel by channel (NCHW),
-        /// ours pixel by pixel (HWC): that weight is permuted as well as transposed.</summary>
+        /// <summary><c>nn.Linear</c>'s weight is [out, in]. Images are channels-first there and channels-last here, so a weight
+        /// that reads a flattened image has its columns permuted, and one whose outputs are reshaped into an image (a
+        /// generator's <c>linear(z).view(-1, c, h, w)</c>) has its rows and its bias permuted.</summary>
         public override TorchTensorSpec Torch(ShapedLayer layer, ParameterTensor tensor, ShapedNetwork network)
         {
+            TensorShape? input = FlattenedImage(layer, network) ?? (layer.Input.Kind == ShapeKind.Image ? layer.Input : null);
+            TensorShape? output = ReshapedInto(layer, network);
+            EquatableArray<int> outputImage = output is { } o ? new[] { o.Height, o.Width, o.Channels }.ToEquatableArray() : EquatableArray<int>.Empty;
             if (tensor.Role != "weight")
             {
-                return base.Torch(layer, tensor, network);
+                return new TorchTensorSpec(tensor.Role, TorchTensorSpec.None) { OutputImage = outputImage };
             }
 
-            TensorShape? image = FlattenedImage(layer, network);
-            return image is { } pixels
-                ? new TorchTensorSpec(tensor.Role, TorchTensorSpec.FlattenedImage) { Image = new[] { pixels.Height, pixels.Width, pixels.Channels }.ToEquatableArray() }
-                : new TorchTensorSpec(tensor.Role, TorchTensorSpec.Transpose);
+            return input is { } pixels
+                ? new TorchTensorSpec(tensor.Role, TorchTensorSpec.FlattenedImage) { Image = new[] { pixels.Height, pixels.Width, pixels.Channels }.ToEquatableArray(), OutputImage = outputImage }
+                : new TorchTensorSpec(tensor.Role, TorchTensorSpec.Transpose) { OutputImage = outputImage };
+        }
+
+        /// <summary>The image a [Reshape] makes of this layer's output (through any dropout), or null.</summary>
+        private static TensorShape? ReshapedInto(ShapedLayer layer, ShapedNetwork network)
+        {
+            ShapedLayer current = layer;
+            while (true)
+            {
+                ShapedLayer? reader = network.Layers.FirstOrDefault(l => l.Index > current.Index && (l.Inputs.Count > 0 ? l.Inputs.Contains(current.Index) : l.Index == current.Index + 1));
+                if (reader is null)
+                {
+                    return null;
+                }
+
+                if (reader.Kind == "Reshape" && reader.Output.Kind == ShapeKind.Image)
+                {
+                    return reader.Output;
+                }
+
+                if (reader.Kind != "Dropout")
+                {
+                    return null;
+                }
+
+                current = reader;
+            }
         }
 
         /// <summary>The image this layer's input is the flattening of: a [Flatten] of an image, through any dropout.</summary>

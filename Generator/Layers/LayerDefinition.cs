@@ -200,5 +200,8 @@ namespace Compiled.Generator.Layers
         public const string FlattenedImage = "FlattenedImage";
 
         public EquatableArray<int> Image { get; init; } = EquatableArray<int>.Empty;
+
+        /// <summary>For a dense layer reshaped into an image after it: that image's height, width and channels.</summary>
+        public EquatableArray<int> OutputImage { get; init; } = EquatableArray<int>.Empty;
     }
 }

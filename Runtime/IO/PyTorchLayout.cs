@@ -41,8 +41,13 @@ namespace Compiled
     /// <param name="Permutation">How the axes map.</param>
     public sealed record TorchTensor(string Name, TorchPermutation Permutation)
     {
-        /// <summary>For <see cref="TorchPermutation.FlattenedImage"/>: the image's height, width and channels.</summary>
+        /// <summary>For <see cref="TorchPermutation.FlattenedImage"/>: the height, width and channels of the image the layer reads.</summary>
         public int[]? Image { get; init; }
+
+        /// <summary>For a dense layer whose outputs are reshaped into an image (<c>linear(z).view(-1, c, h, w)</c> in PyTorch,
+        /// <c>[Reshape(h, w, c)]</c> here): that image's height, width and channels. The weight's output axis and the bias
+        /// are then in channel-height-width order in PyTorch, height-width-channel order here.</summary>
+        public int[]? OutputImage { get; init; }
 
         /// <summary>The shape PyTorch gives the tensor of <paramref name="shape"/> (ours).</summary>
         public int[] ShapeOf(int[] shape) => Permutation switch
@@ -55,31 +60,32 @@ namespace Compiled
         /// <summary>Index in PyTorch's flat tensor of our flat index <paramref name="index"/>, for a tensor of our <paramref name="shape"/>.</summary>
         internal int TorchIndex(int index, int[] shape)
         {
-            switch (Permutation)
+            if (Permutation == TorchPermutation.ConvKernel)
             {
-                case TorchPermutation.Transpose:
-                    {
-                        int i = index / shape[1], j = index % shape[1];
-                        return (j * shape[0]) + i;
-                    }
-
-                case TorchPermutation.ConvKernel:
-                    {
-                        int kh = shape[0], kw = shape[1], cin = shape[2], cout = shape[3];
-                        int o = index % cout, rest = index / cout, c = rest % cin, yx = rest / cin, x = yx % kw, y = yx / kw;
-                        return (((((o * cin) + c) * kh) + y) * kw) + x;
-                    }
-
-                case TorchPermutation.FlattenedImage:
-                    {
-                        int h = Image![0], w = Image[1], c = Image[2], outputs = shape[1];
-                        int o = index % outputs, row = index / outputs, ch = row % c, pixel = row / c, x = pixel % w, y = pixel / w;
-                        return (o * shape[0]) + (((ch * h) + y) * w) + x;
-                    }
-
-                default:
-                    return index;
+                int kh = shape[0], kw = shape[1], cin = shape[2], cout = shape[3];
+                int o = index % cout, rest = index / cout, c = rest % cin, yx = rest / cin, x = yx % kw, y = yx / kw;
+                return (((((o * cin) + c) * kh) + y) * kw) + x;
             }
+
+            if (Permutation is TorchPermutation.Transpose or TorchPermutation.FlattenedImage)
+            {
+                // Ours [in, out], PyTorch's [out, in]; either axis may be an image, channels-last here and channels-first there.
+                int rows = shape[0], columns = shape[1], row = index / columns, column = index % columns;
+                int torchColumn = Image is null ? row : ChannelsFirst(row, Image);
+                int torchRow = OutputImage is null ? column : ChannelsFirst(column, OutputImage);
+                return (torchRow * rows) + torchColumn;
+            }
+
+            return OutputImage is null ? index : ChannelsFirst(index, OutputImage);
+        }
+
+        /// <summary>The channel-height-width index of the height-width-channel index <paramref name="index"/> in an image of
+        /// [height, width, channels].</summary>
+        private static int ChannelsFirst(int index, int[] image)
+        {
+            int height = image[0], width = image[1], channels = image[2];
+            int channel = index % channels, pixel = index / channels, x = pixel % width, y = pixel / width;
+            return (((channel * height) + y) * width) + x;
         }
     }
 

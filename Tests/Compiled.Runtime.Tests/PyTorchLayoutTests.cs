@@ -126,6 +126,50 @@ namespace Compiled.Runtime.Tests
         }
 
         [Fact]
+        public void A_dense_layer_reshaped_into_an_image_has_its_outputs_permuted_from_channels_first()
+        {
+            // PyTorch: conv(linear(z).view(-1, 2, 2, 3)), Conv2d(2, 1, 2) -> [1, 1, 2], flattened. Here: Dense(12), Reshape(2, 3, 2).
+            float[] fcWeight = Values(12 * 3, 11), fcBias = Values(12, 12), convWeight = Values(8, 13), convBias = Values(1, 14);
+            string path = TorchFile("generator.safetensors", ("fc.weight", [12, 3], fcWeight), ("fc.bias", [12], fcBias), ("conv.weight", [1, 2, 2, 2], convWeight), ("conv.bias", [1], convBias));
+            var network = new TorchGenerator(1);
+            network.LoadParameters(path, ParameterLayout.PyTorch);
+            Assert.Equal(TorchPermutation.None, network.Tensors.Single(t => t.Name == "fc.bias").PyTorch!.Permutation);
+            Assert.Equal([2, 3, 2], network.Tensors.Single(t => t.Name == "fc.bias").PyTorch!.OutputImage!);
+
+            float[] z = [0.5f, -1f, 2f];
+            float Feature(int c, int y, int x)
+            {
+                int row = (((c * 2) + y) * 3) + x;   // the view's channel-height-width order
+                return fcBias[row] + Enumerable.Range(0, 3).Sum(i => fcWeight[(row * 3) + i] * z[i]);
+            }
+
+            var actual = new float[2];
+            network.Predict(z, actual);
+            for (int x = 0; x < 2; x++)
+            {
+                float expected = convBias[0];
+                for (int c = 0; c < 2; c++)
+                {
+                    for (int ky = 0; ky < 2; ky++)
+                    {
+                        for (int kx = 0; kx < 2; kx++)
+                        {
+                            expected += convWeight[(((c * 2) + ky) * 2) + kx] * Feature(c, ky, x + kx);
+                        }
+                    }
+                }
+
+                Assert.Equal(expected, actual[x], 4);
+            }
+
+            string again = PathOf("generator-again.safetensors");
+            network.SaveParameters(again, ParameterLayout.PyTorch);
+            var copy = new TorchGenerator(2);
+            copy.LoadParameters(again, ParameterLayout.PyTorch);
+            Assert.Equal(network.Parameters.ToArray(), copy.Parameters.ToArray());
+        }
+
+        [Fact]
         public void Every_layer_kind_round_trips_through_a_pytorch_layout_file_with_pytorchs_names_and_shapes()
         {
             CnnDeep cnnA = new(1), cnnB = new(2);
@@ -295,4 +339,12 @@ namespace Compiled.Runtime.Tests.Networks
     [Flatten]
     [Dense(2, Name = "fc")]
     public partial class TorchCnn;
+
+    [Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 4)]
+    [Input(3)]
+    [Dense(12, Name = "fc")]
+    [Reshape(2, 3, 2)]
+    [Conv2D(1, 2, Name = "conv")]
+    [Flatten]
+    public partial class TorchGenerator;
 }

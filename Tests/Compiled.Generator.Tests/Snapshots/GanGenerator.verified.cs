@@ -65,9 +65,9 @@ namespace Demo
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
             new global::Compiled.TensorInfo("project.weight", new[] { 16, 392 }, ProjectWeightOffset)
-                { PyTorch = new global::Compiled.TorchTensor("project.weight", global::Compiled.TorchPermutation.Transpose) },
+                { PyTorch = new global::Compiled.TorchTensor("project.weight", global::Compiled.TorchPermutation.Transpose) { OutputImage = new[] { 7, 7, 8 } } },
             new global::Compiled.TensorInfo("project.bias", new[] { 392 }, ProjectBiasOffset)
-                { PyTorch = new global::Compiled.TorchTensor("project.bias", global::Compiled.TorchPermutation.None) },
+                { PyTorch = new global::Compiled.TorchTensor("project.bias", global::Compiled.TorchPermutation.None) { OutputImage = new[] { 7, 7, 8 } } },
             new global::Compiled.TensorInfo("conv0.weight", new[] { 3, 3, 8, 8 }, Conv0WeightOffset)
                 { PyTorch = new global::Compiled.TorchTensor("conv0.weight", global::Compiled.TorchPermutation.ConvKernel) },
             new global::Compiled.TensorInfo("conv0.bias", new[] { 8 }, Conv0BiasOffset)
