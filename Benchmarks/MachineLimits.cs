@@ -1,0 +1,137 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using BenchmarkDotNet.Attributes;
+
+namespace Compiled.Benchmarks;
+
+/// <summary>
+/// What this machine can do, measured in the same run as the workloads so that every figure in docs/performance.md can
+/// be given as a share of it: the peak of one core's fused multiply-adds with Vector256 and, where accelerated, Vector512
+/// (ten independent chains, enough to cover the FMA latency on both AMD and Intel cores), and the read bandwidth of one
+/// core from L2 (a 192 KB buffer read over and over) and from DRAM (256 MB, far past any cache). <see cref="Describe"/>
+/// prints the lscpu-style line to put beside each table.
+/// </summary>
+[MemoryDiagnoser]
+public class MachineLimits
+{
+    /// <summary>Iterations of the FMA loops: 16 M FLOP per call with Vector256, 32 M with Vector512.</summary>
+    public const int FmaIterations = 100_000;
+
+    /// <summary>Bytes of the buffer that stays in L2 (the smallest L2 here is 512 KB per core; L1 is 32-48 KB).</summary>
+    public const int L2Bytes = 192 * 1024;
+
+    /// <summary>Times the L2 buffer is read per call: 24 MB.</summary>
+    public const int L2Passes = 128;
+
+    /// <summary>Bytes of the buffer read from DRAM.</summary>
+    public const int DramBytes = 256 * 1024 * 1024;
+
+    private float[] _l2 = [];
+    private float[] _dram = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        Console.WriteLine(Describe());
+        _l2 = Enumerable.Range(0, L2Bytes / sizeof(float)).Select(i => (i % 7) * 0.125f).ToArray();
+        _dram = new float[DramBytes / sizeof(float)];
+        for (int i = 0; i < _dram.Length; i++)
+        {
+            _dram[i] = (i % 5) * 0.25f;
+        }
+    }
+
+    /// <summary>16 M FLOP of Vector256 FMAs: divide by the time for GFLOP/s.</summary>
+    [Benchmark(Baseline = true)]
+    public float PeakFma256() => MachinePeak.Fma(FmaIterations);
+
+    /// <summary>32 M FLOP of Vector512 FMAs (0 where Vector512 is not accelerated: no row to read then).</summary>
+    [Benchmark]
+    public float PeakFma512() => Vector512.IsHardwareAccelerated ? Fma512(FmaIterations) : 0f;
+
+    /// <summary>Reads 24 MB from L2: divide by the time for GB/s.</summary>
+    [Benchmark]
+    public float ReadL2()
+    {
+        float sum = 0;
+        for (int pass = 0; pass < L2Passes; pass++)
+        {
+            sum += Sum(_l2);
+        }
+
+        return sum;
+    }
+
+    /// <summary>Reads 256 MB from DRAM.</summary>
+    [Benchmark]
+    public float ReadDram() => Sum(_dram);
+
+    /// <summary>The line to put beside a table: CPU model, its vector features, cores, and what the JIT uses.</summary>
+    public static string Describe()
+    {
+        string model = "unknown CPU", flags = string.Empty;
+        if (File.Exists("/proc/cpuinfo"))
+        {
+            foreach (string line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (line.StartsWith("model name", StringComparison.Ordinal) && model == "unknown CPU")
+                {
+                    model = line[(line.IndexOf(':') + 1)..].Trim();
+                }
+                else if (line.StartsWith("flags", StringComparison.Ordinal) && flags.Length == 0)
+                {
+                    flags = line;
+                }
+            }
+        }
+
+        string[] features = flags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string vector = string.Join(", ", new[] { "avx2", "fma", "avx512f", "avx512vl" }.Where(features.Contains));
+        return $"{model}, {Environment.ProcessorCount} cores, flags {vector}; JIT: Vector256 {(Vector256.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}";
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float Fma512(int iterations)
+    {
+        Vector512<float> a0 = Vector512.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
+        Vector512<float> m = Vector512.Create(0.999999f), c = Vector512.Create(1e-7f);
+        for (int i = 0; i < iterations; i++)
+        {
+            a0 = Vector512.FusedMultiplyAdd(a0, m, c);
+            a1 = Vector512.FusedMultiplyAdd(a1, m, c);
+            a2 = Vector512.FusedMultiplyAdd(a2, m, c);
+            a3 = Vector512.FusedMultiplyAdd(a3, m, c);
+            a4 = Vector512.FusedMultiplyAdd(a4, m, c);
+            a5 = Vector512.FusedMultiplyAdd(a5, m, c);
+            a6 = Vector512.FusedMultiplyAdd(a6, m, c);
+            a7 = Vector512.FusedMultiplyAdd(a7, m, c);
+            a8 = Vector512.FusedMultiplyAdd(a8, m, c);
+            a9 = Vector512.FusedMultiplyAdd(a9, m, c);
+        }
+
+        return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9).ToScalar();
+    }
+
+    /// <summary>A sum with four independent Vector256 accumulators: the loads, not the adds, set the pace.</summary>
+    private static float Sum(float[] values)
+    {
+        ref float start = ref values[0];
+        Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
+        int i = 0;
+        for (; i + 32 <= values.Length; i += 32)
+        {
+            s0 += Vector256.LoadUnsafe(ref start, (nuint)i);
+            s1 += Vector256.LoadUnsafe(ref start, (nuint)(i + 8));
+            s2 += Vector256.LoadUnsafe(ref start, (nuint)(i + 16));
+            s3 += Vector256.LoadUnsafe(ref start, (nuint)(i + 24));
+        }
+
+        float sum = Vector256.Sum(s0 + s1 + s2 + s3);
+        for (; i < values.Length; i++)
+        {
+            sum += values[i];
+        }
+
+        return sum;
+    }
+}
