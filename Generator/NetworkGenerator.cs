@@ -59,6 +59,47 @@ namespace Compiled.Generator
                 }
             });
 
+            // Weights compiled into the assembly (<CompiledWeights> in the project): the build hands over a text form of each
+            // file's header. Each network is checked against the file for it; a file for no network is an error of its own.
+            IncrementalValuesProvider<WeightsFile> weights = context.AdditionalTextsProvider
+                .Where(static text => text.Path.EndsWith(WeightsFile.Suffix, StringComparison.OrdinalIgnoreCase))
+                .Select(static (text, cancellationToken) => WeightsFile.Parse(text.Path, text.GetText(cancellationToken)?.ToString()))
+                .WithTrackingName(TrackingNames.Weights);
+            IncrementalValueProvider<EquatableArray<WeightsFile>> allWeights = weights.Collect().Select(static (files, _) => files.ToEquatableArray());
+
+            context.RegisterSourceOutput(networks.Combine(allWeights), static (context, pair) =>
+            {
+                (ShapedNetwork network, EquatableArray<WeightsFile> files) = pair;
+                WeightsFile? file = files.FirstOrDefault(f => f.IsFor(network));
+                if (file is null)
+                {
+                    return;
+                }
+
+                string? mismatch = file.Mismatch(network);
+                if (mismatch is not null)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WeightsDoNotMatch, file.Location, file.SourcePath, WeightsFile.FullName(network), mismatch));
+                    return;
+                }
+
+                context.AddSource(NetworkEmitter.HintName(network).Replace(".g.cs", ".Weights.g.cs"), file.Emit(network, Version));
+            });
+
+            IncrementalValueProvider<EquatableArray<string>> networkNames = networks
+                .Select(static (network, _) => WeightsFile.FullName(network))
+                .Collect()
+                .Select(static (names, _) => names.ToEquatableArray());
+            context.RegisterSourceOutput(weights.Combine(networkNames), static (context, pair) =>
+            {
+                (WeightsFile file, EquatableArray<string> names) = pair;
+                if (!names.Any(name => name == file.Network || name.EndsWith("." + file.Network, StringComparison.Ordinal)))
+                {
+                    string known = names.Count == 0 ? string.Empty : $" (it declares {string.Join(", ", names)})";
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WeightsNetworkUnknown, file.Location, file.SourcePath, file.Network, known));
+                }
+            });
+
             IncrementalValuesProvider<ImmutableArray<Diagnostic>> diagnostics = parsed
                 .Select(static (result, _) => CollectDiagnostics(result).Select(info => info.ToDiagnostic(result.Tree)).ToImmutableArray())
                 .WithTrackingName(TrackingNames.Diagnostics);

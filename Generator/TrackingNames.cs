@@ -8,5 +8,6 @@ namespace Compiled.Generator
         public const string Shape = nameof(Shape);
         public const string Network = nameof(Network);
         public const string Diagnostics = nameof(Diagnostics);
+        public const string Weights = nameof(Weights);
     }
 }

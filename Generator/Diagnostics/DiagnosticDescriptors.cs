@@ -179,6 +179,16 @@ namespace Compiled.Generator.Diagnostics
             "'{0}' reads {1} as a {2} image, which holds {3}; a reshape keeps every value, so the sizes must be equal",
             DiagnosticSeverity.Error);
 
+        public static readonly DiagnosticDescriptor WeightsDoNotMatch = Create(
+            "CMP0034", "Compiled-in weights do not match the network",
+            "The weights '{0}' compiled into {1} do not match it: {2}",
+            DiagnosticSeverity.Error);
+
+        public static readonly DiagnosticDescriptor WeightsNetworkUnknown = Create(
+            "CMP0035", "Compiled-in weights name no network",
+            "The weights '{0}' are for '{1}', but no [Network] class of that name is in this project{2}",
+            DiagnosticSeverity.Error);
+
         public static readonly DiagnosticDescriptor GeneratorFailed = Create(
             "CMP0099", "The generator failed",
             "The Compiled generator failed on '{0}' ({1}); please report this with the declaration that caused it",

@@ -58,6 +58,12 @@ namespace Compiled.Generator.Diagnostics
         public static readonly IssueKind MaskWithoutEffect = new("CMP0031", IssueSeverity.Error);
         public static readonly IssueKind HeadsDoNotDivideWidth = new("CMP0032", IssueSeverity.Error);
         public static readonly IssueKind ReshapeSizeDiffers = new("CMP0033", IssueSeverity.Error);
+
+        /// <summary>A &lt;CompiledWeights&gt; file whose tensors are not the network's.</summary>
+        public static readonly IssueKind WeightsDoNotMatch = new("CMP0034", IssueSeverity.Error);
+
+        /// <summary>A &lt;CompiledWeights&gt; file for a network the project does not declare.</summary>
+        public static readonly IssueKind WeightsNetworkUnknown = new("CMP0035", IssueSeverity.Error);
         public static readonly IssueKind GeneratorFailed = new("CMP0099", IssueSeverity.Error);
 
         private static readonly Dictionary<string, IssueKind> ById = typeof(IssueKinds)

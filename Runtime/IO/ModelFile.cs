@@ -7,7 +7,7 @@ using Compiled.Data;
 
 namespace Compiled
 {
-    /// <summary>What a saved model's safetensors <c>__metadata__</c> says about it (see <see cref="ModelFile.Inspect"/>).</summary>
+    /// <summary>What a saved model's safetensors <c>__metadata__</c> says about it (see <see cref="ModelFile.Inspect(string)"/>).</summary>
     /// <param name="Network">The network's full name, or null in a file not written by a network's <c>SaveParameters</c>.</param>
     /// <param name="Architecture">The network's <c>ArchitectureFingerprint</c>, or null.</param>
     /// <param name="Standardizer">The input standardizer saved with the parameters, or null.</param>
@@ -71,7 +71,7 @@ namespace Compiled
         /// (or none) when the file was saved by a network, else <paramref name="current"/> (a file from elsewhere carries
         /// parameters only). Everything is checked before anything is written: the architecture fingerprint when the file has
         /// one, the standardizer's statistics and the class names against the network, then the whole file as
-        /// <see cref="Safetensors.Load"/> checks it.
+        /// <see cref="Safetensors.Load(string, Span{float}, IReadOnlyList{TensorInfo}, bool)"/> checks it.
         /// </summary>
         /// <param name="path">The file.</param>
         /// <param name="parameters">The network's parameters, written only once everything is checked.</param>
@@ -87,12 +87,42 @@ namespace Compiled
         /// standardizer or class names do not fit; <paramref name="parameters"/> are unchanged.</exception>
         public static ModelFileInfo Load(string path, Span<float> parameters, IReadOnlyList<TensorInfo> tensors, string network, string architecture, int inputSize, int lastAxis, int classCount, ModelFileInfo current, bool allowNonFinite)
         {
+            using var reader = new SafetensorsReader(path ?? throw new ArgumentNullException(nameof(path)));
+            return Load(reader, parameters, tensors, network, architecture, inputSize, lastAxis, classCount, current, allowNonFinite);
+        }
+
+        /// <summary>
+        /// Loads a model compiled into <paramref name="assembly"/> as the manifest resource <paramref name="resource"/> (the
+        /// build embeds a <c>&lt;CompiledWeights&gt;</c> file there and the generator checks its tensors against the network):
+        /// the resource must have the SHA-256 the build saw, then it is proved and loaded as a file would be.
+        /// </summary>
+        /// <exception cref="InvalidDataException">The resource is missing, differs from what was checked at build time, or is malformed.</exception>
+        public static ModelFileInfo LoadEmbedded(System.Reflection.Assembly assembly, string resource, string sha256, Span<float> parameters, IReadOnlyList<TensorInfo> tensors, string network, string architecture, int inputSize, int lastAxis, int classCount)
+        {
+            using Stream source = (assembly ?? throw new ArgumentNullException(nameof(assembly))).GetManifestResourceStream(resource)
+                ?? throw new InvalidDataException($"{assembly.GetName().Name} has no embedded resource '{resource}': the weights of {network} were not compiled into it.");
+            var copy = new MemoryStream();
+            source.CopyTo(copy);
+            string actual = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(copy.GetBuffer().AsSpan(0, (int)copy.Length))).ToLowerInvariant();
+            if (actual != sha256)
+            {
+                throw new InvalidDataException($"The embedded weights '{resource}' of {network} have SHA-256 {actual}, not the {sha256} checked at build time.");
+            }
+
+            copy.Position = 0;
+            using var reader = new SafetensorsReader(copy, $"embedded:{resource}");
+            return Load(reader, parameters, tensors, network, architecture, inputSize, lastAxis, classCount, new ModelFileInfo(null, null, null), allowNonFinite: false);
+        }
+
+        private static ModelFileInfo Load(SafetensorsReader reader, Span<float> parameters, IReadOnlyList<TensorInfo> tensors, string network, string architecture, int inputSize, int lastAxis, int classCount, ModelFileInfo current, bool allowNonFinite)
+        {
             if (current is null)
             {
                 throw new ArgumentNullException(nameof(current));
             }
 
-            ModelFileInfo info = Inspect(path ?? throw new ArgumentNullException(nameof(path)));
+            string path = reader.Path;
+            ModelFileInfo info = Inspect(reader);
             if (info.Format == "pt")
             {
                 throw new InvalidDataException(
@@ -117,7 +147,7 @@ namespace Compiled
                 throw new InvalidDataException($"'{path}' has {(exception.ParamName == "classNames" ? "class names" : "an input standardizer")} that do not fit: {exception.Message} The parameters were not changed.");
             }
 
-            Safetensors.Load(path, parameters, tensors, allowNonFinite);
+            Safetensors.Load(reader, parameters, tensors, allowNonFinite);
             return info.Network is not null ? info : current;
         }
 
@@ -127,6 +157,11 @@ namespace Compiled
         public static ModelFileInfo Inspect(string path)
         {
             using var reader = new SafetensorsReader(path ?? throw new ArgumentNullException(nameof(path)));
+            return Inspect(reader);
+        }
+
+        private static ModelFileInfo Inspect(SafetensorsReader reader)
+        {
             IReadOnlyDictionary<string, string> metadata = reader.Metadata;
             metadata.TryGetValue(NetworkKey, out string? network);
             metadata.TryGetValue(ArchitectureKey, out string? architecture);

@@ -51,8 +51,14 @@ namespace Compiled
         /// </summary>
         public static void Load(string path, Span<float> parameters, IReadOnlyList<TensorInfo> tensors, bool allowNonFinite = false)
         {
-            CheckInside(parameters.Length, tensors ?? throw new ArgumentNullException(nameof(tensors)));
             using var reader = new SafetensorsReader(path ?? throw new ArgumentNullException(nameof(path)));
+            Load(reader, parameters, tensors, allowNonFinite);
+        }
+
+        /// <summary>Loads from an open reader (a file or an embedded resource), as <see cref="Load(string, Span{float}, IReadOnlyList{TensorInfo}, bool)"/>.</summary>
+        internal static void Load(SafetensorsReader reader, Span<float> parameters, IReadOnlyList<TensorInfo> tensors, bool allowNonFinite)
+        {
+            CheckInside(parameters.Length, tensors ?? throw new ArgumentNullException(nameof(tensors)));
             // A checkpoint's optimizer and trainer tensors are not the network's, and do not make it another network's file.
             bool checkpoint = reader.Metadata.TryGetValue("format", out string? format) && format == Checkpoint.Format;
             reader.Expect(tensors.Select(t => (t.Name, t.Shape)), exact: true, checkpoint ? Checkpoint.IsOwnTensor : null);
@@ -105,7 +111,7 @@ namespace Compiled
     internal sealed class SafetensorsReader : IDisposable
     {
         private const int ChunkBytes = 1 << 20;
-        private readonly FileStream _stream;
+        private readonly Stream _stream;
         private readonly long _dataStart;
         private readonly Dictionary<string, SafetensorsEntry> _entries = new(StringComparer.Ordinal);
         private byte[]? _chunk;
@@ -119,9 +125,29 @@ namespace Compiled
             Path = path;
             _acceptHalfPrecision = acceptHalfPrecision;
             _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            (_dataStart, Metadata) = ReadHeaderOrDispose();
+        }
+
+        /// <summary>A reader over a seekable stream (an embedded resource); <paramref name="name"/> names it in messages. The
+        /// reader owns the stream.</summary>
+        public SafetensorsReader(Stream stream, string name)
+        {
+            Path = name;
+            _stream = stream ?? throw new ArgumentNullException(nameof(stream));
+            if (!stream.CanSeek || !stream.CanRead)
+            {
+                stream.Dispose();
+                throw new ArgumentException("Expected a readable, seekable stream.", nameof(stream));
+            }
+
+            (_dataStart, Metadata) = ReadHeaderOrDispose();
+        }
+
+        private (long DataStart, IReadOnlyDictionary<string, string> Metadata) ReadHeaderOrDispose()
+        {
             try
             {
-                (_dataStart, Metadata) = ReadHeader();
+                return ReadHeader();
             }
             catch
             {

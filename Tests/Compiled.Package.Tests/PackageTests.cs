@@ -130,6 +130,8 @@ public class PackageTests(PackedPackage package) : IClassFixture<PackedPackage>
 
         Assert.Contains("analyzers/dotnet/cs/Compiled.Generator.dll", entries);
         Assert.Contains("analyzers/dotnet/cs/Compiled.CodeFixes.dll", entries);
+        Assert.Contains("build/Compiled.targets", entries);
+        Assert.Contains("buildTransitive/Compiled.targets", entries);
         Assert.Contains("LICENSE", entries);
         Assert.Contains("README.md", entries);
 
@@ -205,6 +207,71 @@ public class PackageTests(PackedPackage package) : IClassFixture<PackedPackage>
             Assert.True(exitCode == 0, $"{framework}: exit code {exitCode}\n{output}");
             Assert.Contains("xor 4/4", output);
             Assert.Contains($"with the runtime built for .NETCoreApp,Version=v{framework[3..]}", output);
+        }
+    }
+
+    [Fact]
+    public void Weights_compiled_in_through_the_packages_build_targets_load_with_no_file()
+    {
+        string project = Consumer("weights", """
+            using Compiled;
+
+            Xor network = Xor.Pretrained();
+            Console.WriteLine("weights " + string.Join(" ", network.Parameters.ToArray().Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            return 0;
+
+            [Network(Loss = Loss.BinaryCrossEntropy, MaxBatchSize = 4)]
+            [Input(2)]
+            [Dense(2, Activation = Activation.Tanh)]
+            [Dense(1)]
+            partial class Xor;
+            """);
+        string directory = Path.GetDirectoryName(project)!;
+        WriteSafetensors(Path.Combine(directory, "xor.safetensors"), ("dense0.weight", [2, 2], [1f, 2f, 3f, 4f]), ("dense0.bias", [2], [5f, 6f]), ("dense1.weight", [2, 1], [7f, 8f]), ("dense1.bias", [1], [9f]));
+        File.WriteAllText(project, File.ReadAllText(project).Replace("</Project>", """
+              <ItemGroup>
+                <CompiledWeights Include="xor.safetensors" Network="Xor" />
+              </ItemGroup>
+            </Project>
+            """));
+
+        Process.Run(directory, "build", project, "-c", "Release", "-f", "net10.0");
+        File.Delete(Path.Combine(directory, "xor.safetensors")); // nothing to read at run time
+        (int exitCode, string output) = Process.Run(directory, null, expectSuccess: false, "run", "--project", project, "-c", "Release", "--no-build", "-f", "net10.0");
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("weights 1 2 3 4 5 6 7 8 9", output);
+
+        // A file of other shapes is a build error at the file, from the packaged generator.
+        WriteSafetensors(Path.Combine(directory, "xor.safetensors"), ("dense0.weight", [2, 3], [1f, 2f, 3f, 4f, 5f, 6f]), ("dense0.bias", [2], [5f, 6f]), ("dense1.weight", [2, 1], [7f, 8f]), ("dense1.bias", [1], [9f]));
+        (int failed, string errors) = Process.Run(directory, null, expectSuccess: false, "build", project, "-c", "Release", "-f", "net10.0");
+        Assert.NotEqual(0, failed);
+        Assert.Contains("error CMP0034", errors);
+        Assert.Contains("its 'dense0.weight' is [2, 3], the network's [2, 2]", errors);
+    }
+
+    /// <summary>A safetensors file of F32 tensors, written byte by byte (this test project does not reference the runtime).</summary>
+    private static void WriteSafetensors(string path, params (string Name, int[] Shape, float[] Values)[] tensors)
+    {
+        var header = new StringBuilder("{");
+        int offset = 0;
+        foreach ((string name, int[] shape, float[] values) in tensors)
+        {
+            header.Append($"\"{name}\":{{\"dtype\":\"F32\",\"shape\":[{string.Join(",", shape)}],\"data_offsets\":[{offset},{offset + (values.Length * 4)}]}},");
+            offset += values.Length * 4;
+        }
+
+        header.Length--;
+        header.Append('}');
+        byte[] headerBytes = Encoding.UTF8.GetBytes(header.ToString());
+        using var file = File.Create(path);
+        file.Write(BitConverter.GetBytes((ulong)headerBytes.Length));
+        file.Write(headerBytes);
+        foreach ((_, _, float[] values) in tensors)
+        {
+            foreach (float value in values)
+            {
+                file.Write(BitConverter.GetBytes(value));
+            }
         }
     }
 

@@ -54,6 +54,36 @@ public sealed class SavedModelTests : IDisposable
         Assert.Contains("holds the parameters of TanhXor", output);
     }
 
+    [Fact]
+    public void Weights_compiled_into_the_assembly_predict_as_the_same_file_loaded_and_are_checked_against_their_hash()
+    {
+        BreastCancer compiledIn = BreastCancer.Pretrained();
+        var fromFile = new BreastCancer();
+        fromFile.LoadParameters(Path.Combine(AppContext.BaseDirectory, "data", "breast-cancer.safetensors"));
+        Assert.Equal(fromFile.Parameters.ToArray(), compiledIn.Parameters.ToArray());
+        Assert.Equal(fromFile.InputStandardizer!.Mean.ToArray(), compiledIn.InputStandardizer!.Mean.ToArray());
+
+        var network = new BreastCancer(3);
+        float[] before = network.Parameters.ToArray();
+        var changed = Assert.Throws<InvalidDataException>(() => ModelFile.LoadEmbedded(typeof(BreastCancer).Assembly, "Compiled.Weights.BreastCancer", new string('0', 64), network.Parameters, network.Tensors, BreastCancer.NetworkName, BreastCancer.ArchitectureFingerprint, 30, 30, 2));
+        Assert.Contains("not the 0000", changed.Message);
+        var missing = Assert.Throws<InvalidDataException>(() => ModelFile.LoadEmbedded(typeof(BreastCancer).Assembly, "Compiled.Weights.Nothing", new string('0', 64), network.Parameters, network.Tensors, BreastCancer.NetworkName, BreastCancer.ArchitectureFingerprint, 30, 30, 2));
+        Assert.Contains("no embedded resource 'Compiled.Weights.Nothing'", missing.Message);
+        Assert.Equal(before, network.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void The_second_program_runs_from_its_compiled_in_weights_with_no_file_beside_it()
+    {
+        string csv = Path.Combine(AppContext.BaseDirectory, "data", "sklearn", "breast_cancer.csv");
+        string fromFile = RunSecondProgram("--model", Path.Combine(AppContext.BaseDirectory, "data", "breast-cancer.safetensors"), "--data", csv);
+        string compiledIn = RunSecondProgram("--embedded", "--data", csv);
+        Assert.Contains("from the weights compiled into this program", compiledIn);
+        string FirstFive(string output) => output.Split('\n').Single(l => l.StartsWith("first five:", StringComparison.Ordinal));
+        Assert.Equal(FirstFive(fromFile), FirstFive(compiledIn));
+        Assert.Contains("accuracy 0.99", compiledIn);
+    }
+
     private static string RunSecondProgram(params string[] arguments) => RunSecondProgram(expectSuccess: true, arguments);
 
     private static string RunSecondProgram(bool expectSuccess, params string[] arguments)
@@ -67,6 +97,7 @@ public sealed class SavedModelTests : IDisposable
         string program = Path.Combine(root, "Samples", "BreastCancerPredict", "bin", Configuration, "net10.0", "BreastCancerPredict.dll");
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
+            WorkingDirectory = Path.GetTempPath(),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
