@@ -41,6 +41,32 @@ public class StreamingTests
         CheckPerStep(gru.Predict, gru.Step, gru.ResetState, GruTagger.InputSize, GruTagger.StepInputSize, GruTagger.StepOutputSize, 4);
     }
 
+    [Fact]
+    public void With_a_per_feature_standardizer_stepping_still_gives_predicts_rows_and_allocates_nothing()
+    {
+        // Statistics per feature of a step (the input's last axis): Predict standardizes every step of a sequence, Step its one step.
+        var elman = new ElmanSequence(1) { InputStandardizer = new Compiled.Data.Standardizer([1f, -2f, 0.5f], [2f, 0.25f, 3f]) };
+        Randomized(elman.Parameters, 2);
+        CheckPerStep(elman.Predict, elman.Step, elman.ResetState, ElmanSequence.InputSize, ElmanSequence.StepInputSize, ElmanSequence.StepOutputSize, 4);
+
+        var plain = new ElmanSequence(1);
+        elman.Parameters.CopyTo(plain.Parameters);
+        float[] raw = [3f, -1f, 2f];
+        float[] standardized = [(3f - 1f) / 2f, (-1f + 2f) / 0.25f, (2f - 0.5f) / 3f];
+        var fromRaw = new float[ElmanSequence.StepOutputSize];
+        var fromStandardized = new float[ElmanSequence.StepOutputSize];
+        elman.ResetState();
+        plain.ResetState();
+        elman.Step(raw, fromRaw);
+        plain.Step(standardized, fromStandardized);
+        Assert.Equal(fromStandardized, fromRaw);
+        Assert.Equal(0, AllocationTests.Allocated(() => elman.Step(raw, fromRaw)));
+
+        // Statistics for a whole sequence cannot standardize one step: Step says so rather than reading past them.
+        var whole = new ElmanSequence(1) { InputStandardizer = Compiled.Data.Standardizer.Fit(Enumerable.Range(0, 24).Select(i => (float)i).ToArray(), ElmanSequence.InputSize) };
+        Assert.Throws<ArgumentException>(() => whole.Step(raw, fromRaw));
+    }
+
     private delegate void PredictFloats(ReadOnlySpan<float> inputs, Span<float> outputs);
 
     private delegate void StepFloats(ReadOnlySpan<float> input, Span<float> output);
