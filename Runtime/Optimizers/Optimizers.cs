@@ -468,7 +468,25 @@ namespace Compiled
             OptimizerChecks.Constructed(Epsilon, nameof(RmsProp));
             Span<float> s = OptimizerChecks.State(ref _square, parameters.Length);
             float rho = Rho, lr = LearningRate, eps = Epsilon;
-            for (int i = 0; i < parameters.Length; i++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                // One pass: parameters, gradients and the running square are each read once and written once.
+                var pv = MemoryMarshal.Cast<float, Vector<float>>(parameters);
+                var gv = MemoryMarshal.Cast<float, Vector<float>>(gradients);
+                var sv = MemoryMarshal.Cast<float, Vector<float>>(s);
+                for (int j = 0; j < pv.Length; j++)
+                {
+                    Vector<float> g = gv[j];
+                    Vector<float> sj = (sv[j] * rho) + ((1f - rho) * g * g);
+                    sv[j] = sj;
+                    pv[j] -= lr * g / (Vector.SquareRoot(sj) + new Vector<float>(eps));
+                }
+
+                i = pv.Length * Vector<float>.Count;
+            }
+
+            for (; i < parameters.Length; i++)
             {
                 float g = gradients[i];
                 float si = (s[i] * rho) + ((1f - rho) * g * g);
