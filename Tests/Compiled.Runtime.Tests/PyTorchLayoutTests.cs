@@ -169,6 +169,78 @@ namespace Compiled.Runtime.Tests
             Assert.Equal(network.Parameters.ToArray(), copy.Parameters.ToArray());
         }
 
+        [Theory]
+        [InlineData("lstm")]
+        [InlineData("gru")]
+        public void Recurrent_weights_in_pytorch_layout_predict_what_pytorchs_equations_give(string cell)
+        {
+            const int Steps = 3, Features = 2, Units = 2;
+            int gates = cell == "lstm" ? 4 : 3;
+            float[] wIh = Values(gates * Units * Features, 21), wHh = Values(gates * Units * Units, 22), bIh = Values(gates * Units, 23), bHh = Values(gates * Units, 24);
+            float[] fcWeight = Values(Units, 25), fcBias = Values(1, 26);
+            string path = TorchFile(cell + ".safetensors",
+                ("rnn.weight_ih_l0", [gates * Units, Features], wIh), ("rnn.weight_hh_l0", [gates * Units, Units], wHh),
+                ("rnn.bias_ih_l0", [gates * Units], bIh), ("rnn.bias_hh_l0", [gates * Units], bHh),
+                ("fc.weight", [1, Units], fcWeight), ("fc.bias", [1], fcBias));
+            float[] x = Values(Steps * Features, 27);
+
+            // PyTorch's nn.LSTM / nn.GRU, one layer, batch_first, h0 = c0 = 0; rows of W are the gates in PyTorch's order.
+            static float Row(float[] w, int row, int width, float[] v)
+            {
+                float sum = 0;
+                for (int k = 0; k < width; k++)
+                {
+                    sum += w[(row * width) + k] * v[k];
+                }
+
+                return sum;
+            }
+
+            static float Sigmoid(float z) => 1f / (1f + MathF.Exp(-z));
+            var h = new float[Units];
+            var c = new float[Units];
+            for (int t = 0; t < Steps; t++)
+            {
+                float[] xt = x.AsSpan(t * Features, Features).ToArray();
+                var next = new float[Units];
+                for (int u = 0; u < Units; u++)
+                {
+                    float Input(int gate) => Row(wIh, (gate * Units) + u, Features, xt) + bIh[(gate * Units) + u];
+                    float Hidden(int gate) => Row(wHh, (gate * Units) + u, Units, h) + bHh[(gate * Units) + u];
+                    if (cell == "lstm")
+                    {
+                        float i = Sigmoid(Input(0) + Hidden(0)), f = Sigmoid(Input(1) + Hidden(1)), g = MathF.Tanh(Input(2) + Hidden(2)), o = Sigmoid(Input(3) + Hidden(3));
+                        c[u] = (f * c[u]) + (i * g);
+                        next[u] = o * MathF.Tanh(c[u]);
+                    }
+                    else
+                    {
+                        float r = Sigmoid(Input(0) + Hidden(0)), z = Sigmoid(Input(1) + Hidden(1)), n = MathF.Tanh(Input(2) + (r * Hidden(2)));
+                        next[u] = ((1 - z) * n) + (z * h[u]);
+                    }
+                }
+
+                h = next;
+            }
+
+            float expected = fcBias[0] + (fcWeight[0] * h[0]) + (fcWeight[1] * h[1]);
+            var actual = new float[1];
+            if (cell == "lstm")
+            {
+                var network = new TorchLstm(1);
+                network.LoadParameters(path, ParameterLayout.PyTorch);
+                network.Predict(x, actual);
+            }
+            else
+            {
+                var network = new TorchGru(1);
+                network.LoadParameters(path, ParameterLayout.PyTorch);
+                network.Predict(x, actual);
+            }
+
+            Assert.Equal(expected, actual[0], 5);
+        }
+
         [Fact]
         public void Every_layer_kind_round_trips_through_a_pytorch_layout_file_with_pytorchs_names_and_shapes()
         {
@@ -347,4 +419,16 @@ namespace Compiled.Runtime.Tests.Networks
     [Conv2D(1, 2, Name = "conv")]
     [Flatten]
     public partial class TorchGenerator;
+
+    [Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 4)]
+    [Input(3, 2)]
+    [Lstm(2, Name = "rnn")]
+    [Dense(1, Name = "fc")]
+    public partial class TorchLstm;
+
+    [Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 4)]
+    [Input(3, 2)]
+    [Gru(2, Name = "rnn")]
+    [Dense(1, Name = "fc")]
+    public partial class TorchGru;
 }
