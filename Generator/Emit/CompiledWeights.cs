@@ -119,7 +119,7 @@ namespace Compiled.Generator.Emit
             w.Line("#nullable enable");
             w.Line();
             string className = SourceWriter.Identifier(network.ClassName);
-            int axis = network.InputShape.Count == 0 ? network.InputSize : network.InputShape[network.InputShape.Count - 1];
+            int axis = NetworkEmitter.InputLastAxis(network);
             int classes = NetworkEmitter.ClassCount(network);
             void Body()
             {
@@ -156,19 +156,7 @@ namespace Compiled.Generator.Emit
                 }
             }
 
-            if (network.Namespace is not null)
-            {
-                w.Line($"namespace {SourceWriter.QualifiedName(network.Namespace)}");
-                using (w.OpenBlock())
-                {
-                    Body();
-                }
-            }
-            else
-            {
-                Body();
-            }
-
+            NetworkEmitter.InNamespace(w, network, Body);
             return w.ToString();
         }
     }

@@ -620,6 +620,13 @@ namespace Demo
         /// network of another architecture) an <see cref="global::System.IO.InvalidDataException"/> is thrown and nothing is changed.
         /// A file saved by a network sets <see cref="InputStandardizer"/> to what was saved with it (or none); a file from elsewhere leaves them as they are.
         /// </summary>
+        public void LoadParameters(string path, bool allowNonFinite = false)
+        {
+            var current = new global::Compiled.ModelFileInfo(NetworkName, ArchitectureFingerprint, _standardizer) { ClassNames = null };
+            global::Compiled.ModelFileInfo held = global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, 3, 0, current, allowNonFinite);
+            _standardizer = held.Standardizer;
+        }
+
         /// <summary>Writes the parameters in another layout: <see cref="global::Compiled.ParameterLayout.PyTorch"/> gives PyTorch's names
         /// and layouts (a <c>state_dict</c> that <c>safetensors.torch.load_file</c> reads), with <paramref name="names"/> mapping this
         /// network's tensor names (or their PyTorch names) to the names to write.</summary>
@@ -648,14 +655,6 @@ namespace Demo
             }
             global::Compiled.NetworkGuard.NoNameMap(layout, names);
             LoadParameters(path, allowNonFinite);
-        }
-
-        /// <summary>Reads the parameters from a safetensors file in this library's layout; see the overload above for what is checked.</summary>
-        public void LoadParameters(string path, bool allowNonFinite = false)
-        {
-            var current = new global::Compiled.ModelFileInfo(NetworkName, ArchitectureFingerprint, _standardizer) { ClassNames = null };
-            global::Compiled.ModelFileInfo held = global::Compiled.ModelFile.Load(path, _parameters, s_tensors, NetworkName, ArchitectureFingerprint, InputSize, 3, 0, current, allowNonFinite);
-            _standardizer = held.Standardizer;
         }
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,
