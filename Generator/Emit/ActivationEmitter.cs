@@ -84,6 +84,28 @@ namespace Compiled.Generator.Emit
             _ => dy,
         };
 
+        /// <summary>The exported activation of the graph value <paramref name="value"/> (a <c>Compiled.ModelGraph</c> call), or
+        /// null for identity.</summary>
+        public static string? ExportCall(ActivationKind activation, string value, float negativeSlope = DefaultSlope) => activation switch
+        {
+            ActivationKind.Identity => null,
+            ActivationKind.Relu => $"graph.Relu({value})",
+            ActivationKind.LeakyRelu => $"graph.LeakyRelu({value}, {SourceWriter.Float(negativeSlope)})",
+            ActivationKind.Sigmoid => $"graph.Sigmoid({value})",
+            ActivationKind.Tanh => $"graph.Tanh({value})",
+            ActivationKind.Gelu => $"graph.Gelu({value})",
+            _ => $"graph.Softmax({value})",
+        };
+
+        /// <summary>Writes <c>{value} = activation({value});</c> for the graph, unless the activation is identity.</summary>
+        public static void EmitExport(SourceWriter w, ActivationKind activation, string value, float negativeSlope = DefaultSlope)
+        {
+            if (ExportCall(activation, value, negativeSlope) is { } call)
+            {
+                w.Line($"{value} = {call};");
+            }
+        }
+
         /// <summary>Whether the scalar backward reads y.</summary>
         public static bool BackwardReadsOutput(ActivationKind activation) =>
             activation is ActivationKind.Relu or ActivationKind.LeakyRelu or ActivationKind.Sigmoid or ActivationKind.Tanh;

@@ -33,7 +33,7 @@ namespace Compiled.Generator.Emit
             ? "global::Compiled.ILabelNetwork, global::Compiled.ITargetNetwork"
             : "global::Compiled.ITargetNetwork")
             + (network.StepNetwork is null ? string.Empty : network.Vocabulary > 0 ? ", global::Compiled.ITokenStreamingNetwork" : ", global::Compiled.IStreamingNetwork")
-            + ", global::Compiled.IShardedStep";
+            + ", global::Compiled.IShardedStep, global::Compiled.IExportableNetwork";
 
         /// <summary>The emitted name of the class count: <c>OutputSize</c>, or <c>Classes</c> when each step has a label.</summary>
         public static string ClassesName(ShapedNetwork network) => network.HasStepLabels ? "Classes" : "OutputSize";

@@ -92,6 +92,8 @@ namespace Compiled.Generator.Emit
                 w.Line();
                 EmitPersistence(w, network);
                 w.Line();
+                ExportEmitter.EmitMembers(w, network);
+                w.Line();
                 EmitForwardCore(w, network, hasDropout);
                 w.Line();
                 EmitInferencePlan(w, network);

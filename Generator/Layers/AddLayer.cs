@@ -85,5 +85,17 @@ namespace Compiled.Generator.Layers
                 }
             }
         }
+
+
+        /// <summary>ONNX <c>Add</c>, pairwise, in one layout (channels-first when every input is).</summary>
+        public override void EmitExport(SourceWriter w, ExportSite site)
+        {
+            site.Begin(w, Describe(site.Layer));
+            w.Line($"string {site.Output} = graph.Add({site.Inputs[0]}, {site.Inputs[1]});");
+            for (int i = 2; i < site.Inputs.Length; i++)
+            {
+                w.Line($"{site.Output} = graph.Add({site.Output}, {site.Inputs[i]});");
+            }
+        }
     }
 }

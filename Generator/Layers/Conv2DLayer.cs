@@ -158,5 +158,22 @@ namespace Compiled.Generator.Layers
 
         private static string Scratch(ShapedLayer layer) =>
             $"workspace.Slice(ScratchOffset, {(Details(layer).ChunkRows * PatchSize(layer)) + layer.Parameter("weight").Count})";
+
+
+        // ---------------------------------------------------------------- export
+
+        /// <summary>ONNX <c>Conv</c> on channels-first images, the kernel permuted to [out, in, kh, kw], the window's padding
+        /// written out (Same pads the bottom and right by the extra one, as here); then the activation, channels-first.</summary>
+        public override void EmitExport(SourceWriter w, ExportSite site)
+        {
+            ShapedLayer layer = site.Layer;
+            Conv2DArguments arguments = ArgumentsOf(layer);
+            Window k = ((ConvolutionDetails)layer.Details!).Window;
+            site.Begin(w, Describe(layer));
+            w.Line($"string {site.Output} = graph.Node(\"Conv\", new[] {{ graph.ChannelsFirst({site.Input}), graph.ConvolutionKernel({TensorName(layer, "weight")}), graph.Parameter({TensorName(layer, "bias")}) }},");
+            w.Line($"    {WindowRule.ExportAttributes(k, layer.Input, layer.Output)});");
+            w.Line($"graph.MarkChannelsFirst({site.Output});");
+            ActivationEmitter.EmitExport(w, arguments.Activation, site.Output, arguments.NegativeSlope);
+        }
     }
 }

@@ -367,5 +367,31 @@ namespace Compiled.Generator.Layers
             ActivationKind.Gelu => $"gelu_tanh({affine})",
             _ => $"softmax({affine}) per row",
         };
+
+
+        // ---------------------------------------------------------------- export
+
+        /// <summary>ONNX <c>Gemm</c> (x [N, in] times W [in, out], as stored, plus b), or <c>MatMul</c> then <c>Add</c> per step of
+        /// a sequence; an image read directly is flattened first, in this library's order. Then the activation.</summary>
+        public override void EmitExport(SourceWriter w, ExportSite site)
+        {
+            ShapedLayer layer = site.Layer;
+            DenseArguments arguments = ArgumentsOf(layer);
+            site.Begin(w, Describe(layer));
+            string weight = $"graph.Parameter({TensorName(layer, "weight")})", bias = $"graph.Parameter({TensorName(layer, "bias")})";
+            if (layer.Input.Kind == ShapeKind.Sequence)
+            {
+                w.Line($"string {site.Output} = graph.Node(\"Add\", new[] {{ graph.Node(\"MatMul\", new[] {{ {site.Input}, {weight} }}), {bias} }});");
+            }
+            else
+            {
+                string input = layer.Input.Kind == ShapeKind.Image
+                    ? $"graph.Node(\"Flatten\", new[] {{ graph.ChannelsLast({site.Input}) }}, global::Compiled.GraphAttribute.Integer(\"axis\", 1))"
+                    : site.Input;
+                w.Line($"string {site.Output} = graph.Node(\"Gemm\", new[] {{ {input}, {weight}, {bias} }});");
+            }
+
+            ActivationEmitter.EmitExport(w, arguments.Activation, site.Output, arguments.NegativeSlope);
+        }
     }
 }

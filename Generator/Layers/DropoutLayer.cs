@@ -80,5 +80,9 @@ namespace Compiled.Generator.Layers
             w.Line(site.AccumulateInputGradient ? "// dx += dy * mask" : "// dx = dy * mask");
             w.Line($"global::Compiled.Kernels.Dropout.Backward({outputGradient}, {SavedSlice(layer, "Saved")}, {inputGradient}{(site.AccumulateInputGradient ? ", accumulate: true" : string.Empty)});");
         }
+
+
+        /// <summary>Nothing: dropout is the identity outside training.</summary>
+        public override void EmitExport(SourceWriter w, ExportSite site) => EmitAliasExport(w, site, "dropout, the identity outside training: no node");
     }
 }

@@ -88,5 +88,13 @@ namespace Compiled.Generator.Layers
         }
 
         private static string Ids(string input) => $"global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>({input})";
+
+
+        /// <summary>ONNX <c>Gather</c> of the table's rows by the token ids.</summary>
+        public override void EmitExport(SourceWriter w, ExportSite site)
+        {
+            site.Begin(w, Describe(site.Layer));
+            w.Line($"string {site.Output} = graph.Node(\"Gather\", new[] {{ graph.Parameter({TensorName(site.Layer, "weight")}), {site.Input} }}, global::Compiled.GraphAttribute.Integer(\"axis\", 0));");
+        }
     }
 }

@@ -39,5 +39,14 @@ namespace Compiled.Generator.Layers
         public override void EmitForward(SourceWriter w, ForwardSite site) => EmitViewForward(w, site);
 
         public override void EmitBackward(SourceWriter w, BackwardSite site) => EmitViewBackward(w, site);
+
+
+        /// <summary>ONNX <c>Flatten</c> of the input in this library's layout, so the values come in its order (height, width,
+        /// channels).</summary>
+        public override void EmitExport(SourceWriter w, ExportSite site)
+        {
+            site.Begin(w, Describe(site.Layer));
+            w.Line($"string {site.Output} = graph.Node(\"Flatten\", new[] {{ graph.ChannelsLast({site.Input}) }}, global::Compiled.GraphAttribute.Integer(\"axis\", 1));");
+        }
     }
 }

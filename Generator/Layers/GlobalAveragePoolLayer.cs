@@ -53,5 +53,13 @@ namespace Compiled.Generator.Layers
             w.Line($"// dx {(site.AccumulateInputGradient ? "+=" : "=")} dy / {layer.Input.Height * layer.Input.Width} at every position");
             w.Line($"global::Compiled.Kernels.Pooling.GlobalAverageBackward({site.OutputGradient}, {site.InputGradient}, batch, {layer.Input.Height * layer.Input.Width}, {layer.Input.Channels}{add});");
         }
+
+
+        /// <summary>ONNX <c>ReduceMean</c> over the image's height and width, wherever they are in its layout.</summary>
+        public override void EmitExport(SourceWriter w, ExportSite site)
+        {
+            site.Begin(w, Describe(site.Layer));
+            w.Line($"string {site.Output} = graph.Node(\"ReduceMean\", new[] {{ {site.Input} }}, global::Compiled.GraphAttribute.Integers(\"axes\", graph.IsChannelsFirst({site.Input}) ? new long[] {{ 2, 3 }} : new long[] {{ 1, 2 }}), global::Compiled.GraphAttribute.Integer(\"keepdims\", 0));");
+        }
     }
 }

@@ -84,6 +84,11 @@ namespace Compiled.Generator.Layers
         /// <c>gradients</c>, <c>workspace</c> and <c>batch</c> are in scope.</summary>
         public abstract void EmitBackward(SourceWriter w, BackwardSite site);
 
+        /// <summary>Declares the string local <see cref="ExportSite.Output"/>: the value of the layer's output in the emitted
+        /// <c>graph</c> (a <c>Compiled.ModelGraph</c>), built from its inputs' values with the ONNX operators the layer is
+        /// (its inference pass: what <c>Predict</c> computes).</summary>
+        public abstract void EmitExport(SourceWriter w, ExportSite site);
+
         /// <summary>The forward pass of a layer that only reads its input differently (Flatten, Reshape): the output is the
         /// input span itself.</summary>
         protected void EmitViewForward(SourceWriter w, ForwardSite site)
@@ -108,6 +113,16 @@ namespace Compiled.Generator.Layers
                 w.Line("// dx = dy, in the same buffer.");
             }
         }
+
+        /// <summary>The export of a layer whose output is its input's value (dropout, in inference).</summary>
+        protected void EmitAliasExport(SourceWriter w, ExportSite site, string why)
+        {
+            w.Line($"// {site.Layer.Name}: {why}");
+            w.Line($"string {site.Output} = {site.Input};");
+        }
+
+        /// <summary>The emitted string literal of a parameter tensor's name, <c>"{layer}.{role}"</c>, as the graph knows it.</summary>
+        protected static string TensorName(ShapedLayer layer, string role) => $"\"{layer.Name}.{layer.Parameter(role).Role}\"";
 
         /// <summary>The two passes' header comment: the layer's description.</summary>
         protected void Header(SourceWriter w, ShapedLayer layer) => w.Line("// " + Describe(layer));
@@ -165,6 +180,24 @@ namespace Compiled.Generator.Layers
 
         /// <summary>The first (for most kinds, the only) input.</summary>
         public string Input => Inputs[0];
+    }
+
+    /// <summary>Where a layer's export runs: the emitted string locals of its inputs' graph values and the local it declares.</summary>
+    /// <param name="Layer">The layer.</param>
+    /// <param name="Inputs">The emitted values of its inputs, one per input.</param>
+    /// <param name="Output">The name of the string local to declare for its output's value.</param>
+    /// <param name="NetworkInput">The emitted value of the network's input (a recurrent layer's padding mask is read there).</param>
+    internal sealed record ExportSite(ShapedLayer Layer, string[] Inputs, string Output, string NetworkInput)
+    {
+        /// <summary>The first (for most kinds, the only) input.</summary>
+        public string Input => Inputs[0];
+
+        /// <summary>Declares the output and starts the layer's part of the graph (its nodes are named after it).</summary>
+        public void Begin(SourceWriter w, string description)
+        {
+            w.Line("// " + description);
+            w.Line($"graph.BeginLayer(\"{Layer.Name}\");");
+        }
     }
 
     /// <summary>Where a layer's backward pass runs: the spans it reads and writes, as emitted expressions.</summary>

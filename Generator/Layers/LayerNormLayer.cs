@@ -92,5 +92,15 @@ namespace Compiled.Generator.Layers
                 w.Line($"global::Compiled.Kernels.Dense.ApplySgd({Slice("gradients", layer, "bias")}, {Slice("parameters", layer, "bias")}, learningRate);");
             }
         }
+
+
+        /// <summary>ONNX <c>LayerNormalization</c> over the last axis (opset 17), with this layer's epsilon.</summary>
+        public override void EmitExport(SourceWriter w, ExportSite site)
+        {
+            ShapedLayer layer = site.Layer;
+            site.Begin(w, Describe(layer));
+            w.Line($"string {site.Output} = graph.Node(\"LayerNormalization\", new[] {{ graph.ChannelsLast({site.Input}), graph.Parameter({TensorName(layer, "weight")}), graph.Parameter({TensorName(layer, "bias")}) }},");
+            w.Line($"    global::Compiled.GraphAttribute.Integer(\"axis\", -1), global::Compiled.GraphAttribute.Single(\"epsilon\", {SourceWriter.Float(ArgumentsOf(layer).Epsilon)}));");
+        }
     }
 }

@@ -102,5 +102,21 @@ namespace Compiled.Generator.Layers
 
         private static string Argmax(ShapedLayer layer) =>
             $"global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>({SavedSlice(layer, "Saved")})";
+
+
+        // ---------------------------------------------------------------- export
+
+        /// <summary>ONNX <c>MaxPool</c> or <c>AveragePool</c> on channels-first images; padded cells are not counted in a mean
+        /// (<c>count_include_pad = 0</c>), as here.</summary>
+        public override void EmitExport(SourceWriter w, ExportSite site)
+        {
+            ShapedLayer layer = site.Layer;
+            Window k = WindowOf(layer);
+            site.Begin(w, Describe(layer));
+            string extra = _isMax ? string.Empty : ", global::Compiled.GraphAttribute.Integer(\"count_include_pad\", 0)";
+            w.Line($"string {site.Output} = graph.Node(\"{(_isMax ? "MaxPool" : "AveragePool")}\", new[] {{ graph.ChannelsFirst({site.Input}) }},");
+            w.Line($"    {WindowRule.ExportAttributes(k, layer.Input, layer.Output)}{extra});");
+            w.Line($"graph.MarkChannelsFirst({site.Output});");
+        }
     }
 }

@@ -80,5 +80,14 @@ namespace Compiled.Generator.Layers
                 w.Line($"global::Compiled.Kernels.Dense.ApplySgd({Slice("gradients", layer, "weight")}, {Slice("parameters", layer, "weight")}, learningRate);");
             }
         }
+
+
+        /// <summary>ONNX <c>Slice</c> of the table's first rows (one per step), then <c>Add</c>, broadcast over the batch.</summary>
+        public override void EmitExport(SourceWriter w, ExportSite site)
+        {
+            ShapedLayer layer = site.Layer;
+            site.Begin(w, Describe(layer));
+            w.Line($"string {site.Output} = graph.Add({site.Input}, graph.Node(\"Slice\", new[] {{ graph.Parameter({TensorName(layer, "weight")}), graph.Integers(0), graph.Integers({layer.Input.Rows}), graph.Integers(0) }}));");
+        }
     }
 }

@@ -215,5 +215,25 @@ namespace Compiled.Generator.Layers
         }
 
         private static string Scratch(ShapedLayer layer) => $"workspace.Slice(ScratchOffset, (int){layer.Identifier}Geometry.ScratchSize(batch))";
+
+
+        // ---------------------------------------------------------------- export
+
+        /// <summary>ONNX's <c>RNN</c>, <c>LSTM</c> or <c>GRU</c> (<c>ModelGraph.Recurrent</c>: gate orders, biases and the padding
+        /// mask there), the mask computed from the network input as the forward pass does.</summary>
+        public override void EmitExport(SourceWriter w, ExportSite site)
+        {
+            ShapedLayer layer = site.Layer;
+            RecurrentArguments arguments = ArgumentsOf(layer);
+            site.Begin(w, Describe(layer));
+            string keep = layer.Details is RecurrentDetails details
+                ? details.PaddingToken is int token
+                    ? $"graph.KeepFromTokens({site.NetworkInput}, {token.ToString(CultureInfo.InvariantCulture)})"
+                    : $"graph.KeepFromValues({site.NetworkInput}, {SourceWriter.Float(details.MaskValue)})"
+                : "null";
+            string cell = _gates switch { 4 => "LSTM", 3 => "GRU", _ => "RNN" };
+            w.Line($"string {site.Output} = graph.Recurrent({site.Input}, \"{layer.Name}\", \"{cell}\", {layer.Input.Rows}, {arguments.Units}, returnSequences: {(arguments.ReturnSequences ? "true" : "false")}, "
+                + $"relu: {(arguments.Activation == ActivationKind.Relu ? "true" : "false")}, keep: {keep});");
+        }
     }
 }

@@ -64,5 +64,14 @@ namespace Compiled.Generator.Layers
         public override void EmitForward(SourceWriter w, ForwardSite site) => EmitViewForward(w, site);
 
         public override void EmitBackward(SourceWriter w, BackwardSite site) => EmitViewBackward(w, site);
+
+
+        /// <summary>ONNX <c>Reshape</c> to [N, height, width, channels]: the same values in the same order, channels-last.</summary>
+        public override void EmitExport(SourceWriter w, ExportSite site)
+        {
+            ShapedLayer layer = site.Layer;
+            site.Begin(w, Describe(layer));
+            w.Line($"string {site.Output} = graph.Node(\"Reshape\", new[] {{ graph.ChannelsLast({site.Input}), graph.Integers(-1, {layer.Output.Height}, {layer.Output.Width}, {layer.Output.Channels}) }});");
+        }
     }
 }

@@ -166,5 +166,18 @@ namespace Compiled.Generator.Layers
         }
 
         private static string Scratch(ShapedLayer layer) => $"workspace.Slice(ScratchOffset, (int){layer.Identifier}Geometry.ScratchSize(batch))";
+
+
+        // ---------------------------------------------------------------- export
+
+        /// <summary>Primitive ONNX operators (<c>ModelGraph.SelfAttention</c>: MatMul, Split, Reshape, Transpose, Softmax, the
+        /// causal mask as a constant); attention dropout is left out, as in inference.</summary>
+        public override void EmitExport(SourceWriter w, ExportSite site)
+        {
+            ShapedLayer layer = site.Layer;
+            SelfAttentionArguments arguments = ArgumentsOf(layer);
+            site.Begin(w, Describe(layer));
+            w.Line($"string {site.Output} = graph.SelfAttention({site.Input}, \"{layer.Name}\", {layer.Input.Rows}, {layer.Input.LastAxis}, {arguments.Heads}, causal: {(arguments.Causal ? "true" : "false")});");
+        }
     }
 }

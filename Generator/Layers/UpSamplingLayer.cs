@@ -86,5 +86,18 @@ namespace Compiled.Generator.Layers
             var factors = ArgumentsOf(layer);
             return $"{layer.Input.Height}, {layer.Input.Width}, {layer.Input.Channels}, {factors.Height}, {factors.Width}";
         }
+
+
+        /// <summary>ONNX <c>Resize</c>, nearest, each output pixel the input pixel at floor(i / factor) (<c>asymmetric</c>,
+        /// <c>floor</c>), in the input's layout.</summary>
+        public override void EmitExport(SourceWriter w, ExportSite site)
+        {
+            UpSamplingArguments arguments = ArgumentsOf(site.Layer);
+            string h = SourceWriter.Float(arguments.Height), wi = SourceWriter.Float(arguments.Width);
+            site.Begin(w, Describe(site.Layer));
+            w.Line($"float[] {site.Output}Scales = graph.IsChannelsFirst({site.Input}) ? new[] {{ 1f, 1f, {h}, {wi} }} : new[] {{ 1f, {h}, {wi}, 1f }};");
+            w.Line($"string {site.Output} = graph.KeepingLayout(\"Resize\", new[] {{ {site.Input}, string.Empty, graph.Constant({site.Output}Scales, 4) }}, global::Compiled.GraphAttribute.Text(\"mode\", \"nearest\"),");
+            w.Line("    global::Compiled.GraphAttribute.Text(\"coordinate_transformation_mode\", \"asymmetric\"), global::Compiled.GraphAttribute.Text(\"nearest_mode\", \"floor\"));");
+        }
     }
 }

@@ -14,6 +14,18 @@ namespace Compiled.Generator.Layers
     /// </summary>
     internal static class WindowRule
     {
+        /// <summary>The emitted <c>kernel_shape</c>, <c>strides</c> and <c>pads</c> attributes of ONNX's <c>Conv</c> and pools for
+        /// the window <paramref name="k"/> from <paramref name="input"/> to <paramref name="output"/>: the top and left padding
+        /// as here, the bottom and right what the last window needs (none past the input for Valid).</summary>
+        public static string ExportAttributes(Window k, TensorShape input, TensorShape output)
+        {
+            int bottom = System.Math.Max(0, ((output.Height - 1) * k.StrideHeight) + k.Height - input.Height - k.PadTop);
+            int right = System.Math.Max(0, ((output.Width - 1) * k.StrideWidth) + k.Width - input.Width - k.PadLeft);
+            const string Attribute = "global::Compiled.GraphAttribute.Integers";
+            return $"{Attribute}(\"kernel_shape\", {k.Height}, {k.Width}), {Attribute}(\"strides\", {k.StrideHeight}, {k.StrideWidth}), "
+                + $"{Attribute}(\"pads\", {k.PadTop}, {k.PadLeft}, {bottom}, {right})";
+        }
+
         /// <summary>The window's arguments: positional from <paramref name="firstWindowArgument"/> to the last.</summary>
         /// <returns>The geometry and the output height and width, or null when an error has been reported.</returns>
         public static (Window Window, int Height, int Width)? Resolve(

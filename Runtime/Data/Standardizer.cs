@@ -48,6 +48,9 @@ namespace Compiled.Data
         /// <summary>Each feature's standard deviation.</summary>
         public ReadOnlySpan<float> Std => _std;
 
+        /// <summary>1 / std per feature, the factor <see cref="Transform"/> multiplies by (an exported graph uses the same).</summary>
+        internal ReadOnlySpan<float> InverseStd => _inverseStd;
+
         /// <summary>Fits the statistics of <paramref name="data"/>'s features (the training set's: fit on the data you train on).</summary>
         public static Standardizer Fit(Dataset data)
         {

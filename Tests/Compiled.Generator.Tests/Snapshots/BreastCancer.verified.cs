@@ -12,7 +12,7 @@
 /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.IShardedStep
+partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.IShardedStep, global::Compiled.IExportableNetwork
 {
     /// <summary>Values per input sample (30).</summary>
     public const int InputSize = 30;
@@ -557,6 +557,34 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         }
         global::Compiled.NetworkGuard.NoNameMap(layout, names);
         LoadParameters(path, allowNonFinite);
+    }
+
+    /// <summary>The inference pass (what <see cref="Predict"/> computes, dropout left out) as a graph of ONNX operators (opset 17)
+    /// holding a copy of the current parameters: its input takes <see cref="Predict"/>'s values, batch first, images
+    /// channels-last; its output is what <see cref="Predict"/> writes. <c>Compiled.Onnx</c> writes it to a file.</summary>
+    /// <exception cref="global::System.InvalidOperationException">A parameter is NaN or infinite.</exception>
+    public global::Compiled.ModelGraph ToModelGraph()
+    {
+        var graph = new global::Compiled.ModelGraph(NetworkName, _parameters, s_tensors);
+        graph.SetMetadata("compiled.network", NetworkName);
+        graph.SetMetadata("compiled.architecture", ArchitectureFingerprint);
+
+        string input = graph.Input("input", global::Compiled.GraphElementType.Float, 30);
+        string standardized = graph.Standardize(input, _standardizer);
+
+        // dense0: dense 30 -> 16, ReLU. W [30, 16], b [16].
+        graph.BeginLayer("dense0");
+        string dense0Value = graph.Node("Gemm", new[] { standardized, graph.Parameter("dense0.weight"), graph.Parameter("dense0.bias") });
+        dense0Value = graph.Relu(dense0Value);
+
+        // dense1: dense 16 -> 1, identity, unrolled. W [16, 1], b [1].
+        graph.BeginLayer("dense1");
+        string dense1Value = graph.Node("Gemm", new[] { dense0Value, graph.Parameter("dense1.weight"), graph.Parameter("dense1.bias") });
+
+        graph.BeginLayer("prediction"); // what Predict does after the last layer
+        graph.Output(graph.Sigmoid(dense1Value), "output", 1);
+        graph.Validate();
+        return graph;
     }
 
     // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,

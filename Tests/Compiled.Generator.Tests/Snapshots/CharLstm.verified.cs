@@ -14,7 +14,7 @@
 /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.ITokenStreamingNetwork, global::Compiled.IShardedStep
+partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.ITokenStreamingNetwork, global::Compiled.IShardedStep, global::Compiled.IExportableNetwork
 {
     /// <summary>Token ids per input sample.</summary>
     public const int InputSize = 24;
@@ -700,6 +700,43 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
         }
         global::Compiled.NetworkGuard.NoNameMap(layout, names);
         LoadParameters(path, allowNonFinite);
+    }
+
+    /// <summary>The inference pass (what <see cref="Predict"/> computes, dropout left out) as a graph of ONNX operators (opset 17)
+    /// holding a copy of the current parameters: its input takes <see cref="Predict"/>'s values, batch first, images
+    /// channels-last; its output is what <see cref="Predict"/> writes. <c>Compiled.Onnx</c> writes it to a file.</summary>
+    /// <exception cref="global::System.InvalidOperationException">A parameter is NaN or infinite.</exception>
+    public global::Compiled.ModelGraph ToModelGraph()
+    {
+        var graph = new global::Compiled.ModelGraph(NetworkName, _parameters, s_tensors);
+        graph.SetMetadata("compiled.network", NetworkName);
+        graph.SetMetadata("compiled.architecture", ArchitectureFingerprint);
+        if (_classNames is not null)
+        {
+            graph.SetMetadata("compiled.classes", string.Join("\n", _classNames.Names));
+        }
+
+        string input = graph.Input("input", global::Compiled.GraphElementType.Int32, 24);
+
+        // embedding0: 24 tokens -> 24x32, a learned vector per id; weight [28, 32].
+        graph.BeginLayer("embedding0");
+        string embedding0Value = graph.Node("Gather", new[] { graph.Parameter("embedding0.weight"), input }, global::Compiled.GraphAttribute.Integer("axis", 0));
+
+        // lstm0: 24x32 -> 24x128, LSTM (gates i, f, g, o), every step's state; W_ih [32, 512], W_hh [128, 512], b_ih [512], b_hh [512].
+        graph.BeginLayer("lstm0");
+        string lstm0Value = graph.Recurrent(embedding0Value, "lstm0", "LSTM", 24, 128, returnSequences: true, relu: false, keep: graph.KeepFromTokens(input, 27));
+
+        // dropout0: dropout, the identity outside training: no node
+        string dropout0Value = lstm0Value;
+
+        // dense0: dense 24x128 -> 24x27 per step, identity. W [128, 27], b [27].
+        graph.BeginLayer("dense0");
+        string dense0Value = graph.Node("Add", new[] { graph.Node("MatMul", new[] { dropout0Value, graph.Parameter("dense0.weight") }), graph.Parameter("dense0.bias") });
+
+        graph.BeginLayer("prediction"); // what Predict does after the last layer
+        graph.Output(graph.Softmax(dense0Value), "output", 24, 27);
+        graph.Validate();
+        return graph;
     }
 
     // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,

@@ -16,7 +16,7 @@ namespace Demo
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-    partial class WithDropout : global::Compiled.ILabelNetwork, global::Compiled.ITargetNetwork, global::Compiled.IShardedStep
+    partial class WithDropout : global::Compiled.ILabelNetwork, global::Compiled.ITargetNetwork, global::Compiled.IShardedStep, global::Compiled.IExportableNetwork
     {
         /// <summary>Values per input sample (6).</summary>
         public const int InputSize = 6;
@@ -682,6 +682,44 @@ namespace Demo
             }
             global::Compiled.NetworkGuard.NoNameMap(layout, names);
             LoadParameters(path, allowNonFinite);
+        }
+
+        /// <summary>The inference pass (what <see cref="Predict"/> computes, dropout left out) as a graph of ONNX operators (opset 17)
+        /// holding a copy of the current parameters: its input takes <see cref="Predict"/>'s values, batch first, images
+        /// channels-last; its output is what <see cref="Predict"/> writes. <c>Compiled.Onnx</c> writes it to a file.</summary>
+        /// <exception cref="global::System.InvalidOperationException">A parameter is NaN or infinite.</exception>
+        public global::Compiled.ModelGraph ToModelGraph()
+        {
+            var graph = new global::Compiled.ModelGraph(NetworkName, _parameters, s_tensors);
+            graph.SetMetadata("compiled.network", NetworkName);
+            graph.SetMetadata("compiled.architecture", ArchitectureFingerprint);
+            if (_classNames is not null)
+            {
+                graph.SetMetadata("compiled.classes", string.Join("\n", _classNames.Names));
+            }
+
+            string input = graph.Input("input", global::Compiled.GraphElementType.Float, 6);
+            string standardized = graph.Standardize(input, _standardizer);
+
+            // dropout0: dropout, the identity outside training: no node
+            string dropout0Value = standardized;
+
+            // dense0: dense 6 -> 12, ReLU. W [6, 12], b [12].
+            graph.BeginLayer("dense0");
+            string dense0Value = graph.Node("Gemm", new[] { dropout0Value, graph.Parameter("dense0.weight"), graph.Parameter("dense0.bias") });
+            dense0Value = graph.Relu(dense0Value);
+
+            // drop: dropout, the identity outside training: no node
+            string dropValue = dense0Value;
+
+            // dense1: dense 12 -> 3, identity, unrolled. W [12, 3], b [3].
+            graph.BeginLayer("dense1");
+            string dense1Value = graph.Node("Gemm", new[] { dropValue, graph.Parameter("dense1.weight"), graph.Parameter("dense1.bias") });
+
+            graph.BeginLayer("prediction"); // what Predict does after the last layer
+            graph.Output(graph.Softmax(dense1Value), "output", 3);
+            graph.Validate();
+            return graph;
         }
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,

@@ -14,7 +14,7 @@ namespace Hand.Built
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-    partial class FromSpec : global::Compiled.ILabelNetwork, global::Compiled.ITargetNetwork, global::Compiled.IShardedStep
+    partial class FromSpec : global::Compiled.ILabelNetwork, global::Compiled.ITargetNetwork, global::Compiled.IShardedStep, global::Compiled.IExportableNetwork
     {
         /// <summary>Values per input sample (2x3).</summary>
         public const int InputSize = 6;
@@ -663,6 +663,38 @@ namespace Hand.Built
             }
             global::Compiled.NetworkGuard.NoNameMap(layout, names);
             LoadParameters(path, allowNonFinite);
+        }
+
+        /// <summary>The inference pass (what <see cref="Predict"/> computes, dropout left out) as a graph of ONNX operators (opset 17)
+        /// holding a copy of the current parameters: its input takes <see cref="Predict"/>'s values, batch first, images
+        /// channels-last; its output is what <see cref="Predict"/> writes. <c>Compiled.Onnx</c> writes it to a file.</summary>
+        /// <exception cref="global::System.InvalidOperationException">A parameter is NaN or infinite.</exception>
+        public global::Compiled.ModelGraph ToModelGraph()
+        {
+            var graph = new global::Compiled.ModelGraph(NetworkName, _parameters, s_tensors);
+            graph.SetMetadata("compiled.network", NetworkName);
+            graph.SetMetadata("compiled.architecture", ArchitectureFingerprint);
+            if (_classNames is not null)
+            {
+                graph.SetMetadata("compiled.classes", string.Join("\n", _classNames.Names));
+            }
+
+            string input = graph.Input("input", global::Compiled.GraphElementType.Float, 2, 3);
+            string standardized = graph.Standardize(input, _standardizer);
+
+            // hidden: dense 2x3 -> 2x5 per step, tanh, unrolled. W [3, 5], b [5].
+            graph.BeginLayer("hidden");
+            string hiddenValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { standardized, graph.Parameter("hidden.weight") }), graph.Parameter("hidden.bias") });
+            hiddenValue = graph.Tanh(hiddenValue);
+
+            // dense1: dense 2x5 -> 2x2 per step, identity, unrolled. W [5, 2], b [2].
+            graph.BeginLayer("dense1");
+            string dense1Value = graph.Node("Add", new[] { graph.Node("MatMul", new[] { hiddenValue, graph.Parameter("dense1.weight") }), graph.Parameter("dense1.bias") });
+
+            graph.BeginLayer("prediction"); // what Predict does after the last layer
+            graph.Output(graph.Softmax(dense1Value), "output", 2, 2);
+            graph.Validate();
+            return graph;
         }
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,

@@ -18,7 +18,7 @@ namespace Demo
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-    partial class DigitGenerator : global::Compiled.IGradientNetwork, global::Compiled.IShardedStep
+    partial class DigitGenerator : global::Compiled.IGradientNetwork, global::Compiled.IShardedStep, global::Compiled.IExportableNetwork
     {
         /// <summary>Values per input sample (16).</summary>
         public const int InputSize = 16;
@@ -435,6 +435,60 @@ namespace Demo
             }
             global::Compiled.NetworkGuard.NoNameMap(layout, names);
             LoadParameters(path, allowNonFinite);
+        }
+
+        /// <summary>The inference pass (what <see cref="Predict"/> computes, dropout left out) as a graph of ONNX operators (opset 17)
+        /// holding a copy of the current parameters: its input takes <see cref="Predict"/>'s values, batch first, images
+        /// channels-last; its output is what <see cref="Predict"/> writes. <c>Compiled.Onnx</c> writes it to a file.</summary>
+        /// <exception cref="global::System.InvalidOperationException">A parameter is NaN or infinite.</exception>
+        public global::Compiled.ModelGraph ToModelGraph()
+        {
+            var graph = new global::Compiled.ModelGraph(NetworkName, _parameters, s_tensors);
+            graph.SetMetadata("compiled.network", NetworkName);
+            graph.SetMetadata("compiled.architecture", ArchitectureFingerprint);
+
+            string input = graph.Input("input", global::Compiled.GraphElementType.Float, 16);
+            string standardized = graph.Standardize(input, _standardizer);
+
+            // project: dense 16 -> 392, leaky ReLU. W [16, 392], b [392].
+            graph.BeginLayer("project");
+            string projectValue = graph.Node("Gemm", new[] { standardized, graph.Parameter("project.weight"), graph.Parameter("project.bias") });
+            projectValue = graph.LeakyRelu(projectValue, 0.01f);
+
+            // reshape0: 392 -> 7x7x8, reshape (the same values in the same order).
+            graph.BeginLayer("reshape0");
+            string reshape0Value = graph.Node("Reshape", new[] { graph.ChannelsLast(projectValue), graph.Integers(-1, 7, 7, 8) });
+
+            // upsampling0: 7x7x8 -> 14x14x8, each pixel repeated 2x2 (nearest).
+            graph.BeginLayer("upsampling0");
+            float[] upsampling0ValueScales = graph.IsChannelsFirst(reshape0Value) ? new[] { 1f, 1f, 2.0f, 2.0f } : new[] { 1f, 2.0f, 2.0f, 1f };
+            string upsampling0Value = graph.KeepingLayout("Resize", new[] { reshape0Value, string.Empty, graph.Constant(upsampling0ValueScales, 4) }, global::Compiled.GraphAttribute.Text("mode", "nearest"),
+                global::Compiled.GraphAttribute.Text("coordinate_transformation_mode", "asymmetric"), global::Compiled.GraphAttribute.Text("nearest_mode", "floor"));
+
+            // conv0: 14x14x8 -> 14x14x8, leaky ReLU. 3x3 kernel, stride 1, same (pad top 1, left 1); W [3, 3, 8, 8], b [8].
+            graph.BeginLayer("conv0");
+            string conv0Value = graph.Node("Conv", new[] { graph.ChannelsFirst(upsampling0Value), graph.ConvolutionKernel("conv0.weight"), graph.Parameter("conv0.bias") },
+                global::Compiled.GraphAttribute.Integers("kernel_shape", 3, 3), global::Compiled.GraphAttribute.Integers("strides", 1, 1), global::Compiled.GraphAttribute.Integers("pads", 1, 1, 1, 1));
+            graph.MarkChannelsFirst(conv0Value);
+            conv0Value = graph.LeakyRelu(conv0Value, 0.01f);
+
+            // up: 14x14x8 -> 28x28x8, each pixel repeated 2x2 (nearest).
+            graph.BeginLayer("up");
+            float[] upValueScales = graph.IsChannelsFirst(conv0Value) ? new[] { 1f, 1f, 2.0f, 2.0f } : new[] { 1f, 2.0f, 2.0f, 1f };
+            string upValue = graph.KeepingLayout("Resize", new[] { conv0Value, string.Empty, graph.Constant(upValueScales, 4) }, global::Compiled.GraphAttribute.Text("mode", "nearest"),
+                global::Compiled.GraphAttribute.Text("coordinate_transformation_mode", "asymmetric"), global::Compiled.GraphAttribute.Text("nearest_mode", "floor"));
+
+            // image: 28x28x8 -> 28x28x1, tanh. 5x5 kernel, stride 1, same (pad top 2, left 2); W [5, 5, 8, 1], b [1].
+            graph.BeginLayer("image");
+            string imageValue = graph.Node("Conv", new[] { graph.ChannelsFirst(upValue), graph.ConvolutionKernel("image.weight"), graph.Parameter("image.bias") },
+                global::Compiled.GraphAttribute.Integers("kernel_shape", 5, 5), global::Compiled.GraphAttribute.Integers("strides", 1, 1), global::Compiled.GraphAttribute.Integers("pads", 2, 2, 2, 2));
+            graph.MarkChannelsFirst(imageValue);
+            imageValue = graph.Tanh(imageValue);
+
+            graph.BeginLayer("prediction"); // what Predict does after the last layer
+            graph.Output(imageValue, "output", 28, 28, 1);
+            graph.Validate();
+            return graph;
         }
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,

@@ -23,7 +23,7 @@ namespace Demo
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-    partial class Gpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IShardedStep
+    partial class Gpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IShardedStep, global::Compiled.IExportableNetwork
     {
         /// <summary>Token ids per input sample.</summary>
         public const int InputSize = 6;
@@ -769,6 +769,76 @@ namespace Demo
             }
             global::Compiled.NetworkGuard.NoNameMap(layout, names);
             LoadParameters(path, allowNonFinite);
+        }
+
+        /// <summary>The inference pass (what <see cref="Predict"/> computes, dropout left out) as a graph of ONNX operators (opset 17)
+        /// holding a copy of the current parameters: its input takes <see cref="Predict"/>'s values, batch first, images
+        /// channels-last; its output is what <see cref="Predict"/> writes. <c>Compiled.Onnx</c> writes it to a file.</summary>
+        /// <exception cref="global::System.InvalidOperationException">A parameter is NaN or infinite.</exception>
+        public global::Compiled.ModelGraph ToModelGraph()
+        {
+            var graph = new global::Compiled.ModelGraph(NetworkName, _parameters, s_tensors);
+            graph.SetMetadata("compiled.network", NetworkName);
+            graph.SetMetadata("compiled.architecture", ArchitectureFingerprint);
+            if (_classNames is not null)
+            {
+                graph.SetMetadata("compiled.classes", string.Join("\n", _classNames.Names));
+            }
+
+            string input = graph.Input("input", global::Compiled.GraphElementType.Int32, 6);
+
+            // wte: 6 tokens -> 6x8, a learned vector per id; weight [7, 8].
+            graph.BeginLayer("wte");
+            string wteValue = graph.Node("Gather", new[] { graph.Parameter("wte.weight"), input }, global::Compiled.GraphAttribute.Integer("axis", 0));
+
+            // wpe: 6x8, plus a learned vector per position; weight [6, 8].
+            graph.BeginLayer("wpe");
+            string wpeValue = graph.Add(wteValue, graph.Node("Slice", new[] { graph.Parameter("wpe.weight"), graph.Integers(0), graph.Integers(6), graph.Integers(0) }));
+
+            // ln_1: 6x8, layer norm over the last 8 values, eps 1E-05f; weight [8], bias [8].
+            graph.BeginLayer("ln_1");
+            string ln1Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(wpeValue), graph.Parameter("ln_1.weight"), graph.Parameter("ln_1.bias") },
+                global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
+
+            // attn: 6x8, causal self-attention, 2 head(s) of 4, attention dropout 0.1f; c_attn [8, 24] + [24], c_proj [8, 8] + [8].
+            graph.BeginLayer("attn");
+            string attnValue = graph.SelfAttention(ln1Value, "attn", 6, 8, 2, causal: true);
+
+            // res: 6x8, the sum of wpe, attn.
+            graph.BeginLayer("res");
+            string resValue = graph.Add(wpeValue, attnValue);
+
+            // ln_2: 6x8, layer norm over the last 8 values, eps 1E-05f; weight [8], bias [8].
+            graph.BeginLayer("ln_2");
+            string ln2Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(resValue), graph.Parameter("ln_2.weight"), graph.Parameter("ln_2.bias") },
+                global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
+
+            // c_fc: dense 6x8 -> 6x32 per step, GELU. W [8, 32], b [32].
+            graph.BeginLayer("c_fc");
+            string cFcValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { ln2Value, graph.Parameter("c_fc.weight") }), graph.Parameter("c_fc.bias") });
+            cFcValue = graph.Gelu(cFcValue);
+
+            // c_proj: dense 6x32 -> 6x8 per step, identity. W [32, 8], b [8].
+            graph.BeginLayer("c_proj");
+            string cProjValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { cFcValue, graph.Parameter("c_proj.weight") }), graph.Parameter("c_proj.bias") });
+
+            // add1: 6x8, the sum of res, c_proj.
+            graph.BeginLayer("add1");
+            string add1Value = graph.Add(resValue, cProjValue);
+
+            // ln_f: 6x8, layer norm over the last 8 values, eps 1E-05f; weight [8], bias [8].
+            graph.BeginLayer("ln_f");
+            string lnFValue = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(add1Value), graph.Parameter("ln_f.weight"), graph.Parameter("ln_f.bias") },
+                global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
+
+            // lm_head: dense 6x8 -> 6x7 per step, identity, unrolled. W [8, 7], b [7].
+            graph.BeginLayer("lm_head");
+            string lmHeadValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { lnFValue, graph.Parameter("lm_head.weight") }), graph.Parameter("lm_head.bias") });
+
+            graph.BeginLayer("prediction"); // what Predict does after the last layer
+            graph.Output(graph.Softmax(lmHeadValue), "output", 6, 7);
+            graph.Validate();
+            return graph;
         }
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,

@@ -17,7 +17,7 @@ namespace Demo
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-    partial class Block : global::Compiled.ITargetNetwork, global::Compiled.IShardedStep
+    partial class Block : global::Compiled.ITargetNetwork, global::Compiled.IShardedStep, global::Compiled.IExportableNetwork
     {
         /// <summary>Values per input sample (6x4).</summary>
         public const int InputSize = 24;
@@ -592,6 +592,49 @@ namespace Demo
             }
             global::Compiled.NetworkGuard.NoNameMap(layout, names);
             LoadParameters(path, allowNonFinite);
+        }
+
+        /// <summary>The inference pass (what <see cref="Predict"/> computes, dropout left out) as a graph of ONNX operators (opset 17)
+        /// holding a copy of the current parameters: its input takes <see cref="Predict"/>'s values, batch first, images
+        /// channels-last; its output is what <see cref="Predict"/> writes. <c>Compiled.Onnx</c> writes it to a file.</summary>
+        /// <exception cref="global::System.InvalidOperationException">A parameter is NaN or infinite.</exception>
+        public global::Compiled.ModelGraph ToModelGraph()
+        {
+            var graph = new global::Compiled.ModelGraph(NetworkName, _parameters, s_tensors);
+            graph.SetMetadata("compiled.network", NetworkName);
+            graph.SetMetadata("compiled.architecture", ArchitectureFingerprint);
+
+            string input = graph.Input("input", global::Compiled.GraphElementType.Float, 6, 4);
+            string standardized = graph.Standardize(input, _standardizer);
+
+            // dense0: dense 6x4 -> 6x8 per step, GELU, unrolled. W [4, 8], b [8].
+            graph.BeginLayer("dense0");
+            string dense0Value = graph.Node("Add", new[] { graph.Node("MatMul", new[] { standardized, graph.Parameter("dense0.weight") }), graph.Parameter("dense0.bias") });
+            dense0Value = graph.Gelu(dense0Value);
+
+            // layernorm0: 6x8, layer norm over the last 8 values, eps 1E-05f; weight [8], bias [8].
+            graph.BeginLayer("layernorm0");
+            string layernorm0Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(dense0Value), graph.Parameter("layernorm0.weight"), graph.Parameter("layernorm0.bias") },
+                global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
+
+            // dense1: dense 6x8 -> 6x16 per step, GELU. W [8, 16], b [16].
+            graph.BeginLayer("dense1");
+            string dense1Value = graph.Node("Add", new[] { graph.Node("MatMul", new[] { layernorm0Value, graph.Parameter("dense1.weight") }), graph.Parameter("dense1.bias") });
+            dense1Value = graph.Gelu(dense1Value);
+
+            // final_norm: 6x16, layer norm over the last 16 values, eps 1E-06f; weight [16], bias [16].
+            graph.BeginLayer("final_norm");
+            string finalNormValue = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(dense1Value), graph.Parameter("final_norm.weight"), graph.Parameter("final_norm.bias") },
+                global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-06f));
+
+            // dense2: dense 6x16 -> 6x3 per step, identity, unrolled. W [16, 3], b [3].
+            graph.BeginLayer("dense2");
+            string dense2Value = graph.Node("Add", new[] { graph.Node("MatMul", new[] { finalNormValue, graph.Parameter("dense2.weight") }), graph.Parameter("dense2.bias") });
+
+            graph.BeginLayer("prediction"); // what Predict does after the last layer
+            graph.Output(dense2Value, "output", 6, 3);
+            graph.Validate();
+            return graph;
         }
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,

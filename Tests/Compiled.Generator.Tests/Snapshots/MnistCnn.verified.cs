@@ -18,7 +18,7 @@
 /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITargetNetwork, global::Compiled.IShardedStep
+partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITargetNetwork, global::Compiled.IShardedStep, global::Compiled.IExportableNetwork
 {
     /// <summary>Values per input sample (28x28x1).</summary>
     public const int InputSize = 784;
@@ -733,6 +733,75 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
         global::Compiled.NetworkGuard.NoNameMap(layout, names);
         LoadParameters(path, allowNonFinite);
+    }
+
+    /// <summary>The inference pass (what <see cref="Predict"/> computes, dropout left out) as a graph of ONNX operators (opset 17)
+    /// holding a copy of the current parameters: its input takes <see cref="Predict"/>'s values, batch first, images
+    /// channels-last; its output is what <see cref="Predict"/> writes. <c>Compiled.Onnx</c> writes it to a file.</summary>
+    /// <exception cref="global::System.InvalidOperationException">A parameter is NaN or infinite.</exception>
+    public global::Compiled.ModelGraph ToModelGraph()
+    {
+        var graph = new global::Compiled.ModelGraph(NetworkName, _parameters, s_tensors);
+        graph.SetMetadata("compiled.network", NetworkName);
+        graph.SetMetadata("compiled.architecture", ArchitectureFingerprint);
+        if (_classNames is not null)
+        {
+            graph.SetMetadata("compiled.classes", string.Join("\n", _classNames.Names));
+        }
+
+        string input = graph.Input("input", global::Compiled.GraphElementType.Float, 28, 28, 1);
+        string standardized = graph.Standardize(input, _standardizer);
+
+        // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
+        graph.BeginLayer("conv1");
+        string conv1Value = graph.Node("Conv", new[] { graph.ChannelsFirst(standardized), graph.ConvolutionKernel("conv1.weight"), graph.Parameter("conv1.bias") },
+            global::Compiled.GraphAttribute.Integers("kernel_shape", 3, 3), global::Compiled.GraphAttribute.Integers("strides", 1, 1), global::Compiled.GraphAttribute.Integers("pads", 0, 0, 0, 0));
+        graph.MarkChannelsFirst(conv1Value);
+        conv1Value = graph.Relu(conv1Value);
+
+        // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
+        graph.BeginLayer("pool1");
+        string pool1Value = graph.Node("MaxPool", new[] { graph.ChannelsFirst(conv1Value) },
+            global::Compiled.GraphAttribute.Integers("kernel_shape", 2, 2), global::Compiled.GraphAttribute.Integers("strides", 2, 2), global::Compiled.GraphAttribute.Integers("pads", 0, 0, 0, 0));
+        graph.MarkChannelsFirst(pool1Value);
+
+        // conv2: 13x13x32 -> 11x11x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 32, 64], b [64].
+        graph.BeginLayer("conv2");
+        string conv2Value = graph.Node("Conv", new[] { graph.ChannelsFirst(pool1Value), graph.ConvolutionKernel("conv2.weight"), graph.Parameter("conv2.bias") },
+            global::Compiled.GraphAttribute.Integers("kernel_shape", 3, 3), global::Compiled.GraphAttribute.Integers("strides", 1, 1), global::Compiled.GraphAttribute.Integers("pads", 0, 0, 0, 0));
+        graph.MarkChannelsFirst(conv2Value);
+        conv2Value = graph.Relu(conv2Value);
+
+        // pool2: 11x11x64 -> 5x5x64, max of 2x2 windows, stride 2, valid.
+        graph.BeginLayer("pool2");
+        string pool2Value = graph.Node("MaxPool", new[] { graph.ChannelsFirst(conv2Value) },
+            global::Compiled.GraphAttribute.Integers("kernel_shape", 2, 2), global::Compiled.GraphAttribute.Integers("strides", 2, 2), global::Compiled.GraphAttribute.Integers("pads", 0, 0, 0, 0));
+        graph.MarkChannelsFirst(pool2Value);
+
+        // conv3: 5x5x64 -> 3x3x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 64, 64], b [64].
+        graph.BeginLayer("conv3");
+        string conv3Value = graph.Node("Conv", new[] { graph.ChannelsFirst(pool2Value), graph.ConvolutionKernel("conv3.weight"), graph.Parameter("conv3.bias") },
+            global::Compiled.GraphAttribute.Integers("kernel_shape", 3, 3), global::Compiled.GraphAttribute.Integers("strides", 1, 1), global::Compiled.GraphAttribute.Integers("pads", 0, 0, 0, 0));
+        graph.MarkChannelsFirst(conv3Value);
+        conv3Value = graph.Relu(conv3Value);
+
+        // flatten0: 3x3x64 -> 576, flatten (the same values in the same order).
+        graph.BeginLayer("flatten0");
+        string flatten0Value = graph.Node("Flatten", new[] { graph.ChannelsLast(conv3Value) }, global::Compiled.GraphAttribute.Integer("axis", 1));
+
+        // dense1: dense 576 -> 64, ReLU. W [576, 64], b [64].
+        graph.BeginLayer("dense1");
+        string dense1Value = graph.Node("Gemm", new[] { flatten0Value, graph.Parameter("dense1.weight"), graph.Parameter("dense1.bias") });
+        dense1Value = graph.Relu(dense1Value);
+
+        // output: dense 64 -> 10, identity. W [64, 10], b [10].
+        graph.BeginLayer("output");
+        string outputValue = graph.Node("Gemm", new[] { dense1Value, graph.Parameter("output.weight"), graph.Parameter("output.bias") });
+
+        graph.BeginLayer("prediction"); // what Predict does after the last layer
+        graph.Output(graph.Softmax(outputValue), "output", 10);
+        graph.Validate();
+        return graph;
     }
 
     // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,

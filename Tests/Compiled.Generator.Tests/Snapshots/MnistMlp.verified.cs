@@ -13,7 +13,7 @@
 /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITargetNetwork, global::Compiled.IShardedStep
+partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITargetNetwork, global::Compiled.IShardedStep, global::Compiled.IExportableNetwork
 {
     /// <summary>Values per input sample (784).</summary>
     public const int InputSize = 784;
@@ -678,6 +678,41 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         }
         global::Compiled.NetworkGuard.NoNameMap(layout, names);
         LoadParameters(path, allowNonFinite);
+    }
+
+    /// <summary>The inference pass (what <see cref="Predict"/> computes, dropout left out) as a graph of ONNX operators (opset 17)
+    /// holding a copy of the current parameters: its input takes <see cref="Predict"/>'s values, batch first, images
+    /// channels-last; its output is what <see cref="Predict"/> writes. <c>Compiled.Onnx</c> writes it to a file.</summary>
+    /// <exception cref="global::System.InvalidOperationException">A parameter is NaN or infinite.</exception>
+    public global::Compiled.ModelGraph ToModelGraph()
+    {
+        var graph = new global::Compiled.ModelGraph(NetworkName, _parameters, s_tensors);
+        graph.SetMetadata("compiled.network", NetworkName);
+        graph.SetMetadata("compiled.architecture", ArchitectureFingerprint);
+        if (_classNames is not null)
+        {
+            graph.SetMetadata("compiled.classes", string.Join("\n", _classNames.Names));
+        }
+
+        string input = graph.Input("input", global::Compiled.GraphElementType.Float, 784);
+        string standardized = graph.Standardize(input, _standardizer);
+
+        // hidden: dense 784 -> 64, ReLU. W [784, 64], b [64].
+        graph.BeginLayer("hidden");
+        string hiddenValue = graph.Node("Gemm", new[] { standardized, graph.Parameter("hidden.weight"), graph.Parameter("hidden.bias") });
+        hiddenValue = graph.Relu(hiddenValue);
+
+        // dropout0: dropout, the identity outside training: no node
+        string dropout0Value = hiddenValue;
+
+        // output: dense 64 -> 10, identity. W [64, 10], b [10].
+        graph.BeginLayer("output");
+        string outputValue = graph.Node("Gemm", new[] { dropout0Value, graph.Parameter("output.weight"), graph.Parameter("output.bias") });
+
+        graph.BeginLayer("prediction"); // what Predict does after the last layer
+        graph.Output(graph.Softmax(outputValue), "output", 10);
+        graph.Validate();
+        return graph;
     }
 
     // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,

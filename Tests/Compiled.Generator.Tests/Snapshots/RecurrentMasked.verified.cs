@@ -16,7 +16,7 @@ namespace Demo
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-    partial class MaskedRecurrent : global::Compiled.ITargetNetwork, global::Compiled.IStreamingNetwork, global::Compiled.IShardedStep
+    partial class MaskedRecurrent : global::Compiled.ITargetNetwork, global::Compiled.IStreamingNetwork, global::Compiled.IShardedStep, global::Compiled.IExportableNetwork
     {
         /// <summary>Values per input sample (5x3).</summary>
         public const int InputSize = 15;
@@ -655,6 +655,40 @@ namespace Demo
             }
             global::Compiled.NetworkGuard.NoNameMap(layout, names);
             LoadParameters(path, allowNonFinite);
+        }
+
+        /// <summary>The inference pass (what <see cref="Predict"/> computes, dropout left out) as a graph of ONNX operators (opset 17)
+        /// holding a copy of the current parameters: its input takes <see cref="Predict"/>'s values, batch first, images
+        /// channels-last; its output is what <see cref="Predict"/> writes. <c>Compiled.Onnx</c> writes it to a file.</summary>
+        /// <exception cref="global::System.InvalidOperationException">A parameter is NaN or infinite.</exception>
+        public global::Compiled.ModelGraph ToModelGraph()
+        {
+            var graph = new global::Compiled.ModelGraph(NetworkName, _parameters, s_tensors);
+            graph.SetMetadata("compiled.network", NetworkName);
+            graph.SetMetadata("compiled.architecture", ArchitectureFingerprint);
+
+            string input = graph.Input("input", global::Compiled.GraphElementType.Float, 5, 3);
+            string standardized = graph.Standardize(input, _standardizer);
+
+            // gru0: 5x3 -> 5x6, GRU (gates r, z, n), every step's state; W_ih [3, 18], W_hh [6, 18], b_ih [18], b_hh [18].
+            graph.BeginLayer("gru0");
+            string gru0Value = graph.Recurrent(standardized, "gru0", "GRU", 5, 6, returnSequences: true, relu: false, keep: graph.KeepFromValues(standardized, 0.0f));
+
+            // dropout0: dropout, the identity outside training: no node
+            string dropout0Value = gru0Value;
+
+            // last: 5x6 -> 4, Elman RNN, ReLU, the last state; W_ih [6, 4], W_hh [4, 4], b_ih [4], b_hh [4].
+            graph.BeginLayer("last");
+            string lastValue = graph.Recurrent(dropout0Value, "last", "RNN", 5, 4, returnSequences: false, relu: true, keep: graph.KeepFromValues(standardized, 0.0f));
+
+            // dense0: dense 4 -> 2, identity, unrolled. W [4, 2], b [2].
+            graph.BeginLayer("dense0");
+            string dense0Value = graph.Node("Gemm", new[] { lastValue, graph.Parameter("dense0.weight"), graph.Parameter("dense0.bias") });
+
+            graph.BeginLayer("prediction"); // what Predict does after the last layer
+            graph.Output(dense0Value, "output", 2);
+            graph.Validate();
+            return graph;
         }
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,

@@ -16,7 +16,7 @@ namespace Demo
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-    partial class ResidualMlp : global::Compiled.ITargetNetwork, global::Compiled.IShardedStep
+    partial class ResidualMlp : global::Compiled.ITargetNetwork, global::Compiled.IShardedStep, global::Compiled.IExportableNetwork
     {
         /// <summary>Values per input sample (5).</summary>
         public const int InputSize = 5;
@@ -557,6 +557,43 @@ namespace Demo
             }
             global::Compiled.NetworkGuard.NoNameMap(layout, names);
             LoadParameters(path, allowNonFinite);
+        }
+
+        /// <summary>The inference pass (what <see cref="Predict"/> computes, dropout left out) as a graph of ONNX operators (opset 17)
+        /// holding a copy of the current parameters: its input takes <see cref="Predict"/>'s values, batch first, images
+        /// channels-last; its output is what <see cref="Predict"/> writes. <c>Compiled.Onnx</c> writes it to a file.</summary>
+        /// <exception cref="global::System.InvalidOperationException">A parameter is NaN or infinite.</exception>
+        public global::Compiled.ModelGraph ToModelGraph()
+        {
+            var graph = new global::Compiled.ModelGraph(NetworkName, _parameters, s_tensors);
+            graph.SetMetadata("compiled.network", NetworkName);
+            graph.SetMetadata("compiled.architecture", ArchitectureFingerprint);
+
+            string input = graph.Input("input", global::Compiled.GraphElementType.Float, 5);
+            string standardized = graph.Standardize(input, _standardizer);
+
+            // stem: dense 5 -> 16, tanh. W [5, 16], b [16].
+            graph.BeginLayer("stem");
+            string stemValue = graph.Node("Gemm", new[] { standardized, graph.Parameter("stem.weight"), graph.Parameter("stem.bias") });
+            stemValue = graph.Tanh(stemValue);
+
+            // dense1: dense 16 -> 16, ReLU. W [16, 16], b [16].
+            graph.BeginLayer("dense1");
+            string dense1Value = graph.Node("Gemm", new[] { stemValue, graph.Parameter("dense1.weight"), graph.Parameter("dense1.bias") });
+            dense1Value = graph.Relu(dense1Value);
+
+            // add0: 16, the sum of stem, dense1.
+            graph.BeginLayer("add0");
+            string add0Value = graph.Add(stemValue, dense1Value);
+
+            // dense2: dense 16 -> 2, identity, unrolled. W [16, 2], b [2].
+            graph.BeginLayer("dense2");
+            string dense2Value = graph.Node("Gemm", new[] { add0Value, graph.Parameter("dense2.weight"), graph.Parameter("dense2.bias") });
+
+            graph.BeginLayer("prediction"); // what Predict does after the last layer
+            graph.Output(dense2Value, "output", 2);
+            graph.Validate();
+            return graph;
         }
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,

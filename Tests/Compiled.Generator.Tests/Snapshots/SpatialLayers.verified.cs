@@ -19,7 +19,7 @@ namespace Demo
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-    partial class Spatial : global::Compiled.ITargetNetwork, global::Compiled.IShardedStep
+    partial class Spatial : global::Compiled.ITargetNetwork, global::Compiled.IShardedStep, global::Compiled.IExportableNetwork
     {
         /// <summary>Values per input sample (12x10x3).</summary>
         public const int InputSize = 360;
@@ -613,6 +613,62 @@ namespace Demo
             }
             global::Compiled.NetworkGuard.NoNameMap(layout, names);
             LoadParameters(path, allowNonFinite);
+        }
+
+        /// <summary>The inference pass (what <see cref="Predict"/> computes, dropout left out) as a graph of ONNX operators (opset 17)
+        /// holding a copy of the current parameters: its input takes <see cref="Predict"/>'s values, batch first, images
+        /// channels-last; its output is what <see cref="Predict"/> writes. <c>Compiled.Onnx</c> writes it to a file.</summary>
+        /// <exception cref="global::System.InvalidOperationException">A parameter is NaN or infinite.</exception>
+        public global::Compiled.ModelGraph ToModelGraph()
+        {
+            var graph = new global::Compiled.ModelGraph(NetworkName, _parameters, s_tensors);
+            graph.SetMetadata("compiled.network", NetworkName);
+            graph.SetMetadata("compiled.architecture", ArchitectureFingerprint);
+
+            string input = graph.Input("input", global::Compiled.GraphElementType.Float, 12, 10, 3);
+            string standardized = graph.Standardize(input, _standardizer);
+
+            // stem: 12x10x3 -> 6x5x8, leaky ReLU. 3x2 kernel, stride 2, same (pad top 0, left 0); W [3, 2, 3, 8], b [8].
+            graph.BeginLayer("stem");
+            string stemValue = graph.Node("Conv", new[] { graph.ChannelsFirst(standardized), graph.ConvolutionKernel("stem.weight"), graph.Parameter("stem.bias") },
+                global::Compiled.GraphAttribute.Integers("kernel_shape", 3, 2), global::Compiled.GraphAttribute.Integers("strides", 2, 2), global::Compiled.GraphAttribute.Integers("pads", 0, 0, 1, 0));
+            graph.MarkChannelsFirst(stemValue);
+            stemValue = graph.LeakyRelu(stemValue, 0.01f);
+
+            // avgpool0: 6x5x8 -> 3x3x8, average of 2x2 windows, stride 2, same (pad top 0, left 0).
+            graph.BeginLayer("avgpool0");
+            string avgpool0Value = graph.Node("AveragePool", new[] { graph.ChannelsFirst(stemValue) },
+                global::Compiled.GraphAttribute.Integers("kernel_shape", 2, 2), global::Compiled.GraphAttribute.Integers("strides", 2, 2), global::Compiled.GraphAttribute.Integers("pads", 0, 0, 0, 1), global::Compiled.GraphAttribute.Integer("count_include_pad", 0));
+            graph.MarkChannelsFirst(avgpool0Value);
+
+            // dropout0: dropout, the identity outside training: no node
+            string dropout0Value = avgpool0Value;
+
+            // conv1: 3x3x8 -> 3x3x16, tanh. 1x1 kernel, stride 1, valid; W [1, 1, 8, 16], b [16].
+            graph.BeginLayer("conv1");
+            string conv1Value = graph.Node("Conv", new[] { graph.ChannelsFirst(dropout0Value), graph.ConvolutionKernel("conv1.weight"), graph.Parameter("conv1.bias") },
+                global::Compiled.GraphAttribute.Integers("kernel_shape", 1, 1), global::Compiled.GraphAttribute.Integers("strides", 1, 1), global::Compiled.GraphAttribute.Integers("pads", 0, 0, 0, 0));
+            graph.MarkChannelsFirst(conv1Value);
+            conv1Value = graph.Tanh(conv1Value);
+
+            // maxpool0: 3x3x16 -> 2x2x16, max of 2x2 windows, stride 1, valid.
+            graph.BeginLayer("maxpool0");
+            string maxpool0Value = graph.Node("MaxPool", new[] { graph.ChannelsFirst(conv1Value) },
+                global::Compiled.GraphAttribute.Integers("kernel_shape", 2, 2), global::Compiled.GraphAttribute.Integers("strides", 1, 1), global::Compiled.GraphAttribute.Integers("pads", 0, 0, 0, 0));
+            graph.MarkChannelsFirst(maxpool0Value);
+
+            // globalpool0: 2x2x16 -> 16, the mean of each channel.
+            graph.BeginLayer("globalpool0");
+            string globalpool0Value = graph.Node("ReduceMean", new[] { maxpool0Value }, global::Compiled.GraphAttribute.Integers("axes", graph.IsChannelsFirst(maxpool0Value) ? new long[] { 2, 3 } : new long[] { 1, 2 }), global::Compiled.GraphAttribute.Integer("keepdims", 0));
+
+            // dense0: dense 16 -> 1, identity, unrolled. W [16, 1], b [1].
+            graph.BeginLayer("dense0");
+            string dense0Value = graph.Node("Gemm", new[] { globalpool0Value, graph.Parameter("dense0.weight"), graph.Parameter("dense0.bias") });
+
+            graph.BeginLayer("prediction"); // what Predict does after the last layer
+            graph.Output(graph.Sigmoid(dense0Value), "output", 1);
+            graph.Validate();
+            return graph;
         }
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,

@@ -42,7 +42,7 @@
 /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.IShardedStep
+partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.IShardedStep, global::Compiled.IExportableNetwork
 {
     /// <summary>Token ids per input sample.</summary>
     public const int InputSize = 16;
@@ -1096,6 +1096,169 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         }
         global::Compiled.NetworkGuard.NoNameMap(layout, names);
         LoadParameters(path, allowNonFinite);
+    }
+
+    /// <summary>The inference pass (what <see cref="Predict"/> computes, dropout left out) as a graph of ONNX operators (opset 17)
+    /// holding a copy of the current parameters: its input takes <see cref="Predict"/>'s values, batch first, images
+    /// channels-last; its output is what <see cref="Predict"/> writes. <c>Compiled.Onnx</c> writes it to a file.</summary>
+    /// <exception cref="global::System.InvalidOperationException">A parameter is NaN or infinite.</exception>
+    public global::Compiled.ModelGraph ToModelGraph()
+    {
+        var graph = new global::Compiled.ModelGraph(NetworkName, _parameters, s_tensors);
+        graph.SetMetadata("compiled.network", NetworkName);
+        graph.SetMetadata("compiled.architecture", ArchitectureFingerprint);
+        if (_classNames is not null)
+        {
+            graph.SetMetadata("compiled.classes", string.Join("\n", _classNames.Names));
+        }
+
+        string input = graph.Input("input", global::Compiled.GraphElementType.Int32, 16);
+
+        // wte: 16 tokens -> 16x64, a learned vector per id; weight [28, 64].
+        graph.BeginLayer("wte");
+        string wteValue = graph.Node("Gather", new[] { graph.Parameter("wte.weight"), input }, global::Compiled.GraphAttribute.Integer("axis", 0));
+
+        // wpe: 16x64, plus a learned vector per position; weight [24, 64].
+        graph.BeginLayer("wpe");
+        string wpeValue = graph.Add(wteValue, graph.Node("Slice", new[] { graph.Parameter("wpe.weight"), graph.Integers(0), graph.Integers(16), graph.Integers(0) }));
+
+        // h0_ln_1: 16x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        graph.BeginLayer("h0_ln_1");
+        string h0Ln1Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(wpeValue), graph.Parameter("h0_ln_1.weight"), graph.Parameter("h0_ln_1.bias") },
+            global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
+
+        // h0_attn: 16x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        graph.BeginLayer("h0_attn");
+        string h0AttnValue = graph.SelfAttention(h0Ln1Value, "h0_attn", 16, 64, 4, causal: true);
+
+        // h0_res: 16x64, the sum of wpe, h0_attn.
+        graph.BeginLayer("h0_res");
+        string h0ResValue = graph.Add(wpeValue, h0AttnValue);
+
+        // h0_ln_2: 16x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        graph.BeginLayer("h0_ln_2");
+        string h0Ln2Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h0ResValue), graph.Parameter("h0_ln_2.weight"), graph.Parameter("h0_ln_2.bias") },
+            global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
+
+        // h0_mlp_c_fc: dense 16x64 -> 16x256 per step, GELU. W [64, 256], b [256].
+        graph.BeginLayer("h0_mlp_c_fc");
+        string h0MlpCFcValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h0Ln2Value, graph.Parameter("h0_mlp_c_fc.weight") }), graph.Parameter("h0_mlp_c_fc.bias") });
+        h0MlpCFcValue = graph.Gelu(h0MlpCFcValue);
+
+        // h0_mlp_c_proj: dense 16x256 -> 16x64 per step, identity. W [256, 64], b [64].
+        graph.BeginLayer("h0_mlp_c_proj");
+        string h0MlpCProjValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h0MlpCFcValue, graph.Parameter("h0_mlp_c_proj.weight") }), graph.Parameter("h0_mlp_c_proj.bias") });
+
+        // h0: 16x64, the sum of h0_res, h0_mlp_c_proj.
+        graph.BeginLayer("h0");
+        string h0Value = graph.Add(h0ResValue, h0MlpCProjValue);
+
+        // h1_ln_1: 16x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        graph.BeginLayer("h1_ln_1");
+        string h1Ln1Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h0Value), graph.Parameter("h1_ln_1.weight"), graph.Parameter("h1_ln_1.bias") },
+            global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
+
+        // h1_attn: 16x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        graph.BeginLayer("h1_attn");
+        string h1AttnValue = graph.SelfAttention(h1Ln1Value, "h1_attn", 16, 64, 4, causal: true);
+
+        // h1_res: 16x64, the sum of h0, h1_attn.
+        graph.BeginLayer("h1_res");
+        string h1ResValue = graph.Add(h0Value, h1AttnValue);
+
+        // h1_ln_2: 16x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        graph.BeginLayer("h1_ln_2");
+        string h1Ln2Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h1ResValue), graph.Parameter("h1_ln_2.weight"), graph.Parameter("h1_ln_2.bias") },
+            global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
+
+        // h1_mlp_c_fc: dense 16x64 -> 16x256 per step, GELU. W [64, 256], b [256].
+        graph.BeginLayer("h1_mlp_c_fc");
+        string h1MlpCFcValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h1Ln2Value, graph.Parameter("h1_mlp_c_fc.weight") }), graph.Parameter("h1_mlp_c_fc.bias") });
+        h1MlpCFcValue = graph.Gelu(h1MlpCFcValue);
+
+        // h1_mlp_c_proj: dense 16x256 -> 16x64 per step, identity. W [256, 64], b [64].
+        graph.BeginLayer("h1_mlp_c_proj");
+        string h1MlpCProjValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h1MlpCFcValue, graph.Parameter("h1_mlp_c_proj.weight") }), graph.Parameter("h1_mlp_c_proj.bias") });
+
+        // h1: 16x64, the sum of h1_res, h1_mlp_c_proj.
+        graph.BeginLayer("h1");
+        string h1Value = graph.Add(h1ResValue, h1MlpCProjValue);
+
+        // h2_ln_1: 16x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        graph.BeginLayer("h2_ln_1");
+        string h2Ln1Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h1Value), graph.Parameter("h2_ln_1.weight"), graph.Parameter("h2_ln_1.bias") },
+            global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
+
+        // h2_attn: 16x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        graph.BeginLayer("h2_attn");
+        string h2AttnValue = graph.SelfAttention(h2Ln1Value, "h2_attn", 16, 64, 4, causal: true);
+
+        // h2_res: 16x64, the sum of h1, h2_attn.
+        graph.BeginLayer("h2_res");
+        string h2ResValue = graph.Add(h1Value, h2AttnValue);
+
+        // h2_ln_2: 16x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        graph.BeginLayer("h2_ln_2");
+        string h2Ln2Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h2ResValue), graph.Parameter("h2_ln_2.weight"), graph.Parameter("h2_ln_2.bias") },
+            global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
+
+        // h2_mlp_c_fc: dense 16x64 -> 16x256 per step, GELU. W [64, 256], b [256].
+        graph.BeginLayer("h2_mlp_c_fc");
+        string h2MlpCFcValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h2Ln2Value, graph.Parameter("h2_mlp_c_fc.weight") }), graph.Parameter("h2_mlp_c_fc.bias") });
+        h2MlpCFcValue = graph.Gelu(h2MlpCFcValue);
+
+        // h2_mlp_c_proj: dense 16x256 -> 16x64 per step, identity. W [256, 64], b [64].
+        graph.BeginLayer("h2_mlp_c_proj");
+        string h2MlpCProjValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h2MlpCFcValue, graph.Parameter("h2_mlp_c_proj.weight") }), graph.Parameter("h2_mlp_c_proj.bias") });
+
+        // h2: 16x64, the sum of h2_res, h2_mlp_c_proj.
+        graph.BeginLayer("h2");
+        string h2Value = graph.Add(h2ResValue, h2MlpCProjValue);
+
+        // h3_ln_1: 16x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        graph.BeginLayer("h3_ln_1");
+        string h3Ln1Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h2Value), graph.Parameter("h3_ln_1.weight"), graph.Parameter("h3_ln_1.bias") },
+            global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
+
+        // h3_attn: 16x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        graph.BeginLayer("h3_attn");
+        string h3AttnValue = graph.SelfAttention(h3Ln1Value, "h3_attn", 16, 64, 4, causal: true);
+
+        // h3_res: 16x64, the sum of h2, h3_attn.
+        graph.BeginLayer("h3_res");
+        string h3ResValue = graph.Add(h2Value, h3AttnValue);
+
+        // h3_ln_2: 16x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        graph.BeginLayer("h3_ln_2");
+        string h3Ln2Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h3ResValue), graph.Parameter("h3_ln_2.weight"), graph.Parameter("h3_ln_2.bias") },
+            global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
+
+        // h3_mlp_c_fc: dense 16x64 -> 16x256 per step, GELU. W [64, 256], b [256].
+        graph.BeginLayer("h3_mlp_c_fc");
+        string h3MlpCFcValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h3Ln2Value, graph.Parameter("h3_mlp_c_fc.weight") }), graph.Parameter("h3_mlp_c_fc.bias") });
+        h3MlpCFcValue = graph.Gelu(h3MlpCFcValue);
+
+        // h3_mlp_c_proj: dense 16x256 -> 16x64 per step, identity. W [256, 64], b [64].
+        graph.BeginLayer("h3_mlp_c_proj");
+        string h3MlpCProjValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h3MlpCFcValue, graph.Parameter("h3_mlp_c_proj.weight") }), graph.Parameter("h3_mlp_c_proj.bias") });
+
+        // h3: 16x64, the sum of h3_res, h3_mlp_c_proj.
+        graph.BeginLayer("h3");
+        string h3Value = graph.Add(h3ResValue, h3MlpCProjValue);
+
+        // ln_f: 16x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        graph.BeginLayer("ln_f");
+        string lnFValue = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h3Value), graph.Parameter("ln_f.weight"), graph.Parameter("ln_f.bias") },
+            global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
+
+        // lm_head: dense 16x64 -> 16x27 per step, identity. W [64, 27], b [27].
+        graph.BeginLayer("lm_head");
+        string lmHeadValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { lnFValue, graph.Parameter("lm_head.weight") }), graph.Parameter("lm_head.bias") });
+
+        graph.BeginLayer("prediction"); // what Predict does after the last layer
+        graph.Output(graph.Softmax(lmHeadValue), "output", 16, 27);
+        graph.Validate();
+        return graph;
     }
 
     // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,

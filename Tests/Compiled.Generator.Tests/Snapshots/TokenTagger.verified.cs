@@ -16,7 +16,7 @@ namespace Demo
     /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "{version}")]
-    partial class Tagger : global::Compiled.ITokenLabelNetwork, global::Compiled.IShardedStep
+    partial class Tagger : global::Compiled.ITokenLabelNetwork, global::Compiled.IShardedStep, global::Compiled.IExportableNetwork
     {
         /// <summary>Token ids per input sample.</summary>
         public const int InputSize = 12;
@@ -627,6 +627,45 @@ namespace Demo
             }
             global::Compiled.NetworkGuard.NoNameMap(layout, names);
             LoadParameters(path, allowNonFinite);
+        }
+
+        /// <summary>The inference pass (what <see cref="Predict"/> computes, dropout left out) as a graph of ONNX operators (opset 17)
+        /// holding a copy of the current parameters: its input takes <see cref="Predict"/>'s values, batch first, images
+        /// channels-last; its output is what <see cref="Predict"/> writes. <c>Compiled.Onnx</c> writes it to a file.</summary>
+        /// <exception cref="global::System.InvalidOperationException">A parameter is NaN or infinite.</exception>
+        public global::Compiled.ModelGraph ToModelGraph()
+        {
+            var graph = new global::Compiled.ModelGraph(NetworkName, _parameters, s_tensors);
+            graph.SetMetadata("compiled.network", NetworkName);
+            graph.SetMetadata("compiled.architecture", ArchitectureFingerprint);
+            if (_classNames is not null)
+            {
+                graph.SetMetadata("compiled.classes", string.Join("\n", _classNames.Names));
+            }
+
+            string input = graph.Input("input", global::Compiled.GraphElementType.Int32, 12);
+
+            // embed: 12 tokens -> 12x8, a learned vector per id; weight [27, 8].
+            graph.BeginLayer("embed");
+            string embedValue = graph.Node("Gather", new[] { graph.Parameter("embed.weight"), input }, global::Compiled.GraphAttribute.Integer("axis", 0));
+
+            // dense0: dense 12x8 -> 12x8 per step, ReLU, unrolled. W [8, 8], b [8].
+            graph.BeginLayer("dense0");
+            string dense0Value = graph.Node("Add", new[] { graph.Node("MatMul", new[] { embedValue, graph.Parameter("dense0.weight") }), graph.Parameter("dense0.bias") });
+            dense0Value = graph.Relu(dense0Value);
+
+            // add0: 12x8, the sum of embed, dense0.
+            graph.BeginLayer("add0");
+            string add0Value = graph.Add(embedValue, dense0Value);
+
+            // dense1: dense 12x8 -> 12x27 per step, identity. W [8, 27], b [27].
+            graph.BeginLayer("dense1");
+            string dense1Value = graph.Node("Add", new[] { graph.Node("MatMul", new[] { add0Value, graph.Parameter("dense1.weight") }), graph.Parameter("dense1.bias") });
+
+            graph.BeginLayer("prediction"); // what Predict does after the last layer
+            graph.Output(graph.Softmax(dense1Value), "output", 12, 27);
+            graph.Validate();
+            return graph;
         }
 
         // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,
