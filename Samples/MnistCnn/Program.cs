@@ -1,9 +1,10 @@
 // The seed CNN on MNIST: Conv2D(32, 3, relu), MaxPool2D(2), Conv2D(64, 3, relu), MaxPool2D(2), Conv2D(64, 3, relu),
 // Flatten, Dense(64, relu), Dense(10), Adam, softmax cross-entropy on logits.
-// dotnet run -c Release --project Samples/MnistCnn [-- --data DIR] [--epochs N] [--threads N] [--seed N] [--save FILE] [--plot [PNG]]
+// dotnet run -c Release --project Samples/MnistCnn [-- --data DIR] [--epochs N] [--threads N] [--seed N] [--save FILE] [--plot [PNG]] [--onnx FILE]
 using System.Diagnostics;
 using Compiled;
 using Compiled.Data;
+using Compiled.Onnx;
 using Compiled.Plots;
 
 string dataDirectory = Path.Combine(AppContext.BaseDirectory, "data", "mnist-10k");
@@ -12,6 +13,7 @@ int seed = 42;
 int threads = Environment.ProcessorCount;
 string savePath = "mnist-cnn.safetensors";
 string? plotPath = null;
+string? onnxPath = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -37,8 +39,11 @@ for (int i = 0; i < args.Length; i++)
         case "--plot":
             plotPath = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : "mnist-cnn-curves.png";
             break;
+        case "--onnx" when i + 1 < args.Length:
+            onnxPath = args[++i];
+            break;
         default:
-            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: MnistCnn [--data DIR] [--epochs N] [--threads N] [--seed N] [--save FILE] [--plot [PNG]]");
+            Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. Usage: MnistCnn [--data DIR] [--epochs N] [--threads N] [--seed N] [--save FILE] [--plot [PNG]] [--onnx FILE]");
             return 2;
     }
 }
@@ -71,6 +76,13 @@ if (plotPath is not null)
 {
     TrainingPlots.SaveCurves(result.History, plotPath, title: "MnistCnn");
     Console.WriteLine($"wrote the loss and accuracy curves to {Path.GetFullPath(plotPath)}");
+}
+
+if (onnxPath is not null)
+{
+    // The trained network as a standard ONNX model: the same 28x28x1 input, channels-last, and the same probabilities.
+    network.SaveOnnx(onnxPath);
+    Console.WriteLine($"wrote the network as ONNX (opset {ModelGraph.Opset}) to {Path.GetFullPath(onnxPath)}");
 }
 ConfusionMatrix confusion = ConfusionMatrix.Of(network, test);
 Console.WriteLine(confusion);

@@ -127,3 +127,22 @@ public partial class AttentionBlock;
 [Flatten]
 [Dense(3)]
 public partial class FloatAttention;
+
+// Layouts mixed: a channels-first convolution output joined with a channels-last layer norm of it (one Transpose back,
+// shared), a softmax over the channels of a channels-first image, a global pool of that.
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 8)]
+[Input(5, 4, 3)]
+[Conv2D(3, 1, Name = "a")]
+[LayerNorm(Name = "norm")]
+[Add("a", "norm", Name = "mixed")]
+[Conv2D(4, 3, Padding = Padding.Same, Activation = Activation.Softmax)]
+[GlobalAveragePool2D]
+[Dense(2)]
+public partial class MixedLayouts;
+
+// A global pool straight on the (channels-last) input.
+[Network(Loss = Loss.MeanSquaredError, MaxBatchSize = 8)]
+[Input(5, 4, 3)]
+[GlobalAveragePool2D]
+[Dense(2, Activation = Activation.Tanh)]
+public partial class PoolOnInput;

@@ -21,6 +21,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     [
         nameof(EveryActivation), nameof(ResidualRegression), nameof(ConvolutionKinds), nameof(GlobalPool), nameof(DenseOnImage),
         nameof(ImageGenerator), nameof(StandardizedInput), nameof(RecurrentStack), nameof(MaskedValues), nameof(FloatAttention),
+        nameof(MixedLayouts), nameof(PoolOnInput),
         "Step", "BreastCancer", "Line", "Diabetes", "MnistCnn",
         "DigitGenerator", "DigitDiscriminator", "MnistMlp", "LinearXor", "TanhXor",
     ];
@@ -103,6 +104,17 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_run_of_convolutions_and_pools_stays_channels_first_with_one_transpose_in_and_one_out()
+    {
+        ModelGraph graph = new global::MnistCnn().ToModelGraph();
+        Assert.Equal(
+            ["Transpose", "Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Conv", "Relu", "Transpose", "Flatten", "Gemm", "Relu", "Gemm", "Softmax", "Identity"],
+            graph.Nodes.Select(n => n.OpType));
+        Assert.Equal([32, 1, 3, 3], graph.Initializers.Single(t => t.Name == "conv1.weight").Shape); // ONNX's [out, in, kh, kw]
+        Assert.Equal([576, 64], graph.Initializers.Single(t => t.Name == "dense1.weight").Shape); // Gemm takes ours as it is
+    }
+
+    [Fact]
     public void A_network_with_a_non_finite_parameter_is_refused_and_nothing_is_written()
     {
         var network = new MnistMlp();
@@ -156,6 +168,8 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         nameof(RecurrentStack) => new RecurrentStack(),
         nameof(MaskedValues) => new MaskedValues(),
         nameof(FloatAttention) => new FloatAttention(),
+        nameof(MixedLayouts) => new MixedLayouts(),
+        nameof(PoolOnInput) => new PoolOnInput(),
         "Step" => new global::Step(),
         "BreastCancer" => new global::BreastCancer(),
         "Line" => new global::Line(),

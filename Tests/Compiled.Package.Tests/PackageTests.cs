@@ -23,7 +23,9 @@ public sealed class PackedPackage : IDisposable
         string project = Path.Combine(RepositoryRoot, "Runtime", "Compiled.Runtime.csproj");
         Process.Run(RepositoryRoot, "pack", project, "-c", Configuration, "--no-build", "-o", Feed, $"-p:Version={Version}");
         Process.Run(RepositoryRoot, "pack", Path.Combine(RepositoryRoot, "Plots", "Compiled.Plots.csproj"), "-c", Configuration, "--no-build", "-o", Feed, $"-p:Version={Version}");
+        Process.Run(RepositoryRoot, "pack", Path.Combine(RepositoryRoot, "Onnx", "Compiled.Onnx.csproj"), "-c", Configuration, "--no-build", "-o", Feed, $"-p:Version={Version}");
         PackagePath = Path.Combine(Feed, $"Compiled.{Version}.nupkg");
+        OnnxPackagePath = Path.Combine(Feed, $"Compiled.Onnx.{Version}.nupkg");
         PlotsPackagePath = Path.Combine(Feed, $"Compiled.Plots.{Version}.nupkg");
     }
 
@@ -36,6 +38,8 @@ public sealed class PackedPackage : IDisposable
     public string PackagePath { get; }
 
     public string PlotsPackagePath { get; }
+
+    public string OnnxPackagePath { get; }
 
     public static string RepositoryRoot { get; } = FindRoot();
 
@@ -159,11 +163,51 @@ public class PackageTests(PackedPackage package) : IClassFixture<PackedPackage>
         string manifest = nuspec.ReadToEnd();
         Assert.Contains($"<dependency id=\"Compiled\" version=\"{package.Version}\"", manifest);
         Assert.Contains("<dependency id=\"ScottPlot\"", manifest);
+        Assert.DoesNotContain("Compiled.Attributes", manifest); // inside 'Compiled'; no such package exists
 
         // The core package stays free of it.
         using ZipArchive core = ZipFile.OpenRead(package.PackagePath);
         using var coreSpec = new StreamReader(core.GetEntry("Compiled.nuspec")!.Open());
         Assert.DoesNotContain("ScottPlot", coreSpec.ReadToEnd());
+    }
+
+    [Fact]
+    public void The_onnx_add_on_is_a_package_of_its_own_and_a_user_project_exports_with_it()
+    {
+        using (ZipArchive archive = ZipFile.OpenRead(package.OnnxPackagePath))
+        {
+            Assert.Contains("lib/net10.0/Compiled.Onnx.dll", archive.Entries.Select(e => e.FullName));
+            Assert.Contains("lib/net8.0/Compiled.Onnx.xml", archive.Entries.Select(e => e.FullName));
+            using var nuspec = new StreamReader(archive.GetEntry("Compiled.Onnx.nuspec")!.Open());
+            string manifest = nuspec.ReadToEnd();
+            Assert.Contains($"<dependency id=\"Compiled\" version=\"{package.Version}\"", manifest);
+            Assert.Contains("<dependency id=\"OnnxSharp\"", manifest);
+            Assert.Contains("<dependency id=\"Google.Protobuf\"", manifest);
+            Assert.DoesNotContain("Compiled.Attributes", manifest);
+        }
+
+        string project = Consumer("onnx", """
+            using Compiled;
+            using Compiled.Onnx;
+
+            var network = new Xor(seed: 1);
+            string path = Path.Combine(AppContext.BaseDirectory, "xor.onnx");
+            network.SaveOnnx(path);
+            byte[] bytes = File.ReadAllBytes(path);
+            Console.WriteLine($"exported {bytes.Length} bytes, {network.ToModelGraph().Nodes.Count} nodes");
+            return bytes.Length > 200 ? 0 : 1;
+
+            [Network(Loss = Loss.BinaryCrossEntropy, MaxBatchSize = 4)]
+            [Input(2)]
+            [Dense(8, Activation = Activation.Tanh)]
+            [Dense(1)]
+            partial class Xor;
+            """, extraPackages: ["Compiled.Onnx"]);
+
+        Process.Run(Path.GetDirectoryName(project)!, "build", project, "-c", "Release");
+        (int exitCode, string output) = Process.Run(Path.GetDirectoryName(project)!, null, expectSuccess: false, "run", "--project", project, "-c", "Release", "--no-build", "-f", "net10.0");
+        Assert.True(exitCode == 0, $"exit code {exitCode}\n{output}");
+        Assert.Contains("exported", output);
     }
 
     [Fact]
@@ -294,8 +338,9 @@ public class PackageTests(PackedPackage package) : IClassFixture<PackedPackage>
 
     /// <summary>A console project outside the repository (so that none of its build files apply) whose only package is
     /// Compiled, restored from the test's feed into a package folder of its own.</summary>
-    private string Consumer(string name, string program)
+    private string Consumer(string name, string program, string[]? extraPackages = null)
     {
+        string extra = string.Concat((extraPackages ?? []).Select(p => $"\n    <PackageReference Include=\"{p}\" Version=\"{package.Version}\" />"));
         string directory = Path.Combine(package.Root, name);
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "nuget.config"), $"""
@@ -319,7 +364,7 @@ public class PackageTests(PackedPackage package) : IClassFixture<PackedPackage>
                 <RestorePackagesPath>{Path.Combine(package.Root, "packages")}</RestorePackagesPath>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="Compiled" Version="{package.Version}" />
+                <PackageReference Include="Compiled" Version="{package.Version}" />{extra}
               </ItemGroup>
             </Project>
             """);
