@@ -60,6 +60,9 @@ internal static class GeneratorHarness
         paths.Add(typeof(NetworkAttribute).Assembly.Location);
         paths.Add(typeof(Compiled.Trainer).Assembly.Location);
         paths.Add(typeof(Compiled.Plots.TrainingPlots).Assembly.Location);
+        paths.Add(typeof(Compiled.Onnx.OnnxExport).Assembly.Location);
+        paths.Add(typeof(global::Onnx.ModelProto).Assembly.Location);
+        paths.Add(typeof(Google.Protobuf.ByteString).Assembly.Location);
         return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
     }
 }
