@@ -113,13 +113,13 @@ namespace Compiled.Onnx
             if (tensor.Floats is { } floats)
             {
                 // Raw little-endian bytes: one copy, and what exporters write for large tensors.
-                byte[] raw = new byte[floats.Length * sizeof(float)];
-                Buffer.BlockCopy(floats, 0, raw, 0, raw.Length);
                 if (!BitConverter.IsLittleEndian)
                 {
                     throw new PlatformNotSupportedException("ONNX stores raw tensor data little-endian; this machine is big-endian.");
                 }
 
+                byte[] raw = new byte[floats.Length * sizeof(float)];
+                Buffer.BlockCopy(floats, 0, raw, 0, raw.Length);
                 proto.RawData = ByteString.CopyFrom(raw);
             }
             else
