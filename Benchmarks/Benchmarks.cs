@@ -459,3 +459,49 @@ public class GanBenchmarks
     [Benchmark]
     public float DiscriminatorInputGradient() => _discriminator.Backward(_images, _fooled, _imageGradient);
 }
+
+/// <summary>
+/// The matrix products of the seed networks, one core, against this core's FMA peak in the same run (issue 9, part 2):
+/// the MLP's forward product at batch 32 and 64, its weight gradient (A^T B) and its input gradient through the turned
+/// weights (dy W^T as dy times W^T stored), and the seed CNN's largest convolution as im2col products (forward, and the
+/// weight gradient over 32 images' patches). FLOP = 2 m k n; the baseline is <see cref="MachinePeak"/>'s 16 M FLOP.
+/// </summary>
+[MemoryDiagnoser]
+public class GemmBenchmarks
+{
+    private float[] _a = null!, _b = null!, _c = null!;
+    private int _m, _k, _n;
+    private bool _transposedA;
+
+    [Params("mlp forward 32x784x128", "mlp forward 64x784x128", "mlp dW 784x32x128 (A^T B)", "mlp dx 32x128x784", "conv2 forward 3872x288x64", "conv2 dW 288x3872x64 (A^T B)")]
+    public string Shape { get; set; } = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        string[] sizes = Shape.Split(' ')[2].Split('x');
+        (_m, _k, _n) = (int.Parse(sizes[0]), int.Parse(sizes[1]), int.Parse(sizes[2]));
+        _transposedA = Shape.Contains("A^T", StringComparison.Ordinal);
+        var random = new Xoshiro(3);
+        float[] Values(int count) => Enumerable.Range(0, count).Select(_ => random.NextGaussian()).ToArray();
+        (_a, _b, _c) = (Values(_m * _k), Values(_k * _n), new float[_m * _n]);
+        Console.WriteLine($"{Shape}: {2.0 * _m * _k * _n / 1e6:F2} MFLOP per product; {MachineLimits.Describe()}");
+    }
+
+    /// <summary>16 M FLOP of Vector256 FMAs: this core's peak, in the same run.</summary>
+    [Benchmark(Baseline = true)]
+    public float Peak() => MachinePeak.Fma(MachineLimits.FmaIterations);
+
+    [Benchmark]
+    public void Product()
+    {
+        if (_transposedA)
+        {
+            Gemm.MultiplyTransposedA(_a, _b, _c, _m, _k, _n, accumulate: false);
+        }
+        else
+        {
+            Gemm.Multiply(_a, _b, _c, _m, _k, _n);
+        }
+    }
+}
