@@ -463,8 +463,9 @@ public class GanBenchmarks
 /// <summary>
 /// The matrix products of the seed networks, one core, against this core's FMA peak in the same run (issue 9, part 2):
 /// the MLP's forward product at batch 32 and 64, its weight gradient (A^T B) and its input gradient through the turned
-/// weights (dy W^T as dy times W^T stored), and the seed CNN's largest convolution as im2col products (forward, and the
-/// weight gradient over 32 images' patches). FLOP = 2 m k n; the baseline is <see cref="MachinePeak"/>'s 16 M FLOP.
+/// weights (dy W^T as dy times W^T stored); the seed CNN's convolutions as the im2col products it runs (in chunks of
+/// rows: 108 for conv2, 3,636 for conv1), and conv2's weight gradient over a whole batch of 32 in one product, as a
+/// deep product. FLOP = 2 m k n; the baseline is <see cref="MachinePeak"/>'s 16 M FLOP.
 /// </summary>
 [MemoryDiagnoser]
 public class GemmBenchmarks
@@ -473,13 +474,14 @@ public class GemmBenchmarks
     private int _m, _k, _n;
     private bool _transposedA;
 
-    [Params("mlp forward 32x784x128", "mlp forward 64x784x128", "mlp dW 784x32x128 (A^T B)", "mlp dx 32x128x784", "conv2 forward 3872x288x64", "conv2 dW 288x3872x64 (A^T B)")]
+    [Params("mlp forward 32x784x128", "mlp forward 64x784x128", "mlp dW 784x32x128 (A^T B)", "mlp dx 32x128x784",
+        "conv2 forward 108x288x64", "conv2 dW 288x108x64 (A^T B)", "conv1 dW 9x3636x32 (A^T B)", "conv2 deep dW 288x3872x64 (A^T B)")]
     public string Shape { get; set; } = "";
 
     [GlobalSetup]
     public void Setup()
     {
-        string[] sizes = Shape.Split(' ')[2].Split('x');
+        string[] sizes = Shape.Split(' ').First(part => part.Contains('x', StringComparison.Ordinal) && char.IsDigit(part[0])).Split('x');
         (_m, _k, _n) = (int.Parse(sizes[0]), int.Parse(sizes[1]), int.Parse(sizes[2]));
         _transposedA = Shape.Contains("A^T", StringComparison.Ordinal);
         var random = new Xoshiro(3);

@@ -350,90 +350,68 @@ namespace Compiled.Kernels
             c0.Store(c);
         }
 
-        /// <summary>Depth of one pass of <see cref="MultiplyAddVector"/>: 256 rows of a 16-column panel of B are 16 KB, which
-        /// stay in L1 while every row tile passes over them.</summary>
-        internal const int DepthBlock = 256;
-
-        /// <summary>
-        /// The vector path over whole blocks of 8 columns; returns how many columns it covered. A long k runs in passes of
-        /// <see cref="DepthBlock"/>: without them a deep product (a convolution's weight gradient sums over every pixel of
-        /// the batch) streams each B panel from L2 once per row tile and runs at a third of the FMA peak. Each element of C
-        /// is still summed in k order with one accumulator (the partial sum goes through C between passes, exactly), so the
-        /// result is the same bit for bit.
-        /// </summary>
+        /// <summary>The vector path over whole blocks of 8 columns; returns how many columns it covered.</summary>
         private static unsafe int MultiplyAddVector(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
         {
             fixed (float* pa = a)
             fixed (float* pb = b)
             fixed (float* pc = c)
             {
-                int covered = 0;
-                for (int p0 = 0; p0 < k; p0 += DepthBlock)
+                int j = 0;
+                if (m < 4)
                 {
-                    covered = MultiplyAddVectorPass(pa + ((long)p0 * columnStride), rowStride, columnStride, pb + ((long)p0 * n), pc, m, Math.Min(DepthBlock, k - p0), n, accumulate || p0 > 0);
+                    for (; j + 64 <= n; j += 64)
+                    {
+                        for (int i = 0; i < m; i++)
+                        {
+                            Kernel1x64(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
+                        }
+                    }
                 }
 
-                return covered;
-            }
-        }
+                // Cover the rows with six- and four-row tiles so that no row is left to the slow one-row kernel when
+                // that is possible (32 = 4 x 6 + 2 x 4, 64 = 10 x 6 + 4).
+                int sixRowEnd = SixRowTiles(m) * 6;
+                for (; j + 16 <= n; j += 16)
+                {
+                    int i = 0;
+                    for (; i < sixRowEnd; i += 6)
+                    {
+                        Kernel6x16(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k, accumulate);
+                    }
 
-        /// <summary>One pass of <see cref="MultiplyAddVector"/> over a depth of at most <see cref="DepthBlock"/>.</summary>
-        private static unsafe int MultiplyAddVectorPass(float* pa, int rowStride, int columnStride, float* pb, float* pc, int m, int k, int n, bool accumulate)
-        {
-            int j = 0;
-            if (m < 4)
-            {
-                for (; j + 64 <= n; j += 64)
+                    for (; i + 4 <= m; i += 4)
+                    {
+                        Kernel4x16(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k, accumulate);
+                    }
+
+                    for (; i < m; i++)
+                    {
+                        Kernel1x16(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
+                    }
+                }
+
+                for (; j + 8 <= n; j += 8)
                 {
                     for (int i = 0; i < m; i++)
                     {
-                        Kernel1x64(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
+                        Kernel1x8(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
                     }
                 }
+
+                // The last one to seven columns: an eight-column block that ends at n, keeping only its last lanes.
+                if (j < n)
+                {
+                    for (int i = 0; i < m; i++)
+                    {
+                        Kernel1xTail(pa + (i * rowStride), columnStride, pb + n - 8, n, pc + (i * n) + n - 8, k, accumulate, n - j);
+                    }
+
+                    j = n;
+                }
+
+                return j;
             }
-
-            // Cover the rows with six- and four-row tiles so that no row is left to the slow one-row kernel when
-            // that is possible (32 = 4 x 6 + 2 x 4, 64 = 10 x 6 + 4).
-            int sixRowEnd = SixRowTiles(m) * 6;
-            for (; j + 16 <= n; j += 16)
-            {
-                int i = 0;
-                for (; i < sixRowEnd; i += 6)
-                {
-                    Kernel6x16(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k, accumulate);
-                }
-
-                for (; i + 4 <= m; i += 4)
-                {
-                    Kernel4x16(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k, accumulate);
-                }
-
-                for (; i < m; i++)
-                {
-                    Kernel1x16(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
-                }
-            }
-
-            for (; j + 8 <= n; j += 8)
-            {
-                for (int i = 0; i < m; i++)
-                {
-                    Kernel1x8(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
-                }
-            }
-
-            // The last one to seven columns: an eight-column block that ends at n, keeping only its last lanes.
-            if (j < n)
-            {
-                for (int i = 0; i < m; i++)
-                {
-                    Kernel1xTail(pa + (i * rowStride), columnStride, pb + n - 8, n, pc + (i * n) + n - 8, k, accumulate, n - j);
-                }
-
-                j = n;
-            }
-
-            return j;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

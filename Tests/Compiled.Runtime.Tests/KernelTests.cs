@@ -11,8 +11,8 @@ public class KernelTests
         { 1, 1, 1 }, { 1, 784, 128 }, { 1, 7, 9 }, { 1, 13, 67 }, { 2, 5, 65 }, { 3, 17, 31 }, { 4, 9, 16 },
         { 5, 3, 8 }, { 7, 33, 15 }, { 13, 11, 25 }, { 32, 64, 10 }, { 33, 65, 17 }, { 32, 40, 48 }, { 10, 12, 20 }, { 6, 1, 70 }, { 9, 23, 1 },
         { 3, 1100, 5 }, { 600, 7, 3 }, { 2, 513, 1 }, { 530, 4, 7 }, { 4, 5, 2 },
-        // Deeper than one pass of the vector path (Gemm.DepthBlock, 256): exactly one, one more, and passes with a remainder.
-        { 6, 256, 16 }, { 7, 257, 9 }, { 13, 517, 27 }, { 31, 700, 41 },
+        // Deep products through every tile kind (any blocking of k must keep these): 256, 257, 517 and 700 deep.
+        { 6, 256, 16 }, { 7, 257, 9 }, { 13, 517, 27 }, { 31, 700, 41 }, { 30, 300, 35 }, { 50, 400, 64 },
     };
 
     private static float[] Random(int count, ulong seed)
@@ -87,7 +87,7 @@ public class KernelTests
     [Theory]
     [InlineData(13, 517, 32, false)]
     [InlineData(30, 700, 48, true)]
-    public void A_deep_product_sums_each_element_in_k_order_across_passes_bit_for_bit(int m, int k, int n, bool transposedA)
+    public void A_deep_product_sums_each_element_in_k_order_bit_for_bit(int m, int k, int n, bool transposedA)
     {
         if (!System.Runtime.Intrinsics.X86.Fma.IsSupported || !System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
