@@ -222,6 +222,7 @@ namespace Compiled
         /// returns its value.</summary>
         public string Input(string name, GraphElementType type, params int[] shape)
         {
+            CheckShape(shape, nameof(shape));
             var value = new GraphValue(name, type, [-1, .. shape]);
             Define(name);
             _inputs.Add(value);
@@ -232,6 +233,8 @@ namespace Compiled
         /// <paramref name="shape"/> per sample.</summary>
         public void Output(string value, string name, params int[] shape)
         {
+            ArgumentException.ThrowIfNullOrEmpty(value);
+            CheckShape(shape, nameof(shape));
             string last = ChannelsLast(value);
             Append("Identity", name, [last], [name], []);
             _outputs.Add(new GraphValue(name, GraphElementType.Float, [-1, .. shape]));
@@ -245,7 +248,9 @@ namespace Compiled
         /// <summary>Appends a node of <paramref name="outputs"/> outputs and returns their names.</summary>
         public string[] Node(string opType, string[] inputs, int outputs, params GraphAttribute[] attributes)
         {
+            ArgumentException.ThrowIfNullOrEmpty(opType);
             ArgumentNullException.ThrowIfNull(inputs);
+            ArgumentOutOfRangeException.ThrowIfLessThan(outputs, 1);
             string name = Unique($"{_scope}.{opType}");
             string[] outputNames = outputs == 1 ? [name] : Enumerable.Range(0, outputs).Select(i => $"{name}:{i}").ToArray();
             Append(opType, name, inputs, outputNames, attributes ?? []);
@@ -253,8 +258,13 @@ namespace Compiled
         }
 
         /// <summary>Appends a node whose outputs are only those named (an empty string: an optional output left out).</summary>
-        public void NodeWithOutputs(string opType, string[] inputs, string[] outputs, params GraphAttribute[] attributes) =>
+        public void NodeWithOutputs(string opType, string[] inputs, string[] outputs, params GraphAttribute[] attributes)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(opType);
+            ArgumentNullException.ThrowIfNull(inputs);
+            ArgumentNullException.ThrowIfNull(outputs);
             Append(opType, Unique($"{_scope}.{opType}"), inputs, outputs, attributes ?? []);
+        }
 
         /// <summary>A fresh value name in the current layer, for <see cref="NodeWithOutputs"/>.</summary>
         public string NewValue(string what)
@@ -267,6 +277,11 @@ namespace Compiled
         /// <summary>A node whose output has the layout of its first input (element-wise operators, Resize).</summary>
         public string KeepingLayout(string opType, string[] inputs, params GraphAttribute[] attributes)
         {
+            if (inputs is not { Length: > 0 })
+            {
+                throw new ArgumentException($"Expected at least one input for '{opType}', whose layout the output takes, but got none.", nameof(inputs));
+            }
+
             string output = Node(opType, inputs, attributes);
             if (_channelsFirst.Contains(inputs[0]))
             {
@@ -279,10 +294,22 @@ namespace Compiled
         // ---------------------------------------------------------------- constants and parameters
 
         /// <summary>A float constant of <paramref name="shape"/>.</summary>
-        public string Constant(float[] values, params int[] shape) => AddInitializer(Unique($"{_scope}.const"), shape, values, null);
+        public string Constant(float[] values, params int[] shape)
+        {
+            ArgumentNullException.ThrowIfNull(values);
+            CheckShape(shape, nameof(shape));
+            long count = shape.Aggregate(1L, (product, dimension) => product * dimension);
+            if (count != values.Length)
+            {
+                throw new ArgumentException($"Expected {count} values for a constant of shape [{string.Join(", ", shape)}], but got {values.Length}.", nameof(values));
+            }
+
+            return AddInitializer(Unique($"{_scope}.const"), shape, values, null);
+        }
 
         /// <summary>A 64-bit integer constant (a shape, axes, starts and ends), one-dimensional.</summary>
-        public string Integers(params long[] values) => AddInitializer(Unique($"{_scope}.const"), [values.Length], null, values);
+        public string Integers(params long[] values) =>
+            AddInitializer(Unique($"{_scope}.const"), [(values ?? throw new ArgumentNullException(nameof(values))).Length], null, values);
 
         /// <summary>The parameter tensor <paramref name="tensor"/> as it is stored here (biases, norms, embeddings, Dense's
         /// [in, out] weight that <c>Gemm</c> and <c>MatMul</c> take as it is).</summary>
@@ -314,6 +341,7 @@ namespace Compiled
         public string RecurrentWeight(string tensor, params int[] gateOrder)
         {
             TensorInfo info = TensorOf(tensor);
+            CheckGates(info, gateOrder);
             int inputs = info.Shape[0], width = info.Shape[1], units = width / gateOrder.Length;
             float[] values = new float[info.Length];
             for (int gate = 0; gate < gateOrder.Length; gate++)
@@ -336,6 +364,12 @@ namespace Compiled
         public string RecurrentBias(string inputBias, string recurrentBias, params int[] gateOrder)
         {
             TensorInfo ih = TensorOf(inputBias), hh = TensorOf(recurrentBias);
+            CheckGates(ih, gateOrder);
+            if (hh.Length != ih.Length)
+            {
+                throw new ArgumentException($"Expected '{recurrentBias}' to have the {ih.Length} values of '{inputBias}', but it has {hh.Length}.", nameof(recurrentBias));
+            }
+
             int width = ih.Length, units = width / gateOrder.Length;
             float[] values = new float[2 * width];
             for (int gate = 0; gate < gateOrder.Length; gate++)
@@ -494,6 +528,27 @@ namespace Compiled
             _tensors.TryGetValue(tensor ?? throw new ArgumentNullException(nameof(tensor)), out TensorInfo? info)
                 ? info
                 : throw new ArgumentException($"The network has no parameter tensor '{tensor}'; it has {string.Join(", ", _tensors.Keys)}.", nameof(tensor));
+
+        private static void CheckShape(int[] shape, string parameter)
+        {
+            ArgumentNullException.ThrowIfNull(shape, parameter);
+            if (Array.Exists(shape, dimension => dimension < 0))
+            {
+                throw new ArgumentException($"Expected a shape of sizes of at least 0, but got [{string.Join(", ", shape)}].", parameter);
+            }
+        }
+
+        /// <summary>Checks that <paramref name="gateOrder"/> is an order of the gates of <paramref name="tensor"/>, whose last
+        /// axis holds them side by side.</summary>
+        private static void CheckGates(TensorInfo tensor, int[] gateOrder)
+        {
+            ArgumentNullException.ThrowIfNull(gateOrder);
+            int width = tensor.Shape[^1];
+            if (gateOrder.Length == 0 || width % gateOrder.Length != 0 || !gateOrder.Order().SequenceEqual(Enumerable.Range(0, gateOrder.Length)))
+            {
+                throw new ArgumentException($"Expected an order of the gates of '{tensor.Name}' (each of 0 to n - 1 once, n dividing its last axis of {width}), but got [{string.Join(", ", gateOrder)}].", nameof(gateOrder));
+            }
+        }
 
         private string AddInitializer(string name, int[] shape, float[]? floats, long[]? longs)
         {

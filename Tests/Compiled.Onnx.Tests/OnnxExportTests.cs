@@ -156,6 +156,23 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         Assert.Contains("no parameter tensor 'dense9.weight'", Assert.Throws<ArgumentException>(() => unknownTensor.Parameter("dense9.weight")).Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_graph_builder_checks_what_it_is_given()
+    {
+        var network = new TanhXor();
+        var graph = new ModelGraph("Checks", network.Parameters, network.Tensors);
+        Assert.Contains("Expected 6 values for a constant of shape [2, 3], but got 5", Assert.Throws<ArgumentException>(() => graph.Constant(new float[5], 2, 3)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentNullException>(() => graph.Input("input", GraphElementType.Float, null!));
+        Assert.Contains("[-2]", Assert.Throws<ArgumentException>(() => graph.Input("input", GraphElementType.Float, -2)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => graph.Node("", ["x"]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => graph.Node("Split", ["x"], 0));
+        Assert.Contains("at least one input", Assert.Throws<ArgumentException>(() => graph.KeepingLayout("Relu", [])).Message, StringComparison.Ordinal);
+        Assert.Contains("an order of the gates of 'dense0.weight'", Assert.Throws<ArgumentException>(() => graph.RecurrentWeight("dense0.weight", 0, 0)).Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => graph.Parameter("dense0.weight") + graph.Parameter("dense0.weight")); // one initializer per tensor
+        Assert.Throws<ArgumentNullException>(() => new ModelGraph("Checks", network.Parameters, null!));
+        Assert.Throws<ArgumentException>(() => new ModelGraph("Checks", network.Parameters[..5], network.Tensors)); // tensors past the parameters
+    }
+
     private static INetwork CreateFloat(string name) => name switch
     {
         nameof(EveryActivation) => new EveryActivation(),
