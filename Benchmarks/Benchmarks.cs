@@ -292,7 +292,8 @@ public class RecurrentBenchmarks
 }
 
 /// <summary>
-/// The TinyGpt sample's model (4 blocks, width 64, 4 heads, 205 k parameters) on one thread: a training step of 32 words
+/// The TinyGpt sample's model (4 blocks, width 80, 4 heads, 318 k parameters; the figures in docs/attention.md are of the
+/// width-64 model it had before) on one thread: a training step of 32 words
 /// over the full 24 steps and over the 12-step network the sample uses for words of up to 11 letters, and one prediction
 /// of a 24-step prefix, what generating a character costs. The baseline is this core's peak: independent Vector256 FMAs,
 /// 10 chains of 8 lanes, 2 FLOP each, so each row's ratio to it is its share of the peak once scaled by FLOP

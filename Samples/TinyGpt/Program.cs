@@ -7,7 +7,7 @@ using System.Globalization;
 using Compiled;
 
 string dataPath = Path.Combine(AppContext.BaseDirectory, "data", "words", "american-english");
-int epochs = 16;
+int epochs = 17;
 double minutes = 5;
 int threads = Environment.ProcessorCount;
 int seed = 1;
@@ -96,7 +96,7 @@ void Use(int context)
 // AdamW with a warm-up of 200 steps and a cosine decay over the run, as makemore's GPT is trained.
 var adam = new AdamW(peakRate, weightDecay);
 int stepsPerEpoch = (words.Train.Length + batchSize - 1) / batchSize, totalSteps = epochs * stepsPerEpoch, warmUp = Math.Min(200, totalSteps / 10);
-Console.WriteLine($"training a GPT of {model.Parameters.Length} parameters (4 blocks, width 64, 4 heads, context {CharWords.Steps}) for {epochs} epochs of {stepsPerEpoch} batches of {batchSize} on {threads} thread(s), at most {minutes:0.#} minutes");
+Console.WriteLine($"training a GPT of {model.Parameters.Length} parameters (4 blocks, width 80, 4 heads, residual dropout 0.05, context {CharWords.Steps}) for {epochs} epochs of {stepsPerEpoch} batches of {batchSize} on {threads} thread(s), at most {minutes:0.#} minutes");
 
 // The model evaluated is an exponential moving average of the parameters over the last steps (Polyak averaging), as in
 // CharRnn: it smooths out the noise of the last minibatches' steps.
@@ -174,5 +174,5 @@ for (int w = 0; w < 10; w++)
 }
 
 Console.WriteLine($"sampled at temperature {temperature:0.##}: {string.Join(" ", sampled)}");
-Console.WriteLine($"test bits per char: {testBits:F3}, model: gpt 4x64, parameters: {model.Parameters.Length}, epochs: {completed}, threads: {threads}, train seconds: {trainSeconds:F1}, characters/s: {trainCharacters * completed / trainSeconds:F0}");
+Console.WriteLine($"test bits per char: {testBits:F3}, model: gpt 4x80, parameters: {model.Parameters.Length}, epochs: {completed}, threads: {threads}, train seconds: {trainSeconds:F1}, characters/s: {trainCharacters * completed / trainSeconds:F0}");
 return 0;

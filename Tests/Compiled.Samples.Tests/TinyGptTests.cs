@@ -7,7 +7,7 @@ public class TinyGptTests
     private static CharWords Words() => CharWords.Load(Path.Combine(AppContext.BaseDirectory, "data", "words", "american-english"));
 
     [Fact]
-    public void The_12_step_network_gives_the_full_networks_outputs_loss_and_gradients_on_short_words()
+    public void The_12_step_network_gives_the_full_networks_outputs_and_loss_on_short_words()
     {
         string[] words = Words().Train.Where(w => w.Length <= 11).Take(9).ToArray();
         var full = new TinyGpt(3);
@@ -40,6 +40,25 @@ public class TinyGptTests
                 Assert.True(Math.Abs(shortOutputs[(w * TinyGpt12.OutputSize) + i] - expected) <= 1e-5f * (1 + Math.Abs(expected)), $"word {w}, value {i}");
             }
         }
+
+        // The loss in inference (dropout off), and the gradients below on twins without the dropout: training draws its
+        // masks over 12 steps in one network and 24 in the other, so only the twins can be compared value for value.
+        Assert.Equal(full.Evaluate(inputs, labels).Loss, short12.Evaluate(shortInputs, shortLabels).Loss, 5);
+    }
+
+    [Fact]
+    public void Without_dropout_the_12_step_network_gives_the_full_networks_loss_and_gradients_on_short_words()
+    {
+        string[] words = Words().Train.Where(w => w.Length <= 11).Take(9).ToArray();
+        var full = new GptTwin(3);
+        var short12 = new GptTwin12(7);
+        full.Parameters.CopyTo(short12.Parameters);
+        var inputs = new int[words.Length * CharWords.Steps];
+        var labels = new int[words.Length * CharWords.Steps];
+        CharWords.Encode(words, inputs, labels);
+        var shortInputs = new int[words.Length * 12];
+        var shortLabels = new int[words.Length * 12];
+        CharWords.Encode(words, shortInputs, shortLabels, 12);
 
         full.ZeroGradients();
         short12.ZeroGradients();
@@ -78,3 +97,50 @@ public class TinyGptTests
         Assert.True(bits < 3.1, $"test bits per char {bits:F3}");
     }
 }
+
+/// <summary>Two of <see cref="TinyGpt"/>'s blocks without its dropout, over 24 steps: what the training of a batch on
+/// the shorter network relies on, checked where training is deterministic.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 16)]
+[Input(CharWords.Steps, Vocabulary = CharWords.Vocabulary)]
+[Embedding(80, Name = "wte")]
+[PositionalEmbedding(MaxSteps = CharWords.Steps, Name = "wpe")]
+[LayerNorm(Name = "h0_ln_1")]
+[SelfAttention(Heads = 4, Causal = true, Name = "h0_attn")]
+[Add("wpe", "h0_attn", Name = "h0_res")]
+[LayerNorm(Name = "h0_ln_2")]
+[Dense(320, Activation = Activation.Gelu, Name = "h0_mlp_c_fc")]
+[Dense(80, Name = "h0_mlp_c_proj")]
+[Add("h0_res", "h0_mlp_c_proj", Name = "h0")]
+[LayerNorm(Name = "h1_ln_1")]
+[SelfAttention(Heads = 4, Causal = true, Name = "h1_attn")]
+[Add("h0", "h1_attn", Name = "h1_res")]
+[LayerNorm(Name = "h1_ln_2")]
+[Dense(320, Activation = Activation.Gelu, Name = "h1_mlp_c_fc")]
+[Dense(80, Name = "h1_mlp_c_proj")]
+[Add("h1_res", "h1_mlp_c_proj", Name = "h1")]
+[LayerNorm(Name = "ln_f")]
+[Dense(CharWords.Classes, Name = "lm_head")]
+public partial class GptTwin;
+
+/// <summary><see cref="GptTwin"/> over the first 12 steps.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 16)]
+[Input(12, Vocabulary = CharWords.Vocabulary)]
+[Embedding(80, Name = "wte")]
+[PositionalEmbedding(MaxSteps = CharWords.Steps, Name = "wpe")]
+[LayerNorm(Name = "h0_ln_1")]
+[SelfAttention(Heads = 4, Causal = true, Name = "h0_attn")]
+[Add("wpe", "h0_attn", Name = "h0_res")]
+[LayerNorm(Name = "h0_ln_2")]
+[Dense(320, Activation = Activation.Gelu, Name = "h0_mlp_c_fc")]
+[Dense(80, Name = "h0_mlp_c_proj")]
+[Add("h0_res", "h0_mlp_c_proj", Name = "h0")]
+[LayerNorm(Name = "h1_ln_1")]
+[SelfAttention(Heads = 4, Causal = true, Name = "h1_attn")]
+[Add("h0", "h1_attn", Name = "h1_res")]
+[LayerNorm(Name = "h1_ln_2")]
+[Dense(320, Activation = Activation.Gelu, Name = "h1_mlp_c_fc")]
+[Dense(80, Name = "h1_mlp_c_proj")]
+[Add("h1_res", "h1_mlp_c_proj", Name = "h1")]
+[LayerNorm(Name = "ln_f")]
+[Dense(CharWords.Classes, Name = "lm_head")]
+public partial class GptTwin12;

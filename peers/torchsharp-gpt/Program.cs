@@ -1,6 +1,6 @@
 // A yardstick outside the solution (never built by CI: TorchSharp restores about 1.4 GB), beside
 // ../../shared/peers/torchsharp-bench, whose NativeFixup.cs (Debian 12's libstdc++) is copied here.
-// dotnet run -c Release --project peers/torchsharp-gpt -- [threads] [epochs] [minutes] [full]
+// dotnet run -c Release --project peers/torchsharp-gpt -- [threads] [epochs] [minutes] [full|cut] [width] [dropout]
 // makemore's GPT (4 blocks, width 64, 4 heads, GELU MLP of 256, pre-norm) in libtorch through TorchSharp, trained on
 // exactly the TinyGpt sample's protocol and batches: the CharRnn split, batches of 64 words sorted by length through
 // CharWords.Batches, each batch cut to the steps its longest word needs (as TinyGpt trains on its shortest network),
@@ -27,7 +27,10 @@ while (!File.Exists(Path.Combine(root, "Compiled.sln")))
 
 CharWords words = CharWords.Load(Path.Combine(root, "Samples", "data", "words", "american-english"));
 const int BatchSize = 64;
-var model = new Gpt(CharWords.Vocabulary, CharWords.Classes, 64, 4, 4, CharWords.Steps);
+// Optional: the width (64, makemore's; 80, the sample's since 2026-12-06) and the residual dropout (0; the sample's 0.05).
+int width = args.Length > 4 ? int.Parse(args[4]) : 64;
+double dropout = args.Length > 5 ? double.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture) : 0;
+var model = new Gpt(CharWords.Vocabulary, CharWords.Classes, width, 4, 4, CharWords.Steps, dropout);
 long parameters = model.parameters().Sum(p => p.numel());
 var optimizer = torch.optim.AdamW(model.parameters(), lr: 3e-3, weight_decay: 0.01);
 int stepsPerEpoch = (words.Train.Length + BatchSize - 1) / BatchSize, total = epochs * stepsPerEpoch, warmUp = Math.Min(200, total / 10);
@@ -85,11 +88,14 @@ sealed class Block : nn.Module<Tensor, Tensor>
 {
     private readonly LayerNorm ln_1, ln_2;
     private readonly Linear c_attn, c_proj, c_fc, mlp_proj;
+    private readonly Dropout attn_drop, mlp_drop;
     private readonly int heads;
 
-    public Block(int width, int heads) : base("Block")
+    public Block(int width, int heads, double dropout) : base("Block")
     {
         this.heads = heads;
+        attn_drop = nn.Dropout(dropout);
+        mlp_drop = nn.Dropout(dropout);
         ln_1 = nn.LayerNorm(width);
         ln_2 = nn.LayerNorm(width);
         c_attn = nn.Linear(width, 3 * width);
@@ -107,8 +113,8 @@ sealed class Block : nn.Module<Tensor, Tensor>
         var k = qkv[1].view(b, t, heads, c / heads).transpose(1, 2);
         var v = qkv[2].view(b, t, heads, c / heads).transpose(1, 2);
         var attended = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true).transpose(1, 2).contiguous().view(b, t, c);
-        x = x + c_proj.call(attended);
-        return x + mlp_proj.call(nn.functional.gelu(c_fc.call(ln_2.call(x))));
+        x = x + attn_drop.call(c_proj.call(attended));
+        return x + mlp_drop.call(mlp_proj.call(nn.functional.gelu(c_fc.call(ln_2.call(x)))));
     }
 }
 
@@ -119,11 +125,11 @@ sealed class Gpt : nn.Module<Tensor, Tensor>
     private readonly LayerNorm ln_f;
     private readonly Linear lm_head;
 
-    public Gpt(int vocabulary, int classes, int width, int heads, int blocks, int steps) : base("Gpt")
+    public Gpt(int vocabulary, int classes, int width, int heads, int blocks, int steps, double dropout) : base("Gpt")
     {
         wte = nn.Embedding(vocabulary, width);
         wpe = nn.Embedding(steps, width);
-        h = nn.ModuleList(Enumerable.Range(0, blocks).Select(_ => new Block(width, heads)).ToArray());
+        h = nn.ModuleList(Enumerable.Range(0, blocks).Select(_ => new Block(width, heads, dropout)).ToArray());
         ln_f = nn.LayerNorm(width);
         lm_head = nn.Linear(width, classes);
         RegisterComponents();

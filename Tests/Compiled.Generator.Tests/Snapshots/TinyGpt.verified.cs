@@ -3,41 +3,49 @@
 #nullable enable
 
 /// <remarks>
-/// A network of 205147 parameters trained with softmax cross-entropy on logits:
+/// A network of 317867 parameters trained with softmax cross-entropy on logits:
 /// <code>
 /// input: [24]
-/// wte: 24 tokens -> 24x64, a learned vector per id; weight [28, 64].
-/// wpe: 24x64, plus a learned vector per position; weight [24, 64].
-/// h0_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
-/// h0_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
-/// h0_res: 24x64, the sum of wpe, h0_attn.
-/// h0_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
-/// h0_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
-/// h0_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
-/// h0: 24x64, the sum of h0_res, h0_mlp_c_proj.
-/// h1_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
-/// h1_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
-/// h1_res: 24x64, the sum of h0, h1_attn.
-/// h1_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
-/// h1_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
-/// h1_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
-/// h1: 24x64, the sum of h1_res, h1_mlp_c_proj.
-/// h2_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
-/// h2_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
-/// h2_res: 24x64, the sum of h1, h2_attn.
-/// h2_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
-/// h2_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
-/// h2_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
-/// h2: 24x64, the sum of h2_res, h2_mlp_c_proj.
-/// h3_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
-/// h3_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
-/// h3_res: 24x64, the sum of h2, h3_attn.
-/// h3_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
-/// h3_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
-/// h3_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
-/// h3: 24x64, the sum of h3_res, h3_mlp_c_proj.
-/// ln_f: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
-/// lm_head: dense 24x64 -> 24x27 per step, identity. W [64, 27], b [27].
+/// wte: 24 tokens -> 24x80, a learned vector per id; weight [28, 80].
+/// wpe: 24x80, plus a learned vector per position; weight [24, 80].
+/// h0_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
+/// h0_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
+/// h0_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+/// h0_res: 24x80, the sum of wpe, h0_attn_drop.
+/// h0_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
+/// h0_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
+/// h0_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
+/// h0_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+/// h0: 24x80, the sum of h0_res, h0_mlp_drop.
+/// h1_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
+/// h1_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
+/// h1_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+/// h1_res: 24x80, the sum of h0, h1_attn_drop.
+/// h1_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
+/// h1_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
+/// h1_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
+/// h1_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+/// h1: 24x80, the sum of h1_res, h1_mlp_drop.
+/// h2_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
+/// h2_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
+/// h2_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+/// h2_res: 24x80, the sum of h1, h2_attn_drop.
+/// h2_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
+/// h2_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
+/// h2_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
+/// h2_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+/// h2: 24x80, the sum of h2_res, h2_mlp_drop.
+/// h3_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
+/// h3_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
+/// h3_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+/// h3_res: 24x80, the sum of h2, h3_attn_drop.
+/// h3_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
+/// h3_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
+/// h3_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
+/// h3_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+/// h3: 24x80, the sum of h3_res, h3_mlp_drop.
+/// ln_f: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
+/// lm_head: dense 24x80 -> 24x27 per step, identity. W [80, 27], b [27].
 /// </code>
 /// One instance is not thread-safe (it owns one workspace and one gradient buffer); use one per thread.
 /// </remarks>
@@ -50,13 +58,13 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     public const string NetworkName = "TinyGpt";
     /// <summary>A hash of the input, loss and every layer's kind, name, shape and arguments: what gives the parameters
     /// their meaning. Saved files record it; <see cref="LoadParameters"/> refuses a file of another architecture.</summary>
-    public const string ArchitectureFingerprint = "a2508135a8436e9dca915a45f81dad4b";
+    public const string ArchitectureFingerprint = "8e99998744f39cb1d52bd6e57a89c560";
     /// <summary>How many distinct token ids there are: every id is in [0, Vocabulary).</summary>
     public const int Vocabulary = 28;
     /// <summary>Values per output row.</summary>
     public const int OutputSize = 648;
     /// <summary>Weights and biases of all layers.</summary>
-    public const int ParameterCount = 205147;
+    public const int ParameterCount = 317867;
     /// <summary>Labels per sample: one per step of the output sequence.</summary>
     public const int LabelsPerSample = 24;
     /// <summary>Classes per step: the output's last axis.</summary>
@@ -69,248 +77,264 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     public const int DefaultSeed = 0;
 
     // Offsets into the parameter (and gradient) array.
-    private const int WteWeightOffset = 0; // [28, 64]
-    private const int WpeWeightOffset = 1792; // [24, 64]
-    private const int H0Ln1WeightOffset = 3328; // [64]
-    private const int H0Ln1BiasOffset = 3392; // [64]
-    private const int H0AttnCAttnWeightOffset = 3456; // [64, 192]
-    private const int H0AttnCAttnBiasOffset = 15744; // [192]
-    private const int H0AttnCProjWeightOffset = 15936; // [64, 64]
-    private const int H0AttnCProjBiasOffset = 20032; // [64]
-    private const int H0Ln2WeightOffset = 20096; // [64]
-    private const int H0Ln2BiasOffset = 20160; // [64]
-    private const int H0MlpCFcWeightOffset = 20224; // [64, 256]
-    private const int H0MlpCFcBiasOffset = 36608; // [256]
-    private const int H0MlpCProjWeightOffset = 36864; // [256, 64]
-    private const int H0MlpCProjBiasOffset = 53248; // [64]
-    private const int H1Ln1WeightOffset = 53312; // [64]
-    private const int H1Ln1BiasOffset = 53376; // [64]
-    private const int H1AttnCAttnWeightOffset = 53440; // [64, 192]
-    private const int H1AttnCAttnBiasOffset = 65728; // [192]
-    private const int H1AttnCProjWeightOffset = 65920; // [64, 64]
-    private const int H1AttnCProjBiasOffset = 70016; // [64]
-    private const int H1Ln2WeightOffset = 70080; // [64]
-    private const int H1Ln2BiasOffset = 70144; // [64]
-    private const int H1MlpCFcWeightOffset = 70208; // [64, 256]
-    private const int H1MlpCFcBiasOffset = 86592; // [256]
-    private const int H1MlpCProjWeightOffset = 86848; // [256, 64]
-    private const int H1MlpCProjBiasOffset = 103232; // [64]
-    private const int H2Ln1WeightOffset = 103296; // [64]
-    private const int H2Ln1BiasOffset = 103360; // [64]
-    private const int H2AttnCAttnWeightOffset = 103424; // [64, 192]
-    private const int H2AttnCAttnBiasOffset = 115712; // [192]
-    private const int H2AttnCProjWeightOffset = 115904; // [64, 64]
-    private const int H2AttnCProjBiasOffset = 120000; // [64]
-    private const int H2Ln2WeightOffset = 120064; // [64]
-    private const int H2Ln2BiasOffset = 120128; // [64]
-    private const int H2MlpCFcWeightOffset = 120192; // [64, 256]
-    private const int H2MlpCFcBiasOffset = 136576; // [256]
-    private const int H2MlpCProjWeightOffset = 136832; // [256, 64]
-    private const int H2MlpCProjBiasOffset = 153216; // [64]
-    private const int H3Ln1WeightOffset = 153280; // [64]
-    private const int H3Ln1BiasOffset = 153344; // [64]
-    private const int H3AttnCAttnWeightOffset = 153408; // [64, 192]
-    private const int H3AttnCAttnBiasOffset = 165696; // [192]
-    private const int H3AttnCProjWeightOffset = 165888; // [64, 64]
-    private const int H3AttnCProjBiasOffset = 169984; // [64]
-    private const int H3Ln2WeightOffset = 170048; // [64]
-    private const int H3Ln2BiasOffset = 170112; // [64]
-    private const int H3MlpCFcWeightOffset = 170176; // [64, 256]
-    private const int H3MlpCFcBiasOffset = 186560; // [256]
-    private const int H3MlpCProjWeightOffset = 186816; // [256, 64]
-    private const int H3MlpCProjBiasOffset = 203200; // [64]
-    private const int LnFWeightOffset = 203264; // [64]
-    private const int LnFBiasOffset = 203328; // [64]
-    private const int LmHeadWeightOffset = 203392; // [64, 27]
-    private const int LmHeadBiasOffset = 205120; // [27]
+    private const int WteWeightOffset = 0; // [28, 80]
+    private const int WpeWeightOffset = 2240; // [24, 80]
+    private const int H0Ln1WeightOffset = 4160; // [80]
+    private const int H0Ln1BiasOffset = 4240; // [80]
+    private const int H0AttnCAttnWeightOffset = 4320; // [80, 240]
+    private const int H0AttnCAttnBiasOffset = 23520; // [240]
+    private const int H0AttnCProjWeightOffset = 23760; // [80, 80]
+    private const int H0AttnCProjBiasOffset = 30160; // [80]
+    private const int H0Ln2WeightOffset = 30240; // [80]
+    private const int H0Ln2BiasOffset = 30320; // [80]
+    private const int H0MlpCFcWeightOffset = 30400; // [80, 320]
+    private const int H0MlpCFcBiasOffset = 56000; // [320]
+    private const int H0MlpCProjWeightOffset = 56320; // [320, 80]
+    private const int H0MlpCProjBiasOffset = 81920; // [80]
+    private const int H1Ln1WeightOffset = 82000; // [80]
+    private const int H1Ln1BiasOffset = 82080; // [80]
+    private const int H1AttnCAttnWeightOffset = 82160; // [80, 240]
+    private const int H1AttnCAttnBiasOffset = 101360; // [240]
+    private const int H1AttnCProjWeightOffset = 101600; // [80, 80]
+    private const int H1AttnCProjBiasOffset = 108000; // [80]
+    private const int H1Ln2WeightOffset = 108080; // [80]
+    private const int H1Ln2BiasOffset = 108160; // [80]
+    private const int H1MlpCFcWeightOffset = 108240; // [80, 320]
+    private const int H1MlpCFcBiasOffset = 133840; // [320]
+    private const int H1MlpCProjWeightOffset = 134160; // [320, 80]
+    private const int H1MlpCProjBiasOffset = 159760; // [80]
+    private const int H2Ln1WeightOffset = 159840; // [80]
+    private const int H2Ln1BiasOffset = 159920; // [80]
+    private const int H2AttnCAttnWeightOffset = 160000; // [80, 240]
+    private const int H2AttnCAttnBiasOffset = 179200; // [240]
+    private const int H2AttnCProjWeightOffset = 179440; // [80, 80]
+    private const int H2AttnCProjBiasOffset = 185840; // [80]
+    private const int H2Ln2WeightOffset = 185920; // [80]
+    private const int H2Ln2BiasOffset = 186000; // [80]
+    private const int H2MlpCFcWeightOffset = 186080; // [80, 320]
+    private const int H2MlpCFcBiasOffset = 211680; // [320]
+    private const int H2MlpCProjWeightOffset = 212000; // [320, 80]
+    private const int H2MlpCProjBiasOffset = 237600; // [80]
+    private const int H3Ln1WeightOffset = 237680; // [80]
+    private const int H3Ln1BiasOffset = 237760; // [80]
+    private const int H3AttnCAttnWeightOffset = 237840; // [80, 240]
+    private const int H3AttnCAttnBiasOffset = 257040; // [240]
+    private const int H3AttnCProjWeightOffset = 257280; // [80, 80]
+    private const int H3AttnCProjBiasOffset = 263680; // [80]
+    private const int H3Ln2WeightOffset = 263760; // [80]
+    private const int H3Ln2BiasOffset = 263840; // [80]
+    private const int H3MlpCFcWeightOffset = 263920; // [80, 320]
+    private const int H3MlpCFcBiasOffset = 289520; // [320]
+    private const int H3MlpCProjWeightOffset = 289840; // [320, 80]
+    private const int H3MlpCProjBiasOffset = 315440; // [80]
+    private const int LnFWeightOffset = 315520; // [80]
+    private const int LnFBiasOffset = 315600; // [80]
+    private const int LmHeadWeightOffset = 315680; // [80, 27]
+    private const int LmHeadBiasOffset = 317840; // [27]
 
     // Offsets into the workspace; every buffer holds MaxBatchSize rows.
-    private const int WteOutputOffset = 0; // rows of 24x64
-    private const int WpeOutputOffset = 98304; // rows of 24x64
-    private const int H0Ln1OutputOffset = 199680; // rows of 24x64
-    private const int H0Ln1MeanOffset = 196608; // rows of each row's mean
-    private const int H0Ln1InverseStdOffset = 198144; // rows of each row's 1 / sqrt(var + eps)
-    private const int H0AttnOutputOffset = 838656; // rows of 24x64
-    private const int H0AttnProjectionsOffset = 297984; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
-    private const int H0AttnWeightsOffset = 592896; // rows of the attention weights before dropout: [heads, steps, steps]
-    private const int H0AttnAttendedOffset = 740352; // rows of the heads' outputs side by side, c_proj's input
-    private const int H0ResOutputOffset = 936960; // rows of 24x64
-    private const int H0Ln2OutputOffset = 1038336; // rows of 24x64
-    private const int H0Ln2MeanOffset = 1035264; // rows of each row's mean
-    private const int H0Ln2InverseStdOffset = 1036800; // rows of each row's 1 / sqrt(var + eps)
-    private const int H0MlpCFcOutputOffset = 1529856; // rows of 24x256
-    private const int H0MlpCFcPreActivationOffset = 1136640; // rows of pre-activations z (GELU's derivative needs them)
-    private const int H0MlpCProjOutputOffset = 1923072; // rows of 24x64
-    private const int H0OutputOffset = 2021376; // rows of 24x64
-    private const int H1Ln1OutputOffset = 2122752; // rows of 24x64
-    private const int H1Ln1MeanOffset = 2119680; // rows of each row's mean
-    private const int H1Ln1InverseStdOffset = 2121216; // rows of each row's 1 / sqrt(var + eps)
-    private const int H1AttnOutputOffset = 2761728; // rows of 24x64
-    private const int H1AttnProjectionsOffset = 2221056; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
-    private const int H1AttnWeightsOffset = 2515968; // rows of the attention weights before dropout: [heads, steps, steps]
-    private const int H1AttnAttendedOffset = 2663424; // rows of the heads' outputs side by side, c_proj's input
-    private const int H1ResOutputOffset = 2860032; // rows of 24x64
-    private const int H1Ln2OutputOffset = 2961408; // rows of 24x64
-    private const int H1Ln2MeanOffset = 2958336; // rows of each row's mean
-    private const int H1Ln2InverseStdOffset = 2959872; // rows of each row's 1 / sqrt(var + eps)
-    private const int H1MlpCFcOutputOffset = 3452928; // rows of 24x256
-    private const int H1MlpCFcPreActivationOffset = 3059712; // rows of pre-activations z (GELU's derivative needs them)
-    private const int H1MlpCProjOutputOffset = 3846144; // rows of 24x64
-    private const int H1OutputOffset = 3944448; // rows of 24x64
-    private const int H2Ln1OutputOffset = 4045824; // rows of 24x64
-    private const int H2Ln1MeanOffset = 4042752; // rows of each row's mean
-    private const int H2Ln1InverseStdOffset = 4044288; // rows of each row's 1 / sqrt(var + eps)
-    private const int H2AttnOutputOffset = 4684800; // rows of 24x64
-    private const int H2AttnProjectionsOffset = 4144128; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
-    private const int H2AttnWeightsOffset = 4439040; // rows of the attention weights before dropout: [heads, steps, steps]
-    private const int H2AttnAttendedOffset = 4586496; // rows of the heads' outputs side by side, c_proj's input
-    private const int H2ResOutputOffset = 4783104; // rows of 24x64
-    private const int H2Ln2OutputOffset = 4884480; // rows of 24x64
-    private const int H2Ln2MeanOffset = 4881408; // rows of each row's mean
-    private const int H2Ln2InverseStdOffset = 4882944; // rows of each row's 1 / sqrt(var + eps)
-    private const int H2MlpCFcOutputOffset = 5376000; // rows of 24x256
-    private const int H2MlpCFcPreActivationOffset = 4982784; // rows of pre-activations z (GELU's derivative needs them)
-    private const int H2MlpCProjOutputOffset = 5769216; // rows of 24x64
-    private const int H2OutputOffset = 5867520; // rows of 24x64
-    private const int H3Ln1OutputOffset = 5968896; // rows of 24x64
-    private const int H3Ln1MeanOffset = 5965824; // rows of each row's mean
-    private const int H3Ln1InverseStdOffset = 5967360; // rows of each row's 1 / sqrt(var + eps)
-    private const int H3AttnOutputOffset = 6607872; // rows of 24x64
-    private const int H3AttnProjectionsOffset = 6067200; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
-    private const int H3AttnWeightsOffset = 6362112; // rows of the attention weights before dropout: [heads, steps, steps]
-    private const int H3AttnAttendedOffset = 6509568; // rows of the heads' outputs side by side, c_proj's input
-    private const int H3ResOutputOffset = 6706176; // rows of 24x64
-    private const int H3Ln2OutputOffset = 6807552; // rows of 24x64
-    private const int H3Ln2MeanOffset = 6804480; // rows of each row's mean
-    private const int H3Ln2InverseStdOffset = 6806016; // rows of each row's 1 / sqrt(var + eps)
-    private const int H3MlpCFcOutputOffset = 7299072; // rows of 24x256
-    private const int H3MlpCFcPreActivationOffset = 6905856; // rows of pre-activations z (GELU's derivative needs them)
-    private const int H3MlpCProjOutputOffset = 7692288; // rows of 24x64
-    private const int H3OutputOffset = 7790592; // rows of 24x64
-    private const int LnFOutputOffset = 7891968; // rows of 24x64
-    private const int LnFMeanOffset = 7888896; // rows of each row's mean
-    private const int LnFInverseStdOffset = 7890432; // rows of each row's 1 / sqrt(var + eps)
-    private const int LmHeadOutputOffset = 7990272; // rows of 24x27
-    private const int GradientBufferA = 8031744; // rows of up to 6144
-    private const int GradientBufferB = 8424960; // rows of up to 6144
-    private const int GradientBufferC = 8818176; // rows of up to 6144
-    private const int ScratchOffset = 9211392; // 408192 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
-    private const int WorkspaceSize = 9619584; // the training plan: allocated on the first training call
-    private const int InferenceWorkspaceSize = 1538688; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+    private const int WteOutputOffset = 0; // rows of 24x80
+    private const int WpeOutputOffset = 122880; // rows of 24x80
+    private const int H0Ln1OutputOffset = 248832; // rows of 24x80
+    private const int H0Ln1MeanOffset = 245760; // rows of each row's mean
+    private const int H0Ln1InverseStdOffset = 247296; // rows of each row's 1 / sqrt(var + eps)
+    private const int H0AttnOutputOffset = 1010688; // rows of 24x80
+    private const int H0AttnProjectionsOffset = 371712; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H0AttnWeightsOffset = 740352; // rows of the attention weights before dropout: [heads, steps, steps]
+    private const int H0AttnAttendedOffset = 887808; // rows of the heads' outputs side by side, c_proj's input
+    private const int H0AttnDropOutputOffset = 1256448; // rows of 24x80
+    private const int H0AttnDropSavedOffset = 1133568; // rows of the mask, 24x80
+    private const int H0ResOutputOffset = 1379328; // rows of 24x80
+    private const int H0Ln2OutputOffset = 1505280; // rows of 24x80
+    private const int H0Ln2MeanOffset = 1502208; // rows of each row's mean
+    private const int H0Ln2InverseStdOffset = 1503744; // rows of each row's 1 / sqrt(var + eps)
+    private const int H0MlpCFcOutputOffset = 2119680; // rows of 24x320
+    private const int H0MlpCFcPreActivationOffset = 1628160; // rows of pre-activations z (GELU's derivative needs them)
+    private const int H0MlpCProjOutputOffset = 2611200; // rows of 24x80
+    private const int H0MlpDropOutputOffset = 2856960; // rows of 24x80
+    private const int H0MlpDropSavedOffset = 2734080; // rows of the mask, 24x80
+    private const int H0OutputOffset = 2979840; // rows of 24x80
+    private const int H1Ln1OutputOffset = 3105792; // rows of 24x80
+    private const int H1Ln1MeanOffset = 3102720; // rows of each row's mean
+    private const int H1Ln1InverseStdOffset = 3104256; // rows of each row's 1 / sqrt(var + eps)
+    private const int H1AttnOutputOffset = 3867648; // rows of 24x80
+    private const int H1AttnProjectionsOffset = 3228672; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H1AttnWeightsOffset = 3597312; // rows of the attention weights before dropout: [heads, steps, steps]
+    private const int H1AttnAttendedOffset = 3744768; // rows of the heads' outputs side by side, c_proj's input
+    private const int H1AttnDropOutputOffset = 4113408; // rows of 24x80
+    private const int H1AttnDropSavedOffset = 3990528; // rows of the mask, 24x80
+    private const int H1ResOutputOffset = 4236288; // rows of 24x80
+    private const int H1Ln2OutputOffset = 4362240; // rows of 24x80
+    private const int H1Ln2MeanOffset = 4359168; // rows of each row's mean
+    private const int H1Ln2InverseStdOffset = 4360704; // rows of each row's 1 / sqrt(var + eps)
+    private const int H1MlpCFcOutputOffset = 4976640; // rows of 24x320
+    private const int H1MlpCFcPreActivationOffset = 4485120; // rows of pre-activations z (GELU's derivative needs them)
+    private const int H1MlpCProjOutputOffset = 5468160; // rows of 24x80
+    private const int H1MlpDropOutputOffset = 5713920; // rows of 24x80
+    private const int H1MlpDropSavedOffset = 5591040; // rows of the mask, 24x80
+    private const int H1OutputOffset = 5836800; // rows of 24x80
+    private const int H2Ln1OutputOffset = 5962752; // rows of 24x80
+    private const int H2Ln1MeanOffset = 5959680; // rows of each row's mean
+    private const int H2Ln1InverseStdOffset = 5961216; // rows of each row's 1 / sqrt(var + eps)
+    private const int H2AttnOutputOffset = 6724608; // rows of 24x80
+    private const int H2AttnProjectionsOffset = 6085632; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H2AttnWeightsOffset = 6454272; // rows of the attention weights before dropout: [heads, steps, steps]
+    private const int H2AttnAttendedOffset = 6601728; // rows of the heads' outputs side by side, c_proj's input
+    private const int H2AttnDropOutputOffset = 6970368; // rows of 24x80
+    private const int H2AttnDropSavedOffset = 6847488; // rows of the mask, 24x80
+    private const int H2ResOutputOffset = 7093248; // rows of 24x80
+    private const int H2Ln2OutputOffset = 7219200; // rows of 24x80
+    private const int H2Ln2MeanOffset = 7216128; // rows of each row's mean
+    private const int H2Ln2InverseStdOffset = 7217664; // rows of each row's 1 / sqrt(var + eps)
+    private const int H2MlpCFcOutputOffset = 7833600; // rows of 24x320
+    private const int H2MlpCFcPreActivationOffset = 7342080; // rows of pre-activations z (GELU's derivative needs them)
+    private const int H2MlpCProjOutputOffset = 8325120; // rows of 24x80
+    private const int H2MlpDropOutputOffset = 8570880; // rows of 24x80
+    private const int H2MlpDropSavedOffset = 8448000; // rows of the mask, 24x80
+    private const int H2OutputOffset = 8693760; // rows of 24x80
+    private const int H3Ln1OutputOffset = 8819712; // rows of 24x80
+    private const int H3Ln1MeanOffset = 8816640; // rows of each row's mean
+    private const int H3Ln1InverseStdOffset = 8818176; // rows of each row's 1 / sqrt(var + eps)
+    private const int H3AttnOutputOffset = 9581568; // rows of 24x80
+    private const int H3AttnProjectionsOffset = 8942592; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H3AttnWeightsOffset = 9311232; // rows of the attention weights before dropout: [heads, steps, steps]
+    private const int H3AttnAttendedOffset = 9458688; // rows of the heads' outputs side by side, c_proj's input
+    private const int H3AttnDropOutputOffset = 9827328; // rows of 24x80
+    private const int H3AttnDropSavedOffset = 9704448; // rows of the mask, 24x80
+    private const int H3ResOutputOffset = 9950208; // rows of 24x80
+    private const int H3Ln2OutputOffset = 10076160; // rows of 24x80
+    private const int H3Ln2MeanOffset = 10073088; // rows of each row's mean
+    private const int H3Ln2InverseStdOffset = 10074624; // rows of each row's 1 / sqrt(var + eps)
+    private const int H3MlpCFcOutputOffset = 10690560; // rows of 24x320
+    private const int H3MlpCFcPreActivationOffset = 10199040; // rows of pre-activations z (GELU's derivative needs them)
+    private const int H3MlpCProjOutputOffset = 11182080; // rows of 24x80
+    private const int H3MlpDropOutputOffset = 11427840; // rows of 24x80
+    private const int H3MlpDropSavedOffset = 11304960; // rows of the mask, 24x80
+    private const int H3OutputOffset = 11550720; // rows of 24x80
+    private const int LnFOutputOffset = 11676672; // rows of 24x80
+    private const int LnFMeanOffset = 11673600; // rows of each row's mean
+    private const int LnFInverseStdOffset = 11675136; // rows of each row's 1 / sqrt(var + eps)
+    private const int LmHeadOutputOffset = 11799552; // rows of 24x27
+    private const int GradientBufferA = 11841024; // rows of up to 7680
+    private const int GradientBufferB = 12332544; // rows of up to 7680
+    private const int GradientBufferC = 12824064; // rows of up to 7680
+    private const int ScratchOffset = 13315584; // 513792 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+    private const int WorkspaceSize = 13829376; // the training plan: allocated on the first training call
+    private const int InferenceWorkspaceSize = 1890048; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
-    private static readonly global::Compiled.Kernels.AttentionGeometry H0AttnGeometry = new(24, 64, 4, causal: true);
-    private static readonly global::Compiled.Kernels.AttentionGeometry H1AttnGeometry = new(24, 64, 4, causal: true);
-    private static readonly global::Compiled.Kernels.AttentionGeometry H2AttnGeometry = new(24, 64, 4, causal: true);
-    private static readonly global::Compiled.Kernels.AttentionGeometry H3AttnGeometry = new(24, 64, 4, causal: true);
+    private static readonly global::Compiled.Kernels.AttentionGeometry H0AttnGeometry = new(24, 80, 4, causal: true);
+    private static readonly global::Compiled.Kernels.AttentionGeometry H1AttnGeometry = new(24, 80, 4, causal: true);
+    private static readonly global::Compiled.Kernels.AttentionGeometry H2AttnGeometry = new(24, 80, 4, causal: true);
+    private static readonly global::Compiled.Kernels.AttentionGeometry H3AttnGeometry = new(24, 80, 4, causal: true);
 
     private static readonly global::Compiled.TensorInfo[] s_tensors =
     {
-        new global::Compiled.TensorInfo("wte.weight", new[] { 28, 64 }, WteWeightOffset)
+        new global::Compiled.TensorInfo("wte.weight", new[] { 28, 80 }, WteWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("wte.weight", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("wpe.weight", new[] { 24, 64 }, WpeWeightOffset)
+        new global::Compiled.TensorInfo("wpe.weight", new[] { 24, 80 }, WpeWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("wpe.weight", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h0_ln_1.weight", new[] { 64 }, H0Ln1WeightOffset)
+        new global::Compiled.TensorInfo("h0_ln_1.weight", new[] { 80 }, H0Ln1WeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h0_ln_1.weight", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h0_ln_1.bias", new[] { 64 }, H0Ln1BiasOffset)
+        new global::Compiled.TensorInfo("h0_ln_1.bias", new[] { 80 }, H0Ln1BiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h0_ln_1.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h0_attn.c_attn.weight", new[] { 64, 192 }, H0AttnCAttnWeightOffset)
+        new global::Compiled.TensorInfo("h0_attn.c_attn.weight", new[] { 80, 240 }, H0AttnCAttnWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h0_attn.in_proj_weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h0_attn.c_attn.bias", new[] { 192 }, H0AttnCAttnBiasOffset)
+        new global::Compiled.TensorInfo("h0_attn.c_attn.bias", new[] { 240 }, H0AttnCAttnBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h0_attn.in_proj_bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h0_attn.c_proj.weight", new[] { 64, 64 }, H0AttnCProjWeightOffset)
+        new global::Compiled.TensorInfo("h0_attn.c_proj.weight", new[] { 80, 80 }, H0AttnCProjWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h0_attn.out_proj.weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h0_attn.c_proj.bias", new[] { 64 }, H0AttnCProjBiasOffset)
+        new global::Compiled.TensorInfo("h0_attn.c_proj.bias", new[] { 80 }, H0AttnCProjBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h0_attn.out_proj.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h0_ln_2.weight", new[] { 64 }, H0Ln2WeightOffset)
+        new global::Compiled.TensorInfo("h0_ln_2.weight", new[] { 80 }, H0Ln2WeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h0_ln_2.weight", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h0_ln_2.bias", new[] { 64 }, H0Ln2BiasOffset)
+        new global::Compiled.TensorInfo("h0_ln_2.bias", new[] { 80 }, H0Ln2BiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h0_ln_2.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h0_mlp_c_fc.weight", new[] { 64, 256 }, H0MlpCFcWeightOffset)
+        new global::Compiled.TensorInfo("h0_mlp_c_fc.weight", new[] { 80, 320 }, H0MlpCFcWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h0_mlp_c_fc.weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h0_mlp_c_fc.bias", new[] { 256 }, H0MlpCFcBiasOffset)
+        new global::Compiled.TensorInfo("h0_mlp_c_fc.bias", new[] { 320 }, H0MlpCFcBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h0_mlp_c_fc.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h0_mlp_c_proj.weight", new[] { 256, 64 }, H0MlpCProjWeightOffset)
+        new global::Compiled.TensorInfo("h0_mlp_c_proj.weight", new[] { 320, 80 }, H0MlpCProjWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h0_mlp_c_proj.weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h0_mlp_c_proj.bias", new[] { 64 }, H0MlpCProjBiasOffset)
+        new global::Compiled.TensorInfo("h0_mlp_c_proj.bias", new[] { 80 }, H0MlpCProjBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h0_mlp_c_proj.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h1_ln_1.weight", new[] { 64 }, H1Ln1WeightOffset)
+        new global::Compiled.TensorInfo("h1_ln_1.weight", new[] { 80 }, H1Ln1WeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h1_ln_1.weight", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h1_ln_1.bias", new[] { 64 }, H1Ln1BiasOffset)
+        new global::Compiled.TensorInfo("h1_ln_1.bias", new[] { 80 }, H1Ln1BiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h1_ln_1.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h1_attn.c_attn.weight", new[] { 64, 192 }, H1AttnCAttnWeightOffset)
+        new global::Compiled.TensorInfo("h1_attn.c_attn.weight", new[] { 80, 240 }, H1AttnCAttnWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h1_attn.in_proj_weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h1_attn.c_attn.bias", new[] { 192 }, H1AttnCAttnBiasOffset)
+        new global::Compiled.TensorInfo("h1_attn.c_attn.bias", new[] { 240 }, H1AttnCAttnBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h1_attn.in_proj_bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h1_attn.c_proj.weight", new[] { 64, 64 }, H1AttnCProjWeightOffset)
+        new global::Compiled.TensorInfo("h1_attn.c_proj.weight", new[] { 80, 80 }, H1AttnCProjWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h1_attn.out_proj.weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h1_attn.c_proj.bias", new[] { 64 }, H1AttnCProjBiasOffset)
+        new global::Compiled.TensorInfo("h1_attn.c_proj.bias", new[] { 80 }, H1AttnCProjBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h1_attn.out_proj.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h1_ln_2.weight", new[] { 64 }, H1Ln2WeightOffset)
+        new global::Compiled.TensorInfo("h1_ln_2.weight", new[] { 80 }, H1Ln2WeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h1_ln_2.weight", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h1_ln_2.bias", new[] { 64 }, H1Ln2BiasOffset)
+        new global::Compiled.TensorInfo("h1_ln_2.bias", new[] { 80 }, H1Ln2BiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h1_ln_2.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h1_mlp_c_fc.weight", new[] { 64, 256 }, H1MlpCFcWeightOffset)
+        new global::Compiled.TensorInfo("h1_mlp_c_fc.weight", new[] { 80, 320 }, H1MlpCFcWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h1_mlp_c_fc.weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h1_mlp_c_fc.bias", new[] { 256 }, H1MlpCFcBiasOffset)
+        new global::Compiled.TensorInfo("h1_mlp_c_fc.bias", new[] { 320 }, H1MlpCFcBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h1_mlp_c_fc.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h1_mlp_c_proj.weight", new[] { 256, 64 }, H1MlpCProjWeightOffset)
+        new global::Compiled.TensorInfo("h1_mlp_c_proj.weight", new[] { 320, 80 }, H1MlpCProjWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h1_mlp_c_proj.weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h1_mlp_c_proj.bias", new[] { 64 }, H1MlpCProjBiasOffset)
+        new global::Compiled.TensorInfo("h1_mlp_c_proj.bias", new[] { 80 }, H1MlpCProjBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h1_mlp_c_proj.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h2_ln_1.weight", new[] { 64 }, H2Ln1WeightOffset)
+        new global::Compiled.TensorInfo("h2_ln_1.weight", new[] { 80 }, H2Ln1WeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h2_ln_1.weight", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h2_ln_1.bias", new[] { 64 }, H2Ln1BiasOffset)
+        new global::Compiled.TensorInfo("h2_ln_1.bias", new[] { 80 }, H2Ln1BiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h2_ln_1.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h2_attn.c_attn.weight", new[] { 64, 192 }, H2AttnCAttnWeightOffset)
+        new global::Compiled.TensorInfo("h2_attn.c_attn.weight", new[] { 80, 240 }, H2AttnCAttnWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h2_attn.in_proj_weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h2_attn.c_attn.bias", new[] { 192 }, H2AttnCAttnBiasOffset)
+        new global::Compiled.TensorInfo("h2_attn.c_attn.bias", new[] { 240 }, H2AttnCAttnBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h2_attn.in_proj_bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h2_attn.c_proj.weight", new[] { 64, 64 }, H2AttnCProjWeightOffset)
+        new global::Compiled.TensorInfo("h2_attn.c_proj.weight", new[] { 80, 80 }, H2AttnCProjWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h2_attn.out_proj.weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h2_attn.c_proj.bias", new[] { 64 }, H2AttnCProjBiasOffset)
+        new global::Compiled.TensorInfo("h2_attn.c_proj.bias", new[] { 80 }, H2AttnCProjBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h2_attn.out_proj.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h2_ln_2.weight", new[] { 64 }, H2Ln2WeightOffset)
+        new global::Compiled.TensorInfo("h2_ln_2.weight", new[] { 80 }, H2Ln2WeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h2_ln_2.weight", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h2_ln_2.bias", new[] { 64 }, H2Ln2BiasOffset)
+        new global::Compiled.TensorInfo("h2_ln_2.bias", new[] { 80 }, H2Ln2BiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h2_ln_2.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h2_mlp_c_fc.weight", new[] { 64, 256 }, H2MlpCFcWeightOffset)
+        new global::Compiled.TensorInfo("h2_mlp_c_fc.weight", new[] { 80, 320 }, H2MlpCFcWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h2_mlp_c_fc.weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h2_mlp_c_fc.bias", new[] { 256 }, H2MlpCFcBiasOffset)
+        new global::Compiled.TensorInfo("h2_mlp_c_fc.bias", new[] { 320 }, H2MlpCFcBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h2_mlp_c_fc.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h2_mlp_c_proj.weight", new[] { 256, 64 }, H2MlpCProjWeightOffset)
+        new global::Compiled.TensorInfo("h2_mlp_c_proj.weight", new[] { 320, 80 }, H2MlpCProjWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h2_mlp_c_proj.weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h2_mlp_c_proj.bias", new[] { 64 }, H2MlpCProjBiasOffset)
+        new global::Compiled.TensorInfo("h2_mlp_c_proj.bias", new[] { 80 }, H2MlpCProjBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h2_mlp_c_proj.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h3_ln_1.weight", new[] { 64 }, H3Ln1WeightOffset)
+        new global::Compiled.TensorInfo("h3_ln_1.weight", new[] { 80 }, H3Ln1WeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h3_ln_1.weight", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h3_ln_1.bias", new[] { 64 }, H3Ln1BiasOffset)
+        new global::Compiled.TensorInfo("h3_ln_1.bias", new[] { 80 }, H3Ln1BiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h3_ln_1.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h3_attn.c_attn.weight", new[] { 64, 192 }, H3AttnCAttnWeightOffset)
+        new global::Compiled.TensorInfo("h3_attn.c_attn.weight", new[] { 80, 240 }, H3AttnCAttnWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h3_attn.in_proj_weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h3_attn.c_attn.bias", new[] { 192 }, H3AttnCAttnBiasOffset)
+        new global::Compiled.TensorInfo("h3_attn.c_attn.bias", new[] { 240 }, H3AttnCAttnBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h3_attn.in_proj_bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h3_attn.c_proj.weight", new[] { 64, 64 }, H3AttnCProjWeightOffset)
+        new global::Compiled.TensorInfo("h3_attn.c_proj.weight", new[] { 80, 80 }, H3AttnCProjWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h3_attn.out_proj.weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h3_attn.c_proj.bias", new[] { 64 }, H3AttnCProjBiasOffset)
+        new global::Compiled.TensorInfo("h3_attn.c_proj.bias", new[] { 80 }, H3AttnCProjBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h3_attn.out_proj.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h3_ln_2.weight", new[] { 64 }, H3Ln2WeightOffset)
+        new global::Compiled.TensorInfo("h3_ln_2.weight", new[] { 80 }, H3Ln2WeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h3_ln_2.weight", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h3_ln_2.bias", new[] { 64 }, H3Ln2BiasOffset)
+        new global::Compiled.TensorInfo("h3_ln_2.bias", new[] { 80 }, H3Ln2BiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h3_ln_2.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h3_mlp_c_fc.weight", new[] { 64, 256 }, H3MlpCFcWeightOffset)
+        new global::Compiled.TensorInfo("h3_mlp_c_fc.weight", new[] { 80, 320 }, H3MlpCFcWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h3_mlp_c_fc.weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h3_mlp_c_fc.bias", new[] { 256 }, H3MlpCFcBiasOffset)
+        new global::Compiled.TensorInfo("h3_mlp_c_fc.bias", new[] { 320 }, H3MlpCFcBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h3_mlp_c_fc.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("h3_mlp_c_proj.weight", new[] { 256, 64 }, H3MlpCProjWeightOffset)
+        new global::Compiled.TensorInfo("h3_mlp_c_proj.weight", new[] { 320, 80 }, H3MlpCProjWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("h3_mlp_c_proj.weight", global::Compiled.TorchPermutation.Transpose) },
-        new global::Compiled.TensorInfo("h3_mlp_c_proj.bias", new[] { 64 }, H3MlpCProjBiasOffset)
+        new global::Compiled.TensorInfo("h3_mlp_c_proj.bias", new[] { 80 }, H3MlpCProjBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("h3_mlp_c_proj.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("ln_f.weight", new[] { 64 }, LnFWeightOffset)
+        new global::Compiled.TensorInfo("ln_f.weight", new[] { 80 }, LnFWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("ln_f.weight", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("ln_f.bias", new[] { 64 }, LnFBiasOffset)
+        new global::Compiled.TensorInfo("ln_f.bias", new[] { 80 }, LnFBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("ln_f.bias", global::Compiled.TorchPermutation.None) },
-        new global::Compiled.TensorInfo("lm_head.weight", new[] { 64, 27 }, LmHeadWeightOffset)
+        new global::Compiled.TensorInfo("lm_head.weight", new[] { 80, 27 }, LmHeadWeightOffset)
             { PyTorch = new global::Compiled.TorchTensor("lm_head.weight", global::Compiled.TorchPermutation.Transpose) },
         new global::Compiled.TensorInfo("lm_head.bias", new[] { 27 }, LmHeadBiasOffset)
             { PyTorch = new global::Compiled.TorchTensor("lm_head.bias", global::Compiled.TorchPermutation.None) },
@@ -321,12 +345,14 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     private readonly float[] _parameters = new float[ParameterCount];
     private readonly float[] _gradients = new float[ParameterCount];
     private float[] _workspace = new float[InferenceWorkspaceSize];
+    private ulong _dropoutState;
     // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
     private global::Compiled.ShardRunner? _runner;
     private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
     private float[][] _shardGradients = global::System.Array.Empty<float[]>();
     private float[] _shardLosses = global::System.Array.Empty<float>();
     private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
+    private ulong[] _shardDropoutStates = global::System.Array.Empty<ulong>();
     private float _l1;
     private float _l2;
     private float _maxGradientNorm;
@@ -351,78 +377,79 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     {
         var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
         // wte: N(0, 1)
-        global::Compiled.Initializers.Normal(new global::System.Span<float>(_parameters, WteWeightOffset, 1792), 1f, ref random);
+        global::Compiled.Initializers.Normal(new global::System.Span<float>(_parameters, WteWeightOffset, 2240), 1f, ref random);
         // wpe: N(0, 1)
-        global::Compiled.Initializers.Normal(new global::System.Span<float>(_parameters, WpeWeightOffset, 1536), 1f, ref random);
-        new global::System.Span<float>(_parameters, H0Ln1WeightOffset, 64).Fill(1f);
-        new global::System.Span<float>(_parameters, H0Ln1BiasOffset, 64).Clear();
-        // h0_attn.c_attn.weight: Glorot uniform, limit = sqrt(6 / (64 + 192))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H0AttnCAttnWeightOffset, 12288), 64, 192, ref random);
-        new global::System.Span<float>(_parameters, H0AttnCAttnBiasOffset, 192).Clear();
-        // h0_attn.c_proj.weight: U(-1/sqrt(64), 1/sqrt(64)), as PyTorch
-        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, H0AttnCProjWeightOffset, 4096), 64, ref random);
-        new global::System.Span<float>(_parameters, H0AttnCProjBiasOffset, 64).Clear();
-        new global::System.Span<float>(_parameters, H0Ln2WeightOffset, 64).Fill(1f);
-        new global::System.Span<float>(_parameters, H0Ln2BiasOffset, 64).Clear();
-        // h0_mlp_c_fc: Glorot uniform, limit = sqrt(6 / (64 + 256))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H0MlpCFcWeightOffset, 16384), 64, 256, ref random);
-        new global::System.Span<float>(_parameters, H0MlpCFcBiasOffset, 256).Clear();
-        // h0_mlp_c_proj: Glorot uniform, limit = sqrt(6 / (256 + 64))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H0MlpCProjWeightOffset, 16384), 256, 64, ref random);
-        new global::System.Span<float>(_parameters, H0MlpCProjBiasOffset, 64).Clear();
-        new global::System.Span<float>(_parameters, H1Ln1WeightOffset, 64).Fill(1f);
-        new global::System.Span<float>(_parameters, H1Ln1BiasOffset, 64).Clear();
-        // h1_attn.c_attn.weight: Glorot uniform, limit = sqrt(6 / (64 + 192))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H1AttnCAttnWeightOffset, 12288), 64, 192, ref random);
-        new global::System.Span<float>(_parameters, H1AttnCAttnBiasOffset, 192).Clear();
-        // h1_attn.c_proj.weight: U(-1/sqrt(64), 1/sqrt(64)), as PyTorch
-        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, H1AttnCProjWeightOffset, 4096), 64, ref random);
-        new global::System.Span<float>(_parameters, H1AttnCProjBiasOffset, 64).Clear();
-        new global::System.Span<float>(_parameters, H1Ln2WeightOffset, 64).Fill(1f);
-        new global::System.Span<float>(_parameters, H1Ln2BiasOffset, 64).Clear();
-        // h1_mlp_c_fc: Glorot uniform, limit = sqrt(6 / (64 + 256))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H1MlpCFcWeightOffset, 16384), 64, 256, ref random);
-        new global::System.Span<float>(_parameters, H1MlpCFcBiasOffset, 256).Clear();
-        // h1_mlp_c_proj: Glorot uniform, limit = sqrt(6 / (256 + 64))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H1MlpCProjWeightOffset, 16384), 256, 64, ref random);
-        new global::System.Span<float>(_parameters, H1MlpCProjBiasOffset, 64).Clear();
-        new global::System.Span<float>(_parameters, H2Ln1WeightOffset, 64).Fill(1f);
-        new global::System.Span<float>(_parameters, H2Ln1BiasOffset, 64).Clear();
-        // h2_attn.c_attn.weight: Glorot uniform, limit = sqrt(6 / (64 + 192))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H2AttnCAttnWeightOffset, 12288), 64, 192, ref random);
-        new global::System.Span<float>(_parameters, H2AttnCAttnBiasOffset, 192).Clear();
-        // h2_attn.c_proj.weight: U(-1/sqrt(64), 1/sqrt(64)), as PyTorch
-        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, H2AttnCProjWeightOffset, 4096), 64, ref random);
-        new global::System.Span<float>(_parameters, H2AttnCProjBiasOffset, 64).Clear();
-        new global::System.Span<float>(_parameters, H2Ln2WeightOffset, 64).Fill(1f);
-        new global::System.Span<float>(_parameters, H2Ln2BiasOffset, 64).Clear();
-        // h2_mlp_c_fc: Glorot uniform, limit = sqrt(6 / (64 + 256))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H2MlpCFcWeightOffset, 16384), 64, 256, ref random);
-        new global::System.Span<float>(_parameters, H2MlpCFcBiasOffset, 256).Clear();
-        // h2_mlp_c_proj: Glorot uniform, limit = sqrt(6 / (256 + 64))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H2MlpCProjWeightOffset, 16384), 256, 64, ref random);
-        new global::System.Span<float>(_parameters, H2MlpCProjBiasOffset, 64).Clear();
-        new global::System.Span<float>(_parameters, H3Ln1WeightOffset, 64).Fill(1f);
-        new global::System.Span<float>(_parameters, H3Ln1BiasOffset, 64).Clear();
-        // h3_attn.c_attn.weight: Glorot uniform, limit = sqrt(6 / (64 + 192))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H3AttnCAttnWeightOffset, 12288), 64, 192, ref random);
-        new global::System.Span<float>(_parameters, H3AttnCAttnBiasOffset, 192).Clear();
-        // h3_attn.c_proj.weight: U(-1/sqrt(64), 1/sqrt(64)), as PyTorch
-        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, H3AttnCProjWeightOffset, 4096), 64, ref random);
-        new global::System.Span<float>(_parameters, H3AttnCProjBiasOffset, 64).Clear();
-        new global::System.Span<float>(_parameters, H3Ln2WeightOffset, 64).Fill(1f);
-        new global::System.Span<float>(_parameters, H3Ln2BiasOffset, 64).Clear();
-        // h3_mlp_c_fc: Glorot uniform, limit = sqrt(6 / (64 + 256))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H3MlpCFcWeightOffset, 16384), 64, 256, ref random);
-        new global::System.Span<float>(_parameters, H3MlpCFcBiasOffset, 256).Clear();
-        // h3_mlp_c_proj: Glorot uniform, limit = sqrt(6 / (256 + 64))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H3MlpCProjWeightOffset, 16384), 256, 64, ref random);
-        new global::System.Span<float>(_parameters, H3MlpCProjBiasOffset, 64).Clear();
-        new global::System.Span<float>(_parameters, LnFWeightOffset, 64).Fill(1f);
-        new global::System.Span<float>(_parameters, LnFBiasOffset, 64).Clear();
-        // lm_head: Glorot uniform, limit = sqrt(6 / (64 + 27))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, LmHeadWeightOffset, 1728), 64, 27, ref random);
+        global::Compiled.Initializers.Normal(new global::System.Span<float>(_parameters, WpeWeightOffset, 1920), 1f, ref random);
+        new global::System.Span<float>(_parameters, H0Ln1WeightOffset, 80).Fill(1f);
+        new global::System.Span<float>(_parameters, H0Ln1BiasOffset, 80).Clear();
+        // h0_attn.c_attn.weight: Glorot uniform, limit = sqrt(6 / (80 + 240))
+        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H0AttnCAttnWeightOffset, 19200), 80, 240, ref random);
+        new global::System.Span<float>(_parameters, H0AttnCAttnBiasOffset, 240).Clear();
+        // h0_attn.c_proj.weight: U(-1/sqrt(80), 1/sqrt(80)), as PyTorch
+        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, H0AttnCProjWeightOffset, 6400), 80, ref random);
+        new global::System.Span<float>(_parameters, H0AttnCProjBiasOffset, 80).Clear();
+        new global::System.Span<float>(_parameters, H0Ln2WeightOffset, 80).Fill(1f);
+        new global::System.Span<float>(_parameters, H0Ln2BiasOffset, 80).Clear();
+        // h0_mlp_c_fc: Glorot uniform, limit = sqrt(6 / (80 + 320))
+        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H0MlpCFcWeightOffset, 25600), 80, 320, ref random);
+        new global::System.Span<float>(_parameters, H0MlpCFcBiasOffset, 320).Clear();
+        // h0_mlp_c_proj: Glorot uniform, limit = sqrt(6 / (320 + 80))
+        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H0MlpCProjWeightOffset, 25600), 320, 80, ref random);
+        new global::System.Span<float>(_parameters, H0MlpCProjBiasOffset, 80).Clear();
+        new global::System.Span<float>(_parameters, H1Ln1WeightOffset, 80).Fill(1f);
+        new global::System.Span<float>(_parameters, H1Ln1BiasOffset, 80).Clear();
+        // h1_attn.c_attn.weight: Glorot uniform, limit = sqrt(6 / (80 + 240))
+        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H1AttnCAttnWeightOffset, 19200), 80, 240, ref random);
+        new global::System.Span<float>(_parameters, H1AttnCAttnBiasOffset, 240).Clear();
+        // h1_attn.c_proj.weight: U(-1/sqrt(80), 1/sqrt(80)), as PyTorch
+        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, H1AttnCProjWeightOffset, 6400), 80, ref random);
+        new global::System.Span<float>(_parameters, H1AttnCProjBiasOffset, 80).Clear();
+        new global::System.Span<float>(_parameters, H1Ln2WeightOffset, 80).Fill(1f);
+        new global::System.Span<float>(_parameters, H1Ln2BiasOffset, 80).Clear();
+        // h1_mlp_c_fc: Glorot uniform, limit = sqrt(6 / (80 + 320))
+        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H1MlpCFcWeightOffset, 25600), 80, 320, ref random);
+        new global::System.Span<float>(_parameters, H1MlpCFcBiasOffset, 320).Clear();
+        // h1_mlp_c_proj: Glorot uniform, limit = sqrt(6 / (320 + 80))
+        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H1MlpCProjWeightOffset, 25600), 320, 80, ref random);
+        new global::System.Span<float>(_parameters, H1MlpCProjBiasOffset, 80).Clear();
+        new global::System.Span<float>(_parameters, H2Ln1WeightOffset, 80).Fill(1f);
+        new global::System.Span<float>(_parameters, H2Ln1BiasOffset, 80).Clear();
+        // h2_attn.c_attn.weight: Glorot uniform, limit = sqrt(6 / (80 + 240))
+        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H2AttnCAttnWeightOffset, 19200), 80, 240, ref random);
+        new global::System.Span<float>(_parameters, H2AttnCAttnBiasOffset, 240).Clear();
+        // h2_attn.c_proj.weight: U(-1/sqrt(80), 1/sqrt(80)), as PyTorch
+        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, H2AttnCProjWeightOffset, 6400), 80, ref random);
+        new global::System.Span<float>(_parameters, H2AttnCProjBiasOffset, 80).Clear();
+        new global::System.Span<float>(_parameters, H2Ln2WeightOffset, 80).Fill(1f);
+        new global::System.Span<float>(_parameters, H2Ln2BiasOffset, 80).Clear();
+        // h2_mlp_c_fc: Glorot uniform, limit = sqrt(6 / (80 + 320))
+        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H2MlpCFcWeightOffset, 25600), 80, 320, ref random);
+        new global::System.Span<float>(_parameters, H2MlpCFcBiasOffset, 320).Clear();
+        // h2_mlp_c_proj: Glorot uniform, limit = sqrt(6 / (320 + 80))
+        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H2MlpCProjWeightOffset, 25600), 320, 80, ref random);
+        new global::System.Span<float>(_parameters, H2MlpCProjBiasOffset, 80).Clear();
+        new global::System.Span<float>(_parameters, H3Ln1WeightOffset, 80).Fill(1f);
+        new global::System.Span<float>(_parameters, H3Ln1BiasOffset, 80).Clear();
+        // h3_attn.c_attn.weight: Glorot uniform, limit = sqrt(6 / (80 + 240))
+        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H3AttnCAttnWeightOffset, 19200), 80, 240, ref random);
+        new global::System.Span<float>(_parameters, H3AttnCAttnBiasOffset, 240).Clear();
+        // h3_attn.c_proj.weight: U(-1/sqrt(80), 1/sqrt(80)), as PyTorch
+        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, H3AttnCProjWeightOffset, 6400), 80, ref random);
+        new global::System.Span<float>(_parameters, H3AttnCProjBiasOffset, 80).Clear();
+        new global::System.Span<float>(_parameters, H3Ln2WeightOffset, 80).Fill(1f);
+        new global::System.Span<float>(_parameters, H3Ln2BiasOffset, 80).Clear();
+        // h3_mlp_c_fc: Glorot uniform, limit = sqrt(6 / (80 + 320))
+        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H3MlpCFcWeightOffset, 25600), 80, 320, ref random);
+        new global::System.Span<float>(_parameters, H3MlpCFcBiasOffset, 320).Clear();
+        // h3_mlp_c_proj: Glorot uniform, limit = sqrt(6 / (320 + 80))
+        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H3MlpCProjWeightOffset, 25600), 320, 80, ref random);
+        new global::System.Span<float>(_parameters, H3MlpCProjBiasOffset, 80).Clear();
+        new global::System.Span<float>(_parameters, LnFWeightOffset, 80).Fill(1f);
+        new global::System.Span<float>(_parameters, LnFBiasOffset, 80).Clear();
+        // lm_head: Glorot uniform, limit = sqrt(6 / (80 + 27))
+        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, LmHeadWeightOffset, 2160), 80, 27, ref random);
         new global::System.Span<float>(_parameters, LmHeadBiasOffset, 27).Clear();
+        _dropoutState = random.NextUInt64();
         global::System.Array.Clear(_gradients);
     }
 
@@ -449,178 +476,186 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     /// takes one value per <see cref="Threads"/>.</summary>
     public ulong[] RandomState
     {
-        get => global::System.Array.Empty<ulong>();
+        get
+        {
+            var state = new ulong[1 + _shardDropoutStates.Length];
+            state[0] = _dropoutState;
+            global::System.Array.Copy(_shardDropoutStates, 0, state, 1, _shardDropoutStates.Length);
+            return state;
+        }
         set
         {
             if (value is null)
             {
                 throw new global::System.ArgumentNullException(nameof(value));
             }
-            if (value.Length != 0)
+            if (value.Length != Threads)
             {
-                throw new global::System.ArgumentException("This network has no dropout, so it has no random state; expected an empty array, but got " + value.Length + " values.", nameof(value));
+                throw new global::System.ArgumentException("Expected one random state per thread (" + Threads + "), but got " + value.Length + ".", nameof(value));
             }
+            _dropoutState = value[0];
+            global::System.Array.Copy(value, 1, _shardDropoutStates, 0, _shardDropoutStates.Length);
         }
     }
 
-    /// <summary>wte.weight, [28, 64] row-major (token ids by dimension).</summary>
-    public global::System.Span<float> WteWeight => new global::System.Span<float>(_parameters, WteWeightOffset, 1792);
+    /// <summary>wte.weight, [28, 80] row-major (token ids by dimension).</summary>
+    public global::System.Span<float> WteWeight => new global::System.Span<float>(_parameters, WteWeightOffset, 2240);
 
-    /// <summary>wpe.weight, [24, 64] row-major (positions by features).</summary>
-    public global::System.Span<float> WpeWeight => new global::System.Span<float>(_parameters, WpeWeightOffset, 1536);
+    /// <summary>wpe.weight, [24, 80] row-major (positions by features).</summary>
+    public global::System.Span<float> WpeWeight => new global::System.Span<float>(_parameters, WpeWeightOffset, 1920);
 
-    /// <summary>h0_ln_1.weight, [64].</summary>
-    public global::System.Span<float> H0Ln1Weight => new global::System.Span<float>(_parameters, H0Ln1WeightOffset, 64);
+    /// <summary>h0_ln_1.weight, [80].</summary>
+    public global::System.Span<float> H0Ln1Weight => new global::System.Span<float>(_parameters, H0Ln1WeightOffset, 80);
 
-    /// <summary>h0_ln_1.bias, [64].</summary>
-    public global::System.Span<float> H0Ln1Bias => new global::System.Span<float>(_parameters, H0Ln1BiasOffset, 64);
+    /// <summary>h0_ln_1.bias, [80].</summary>
+    public global::System.Span<float> H0Ln1Bias => new global::System.Span<float>(_parameters, H0Ln1BiasOffset, 80);
 
-    /// <summary>h0_attn.c_attn.weight, [64, 192] row-major (inputs by q, k, v).</summary>
-    public global::System.Span<float> H0AttnCAttnWeight => new global::System.Span<float>(_parameters, H0AttnCAttnWeightOffset, 12288);
+    /// <summary>h0_attn.c_attn.weight, [80, 240] row-major (inputs by q, k, v).</summary>
+    public global::System.Span<float> H0AttnCAttnWeight => new global::System.Span<float>(_parameters, H0AttnCAttnWeightOffset, 19200);
 
-    /// <summary>h0_attn.c_attn.bias, [192].</summary>
-    public global::System.Span<float> H0AttnCAttnBias => new global::System.Span<float>(_parameters, H0AttnCAttnBiasOffset, 192);
+    /// <summary>h0_attn.c_attn.bias, [240].</summary>
+    public global::System.Span<float> H0AttnCAttnBias => new global::System.Span<float>(_parameters, H0AttnCAttnBiasOffset, 240);
 
-    /// <summary>h0_attn.c_proj.weight, [64, 64] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H0AttnCProjWeight => new global::System.Span<float>(_parameters, H0AttnCProjWeightOffset, 4096);
+    /// <summary>h0_attn.c_proj.weight, [80, 80] row-major (inputs by outputs).</summary>
+    public global::System.Span<float> H0AttnCProjWeight => new global::System.Span<float>(_parameters, H0AttnCProjWeightOffset, 6400);
 
-    /// <summary>h0_attn.c_proj.bias, [64].</summary>
-    public global::System.Span<float> H0AttnCProjBias => new global::System.Span<float>(_parameters, H0AttnCProjBiasOffset, 64);
+    /// <summary>h0_attn.c_proj.bias, [80].</summary>
+    public global::System.Span<float> H0AttnCProjBias => new global::System.Span<float>(_parameters, H0AttnCProjBiasOffset, 80);
 
-    /// <summary>h0_ln_2.weight, [64].</summary>
-    public global::System.Span<float> H0Ln2Weight => new global::System.Span<float>(_parameters, H0Ln2WeightOffset, 64);
+    /// <summary>h0_ln_2.weight, [80].</summary>
+    public global::System.Span<float> H0Ln2Weight => new global::System.Span<float>(_parameters, H0Ln2WeightOffset, 80);
 
-    /// <summary>h0_ln_2.bias, [64].</summary>
-    public global::System.Span<float> H0Ln2Bias => new global::System.Span<float>(_parameters, H0Ln2BiasOffset, 64);
+    /// <summary>h0_ln_2.bias, [80].</summary>
+    public global::System.Span<float> H0Ln2Bias => new global::System.Span<float>(_parameters, H0Ln2BiasOffset, 80);
 
-    /// <summary>h0_mlp_c_fc.weight, [64, 256] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H0MlpCFcWeight => new global::System.Span<float>(_parameters, H0MlpCFcWeightOffset, 16384);
+    /// <summary>h0_mlp_c_fc.weight, [80, 320] row-major (inputs by outputs).</summary>
+    public global::System.Span<float> H0MlpCFcWeight => new global::System.Span<float>(_parameters, H0MlpCFcWeightOffset, 25600);
 
-    /// <summary>h0_mlp_c_fc.bias, [256].</summary>
-    public global::System.Span<float> H0MlpCFcBias => new global::System.Span<float>(_parameters, H0MlpCFcBiasOffset, 256);
+    /// <summary>h0_mlp_c_fc.bias, [320].</summary>
+    public global::System.Span<float> H0MlpCFcBias => new global::System.Span<float>(_parameters, H0MlpCFcBiasOffset, 320);
 
-    /// <summary>h0_mlp_c_proj.weight, [256, 64] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H0MlpCProjWeight => new global::System.Span<float>(_parameters, H0MlpCProjWeightOffset, 16384);
+    /// <summary>h0_mlp_c_proj.weight, [320, 80] row-major (inputs by outputs).</summary>
+    public global::System.Span<float> H0MlpCProjWeight => new global::System.Span<float>(_parameters, H0MlpCProjWeightOffset, 25600);
 
-    /// <summary>h0_mlp_c_proj.bias, [64].</summary>
-    public global::System.Span<float> H0MlpCProjBias => new global::System.Span<float>(_parameters, H0MlpCProjBiasOffset, 64);
+    /// <summary>h0_mlp_c_proj.bias, [80].</summary>
+    public global::System.Span<float> H0MlpCProjBias => new global::System.Span<float>(_parameters, H0MlpCProjBiasOffset, 80);
 
-    /// <summary>h1_ln_1.weight, [64].</summary>
-    public global::System.Span<float> H1Ln1Weight => new global::System.Span<float>(_parameters, H1Ln1WeightOffset, 64);
+    /// <summary>h1_ln_1.weight, [80].</summary>
+    public global::System.Span<float> H1Ln1Weight => new global::System.Span<float>(_parameters, H1Ln1WeightOffset, 80);
 
-    /// <summary>h1_ln_1.bias, [64].</summary>
-    public global::System.Span<float> H1Ln1Bias => new global::System.Span<float>(_parameters, H1Ln1BiasOffset, 64);
+    /// <summary>h1_ln_1.bias, [80].</summary>
+    public global::System.Span<float> H1Ln1Bias => new global::System.Span<float>(_parameters, H1Ln1BiasOffset, 80);
 
-    /// <summary>h1_attn.c_attn.weight, [64, 192] row-major (inputs by q, k, v).</summary>
-    public global::System.Span<float> H1AttnCAttnWeight => new global::System.Span<float>(_parameters, H1AttnCAttnWeightOffset, 12288);
+    /// <summary>h1_attn.c_attn.weight, [80, 240] row-major (inputs by q, k, v).</summary>
+    public global::System.Span<float> H1AttnCAttnWeight => new global::System.Span<float>(_parameters, H1AttnCAttnWeightOffset, 19200);
 
-    /// <summary>h1_attn.c_attn.bias, [192].</summary>
-    public global::System.Span<float> H1AttnCAttnBias => new global::System.Span<float>(_parameters, H1AttnCAttnBiasOffset, 192);
+    /// <summary>h1_attn.c_attn.bias, [240].</summary>
+    public global::System.Span<float> H1AttnCAttnBias => new global::System.Span<float>(_parameters, H1AttnCAttnBiasOffset, 240);
 
-    /// <summary>h1_attn.c_proj.weight, [64, 64] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H1AttnCProjWeight => new global::System.Span<float>(_parameters, H1AttnCProjWeightOffset, 4096);
+    /// <summary>h1_attn.c_proj.weight, [80, 80] row-major (inputs by outputs).</summary>
+    public global::System.Span<float> H1AttnCProjWeight => new global::System.Span<float>(_parameters, H1AttnCProjWeightOffset, 6400);
 
-    /// <summary>h1_attn.c_proj.bias, [64].</summary>
-    public global::System.Span<float> H1AttnCProjBias => new global::System.Span<float>(_parameters, H1AttnCProjBiasOffset, 64);
+    /// <summary>h1_attn.c_proj.bias, [80].</summary>
+    public global::System.Span<float> H1AttnCProjBias => new global::System.Span<float>(_parameters, H1AttnCProjBiasOffset, 80);
 
-    /// <summary>h1_ln_2.weight, [64].</summary>
-    public global::System.Span<float> H1Ln2Weight => new global::System.Span<float>(_parameters, H1Ln2WeightOffset, 64);
+    /// <summary>h1_ln_2.weight, [80].</summary>
+    public global::System.Span<float> H1Ln2Weight => new global::System.Span<float>(_parameters, H1Ln2WeightOffset, 80);
 
-    /// <summary>h1_ln_2.bias, [64].</summary>
-    public global::System.Span<float> H1Ln2Bias => new global::System.Span<float>(_parameters, H1Ln2BiasOffset, 64);
+    /// <summary>h1_ln_2.bias, [80].</summary>
+    public global::System.Span<float> H1Ln2Bias => new global::System.Span<float>(_parameters, H1Ln2BiasOffset, 80);
 
-    /// <summary>h1_mlp_c_fc.weight, [64, 256] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H1MlpCFcWeight => new global::System.Span<float>(_parameters, H1MlpCFcWeightOffset, 16384);
+    /// <summary>h1_mlp_c_fc.weight, [80, 320] row-major (inputs by outputs).</summary>
+    public global::System.Span<float> H1MlpCFcWeight => new global::System.Span<float>(_parameters, H1MlpCFcWeightOffset, 25600);
 
-    /// <summary>h1_mlp_c_fc.bias, [256].</summary>
-    public global::System.Span<float> H1MlpCFcBias => new global::System.Span<float>(_parameters, H1MlpCFcBiasOffset, 256);
+    /// <summary>h1_mlp_c_fc.bias, [320].</summary>
+    public global::System.Span<float> H1MlpCFcBias => new global::System.Span<float>(_parameters, H1MlpCFcBiasOffset, 320);
 
-    /// <summary>h1_mlp_c_proj.weight, [256, 64] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H1MlpCProjWeight => new global::System.Span<float>(_parameters, H1MlpCProjWeightOffset, 16384);
+    /// <summary>h1_mlp_c_proj.weight, [320, 80] row-major (inputs by outputs).</summary>
+    public global::System.Span<float> H1MlpCProjWeight => new global::System.Span<float>(_parameters, H1MlpCProjWeightOffset, 25600);
 
-    /// <summary>h1_mlp_c_proj.bias, [64].</summary>
-    public global::System.Span<float> H1MlpCProjBias => new global::System.Span<float>(_parameters, H1MlpCProjBiasOffset, 64);
+    /// <summary>h1_mlp_c_proj.bias, [80].</summary>
+    public global::System.Span<float> H1MlpCProjBias => new global::System.Span<float>(_parameters, H1MlpCProjBiasOffset, 80);
 
-    /// <summary>h2_ln_1.weight, [64].</summary>
-    public global::System.Span<float> H2Ln1Weight => new global::System.Span<float>(_parameters, H2Ln1WeightOffset, 64);
+    /// <summary>h2_ln_1.weight, [80].</summary>
+    public global::System.Span<float> H2Ln1Weight => new global::System.Span<float>(_parameters, H2Ln1WeightOffset, 80);
 
-    /// <summary>h2_ln_1.bias, [64].</summary>
-    public global::System.Span<float> H2Ln1Bias => new global::System.Span<float>(_parameters, H2Ln1BiasOffset, 64);
+    /// <summary>h2_ln_1.bias, [80].</summary>
+    public global::System.Span<float> H2Ln1Bias => new global::System.Span<float>(_parameters, H2Ln1BiasOffset, 80);
 
-    /// <summary>h2_attn.c_attn.weight, [64, 192] row-major (inputs by q, k, v).</summary>
-    public global::System.Span<float> H2AttnCAttnWeight => new global::System.Span<float>(_parameters, H2AttnCAttnWeightOffset, 12288);
+    /// <summary>h2_attn.c_attn.weight, [80, 240] row-major (inputs by q, k, v).</summary>
+    public global::System.Span<float> H2AttnCAttnWeight => new global::System.Span<float>(_parameters, H2AttnCAttnWeightOffset, 19200);
 
-    /// <summary>h2_attn.c_attn.bias, [192].</summary>
-    public global::System.Span<float> H2AttnCAttnBias => new global::System.Span<float>(_parameters, H2AttnCAttnBiasOffset, 192);
+    /// <summary>h2_attn.c_attn.bias, [240].</summary>
+    public global::System.Span<float> H2AttnCAttnBias => new global::System.Span<float>(_parameters, H2AttnCAttnBiasOffset, 240);
 
-    /// <summary>h2_attn.c_proj.weight, [64, 64] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H2AttnCProjWeight => new global::System.Span<float>(_parameters, H2AttnCProjWeightOffset, 4096);
+    /// <summary>h2_attn.c_proj.weight, [80, 80] row-major (inputs by outputs).</summary>
+    public global::System.Span<float> H2AttnCProjWeight => new global::System.Span<float>(_parameters, H2AttnCProjWeightOffset, 6400);
 
-    /// <summary>h2_attn.c_proj.bias, [64].</summary>
-    public global::System.Span<float> H2AttnCProjBias => new global::System.Span<float>(_parameters, H2AttnCProjBiasOffset, 64);
+    /// <summary>h2_attn.c_proj.bias, [80].</summary>
+    public global::System.Span<float> H2AttnCProjBias => new global::System.Span<float>(_parameters, H2AttnCProjBiasOffset, 80);
 
-    /// <summary>h2_ln_2.weight, [64].</summary>
-    public global::System.Span<float> H2Ln2Weight => new global::System.Span<float>(_parameters, H2Ln2WeightOffset, 64);
+    /// <summary>h2_ln_2.weight, [80].</summary>
+    public global::System.Span<float> H2Ln2Weight => new global::System.Span<float>(_parameters, H2Ln2WeightOffset, 80);
 
-    /// <summary>h2_ln_2.bias, [64].</summary>
-    public global::System.Span<float> H2Ln2Bias => new global::System.Span<float>(_parameters, H2Ln2BiasOffset, 64);
+    /// <summary>h2_ln_2.bias, [80].</summary>
+    public global::System.Span<float> H2Ln2Bias => new global::System.Span<float>(_parameters, H2Ln2BiasOffset, 80);
 
-    /// <summary>h2_mlp_c_fc.weight, [64, 256] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H2MlpCFcWeight => new global::System.Span<float>(_parameters, H2MlpCFcWeightOffset, 16384);
+    /// <summary>h2_mlp_c_fc.weight, [80, 320] row-major (inputs by outputs).</summary>
+    public global::System.Span<float> H2MlpCFcWeight => new global::System.Span<float>(_parameters, H2MlpCFcWeightOffset, 25600);
 
-    /// <summary>h2_mlp_c_fc.bias, [256].</summary>
-    public global::System.Span<float> H2MlpCFcBias => new global::System.Span<float>(_parameters, H2MlpCFcBiasOffset, 256);
+    /// <summary>h2_mlp_c_fc.bias, [320].</summary>
+    public global::System.Span<float> H2MlpCFcBias => new global::System.Span<float>(_parameters, H2MlpCFcBiasOffset, 320);
 
-    /// <summary>h2_mlp_c_proj.weight, [256, 64] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H2MlpCProjWeight => new global::System.Span<float>(_parameters, H2MlpCProjWeightOffset, 16384);
+    /// <summary>h2_mlp_c_proj.weight, [320, 80] row-major (inputs by outputs).</summary>
+    public global::System.Span<float> H2MlpCProjWeight => new global::System.Span<float>(_parameters, H2MlpCProjWeightOffset, 25600);
 
-    /// <summary>h2_mlp_c_proj.bias, [64].</summary>
-    public global::System.Span<float> H2MlpCProjBias => new global::System.Span<float>(_parameters, H2MlpCProjBiasOffset, 64);
+    /// <summary>h2_mlp_c_proj.bias, [80].</summary>
+    public global::System.Span<float> H2MlpCProjBias => new global::System.Span<float>(_parameters, H2MlpCProjBiasOffset, 80);
 
-    /// <summary>h3_ln_1.weight, [64].</summary>
-    public global::System.Span<float> H3Ln1Weight => new global::System.Span<float>(_parameters, H3Ln1WeightOffset, 64);
+    /// <summary>h3_ln_1.weight, [80].</summary>
+    public global::System.Span<float> H3Ln1Weight => new global::System.Span<float>(_parameters, H3Ln1WeightOffset, 80);
 
-    /// <summary>h3_ln_1.bias, [64].</summary>
-    public global::System.Span<float> H3Ln1Bias => new global::System.Span<float>(_parameters, H3Ln1BiasOffset, 64);
+    /// <summary>h3_ln_1.bias, [80].</summary>
+    public global::System.Span<float> H3Ln1Bias => new global::System.Span<float>(_parameters, H3Ln1BiasOffset, 80);
 
-    /// <summary>h3_attn.c_attn.weight, [64, 192] row-major (inputs by q, k, v).</summary>
-    public global::System.Span<float> H3AttnCAttnWeight => new global::System.Span<float>(_parameters, H3AttnCAttnWeightOffset, 12288);
+    /// <summary>h3_attn.c_attn.weight, [80, 240] row-major (inputs by q, k, v).</summary>
+    public global::System.Span<float> H3AttnCAttnWeight => new global::System.Span<float>(_parameters, H3AttnCAttnWeightOffset, 19200);
 
-    /// <summary>h3_attn.c_attn.bias, [192].</summary>
-    public global::System.Span<float> H3AttnCAttnBias => new global::System.Span<float>(_parameters, H3AttnCAttnBiasOffset, 192);
+    /// <summary>h3_attn.c_attn.bias, [240].</summary>
+    public global::System.Span<float> H3AttnCAttnBias => new global::System.Span<float>(_parameters, H3AttnCAttnBiasOffset, 240);
 
-    /// <summary>h3_attn.c_proj.weight, [64, 64] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H3AttnCProjWeight => new global::System.Span<float>(_parameters, H3AttnCProjWeightOffset, 4096);
+    /// <summary>h3_attn.c_proj.weight, [80, 80] row-major (inputs by outputs).</summary>
+    public global::System.Span<float> H3AttnCProjWeight => new global::System.Span<float>(_parameters, H3AttnCProjWeightOffset, 6400);
 
-    /// <summary>h3_attn.c_proj.bias, [64].</summary>
-    public global::System.Span<float> H3AttnCProjBias => new global::System.Span<float>(_parameters, H3AttnCProjBiasOffset, 64);
+    /// <summary>h3_attn.c_proj.bias, [80].</summary>
+    public global::System.Span<float> H3AttnCProjBias => new global::System.Span<float>(_parameters, H3AttnCProjBiasOffset, 80);
 
-    /// <summary>h3_ln_2.weight, [64].</summary>
-    public global::System.Span<float> H3Ln2Weight => new global::System.Span<float>(_parameters, H3Ln2WeightOffset, 64);
+    /// <summary>h3_ln_2.weight, [80].</summary>
+    public global::System.Span<float> H3Ln2Weight => new global::System.Span<float>(_parameters, H3Ln2WeightOffset, 80);
 
-    /// <summary>h3_ln_2.bias, [64].</summary>
-    public global::System.Span<float> H3Ln2Bias => new global::System.Span<float>(_parameters, H3Ln2BiasOffset, 64);
+    /// <summary>h3_ln_2.bias, [80].</summary>
+    public global::System.Span<float> H3Ln2Bias => new global::System.Span<float>(_parameters, H3Ln2BiasOffset, 80);
 
-    /// <summary>h3_mlp_c_fc.weight, [64, 256] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H3MlpCFcWeight => new global::System.Span<float>(_parameters, H3MlpCFcWeightOffset, 16384);
+    /// <summary>h3_mlp_c_fc.weight, [80, 320] row-major (inputs by outputs).</summary>
+    public global::System.Span<float> H3MlpCFcWeight => new global::System.Span<float>(_parameters, H3MlpCFcWeightOffset, 25600);
 
-    /// <summary>h3_mlp_c_fc.bias, [256].</summary>
-    public global::System.Span<float> H3MlpCFcBias => new global::System.Span<float>(_parameters, H3MlpCFcBiasOffset, 256);
+    /// <summary>h3_mlp_c_fc.bias, [320].</summary>
+    public global::System.Span<float> H3MlpCFcBias => new global::System.Span<float>(_parameters, H3MlpCFcBiasOffset, 320);
 
-    /// <summary>h3_mlp_c_proj.weight, [256, 64] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H3MlpCProjWeight => new global::System.Span<float>(_parameters, H3MlpCProjWeightOffset, 16384);
+    /// <summary>h3_mlp_c_proj.weight, [320, 80] row-major (inputs by outputs).</summary>
+    public global::System.Span<float> H3MlpCProjWeight => new global::System.Span<float>(_parameters, H3MlpCProjWeightOffset, 25600);
 
-    /// <summary>h3_mlp_c_proj.bias, [64].</summary>
-    public global::System.Span<float> H3MlpCProjBias => new global::System.Span<float>(_parameters, H3MlpCProjBiasOffset, 64);
+    /// <summary>h3_mlp_c_proj.bias, [80].</summary>
+    public global::System.Span<float> H3MlpCProjBias => new global::System.Span<float>(_parameters, H3MlpCProjBiasOffset, 80);
 
-    /// <summary>ln_f.weight, [64].</summary>
-    public global::System.Span<float> LnFWeight => new global::System.Span<float>(_parameters, LnFWeightOffset, 64);
+    /// <summary>ln_f.weight, [80].</summary>
+    public global::System.Span<float> LnFWeight => new global::System.Span<float>(_parameters, LnFWeightOffset, 80);
 
-    /// <summary>ln_f.bias, [64].</summary>
-    public global::System.Span<float> LnFBias => new global::System.Span<float>(_parameters, LnFBiasOffset, 64);
+    /// <summary>ln_f.bias, [80].</summary>
+    public global::System.Span<float> LnFBias => new global::System.Span<float>(_parameters, LnFBiasOffset, 80);
 
-    /// <summary>lm_head.weight, [64, 27] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> LmHeadWeight => new global::System.Span<float>(_parameters, LmHeadWeightOffset, 1728);
+    /// <summary>lm_head.weight, [80, 27] row-major (inputs by outputs).</summary>
+    public global::System.Span<float> LmHeadWeight => new global::System.Span<float>(_parameters, LmHeadWeightOffset, 2160);
 
     /// <summary>lm_head.bias, [27].</summary>
     public global::System.Span<float> LmHeadBias => new global::System.Span<float>(_parameters, LmHeadBiasOffset, 27);
@@ -736,7 +771,7 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     {
         EnsureTrainingWorkspace();
         int batch = labels.Length / LabelsPerSample;
-        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
         BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
@@ -747,7 +782,7 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     {
         EnsureTrainingWorkspace();
         int batch = labels.Length / LabelsPerSample;
-        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
         global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -824,7 +859,7 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     {
         EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
-        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
         BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
@@ -835,7 +870,7 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     {
         EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
-        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
         global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
         global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -878,25 +913,25 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     {
         if (_l1 != 0f || _l2 != 0f)
         {
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, WteWeightOffset, 1792), new global::System.Span<float>(_gradients, WteWeightOffset, 1792), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, WpeWeightOffset, 1536), new global::System.Span<float>(_gradients, WpeWeightOffset, 1536), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H0AttnCAttnWeightOffset, 12288), new global::System.Span<float>(_gradients, H0AttnCAttnWeightOffset, 12288), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H0AttnCProjWeightOffset, 4096), new global::System.Span<float>(_gradients, H0AttnCProjWeightOffset, 4096), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H0MlpCFcWeightOffset, 16384), new global::System.Span<float>(_gradients, H0MlpCFcWeightOffset, 16384), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H0MlpCProjWeightOffset, 16384), new global::System.Span<float>(_gradients, H0MlpCProjWeightOffset, 16384), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H1AttnCAttnWeightOffset, 12288), new global::System.Span<float>(_gradients, H1AttnCAttnWeightOffset, 12288), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H1AttnCProjWeightOffset, 4096), new global::System.Span<float>(_gradients, H1AttnCProjWeightOffset, 4096), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H1MlpCFcWeightOffset, 16384), new global::System.Span<float>(_gradients, H1MlpCFcWeightOffset, 16384), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H1MlpCProjWeightOffset, 16384), new global::System.Span<float>(_gradients, H1MlpCProjWeightOffset, 16384), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H2AttnCAttnWeightOffset, 12288), new global::System.Span<float>(_gradients, H2AttnCAttnWeightOffset, 12288), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H2AttnCProjWeightOffset, 4096), new global::System.Span<float>(_gradients, H2AttnCProjWeightOffset, 4096), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H2MlpCFcWeightOffset, 16384), new global::System.Span<float>(_gradients, H2MlpCFcWeightOffset, 16384), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H2MlpCProjWeightOffset, 16384), new global::System.Span<float>(_gradients, H2MlpCProjWeightOffset, 16384), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H3AttnCAttnWeightOffset, 12288), new global::System.Span<float>(_gradients, H3AttnCAttnWeightOffset, 12288), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H3AttnCProjWeightOffset, 4096), new global::System.Span<float>(_gradients, H3AttnCProjWeightOffset, 4096), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H3MlpCFcWeightOffset, 16384), new global::System.Span<float>(_gradients, H3MlpCFcWeightOffset, 16384), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H3MlpCProjWeightOffset, 16384), new global::System.Span<float>(_gradients, H3MlpCProjWeightOffset, 16384), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, LmHeadWeightOffset, 1728), new global::System.Span<float>(_gradients, LmHeadWeightOffset, 1728), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, WteWeightOffset, 2240), new global::System.Span<float>(_gradients, WteWeightOffset, 2240), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, WpeWeightOffset, 1920), new global::System.Span<float>(_gradients, WpeWeightOffset, 1920), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H0AttnCAttnWeightOffset, 19200), new global::System.Span<float>(_gradients, H0AttnCAttnWeightOffset, 19200), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H0AttnCProjWeightOffset, 6400), new global::System.Span<float>(_gradients, H0AttnCProjWeightOffset, 6400), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H0MlpCFcWeightOffset, 25600), new global::System.Span<float>(_gradients, H0MlpCFcWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H0MlpCProjWeightOffset, 25600), new global::System.Span<float>(_gradients, H0MlpCProjWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H1AttnCAttnWeightOffset, 19200), new global::System.Span<float>(_gradients, H1AttnCAttnWeightOffset, 19200), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H1AttnCProjWeightOffset, 6400), new global::System.Span<float>(_gradients, H1AttnCProjWeightOffset, 6400), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H1MlpCFcWeightOffset, 25600), new global::System.Span<float>(_gradients, H1MlpCFcWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H1MlpCProjWeightOffset, 25600), new global::System.Span<float>(_gradients, H1MlpCProjWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H2AttnCAttnWeightOffset, 19200), new global::System.Span<float>(_gradients, H2AttnCAttnWeightOffset, 19200), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H2AttnCProjWeightOffset, 6400), new global::System.Span<float>(_gradients, H2AttnCProjWeightOffset, 6400), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H2MlpCFcWeightOffset, 25600), new global::System.Span<float>(_gradients, H2MlpCFcWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H2MlpCProjWeightOffset, 25600), new global::System.Span<float>(_gradients, H2MlpCProjWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H3AttnCAttnWeightOffset, 19200), new global::System.Span<float>(_gradients, H3AttnCAttnWeightOffset, 19200), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H3AttnCProjWeightOffset, 6400), new global::System.Span<float>(_gradients, H3AttnCProjWeightOffset, 6400), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H3MlpCFcWeightOffset, 25600), new global::System.Span<float>(_gradients, H3MlpCFcWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H3MlpCProjWeightOffset, 25600), new global::System.Span<float>(_gradients, H3MlpCProjWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, LmHeadWeightOffset, 2160), new global::System.Span<float>(_gradients, LmHeadWeightOffset, 2160), _l1, _l2);
         }
 
         global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -947,7 +982,7 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
     /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
     /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
-    /// different orders, so they agree only to rounding. Each thread past the first costs 38377 KB, allocated when this is set.
+    /// different orders, so they agree only to rounding. Each thread past the first costs 55262 KB, allocated when this is set.
     /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
     /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
     /// Setting it back to 1 ends the worker threads.
@@ -971,10 +1006,13 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
             _shardGradients = new float[value - 1][];
             _shardLosses = new float[value];
             _shardEvaluations = new (double, long)[value];
+            _shardDropoutStates = new ulong[value - 1];
+            var random = new global::Compiled.Xoshiro(_dropoutState);
             for (int i = 0; i < value - 1; i++)
             {
                 _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
                 _shardGradients[i] = new float[ParameterCount];
+                _shardDropoutStates[i] = random.NextUInt64();
             }
         }
     }
@@ -1034,8 +1072,9 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
         }
 
         float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
+        ref ulong dropoutState = ref (shard == 0 ? ref _dropoutState : ref _shardDropoutStates[shard - 1]);
         global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
-        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true);
+        global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true, ref dropoutState);
         global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);
         float loss = arguments.HasLabels ? global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Labels.Slice(start * LabelsPerSample, rows * LabelsPerSample), outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(arguments.Labels)) : global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Targets.Slice(start * OutputSize, rows * OutputSize), outputGradient, Classes);
         float share = arguments.HasLabels ? 1f : (float)rows / arguments.Batch;
@@ -1114,144 +1153,168 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
 
         string input = graph.Input("input", global::Compiled.GraphElementType.Int32, 24);
 
-        // wte: 24 tokens -> 24x64, a learned vector per id; weight [28, 64].
+        // wte: 24 tokens -> 24x80, a learned vector per id; weight [28, 80].
         graph.BeginLayer("wte");
         string wteValue = graph.Node("Gather", new[] { graph.Parameter("wte.weight"), input }, global::Compiled.GraphAttribute.Integer("axis", 0));
 
-        // wpe: 24x64, plus a learned vector per position; weight [24, 64].
+        // wpe: 24x80, plus a learned vector per position; weight [24, 80].
         graph.BeginLayer("wpe");
         string wpeValue = graph.Add(wteValue, graph.Node("Slice", new[] { graph.Parameter("wpe.weight"), graph.Integers(0), graph.Integers(24), graph.Integers(0) }));
 
-        // h0_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h0_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         graph.BeginLayer("h0_ln_1");
         string h0Ln1Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(wpeValue), graph.Parameter("h0_ln_1.weight"), graph.Parameter("h0_ln_1.bias") },
             global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
 
-        // h0_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        // h0_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         graph.BeginLayer("h0_attn");
-        string h0AttnValue = graph.SelfAttention(h0Ln1Value, "h0_attn", 24, 64, 4, causal: true);
+        string h0AttnValue = graph.SelfAttention(h0Ln1Value, "h0_attn", 24, 80, 4, causal: true);
 
-        // h0_res: 24x64, the sum of wpe, h0_attn.
+        // h0_attn_drop: dropout, the identity outside training: no node
+        string h0AttnDropValue = h0AttnValue;
+
+        // h0_res: 24x80, the sum of wpe, h0_attn_drop.
         graph.BeginLayer("h0_res");
-        string h0ResValue = graph.Add(wpeValue, h0AttnValue);
+        string h0ResValue = graph.Add(wpeValue, h0AttnDropValue);
 
-        // h0_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h0_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         graph.BeginLayer("h0_ln_2");
         string h0Ln2Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h0ResValue), graph.Parameter("h0_ln_2.weight"), graph.Parameter("h0_ln_2.bias") },
             global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
 
-        // h0_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        // h0_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         graph.BeginLayer("h0_mlp_c_fc");
         string h0MlpCFcValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h0Ln2Value, graph.Parameter("h0_mlp_c_fc.weight") }), graph.Parameter("h0_mlp_c_fc.bias") });
         h0MlpCFcValue = graph.Gelu(h0MlpCFcValue);
 
-        // h0_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        // h0_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         graph.BeginLayer("h0_mlp_c_proj");
         string h0MlpCProjValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h0MlpCFcValue, graph.Parameter("h0_mlp_c_proj.weight") }), graph.Parameter("h0_mlp_c_proj.bias") });
 
-        // h0: 24x64, the sum of h0_res, h0_mlp_c_proj.
-        graph.BeginLayer("h0");
-        string h0Value = graph.Add(h0ResValue, h0MlpCProjValue);
+        // h0_mlp_drop: dropout, the identity outside training: no node
+        string h0MlpDropValue = h0MlpCProjValue;
 
-        // h1_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h0: 24x80, the sum of h0_res, h0_mlp_drop.
+        graph.BeginLayer("h0");
+        string h0Value = graph.Add(h0ResValue, h0MlpDropValue);
+
+        // h1_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         graph.BeginLayer("h1_ln_1");
         string h1Ln1Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h0Value), graph.Parameter("h1_ln_1.weight"), graph.Parameter("h1_ln_1.bias") },
             global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
 
-        // h1_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        // h1_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         graph.BeginLayer("h1_attn");
-        string h1AttnValue = graph.SelfAttention(h1Ln1Value, "h1_attn", 24, 64, 4, causal: true);
+        string h1AttnValue = graph.SelfAttention(h1Ln1Value, "h1_attn", 24, 80, 4, causal: true);
 
-        // h1_res: 24x64, the sum of h0, h1_attn.
+        // h1_attn_drop: dropout, the identity outside training: no node
+        string h1AttnDropValue = h1AttnValue;
+
+        // h1_res: 24x80, the sum of h0, h1_attn_drop.
         graph.BeginLayer("h1_res");
-        string h1ResValue = graph.Add(h0Value, h1AttnValue);
+        string h1ResValue = graph.Add(h0Value, h1AttnDropValue);
 
-        // h1_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h1_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         graph.BeginLayer("h1_ln_2");
         string h1Ln2Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h1ResValue), graph.Parameter("h1_ln_2.weight"), graph.Parameter("h1_ln_2.bias") },
             global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
 
-        // h1_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        // h1_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         graph.BeginLayer("h1_mlp_c_fc");
         string h1MlpCFcValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h1Ln2Value, graph.Parameter("h1_mlp_c_fc.weight") }), graph.Parameter("h1_mlp_c_fc.bias") });
         h1MlpCFcValue = graph.Gelu(h1MlpCFcValue);
 
-        // h1_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        // h1_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         graph.BeginLayer("h1_mlp_c_proj");
         string h1MlpCProjValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h1MlpCFcValue, graph.Parameter("h1_mlp_c_proj.weight") }), graph.Parameter("h1_mlp_c_proj.bias") });
 
-        // h1: 24x64, the sum of h1_res, h1_mlp_c_proj.
-        graph.BeginLayer("h1");
-        string h1Value = graph.Add(h1ResValue, h1MlpCProjValue);
+        // h1_mlp_drop: dropout, the identity outside training: no node
+        string h1MlpDropValue = h1MlpCProjValue;
 
-        // h2_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h1: 24x80, the sum of h1_res, h1_mlp_drop.
+        graph.BeginLayer("h1");
+        string h1Value = graph.Add(h1ResValue, h1MlpDropValue);
+
+        // h2_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         graph.BeginLayer("h2_ln_1");
         string h2Ln1Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h1Value), graph.Parameter("h2_ln_1.weight"), graph.Parameter("h2_ln_1.bias") },
             global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
 
-        // h2_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        // h2_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         graph.BeginLayer("h2_attn");
-        string h2AttnValue = graph.SelfAttention(h2Ln1Value, "h2_attn", 24, 64, 4, causal: true);
+        string h2AttnValue = graph.SelfAttention(h2Ln1Value, "h2_attn", 24, 80, 4, causal: true);
 
-        // h2_res: 24x64, the sum of h1, h2_attn.
+        // h2_attn_drop: dropout, the identity outside training: no node
+        string h2AttnDropValue = h2AttnValue;
+
+        // h2_res: 24x80, the sum of h1, h2_attn_drop.
         graph.BeginLayer("h2_res");
-        string h2ResValue = graph.Add(h1Value, h2AttnValue);
+        string h2ResValue = graph.Add(h1Value, h2AttnDropValue);
 
-        // h2_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h2_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         graph.BeginLayer("h2_ln_2");
         string h2Ln2Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h2ResValue), graph.Parameter("h2_ln_2.weight"), graph.Parameter("h2_ln_2.bias") },
             global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
 
-        // h2_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        // h2_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         graph.BeginLayer("h2_mlp_c_fc");
         string h2MlpCFcValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h2Ln2Value, graph.Parameter("h2_mlp_c_fc.weight") }), graph.Parameter("h2_mlp_c_fc.bias") });
         h2MlpCFcValue = graph.Gelu(h2MlpCFcValue);
 
-        // h2_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        // h2_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         graph.BeginLayer("h2_mlp_c_proj");
         string h2MlpCProjValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h2MlpCFcValue, graph.Parameter("h2_mlp_c_proj.weight") }), graph.Parameter("h2_mlp_c_proj.bias") });
 
-        // h2: 24x64, the sum of h2_res, h2_mlp_c_proj.
-        graph.BeginLayer("h2");
-        string h2Value = graph.Add(h2ResValue, h2MlpCProjValue);
+        // h2_mlp_drop: dropout, the identity outside training: no node
+        string h2MlpDropValue = h2MlpCProjValue;
 
-        // h3_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h2: 24x80, the sum of h2_res, h2_mlp_drop.
+        graph.BeginLayer("h2");
+        string h2Value = graph.Add(h2ResValue, h2MlpDropValue);
+
+        // h3_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         graph.BeginLayer("h3_ln_1");
         string h3Ln1Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h2Value), graph.Parameter("h3_ln_1.weight"), graph.Parameter("h3_ln_1.bias") },
             global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
 
-        // h3_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        // h3_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         graph.BeginLayer("h3_attn");
-        string h3AttnValue = graph.SelfAttention(h3Ln1Value, "h3_attn", 24, 64, 4, causal: true);
+        string h3AttnValue = graph.SelfAttention(h3Ln1Value, "h3_attn", 24, 80, 4, causal: true);
 
-        // h3_res: 24x64, the sum of h2, h3_attn.
+        // h3_attn_drop: dropout, the identity outside training: no node
+        string h3AttnDropValue = h3AttnValue;
+
+        // h3_res: 24x80, the sum of h2, h3_attn_drop.
         graph.BeginLayer("h3_res");
-        string h3ResValue = graph.Add(h2Value, h3AttnValue);
+        string h3ResValue = graph.Add(h2Value, h3AttnDropValue);
 
-        // h3_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h3_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         graph.BeginLayer("h3_ln_2");
         string h3Ln2Value = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h3ResValue), graph.Parameter("h3_ln_2.weight"), graph.Parameter("h3_ln_2.bias") },
             global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
 
-        // h3_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        // h3_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         graph.BeginLayer("h3_mlp_c_fc");
         string h3MlpCFcValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h3Ln2Value, graph.Parameter("h3_mlp_c_fc.weight") }), graph.Parameter("h3_mlp_c_fc.bias") });
         h3MlpCFcValue = graph.Gelu(h3MlpCFcValue);
 
-        // h3_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        // h3_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         graph.BeginLayer("h3_mlp_c_proj");
         string h3MlpCProjValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { h3MlpCFcValue, graph.Parameter("h3_mlp_c_proj.weight") }), graph.Parameter("h3_mlp_c_proj.bias") });
 
-        // h3: 24x64, the sum of h3_res, h3_mlp_c_proj.
-        graph.BeginLayer("h3");
-        string h3Value = graph.Add(h3ResValue, h3MlpCProjValue);
+        // h3_mlp_drop: dropout, the identity outside training: no node
+        string h3MlpDropValue = h3MlpCProjValue;
 
-        // ln_f: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h3: 24x80, the sum of h3_res, h3_mlp_drop.
+        graph.BeginLayer("h3");
+        string h3Value = graph.Add(h3ResValue, h3MlpDropValue);
+
+        // ln_f: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         graph.BeginLayer("ln_f");
         string lnFValue = graph.Node("LayerNormalization", new[] { graph.ChannelsLast(h3Value), graph.Parameter("ln_f.weight"), graph.Parameter("ln_f.bias") },
             global::Compiled.GraphAttribute.Integer("axis", -1), global::Compiled.GraphAttribute.Single("epsilon", 1E-05f));
 
-        // lm_head: dense 24x64 -> 24x27 per step, identity. W [64, 27], b [27].
+        // lm_head: dense 24x80 -> 24x27 per step, identity. W [80, 27], b [27].
         graph.BeginLayer("lm_head");
         string lmHeadValue = graph.Node("Add", new[] { graph.Node("MatMul", new[] { lnFValue, graph.Parameter("lm_head.weight") }), graph.Parameter("lm_head.bias") });
 
@@ -1264,164 +1327,235 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     // The forward pass over (parameters, workspace) only, so that several threads can share one parameter array,
     // each with a workspace of its own. Returns the last layer's rows. In training, every layer's output stays in
     // the workspace for the backward pass.
-    private static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool training)
+    private static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool training, ref ulong dropoutState)
     {
-        _ = training; // no dropout: training and inference are the same
-        // wte: 24 tokens -> 24x64, a learned vector per id; weight [28, 64].
+        // wte: 24 tokens -> 24x80, a learned vector per id; weight [28, 80].
         // y[t] = weight[id_t]; the ids travel as the bits of the float input span
-        global::System.Span<float> wteOutput = workspace.Slice(WteOutputOffset, batch * 1536);
-        global::Compiled.Kernels.Embedding.Forward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), parameters.Slice(WteWeightOffset, 1792), wteOutput, 64);
+        global::System.Span<float> wteOutput = workspace.Slice(WteOutputOffset, batch * 1920);
+        global::Compiled.Kernels.Embedding.Forward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), parameters.Slice(WteWeightOffset, 2240), wteOutput, 80);
 
-        // wpe: 24x64, plus a learned vector per position; weight [24, 64].
+        // wpe: 24x80, plus a learned vector per position; weight [24, 80].
         // y[t] = x[t] + weight[t]
-        global::System.Span<float> wpeOutput = workspace.Slice(WpeOutputOffset, batch * 1536);
-        global::Compiled.Kernels.PositionalEmbedding.Forward(wteOutput, parameters.Slice(WpeWeightOffset, 1536), wpeOutput, batch, 1536);
+        global::System.Span<float> wpeOutput = workspace.Slice(WpeOutputOffset, batch * 1920);
+        global::Compiled.Kernels.PositionalEmbedding.Forward(wteOutput, parameters.Slice(WpeWeightOffset, 1920), wpeOutput, batch, 1920);
 
-        // h0_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h0_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-        global::System.Span<float> h0Ln1Output = workspace.Slice(H0Ln1OutputOffset, batch * 1536);
-        global::Compiled.Kernels.LayerNormalization.Forward(wpeOutput, parameters.Slice(H0Ln1WeightOffset, 64), parameters.Slice(H0Ln1BiasOffset, 64), h0Ln1Output, workspace.Slice(H0Ln1MeanOffset, batch * 24), workspace.Slice(H0Ln1InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+        global::System.Span<float> h0Ln1Output = workspace.Slice(H0Ln1OutputOffset, batch * 1920);
+        global::Compiled.Kernels.LayerNormalization.Forward(wpeOutput, parameters.Slice(H0Ln1WeightOffset, 80), parameters.Slice(H0Ln1BiasOffset, 80), h0Ln1Output, workspace.Slice(H0Ln1MeanOffset, batch * 24), workspace.Slice(H0Ln1InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-        // h0_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        // h0_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         // [q k v] = x W_attn + b_attn; per head softmax(q k^T / sqrt(d), causal) v; y = heads W_proj + b_proj (nn.MultiheadAttention)
-        global::System.Span<float> h0AttnOutput = workspace.Slice(H0AttnOutputOffset, batch * 1536);
-        global::Compiled.Kernels.Attention.Forward(in H0AttnGeometry, h0Ln1Output, parameters.Slice(H0AttnCAttnWeightOffset, 12288), parameters.Slice(H0AttnCAttnBiasOffset, 192), parameters.Slice(H0AttnCProjWeightOffset, 4096), parameters.Slice(H0AttnCProjBiasOffset, 64), h0AttnOutput, workspace.Slice(H0AttnProjectionsOffset, batch * 4608), workspace.Slice(H0AttnWeightsOffset, batch * 2304), workspace.Slice(H0AttnAttendedOffset, batch * 1536), workspace.Slice(ScratchOffset, (int)H0AttnGeometry.ScratchSize(batch)), batch);
+        global::System.Span<float> h0AttnOutput = workspace.Slice(H0AttnOutputOffset, batch * 1920);
+        global::Compiled.Kernels.Attention.Forward(in H0AttnGeometry, h0Ln1Output, parameters.Slice(H0AttnCAttnWeightOffset, 19200), parameters.Slice(H0AttnCAttnBiasOffset, 240), parameters.Slice(H0AttnCProjWeightOffset, 6400), parameters.Slice(H0AttnCProjBiasOffset, 80), h0AttnOutput, workspace.Slice(H0AttnProjectionsOffset, batch * 5760), workspace.Slice(H0AttnWeightsOffset, batch * 2304), workspace.Slice(H0AttnAttendedOffset, batch * 1920), workspace.Slice(ScratchOffset, (int)H0AttnGeometry.ScratchSize(batch)), batch);
 
-        // h0_res: 24x64, the sum of wpe, h0_attn.
-        global::System.Span<float> h0ResOutput = workspace.Slice(H0ResOutputOffset, batch * 1536);
-        global::Compiled.Kernels.Addition.Forward(wpeOutput, h0AttnOutput, h0ResOutput);
+        // h0_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+        global::System.ReadOnlySpan<float> h0AttnDropOutput = h0AttnOutput;
+        if (training)
+        {
+            global::System.Span<float> dropped = workspace.Slice(H0AttnDropOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Dropout.Forward(h0AttnOutput, dropped, workspace.Slice(H0AttnDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+            h0AttnDropOutput = dropped;
+        }
 
-        // h0_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h0_res: 24x80, the sum of wpe, h0_attn_drop.
+        global::System.Span<float> h0ResOutput = workspace.Slice(H0ResOutputOffset, batch * 1920);
+        global::Compiled.Kernels.Addition.Forward(wpeOutput, h0AttnDropOutput, h0ResOutput);
+
+        // h0_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-        global::System.Span<float> h0Ln2Output = workspace.Slice(H0Ln2OutputOffset, batch * 1536);
-        global::Compiled.Kernels.LayerNormalization.Forward(h0ResOutput, parameters.Slice(H0Ln2WeightOffset, 64), parameters.Slice(H0Ln2BiasOffset, 64), h0Ln2Output, workspace.Slice(H0Ln2MeanOffset, batch * 24), workspace.Slice(H0Ln2InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+        global::System.Span<float> h0Ln2Output = workspace.Slice(H0Ln2OutputOffset, batch * 1920);
+        global::Compiled.Kernels.LayerNormalization.Forward(h0ResOutput, parameters.Slice(H0Ln2WeightOffset, 80), parameters.Slice(H0Ln2BiasOffset, 80), h0Ln2Output, workspace.Slice(H0Ln2MeanOffset, batch * 24), workspace.Slice(H0Ln2InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-        // h0_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        // h0_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         // y = gelu_tanh(x W + b)
-        global::System.Span<float> h0MlpCFcOutput = workspace.Slice(H0MlpCFcOutputOffset, batch * 6144);
-        global::Compiled.Kernels.Dense.Forward(h0Ln2Output, parameters.Slice(H0MlpCFcWeightOffset, 16384), parameters.Slice(H0MlpCFcBiasOffset, 256), h0MlpCFcOutput, batch * 24, 64, 256);
-        global::Compiled.Kernels.Activations.Gelu(h0MlpCFcOutput, workspace.Slice(H0MlpCFcPreActivationOffset, batch * 6144));
+        global::System.Span<float> h0MlpCFcOutput = workspace.Slice(H0MlpCFcOutputOffset, batch * 7680);
+        global::Compiled.Kernels.Dense.Forward(h0Ln2Output, parameters.Slice(H0MlpCFcWeightOffset, 25600), parameters.Slice(H0MlpCFcBiasOffset, 320), h0MlpCFcOutput, batch * 24, 80, 320);
+        global::Compiled.Kernels.Activations.Gelu(h0MlpCFcOutput, workspace.Slice(H0MlpCFcPreActivationOffset, batch * 7680));
 
-        // h0_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        // h0_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         // y = x W + b
-        global::System.Span<float> h0MlpCProjOutput = workspace.Slice(H0MlpCProjOutputOffset, batch * 1536);
-        global::Compiled.Kernels.Dense.Forward(h0MlpCFcOutput, parameters.Slice(H0MlpCProjWeightOffset, 16384), parameters.Slice(H0MlpCProjBiasOffset, 64), h0MlpCProjOutput, batch * 24, 256, 64);
+        global::System.Span<float> h0MlpCProjOutput = workspace.Slice(H0MlpCProjOutputOffset, batch * 1920);
+        global::Compiled.Kernels.Dense.Forward(h0MlpCFcOutput, parameters.Slice(H0MlpCProjWeightOffset, 25600), parameters.Slice(H0MlpCProjBiasOffset, 80), h0MlpCProjOutput, batch * 24, 320, 80);
 
-        // h0: 24x64, the sum of h0_res, h0_mlp_c_proj.
-        global::System.Span<float> h0Output = workspace.Slice(H0OutputOffset, batch * 1536);
-        global::Compiled.Kernels.Addition.Forward(h0ResOutput, h0MlpCProjOutput, h0Output);
+        // h0_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+        global::System.ReadOnlySpan<float> h0MlpDropOutput = h0MlpCProjOutput;
+        if (training)
+        {
+            global::System.Span<float> dropped = workspace.Slice(H0MlpDropOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Dropout.Forward(h0MlpCProjOutput, dropped, workspace.Slice(H0MlpDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+            h0MlpDropOutput = dropped;
+        }
 
-        // h1_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h0: 24x80, the sum of h0_res, h0_mlp_drop.
+        global::System.Span<float> h0Output = workspace.Slice(H0OutputOffset, batch * 1920);
+        global::Compiled.Kernels.Addition.Forward(h0ResOutput, h0MlpDropOutput, h0Output);
+
+        // h1_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-        global::System.Span<float> h1Ln1Output = workspace.Slice(H1Ln1OutputOffset, batch * 1536);
-        global::Compiled.Kernels.LayerNormalization.Forward(h0Output, parameters.Slice(H1Ln1WeightOffset, 64), parameters.Slice(H1Ln1BiasOffset, 64), h1Ln1Output, workspace.Slice(H1Ln1MeanOffset, batch * 24), workspace.Slice(H1Ln1InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+        global::System.Span<float> h1Ln1Output = workspace.Slice(H1Ln1OutputOffset, batch * 1920);
+        global::Compiled.Kernels.LayerNormalization.Forward(h0Output, parameters.Slice(H1Ln1WeightOffset, 80), parameters.Slice(H1Ln1BiasOffset, 80), h1Ln1Output, workspace.Slice(H1Ln1MeanOffset, batch * 24), workspace.Slice(H1Ln1InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-        // h1_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        // h1_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         // [q k v] = x W_attn + b_attn; per head softmax(q k^T / sqrt(d), causal) v; y = heads W_proj + b_proj (nn.MultiheadAttention)
-        global::System.Span<float> h1AttnOutput = workspace.Slice(H1AttnOutputOffset, batch * 1536);
-        global::Compiled.Kernels.Attention.Forward(in H1AttnGeometry, h1Ln1Output, parameters.Slice(H1AttnCAttnWeightOffset, 12288), parameters.Slice(H1AttnCAttnBiasOffset, 192), parameters.Slice(H1AttnCProjWeightOffset, 4096), parameters.Slice(H1AttnCProjBiasOffset, 64), h1AttnOutput, workspace.Slice(H1AttnProjectionsOffset, batch * 4608), workspace.Slice(H1AttnWeightsOffset, batch * 2304), workspace.Slice(H1AttnAttendedOffset, batch * 1536), workspace.Slice(ScratchOffset, (int)H1AttnGeometry.ScratchSize(batch)), batch);
+        global::System.Span<float> h1AttnOutput = workspace.Slice(H1AttnOutputOffset, batch * 1920);
+        global::Compiled.Kernels.Attention.Forward(in H1AttnGeometry, h1Ln1Output, parameters.Slice(H1AttnCAttnWeightOffset, 19200), parameters.Slice(H1AttnCAttnBiasOffset, 240), parameters.Slice(H1AttnCProjWeightOffset, 6400), parameters.Slice(H1AttnCProjBiasOffset, 80), h1AttnOutput, workspace.Slice(H1AttnProjectionsOffset, batch * 5760), workspace.Slice(H1AttnWeightsOffset, batch * 2304), workspace.Slice(H1AttnAttendedOffset, batch * 1920), workspace.Slice(ScratchOffset, (int)H1AttnGeometry.ScratchSize(batch)), batch);
 
-        // h1_res: 24x64, the sum of h0, h1_attn.
-        global::System.Span<float> h1ResOutput = workspace.Slice(H1ResOutputOffset, batch * 1536);
-        global::Compiled.Kernels.Addition.Forward(h0Output, h1AttnOutput, h1ResOutput);
+        // h1_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+        global::System.ReadOnlySpan<float> h1AttnDropOutput = h1AttnOutput;
+        if (training)
+        {
+            global::System.Span<float> dropped = workspace.Slice(H1AttnDropOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Dropout.Forward(h1AttnOutput, dropped, workspace.Slice(H1AttnDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+            h1AttnDropOutput = dropped;
+        }
 
-        // h1_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h1_res: 24x80, the sum of h0, h1_attn_drop.
+        global::System.Span<float> h1ResOutput = workspace.Slice(H1ResOutputOffset, batch * 1920);
+        global::Compiled.Kernels.Addition.Forward(h0Output, h1AttnDropOutput, h1ResOutput);
+
+        // h1_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-        global::System.Span<float> h1Ln2Output = workspace.Slice(H1Ln2OutputOffset, batch * 1536);
-        global::Compiled.Kernels.LayerNormalization.Forward(h1ResOutput, parameters.Slice(H1Ln2WeightOffset, 64), parameters.Slice(H1Ln2BiasOffset, 64), h1Ln2Output, workspace.Slice(H1Ln2MeanOffset, batch * 24), workspace.Slice(H1Ln2InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+        global::System.Span<float> h1Ln2Output = workspace.Slice(H1Ln2OutputOffset, batch * 1920);
+        global::Compiled.Kernels.LayerNormalization.Forward(h1ResOutput, parameters.Slice(H1Ln2WeightOffset, 80), parameters.Slice(H1Ln2BiasOffset, 80), h1Ln2Output, workspace.Slice(H1Ln2MeanOffset, batch * 24), workspace.Slice(H1Ln2InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-        // h1_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        // h1_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         // y = gelu_tanh(x W + b)
-        global::System.Span<float> h1MlpCFcOutput = workspace.Slice(H1MlpCFcOutputOffset, batch * 6144);
-        global::Compiled.Kernels.Dense.Forward(h1Ln2Output, parameters.Slice(H1MlpCFcWeightOffset, 16384), parameters.Slice(H1MlpCFcBiasOffset, 256), h1MlpCFcOutput, batch * 24, 64, 256);
-        global::Compiled.Kernels.Activations.Gelu(h1MlpCFcOutput, workspace.Slice(H1MlpCFcPreActivationOffset, batch * 6144));
+        global::System.Span<float> h1MlpCFcOutput = workspace.Slice(H1MlpCFcOutputOffset, batch * 7680);
+        global::Compiled.Kernels.Dense.Forward(h1Ln2Output, parameters.Slice(H1MlpCFcWeightOffset, 25600), parameters.Slice(H1MlpCFcBiasOffset, 320), h1MlpCFcOutput, batch * 24, 80, 320);
+        global::Compiled.Kernels.Activations.Gelu(h1MlpCFcOutput, workspace.Slice(H1MlpCFcPreActivationOffset, batch * 7680));
 
-        // h1_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        // h1_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         // y = x W + b
-        global::System.Span<float> h1MlpCProjOutput = workspace.Slice(H1MlpCProjOutputOffset, batch * 1536);
-        global::Compiled.Kernels.Dense.Forward(h1MlpCFcOutput, parameters.Slice(H1MlpCProjWeightOffset, 16384), parameters.Slice(H1MlpCProjBiasOffset, 64), h1MlpCProjOutput, batch * 24, 256, 64);
+        global::System.Span<float> h1MlpCProjOutput = workspace.Slice(H1MlpCProjOutputOffset, batch * 1920);
+        global::Compiled.Kernels.Dense.Forward(h1MlpCFcOutput, parameters.Slice(H1MlpCProjWeightOffset, 25600), parameters.Slice(H1MlpCProjBiasOffset, 80), h1MlpCProjOutput, batch * 24, 320, 80);
 
-        // h1: 24x64, the sum of h1_res, h1_mlp_c_proj.
-        global::System.Span<float> h1Output = workspace.Slice(H1OutputOffset, batch * 1536);
-        global::Compiled.Kernels.Addition.Forward(h1ResOutput, h1MlpCProjOutput, h1Output);
+        // h1_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+        global::System.ReadOnlySpan<float> h1MlpDropOutput = h1MlpCProjOutput;
+        if (training)
+        {
+            global::System.Span<float> dropped = workspace.Slice(H1MlpDropOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Dropout.Forward(h1MlpCProjOutput, dropped, workspace.Slice(H1MlpDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+            h1MlpDropOutput = dropped;
+        }
 
-        // h2_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h1: 24x80, the sum of h1_res, h1_mlp_drop.
+        global::System.Span<float> h1Output = workspace.Slice(H1OutputOffset, batch * 1920);
+        global::Compiled.Kernels.Addition.Forward(h1ResOutput, h1MlpDropOutput, h1Output);
+
+        // h2_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-        global::System.Span<float> h2Ln1Output = workspace.Slice(H2Ln1OutputOffset, batch * 1536);
-        global::Compiled.Kernels.LayerNormalization.Forward(h1Output, parameters.Slice(H2Ln1WeightOffset, 64), parameters.Slice(H2Ln1BiasOffset, 64), h2Ln1Output, workspace.Slice(H2Ln1MeanOffset, batch * 24), workspace.Slice(H2Ln1InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+        global::System.Span<float> h2Ln1Output = workspace.Slice(H2Ln1OutputOffset, batch * 1920);
+        global::Compiled.Kernels.LayerNormalization.Forward(h1Output, parameters.Slice(H2Ln1WeightOffset, 80), parameters.Slice(H2Ln1BiasOffset, 80), h2Ln1Output, workspace.Slice(H2Ln1MeanOffset, batch * 24), workspace.Slice(H2Ln1InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-        // h2_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        // h2_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         // [q k v] = x W_attn + b_attn; per head softmax(q k^T / sqrt(d), causal) v; y = heads W_proj + b_proj (nn.MultiheadAttention)
-        global::System.Span<float> h2AttnOutput = workspace.Slice(H2AttnOutputOffset, batch * 1536);
-        global::Compiled.Kernels.Attention.Forward(in H2AttnGeometry, h2Ln1Output, parameters.Slice(H2AttnCAttnWeightOffset, 12288), parameters.Slice(H2AttnCAttnBiasOffset, 192), parameters.Slice(H2AttnCProjWeightOffset, 4096), parameters.Slice(H2AttnCProjBiasOffset, 64), h2AttnOutput, workspace.Slice(H2AttnProjectionsOffset, batch * 4608), workspace.Slice(H2AttnWeightsOffset, batch * 2304), workspace.Slice(H2AttnAttendedOffset, batch * 1536), workspace.Slice(ScratchOffset, (int)H2AttnGeometry.ScratchSize(batch)), batch);
+        global::System.Span<float> h2AttnOutput = workspace.Slice(H2AttnOutputOffset, batch * 1920);
+        global::Compiled.Kernels.Attention.Forward(in H2AttnGeometry, h2Ln1Output, parameters.Slice(H2AttnCAttnWeightOffset, 19200), parameters.Slice(H2AttnCAttnBiasOffset, 240), parameters.Slice(H2AttnCProjWeightOffset, 6400), parameters.Slice(H2AttnCProjBiasOffset, 80), h2AttnOutput, workspace.Slice(H2AttnProjectionsOffset, batch * 5760), workspace.Slice(H2AttnWeightsOffset, batch * 2304), workspace.Slice(H2AttnAttendedOffset, batch * 1920), workspace.Slice(ScratchOffset, (int)H2AttnGeometry.ScratchSize(batch)), batch);
 
-        // h2_res: 24x64, the sum of h1, h2_attn.
-        global::System.Span<float> h2ResOutput = workspace.Slice(H2ResOutputOffset, batch * 1536);
-        global::Compiled.Kernels.Addition.Forward(h1Output, h2AttnOutput, h2ResOutput);
+        // h2_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+        global::System.ReadOnlySpan<float> h2AttnDropOutput = h2AttnOutput;
+        if (training)
+        {
+            global::System.Span<float> dropped = workspace.Slice(H2AttnDropOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Dropout.Forward(h2AttnOutput, dropped, workspace.Slice(H2AttnDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+            h2AttnDropOutput = dropped;
+        }
 
-        // h2_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h2_res: 24x80, the sum of h1, h2_attn_drop.
+        global::System.Span<float> h2ResOutput = workspace.Slice(H2ResOutputOffset, batch * 1920);
+        global::Compiled.Kernels.Addition.Forward(h1Output, h2AttnDropOutput, h2ResOutput);
+
+        // h2_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-        global::System.Span<float> h2Ln2Output = workspace.Slice(H2Ln2OutputOffset, batch * 1536);
-        global::Compiled.Kernels.LayerNormalization.Forward(h2ResOutput, parameters.Slice(H2Ln2WeightOffset, 64), parameters.Slice(H2Ln2BiasOffset, 64), h2Ln2Output, workspace.Slice(H2Ln2MeanOffset, batch * 24), workspace.Slice(H2Ln2InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+        global::System.Span<float> h2Ln2Output = workspace.Slice(H2Ln2OutputOffset, batch * 1920);
+        global::Compiled.Kernels.LayerNormalization.Forward(h2ResOutput, parameters.Slice(H2Ln2WeightOffset, 80), parameters.Slice(H2Ln2BiasOffset, 80), h2Ln2Output, workspace.Slice(H2Ln2MeanOffset, batch * 24), workspace.Slice(H2Ln2InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-        // h2_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        // h2_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         // y = gelu_tanh(x W + b)
-        global::System.Span<float> h2MlpCFcOutput = workspace.Slice(H2MlpCFcOutputOffset, batch * 6144);
-        global::Compiled.Kernels.Dense.Forward(h2Ln2Output, parameters.Slice(H2MlpCFcWeightOffset, 16384), parameters.Slice(H2MlpCFcBiasOffset, 256), h2MlpCFcOutput, batch * 24, 64, 256);
-        global::Compiled.Kernels.Activations.Gelu(h2MlpCFcOutput, workspace.Slice(H2MlpCFcPreActivationOffset, batch * 6144));
+        global::System.Span<float> h2MlpCFcOutput = workspace.Slice(H2MlpCFcOutputOffset, batch * 7680);
+        global::Compiled.Kernels.Dense.Forward(h2Ln2Output, parameters.Slice(H2MlpCFcWeightOffset, 25600), parameters.Slice(H2MlpCFcBiasOffset, 320), h2MlpCFcOutput, batch * 24, 80, 320);
+        global::Compiled.Kernels.Activations.Gelu(h2MlpCFcOutput, workspace.Slice(H2MlpCFcPreActivationOffset, batch * 7680));
 
-        // h2_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        // h2_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         // y = x W + b
-        global::System.Span<float> h2MlpCProjOutput = workspace.Slice(H2MlpCProjOutputOffset, batch * 1536);
-        global::Compiled.Kernels.Dense.Forward(h2MlpCFcOutput, parameters.Slice(H2MlpCProjWeightOffset, 16384), parameters.Slice(H2MlpCProjBiasOffset, 64), h2MlpCProjOutput, batch * 24, 256, 64);
+        global::System.Span<float> h2MlpCProjOutput = workspace.Slice(H2MlpCProjOutputOffset, batch * 1920);
+        global::Compiled.Kernels.Dense.Forward(h2MlpCFcOutput, parameters.Slice(H2MlpCProjWeightOffset, 25600), parameters.Slice(H2MlpCProjBiasOffset, 80), h2MlpCProjOutput, batch * 24, 320, 80);
 
-        // h2: 24x64, the sum of h2_res, h2_mlp_c_proj.
-        global::System.Span<float> h2Output = workspace.Slice(H2OutputOffset, batch * 1536);
-        global::Compiled.Kernels.Addition.Forward(h2ResOutput, h2MlpCProjOutput, h2Output);
+        // h2_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+        global::System.ReadOnlySpan<float> h2MlpDropOutput = h2MlpCProjOutput;
+        if (training)
+        {
+            global::System.Span<float> dropped = workspace.Slice(H2MlpDropOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Dropout.Forward(h2MlpCProjOutput, dropped, workspace.Slice(H2MlpDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+            h2MlpDropOutput = dropped;
+        }
 
-        // h3_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h2: 24x80, the sum of h2_res, h2_mlp_drop.
+        global::System.Span<float> h2Output = workspace.Slice(H2OutputOffset, batch * 1920);
+        global::Compiled.Kernels.Addition.Forward(h2ResOutput, h2MlpDropOutput, h2Output);
+
+        // h3_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-        global::System.Span<float> h3Ln1Output = workspace.Slice(H3Ln1OutputOffset, batch * 1536);
-        global::Compiled.Kernels.LayerNormalization.Forward(h2Output, parameters.Slice(H3Ln1WeightOffset, 64), parameters.Slice(H3Ln1BiasOffset, 64), h3Ln1Output, workspace.Slice(H3Ln1MeanOffset, batch * 24), workspace.Slice(H3Ln1InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+        global::System.Span<float> h3Ln1Output = workspace.Slice(H3Ln1OutputOffset, batch * 1920);
+        global::Compiled.Kernels.LayerNormalization.Forward(h2Output, parameters.Slice(H3Ln1WeightOffset, 80), parameters.Slice(H3Ln1BiasOffset, 80), h3Ln1Output, workspace.Slice(H3Ln1MeanOffset, batch * 24), workspace.Slice(H3Ln1InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-        // h3_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        // h3_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         // [q k v] = x W_attn + b_attn; per head softmax(q k^T / sqrt(d), causal) v; y = heads W_proj + b_proj (nn.MultiheadAttention)
-        global::System.Span<float> h3AttnOutput = workspace.Slice(H3AttnOutputOffset, batch * 1536);
-        global::Compiled.Kernels.Attention.Forward(in H3AttnGeometry, h3Ln1Output, parameters.Slice(H3AttnCAttnWeightOffset, 12288), parameters.Slice(H3AttnCAttnBiasOffset, 192), parameters.Slice(H3AttnCProjWeightOffset, 4096), parameters.Slice(H3AttnCProjBiasOffset, 64), h3AttnOutput, workspace.Slice(H3AttnProjectionsOffset, batch * 4608), workspace.Slice(H3AttnWeightsOffset, batch * 2304), workspace.Slice(H3AttnAttendedOffset, batch * 1536), workspace.Slice(ScratchOffset, (int)H3AttnGeometry.ScratchSize(batch)), batch);
+        global::System.Span<float> h3AttnOutput = workspace.Slice(H3AttnOutputOffset, batch * 1920);
+        global::Compiled.Kernels.Attention.Forward(in H3AttnGeometry, h3Ln1Output, parameters.Slice(H3AttnCAttnWeightOffset, 19200), parameters.Slice(H3AttnCAttnBiasOffset, 240), parameters.Slice(H3AttnCProjWeightOffset, 6400), parameters.Slice(H3AttnCProjBiasOffset, 80), h3AttnOutput, workspace.Slice(H3AttnProjectionsOffset, batch * 5760), workspace.Slice(H3AttnWeightsOffset, batch * 2304), workspace.Slice(H3AttnAttendedOffset, batch * 1920), workspace.Slice(ScratchOffset, (int)H3AttnGeometry.ScratchSize(batch)), batch);
 
-        // h3_res: 24x64, the sum of h2, h3_attn.
-        global::System.Span<float> h3ResOutput = workspace.Slice(H3ResOutputOffset, batch * 1536);
-        global::Compiled.Kernels.Addition.Forward(h2Output, h3AttnOutput, h3ResOutput);
+        // h3_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+        global::System.ReadOnlySpan<float> h3AttnDropOutput = h3AttnOutput;
+        if (training)
+        {
+            global::System.Span<float> dropped = workspace.Slice(H3AttnDropOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Dropout.Forward(h3AttnOutput, dropped, workspace.Slice(H3AttnDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+            h3AttnDropOutput = dropped;
+        }
 
-        // h3_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h3_res: 24x80, the sum of h2, h3_attn_drop.
+        global::System.Span<float> h3ResOutput = workspace.Slice(H3ResOutputOffset, batch * 1920);
+        global::Compiled.Kernels.Addition.Forward(h2Output, h3AttnDropOutput, h3ResOutput);
+
+        // h3_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-        global::System.Span<float> h3Ln2Output = workspace.Slice(H3Ln2OutputOffset, batch * 1536);
-        global::Compiled.Kernels.LayerNormalization.Forward(h3ResOutput, parameters.Slice(H3Ln2WeightOffset, 64), parameters.Slice(H3Ln2BiasOffset, 64), h3Ln2Output, workspace.Slice(H3Ln2MeanOffset, batch * 24), workspace.Slice(H3Ln2InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+        global::System.Span<float> h3Ln2Output = workspace.Slice(H3Ln2OutputOffset, batch * 1920);
+        global::Compiled.Kernels.LayerNormalization.Forward(h3ResOutput, parameters.Slice(H3Ln2WeightOffset, 80), parameters.Slice(H3Ln2BiasOffset, 80), h3Ln2Output, workspace.Slice(H3Ln2MeanOffset, batch * 24), workspace.Slice(H3Ln2InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-        // h3_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        // h3_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         // y = gelu_tanh(x W + b)
-        global::System.Span<float> h3MlpCFcOutput = workspace.Slice(H3MlpCFcOutputOffset, batch * 6144);
-        global::Compiled.Kernels.Dense.Forward(h3Ln2Output, parameters.Slice(H3MlpCFcWeightOffset, 16384), parameters.Slice(H3MlpCFcBiasOffset, 256), h3MlpCFcOutput, batch * 24, 64, 256);
-        global::Compiled.Kernels.Activations.Gelu(h3MlpCFcOutput, workspace.Slice(H3MlpCFcPreActivationOffset, batch * 6144));
+        global::System.Span<float> h3MlpCFcOutput = workspace.Slice(H3MlpCFcOutputOffset, batch * 7680);
+        global::Compiled.Kernels.Dense.Forward(h3Ln2Output, parameters.Slice(H3MlpCFcWeightOffset, 25600), parameters.Slice(H3MlpCFcBiasOffset, 320), h3MlpCFcOutput, batch * 24, 80, 320);
+        global::Compiled.Kernels.Activations.Gelu(h3MlpCFcOutput, workspace.Slice(H3MlpCFcPreActivationOffset, batch * 7680));
 
-        // h3_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        // h3_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         // y = x W + b
-        global::System.Span<float> h3MlpCProjOutput = workspace.Slice(H3MlpCProjOutputOffset, batch * 1536);
-        global::Compiled.Kernels.Dense.Forward(h3MlpCFcOutput, parameters.Slice(H3MlpCProjWeightOffset, 16384), parameters.Slice(H3MlpCProjBiasOffset, 64), h3MlpCProjOutput, batch * 24, 256, 64);
+        global::System.Span<float> h3MlpCProjOutput = workspace.Slice(H3MlpCProjOutputOffset, batch * 1920);
+        global::Compiled.Kernels.Dense.Forward(h3MlpCFcOutput, parameters.Slice(H3MlpCProjWeightOffset, 25600), parameters.Slice(H3MlpCProjBiasOffset, 80), h3MlpCProjOutput, batch * 24, 320, 80);
 
-        // h3: 24x64, the sum of h3_res, h3_mlp_c_proj.
-        global::System.Span<float> h3Output = workspace.Slice(H3OutputOffset, batch * 1536);
-        global::Compiled.Kernels.Addition.Forward(h3ResOutput, h3MlpCProjOutput, h3Output);
+        // h3_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+        global::System.ReadOnlySpan<float> h3MlpDropOutput = h3MlpCProjOutput;
+        if (training)
+        {
+            global::System.Span<float> dropped = workspace.Slice(H3MlpDropOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Dropout.Forward(h3MlpCProjOutput, dropped, workspace.Slice(H3MlpDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+            h3MlpDropOutput = dropped;
+        }
 
-        // ln_f: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h3: 24x80, the sum of h3_res, h3_mlp_drop.
+        global::System.Span<float> h3Output = workspace.Slice(H3OutputOffset, batch * 1920);
+        global::Compiled.Kernels.Addition.Forward(h3ResOutput, h3MlpDropOutput, h3Output);
+
+        // ln_f: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-        global::System.Span<float> lnFOutput = workspace.Slice(LnFOutputOffset, batch * 1536);
-        global::Compiled.Kernels.LayerNormalization.Forward(h3Output, parameters.Slice(LnFWeightOffset, 64), parameters.Slice(LnFBiasOffset, 64), lnFOutput, workspace.Slice(LnFMeanOffset, batch * 24), workspace.Slice(LnFInverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+        global::System.Span<float> lnFOutput = workspace.Slice(LnFOutputOffset, batch * 1920);
+        global::Compiled.Kernels.LayerNormalization.Forward(h3Output, parameters.Slice(LnFWeightOffset, 80), parameters.Slice(LnFBiasOffset, 80), lnFOutput, workspace.Slice(LnFMeanOffset, batch * 24), workspace.Slice(LnFInverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-        // lm_head: dense 24x64 -> 24x27 per step, identity. W [64, 27], b [27].
+        // lm_head: dense 24x80 -> 24x27 per step, identity. W [80, 27], b [27].
         // y = x W + b
         global::System.Span<float> lmHeadOutput = workspace.Slice(LmHeadOutputOffset, batch * 648);
-        global::Compiled.Kernels.Dense.Forward(lnFOutput, parameters.Slice(LmHeadWeightOffset, 1728), parameters.Slice(LmHeadBiasOffset, 27), lmHeadOutput, batch * 24, 64, 27);
+        global::Compiled.Kernels.Dense.Forward(lnFOutput, parameters.Slice(LmHeadWeightOffset, 2160), parameters.Slice(LmHeadBiasOffset, 27), lmHeadOutput, batch * 24, 80, 27);
 
         return lmHeadOutput;
     }
@@ -1430,232 +1564,322 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     // for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.
     private static class InferencePlan
     {
-        private const int WteOutputOffset = 0; // rows of 24x64
-        private const int WpeOutputOffset = 98304; // rows of 24x64
-        private const int H0Ln1OutputOffset = 0; // rows of 24x64
-        private const int H0Ln1MeanOffset = 589824; // rows of each row's mean
-        private const int H0Ln1InverseStdOffset = 591360; // rows of each row's 1 / sqrt(var + eps)
-        private const int H0AttnOutputOffset = 196608; // rows of 24x64
-        private const int H0AttnProjectionsOffset = 589824; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
-        private const int H0AttnWeightsOffset = 884736; // rows of the attention weights before dropout: [heads, steps, steps]
-        private const int H0AttnAttendedOffset = 1032192; // rows of the heads' outputs side by side, c_proj's input
-        private const int H0ResOutputOffset = 0; // rows of 24x64
-        private const int H0Ln2OutputOffset = 98304; // rows of 24x64
-        private const int H0Ln2MeanOffset = 589824; // rows of each row's mean
-        private const int H0Ln2InverseStdOffset = 591360; // rows of each row's 1 / sqrt(var + eps)
-        private const int H0MlpCFcOutputOffset = 196608; // rows of 24x256
-        private const int H0MlpCFcPreActivationOffset = 589824; // rows of pre-activations z (GELU's derivative needs them)
-        private const int H0MlpCProjOutputOffset = 98304; // rows of 24x64
-        private const int H0OutputOffset = 196608; // rows of 24x64
-        private const int H1Ln1OutputOffset = 0; // rows of 24x64
-        private const int H1Ln1MeanOffset = 589824; // rows of each row's mean
-        private const int H1Ln1InverseStdOffset = 591360; // rows of each row's 1 / sqrt(var + eps)
-        private const int H1AttnOutputOffset = 98304; // rows of 24x64
-        private const int H1AttnProjectionsOffset = 589824; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
-        private const int H1AttnWeightsOffset = 884736; // rows of the attention weights before dropout: [heads, steps, steps]
-        private const int H1AttnAttendedOffset = 1032192; // rows of the heads' outputs side by side, c_proj's input
-        private const int H1ResOutputOffset = 0; // rows of 24x64
-        private const int H1Ln2OutputOffset = 98304; // rows of 24x64
-        private const int H1Ln2MeanOffset = 589824; // rows of each row's mean
-        private const int H1Ln2InverseStdOffset = 591360; // rows of each row's 1 / sqrt(var + eps)
-        private const int H1MlpCFcOutputOffset = 196608; // rows of 24x256
-        private const int H1MlpCFcPreActivationOffset = 589824; // rows of pre-activations z (GELU's derivative needs them)
-        private const int H1MlpCProjOutputOffset = 98304; // rows of 24x64
-        private const int H1OutputOffset = 196608; // rows of 24x64
-        private const int H2Ln1OutputOffset = 0; // rows of 24x64
-        private const int H2Ln1MeanOffset = 589824; // rows of each row's mean
-        private const int H2Ln1InverseStdOffset = 591360; // rows of each row's 1 / sqrt(var + eps)
-        private const int H2AttnOutputOffset = 98304; // rows of 24x64
-        private const int H2AttnProjectionsOffset = 589824; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
-        private const int H2AttnWeightsOffset = 884736; // rows of the attention weights before dropout: [heads, steps, steps]
-        private const int H2AttnAttendedOffset = 1032192; // rows of the heads' outputs side by side, c_proj's input
-        private const int H2ResOutputOffset = 0; // rows of 24x64
-        private const int H2Ln2OutputOffset = 98304; // rows of 24x64
-        private const int H2Ln2MeanOffset = 589824; // rows of each row's mean
-        private const int H2Ln2InverseStdOffset = 591360; // rows of each row's 1 / sqrt(var + eps)
-        private const int H2MlpCFcOutputOffset = 196608; // rows of 24x256
-        private const int H2MlpCFcPreActivationOffset = 589824; // rows of pre-activations z (GELU's derivative needs them)
-        private const int H2MlpCProjOutputOffset = 98304; // rows of 24x64
-        private const int H2OutputOffset = 196608; // rows of 24x64
-        private const int H3Ln1OutputOffset = 0; // rows of 24x64
-        private const int H3Ln1MeanOffset = 589824; // rows of each row's mean
-        private const int H3Ln1InverseStdOffset = 591360; // rows of each row's 1 / sqrt(var + eps)
-        private const int H3AttnOutputOffset = 98304; // rows of 24x64
-        private const int H3AttnProjectionsOffset = 589824; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
-        private const int H3AttnWeightsOffset = 884736; // rows of the attention weights before dropout: [heads, steps, steps]
-        private const int H3AttnAttendedOffset = 1032192; // rows of the heads' outputs side by side, c_proj's input
-        private const int H3ResOutputOffset = 0; // rows of 24x64
-        private const int H3Ln2OutputOffset = 98304; // rows of 24x64
-        private const int H3Ln2MeanOffset = 589824; // rows of each row's mean
-        private const int H3Ln2InverseStdOffset = 591360; // rows of each row's 1 / sqrt(var + eps)
-        private const int H3MlpCFcOutputOffset = 196608; // rows of 24x256
-        private const int H3MlpCFcPreActivationOffset = 589824; // rows of pre-activations z (GELU's derivative needs them)
-        private const int H3MlpCProjOutputOffset = 98304; // rows of 24x64
-        private const int H3OutputOffset = 196608; // rows of 24x64
-        private const int LnFOutputOffset = 0; // rows of 24x64
-        private const int LnFMeanOffset = 589824; // rows of each row's mean
-        private const int LnFInverseStdOffset = 591360; // rows of each row's 1 / sqrt(var + eps)
-        private const int LmHeadOutputOffset = 98304; // rows of 24x27
-        private const int ScratchOffset = 1130496;
+        private const int WteOutputOffset = 0; // rows of 24x80
+        private const int WpeOutputOffset = 122880; // rows of 24x80
+        private const int H0Ln1OutputOffset = 0; // rows of 24x80
+        private const int H0Ln1MeanOffset = 737280; // rows of each row's mean
+        private const int H0Ln1InverseStdOffset = 738816; // rows of each row's 1 / sqrt(var + eps)
+        private const int H0AttnOutputOffset = 245760; // rows of 24x80
+        private const int H0AttnProjectionsOffset = 737280; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H0AttnWeightsOffset = 1105920; // rows of the attention weights before dropout: [heads, steps, steps]
+        private const int H0AttnAttendedOffset = 1253376; // rows of the heads' outputs side by side, c_proj's input
+        private const int H0AttnDropOutputOffset = 0; // rows of 24x80 (unused: in inference the output is the input)
+        private const int H0AttnDropSavedOffset = 737280; // rows of the mask, 24x80
+        private const int H0ResOutputOffset = 0; // rows of 24x80
+        private const int H0Ln2OutputOffset = 122880; // rows of 24x80
+        private const int H0Ln2MeanOffset = 737280; // rows of each row's mean
+        private const int H0Ln2InverseStdOffset = 738816; // rows of each row's 1 / sqrt(var + eps)
+        private const int H0MlpCFcOutputOffset = 245760; // rows of 24x320
+        private const int H0MlpCFcPreActivationOffset = 737280; // rows of pre-activations z (GELU's derivative needs them)
+        private const int H0MlpCProjOutputOffset = 122880; // rows of 24x80
+        private const int H0MlpDropOutputOffset = 0; // rows of 24x80 (unused: in inference the output is the input)
+        private const int H0MlpDropSavedOffset = 737280; // rows of the mask, 24x80
+        private const int H0OutputOffset = 245760; // rows of 24x80
+        private const int H1Ln1OutputOffset = 0; // rows of 24x80
+        private const int H1Ln1MeanOffset = 737280; // rows of each row's mean
+        private const int H1Ln1InverseStdOffset = 738816; // rows of each row's 1 / sqrt(var + eps)
+        private const int H1AttnOutputOffset = 122880; // rows of 24x80
+        private const int H1AttnProjectionsOffset = 737280; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H1AttnWeightsOffset = 1105920; // rows of the attention weights before dropout: [heads, steps, steps]
+        private const int H1AttnAttendedOffset = 1253376; // rows of the heads' outputs side by side, c_proj's input
+        private const int H1AttnDropOutputOffset = 0; // rows of 24x80 (unused: in inference the output is the input)
+        private const int H1AttnDropSavedOffset = 737280; // rows of the mask, 24x80
+        private const int H1ResOutputOffset = 0; // rows of 24x80
+        private const int H1Ln2OutputOffset = 122880; // rows of 24x80
+        private const int H1Ln2MeanOffset = 737280; // rows of each row's mean
+        private const int H1Ln2InverseStdOffset = 738816; // rows of each row's 1 / sqrt(var + eps)
+        private const int H1MlpCFcOutputOffset = 245760; // rows of 24x320
+        private const int H1MlpCFcPreActivationOffset = 737280; // rows of pre-activations z (GELU's derivative needs them)
+        private const int H1MlpCProjOutputOffset = 122880; // rows of 24x80
+        private const int H1MlpDropOutputOffset = 0; // rows of 24x80 (unused: in inference the output is the input)
+        private const int H1MlpDropSavedOffset = 737280; // rows of the mask, 24x80
+        private const int H1OutputOffset = 245760; // rows of 24x80
+        private const int H2Ln1OutputOffset = 0; // rows of 24x80
+        private const int H2Ln1MeanOffset = 737280; // rows of each row's mean
+        private const int H2Ln1InverseStdOffset = 738816; // rows of each row's 1 / sqrt(var + eps)
+        private const int H2AttnOutputOffset = 122880; // rows of 24x80
+        private const int H2AttnProjectionsOffset = 737280; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H2AttnWeightsOffset = 1105920; // rows of the attention weights before dropout: [heads, steps, steps]
+        private const int H2AttnAttendedOffset = 1253376; // rows of the heads' outputs side by side, c_proj's input
+        private const int H2AttnDropOutputOffset = 0; // rows of 24x80 (unused: in inference the output is the input)
+        private const int H2AttnDropSavedOffset = 737280; // rows of the mask, 24x80
+        private const int H2ResOutputOffset = 0; // rows of 24x80
+        private const int H2Ln2OutputOffset = 122880; // rows of 24x80
+        private const int H2Ln2MeanOffset = 737280; // rows of each row's mean
+        private const int H2Ln2InverseStdOffset = 738816; // rows of each row's 1 / sqrt(var + eps)
+        private const int H2MlpCFcOutputOffset = 245760; // rows of 24x320
+        private const int H2MlpCFcPreActivationOffset = 737280; // rows of pre-activations z (GELU's derivative needs them)
+        private const int H2MlpCProjOutputOffset = 122880; // rows of 24x80
+        private const int H2MlpDropOutputOffset = 0; // rows of 24x80 (unused: in inference the output is the input)
+        private const int H2MlpDropSavedOffset = 737280; // rows of the mask, 24x80
+        private const int H2OutputOffset = 245760; // rows of 24x80
+        private const int H3Ln1OutputOffset = 0; // rows of 24x80
+        private const int H3Ln1MeanOffset = 737280; // rows of each row's mean
+        private const int H3Ln1InverseStdOffset = 738816; // rows of each row's 1 / sqrt(var + eps)
+        private const int H3AttnOutputOffset = 122880; // rows of 24x80
+        private const int H3AttnProjectionsOffset = 737280; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H3AttnWeightsOffset = 1105920; // rows of the attention weights before dropout: [heads, steps, steps]
+        private const int H3AttnAttendedOffset = 1253376; // rows of the heads' outputs side by side, c_proj's input
+        private const int H3AttnDropOutputOffset = 0; // rows of 24x80 (unused: in inference the output is the input)
+        private const int H3AttnDropSavedOffset = 737280; // rows of the mask, 24x80
+        private const int H3ResOutputOffset = 0; // rows of 24x80
+        private const int H3Ln2OutputOffset = 122880; // rows of 24x80
+        private const int H3Ln2MeanOffset = 737280; // rows of each row's mean
+        private const int H3Ln2InverseStdOffset = 738816; // rows of each row's 1 / sqrt(var + eps)
+        private const int H3MlpCFcOutputOffset = 245760; // rows of 24x320
+        private const int H3MlpCFcPreActivationOffset = 737280; // rows of pre-activations z (GELU's derivative needs them)
+        private const int H3MlpCProjOutputOffset = 122880; // rows of 24x80
+        private const int H3MlpDropOutputOffset = 0; // rows of 24x80 (unused: in inference the output is the input)
+        private const int H3MlpDropSavedOffset = 737280; // rows of the mask, 24x80
+        private const int H3OutputOffset = 245760; // rows of 24x80
+        private const int LnFOutputOffset = 0; // rows of 24x80
+        private const int LnFMeanOffset = 737280; // rows of each row's mean
+        private const int LnFInverseStdOffset = 738816; // rows of each row's 1 / sqrt(var + eps)
+        private const int LmHeadOutputOffset = 122880; // rows of 24x27
+        private const int ScratchOffset = 1376256;
 
         // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
         public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
         {
-            // wte: 24 tokens -> 24x64, a learned vector per id; weight [28, 64].
+            bool training = false; // dropout is the identity in inference
+            ulong dropoutState = 0;
+            // wte: 24 tokens -> 24x80, a learned vector per id; weight [28, 80].
             // y[t] = weight[id_t]; the ids travel as the bits of the float input span
-            global::System.Span<float> wteOutput = workspace.Slice(WteOutputOffset, batch * 1536);
-            global::Compiled.Kernels.Embedding.Forward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), parameters.Slice(WteWeightOffset, 1792), wteOutput, 64);
+            global::System.Span<float> wteOutput = workspace.Slice(WteOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Embedding.Forward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), parameters.Slice(WteWeightOffset, 2240), wteOutput, 80);
 
-            // wpe: 24x64, plus a learned vector per position; weight [24, 64].
+            // wpe: 24x80, plus a learned vector per position; weight [24, 80].
             // y[t] = x[t] + weight[t]
-            global::System.Span<float> wpeOutput = workspace.Slice(WpeOutputOffset, batch * 1536);
-            global::Compiled.Kernels.PositionalEmbedding.Forward(wteOutput, parameters.Slice(WpeWeightOffset, 1536), wpeOutput, batch, 1536);
+            global::System.Span<float> wpeOutput = workspace.Slice(WpeOutputOffset, batch * 1920);
+            global::Compiled.Kernels.PositionalEmbedding.Forward(wteOutput, parameters.Slice(WpeWeightOffset, 1920), wpeOutput, batch, 1920);
 
-            // h0_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+            // h0_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
             // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-            global::System.Span<float> h0Ln1Output = workspace.Slice(H0Ln1OutputOffset, batch * 1536);
-            global::Compiled.Kernels.LayerNormalization.Forward(wpeOutput, parameters.Slice(H0Ln1WeightOffset, 64), parameters.Slice(H0Ln1BiasOffset, 64), h0Ln1Output, workspace.Slice(H0Ln1MeanOffset, batch * 24), workspace.Slice(H0Ln1InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+            global::System.Span<float> h0Ln1Output = workspace.Slice(H0Ln1OutputOffset, batch * 1920);
+            global::Compiled.Kernels.LayerNormalization.Forward(wpeOutput, parameters.Slice(H0Ln1WeightOffset, 80), parameters.Slice(H0Ln1BiasOffset, 80), h0Ln1Output, workspace.Slice(H0Ln1MeanOffset, batch * 24), workspace.Slice(H0Ln1InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-            // h0_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+            // h0_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
             // [q k v] = x W_attn + b_attn; per head softmax(q k^T / sqrt(d), causal) v; y = heads W_proj + b_proj (nn.MultiheadAttention)
-            global::System.Span<float> h0AttnOutput = workspace.Slice(H0AttnOutputOffset, batch * 1536);
-            global::Compiled.Kernels.Attention.Forward(in H0AttnGeometry, h0Ln1Output, parameters.Slice(H0AttnCAttnWeightOffset, 12288), parameters.Slice(H0AttnCAttnBiasOffset, 192), parameters.Slice(H0AttnCProjWeightOffset, 4096), parameters.Slice(H0AttnCProjBiasOffset, 64), h0AttnOutput, workspace.Slice(H0AttnProjectionsOffset, batch * 4608), workspace.Slice(H0AttnWeightsOffset, batch * 2304), workspace.Slice(H0AttnAttendedOffset, batch * 1536), workspace.Slice(ScratchOffset, (int)H0AttnGeometry.ScratchSize(batch)), batch);
+            global::System.Span<float> h0AttnOutput = workspace.Slice(H0AttnOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Attention.Forward(in H0AttnGeometry, h0Ln1Output, parameters.Slice(H0AttnCAttnWeightOffset, 19200), parameters.Slice(H0AttnCAttnBiasOffset, 240), parameters.Slice(H0AttnCProjWeightOffset, 6400), parameters.Slice(H0AttnCProjBiasOffset, 80), h0AttnOutput, workspace.Slice(H0AttnProjectionsOffset, batch * 5760), workspace.Slice(H0AttnWeightsOffset, batch * 2304), workspace.Slice(H0AttnAttendedOffset, batch * 1920), workspace.Slice(ScratchOffset, (int)H0AttnGeometry.ScratchSize(batch)), batch);
 
-            // h0_res: 24x64, the sum of wpe, h0_attn.
-            global::System.Span<float> h0ResOutput = workspace.Slice(H0ResOutputOffset, batch * 1536);
-            global::Compiled.Kernels.Addition.Forward(wpeOutput, h0AttnOutput, h0ResOutput);
+            // h0_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+            global::System.ReadOnlySpan<float> h0AttnDropOutput = h0AttnOutput;
+            if (training)
+            {
+                global::System.Span<float> dropped = workspace.Slice(H0AttnDropOutputOffset, batch * 1920);
+                global::Compiled.Kernels.Dropout.Forward(h0AttnOutput, dropped, workspace.Slice(H0AttnDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+                h0AttnDropOutput = dropped;
+            }
 
-            // h0_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+            // h0_res: 24x80, the sum of wpe, h0_attn_drop.
+            global::System.Span<float> h0ResOutput = workspace.Slice(H0ResOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Addition.Forward(wpeOutput, h0AttnDropOutput, h0ResOutput);
+
+            // h0_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
             // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-            global::System.Span<float> h0Ln2Output = workspace.Slice(H0Ln2OutputOffset, batch * 1536);
-            global::Compiled.Kernels.LayerNormalization.Forward(h0ResOutput, parameters.Slice(H0Ln2WeightOffset, 64), parameters.Slice(H0Ln2BiasOffset, 64), h0Ln2Output, workspace.Slice(H0Ln2MeanOffset, batch * 24), workspace.Slice(H0Ln2InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+            global::System.Span<float> h0Ln2Output = workspace.Slice(H0Ln2OutputOffset, batch * 1920);
+            global::Compiled.Kernels.LayerNormalization.Forward(h0ResOutput, parameters.Slice(H0Ln2WeightOffset, 80), parameters.Slice(H0Ln2BiasOffset, 80), h0Ln2Output, workspace.Slice(H0Ln2MeanOffset, batch * 24), workspace.Slice(H0Ln2InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-            // h0_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+            // h0_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
             // y = gelu_tanh(x W + b)
-            global::System.Span<float> h0MlpCFcOutput = workspace.Slice(H0MlpCFcOutputOffset, batch * 6144);
-            global::Compiled.Kernels.Dense.Forward(h0Ln2Output, parameters.Slice(H0MlpCFcWeightOffset, 16384), parameters.Slice(H0MlpCFcBiasOffset, 256), h0MlpCFcOutput, batch * 24, 64, 256);
-            global::Compiled.Kernels.Activations.Gelu(h0MlpCFcOutput, workspace.Slice(H0MlpCFcPreActivationOffset, batch * 6144));
+            global::System.Span<float> h0MlpCFcOutput = workspace.Slice(H0MlpCFcOutputOffset, batch * 7680);
+            global::Compiled.Kernels.Dense.Forward(h0Ln2Output, parameters.Slice(H0MlpCFcWeightOffset, 25600), parameters.Slice(H0MlpCFcBiasOffset, 320), h0MlpCFcOutput, batch * 24, 80, 320);
+            global::Compiled.Kernels.Activations.Gelu(h0MlpCFcOutput, workspace.Slice(H0MlpCFcPreActivationOffset, batch * 7680));
 
-            // h0_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+            // h0_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
             // y = x W + b
-            global::System.Span<float> h0MlpCProjOutput = workspace.Slice(H0MlpCProjOutputOffset, batch * 1536);
-            global::Compiled.Kernels.Dense.Forward(h0MlpCFcOutput, parameters.Slice(H0MlpCProjWeightOffset, 16384), parameters.Slice(H0MlpCProjBiasOffset, 64), h0MlpCProjOutput, batch * 24, 256, 64);
+            global::System.Span<float> h0MlpCProjOutput = workspace.Slice(H0MlpCProjOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Dense.Forward(h0MlpCFcOutput, parameters.Slice(H0MlpCProjWeightOffset, 25600), parameters.Slice(H0MlpCProjBiasOffset, 80), h0MlpCProjOutput, batch * 24, 320, 80);
 
-            // h0: 24x64, the sum of h0_res, h0_mlp_c_proj.
-            global::System.Span<float> h0Output = workspace.Slice(H0OutputOffset, batch * 1536);
-            global::Compiled.Kernels.Addition.Forward(h0ResOutput, h0MlpCProjOutput, h0Output);
+            // h0_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+            global::System.ReadOnlySpan<float> h0MlpDropOutput = h0MlpCProjOutput;
+            if (training)
+            {
+                global::System.Span<float> dropped = workspace.Slice(H0MlpDropOutputOffset, batch * 1920);
+                global::Compiled.Kernels.Dropout.Forward(h0MlpCProjOutput, dropped, workspace.Slice(H0MlpDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+                h0MlpDropOutput = dropped;
+            }
 
-            // h1_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+            // h0: 24x80, the sum of h0_res, h0_mlp_drop.
+            global::System.Span<float> h0Output = workspace.Slice(H0OutputOffset, batch * 1920);
+            global::Compiled.Kernels.Addition.Forward(h0ResOutput, h0MlpDropOutput, h0Output);
+
+            // h1_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
             // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-            global::System.Span<float> h1Ln1Output = workspace.Slice(H1Ln1OutputOffset, batch * 1536);
-            global::Compiled.Kernels.LayerNormalization.Forward(h0Output, parameters.Slice(H1Ln1WeightOffset, 64), parameters.Slice(H1Ln1BiasOffset, 64), h1Ln1Output, workspace.Slice(H1Ln1MeanOffset, batch * 24), workspace.Slice(H1Ln1InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+            global::System.Span<float> h1Ln1Output = workspace.Slice(H1Ln1OutputOffset, batch * 1920);
+            global::Compiled.Kernels.LayerNormalization.Forward(h0Output, parameters.Slice(H1Ln1WeightOffset, 80), parameters.Slice(H1Ln1BiasOffset, 80), h1Ln1Output, workspace.Slice(H1Ln1MeanOffset, batch * 24), workspace.Slice(H1Ln1InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-            // h1_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+            // h1_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
             // [q k v] = x W_attn + b_attn; per head softmax(q k^T / sqrt(d), causal) v; y = heads W_proj + b_proj (nn.MultiheadAttention)
-            global::System.Span<float> h1AttnOutput = workspace.Slice(H1AttnOutputOffset, batch * 1536);
-            global::Compiled.Kernels.Attention.Forward(in H1AttnGeometry, h1Ln1Output, parameters.Slice(H1AttnCAttnWeightOffset, 12288), parameters.Slice(H1AttnCAttnBiasOffset, 192), parameters.Slice(H1AttnCProjWeightOffset, 4096), parameters.Slice(H1AttnCProjBiasOffset, 64), h1AttnOutput, workspace.Slice(H1AttnProjectionsOffset, batch * 4608), workspace.Slice(H1AttnWeightsOffset, batch * 2304), workspace.Slice(H1AttnAttendedOffset, batch * 1536), workspace.Slice(ScratchOffset, (int)H1AttnGeometry.ScratchSize(batch)), batch);
+            global::System.Span<float> h1AttnOutput = workspace.Slice(H1AttnOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Attention.Forward(in H1AttnGeometry, h1Ln1Output, parameters.Slice(H1AttnCAttnWeightOffset, 19200), parameters.Slice(H1AttnCAttnBiasOffset, 240), parameters.Slice(H1AttnCProjWeightOffset, 6400), parameters.Slice(H1AttnCProjBiasOffset, 80), h1AttnOutput, workspace.Slice(H1AttnProjectionsOffset, batch * 5760), workspace.Slice(H1AttnWeightsOffset, batch * 2304), workspace.Slice(H1AttnAttendedOffset, batch * 1920), workspace.Slice(ScratchOffset, (int)H1AttnGeometry.ScratchSize(batch)), batch);
 
-            // h1_res: 24x64, the sum of h0, h1_attn.
-            global::System.Span<float> h1ResOutput = workspace.Slice(H1ResOutputOffset, batch * 1536);
-            global::Compiled.Kernels.Addition.Forward(h0Output, h1AttnOutput, h1ResOutput);
+            // h1_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+            global::System.ReadOnlySpan<float> h1AttnDropOutput = h1AttnOutput;
+            if (training)
+            {
+                global::System.Span<float> dropped = workspace.Slice(H1AttnDropOutputOffset, batch * 1920);
+                global::Compiled.Kernels.Dropout.Forward(h1AttnOutput, dropped, workspace.Slice(H1AttnDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+                h1AttnDropOutput = dropped;
+            }
 
-            // h1_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+            // h1_res: 24x80, the sum of h0, h1_attn_drop.
+            global::System.Span<float> h1ResOutput = workspace.Slice(H1ResOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Addition.Forward(h0Output, h1AttnDropOutput, h1ResOutput);
+
+            // h1_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
             // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-            global::System.Span<float> h1Ln2Output = workspace.Slice(H1Ln2OutputOffset, batch * 1536);
-            global::Compiled.Kernels.LayerNormalization.Forward(h1ResOutput, parameters.Slice(H1Ln2WeightOffset, 64), parameters.Slice(H1Ln2BiasOffset, 64), h1Ln2Output, workspace.Slice(H1Ln2MeanOffset, batch * 24), workspace.Slice(H1Ln2InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+            global::System.Span<float> h1Ln2Output = workspace.Slice(H1Ln2OutputOffset, batch * 1920);
+            global::Compiled.Kernels.LayerNormalization.Forward(h1ResOutput, parameters.Slice(H1Ln2WeightOffset, 80), parameters.Slice(H1Ln2BiasOffset, 80), h1Ln2Output, workspace.Slice(H1Ln2MeanOffset, batch * 24), workspace.Slice(H1Ln2InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-            // h1_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+            // h1_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
             // y = gelu_tanh(x W + b)
-            global::System.Span<float> h1MlpCFcOutput = workspace.Slice(H1MlpCFcOutputOffset, batch * 6144);
-            global::Compiled.Kernels.Dense.Forward(h1Ln2Output, parameters.Slice(H1MlpCFcWeightOffset, 16384), parameters.Slice(H1MlpCFcBiasOffset, 256), h1MlpCFcOutput, batch * 24, 64, 256);
-            global::Compiled.Kernels.Activations.Gelu(h1MlpCFcOutput, workspace.Slice(H1MlpCFcPreActivationOffset, batch * 6144));
+            global::System.Span<float> h1MlpCFcOutput = workspace.Slice(H1MlpCFcOutputOffset, batch * 7680);
+            global::Compiled.Kernels.Dense.Forward(h1Ln2Output, parameters.Slice(H1MlpCFcWeightOffset, 25600), parameters.Slice(H1MlpCFcBiasOffset, 320), h1MlpCFcOutput, batch * 24, 80, 320);
+            global::Compiled.Kernels.Activations.Gelu(h1MlpCFcOutput, workspace.Slice(H1MlpCFcPreActivationOffset, batch * 7680));
 
-            // h1_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+            // h1_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
             // y = x W + b
-            global::System.Span<float> h1MlpCProjOutput = workspace.Slice(H1MlpCProjOutputOffset, batch * 1536);
-            global::Compiled.Kernels.Dense.Forward(h1MlpCFcOutput, parameters.Slice(H1MlpCProjWeightOffset, 16384), parameters.Slice(H1MlpCProjBiasOffset, 64), h1MlpCProjOutput, batch * 24, 256, 64);
+            global::System.Span<float> h1MlpCProjOutput = workspace.Slice(H1MlpCProjOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Dense.Forward(h1MlpCFcOutput, parameters.Slice(H1MlpCProjWeightOffset, 25600), parameters.Slice(H1MlpCProjBiasOffset, 80), h1MlpCProjOutput, batch * 24, 320, 80);
 
-            // h1: 24x64, the sum of h1_res, h1_mlp_c_proj.
-            global::System.Span<float> h1Output = workspace.Slice(H1OutputOffset, batch * 1536);
-            global::Compiled.Kernels.Addition.Forward(h1ResOutput, h1MlpCProjOutput, h1Output);
+            // h1_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+            global::System.ReadOnlySpan<float> h1MlpDropOutput = h1MlpCProjOutput;
+            if (training)
+            {
+                global::System.Span<float> dropped = workspace.Slice(H1MlpDropOutputOffset, batch * 1920);
+                global::Compiled.Kernels.Dropout.Forward(h1MlpCProjOutput, dropped, workspace.Slice(H1MlpDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+                h1MlpDropOutput = dropped;
+            }
 
-            // h2_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+            // h1: 24x80, the sum of h1_res, h1_mlp_drop.
+            global::System.Span<float> h1Output = workspace.Slice(H1OutputOffset, batch * 1920);
+            global::Compiled.Kernels.Addition.Forward(h1ResOutput, h1MlpDropOutput, h1Output);
+
+            // h2_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
             // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-            global::System.Span<float> h2Ln1Output = workspace.Slice(H2Ln1OutputOffset, batch * 1536);
-            global::Compiled.Kernels.LayerNormalization.Forward(h1Output, parameters.Slice(H2Ln1WeightOffset, 64), parameters.Slice(H2Ln1BiasOffset, 64), h2Ln1Output, workspace.Slice(H2Ln1MeanOffset, batch * 24), workspace.Slice(H2Ln1InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+            global::System.Span<float> h2Ln1Output = workspace.Slice(H2Ln1OutputOffset, batch * 1920);
+            global::Compiled.Kernels.LayerNormalization.Forward(h1Output, parameters.Slice(H2Ln1WeightOffset, 80), parameters.Slice(H2Ln1BiasOffset, 80), h2Ln1Output, workspace.Slice(H2Ln1MeanOffset, batch * 24), workspace.Slice(H2Ln1InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-            // h2_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+            // h2_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
             // [q k v] = x W_attn + b_attn; per head softmax(q k^T / sqrt(d), causal) v; y = heads W_proj + b_proj (nn.MultiheadAttention)
-            global::System.Span<float> h2AttnOutput = workspace.Slice(H2AttnOutputOffset, batch * 1536);
-            global::Compiled.Kernels.Attention.Forward(in H2AttnGeometry, h2Ln1Output, parameters.Slice(H2AttnCAttnWeightOffset, 12288), parameters.Slice(H2AttnCAttnBiasOffset, 192), parameters.Slice(H2AttnCProjWeightOffset, 4096), parameters.Slice(H2AttnCProjBiasOffset, 64), h2AttnOutput, workspace.Slice(H2AttnProjectionsOffset, batch * 4608), workspace.Slice(H2AttnWeightsOffset, batch * 2304), workspace.Slice(H2AttnAttendedOffset, batch * 1536), workspace.Slice(ScratchOffset, (int)H2AttnGeometry.ScratchSize(batch)), batch);
+            global::System.Span<float> h2AttnOutput = workspace.Slice(H2AttnOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Attention.Forward(in H2AttnGeometry, h2Ln1Output, parameters.Slice(H2AttnCAttnWeightOffset, 19200), parameters.Slice(H2AttnCAttnBiasOffset, 240), parameters.Slice(H2AttnCProjWeightOffset, 6400), parameters.Slice(H2AttnCProjBiasOffset, 80), h2AttnOutput, workspace.Slice(H2AttnProjectionsOffset, batch * 5760), workspace.Slice(H2AttnWeightsOffset, batch * 2304), workspace.Slice(H2AttnAttendedOffset, batch * 1920), workspace.Slice(ScratchOffset, (int)H2AttnGeometry.ScratchSize(batch)), batch);
 
-            // h2_res: 24x64, the sum of h1, h2_attn.
-            global::System.Span<float> h2ResOutput = workspace.Slice(H2ResOutputOffset, batch * 1536);
-            global::Compiled.Kernels.Addition.Forward(h1Output, h2AttnOutput, h2ResOutput);
+            // h2_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+            global::System.ReadOnlySpan<float> h2AttnDropOutput = h2AttnOutput;
+            if (training)
+            {
+                global::System.Span<float> dropped = workspace.Slice(H2AttnDropOutputOffset, batch * 1920);
+                global::Compiled.Kernels.Dropout.Forward(h2AttnOutput, dropped, workspace.Slice(H2AttnDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+                h2AttnDropOutput = dropped;
+            }
 
-            // h2_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+            // h2_res: 24x80, the sum of h1, h2_attn_drop.
+            global::System.Span<float> h2ResOutput = workspace.Slice(H2ResOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Addition.Forward(h1Output, h2AttnDropOutput, h2ResOutput);
+
+            // h2_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
             // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-            global::System.Span<float> h2Ln2Output = workspace.Slice(H2Ln2OutputOffset, batch * 1536);
-            global::Compiled.Kernels.LayerNormalization.Forward(h2ResOutput, parameters.Slice(H2Ln2WeightOffset, 64), parameters.Slice(H2Ln2BiasOffset, 64), h2Ln2Output, workspace.Slice(H2Ln2MeanOffset, batch * 24), workspace.Slice(H2Ln2InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+            global::System.Span<float> h2Ln2Output = workspace.Slice(H2Ln2OutputOffset, batch * 1920);
+            global::Compiled.Kernels.LayerNormalization.Forward(h2ResOutput, parameters.Slice(H2Ln2WeightOffset, 80), parameters.Slice(H2Ln2BiasOffset, 80), h2Ln2Output, workspace.Slice(H2Ln2MeanOffset, batch * 24), workspace.Slice(H2Ln2InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-            // h2_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+            // h2_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
             // y = gelu_tanh(x W + b)
-            global::System.Span<float> h2MlpCFcOutput = workspace.Slice(H2MlpCFcOutputOffset, batch * 6144);
-            global::Compiled.Kernels.Dense.Forward(h2Ln2Output, parameters.Slice(H2MlpCFcWeightOffset, 16384), parameters.Slice(H2MlpCFcBiasOffset, 256), h2MlpCFcOutput, batch * 24, 64, 256);
-            global::Compiled.Kernels.Activations.Gelu(h2MlpCFcOutput, workspace.Slice(H2MlpCFcPreActivationOffset, batch * 6144));
+            global::System.Span<float> h2MlpCFcOutput = workspace.Slice(H2MlpCFcOutputOffset, batch * 7680);
+            global::Compiled.Kernels.Dense.Forward(h2Ln2Output, parameters.Slice(H2MlpCFcWeightOffset, 25600), parameters.Slice(H2MlpCFcBiasOffset, 320), h2MlpCFcOutput, batch * 24, 80, 320);
+            global::Compiled.Kernels.Activations.Gelu(h2MlpCFcOutput, workspace.Slice(H2MlpCFcPreActivationOffset, batch * 7680));
 
-            // h2_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+            // h2_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
             // y = x W + b
-            global::System.Span<float> h2MlpCProjOutput = workspace.Slice(H2MlpCProjOutputOffset, batch * 1536);
-            global::Compiled.Kernels.Dense.Forward(h2MlpCFcOutput, parameters.Slice(H2MlpCProjWeightOffset, 16384), parameters.Slice(H2MlpCProjBiasOffset, 64), h2MlpCProjOutput, batch * 24, 256, 64);
+            global::System.Span<float> h2MlpCProjOutput = workspace.Slice(H2MlpCProjOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Dense.Forward(h2MlpCFcOutput, parameters.Slice(H2MlpCProjWeightOffset, 25600), parameters.Slice(H2MlpCProjBiasOffset, 80), h2MlpCProjOutput, batch * 24, 320, 80);
 
-            // h2: 24x64, the sum of h2_res, h2_mlp_c_proj.
-            global::System.Span<float> h2Output = workspace.Slice(H2OutputOffset, batch * 1536);
-            global::Compiled.Kernels.Addition.Forward(h2ResOutput, h2MlpCProjOutput, h2Output);
+            // h2_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+            global::System.ReadOnlySpan<float> h2MlpDropOutput = h2MlpCProjOutput;
+            if (training)
+            {
+                global::System.Span<float> dropped = workspace.Slice(H2MlpDropOutputOffset, batch * 1920);
+                global::Compiled.Kernels.Dropout.Forward(h2MlpCProjOutput, dropped, workspace.Slice(H2MlpDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+                h2MlpDropOutput = dropped;
+            }
 
-            // h3_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+            // h2: 24x80, the sum of h2_res, h2_mlp_drop.
+            global::System.Span<float> h2Output = workspace.Slice(H2OutputOffset, batch * 1920);
+            global::Compiled.Kernels.Addition.Forward(h2ResOutput, h2MlpDropOutput, h2Output);
+
+            // h3_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
             // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-            global::System.Span<float> h3Ln1Output = workspace.Slice(H3Ln1OutputOffset, batch * 1536);
-            global::Compiled.Kernels.LayerNormalization.Forward(h2Output, parameters.Slice(H3Ln1WeightOffset, 64), parameters.Slice(H3Ln1BiasOffset, 64), h3Ln1Output, workspace.Slice(H3Ln1MeanOffset, batch * 24), workspace.Slice(H3Ln1InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+            global::System.Span<float> h3Ln1Output = workspace.Slice(H3Ln1OutputOffset, batch * 1920);
+            global::Compiled.Kernels.LayerNormalization.Forward(h2Output, parameters.Slice(H3Ln1WeightOffset, 80), parameters.Slice(H3Ln1BiasOffset, 80), h3Ln1Output, workspace.Slice(H3Ln1MeanOffset, batch * 24), workspace.Slice(H3Ln1InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-            // h3_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+            // h3_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
             // [q k v] = x W_attn + b_attn; per head softmax(q k^T / sqrt(d), causal) v; y = heads W_proj + b_proj (nn.MultiheadAttention)
-            global::System.Span<float> h3AttnOutput = workspace.Slice(H3AttnOutputOffset, batch * 1536);
-            global::Compiled.Kernels.Attention.Forward(in H3AttnGeometry, h3Ln1Output, parameters.Slice(H3AttnCAttnWeightOffset, 12288), parameters.Slice(H3AttnCAttnBiasOffset, 192), parameters.Slice(H3AttnCProjWeightOffset, 4096), parameters.Slice(H3AttnCProjBiasOffset, 64), h3AttnOutput, workspace.Slice(H3AttnProjectionsOffset, batch * 4608), workspace.Slice(H3AttnWeightsOffset, batch * 2304), workspace.Slice(H3AttnAttendedOffset, batch * 1536), workspace.Slice(ScratchOffset, (int)H3AttnGeometry.ScratchSize(batch)), batch);
+            global::System.Span<float> h3AttnOutput = workspace.Slice(H3AttnOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Attention.Forward(in H3AttnGeometry, h3Ln1Output, parameters.Slice(H3AttnCAttnWeightOffset, 19200), parameters.Slice(H3AttnCAttnBiasOffset, 240), parameters.Slice(H3AttnCProjWeightOffset, 6400), parameters.Slice(H3AttnCProjBiasOffset, 80), h3AttnOutput, workspace.Slice(H3AttnProjectionsOffset, batch * 5760), workspace.Slice(H3AttnWeightsOffset, batch * 2304), workspace.Slice(H3AttnAttendedOffset, batch * 1920), workspace.Slice(ScratchOffset, (int)H3AttnGeometry.ScratchSize(batch)), batch);
 
-            // h3_res: 24x64, the sum of h2, h3_attn.
-            global::System.Span<float> h3ResOutput = workspace.Slice(H3ResOutputOffset, batch * 1536);
-            global::Compiled.Kernels.Addition.Forward(h2Output, h3AttnOutput, h3ResOutput);
+            // h3_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+            global::System.ReadOnlySpan<float> h3AttnDropOutput = h3AttnOutput;
+            if (training)
+            {
+                global::System.Span<float> dropped = workspace.Slice(H3AttnDropOutputOffset, batch * 1920);
+                global::Compiled.Kernels.Dropout.Forward(h3AttnOutput, dropped, workspace.Slice(H3AttnDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+                h3AttnDropOutput = dropped;
+            }
 
-            // h3_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+            // h3_res: 24x80, the sum of h2, h3_attn_drop.
+            global::System.Span<float> h3ResOutput = workspace.Slice(H3ResOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Addition.Forward(h2Output, h3AttnDropOutput, h3ResOutput);
+
+            // h3_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
             // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-            global::System.Span<float> h3Ln2Output = workspace.Slice(H3Ln2OutputOffset, batch * 1536);
-            global::Compiled.Kernels.LayerNormalization.Forward(h3ResOutput, parameters.Slice(H3Ln2WeightOffset, 64), parameters.Slice(H3Ln2BiasOffset, 64), h3Ln2Output, workspace.Slice(H3Ln2MeanOffset, batch * 24), workspace.Slice(H3Ln2InverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+            global::System.Span<float> h3Ln2Output = workspace.Slice(H3Ln2OutputOffset, batch * 1920);
+            global::Compiled.Kernels.LayerNormalization.Forward(h3ResOutput, parameters.Slice(H3Ln2WeightOffset, 80), parameters.Slice(H3Ln2BiasOffset, 80), h3Ln2Output, workspace.Slice(H3Ln2MeanOffset, batch * 24), workspace.Slice(H3Ln2InverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-            // h3_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+            // h3_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
             // y = gelu_tanh(x W + b)
-            global::System.Span<float> h3MlpCFcOutput = workspace.Slice(H3MlpCFcOutputOffset, batch * 6144);
-            global::Compiled.Kernels.Dense.Forward(h3Ln2Output, parameters.Slice(H3MlpCFcWeightOffset, 16384), parameters.Slice(H3MlpCFcBiasOffset, 256), h3MlpCFcOutput, batch * 24, 64, 256);
-            global::Compiled.Kernels.Activations.Gelu(h3MlpCFcOutput, workspace.Slice(H3MlpCFcPreActivationOffset, batch * 6144));
+            global::System.Span<float> h3MlpCFcOutput = workspace.Slice(H3MlpCFcOutputOffset, batch * 7680);
+            global::Compiled.Kernels.Dense.Forward(h3Ln2Output, parameters.Slice(H3MlpCFcWeightOffset, 25600), parameters.Slice(H3MlpCFcBiasOffset, 320), h3MlpCFcOutput, batch * 24, 80, 320);
+            global::Compiled.Kernels.Activations.Gelu(h3MlpCFcOutput, workspace.Slice(H3MlpCFcPreActivationOffset, batch * 7680));
 
-            // h3_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+            // h3_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
             // y = x W + b
-            global::System.Span<float> h3MlpCProjOutput = workspace.Slice(H3MlpCProjOutputOffset, batch * 1536);
-            global::Compiled.Kernels.Dense.Forward(h3MlpCFcOutput, parameters.Slice(H3MlpCProjWeightOffset, 16384), parameters.Slice(H3MlpCProjBiasOffset, 64), h3MlpCProjOutput, batch * 24, 256, 64);
+            global::System.Span<float> h3MlpCProjOutput = workspace.Slice(H3MlpCProjOutputOffset, batch * 1920);
+            global::Compiled.Kernels.Dense.Forward(h3MlpCFcOutput, parameters.Slice(H3MlpCProjWeightOffset, 25600), parameters.Slice(H3MlpCProjBiasOffset, 80), h3MlpCProjOutput, batch * 24, 320, 80);
 
-            // h3: 24x64, the sum of h3_res, h3_mlp_c_proj.
-            global::System.Span<float> h3Output = workspace.Slice(H3OutputOffset, batch * 1536);
-            global::Compiled.Kernels.Addition.Forward(h3ResOutput, h3MlpCProjOutput, h3Output);
+            // h3_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+            global::System.ReadOnlySpan<float> h3MlpDropOutput = h3MlpCProjOutput;
+            if (training)
+            {
+                global::System.Span<float> dropped = workspace.Slice(H3MlpDropOutputOffset, batch * 1920);
+                global::Compiled.Kernels.Dropout.Forward(h3MlpCProjOutput, dropped, workspace.Slice(H3MlpDropSavedOffset, batch * 1920), 0.05f, ref dropoutState);
+                h3MlpDropOutput = dropped;
+            }
 
-            // ln_f: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+            // h3: 24x80, the sum of h3_res, h3_mlp_drop.
+            global::System.Span<float> h3Output = workspace.Slice(H3OutputOffset, batch * 1920);
+            global::Compiled.Kernels.Addition.Forward(h3ResOutput, h3MlpDropOutput, h3Output);
+
+            // ln_f: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
             // y = (x - mean) / sqrt(var + eps) * weight + bias, per row
-            global::System.Span<float> lnFOutput = workspace.Slice(LnFOutputOffset, batch * 1536);
-            global::Compiled.Kernels.LayerNormalization.Forward(h3Output, parameters.Slice(LnFWeightOffset, 64), parameters.Slice(LnFBiasOffset, 64), lnFOutput, workspace.Slice(LnFMeanOffset, batch * 24), workspace.Slice(LnFInverseStdOffset, batch * 24), batch * 24, 64, 1E-05f);
+            global::System.Span<float> lnFOutput = workspace.Slice(LnFOutputOffset, batch * 1920);
+            global::Compiled.Kernels.LayerNormalization.Forward(h3Output, parameters.Slice(LnFWeightOffset, 80), parameters.Slice(LnFBiasOffset, 80), lnFOutput, workspace.Slice(LnFMeanOffset, batch * 24), workspace.Slice(LnFInverseStdOffset, batch * 24), batch * 24, 80, 1E-05f);
 
-            // lm_head: dense 24x64 -> 24x27 per step, identity. W [64, 27], b [27].
+            // lm_head: dense 24x80 -> 24x27 per step, identity. W [80, 27], b [27].
             // y = x W + b
             global::System.Span<float> lmHeadOutput = workspace.Slice(LmHeadOutputOffset, batch * 648);
-            global::Compiled.Kernels.Dense.Forward(lnFOutput, parameters.Slice(LmHeadWeightOffset, 1728), parameters.Slice(LmHeadBiasOffset, 27), lmHeadOutput, batch * 24, 64, 27);
+            global::Compiled.Kernels.Dense.Forward(lnFOutput, parameters.Slice(LmHeadWeightOffset, 2160), parameters.Slice(LmHeadBiasOffset, 27), lmHeadOutput, batch * 24, 80, 27);
 
             return lmHeadOutput;
         }
@@ -1667,176 +1891,216 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     private static void BackwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, bool accumulate)
     {
         global::System.Span<float> lmHeadOutputGradient = workspace.Slice(GradientBufferA, batch * 648);
-        global::System.Span<float> lnFOutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        // lm_head: dense 24x64 -> 24x27 per step, identity. W [64, 27], b [27].
+        global::System.Span<float> lnFOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        // lm_head: dense 24x80 -> 24x27 per step, identity. W [80, 27], b [27].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(LnFOutputOffset, batch * 1536), parameters.Slice(LmHeadWeightOffset, 1728), lmHeadOutputGradient, lnFOutputGradient, gradients.Slice(LmHeadWeightOffset, 1728), gradients.Slice(LmHeadBiasOffset, 27), batch * 24, 64, 27, accumulate, scratch: workspace.Slice(ScratchOffset, 1728));
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(LnFOutputOffset, batch * 1920), parameters.Slice(LmHeadWeightOffset, 2160), lmHeadOutputGradient, lnFOutputGradient, gradients.Slice(LmHeadWeightOffset, 2160), gradients.Slice(LmHeadBiasOffset, 27), batch * 24, 80, 27, accumulate, scratch: workspace.Slice(ScratchOffset, 2160));
 
-        global::System.Span<float> h3OutputGradient = workspace.Slice(GradientBufferA, batch * 1536);
-        // ln_f: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        global::System.Span<float> h3OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // ln_f: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx = s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H3OutputOffset, batch * 1536), parameters.Slice(LnFWeightOffset, 64), lnFOutputGradient, workspace.Slice(LnFMeanOffset, batch * 24), workspace.Slice(LnFInverseStdOffset, batch * 24), h3OutputGradient, gradients.Slice(LnFWeightOffset, 64), gradients.Slice(LnFBiasOffset, 64), batch * 24, 64, accumulate);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H3OutputOffset, batch * 1920), parameters.Slice(LnFWeightOffset, 80), lnFOutputGradient, workspace.Slice(LnFMeanOffset, batch * 24), workspace.Slice(LnFInverseStdOffset, batch * 24), h3OutputGradient, gradients.Slice(LnFWeightOffset, 80), gradients.Slice(LnFBiasOffset, 80), batch * 24, 80, accumulate);
 
-        global::System.Span<float> h3ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        global::System.Span<float> h3MlpCProjOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h3: 24x64, the sum of h3_res, h3_mlp_c_proj.
+        global::System.Span<float> h3ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        global::System.Span<float> h3MlpDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h3: 24x80, the sum of h3_res, h3_mlp_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h3OutputGradient, h3ResOutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h3OutputGradient, h3MlpCProjOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h3OutputGradient, h3MlpDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h3MlpCFcOutputGradient = workspace.Slice(GradientBufferA, batch * 6144);
-        // h3_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        global::System.Span<float> h3MlpCProjOutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h3_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h3MlpDropOutputGradient, workspace.Slice(H3MlpDropSavedOffset, batch * 1920), h3MlpCProjOutputGradient);
+
+        global::System.Span<float> h3MlpCFcOutputGradient = workspace.Slice(GradientBufferC, batch * 7680);
+        // h3_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H3MlpCFcOutputOffset, batch * 6144), parameters.Slice(H3MlpCProjWeightOffset, 16384), h3MlpCProjOutputGradient, h3MlpCFcOutputGradient, gradients.Slice(H3MlpCProjWeightOffset, 16384), gradients.Slice(H3MlpCProjBiasOffset, 64), batch * 24, 256, 64, accumulate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H3MlpCFcOutputOffset, batch * 7680), parameters.Slice(H3MlpCProjWeightOffset, 25600), h3MlpCProjOutputGradient, h3MlpCFcOutputGradient, gradients.Slice(H3MlpCProjWeightOffset, 25600), gradients.Slice(H3MlpCProjBiasOffset, 80), batch * 24, 320, 80, accumulate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        global::System.Span<float> h3Ln2OutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h3_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        global::System.Span<float> h3Ln2OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h3_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H3MlpCFcPreActivationOffset, batch * 6144), h3MlpCFcOutputGradient);
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H3Ln2OutputOffset, batch * 1536), parameters.Slice(H3MlpCFcWeightOffset, 16384), h3MlpCFcOutputGradient, h3Ln2OutputGradient, gradients.Slice(H3MlpCFcWeightOffset, 16384), gradients.Slice(H3MlpCFcBiasOffset, 256), batch * 24, 64, 256, accumulate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H3MlpCFcPreActivationOffset, batch * 7680), h3MlpCFcOutputGradient);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H3Ln2OutputOffset, batch * 1920), parameters.Slice(H3MlpCFcWeightOffset, 25600), h3MlpCFcOutputGradient, h3Ln2OutputGradient, gradients.Slice(H3MlpCFcWeightOffset, 25600), gradients.Slice(H3MlpCFcBiasOffset, 320), batch * 24, 80, 320, accumulate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        // h3_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h3_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H3ResOutputOffset, batch * 1536), parameters.Slice(H3Ln2WeightOffset, 64), h3Ln2OutputGradient, workspace.Slice(H3Ln2MeanOffset, batch * 24), workspace.Slice(H3Ln2InverseStdOffset, batch * 24), h3ResOutputGradient, gradients.Slice(H3Ln2WeightOffset, 64), gradients.Slice(H3Ln2BiasOffset, 64), batch * 24, 64, accumulate, accumulateInputGradient: true);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H3ResOutputOffset, batch * 1920), parameters.Slice(H3Ln2WeightOffset, 80), h3Ln2OutputGradient, workspace.Slice(H3Ln2MeanOffset, batch * 24), workspace.Slice(H3Ln2InverseStdOffset, batch * 24), h3ResOutputGradient, gradients.Slice(H3Ln2WeightOffset, 80), gradients.Slice(H3Ln2BiasOffset, 80), batch * 24, 80, accumulate, accumulateInputGradient: true);
 
-        global::System.Span<float> h2OutputGradient = workspace.Slice(GradientBufferA, batch * 1536);
-        global::System.Span<float> h3AttnOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h3_res: 24x64, the sum of h2, h3_attn.
+        global::System.Span<float> h2OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        global::System.Span<float> h3AttnDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h3_res: 24x80, the sum of h2, h3_attn_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h3ResOutputGradient, h2OutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h3ResOutputGradient, h3AttnOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h3ResOutputGradient, h3AttnDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h3Ln1OutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        // h3_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        global::System.Span<float> h3AttnOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        // h3_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h3AttnDropOutputGradient, workspace.Slice(H3AttnDropSavedOffset, batch * 1920), h3AttnOutputGradient);
+
+        global::System.Span<float> h3Ln1OutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h3_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         // through c_proj, each head's A v and softmax, and c_attn; dx =
-        global::Compiled.Kernels.Attention.Backward(in H3AttnGeometry, workspace.Slice(H3Ln1OutputOffset, batch * 1536), parameters.Slice(H3AttnCAttnWeightOffset, 12288), parameters.Slice(H3AttnCProjWeightOffset, 4096), h3AttnOutputGradient, workspace.Slice(H3AttnProjectionsOffset, batch * 4608), workspace.Slice(H3AttnWeightsOffset, batch * 2304), workspace.Slice(H3AttnAttendedOffset, batch * 1536), default, h3Ln1OutputGradient, gradients.Slice(H3AttnCAttnWeightOffset, 12288), gradients.Slice(H3AttnCAttnBiasOffset, 192), gradients.Slice(H3AttnCProjWeightOffset, 4096), gradients.Slice(H3AttnCProjBiasOffset, 64), workspace.Slice(ScratchOffset, (int)H3AttnGeometry.ScratchSize(batch)), batch, accumulate);
+        global::Compiled.Kernels.Attention.Backward(in H3AttnGeometry, workspace.Slice(H3Ln1OutputOffset, batch * 1920), parameters.Slice(H3AttnCAttnWeightOffset, 19200), parameters.Slice(H3AttnCProjWeightOffset, 6400), h3AttnOutputGradient, workspace.Slice(H3AttnProjectionsOffset, batch * 5760), workspace.Slice(H3AttnWeightsOffset, batch * 2304), workspace.Slice(H3AttnAttendedOffset, batch * 1920), default, h3Ln1OutputGradient, gradients.Slice(H3AttnCAttnWeightOffset, 19200), gradients.Slice(H3AttnCAttnBiasOffset, 240), gradients.Slice(H3AttnCProjWeightOffset, 6400), gradients.Slice(H3AttnCProjBiasOffset, 80), workspace.Slice(ScratchOffset, (int)H3AttnGeometry.ScratchSize(batch)), batch, accumulate);
 
-        // h3_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h3_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H2OutputOffset, batch * 1536), parameters.Slice(H3Ln1WeightOffset, 64), h3Ln1OutputGradient, workspace.Slice(H3Ln1MeanOffset, batch * 24), workspace.Slice(H3Ln1InverseStdOffset, batch * 24), h2OutputGradient, gradients.Slice(H3Ln1WeightOffset, 64), gradients.Slice(H3Ln1BiasOffset, 64), batch * 24, 64, accumulate, accumulateInputGradient: true);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H2OutputOffset, batch * 1920), parameters.Slice(H3Ln1WeightOffset, 80), h3Ln1OutputGradient, workspace.Slice(H3Ln1MeanOffset, batch * 24), workspace.Slice(H3Ln1InverseStdOffset, batch * 24), h2OutputGradient, gradients.Slice(H3Ln1WeightOffset, 80), gradients.Slice(H3Ln1BiasOffset, 80), batch * 24, 80, accumulate, accumulateInputGradient: true);
 
-        global::System.Span<float> h2ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        global::System.Span<float> h2MlpCProjOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h2: 24x64, the sum of h2_res, h2_mlp_c_proj.
+        global::System.Span<float> h2ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        global::System.Span<float> h2MlpDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h2: 24x80, the sum of h2_res, h2_mlp_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h2OutputGradient, h2ResOutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h2OutputGradient, h2MlpCProjOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h2OutputGradient, h2MlpDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h2MlpCFcOutputGradient = workspace.Slice(GradientBufferA, batch * 6144);
-        // h2_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        global::System.Span<float> h2MlpCProjOutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h2_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h2MlpDropOutputGradient, workspace.Slice(H2MlpDropSavedOffset, batch * 1920), h2MlpCProjOutputGradient);
+
+        global::System.Span<float> h2MlpCFcOutputGradient = workspace.Slice(GradientBufferC, batch * 7680);
+        // h2_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H2MlpCFcOutputOffset, batch * 6144), parameters.Slice(H2MlpCProjWeightOffset, 16384), h2MlpCProjOutputGradient, h2MlpCFcOutputGradient, gradients.Slice(H2MlpCProjWeightOffset, 16384), gradients.Slice(H2MlpCProjBiasOffset, 64), batch * 24, 256, 64, accumulate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H2MlpCFcOutputOffset, batch * 7680), parameters.Slice(H2MlpCProjWeightOffset, 25600), h2MlpCProjOutputGradient, h2MlpCFcOutputGradient, gradients.Slice(H2MlpCProjWeightOffset, 25600), gradients.Slice(H2MlpCProjBiasOffset, 80), batch * 24, 320, 80, accumulate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        global::System.Span<float> h2Ln2OutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h2_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        global::System.Span<float> h2Ln2OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h2_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H2MlpCFcPreActivationOffset, batch * 6144), h2MlpCFcOutputGradient);
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H2Ln2OutputOffset, batch * 1536), parameters.Slice(H2MlpCFcWeightOffset, 16384), h2MlpCFcOutputGradient, h2Ln2OutputGradient, gradients.Slice(H2MlpCFcWeightOffset, 16384), gradients.Slice(H2MlpCFcBiasOffset, 256), batch * 24, 64, 256, accumulate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H2MlpCFcPreActivationOffset, batch * 7680), h2MlpCFcOutputGradient);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H2Ln2OutputOffset, batch * 1920), parameters.Slice(H2MlpCFcWeightOffset, 25600), h2MlpCFcOutputGradient, h2Ln2OutputGradient, gradients.Slice(H2MlpCFcWeightOffset, 25600), gradients.Slice(H2MlpCFcBiasOffset, 320), batch * 24, 80, 320, accumulate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        // h2_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h2_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H2ResOutputOffset, batch * 1536), parameters.Slice(H2Ln2WeightOffset, 64), h2Ln2OutputGradient, workspace.Slice(H2Ln2MeanOffset, batch * 24), workspace.Slice(H2Ln2InverseStdOffset, batch * 24), h2ResOutputGradient, gradients.Slice(H2Ln2WeightOffset, 64), gradients.Slice(H2Ln2BiasOffset, 64), batch * 24, 64, accumulate, accumulateInputGradient: true);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H2ResOutputOffset, batch * 1920), parameters.Slice(H2Ln2WeightOffset, 80), h2Ln2OutputGradient, workspace.Slice(H2Ln2MeanOffset, batch * 24), workspace.Slice(H2Ln2InverseStdOffset, batch * 24), h2ResOutputGradient, gradients.Slice(H2Ln2WeightOffset, 80), gradients.Slice(H2Ln2BiasOffset, 80), batch * 24, 80, accumulate, accumulateInputGradient: true);
 
-        global::System.Span<float> h1OutputGradient = workspace.Slice(GradientBufferA, batch * 1536);
-        global::System.Span<float> h2AttnOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h2_res: 24x64, the sum of h1, h2_attn.
+        global::System.Span<float> h1OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        global::System.Span<float> h2AttnDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h2_res: 24x80, the sum of h1, h2_attn_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h2ResOutputGradient, h1OutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h2ResOutputGradient, h2AttnOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h2ResOutputGradient, h2AttnDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h2Ln1OutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        // h2_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        global::System.Span<float> h2AttnOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        // h2_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h2AttnDropOutputGradient, workspace.Slice(H2AttnDropSavedOffset, batch * 1920), h2AttnOutputGradient);
+
+        global::System.Span<float> h2Ln1OutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h2_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         // through c_proj, each head's A v and softmax, and c_attn; dx =
-        global::Compiled.Kernels.Attention.Backward(in H2AttnGeometry, workspace.Slice(H2Ln1OutputOffset, batch * 1536), parameters.Slice(H2AttnCAttnWeightOffset, 12288), parameters.Slice(H2AttnCProjWeightOffset, 4096), h2AttnOutputGradient, workspace.Slice(H2AttnProjectionsOffset, batch * 4608), workspace.Slice(H2AttnWeightsOffset, batch * 2304), workspace.Slice(H2AttnAttendedOffset, batch * 1536), default, h2Ln1OutputGradient, gradients.Slice(H2AttnCAttnWeightOffset, 12288), gradients.Slice(H2AttnCAttnBiasOffset, 192), gradients.Slice(H2AttnCProjWeightOffset, 4096), gradients.Slice(H2AttnCProjBiasOffset, 64), workspace.Slice(ScratchOffset, (int)H2AttnGeometry.ScratchSize(batch)), batch, accumulate);
+        global::Compiled.Kernels.Attention.Backward(in H2AttnGeometry, workspace.Slice(H2Ln1OutputOffset, batch * 1920), parameters.Slice(H2AttnCAttnWeightOffset, 19200), parameters.Slice(H2AttnCProjWeightOffset, 6400), h2AttnOutputGradient, workspace.Slice(H2AttnProjectionsOffset, batch * 5760), workspace.Slice(H2AttnWeightsOffset, batch * 2304), workspace.Slice(H2AttnAttendedOffset, batch * 1920), default, h2Ln1OutputGradient, gradients.Slice(H2AttnCAttnWeightOffset, 19200), gradients.Slice(H2AttnCAttnBiasOffset, 240), gradients.Slice(H2AttnCProjWeightOffset, 6400), gradients.Slice(H2AttnCProjBiasOffset, 80), workspace.Slice(ScratchOffset, (int)H2AttnGeometry.ScratchSize(batch)), batch, accumulate);
 
-        // h2_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h2_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H1OutputOffset, batch * 1536), parameters.Slice(H2Ln1WeightOffset, 64), h2Ln1OutputGradient, workspace.Slice(H2Ln1MeanOffset, batch * 24), workspace.Slice(H2Ln1InverseStdOffset, batch * 24), h1OutputGradient, gradients.Slice(H2Ln1WeightOffset, 64), gradients.Slice(H2Ln1BiasOffset, 64), batch * 24, 64, accumulate, accumulateInputGradient: true);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H1OutputOffset, batch * 1920), parameters.Slice(H2Ln1WeightOffset, 80), h2Ln1OutputGradient, workspace.Slice(H2Ln1MeanOffset, batch * 24), workspace.Slice(H2Ln1InverseStdOffset, batch * 24), h1OutputGradient, gradients.Slice(H2Ln1WeightOffset, 80), gradients.Slice(H2Ln1BiasOffset, 80), batch * 24, 80, accumulate, accumulateInputGradient: true);
 
-        global::System.Span<float> h1ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        global::System.Span<float> h1MlpCProjOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h1: 24x64, the sum of h1_res, h1_mlp_c_proj.
+        global::System.Span<float> h1ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        global::System.Span<float> h1MlpDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h1: 24x80, the sum of h1_res, h1_mlp_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h1OutputGradient, h1ResOutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h1OutputGradient, h1MlpCProjOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h1OutputGradient, h1MlpDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h1MlpCFcOutputGradient = workspace.Slice(GradientBufferA, batch * 6144);
-        // h1_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        global::System.Span<float> h1MlpCProjOutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h1_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h1MlpDropOutputGradient, workspace.Slice(H1MlpDropSavedOffset, batch * 1920), h1MlpCProjOutputGradient);
+
+        global::System.Span<float> h1MlpCFcOutputGradient = workspace.Slice(GradientBufferC, batch * 7680);
+        // h1_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H1MlpCFcOutputOffset, batch * 6144), parameters.Slice(H1MlpCProjWeightOffset, 16384), h1MlpCProjOutputGradient, h1MlpCFcOutputGradient, gradients.Slice(H1MlpCProjWeightOffset, 16384), gradients.Slice(H1MlpCProjBiasOffset, 64), batch * 24, 256, 64, accumulate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H1MlpCFcOutputOffset, batch * 7680), parameters.Slice(H1MlpCProjWeightOffset, 25600), h1MlpCProjOutputGradient, h1MlpCFcOutputGradient, gradients.Slice(H1MlpCProjWeightOffset, 25600), gradients.Slice(H1MlpCProjBiasOffset, 80), batch * 24, 320, 80, accumulate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        global::System.Span<float> h1Ln2OutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h1_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        global::System.Span<float> h1Ln2OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h1_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H1MlpCFcPreActivationOffset, batch * 6144), h1MlpCFcOutputGradient);
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H1Ln2OutputOffset, batch * 1536), parameters.Slice(H1MlpCFcWeightOffset, 16384), h1MlpCFcOutputGradient, h1Ln2OutputGradient, gradients.Slice(H1MlpCFcWeightOffset, 16384), gradients.Slice(H1MlpCFcBiasOffset, 256), batch * 24, 64, 256, accumulate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H1MlpCFcPreActivationOffset, batch * 7680), h1MlpCFcOutputGradient);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H1Ln2OutputOffset, batch * 1920), parameters.Slice(H1MlpCFcWeightOffset, 25600), h1MlpCFcOutputGradient, h1Ln2OutputGradient, gradients.Slice(H1MlpCFcWeightOffset, 25600), gradients.Slice(H1MlpCFcBiasOffset, 320), batch * 24, 80, 320, accumulate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        // h1_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h1_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H1ResOutputOffset, batch * 1536), parameters.Slice(H1Ln2WeightOffset, 64), h1Ln2OutputGradient, workspace.Slice(H1Ln2MeanOffset, batch * 24), workspace.Slice(H1Ln2InverseStdOffset, batch * 24), h1ResOutputGradient, gradients.Slice(H1Ln2WeightOffset, 64), gradients.Slice(H1Ln2BiasOffset, 64), batch * 24, 64, accumulate, accumulateInputGradient: true);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H1ResOutputOffset, batch * 1920), parameters.Slice(H1Ln2WeightOffset, 80), h1Ln2OutputGradient, workspace.Slice(H1Ln2MeanOffset, batch * 24), workspace.Slice(H1Ln2InverseStdOffset, batch * 24), h1ResOutputGradient, gradients.Slice(H1Ln2WeightOffset, 80), gradients.Slice(H1Ln2BiasOffset, 80), batch * 24, 80, accumulate, accumulateInputGradient: true);
 
-        global::System.Span<float> h0OutputGradient = workspace.Slice(GradientBufferA, batch * 1536);
-        global::System.Span<float> h1AttnOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h1_res: 24x64, the sum of h0, h1_attn.
+        global::System.Span<float> h0OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        global::System.Span<float> h1AttnDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h1_res: 24x80, the sum of h0, h1_attn_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h1ResOutputGradient, h0OutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h1ResOutputGradient, h1AttnOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h1ResOutputGradient, h1AttnDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h1Ln1OutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        // h1_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        global::System.Span<float> h1AttnOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        // h1_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h1AttnDropOutputGradient, workspace.Slice(H1AttnDropSavedOffset, batch * 1920), h1AttnOutputGradient);
+
+        global::System.Span<float> h1Ln1OutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h1_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         // through c_proj, each head's A v and softmax, and c_attn; dx =
-        global::Compiled.Kernels.Attention.Backward(in H1AttnGeometry, workspace.Slice(H1Ln1OutputOffset, batch * 1536), parameters.Slice(H1AttnCAttnWeightOffset, 12288), parameters.Slice(H1AttnCProjWeightOffset, 4096), h1AttnOutputGradient, workspace.Slice(H1AttnProjectionsOffset, batch * 4608), workspace.Slice(H1AttnWeightsOffset, batch * 2304), workspace.Slice(H1AttnAttendedOffset, batch * 1536), default, h1Ln1OutputGradient, gradients.Slice(H1AttnCAttnWeightOffset, 12288), gradients.Slice(H1AttnCAttnBiasOffset, 192), gradients.Slice(H1AttnCProjWeightOffset, 4096), gradients.Slice(H1AttnCProjBiasOffset, 64), workspace.Slice(ScratchOffset, (int)H1AttnGeometry.ScratchSize(batch)), batch, accumulate);
+        global::Compiled.Kernels.Attention.Backward(in H1AttnGeometry, workspace.Slice(H1Ln1OutputOffset, batch * 1920), parameters.Slice(H1AttnCAttnWeightOffset, 19200), parameters.Slice(H1AttnCProjWeightOffset, 6400), h1AttnOutputGradient, workspace.Slice(H1AttnProjectionsOffset, batch * 5760), workspace.Slice(H1AttnWeightsOffset, batch * 2304), workspace.Slice(H1AttnAttendedOffset, batch * 1920), default, h1Ln1OutputGradient, gradients.Slice(H1AttnCAttnWeightOffset, 19200), gradients.Slice(H1AttnCAttnBiasOffset, 240), gradients.Slice(H1AttnCProjWeightOffset, 6400), gradients.Slice(H1AttnCProjBiasOffset, 80), workspace.Slice(ScratchOffset, (int)H1AttnGeometry.ScratchSize(batch)), batch, accumulate);
 
-        // h1_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h1_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H0OutputOffset, batch * 1536), parameters.Slice(H1Ln1WeightOffset, 64), h1Ln1OutputGradient, workspace.Slice(H1Ln1MeanOffset, batch * 24), workspace.Slice(H1Ln1InverseStdOffset, batch * 24), h0OutputGradient, gradients.Slice(H1Ln1WeightOffset, 64), gradients.Slice(H1Ln1BiasOffset, 64), batch * 24, 64, accumulate, accumulateInputGradient: true);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H0OutputOffset, batch * 1920), parameters.Slice(H1Ln1WeightOffset, 80), h1Ln1OutputGradient, workspace.Slice(H1Ln1MeanOffset, batch * 24), workspace.Slice(H1Ln1InverseStdOffset, batch * 24), h0OutputGradient, gradients.Slice(H1Ln1WeightOffset, 80), gradients.Slice(H1Ln1BiasOffset, 80), batch * 24, 80, accumulate, accumulateInputGradient: true);
 
-        global::System.Span<float> h0ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        global::System.Span<float> h0MlpCProjOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h0: 24x64, the sum of h0_res, h0_mlp_c_proj.
+        global::System.Span<float> h0ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        global::System.Span<float> h0MlpDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h0: 24x80, the sum of h0_res, h0_mlp_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h0OutputGradient, h0ResOutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h0OutputGradient, h0MlpCProjOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h0OutputGradient, h0MlpDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h0MlpCFcOutputGradient = workspace.Slice(GradientBufferA, batch * 6144);
-        // h0_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        global::System.Span<float> h0MlpCProjOutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h0_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h0MlpDropOutputGradient, workspace.Slice(H0MlpDropSavedOffset, batch * 1920), h0MlpCProjOutputGradient);
+
+        global::System.Span<float> h0MlpCFcOutputGradient = workspace.Slice(GradientBufferC, batch * 7680);
+        // h0_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H0MlpCFcOutputOffset, batch * 6144), parameters.Slice(H0MlpCProjWeightOffset, 16384), h0MlpCProjOutputGradient, h0MlpCFcOutputGradient, gradients.Slice(H0MlpCProjWeightOffset, 16384), gradients.Slice(H0MlpCProjBiasOffset, 64), batch * 24, 256, 64, accumulate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H0MlpCFcOutputOffset, batch * 7680), parameters.Slice(H0MlpCProjWeightOffset, 25600), h0MlpCProjOutputGradient, h0MlpCFcOutputGradient, gradients.Slice(H0MlpCProjWeightOffset, 25600), gradients.Slice(H0MlpCProjBiasOffset, 80), batch * 24, 320, 80, accumulate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        global::System.Span<float> h0Ln2OutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h0_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        global::System.Span<float> h0Ln2OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h0_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H0MlpCFcPreActivationOffset, batch * 6144), h0MlpCFcOutputGradient);
-        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H0Ln2OutputOffset, batch * 1536), parameters.Slice(H0MlpCFcWeightOffset, 16384), h0MlpCFcOutputGradient, h0Ln2OutputGradient, gradients.Slice(H0MlpCFcWeightOffset, 16384), gradients.Slice(H0MlpCFcBiasOffset, 256), batch * 24, 64, 256, accumulate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H0MlpCFcPreActivationOffset, batch * 7680), h0MlpCFcOutputGradient);
+        global::Compiled.Kernels.Dense.Backward(workspace.Slice(H0Ln2OutputOffset, batch * 1920), parameters.Slice(H0MlpCFcWeightOffset, 25600), h0MlpCFcOutputGradient, h0Ln2OutputGradient, gradients.Slice(H0MlpCFcWeightOffset, 25600), gradients.Slice(H0MlpCFcBiasOffset, 320), batch * 24, 80, 320, accumulate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        // h0_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h0_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H0ResOutputOffset, batch * 1536), parameters.Slice(H0Ln2WeightOffset, 64), h0Ln2OutputGradient, workspace.Slice(H0Ln2MeanOffset, batch * 24), workspace.Slice(H0Ln2InverseStdOffset, batch * 24), h0ResOutputGradient, gradients.Slice(H0Ln2WeightOffset, 64), gradients.Slice(H0Ln2BiasOffset, 64), batch * 24, 64, accumulate, accumulateInputGradient: true);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H0ResOutputOffset, batch * 1920), parameters.Slice(H0Ln2WeightOffset, 80), h0Ln2OutputGradient, workspace.Slice(H0Ln2MeanOffset, batch * 24), workspace.Slice(H0Ln2InverseStdOffset, batch * 24), h0ResOutputGradient, gradients.Slice(H0Ln2WeightOffset, 80), gradients.Slice(H0Ln2BiasOffset, 80), batch * 24, 80, accumulate, accumulateInputGradient: true);
 
-        global::System.Span<float> wpeOutputGradient = workspace.Slice(GradientBufferA, batch * 1536);
-        global::System.Span<float> h0AttnOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h0_res: 24x64, the sum of wpe, h0_attn.
+        global::System.Span<float> wpeOutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        global::System.Span<float> h0AttnDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h0_res: 24x80, the sum of wpe, h0_attn_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h0ResOutputGradient, wpeOutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h0ResOutputGradient, h0AttnOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h0ResOutputGradient, h0AttnDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h0Ln1OutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        // h0_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        global::System.Span<float> h0AttnOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        // h0_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h0AttnDropOutputGradient, workspace.Slice(H0AttnDropSavedOffset, batch * 1920), h0AttnOutputGradient);
+
+        global::System.Span<float> h0Ln1OutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h0_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         // through c_proj, each head's A v and softmax, and c_attn; dx =
-        global::Compiled.Kernels.Attention.Backward(in H0AttnGeometry, workspace.Slice(H0Ln1OutputOffset, batch * 1536), parameters.Slice(H0AttnCAttnWeightOffset, 12288), parameters.Slice(H0AttnCProjWeightOffset, 4096), h0AttnOutputGradient, workspace.Slice(H0AttnProjectionsOffset, batch * 4608), workspace.Slice(H0AttnWeightsOffset, batch * 2304), workspace.Slice(H0AttnAttendedOffset, batch * 1536), default, h0Ln1OutputGradient, gradients.Slice(H0AttnCAttnWeightOffset, 12288), gradients.Slice(H0AttnCAttnBiasOffset, 192), gradients.Slice(H0AttnCProjWeightOffset, 4096), gradients.Slice(H0AttnCProjBiasOffset, 64), workspace.Slice(ScratchOffset, (int)H0AttnGeometry.ScratchSize(batch)), batch, accumulate);
+        global::Compiled.Kernels.Attention.Backward(in H0AttnGeometry, workspace.Slice(H0Ln1OutputOffset, batch * 1920), parameters.Slice(H0AttnCAttnWeightOffset, 19200), parameters.Slice(H0AttnCProjWeightOffset, 6400), h0AttnOutputGradient, workspace.Slice(H0AttnProjectionsOffset, batch * 5760), workspace.Slice(H0AttnWeightsOffset, batch * 2304), workspace.Slice(H0AttnAttendedOffset, batch * 1920), default, h0Ln1OutputGradient, gradients.Slice(H0AttnCAttnWeightOffset, 19200), gradients.Slice(H0AttnCAttnBiasOffset, 240), gradients.Slice(H0AttnCProjWeightOffset, 6400), gradients.Slice(H0AttnCProjBiasOffset, 80), workspace.Slice(ScratchOffset, (int)H0AttnGeometry.ScratchSize(batch)), batch, accumulate);
 
-        // h0_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h0_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(WpeOutputOffset, batch * 1536), parameters.Slice(H0Ln1WeightOffset, 64), h0Ln1OutputGradient, workspace.Slice(H0Ln1MeanOffset, batch * 24), workspace.Slice(H0Ln1InverseStdOffset, batch * 24), wpeOutputGradient, gradients.Slice(H0Ln1WeightOffset, 64), gradients.Slice(H0Ln1BiasOffset, 64), batch * 24, 64, accumulate, accumulateInputGradient: true);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(WpeOutputOffset, batch * 1920), parameters.Slice(H0Ln1WeightOffset, 80), h0Ln1OutputGradient, workspace.Slice(H0Ln1MeanOffset, batch * 24), workspace.Slice(H0Ln1InverseStdOffset, batch * 24), wpeOutputGradient, gradients.Slice(H0Ln1WeightOffset, 80), gradients.Slice(H0Ln1BiasOffset, 80), batch * 24, 80, accumulate, accumulateInputGradient: true);
 
-        global::System.Span<float> wteOutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        // wpe: 24x64, plus a learned vector per position; weight [24, 64].
+        global::System.Span<float> wteOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        // wpe: 24x80, plus a learned vector per position; weight [24, 80].
         // dweight += sum over the batch of dy; dx = dy
-        global::Compiled.Kernels.PositionalEmbedding.Backward(wpeOutputGradient, wteOutputGradient, gradients.Slice(WpeWeightOffset, 1536), batch, 1536, accumulate);
+        global::Compiled.Kernels.PositionalEmbedding.Backward(wpeOutputGradient, wteOutputGradient, gradients.Slice(WpeWeightOffset, 1920), batch, 1920, accumulate);
 
-        // wte: 24 tokens -> 24x64, a learned vector per id; weight [28, 64].
+        // wte: 24 tokens -> 24x80, a learned vector per id; weight [28, 80].
         // dweight[id_t] += dy[t]; token ids have no gradient
-        global::Compiled.Kernels.Embedding.Backward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), wteOutputGradient, gradients.Slice(WteWeightOffset, 1792), 64, accumulate);
+        global::Compiled.Kernels.Embedding.Backward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), wteOutputGradient, gradients.Slice(WteWeightOffset, 2240), 80, accumulate);
     }
 
     // The backward pass with the SGD step folded in: each layer computes dx with its old weights, then updates
@@ -1844,212 +2108,252 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     private static void SgdBackwardCore(global::System.Span<float> parameters, global::System.Span<float> gradients, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, float learningRate)
     {
         global::System.Span<float> lmHeadOutputGradient = workspace.Slice(GradientBufferA, batch * 648);
-        global::System.Span<float> lnFOutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        // lm_head: dense 24x64 -> 24x27 per step, identity. W [64, 27], b [27].
+        global::System.Span<float> lnFOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        // lm_head: dense 24x80 -> 24x27 per step, identity. W [80, 27], b [27].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(LnFOutputOffset, batch * 1536), parameters.Slice(LmHeadWeightOffset, 1728), lmHeadOutputGradient, lnFOutputGradient, parameters.Slice(LmHeadBiasOffset, 27), batch * 24, 64, 27, learningRate, scratch: workspace.Slice(ScratchOffset, 1728));
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(LnFOutputOffset, batch * 1920), parameters.Slice(LmHeadWeightOffset, 2160), lmHeadOutputGradient, lnFOutputGradient, parameters.Slice(LmHeadBiasOffset, 27), batch * 24, 80, 27, learningRate, scratch: workspace.Slice(ScratchOffset, 2160));
 
-        global::System.Span<float> h3OutputGradient = workspace.Slice(GradientBufferA, batch * 1536);
-        // ln_f: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        global::System.Span<float> h3OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // ln_f: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx = s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H3OutputOffset, batch * 1536), parameters.Slice(LnFWeightOffset, 64), lnFOutputGradient, workspace.Slice(LnFMeanOffset, batch * 24), workspace.Slice(LnFInverseStdOffset, batch * 24), h3OutputGradient, gradients.Slice(LnFWeightOffset, 64), gradients.Slice(LnFBiasOffset, 64), batch * 24, 64, accumulate: false);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(LnFWeightOffset, 64), parameters.Slice(LnFWeightOffset, 64), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(LnFBiasOffset, 64), parameters.Slice(LnFBiasOffset, 64), learningRate);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H3OutputOffset, batch * 1920), parameters.Slice(LnFWeightOffset, 80), lnFOutputGradient, workspace.Slice(LnFMeanOffset, batch * 24), workspace.Slice(LnFInverseStdOffset, batch * 24), h3OutputGradient, gradients.Slice(LnFWeightOffset, 80), gradients.Slice(LnFBiasOffset, 80), batch * 24, 80, accumulate: false);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(LnFWeightOffset, 80), parameters.Slice(LnFWeightOffset, 80), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(LnFBiasOffset, 80), parameters.Slice(LnFBiasOffset, 80), learningRate);
 
-        global::System.Span<float> h3ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        global::System.Span<float> h3MlpCProjOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h3: 24x64, the sum of h3_res, h3_mlp_c_proj.
+        global::System.Span<float> h3ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        global::System.Span<float> h3MlpDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h3: 24x80, the sum of h3_res, h3_mlp_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h3OutputGradient, h3ResOutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h3OutputGradient, h3MlpCProjOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h3OutputGradient, h3MlpDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h3MlpCFcOutputGradient = workspace.Slice(GradientBufferA, batch * 6144);
-        // h3_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        global::System.Span<float> h3MlpCProjOutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h3_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h3MlpDropOutputGradient, workspace.Slice(H3MlpDropSavedOffset, batch * 1920), h3MlpCProjOutputGradient);
+
+        global::System.Span<float> h3MlpCFcOutputGradient = workspace.Slice(GradientBufferC, batch * 7680);
+        // h3_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H3MlpCFcOutputOffset, batch * 6144), parameters.Slice(H3MlpCProjWeightOffset, 16384), h3MlpCProjOutputGradient, h3MlpCFcOutputGradient, parameters.Slice(H3MlpCProjBiasOffset, 64), batch * 24, 256, 64, learningRate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H3MlpCFcOutputOffset, batch * 7680), parameters.Slice(H3MlpCProjWeightOffset, 25600), h3MlpCProjOutputGradient, h3MlpCFcOutputGradient, parameters.Slice(H3MlpCProjBiasOffset, 80), batch * 24, 320, 80, learningRate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        global::System.Span<float> h3Ln2OutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h3_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        global::System.Span<float> h3Ln2OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h3_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H3MlpCFcPreActivationOffset, batch * 6144), h3MlpCFcOutputGradient);
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H3Ln2OutputOffset, batch * 1536), parameters.Slice(H3MlpCFcWeightOffset, 16384), h3MlpCFcOutputGradient, h3Ln2OutputGradient, parameters.Slice(H3MlpCFcBiasOffset, 256), batch * 24, 64, 256, learningRate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H3MlpCFcPreActivationOffset, batch * 7680), h3MlpCFcOutputGradient);
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H3Ln2OutputOffset, batch * 1920), parameters.Slice(H3MlpCFcWeightOffset, 25600), h3MlpCFcOutputGradient, h3Ln2OutputGradient, parameters.Slice(H3MlpCFcBiasOffset, 320), batch * 24, 80, 320, learningRate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        // h3_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h3_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H3ResOutputOffset, batch * 1536), parameters.Slice(H3Ln2WeightOffset, 64), h3Ln2OutputGradient, workspace.Slice(H3Ln2MeanOffset, batch * 24), workspace.Slice(H3Ln2InverseStdOffset, batch * 24), h3ResOutputGradient, gradients.Slice(H3Ln2WeightOffset, 64), gradients.Slice(H3Ln2BiasOffset, 64), batch * 24, 64, accumulate: false, accumulateInputGradient: true);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3Ln2WeightOffset, 64), parameters.Slice(H3Ln2WeightOffset, 64), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3Ln2BiasOffset, 64), parameters.Slice(H3Ln2BiasOffset, 64), learningRate);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H3ResOutputOffset, batch * 1920), parameters.Slice(H3Ln2WeightOffset, 80), h3Ln2OutputGradient, workspace.Slice(H3Ln2MeanOffset, batch * 24), workspace.Slice(H3Ln2InverseStdOffset, batch * 24), h3ResOutputGradient, gradients.Slice(H3Ln2WeightOffset, 80), gradients.Slice(H3Ln2BiasOffset, 80), batch * 24, 80, accumulate: false, accumulateInputGradient: true);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3Ln2WeightOffset, 80), parameters.Slice(H3Ln2WeightOffset, 80), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3Ln2BiasOffset, 80), parameters.Slice(H3Ln2BiasOffset, 80), learningRate);
 
-        global::System.Span<float> h2OutputGradient = workspace.Slice(GradientBufferA, batch * 1536);
-        global::System.Span<float> h3AttnOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h3_res: 24x64, the sum of h2, h3_attn.
+        global::System.Span<float> h2OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        global::System.Span<float> h3AttnDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h3_res: 24x80, the sum of h2, h3_attn_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h3ResOutputGradient, h2OutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h3ResOutputGradient, h3AttnOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h3ResOutputGradient, h3AttnDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h3Ln1OutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        // h3_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        global::System.Span<float> h3AttnOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        // h3_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h3AttnDropOutputGradient, workspace.Slice(H3AttnDropSavedOffset, batch * 1920), h3AttnOutputGradient);
+
+        global::System.Span<float> h3Ln1OutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h3_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         // through c_proj, each head's A v and softmax, and c_attn; dx =
-        global::Compiled.Kernels.Attention.Backward(in H3AttnGeometry, workspace.Slice(H3Ln1OutputOffset, batch * 1536), parameters.Slice(H3AttnCAttnWeightOffset, 12288), parameters.Slice(H3AttnCProjWeightOffset, 4096), h3AttnOutputGradient, workspace.Slice(H3AttnProjectionsOffset, batch * 4608), workspace.Slice(H3AttnWeightsOffset, batch * 2304), workspace.Slice(H3AttnAttendedOffset, batch * 1536), default, h3Ln1OutputGradient, gradients.Slice(H3AttnCAttnWeightOffset, 12288), gradients.Slice(H3AttnCAttnBiasOffset, 192), gradients.Slice(H3AttnCProjWeightOffset, 4096), gradients.Slice(H3AttnCProjBiasOffset, 64), workspace.Slice(ScratchOffset, (int)H3AttnGeometry.ScratchSize(batch)), batch, accumulate: false);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3AttnCAttnWeightOffset, 12288), parameters.Slice(H3AttnCAttnWeightOffset, 12288), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3AttnCAttnBiasOffset, 192), parameters.Slice(H3AttnCAttnBiasOffset, 192), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3AttnCProjWeightOffset, 4096), parameters.Slice(H3AttnCProjWeightOffset, 4096), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3AttnCProjBiasOffset, 64), parameters.Slice(H3AttnCProjBiasOffset, 64), learningRate);
+        global::Compiled.Kernels.Attention.Backward(in H3AttnGeometry, workspace.Slice(H3Ln1OutputOffset, batch * 1920), parameters.Slice(H3AttnCAttnWeightOffset, 19200), parameters.Slice(H3AttnCProjWeightOffset, 6400), h3AttnOutputGradient, workspace.Slice(H3AttnProjectionsOffset, batch * 5760), workspace.Slice(H3AttnWeightsOffset, batch * 2304), workspace.Slice(H3AttnAttendedOffset, batch * 1920), default, h3Ln1OutputGradient, gradients.Slice(H3AttnCAttnWeightOffset, 19200), gradients.Slice(H3AttnCAttnBiasOffset, 240), gradients.Slice(H3AttnCProjWeightOffset, 6400), gradients.Slice(H3AttnCProjBiasOffset, 80), workspace.Slice(ScratchOffset, (int)H3AttnGeometry.ScratchSize(batch)), batch, accumulate: false);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3AttnCAttnWeightOffset, 19200), parameters.Slice(H3AttnCAttnWeightOffset, 19200), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3AttnCAttnBiasOffset, 240), parameters.Slice(H3AttnCAttnBiasOffset, 240), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3AttnCProjWeightOffset, 6400), parameters.Slice(H3AttnCProjWeightOffset, 6400), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3AttnCProjBiasOffset, 80), parameters.Slice(H3AttnCProjBiasOffset, 80), learningRate);
 
-        // h3_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h3_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H2OutputOffset, batch * 1536), parameters.Slice(H3Ln1WeightOffset, 64), h3Ln1OutputGradient, workspace.Slice(H3Ln1MeanOffset, batch * 24), workspace.Slice(H3Ln1InverseStdOffset, batch * 24), h2OutputGradient, gradients.Slice(H3Ln1WeightOffset, 64), gradients.Slice(H3Ln1BiasOffset, 64), batch * 24, 64, accumulate: false, accumulateInputGradient: true);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3Ln1WeightOffset, 64), parameters.Slice(H3Ln1WeightOffset, 64), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3Ln1BiasOffset, 64), parameters.Slice(H3Ln1BiasOffset, 64), learningRate);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H2OutputOffset, batch * 1920), parameters.Slice(H3Ln1WeightOffset, 80), h3Ln1OutputGradient, workspace.Slice(H3Ln1MeanOffset, batch * 24), workspace.Slice(H3Ln1InverseStdOffset, batch * 24), h2OutputGradient, gradients.Slice(H3Ln1WeightOffset, 80), gradients.Slice(H3Ln1BiasOffset, 80), batch * 24, 80, accumulate: false, accumulateInputGradient: true);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3Ln1WeightOffset, 80), parameters.Slice(H3Ln1WeightOffset, 80), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H3Ln1BiasOffset, 80), parameters.Slice(H3Ln1BiasOffset, 80), learningRate);
 
-        global::System.Span<float> h2ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        global::System.Span<float> h2MlpCProjOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h2: 24x64, the sum of h2_res, h2_mlp_c_proj.
+        global::System.Span<float> h2ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        global::System.Span<float> h2MlpDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h2: 24x80, the sum of h2_res, h2_mlp_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h2OutputGradient, h2ResOutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h2OutputGradient, h2MlpCProjOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h2OutputGradient, h2MlpDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h2MlpCFcOutputGradient = workspace.Slice(GradientBufferA, batch * 6144);
-        // h2_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        global::System.Span<float> h2MlpCProjOutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h2_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h2MlpDropOutputGradient, workspace.Slice(H2MlpDropSavedOffset, batch * 1920), h2MlpCProjOutputGradient);
+
+        global::System.Span<float> h2MlpCFcOutputGradient = workspace.Slice(GradientBufferC, batch * 7680);
+        // h2_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H2MlpCFcOutputOffset, batch * 6144), parameters.Slice(H2MlpCProjWeightOffset, 16384), h2MlpCProjOutputGradient, h2MlpCFcOutputGradient, parameters.Slice(H2MlpCProjBiasOffset, 64), batch * 24, 256, 64, learningRate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H2MlpCFcOutputOffset, batch * 7680), parameters.Slice(H2MlpCProjWeightOffset, 25600), h2MlpCProjOutputGradient, h2MlpCFcOutputGradient, parameters.Slice(H2MlpCProjBiasOffset, 80), batch * 24, 320, 80, learningRate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        global::System.Span<float> h2Ln2OutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h2_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        global::System.Span<float> h2Ln2OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h2_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H2MlpCFcPreActivationOffset, batch * 6144), h2MlpCFcOutputGradient);
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H2Ln2OutputOffset, batch * 1536), parameters.Slice(H2MlpCFcWeightOffset, 16384), h2MlpCFcOutputGradient, h2Ln2OutputGradient, parameters.Slice(H2MlpCFcBiasOffset, 256), batch * 24, 64, 256, learningRate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H2MlpCFcPreActivationOffset, batch * 7680), h2MlpCFcOutputGradient);
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H2Ln2OutputOffset, batch * 1920), parameters.Slice(H2MlpCFcWeightOffset, 25600), h2MlpCFcOutputGradient, h2Ln2OutputGradient, parameters.Slice(H2MlpCFcBiasOffset, 320), batch * 24, 80, 320, learningRate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        // h2_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h2_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H2ResOutputOffset, batch * 1536), parameters.Slice(H2Ln2WeightOffset, 64), h2Ln2OutputGradient, workspace.Slice(H2Ln2MeanOffset, batch * 24), workspace.Slice(H2Ln2InverseStdOffset, batch * 24), h2ResOutputGradient, gradients.Slice(H2Ln2WeightOffset, 64), gradients.Slice(H2Ln2BiasOffset, 64), batch * 24, 64, accumulate: false, accumulateInputGradient: true);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2Ln2WeightOffset, 64), parameters.Slice(H2Ln2WeightOffset, 64), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2Ln2BiasOffset, 64), parameters.Slice(H2Ln2BiasOffset, 64), learningRate);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H2ResOutputOffset, batch * 1920), parameters.Slice(H2Ln2WeightOffset, 80), h2Ln2OutputGradient, workspace.Slice(H2Ln2MeanOffset, batch * 24), workspace.Slice(H2Ln2InverseStdOffset, batch * 24), h2ResOutputGradient, gradients.Slice(H2Ln2WeightOffset, 80), gradients.Slice(H2Ln2BiasOffset, 80), batch * 24, 80, accumulate: false, accumulateInputGradient: true);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2Ln2WeightOffset, 80), parameters.Slice(H2Ln2WeightOffset, 80), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2Ln2BiasOffset, 80), parameters.Slice(H2Ln2BiasOffset, 80), learningRate);
 
-        global::System.Span<float> h1OutputGradient = workspace.Slice(GradientBufferA, batch * 1536);
-        global::System.Span<float> h2AttnOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h2_res: 24x64, the sum of h1, h2_attn.
+        global::System.Span<float> h1OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        global::System.Span<float> h2AttnDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h2_res: 24x80, the sum of h1, h2_attn_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h2ResOutputGradient, h1OutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h2ResOutputGradient, h2AttnOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h2ResOutputGradient, h2AttnDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h2Ln1OutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        // h2_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        global::System.Span<float> h2AttnOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        // h2_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h2AttnDropOutputGradient, workspace.Slice(H2AttnDropSavedOffset, batch * 1920), h2AttnOutputGradient);
+
+        global::System.Span<float> h2Ln1OutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h2_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         // through c_proj, each head's A v and softmax, and c_attn; dx =
-        global::Compiled.Kernels.Attention.Backward(in H2AttnGeometry, workspace.Slice(H2Ln1OutputOffset, batch * 1536), parameters.Slice(H2AttnCAttnWeightOffset, 12288), parameters.Slice(H2AttnCProjWeightOffset, 4096), h2AttnOutputGradient, workspace.Slice(H2AttnProjectionsOffset, batch * 4608), workspace.Slice(H2AttnWeightsOffset, batch * 2304), workspace.Slice(H2AttnAttendedOffset, batch * 1536), default, h2Ln1OutputGradient, gradients.Slice(H2AttnCAttnWeightOffset, 12288), gradients.Slice(H2AttnCAttnBiasOffset, 192), gradients.Slice(H2AttnCProjWeightOffset, 4096), gradients.Slice(H2AttnCProjBiasOffset, 64), workspace.Slice(ScratchOffset, (int)H2AttnGeometry.ScratchSize(batch)), batch, accumulate: false);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2AttnCAttnWeightOffset, 12288), parameters.Slice(H2AttnCAttnWeightOffset, 12288), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2AttnCAttnBiasOffset, 192), parameters.Slice(H2AttnCAttnBiasOffset, 192), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2AttnCProjWeightOffset, 4096), parameters.Slice(H2AttnCProjWeightOffset, 4096), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2AttnCProjBiasOffset, 64), parameters.Slice(H2AttnCProjBiasOffset, 64), learningRate);
+        global::Compiled.Kernels.Attention.Backward(in H2AttnGeometry, workspace.Slice(H2Ln1OutputOffset, batch * 1920), parameters.Slice(H2AttnCAttnWeightOffset, 19200), parameters.Slice(H2AttnCProjWeightOffset, 6400), h2AttnOutputGradient, workspace.Slice(H2AttnProjectionsOffset, batch * 5760), workspace.Slice(H2AttnWeightsOffset, batch * 2304), workspace.Slice(H2AttnAttendedOffset, batch * 1920), default, h2Ln1OutputGradient, gradients.Slice(H2AttnCAttnWeightOffset, 19200), gradients.Slice(H2AttnCAttnBiasOffset, 240), gradients.Slice(H2AttnCProjWeightOffset, 6400), gradients.Slice(H2AttnCProjBiasOffset, 80), workspace.Slice(ScratchOffset, (int)H2AttnGeometry.ScratchSize(batch)), batch, accumulate: false);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2AttnCAttnWeightOffset, 19200), parameters.Slice(H2AttnCAttnWeightOffset, 19200), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2AttnCAttnBiasOffset, 240), parameters.Slice(H2AttnCAttnBiasOffset, 240), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2AttnCProjWeightOffset, 6400), parameters.Slice(H2AttnCProjWeightOffset, 6400), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2AttnCProjBiasOffset, 80), parameters.Slice(H2AttnCProjBiasOffset, 80), learningRate);
 
-        // h2_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h2_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H1OutputOffset, batch * 1536), parameters.Slice(H2Ln1WeightOffset, 64), h2Ln1OutputGradient, workspace.Slice(H2Ln1MeanOffset, batch * 24), workspace.Slice(H2Ln1InverseStdOffset, batch * 24), h1OutputGradient, gradients.Slice(H2Ln1WeightOffset, 64), gradients.Slice(H2Ln1BiasOffset, 64), batch * 24, 64, accumulate: false, accumulateInputGradient: true);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2Ln1WeightOffset, 64), parameters.Slice(H2Ln1WeightOffset, 64), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2Ln1BiasOffset, 64), parameters.Slice(H2Ln1BiasOffset, 64), learningRate);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H1OutputOffset, batch * 1920), parameters.Slice(H2Ln1WeightOffset, 80), h2Ln1OutputGradient, workspace.Slice(H2Ln1MeanOffset, batch * 24), workspace.Slice(H2Ln1InverseStdOffset, batch * 24), h1OutputGradient, gradients.Slice(H2Ln1WeightOffset, 80), gradients.Slice(H2Ln1BiasOffset, 80), batch * 24, 80, accumulate: false, accumulateInputGradient: true);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2Ln1WeightOffset, 80), parameters.Slice(H2Ln1WeightOffset, 80), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H2Ln1BiasOffset, 80), parameters.Slice(H2Ln1BiasOffset, 80), learningRate);
 
-        global::System.Span<float> h1ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        global::System.Span<float> h1MlpCProjOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h1: 24x64, the sum of h1_res, h1_mlp_c_proj.
+        global::System.Span<float> h1ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        global::System.Span<float> h1MlpDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h1: 24x80, the sum of h1_res, h1_mlp_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h1OutputGradient, h1ResOutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h1OutputGradient, h1MlpCProjOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h1OutputGradient, h1MlpDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h1MlpCFcOutputGradient = workspace.Slice(GradientBufferA, batch * 6144);
-        // h1_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        global::System.Span<float> h1MlpCProjOutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h1_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h1MlpDropOutputGradient, workspace.Slice(H1MlpDropSavedOffset, batch * 1920), h1MlpCProjOutputGradient);
+
+        global::System.Span<float> h1MlpCFcOutputGradient = workspace.Slice(GradientBufferC, batch * 7680);
+        // h1_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H1MlpCFcOutputOffset, batch * 6144), parameters.Slice(H1MlpCProjWeightOffset, 16384), h1MlpCProjOutputGradient, h1MlpCFcOutputGradient, parameters.Slice(H1MlpCProjBiasOffset, 64), batch * 24, 256, 64, learningRate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H1MlpCFcOutputOffset, batch * 7680), parameters.Slice(H1MlpCProjWeightOffset, 25600), h1MlpCProjOutputGradient, h1MlpCFcOutputGradient, parameters.Slice(H1MlpCProjBiasOffset, 80), batch * 24, 320, 80, learningRate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        global::System.Span<float> h1Ln2OutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h1_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        global::System.Span<float> h1Ln2OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h1_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H1MlpCFcPreActivationOffset, batch * 6144), h1MlpCFcOutputGradient);
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H1Ln2OutputOffset, batch * 1536), parameters.Slice(H1MlpCFcWeightOffset, 16384), h1MlpCFcOutputGradient, h1Ln2OutputGradient, parameters.Slice(H1MlpCFcBiasOffset, 256), batch * 24, 64, 256, learningRate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H1MlpCFcPreActivationOffset, batch * 7680), h1MlpCFcOutputGradient);
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H1Ln2OutputOffset, batch * 1920), parameters.Slice(H1MlpCFcWeightOffset, 25600), h1MlpCFcOutputGradient, h1Ln2OutputGradient, parameters.Slice(H1MlpCFcBiasOffset, 320), batch * 24, 80, 320, learningRate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        // h1_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h1_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H1ResOutputOffset, batch * 1536), parameters.Slice(H1Ln2WeightOffset, 64), h1Ln2OutputGradient, workspace.Slice(H1Ln2MeanOffset, batch * 24), workspace.Slice(H1Ln2InverseStdOffset, batch * 24), h1ResOutputGradient, gradients.Slice(H1Ln2WeightOffset, 64), gradients.Slice(H1Ln2BiasOffset, 64), batch * 24, 64, accumulate: false, accumulateInputGradient: true);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1Ln2WeightOffset, 64), parameters.Slice(H1Ln2WeightOffset, 64), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1Ln2BiasOffset, 64), parameters.Slice(H1Ln2BiasOffset, 64), learningRate);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H1ResOutputOffset, batch * 1920), parameters.Slice(H1Ln2WeightOffset, 80), h1Ln2OutputGradient, workspace.Slice(H1Ln2MeanOffset, batch * 24), workspace.Slice(H1Ln2InverseStdOffset, batch * 24), h1ResOutputGradient, gradients.Slice(H1Ln2WeightOffset, 80), gradients.Slice(H1Ln2BiasOffset, 80), batch * 24, 80, accumulate: false, accumulateInputGradient: true);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1Ln2WeightOffset, 80), parameters.Slice(H1Ln2WeightOffset, 80), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1Ln2BiasOffset, 80), parameters.Slice(H1Ln2BiasOffset, 80), learningRate);
 
-        global::System.Span<float> h0OutputGradient = workspace.Slice(GradientBufferA, batch * 1536);
-        global::System.Span<float> h1AttnOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h1_res: 24x64, the sum of h0, h1_attn.
+        global::System.Span<float> h0OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        global::System.Span<float> h1AttnDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h1_res: 24x80, the sum of h0, h1_attn_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h1ResOutputGradient, h0OutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h1ResOutputGradient, h1AttnOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h1ResOutputGradient, h1AttnDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h1Ln1OutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        // h1_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        global::System.Span<float> h1AttnOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        // h1_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h1AttnDropOutputGradient, workspace.Slice(H1AttnDropSavedOffset, batch * 1920), h1AttnOutputGradient);
+
+        global::System.Span<float> h1Ln1OutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h1_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         // through c_proj, each head's A v and softmax, and c_attn; dx =
-        global::Compiled.Kernels.Attention.Backward(in H1AttnGeometry, workspace.Slice(H1Ln1OutputOffset, batch * 1536), parameters.Slice(H1AttnCAttnWeightOffset, 12288), parameters.Slice(H1AttnCProjWeightOffset, 4096), h1AttnOutputGradient, workspace.Slice(H1AttnProjectionsOffset, batch * 4608), workspace.Slice(H1AttnWeightsOffset, batch * 2304), workspace.Slice(H1AttnAttendedOffset, batch * 1536), default, h1Ln1OutputGradient, gradients.Slice(H1AttnCAttnWeightOffset, 12288), gradients.Slice(H1AttnCAttnBiasOffset, 192), gradients.Slice(H1AttnCProjWeightOffset, 4096), gradients.Slice(H1AttnCProjBiasOffset, 64), workspace.Slice(ScratchOffset, (int)H1AttnGeometry.ScratchSize(batch)), batch, accumulate: false);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1AttnCAttnWeightOffset, 12288), parameters.Slice(H1AttnCAttnWeightOffset, 12288), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1AttnCAttnBiasOffset, 192), parameters.Slice(H1AttnCAttnBiasOffset, 192), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1AttnCProjWeightOffset, 4096), parameters.Slice(H1AttnCProjWeightOffset, 4096), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1AttnCProjBiasOffset, 64), parameters.Slice(H1AttnCProjBiasOffset, 64), learningRate);
+        global::Compiled.Kernels.Attention.Backward(in H1AttnGeometry, workspace.Slice(H1Ln1OutputOffset, batch * 1920), parameters.Slice(H1AttnCAttnWeightOffset, 19200), parameters.Slice(H1AttnCProjWeightOffset, 6400), h1AttnOutputGradient, workspace.Slice(H1AttnProjectionsOffset, batch * 5760), workspace.Slice(H1AttnWeightsOffset, batch * 2304), workspace.Slice(H1AttnAttendedOffset, batch * 1920), default, h1Ln1OutputGradient, gradients.Slice(H1AttnCAttnWeightOffset, 19200), gradients.Slice(H1AttnCAttnBiasOffset, 240), gradients.Slice(H1AttnCProjWeightOffset, 6400), gradients.Slice(H1AttnCProjBiasOffset, 80), workspace.Slice(ScratchOffset, (int)H1AttnGeometry.ScratchSize(batch)), batch, accumulate: false);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1AttnCAttnWeightOffset, 19200), parameters.Slice(H1AttnCAttnWeightOffset, 19200), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1AttnCAttnBiasOffset, 240), parameters.Slice(H1AttnCAttnBiasOffset, 240), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1AttnCProjWeightOffset, 6400), parameters.Slice(H1AttnCProjWeightOffset, 6400), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1AttnCProjBiasOffset, 80), parameters.Slice(H1AttnCProjBiasOffset, 80), learningRate);
 
-        // h1_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h1_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H0OutputOffset, batch * 1536), parameters.Slice(H1Ln1WeightOffset, 64), h1Ln1OutputGradient, workspace.Slice(H1Ln1MeanOffset, batch * 24), workspace.Slice(H1Ln1InverseStdOffset, batch * 24), h0OutputGradient, gradients.Slice(H1Ln1WeightOffset, 64), gradients.Slice(H1Ln1BiasOffset, 64), batch * 24, 64, accumulate: false, accumulateInputGradient: true);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1Ln1WeightOffset, 64), parameters.Slice(H1Ln1WeightOffset, 64), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1Ln1BiasOffset, 64), parameters.Slice(H1Ln1BiasOffset, 64), learningRate);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H0OutputOffset, batch * 1920), parameters.Slice(H1Ln1WeightOffset, 80), h1Ln1OutputGradient, workspace.Slice(H1Ln1MeanOffset, batch * 24), workspace.Slice(H1Ln1InverseStdOffset, batch * 24), h0OutputGradient, gradients.Slice(H1Ln1WeightOffset, 80), gradients.Slice(H1Ln1BiasOffset, 80), batch * 24, 80, accumulate: false, accumulateInputGradient: true);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1Ln1WeightOffset, 80), parameters.Slice(H1Ln1WeightOffset, 80), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H1Ln1BiasOffset, 80), parameters.Slice(H1Ln1BiasOffset, 80), learningRate);
 
-        global::System.Span<float> h0ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        global::System.Span<float> h0MlpCProjOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h0: 24x64, the sum of h0_res, h0_mlp_c_proj.
+        global::System.Span<float> h0ResOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        global::System.Span<float> h0MlpDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h0: 24x80, the sum of h0_res, h0_mlp_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h0OutputGradient, h0ResOutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h0OutputGradient, h0MlpCProjOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h0OutputGradient, h0MlpDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h0MlpCFcOutputGradient = workspace.Slice(GradientBufferA, batch * 6144);
-        // h0_mlp_c_proj: dense 24x256 -> 24x64 per step, identity. W [256, 64], b [64].
+        global::System.Span<float> h0MlpCProjOutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h0_mlp_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h0MlpDropOutputGradient, workspace.Slice(H0MlpDropSavedOffset, batch * 1920), h0MlpCProjOutputGradient);
+
+        global::System.Span<float> h0MlpCFcOutputGradient = workspace.Slice(GradientBufferC, batch * 7680);
+        // h0_mlp_c_proj: dense 24x320 -> 24x80 per step, identity. W [320, 80], b [80].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H0MlpCFcOutputOffset, batch * 6144), parameters.Slice(H0MlpCProjWeightOffset, 16384), h0MlpCProjOutputGradient, h0MlpCFcOutputGradient, parameters.Slice(H0MlpCProjBiasOffset, 64), batch * 24, 256, 64, learningRate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H0MlpCFcOutputOffset, batch * 7680), parameters.Slice(H0MlpCProjWeightOffset, 25600), h0MlpCProjOutputGradient, h0MlpCFcOutputGradient, parameters.Slice(H0MlpCProjBiasOffset, 80), batch * 24, 320, 80, learningRate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        global::System.Span<float> h0Ln2OutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h0_mlp_c_fc: dense 24x64 -> 24x256 per step, GELU. W [64, 256], b [256].
+        global::System.Span<float> h0Ln2OutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        // h0_mlp_c_fc: dense 24x80 -> 24x320 per step, GELU. W [80, 320], b [320].
         // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H0MlpCFcPreActivationOffset, batch * 6144), h0MlpCFcOutputGradient);
-        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H0Ln2OutputOffset, batch * 1536), parameters.Slice(H0MlpCFcWeightOffset, 16384), h0MlpCFcOutputGradient, h0Ln2OutputGradient, parameters.Slice(H0MlpCFcBiasOffset, 256), batch * 24, 64, 256, learningRate, scratch: workspace.Slice(ScratchOffset, 16384));
+        global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(H0MlpCFcPreActivationOffset, batch * 7680), h0MlpCFcOutputGradient);
+        global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(H0Ln2OutputOffset, batch * 1920), parameters.Slice(H0MlpCFcWeightOffset, 25600), h0MlpCFcOutputGradient, h0Ln2OutputGradient, parameters.Slice(H0MlpCFcBiasOffset, 320), batch * 24, 80, 320, learningRate, scratch: workspace.Slice(ScratchOffset, 25600));
 
-        // h0_ln_2: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h0_ln_2: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H0ResOutputOffset, batch * 1536), parameters.Slice(H0Ln2WeightOffset, 64), h0Ln2OutputGradient, workspace.Slice(H0Ln2MeanOffset, batch * 24), workspace.Slice(H0Ln2InverseStdOffset, batch * 24), h0ResOutputGradient, gradients.Slice(H0Ln2WeightOffset, 64), gradients.Slice(H0Ln2BiasOffset, 64), batch * 24, 64, accumulate: false, accumulateInputGradient: true);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0Ln2WeightOffset, 64), parameters.Slice(H0Ln2WeightOffset, 64), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0Ln2BiasOffset, 64), parameters.Slice(H0Ln2BiasOffset, 64), learningRate);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(H0ResOutputOffset, batch * 1920), parameters.Slice(H0Ln2WeightOffset, 80), h0Ln2OutputGradient, workspace.Slice(H0Ln2MeanOffset, batch * 24), workspace.Slice(H0Ln2InverseStdOffset, batch * 24), h0ResOutputGradient, gradients.Slice(H0Ln2WeightOffset, 80), gradients.Slice(H0Ln2BiasOffset, 80), batch * 24, 80, accumulate: false, accumulateInputGradient: true);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0Ln2WeightOffset, 80), parameters.Slice(H0Ln2WeightOffset, 80), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0Ln2BiasOffset, 80), parameters.Slice(H0Ln2BiasOffset, 80), learningRate);
 
-        global::System.Span<float> wpeOutputGradient = workspace.Slice(GradientBufferA, batch * 1536);
-        global::System.Span<float> h0AttnOutputGradient = workspace.Slice(GradientBufferC, batch * 1536);
-        // h0_res: 24x64, the sum of wpe, h0_attn.
+        global::System.Span<float> wpeOutputGradient = workspace.Slice(GradientBufferA, batch * 1920);
+        global::System.Span<float> h0AttnDropOutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h0_res: 24x80, the sum of wpe, h0_attn_drop.
         // dx = dy for every input (added where the input's gradient has another share already)
         global::Compiled.Kernels.Addition.Backward(h0ResOutputGradient, wpeOutputGradient, accumulate: false);
-        global::Compiled.Kernels.Addition.Backward(h0ResOutputGradient, h0AttnOutputGradient, accumulate: false);
+        global::Compiled.Kernels.Addition.Backward(h0ResOutputGradient, h0AttnDropOutputGradient, accumulate: false);
 
-        global::System.Span<float> h0Ln1OutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        // h0_attn: 24x64, causal self-attention, 4 head(s) of 16; c_attn [64, 192] + [192], c_proj [64, 64] + [64].
+        global::System.Span<float> h0AttnOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        // h0_attn_drop: dropout, rate 0.05f, 24x80 values (training only).
+        // dx = dy * mask
+        global::Compiled.Kernels.Dropout.Backward(h0AttnDropOutputGradient, workspace.Slice(H0AttnDropSavedOffset, batch * 1920), h0AttnOutputGradient);
+
+        global::System.Span<float> h0Ln1OutputGradient = workspace.Slice(GradientBufferC, batch * 1920);
+        // h0_attn: 24x80, causal self-attention, 4 head(s) of 20; c_attn [80, 240] + [240], c_proj [80, 80] + [80].
         // through c_proj, each head's A v and softmax, and c_attn; dx =
-        global::Compiled.Kernels.Attention.Backward(in H0AttnGeometry, workspace.Slice(H0Ln1OutputOffset, batch * 1536), parameters.Slice(H0AttnCAttnWeightOffset, 12288), parameters.Slice(H0AttnCProjWeightOffset, 4096), h0AttnOutputGradient, workspace.Slice(H0AttnProjectionsOffset, batch * 4608), workspace.Slice(H0AttnWeightsOffset, batch * 2304), workspace.Slice(H0AttnAttendedOffset, batch * 1536), default, h0Ln1OutputGradient, gradients.Slice(H0AttnCAttnWeightOffset, 12288), gradients.Slice(H0AttnCAttnBiasOffset, 192), gradients.Slice(H0AttnCProjWeightOffset, 4096), gradients.Slice(H0AttnCProjBiasOffset, 64), workspace.Slice(ScratchOffset, (int)H0AttnGeometry.ScratchSize(batch)), batch, accumulate: false);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0AttnCAttnWeightOffset, 12288), parameters.Slice(H0AttnCAttnWeightOffset, 12288), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0AttnCAttnBiasOffset, 192), parameters.Slice(H0AttnCAttnBiasOffset, 192), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0AttnCProjWeightOffset, 4096), parameters.Slice(H0AttnCProjWeightOffset, 4096), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0AttnCProjBiasOffset, 64), parameters.Slice(H0AttnCProjBiasOffset, 64), learningRate);
+        global::Compiled.Kernels.Attention.Backward(in H0AttnGeometry, workspace.Slice(H0Ln1OutputOffset, batch * 1920), parameters.Slice(H0AttnCAttnWeightOffset, 19200), parameters.Slice(H0AttnCProjWeightOffset, 6400), h0AttnOutputGradient, workspace.Slice(H0AttnProjectionsOffset, batch * 5760), workspace.Slice(H0AttnWeightsOffset, batch * 2304), workspace.Slice(H0AttnAttendedOffset, batch * 1920), default, h0Ln1OutputGradient, gradients.Slice(H0AttnCAttnWeightOffset, 19200), gradients.Slice(H0AttnCAttnBiasOffset, 240), gradients.Slice(H0AttnCProjWeightOffset, 6400), gradients.Slice(H0AttnCProjBiasOffset, 80), workspace.Slice(ScratchOffset, (int)H0AttnGeometry.ScratchSize(batch)), batch, accumulate: false);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0AttnCAttnWeightOffset, 19200), parameters.Slice(H0AttnCAttnWeightOffset, 19200), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0AttnCAttnBiasOffset, 240), parameters.Slice(H0AttnCAttnBiasOffset, 240), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0AttnCProjWeightOffset, 6400), parameters.Slice(H0AttnCProjWeightOffset, 6400), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0AttnCProjBiasOffset, 80), parameters.Slice(H0AttnCProjBiasOffset, 80), learningRate);
 
-        // h0_ln_1: 24x64, layer norm over the last 64 values, eps 1E-05f; weight [64], bias [64].
+        // h0_ln_1: 24x80, layer norm over the last 80 values, eps 1E-05f; weight [80], bias [80].
         // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
-        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(WpeOutputOffset, batch * 1536), parameters.Slice(H0Ln1WeightOffset, 64), h0Ln1OutputGradient, workspace.Slice(H0Ln1MeanOffset, batch * 24), workspace.Slice(H0Ln1InverseStdOffset, batch * 24), wpeOutputGradient, gradients.Slice(H0Ln1WeightOffset, 64), gradients.Slice(H0Ln1BiasOffset, 64), batch * 24, 64, accumulate: false, accumulateInputGradient: true);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0Ln1WeightOffset, 64), parameters.Slice(H0Ln1WeightOffset, 64), learningRate);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0Ln1BiasOffset, 64), parameters.Slice(H0Ln1BiasOffset, 64), learningRate);
+        global::Compiled.Kernels.LayerNormalization.Backward(workspace.Slice(WpeOutputOffset, batch * 1920), parameters.Slice(H0Ln1WeightOffset, 80), h0Ln1OutputGradient, workspace.Slice(H0Ln1MeanOffset, batch * 24), workspace.Slice(H0Ln1InverseStdOffset, batch * 24), wpeOutputGradient, gradients.Slice(H0Ln1WeightOffset, 80), gradients.Slice(H0Ln1BiasOffset, 80), batch * 24, 80, accumulate: false, accumulateInputGradient: true);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0Ln1WeightOffset, 80), parameters.Slice(H0Ln1WeightOffset, 80), learningRate);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(H0Ln1BiasOffset, 80), parameters.Slice(H0Ln1BiasOffset, 80), learningRate);
 
-        global::System.Span<float> wteOutputGradient = workspace.Slice(GradientBufferB, batch * 1536);
-        // wpe: 24x64, plus a learned vector per position; weight [24, 64].
+        global::System.Span<float> wteOutputGradient = workspace.Slice(GradientBufferB, batch * 1920);
+        // wpe: 24x80, plus a learned vector per position; weight [24, 80].
         // dweight += sum over the batch of dy; dx = dy
-        global::Compiled.Kernels.PositionalEmbedding.Backward(wpeOutputGradient, wteOutputGradient, gradients.Slice(WpeWeightOffset, 1536), batch, 1536, accumulate: false);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(WpeWeightOffset, 1536), parameters.Slice(WpeWeightOffset, 1536), learningRate);
+        global::Compiled.Kernels.PositionalEmbedding.Backward(wpeOutputGradient, wteOutputGradient, gradients.Slice(WpeWeightOffset, 1920), batch, 1920, accumulate: false);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(WpeWeightOffset, 1920), parameters.Slice(WpeWeightOffset, 1920), learningRate);
 
-        // wte: 24 tokens -> 24x64, a learned vector per id; weight [28, 64].
+        // wte: 24 tokens -> 24x80, a learned vector per id; weight [28, 80].
         // dweight[id_t] += dy[t]; token ids have no gradient
-        global::Compiled.Kernels.Embedding.Backward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), wteOutputGradient, gradients.Slice(WteWeightOffset, 1792), 64, accumulate: false);
-        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(WteWeightOffset, 1792), parameters.Slice(WteWeightOffset, 1792), learningRate);
+        global::Compiled.Kernels.Embedding.Backward(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(input), wteOutputGradient, gradients.Slice(WteWeightOffset, 2240), 80, accumulate: false);
+        global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(WteWeightOffset, 2240), parameters.Slice(WteWeightOffset, 2240), learningRate);
     }
 
     /// <summary>Writes the outputs of one or more samples of <see cref="InputSize"/> token ids, one row of <see cref="OutputSize"/> per sample. Token ids outside [0, <see cref="Vocabulary"/>) throw <see cref="global::System.ArgumentOutOfRangeException"/> before anything runs.</summary>
