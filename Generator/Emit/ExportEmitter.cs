@@ -73,7 +73,7 @@ namespace Compiled.Generator.Emit
             _ => new[] { shape.Rows, shape.LastAxis },
         };
 
-        private static string Local(ShapedLayer layer) =>
-            char.ToLowerInvariant(layer.Identifier[0]) + layer.Identifier.Substring(1) + "Value";
+        /// <summary>The emitted string local of a layer's graph value: <c>conv1Value</c>.</summary>
+        private static string Local(ShapedLayer layer) => NetworkEmitter.Local(layer, "Value");
     }
 }

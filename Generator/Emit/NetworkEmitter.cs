@@ -957,7 +957,8 @@ namespace Compiled.Generator.Emit
             }
         }
 
-        private static string Local(ShapedLayer layer, string suffix) =>
+        /// <summary>A layer's emitted local: its identifier, first letter lower-case, then <paramref name="suffix"/>.</summary>
+        internal static string Local(ShapedLayer layer, string suffix) =>
             char.ToLowerInvariant(layer.Identifier[0]) + layer.Identifier.Substring(1) + suffix;
     }
 }

@@ -448,8 +448,8 @@ namespace Compiled
         public string Gelu(string value)
         {
             string cube = KeepingLayout("Mul", [KeepingLayout("Mul", [value, value]), value]);
-            string inner = KeepingLayout("Add", [value, KeepingLayout("Mul", [cube, Scalar(0.044715f)])]);
-            string tanh = Tanh(KeepingLayout("Mul", [inner, Scalar(0.7978845608028654f)]));
+            string inner = KeepingLayout("Add", [value, KeepingLayout("Mul", [cube, Scalar(Kernels.Activations.GeluCubic)])]);
+            string tanh = Tanh(KeepingLayout("Mul", [inner, Scalar(Kernels.Activations.GeluScale)]));
             string half = KeepingLayout("Mul", [value, Scalar(0.5f)]);
             return KeepingLayout("Mul", [half, KeepingLayout("Add", [tanh, Scalar(1f)])]);
         }

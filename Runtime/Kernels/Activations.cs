@@ -41,10 +41,10 @@ namespace Compiled.Kernels
         public static void TanhBackward(ReadOnlySpan<float> y, Span<float> dy) => Map(y, dy, default(TanhGradient));
 
         /// <summary>sqrt(2 / pi), the scale inside GELU's tanh approximation.</summary>
-        private const float GeluScale = 0.7978845608028654f;
+        internal const float GeluScale = 0.7978845608028654f;
 
         /// <summary>The cubic term's coefficient in GELU's tanh approximation.</summary>
-        private const float GeluCubic = 0.044715f;
+        internal const float GeluCubic = 0.044715f;
 
         /// <summary>
         /// GELU in its tanh approximation, as GPT-2 and PyTorch's <c>GELU(approximate='tanh')</c>:

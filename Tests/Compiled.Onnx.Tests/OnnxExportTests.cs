@@ -17,27 +17,58 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     private const int Batch = 5;
     private const double Tolerance = 1e-5;
 
-    public static TheoryData<string> FloatNetworks() =>
-    [
-        nameof(EveryActivation), nameof(ResidualRegression), nameof(ConvolutionKinds), nameof(GlobalPool), nameof(DenseOnImage),
-        nameof(ImageGenerator), nameof(StandardizedInput), nameof(RecurrentStack), nameof(MaskedValues), nameof(FloatAttention),
-        nameof(MixedLayouts), nameof(PoolOnInput),
-        "Step", "BreastCancer", "Line", "Diabetes", "MnistCnn",
-        "DigitGenerator", "DigitDiscriminator", "MnistMlp", "LinearXor", "TanhXor",
-    ];
+    // The networks of these tests by name: every sample network and one of every layer kind (LayerNetworks.cs).
+    private static readonly Dictionary<string, Func<INetwork>> FloatFactories = new()
+    {
+        [nameof(EveryActivation)] = () => new EveryActivation(),
+        [nameof(ResidualRegression)] = () => new ResidualRegression(),
+        [nameof(ConvolutionKinds)] = () => new ConvolutionKinds(),
+        [nameof(GlobalPool)] = () => new GlobalPool(),
+        [nameof(DenseOnImage)] = () => new DenseOnImage(),
+        [nameof(ImageGenerator)] = () => new ImageGenerator(),
+        [nameof(StandardizedInput)] = () => new StandardizedInput(),
+        [nameof(RecurrentStack)] = () => new RecurrentStack(),
+        [nameof(MaskedValues)] = () => new MaskedValues(),
+        [nameof(FloatAttention)] = () => new FloatAttention(),
+        [nameof(MixedLayouts)] = () => new MixedLayouts(),
+        [nameof(PoolOnInput)] = () => new PoolOnInput(),
+        ["Step"] = () => new global::Step(),
+        ["BreastCancer"] = () => new global::BreastCancer(),
+        ["Line"] = () => new global::Line(),
+        ["Diabetes"] = () => new global::Diabetes(),
+        ["MnistCnn"] = () => new global::MnistCnn(),
+        ["DigitGenerator"] = () => new global::DigitGenerator(),
+        ["DigitDiscriminator"] = () => new global::DigitDiscriminator(),
+        ["MnistMlp"] = () => new global::MnistMlp(),
+        ["LinearXor"] = () => new global::LinearXor(),
+        ["TanhXor"] = () => new global::TanhXor(),
+    };
 
-    public static TheoryData<string> TokenNetworks() =>
-    [
-        nameof(PaddedTokens), nameof(AttentionBlock),
-        "CharElman", "CharElmanTanh", "CharLstm", "CharGru", "CharLstm2", "CharGru2",
-        "TinyGpt", "TinyGpt10", "TinyGpt12", "TinyGpt16",
-    ];
+    private static readonly Dictionary<string, Func<ITokenNetwork>> TokenFactories = new()
+    {
+        [nameof(PaddedTokens)] = () => new PaddedTokens(),
+        [nameof(AttentionBlock)] = () => new AttentionBlock(),
+        ["CharElman"] = () => new global::CharElman(),
+        ["CharElmanTanh"] = () => new global::CharElmanTanh(),
+        ["CharLstm"] = () => new global::CharLstm(),
+        ["CharGru"] = () => new global::CharGru(),
+        ["CharLstm2"] = () => new global::CharLstm2(),
+        ["CharGru2"] = () => new global::CharGru2(),
+        ["TinyGpt"] = () => new global::TinyGpt(),
+        ["TinyGpt10"] = () => new global::TinyGpt10(),
+        ["TinyGpt12"] = () => new global::TinyGpt12(),
+        ["TinyGpt16"] = () => new global::TinyGpt16(),
+    };
+
+    public static TheoryData<string> FloatNetworks() => [.. FloatFactories.Keys];
+
+    public static TheoryData<string> TokenNetworks() => [.. TokenFactories.Keys];
 
     [Theory]
     [MemberData(nameof(FloatNetworks))]
     public void A_float_network_predicts_the_same_in_onnx_runtime(string name)
     {
-        INetwork network = CreateFloat(name);
+        INetwork network = FloatFactories[name]();
         network.InitializeParameters(7);
         Randomize(network.Parameters, network.Tensors, 11);
         float[] inputs = Inputs(network.InputSize * Batch, 3, name == nameof(MaskedValues) ? network.InputSize / 5 : 0);
@@ -60,7 +91,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     [MemberData(nameof(TokenNetworks))]
     public void A_token_network_predicts_the_same_in_onnx_runtime(string name)
     {
-        ITokenNetwork network = CreateTokens(name);
+        ITokenNetwork network = TokenFactories[name]();
         network.InitializeParameters(7);
         Randomize(network.Parameters, network.Tensors, 11);
         var random = new Random(5);
@@ -172,50 +203,6 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         Assert.Throws<ArgumentNullException>(() => new ModelGraph("Checks", network.Parameters, null!));
         Assert.Throws<ArgumentException>(() => new ModelGraph("Checks", network.Parameters[..5], network.Tensors)); // tensors past the parameters
     }
-
-    private static INetwork CreateFloat(string name) => name switch
-    {
-        nameof(EveryActivation) => new EveryActivation(),
-        nameof(ResidualRegression) => new ResidualRegression(),
-        nameof(ConvolutionKinds) => new ConvolutionKinds(),
-        nameof(GlobalPool) => new GlobalPool(),
-        nameof(DenseOnImage) => new DenseOnImage(),
-        nameof(ImageGenerator) => new ImageGenerator(),
-        nameof(StandardizedInput) => new StandardizedInput(),
-        nameof(RecurrentStack) => new RecurrentStack(),
-        nameof(MaskedValues) => new MaskedValues(),
-        nameof(FloatAttention) => new FloatAttention(),
-        nameof(MixedLayouts) => new MixedLayouts(),
-        nameof(PoolOnInput) => new PoolOnInput(),
-        "Step" => new global::Step(),
-        "BreastCancer" => new global::BreastCancer(),
-        "Line" => new global::Line(),
-        "Diabetes" => new global::Diabetes(),
-        "MnistCnn" => new global::MnistCnn(),
-        "DigitGenerator" => new global::DigitGenerator(),
-        "DigitDiscriminator" => new global::DigitDiscriminator(),
-        "MnistMlp" => new global::MnistMlp(),
-        "LinearXor" => new global::LinearXor(),
-        "TanhXor" => new global::TanhXor(),
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a float network of these tests"),
-    };
-
-    private static ITokenNetwork CreateTokens(string name) => name switch
-    {
-        nameof(PaddedTokens) => new PaddedTokens(),
-        nameof(AttentionBlock) => new AttentionBlock(),
-        "CharElman" => new global::CharElman(),
-        "CharElmanTanh" => new global::CharElmanTanh(),
-        "CharLstm" => new global::CharLstm(),
-        "CharGru" => new global::CharGru(),
-        "CharLstm2" => new global::CharLstm2(),
-        "CharGru2" => new global::CharGru2(),
-        "TinyGpt" => new global::TinyGpt(),
-        "TinyGpt10" => new global::TinyGpt10(),
-        "TinyGpt12" => new global::TinyGpt12(),
-        "TinyGpt16" => new global::TinyGpt16(),
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a token network of these tests"),
-    };
 
     /// <summary>Moves every bias and norm off its constant start (0 or 1) by a small random value, so that each is tested
     /// as a tensor; the weights keep their initialisation, whose scale keeps the activations in a sensible range.</summary>
