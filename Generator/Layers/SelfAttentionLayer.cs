@@ -72,7 +72,7 @@ namespace Compiled.Generator.Layers
 
             var saved = new List<WorkspaceBuffer>
             {
-                new("Projections", 3 * steps * width, "q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]"),
+                new("Projections", 3 * steps * width, "q, k, v of every step as c_attn writes them: [steps, 3 width]"),
                 new("Weights", heads * steps * steps, "the attention weights before dropout: [heads, steps, steps]"),
                 new("Attended", steps * width, "the heads' outputs side by side, c_proj's input"),
             };
@@ -91,7 +91,7 @@ namespace Compiled.Generator.Layers
                     new ParameterTensor("c_proj.bias", new[] { width }.ToEquatableArray(), InitializerKind.Zeros, width, width, Penalized: false, null),
                 }.ToEquatableArray(),
                 Saved = saved.ToEquatableArray(),
-                Scratch = (context.MaxBatch * 4L * steps * width) + (2L * steps * steps) + (4L * steps * (width / heads)) + (3L * width * width), // AttentionGeometry.ScratchSize
+                Scratch = (context.MaxBatch * 4L * steps * width) + (3L * width * width) + ((long)steps * (steps + 1)), // AttentionGeometry.ScratchSize
             };
         }
 

@@ -1,5 +1,8 @@
 using System;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Compiled.Kernels
 {
@@ -51,7 +54,7 @@ namespace Compiled.Kernels
         /// <summary>1 / sqrt(head size), applied to the queries.</summary>
         public float Scale { get; }
 
-        /// <summary>Values per sample of the saved queries, keys and values (head-major: [3, heads, steps, head size]).</summary>
+        /// <summary>Values per sample of the saved queries, keys and values, c_attn's output rows: [steps, 3 width].</summary>
         public int ProjectionSize => 3 * Steps * Width;
 
         /// <summary>Values per sample of the saved attention weights (and of the dropout mask): [heads, steps, steps].</summary>
@@ -60,10 +63,10 @@ namespace Compiled.Kernels
         /// <summary>Values per sample of the heads' outputs side by side, the output projection's input: [steps, width].</summary>
         public int AttendedSize => Steps * Width;
 
-        /// <summary>Scratch floats either pass needs for <paramref name="batch"/> samples: every step's q, k, v rows and their
-        /// gradient (or, forward, the projection before it is split into heads), dL/d(heads' outputs), then per head two
-        /// steps x steps blocks and four steps x head-size blocks, then room for c_attn's weight turned (backward).</summary>
-        public long ScratchSize(long batch) => (batch * 4L * Steps * Width) + (2L * Steps * Steps) + (4L * Steps * HeadSize) + (3L * Width * Width);
+        /// <summary>Scratch floats either pass needs for <paramref name="batch"/> samples: backward, the q, k, v gradient rows
+        /// and dL/d(heads' outputs), room for c_attn's weight turned and one row of dL/dA; forward with attention dropout, one
+        /// head's dropped weights at the start.</summary>
+        public long ScratchSize(long batch) => (batch * 4L * Steps * Width) + (3L * Width * Width) + ((long)Steps * (Steps + 1));
     }
 
     /// <summary>
@@ -105,25 +108,18 @@ namespace Compiled.Kernels
                 throw new ArgumentException($"The dropout mask needs {(long)batch * geometry.WeightsSize} values, but has {mask.Length}.", nameof(mask));
             }
 
-            Span<float> rowsQkv = scratch.Slice(0, rows * 3 * width);
-            Dense.Forward(x, attentionWeight, attentionBias, rowsQkv, rows, width, 3 * width);
-            SplitHeads(in geometry, rowsQkv, projections, batch);
-
-            int block = steps * steps, head = steps * headSize;
-            Span<float> tail = scratch.Slice(rows * 4 * width);
-            Span<float> dropped = tail.Slice(0, block), keysT = tail.Slice(2 * block, head), output = tail.Slice((2 * block) + head, head);
+            // q, k and v of every step as c_attn writes them, kept for the backward pass: [steps, 3 width] per sample.
+            Dense.Forward(x, attentionWeight, attentionBias, projections, rows, width, 3 * width);
+            int block = steps * steps, sampleValues = geometry.ProjectionSize;
+            Span<float> dropped = dropout ? scratch.Slice(0, block) : default;
             for (int b = 0; b < batch; b++)
             {
+                ReadOnlySpan<float> sample = projections.Slice(b * sampleValues, sampleValues);
+                Span<float> sampleOutput = attended.Slice(b * steps * width, steps * width);
                 for (int h = 0; h < geometry.Heads; h++)
                 {
-                    ReadOnlySpan<float> q = Head(projections, in geometry, b, 0, h), k = Head(projections, in geometry, b, 1, h), v = Head(projections, in geometry, b, 2, h);
                     Span<float> a = weights.Slice(((b * geometry.Heads) + h) * block, block);
-
-                    // The scores through the register-tiled kernel: k turned once so that q k^T is a plain product.
-                    Gemm.Transpose(k, steps, headSize, keysT);
-                    Gemm.Multiply(q, keysT, a, steps, headSize, steps);
-                    Softmax(a, steps, geometry.Causal);
-
+                    HeadWeights(in geometry, sample, h, a);
                     ReadOnlySpan<float> used = a;
                     if (dropout)
                     {
@@ -131,8 +127,7 @@ namespace Compiled.Kernels
                         used = dropped;
                     }
 
-                    Gemm.Multiply(used, v, output, steps, steps, headSize);
-                    Interleave(output, attended.Slice(b * steps * width, steps * width), in geometry, h);
+                    HeadOutput(in geometry, used, sample, h, sampleOutput);
                 }
             }
 
@@ -154,132 +149,259 @@ namespace Compiled.Kernels
             CheckBuffers(in geometry, x.Length, dy.Length, projections.Length, weights.Length, attended.Length, scratch.Length, batch);
             bool dropout = geometry.Dropout > 0f && !mask.IsEmpty;
 
-            int block = steps * steps, head = steps * headSize;
+            int block = steps * steps, sampleValues = geometry.ProjectionSize;
             Span<float> rowsQkvGradient = scratch.Slice(0, rows * 3 * width), attendedGradient = scratch.Slice(rows * 3 * width, rows * width);
-            Span<float> tail = scratch.Slice(rows * 4 * width), turned = tail.Slice((2 * block) + (4 * head), 3 * width * width);
+            Span<float> turned = scratch.Slice(rows * 4 * width, 3 * width * width), weightGradientRow = scratch.Slice((rows * 4 * width) + (3 * width * width), steps);
             Dense.Backward(attended, projectionWeight, dy, attendedGradient, projectionWeightGradient, projectionBiasGradient, rows, width, width, accumulate, scratch: turned);
 
-            Span<float> dropped = tail.Slice(0, block), scores = tail.Slice(block, block);
-            Span<float> valuesT = tail.Slice(2 * block, head), outputGradient = tail.Slice((2 * block) + head, head);
-            Span<float> queryGradient = tail.Slice((2 * block) + (2 * head), head), keyGradient = tail.Slice((2 * block) + (3 * head), head);
             for (int b = 0; b < batch; b++)
             {
-                Span<float> sampleGradient = rowsQkvGradient.Slice(b * steps * 3 * width, steps * 3 * width);
+                ReadOnlySpan<float> sample = projections.Slice(b * sampleValues, sampleValues);
+                ReadOnlySpan<float> sampleOutputGradient = attendedGradient.Slice(b * steps * width, steps * width);
+                Span<float> sampleGradient = rowsQkvGradient.Slice(b * sampleValues, sampleValues);
                 for (int h = 0; h < geometry.Heads; h++)
                 {
-                    ReadOnlySpan<float> q = Head(projections, in geometry, b, 0, h), k = Head(projections, in geometry, b, 1, h), v = Head(projections, in geometry, b, 2, h);
                     ReadOnlySpan<float> a = weights.Slice(((b * geometry.Heads) + h) * block, block);
                     ReadOnlySpan<float> headMask = dropout ? mask.Slice(((b * geometry.Heads) + h) * block, block) : default;
-                    Deinterleave(attendedGradient.Slice(b * steps * width, steps * width), outputGradient, in geometry, h);
-
-                    ReadOnlySpan<float> used = a;
-                    if (dropout)
-                    {
-                        TensorPrimitives.Multiply(a, headMask, dropped);
-                        used = dropped;
-                    }
-
-                    // dv = A'^T do, written straight into its place among the rows' q, k, v gradients below.
-                    Gemm.MultiplyTransposedA(used, outputGradient, keyGradient, steps, steps, headSize, accumulate: false);
-                    Interleave(keyGradient, sampleGradient, in geometry, h, part: 2);
-
-                    // dA' = do v^T (v turned once), then through the dropout mask and the softmax: dS = A (dA - rowsum(dA A)).
-                    Gemm.Transpose(v, steps, headSize, valuesT);
-                    Gemm.Multiply(outputGradient, valuesT, scores, steps, headSize, steps);
-                    if (dropout)
-                    {
-                        TensorPrimitives.Multiply(scores, headMask, scores);
-                    }
-
-                    Activations.SoftmaxBackward(a, scores, steps);
-
-                    // q was scaled before the product: dq = scale dS k, dk = dS^T (scale q).
-                    Gemm.Multiply(scores, k, queryGradient, steps, steps, headSize);
-                    TensorPrimitives.Multiply(queryGradient, geometry.Scale, queryGradient);
-                    Gemm.MultiplyTransposedA(scores, q, keyGradient, steps, steps, headSize, accumulate: false);
-                    Interleave(queryGradient, sampleGradient, in geometry, h, part: 0);
-                    Interleave(keyGradient, sampleGradient, in geometry, h, part: 1);
+                    HeadBackward(in geometry, a, headMask, sample, sampleOutputGradient, h, sampleGradient, weightGradientRow);
                 }
             }
 
             Dense.Backward(x, attentionWeight, rowsQkvGradient, dx, attentionWeightGradient, attentionBiasGradient, rows, width, 3 * width, accumulate, accumulateInputGradient, turned);
         }
 
-        /// <summary>Per row of <paramref name="columns"/> scores, in place: subtract the row's maximum, exponentiate, normalise;
-        /// when <paramref name="causal"/>, row t covers columns 0..t and the rest become 0.</summary>
-        internal static void Softmax(Span<float> scores, int columns, bool causal)
+        /// <summary>Head <paramref name="h"/>'s attention weights for one sample, row by row into its [steps, steps] block:
+        /// scores q_t . k_j / sqrt(head size) over the steps row t sees, less the row's maximum, exponentiated and
+        /// normalised; the steps it does not see are 0.</summary>
+        private static void HeadWeights(in AttentionGeometry geometry, ReadOnlySpan<float> sample, int h, Span<float> a)
         {
-            int rows = scores.Length / columns;
-            for (int t = 0; t < rows; t++)
+            int steps = geometry.Steps, headSize = geometry.HeadSize, stride = 3 * geometry.Width;
+            ref float queries = ref Unsafe.Add(ref MemoryMarshal.GetReference(sample), h * headSize);
+            ref float keys = ref Unsafe.Add(ref queries, geometry.Width);
+            for (int t = 0; t < steps; t++)
             {
-                Span<float> row = scores.Slice(t * columns, columns);
-                Span<float> seen = causal ? row.Slice(0, Math.Min(t + 1, columns)) : row;
-                float max = TensorPrimitives.Max(seen);
-                TensorPrimitives.Subtract(seen, max, seen);
-                TensorPrimitives.Exp(seen, seen);
-                TensorPrimitives.Multiply(seen, 1f / TensorPrimitives.Sum(seen), seen);
-                row.Slice(seen.Length).Clear();
+                int seen = geometry.Causal ? t + 1 : steps;
+                Span<float> row = a.Slice(t * steps, steps);
+                ref float q = ref Unsafe.Add(ref queries, t * stride);
+                float max = float.NegativeInfinity;
+                for (int j = 0; j < seen; j++)
+                {
+                    float score = geometry.Scale * Dot(ref q, ref Unsafe.Add(ref keys, j * stride), headSize);
+                    row[j] = score;
+                    max = Math.Max(max, score);
+                }
+
+                ExponentiateAndNormalize(row.Slice(0, seen), max);
+                row.Slice(seen).Clear();
             }
         }
 
-        /// <summary>Sample <paramref name="b"/>'s queries (part 0), keys (1) or values (2) of head <paramref name="h"/>: [steps, head size].</summary>
-        private static ReadOnlySpan<float> Head(ReadOnlySpan<float> projections, in AttentionGeometry geometry, int b, int part, int h)
+        /// <summary>row = exp(row - max) / sum of them, where max is the row's largest value: no exponent is above 0, so none
+        /// overflows.</summary>
+        internal static void ExponentiateAndNormalize(Span<float> row, float max)
         {
-            int head = geometry.Steps * geometry.HeadSize;
-            return projections.Slice((b * geometry.ProjectionSize) + (((part * geometry.Heads) + h) * head), head);
+            int j = 0;
+            float sum = 0f;
+#if NET9_0_OR_GREATER
+            // Every value through the same vector exponential, the last few in a block padded with -infinity (exp gives 0
+            // there), so that equal scores get equal weights wherever they fall in the row.
+            if (Vector256.IsHardwareAccelerated)
+            {
+                ref float start = ref MemoryMarshal.GetReference(row);
+                Vector256<float> sums = Vector256<float>.Zero, shift = Vector256.Create(max);
+                for (; j <= row.Length - Vector256<float>.Count; j += Vector256<float>.Count)
+                {
+                    Vector256<float> e = Vector256.Exp(Vector256.LoadUnsafe(ref start, (nuint)j) - shift);
+                    e.StoreUnsafe(ref start, (nuint)j);
+                    sums += e;
+                }
+
+                if (j < row.Length)
+                {
+                    Span<float> last = stackalloc float[Vector256<float>.Count];
+                    last.Fill(float.NegativeInfinity);
+                    row.Slice(j).CopyTo(last);
+                    Vector256<float> e = Vector256.Exp(Vector256.Create<float>(last) - shift);
+                    e.CopyTo(last);
+                    last.Slice(0, row.Length - j).CopyTo(row.Slice(j));
+                    sums += e;
+                    j = row.Length;
+                }
+
+                sum = Vector256.Sum(sums);
+            }
+#else
+            System.Numerics.Tensors.TensorPrimitives.Subtract(row, max, row);
+            System.Numerics.Tensors.TensorPrimitives.Exp(row, row);
+            sum = System.Numerics.Tensors.TensorPrimitives.Sum(row);
+            j = row.Length;
+#endif
+
+            for (; j < row.Length; j++)
+            {
+                float e = MathF.Exp(row[j] - max);
+                row[j] = e;
+                sum += e;
+            }
+
+            float inverse = 1f / sum;
+            for (j = 0; j < row.Length; j++)
+            {
+                row[j] *= inverse;
+            }
         }
 
-        /// <summary>Rows [steps, 3 width] of q, k, v side by side to head-major [3, heads, steps, head size] per sample, the queries scaled.</summary>
-        private static void SplitHeads(in AttentionGeometry geometry, ReadOnlySpan<float> rowsQkv, Span<float> projections, int batch)
+        /// <summary>Head <paramref name="h"/>'s output o_t = sum over j of A'[t, j] v_j, written into its columns of the sample's
+        /// [steps, width] rows.</summary>
+        private static void HeadOutput(in AttentionGeometry geometry, ReadOnlySpan<float> a, ReadOnlySpan<float> sample, int h, Span<float> sampleOutput)
         {
-            int steps = geometry.Steps, width = geometry.Width, headSize = geometry.HeadSize;
-            for (int b = 0; b < batch; b++)
+            int steps = geometry.Steps, headSize = geometry.HeadSize, width = geometry.Width, stride = 3 * width;
+            ref float values = ref Unsafe.Add(ref MemoryMarshal.GetReference(sample), (2 * width) + (h * headSize));
+            for (int t = 0; t < steps; t++)
             {
-                ReadOnlySpan<float> sample = rowsQkv.Slice(b * steps * 3 * width, steps * 3 * width);
-                Span<float> target = projections.Slice(b * geometry.ProjectionSize, geometry.ProjectionSize);
-                for (int part = 0; part < 3; part++)
+                int seen = geometry.Causal ? t + 1 : steps;
+                Span<float> output = sampleOutput.Slice((t * width) + (h * headSize), headSize);
+                output.Clear();
+                ref float o = ref MemoryMarshal.GetReference(output);
+                for (int j = 0; j < seen; j++)
                 {
-                    for (int h = 0; h < geometry.Heads; h++)
+                    float weight = a[(t * steps) + j];
+                    if (weight != 0f)
                     {
-                        Span<float> head = target.Slice(((part * geometry.Heads) + h) * steps * headSize, steps * headSize);
-                        for (int t = 0; t < steps; t++)
-                        {
-                            ReadOnlySpan<float> source = sample.Slice((t * 3 * width) + (part * width) + (h * headSize), headSize);
-                            Span<float> row = head.Slice(t * headSize, headSize);
-                            if (part == 0)
-                            {
-                                TensorPrimitives.Multiply(source, geometry.Scale, row);
-                            }
-                            else
-                            {
-                                source.CopyTo(row);
-                            }
-                        }
+                        AddScaled(ref o, ref Unsafe.Add(ref values, j * stride), weight, headSize);
                     }
                 }
             }
         }
 
-        /// <summary>Head <paramref name="h"/>'s [steps, head size] block into its columns of a sample's rows: of [steps, width]
-        /// (the heads' outputs), or with <paramref name="part"/> of [steps, 3 width] (q, k, v side by side).</summary>
-        private static void Interleave(ReadOnlySpan<float> head, Span<float> sampleRows, in AttentionGeometry geometry, int h, int part = -1)
+        /// <summary>
+        /// Head <paramref name="h"/>'s part of one sample's backward pass, from its saved weights <paramref name="a"/> (before
+        /// dropout) and mask: with A' = A * mask and do_t this head's columns of dL/d(heads' outputs),
+        /// dv_j = sum over t of A'[t, j] do_t; dA[t, j] = (do_t . v_j) * mask[t, j]; through the softmax
+        /// dS[t, j] = A[t, j] (dA[t, j] - sum over j' of A[t, j'] dA[t, j']); and since s = q . k / sqrt(head size),
+        /// dq_t = sum over j of dS[t, j] k_j / sqrt(head size), dk_j = sum over t of dS[t, j] q_t / sqrt(head size). Written
+        /// into the head's columns of the sample's [steps, 3 width] q, k, v gradient rows.
+        /// </summary>
+        private static void HeadBackward(
+            in AttentionGeometry geometry, ReadOnlySpan<float> a, ReadOnlySpan<float> mask, ReadOnlySpan<float> sample, ReadOnlySpan<float> sampleOutputGradient, int h,
+            Span<float> sampleGradient, Span<float> weightGradientRow)
         {
-            int headSize = geometry.HeadSize, stride = part < 0 ? geometry.Width : 3 * geometry.Width, column = (part < 0 ? 0 : part * geometry.Width) + (h * headSize);
-            for (int t = 0; t < geometry.Steps; t++)
+            int steps = geometry.Steps, headSize = geometry.HeadSize, width = geometry.Width, stride = 3 * width;
+            bool dropout = !mask.IsEmpty;
+            ref float queries = ref Unsafe.Add(ref MemoryMarshal.GetReference(sample), h * headSize);
+            ref float keys = ref Unsafe.Add(ref queries, width);
+            ref float values = ref Unsafe.Add(ref queries, 2 * width);
+            ref float queryGradients = ref Unsafe.Add(ref MemoryMarshal.GetReference(sampleGradient), h * headSize);
+            ref float keyGradients = ref Unsafe.Add(ref queryGradients, width);
+            ref float valueGradients = ref Unsafe.Add(ref queryGradients, 2 * width);
+            for (int t = 0; t < steps; t++)
             {
-                head.Slice(t * headSize, headSize).CopyTo(sampleRows.Slice((t * stride) + column, headSize));
+                sampleGradient.Slice((t * stride) + width + (h * headSize), headSize).Clear();
+                sampleGradient.Slice((t * stride) + (2 * width) + (h * headSize), headSize).Clear();
+            }
+
+            for (int t = 0; t < steps; t++)
+            {
+                int seen = geometry.Causal ? t + 1 : steps;
+                ref float outputGradient = ref Unsafe.AsRef(in sampleOutputGradient[(t * width) + (h * headSize)]);
+                ReadOnlySpan<float> row = a.Slice(t * steps, seen);
+                float weighted = 0f;
+                for (int j = 0; j < seen; j++)
+                {
+                    float keep = dropout ? mask[(t * steps) + j] : 1f, used = row[j] * keep;
+                    if (used != 0f)
+                    {
+                        AddScaled(ref Unsafe.Add(ref valueGradients, j * stride), ref outputGradient, used, headSize);
+                    }
+
+                    float gradient = keep == 0f ? 0f : keep * Dot(ref outputGradient, ref Unsafe.Add(ref values, j * stride), headSize);
+                    weightGradientRow[j] = gradient;
+                    weighted += row[j] * gradient;
+                }
+
+                ref float q = ref Unsafe.Add(ref queries, t * stride);
+                ref float dq = ref Unsafe.Add(ref queryGradients, t * stride);
+                MemoryMarshal.CreateSpan(ref dq, headSize).Clear();
+                for (int j = 0; j < seen; j++)
+                {
+                    float scoreGradient = geometry.Scale * row[j] * (weightGradientRow[j] - weighted);
+                    if (scoreGradient != 0f)
+                    {
+                        AddScaled(ref dq, ref Unsafe.Add(ref keys, j * stride), scoreGradient, headSize);
+                        AddScaled(ref Unsafe.Add(ref keyGradients, j * stride), ref q, scoreGradient, headSize);
+                    }
+                }
             }
         }
 
-        /// <summary>Head <paramref name="h"/>'s columns of a sample's [steps, width] rows into a [steps, head size] block.</summary>
-        private static void Deinterleave(ReadOnlySpan<float> sampleRows, Span<float> head, in AttentionGeometry geometry, int h)
+        /// <summary>The dot product of two runs of <paramref name="length"/> floats.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static float Dot(ref float x, ref float y, int length)
         {
-            int headSize = geometry.HeadSize;
-            for (int t = 0; t < geometry.Steps; t++)
+            int i = 0;
+            float sum = 0f;
+            if (Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count)
             {
-                sampleRows.Slice((t * geometry.Width) + (h * headSize), headSize).CopyTo(head.Slice(t * headSize, headSize));
+                Vector256<float> sums = Vector256<float>.Zero;
+                for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
+                {
+                    sums = MultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), Vector256.LoadUnsafe(ref y, (nuint)i), sums);
+                }
+
+                sum = Vector256.Sum(sums);
+            }
+
+            if (Vector128.IsHardwareAccelerated && length - i >= Vector128<float>.Count)
+            {
+                Vector128<float> sums = Vector128<float>.Zero;
+                for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
+                {
+                    sums += Vector128.LoadUnsafe(ref x, (nuint)i) * Vector128.LoadUnsafe(ref y, (nuint)i);
+                }
+
+                sum += Vector128.Sum(sums);
+            }
+
+            for (; i < length; i++)
+            {
+                sum += Unsafe.Add(ref x, i) * Unsafe.Add(ref y, i);
+            }
+
+            return sum;
+        }
+
+        /// <summary>y += scale x over <paramref name="length"/> floats.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void AddScaled(ref float y, ref float x, float scale, int length)
+        {
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<float> factor = Vector256.Create(scale);
+                for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
+                {
+                    MultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), factor, Vector256.LoadUnsafe(ref y, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
+                }
+            }
+
+            if (Vector128.IsHardwareAccelerated)
+            {
+                Vector128<float> factor = Vector128.Create(scale);
+                for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
+                {
+                    ((Vector128.LoadUnsafe(ref x, (nuint)i) * factor) + Vector128.LoadUnsafe(ref y, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
+                }
+            }
+
+            for (; i < length; i++)
+            {
+                Unsafe.Add(ref y, i) += scale * Unsafe.Add(ref x, i);
             }
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+            Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
 
         private static void CheckBuffers(in AttentionGeometry geometry, int x, int y, int projections, int weights, int attended, int scratch, int batch)
         {

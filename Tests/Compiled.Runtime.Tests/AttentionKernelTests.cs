@@ -117,16 +117,24 @@ public class AttentionKernelTests
     [Fact]
     public void The_softmax_is_stable_for_large_scores()
     {
-        // exp(100) alone overflows a float: the row's maximum must be subtracted first.
-        float[] scores = { 100f, 99f, 98f, 500f, 0f, 0f, -1000f, 3f, 1000f };
-        Attention.Softmax(scores, 3, causal: true);
-        Assert.Equal(1f, scores[0]);
-        Assert.Equal(new[] { 0f, 0f }, scores[1..3]);
-        Assert.Equal(1f, scores[3], 6);
-        Assert.Equal(0f, scores[4], 6);
-        Assert.Equal(0f, scores[6]);
-        Assert.Equal(1f, scores[8], 6);
-        Assert.All(scores, s => Assert.True(float.IsFinite(s)));
+        // exp(100) alone overflows a float: the row's maximum must be subtracted first. Rows of 1, 3 and 11 values cover the
+        // scalar tail and the vector body.
+        float[] one = { 100f }, three = { 500f, 0f, -1000f }, eleven = { 3f, 1000f, 999f, -50f, 0f, 1000f, 88f, 89f, 90f, 500f, 1000f };
+        foreach (float[] row in new[] { one, three, eleven })
+        {
+            Attention.ExponentiateAndNormalize(row, row.Max());
+            Assert.All(row, s => Assert.True(float.IsFinite(s) && s >= 0f));
+            Assert.Equal(1.0, row.Sum(s => (double)s), 6);
+        }
+
+        Assert.Equal(1f, one[0]);
+        Assert.Equal(1f, three[0], 6);
+        Assert.Equal(0f, three[2]);
+        double e = Math.Exp(-1);
+        Assert.True(Math.Abs((1 / (3 + e)) - eleven[1]) < 1e-6, $"{eleven[1]}");
+        Assert.True(Math.Abs((e / (3 + e)) - eleven[2]) < 1e-6, $"{eleven[2]}");
+        Assert.Equal(eleven[1], eleven[10]);
+        Assert.Equal(0f, eleven[0]);
     }
 
     [Fact]
