@@ -1,4 +1,5 @@
 using System;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -200,55 +201,9 @@ namespace Compiled.Kernels
         /// overflows.</summary>
         internal static void ExponentiateAndNormalize(Span<float> row, float max)
         {
-            int j = 0;
-            float sum = 0f;
-#if NET9_0_OR_GREATER
-            // Every value through the same vector exponential, the last few in a block padded with -infinity (exp gives 0
-            // there), so that equal scores get equal weights wherever they fall in the row.
-            if (Vector256.IsHardwareAccelerated)
-            {
-                ref float start = ref MemoryMarshal.GetReference(row);
-                Vector256<float> sums = Vector256<float>.Zero, shift = Vector256.Create(max);
-                for (; j <= row.Length - Vector256<float>.Count; j += Vector256<float>.Count)
-                {
-                    Vector256<float> e = Vector256.Exp(Vector256.LoadUnsafe(ref start, (nuint)j) - shift);
-                    e.StoreUnsafe(ref start, (nuint)j);
-                    sums += e;
-                }
-
-                if (j < row.Length)
-                {
-                    Span<float> last = stackalloc float[Vector256<float>.Count];
-                    last.Fill(float.NegativeInfinity);
-                    row.Slice(j).CopyTo(last);
-                    Vector256<float> e = Vector256.Exp(Vector256.Create<float>(last) - shift);
-                    e.CopyTo(last);
-                    last.Slice(0, row.Length - j).CopyTo(row.Slice(j));
-                    sums += e;
-                    j = row.Length;
-                }
-
-                sum = Vector256.Sum(sums);
-            }
-#else
-            System.Numerics.Tensors.TensorPrimitives.Subtract(row, max, row);
-            System.Numerics.Tensors.TensorPrimitives.Exp(row, row);
-            sum = System.Numerics.Tensors.TensorPrimitives.Sum(row);
-            j = row.Length;
-#endif
-
-            for (; j < row.Length; j++)
-            {
-                float e = MathF.Exp(row[j] - max);
-                row[j] = e;
-                sum += e;
-            }
-
-            float inverse = 1f / sum;
-            for (j = 0; j < row.Length; j++)
-            {
-                row[j] *= inverse;
-            }
+            TensorPrimitives.Subtract(row, max, row);
+            TensorPrimitives.Exp(row, row);
+            TensorPrimitives.Multiply(row, 1f / TensorPrimitives.Sum(row), row);
         }
 
         /// <summary>Head <paramref name="h"/>'s output o_t = sum over j of A'[t, j] v_j, written into its columns of the sample's
