@@ -292,8 +292,7 @@ public class RecurrentBenchmarks
 }
 
 /// <summary>
-/// The TinyGpt sample's model (4 blocks, width 80, 4 heads, 318 k parameters; the figures in docs/attention.md are of the
-/// width-64 model it had before) on one thread: a training step of 32 words
+/// The TinyGpt sample's model (4 blocks, width 80, 4 heads, 318 k parameters) on one thread: a training step of 32 words
 /// over the full 24 steps and over the 12-step network the sample uses for words of up to 11 letters, and one prediction
 /// of a 24-step prefix, what generating a character costs. The baseline is this core's peak: independent Vector256 FMAs,
 /// 10 chains of 8 lanes, 2 FLOP each, so each row's ratio to it is its share of the peak once scaled by FLOP
@@ -306,9 +305,10 @@ public class GptBenchmarks
     public const double PeakFlop = MachinePeak.FlopPerIteration * PeakIterations;
 
     /// <summary>FLOP per position of a forward pass, counting the products needed: per block c_attn, c_proj, the MLP's two
-    /// layers (2 x 64 x (192 + 64 + 256 + 256)), the scores and A v of four heads of 16 over 24 steps (2 x 2 x 24 x 64),
-    /// and the head (2 x 64 x 27). A training step is three times that (forward, dx and dW).</summary>
-    public const double ForwardFlopPerPosition = (4 * ((2.0 * 64 * (192 + 64 + 256 + 256)) + (2.0 * 2 * 24 * 64))) + (2.0 * 64 * 27);
+    /// layers (2 x 80 x (240 + 80 + 320 + 320)), the scores and A v of four heads of 20 over 24 steps (2 x 2 x 24 x 80;
+    /// causal attention needs about half of that, the kernels skip the masked half), and the head (2 x 80 x 27). A
+    /// training step is three times that (forward, dx and dW).</summary>
+    public const double ForwardFlopPerPosition = (4 * ((2.0 * 80 * (240 + 80 + 320 + 320)) + (2.0 * 2 * 24 * 80))) + (2.0 * 80 * 27);
 
     /// <summary>FLOP of <see cref="Train32"/>: 32 words of 24 steps.</summary>
     public const double TrainFlop = 3 * ForwardFlopPerPosition * 32 * 24;

@@ -55,6 +55,56 @@ using Compiled;
 public partial class TinyGpt;
 
 /// <summary>
+/// <see cref="TinyGpt"/> over the first 8 steps only: the same layers and, since the position embedding has rows for
+/// <see cref="CharWords.Steps"/> positions whatever the steps, the same parameters, so the model trains a batch of words
+/// of at most 7 letters here without computing the padding after them (causal attention makes the first steps' outputs
+/// the same as the full network's).
+/// </summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 64)]
+[Input(8, Vocabulary = CharWords.Vocabulary)]
+[Embedding(80, Name = "wte")]
+[PositionalEmbedding(MaxSteps = CharWords.Steps, Name = "wpe")]
+[LayerNorm(Name = "h0_ln_1")]
+[SelfAttention(Heads = 4, Causal = true, Name = "h0_attn")]
+[Dropout(0.05f, Name = "h0_attn_drop")]
+[Add("wpe", "h0_attn_drop", Name = "h0_res")]
+[LayerNorm(Name = "h0_ln_2")]
+[Dense(320, Activation = Activation.Gelu, Name = "h0_mlp_c_fc")]
+[Dense(80, Name = "h0_mlp_c_proj")]
+[Dropout(0.05f, Name = "h0_mlp_drop")]
+[Add("h0_res", "h0_mlp_drop", Name = "h0")]
+[LayerNorm(Name = "h1_ln_1")]
+[SelfAttention(Heads = 4, Causal = true, Name = "h1_attn")]
+[Dropout(0.05f, Name = "h1_attn_drop")]
+[Add("h0", "h1_attn_drop", Name = "h1_res")]
+[LayerNorm(Name = "h1_ln_2")]
+[Dense(320, Activation = Activation.Gelu, Name = "h1_mlp_c_fc")]
+[Dense(80, Name = "h1_mlp_c_proj")]
+[Dropout(0.05f, Name = "h1_mlp_drop")]
+[Add("h1_res", "h1_mlp_drop", Name = "h1")]
+[LayerNorm(Name = "h2_ln_1")]
+[SelfAttention(Heads = 4, Causal = true, Name = "h2_attn")]
+[Dropout(0.05f, Name = "h2_attn_drop")]
+[Add("h1", "h2_attn_drop", Name = "h2_res")]
+[LayerNorm(Name = "h2_ln_2")]
+[Dense(320, Activation = Activation.Gelu, Name = "h2_mlp_c_fc")]
+[Dense(80, Name = "h2_mlp_c_proj")]
+[Dropout(0.05f, Name = "h2_mlp_drop")]
+[Add("h2_res", "h2_mlp_drop", Name = "h2")]
+[LayerNorm(Name = "h3_ln_1")]
+[SelfAttention(Heads = 4, Causal = true, Name = "h3_attn")]
+[Dropout(0.05f, Name = "h3_attn_drop")]
+[Add("h2", "h3_attn_drop", Name = "h3_res")]
+[LayerNorm(Name = "h3_ln_2")]
+[Dense(320, Activation = Activation.Gelu, Name = "h3_mlp_c_fc")]
+[Dense(80, Name = "h3_mlp_c_proj")]
+[Dropout(0.05f, Name = "h3_mlp_drop")]
+[Add("h3_res", "h3_mlp_drop", Name = "h3")]
+[LayerNorm(Name = "ln_f")]
+[Dense(CharWords.Classes, Name = "lm_head")]
+public partial class TinyGpt8;
+
+/// <summary>
 /// <see cref="TinyGpt"/> over the first 10 steps only: the same layers and, since the position embedding has rows for
 /// <see cref="CharWords.Steps"/> positions whatever the steps, the same parameters, so the model trains a batch of words
 /// of at most 9 letters here without computing the padding after them (causal attention makes the first steps' outputs
@@ -153,6 +203,56 @@ public partial class TinyGpt10;
 [LayerNorm(Name = "ln_f")]
 [Dense(CharWords.Classes, Name = "lm_head")]
 public partial class TinyGpt12;
+
+/// <summary>
+/// <see cref="TinyGpt"/> over the first 14 steps only: the same layers and, since the position embedding has rows for
+/// <see cref="CharWords.Steps"/> positions whatever the steps, the same parameters, so the model trains a batch of words
+/// of at most 13 letters here without computing the padding after them (causal attention makes the first steps' outputs
+/// the same as the full network's).
+/// </summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 64)]
+[Input(14, Vocabulary = CharWords.Vocabulary)]
+[Embedding(80, Name = "wte")]
+[PositionalEmbedding(MaxSteps = CharWords.Steps, Name = "wpe")]
+[LayerNorm(Name = "h0_ln_1")]
+[SelfAttention(Heads = 4, Causal = true, Name = "h0_attn")]
+[Dropout(0.05f, Name = "h0_attn_drop")]
+[Add("wpe", "h0_attn_drop", Name = "h0_res")]
+[LayerNorm(Name = "h0_ln_2")]
+[Dense(320, Activation = Activation.Gelu, Name = "h0_mlp_c_fc")]
+[Dense(80, Name = "h0_mlp_c_proj")]
+[Dropout(0.05f, Name = "h0_mlp_drop")]
+[Add("h0_res", "h0_mlp_drop", Name = "h0")]
+[LayerNorm(Name = "h1_ln_1")]
+[SelfAttention(Heads = 4, Causal = true, Name = "h1_attn")]
+[Dropout(0.05f, Name = "h1_attn_drop")]
+[Add("h0", "h1_attn_drop", Name = "h1_res")]
+[LayerNorm(Name = "h1_ln_2")]
+[Dense(320, Activation = Activation.Gelu, Name = "h1_mlp_c_fc")]
+[Dense(80, Name = "h1_mlp_c_proj")]
+[Dropout(0.05f, Name = "h1_mlp_drop")]
+[Add("h1_res", "h1_mlp_drop", Name = "h1")]
+[LayerNorm(Name = "h2_ln_1")]
+[SelfAttention(Heads = 4, Causal = true, Name = "h2_attn")]
+[Dropout(0.05f, Name = "h2_attn_drop")]
+[Add("h1", "h2_attn_drop", Name = "h2_res")]
+[LayerNorm(Name = "h2_ln_2")]
+[Dense(320, Activation = Activation.Gelu, Name = "h2_mlp_c_fc")]
+[Dense(80, Name = "h2_mlp_c_proj")]
+[Dropout(0.05f, Name = "h2_mlp_drop")]
+[Add("h2_res", "h2_mlp_drop", Name = "h2")]
+[LayerNorm(Name = "h3_ln_1")]
+[SelfAttention(Heads = 4, Causal = true, Name = "h3_attn")]
+[Dropout(0.05f, Name = "h3_attn_drop")]
+[Add("h2", "h3_attn_drop", Name = "h3_res")]
+[LayerNorm(Name = "h3_ln_2")]
+[Dense(320, Activation = Activation.Gelu, Name = "h3_mlp_c_fc")]
+[Dense(80, Name = "h3_mlp_c_proj")]
+[Dropout(0.05f, Name = "h3_mlp_drop")]
+[Add("h3_res", "h3_mlp_drop", Name = "h3")]
+[LayerNorm(Name = "ln_f")]
+[Dense(CharWords.Classes, Name = "lm_head")]
+public partial class TinyGpt14;
 
 /// <summary>
 /// <see cref="TinyGpt"/> over the first 16 steps only: the same layers and, since the position embedding has rows for

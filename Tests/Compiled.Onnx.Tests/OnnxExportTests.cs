@@ -55,8 +55,10 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         ["CharLstm2"] = () => new global::CharLstm2(),
         ["CharGru2"] = () => new global::CharGru2(),
         ["TinyGpt"] = () => new global::TinyGpt(),
+        ["TinyGpt8"] = () => new global::TinyGpt8(),
         ["TinyGpt10"] = () => new global::TinyGpt10(),
         ["TinyGpt12"] = () => new global::TinyGpt12(),
+        ["TinyGpt14"] = () => new global::TinyGpt14(),
         ["TinyGpt16"] = () => new global::TinyGpt16(),
     };
 

@@ -76,7 +76,7 @@ namespace Demo
         private const int Ln1MeanOffset = 768; // rows of each row's mean
         private const int Ln1InverseStdOffset = 816; // rows of each row's 1 / sqrt(var + eps)
         private const int AttnOutputOffset = 3936; // rows of 6x8
-        private const int AttnProjectionsOffset = 1248; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int AttnProjectionsOffset = 1248; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int AttnWeightsOffset = 2400; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int AttnAttendedOffset = 2976; // rows of the heads' outputs side by side, c_proj's input
         private const int AttnMaskOffset = 3360; // rows of the attention dropout mask
@@ -95,9 +95,9 @@ namespace Demo
         private const int GradientBufferA = 9840; // rows of up to 192
         private const int GradientBufferB = 11376; // rows of up to 192
         private const int GradientBufferC = 12912; // rows of up to 192
-        private const int ScratchOffset = 14448; // 1896 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
-        private const int WorkspaceSize = 16344; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 6888; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int ScratchOffset = 14448; // 1770 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+        private const int WorkspaceSize = 16218; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 6762; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
         private static readonly global::Compiled.Kernels.AttentionGeometry AttnGeometry = new(6, 8, 2, causal: true, dropout: 0.1f);
@@ -936,7 +936,7 @@ namespace Demo
             private const int Ln1MeanOffset = 2304; // rows of each row's mean
             private const int Ln1InverseStdOffset = 2352; // rows of each row's 1 / sqrt(var + eps)
             private const int AttnOutputOffset = 768; // rows of 6x8
-            private const int AttnProjectionsOffset = 2304; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+            private const int AttnProjectionsOffset = 2304; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
             private const int AttnWeightsOffset = 3456; // rows of the attention weights before dropout: [heads, steps, steps]
             private const int AttnAttendedOffset = 4032; // rows of the heads' outputs side by side, c_proj's input
             private const int AttnMaskOffset = 4416; // rows of the attention dropout mask

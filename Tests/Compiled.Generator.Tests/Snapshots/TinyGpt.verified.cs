@@ -139,7 +139,7 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     private const int H0Ln1MeanOffset = 245760; // rows of each row's mean
     private const int H0Ln1InverseStdOffset = 247296; // rows of each row's 1 / sqrt(var + eps)
     private const int H0AttnOutputOffset = 1010688; // rows of 24x80
-    private const int H0AttnProjectionsOffset = 371712; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H0AttnProjectionsOffset = 371712; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H0AttnWeightsOffset = 740352; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H0AttnAttendedOffset = 887808; // rows of the heads' outputs side by side, c_proj's input
     private const int H0AttnDropOutputOffset = 1256448; // rows of 24x80
@@ -158,7 +158,7 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     private const int H1Ln1MeanOffset = 3102720; // rows of each row's mean
     private const int H1Ln1InverseStdOffset = 3104256; // rows of each row's 1 / sqrt(var + eps)
     private const int H1AttnOutputOffset = 3867648; // rows of 24x80
-    private const int H1AttnProjectionsOffset = 3228672; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H1AttnProjectionsOffset = 3228672; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H1AttnWeightsOffset = 3597312; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H1AttnAttendedOffset = 3744768; // rows of the heads' outputs side by side, c_proj's input
     private const int H1AttnDropOutputOffset = 4113408; // rows of 24x80
@@ -177,7 +177,7 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     private const int H2Ln1MeanOffset = 5959680; // rows of each row's mean
     private const int H2Ln1InverseStdOffset = 5961216; // rows of each row's 1 / sqrt(var + eps)
     private const int H2AttnOutputOffset = 6724608; // rows of 24x80
-    private const int H2AttnProjectionsOffset = 6085632; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H2AttnProjectionsOffset = 6085632; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H2AttnWeightsOffset = 6454272; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H2AttnAttendedOffset = 6601728; // rows of the heads' outputs side by side, c_proj's input
     private const int H2AttnDropOutputOffset = 6970368; // rows of 24x80
@@ -196,7 +196,7 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     private const int H3Ln1MeanOffset = 8816640; // rows of each row's mean
     private const int H3Ln1InverseStdOffset = 8818176; // rows of each row's 1 / sqrt(var + eps)
     private const int H3AttnOutputOffset = 9581568; // rows of 24x80
-    private const int H3AttnProjectionsOffset = 8942592; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H3AttnProjectionsOffset = 8942592; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H3AttnWeightsOffset = 9311232; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H3AttnAttendedOffset = 9458688; // rows of the heads' outputs side by side, c_proj's input
     private const int H3AttnDropOutputOffset = 9827328; // rows of 24x80
@@ -218,9 +218,9 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     private const int GradientBufferA = 11841024; // rows of up to 7680
     private const int GradientBufferB = 12332544; // rows of up to 7680
     private const int GradientBufferC = 12824064; // rows of up to 7680
-    private const int ScratchOffset = 13315584; // 513792 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
-    private const int WorkspaceSize = 13829376; // the training plan: allocated on the first training call
-    private const int InferenceWorkspaceSize = 1890048; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+    private const int ScratchOffset = 13315584; // 511320 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+    private const int WorkspaceSize = 13826904; // the training plan: allocated on the first training call
+    private const int InferenceWorkspaceSize = 1887576; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
     private static readonly global::Compiled.Kernels.AttentionGeometry H0AttnGeometry = new(24, 80, 4, causal: true);
@@ -982,7 +982,7 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
     /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
     /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
     /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
-    /// different orders, so they agree only to rounding. Each thread past the first costs 55262 KB, allocated when this is set.
+    /// different orders, so they agree only to rounding. Each thread past the first costs 55253 KB, allocated when this is set.
     /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
     /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
     /// Setting it back to 1 ends the worker threads.
@@ -1570,7 +1570,7 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
         private const int H0Ln1MeanOffset = 737280; // rows of each row's mean
         private const int H0Ln1InverseStdOffset = 738816; // rows of each row's 1 / sqrt(var + eps)
         private const int H0AttnOutputOffset = 245760; // rows of 24x80
-        private const int H0AttnProjectionsOffset = 737280; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H0AttnProjectionsOffset = 737280; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H0AttnWeightsOffset = 1105920; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H0AttnAttendedOffset = 1253376; // rows of the heads' outputs side by side, c_proj's input
         private const int H0AttnDropOutputOffset = 0; // rows of 24x80 (unused: in inference the output is the input)
@@ -1589,7 +1589,7 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
         private const int H1Ln1MeanOffset = 737280; // rows of each row's mean
         private const int H1Ln1InverseStdOffset = 738816; // rows of each row's 1 / sqrt(var + eps)
         private const int H1AttnOutputOffset = 122880; // rows of 24x80
-        private const int H1AttnProjectionsOffset = 737280; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H1AttnProjectionsOffset = 737280; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H1AttnWeightsOffset = 1105920; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H1AttnAttendedOffset = 1253376; // rows of the heads' outputs side by side, c_proj's input
         private const int H1AttnDropOutputOffset = 0; // rows of 24x80 (unused: in inference the output is the input)
@@ -1608,7 +1608,7 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
         private const int H2Ln1MeanOffset = 737280; // rows of each row's mean
         private const int H2Ln1InverseStdOffset = 738816; // rows of each row's 1 / sqrt(var + eps)
         private const int H2AttnOutputOffset = 122880; // rows of 24x80
-        private const int H2AttnProjectionsOffset = 737280; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H2AttnProjectionsOffset = 737280; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H2AttnWeightsOffset = 1105920; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H2AttnAttendedOffset = 1253376; // rows of the heads' outputs side by side, c_proj's input
         private const int H2AttnDropOutputOffset = 0; // rows of 24x80 (unused: in inference the output is the input)
@@ -1627,7 +1627,7 @@ partial class TinyGpt : global::Compiled.ITokenLabelNetwork, global::Compiled.IS
         private const int H3Ln1MeanOffset = 737280; // rows of each row's mean
         private const int H3Ln1InverseStdOffset = 738816; // rows of each row's 1 / sqrt(var + eps)
         private const int H3AttnOutputOffset = 122880; // rows of 24x80
-        private const int H3AttnProjectionsOffset = 737280; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H3AttnProjectionsOffset = 737280; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H3AttnWeightsOffset = 1105920; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H3AttnAttendedOffset = 1253376; // rows of the heads' outputs side by side, c_proj's input
         private const int H3AttnDropOutputOffset = 0; // rows of 24x80 (unused: in inference the output is the input)

@@ -139,7 +139,7 @@ partial class TinyGpt10 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int H0Ln1MeanOffset = 102400; // rows of each row's mean
     private const int H0Ln1InverseStdOffset = 103040; // rows of each row's 1 / sqrt(var + eps)
     private const int H0AttnOutputOffset = 385280; // rows of 10x80
-    private const int H0AttnProjectionsOffset = 154880; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H0AttnProjectionsOffset = 154880; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H0AttnWeightsOffset = 308480; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H0AttnAttendedOffset = 334080; // rows of the heads' outputs side by side, c_proj's input
     private const int H0AttnDropOutputOffset = 487680; // rows of 10x80
@@ -158,7 +158,7 @@ partial class TinyGpt10 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int H1Ln1MeanOffset = 1256960; // rows of each row's mean
     private const int H1Ln1InverseStdOffset = 1257600; // rows of each row's 1 / sqrt(var + eps)
     private const int H1AttnOutputOffset = 1539840; // rows of 10x80
-    private const int H1AttnProjectionsOffset = 1309440; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H1AttnProjectionsOffset = 1309440; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H1AttnWeightsOffset = 1463040; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H1AttnAttendedOffset = 1488640; // rows of the heads' outputs side by side, c_proj's input
     private const int H1AttnDropOutputOffset = 1642240; // rows of 10x80
@@ -177,7 +177,7 @@ partial class TinyGpt10 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int H2Ln1MeanOffset = 2411520; // rows of each row's mean
     private const int H2Ln1InverseStdOffset = 2412160; // rows of each row's 1 / sqrt(var + eps)
     private const int H2AttnOutputOffset = 2694400; // rows of 10x80
-    private const int H2AttnProjectionsOffset = 2464000; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H2AttnProjectionsOffset = 2464000; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H2AttnWeightsOffset = 2617600; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H2AttnAttendedOffset = 2643200; // rows of the heads' outputs side by side, c_proj's input
     private const int H2AttnDropOutputOffset = 2796800; // rows of 10x80
@@ -196,7 +196,7 @@ partial class TinyGpt10 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int H3Ln1MeanOffset = 3566080; // rows of each row's mean
     private const int H3Ln1InverseStdOffset = 3566720; // rows of each row's 1 / sqrt(var + eps)
     private const int H3AttnOutputOffset = 3848960; // rows of 10x80
-    private const int H3AttnProjectionsOffset = 3618560; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H3AttnProjectionsOffset = 3618560; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H3AttnWeightsOffset = 3772160; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H3AttnAttendedOffset = 3797760; // rows of the heads' outputs side by side, c_proj's input
     private const int H3AttnDropOutputOffset = 3951360; // rows of 10x80
@@ -218,9 +218,9 @@ partial class TinyGpt10 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int GradientBufferA = 4790400; // rows of up to 3200
     private const int GradientBufferB = 4995200; // rows of up to 3200
     private const int GradientBufferC = 5200000; // rows of up to 3200
-    private const int ScratchOffset = 5404800; // 225000 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
-    private const int WorkspaceSize = 5629800; // the training plan: allocated on the first training call
-    private const int InferenceWorkspaceSize = 762600; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+    private const int ScratchOffset = 5404800; // 224110 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+    private const int WorkspaceSize = 5628910; // the training plan: allocated on the first training call
+    private const int InferenceWorkspaceSize = 761710; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
     private static readonly global::Compiled.Kernels.AttentionGeometry H0AttnGeometry = new(10, 80, 4, causal: true);
@@ -982,7 +982,7 @@ partial class TinyGpt10 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
     /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
     /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
-    /// different orders, so they agree only to rounding. Each thread past the first costs 23233 KB, allocated when this is set.
+    /// different orders, so they agree only to rounding. Each thread past the first costs 23229 KB, allocated when this is set.
     /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
     /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
     /// Setting it back to 1 ends the worker threads.
@@ -1570,7 +1570,7 @@ partial class TinyGpt10 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         private const int H0Ln1MeanOffset = 307200; // rows of each row's mean
         private const int H0Ln1InverseStdOffset = 307840; // rows of each row's 1 / sqrt(var + eps)
         private const int H0AttnOutputOffset = 102400; // rows of 10x80
-        private const int H0AttnProjectionsOffset = 307200; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H0AttnProjectionsOffset = 307200; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H0AttnWeightsOffset = 460800; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H0AttnAttendedOffset = 486400; // rows of the heads' outputs side by side, c_proj's input
         private const int H0AttnDropOutputOffset = 0; // rows of 10x80 (unused: in inference the output is the input)
@@ -1589,7 +1589,7 @@ partial class TinyGpt10 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         private const int H1Ln1MeanOffset = 307200; // rows of each row's mean
         private const int H1Ln1InverseStdOffset = 307840; // rows of each row's 1 / sqrt(var + eps)
         private const int H1AttnOutputOffset = 51200; // rows of 10x80
-        private const int H1AttnProjectionsOffset = 307200; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H1AttnProjectionsOffset = 307200; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H1AttnWeightsOffset = 460800; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H1AttnAttendedOffset = 486400; // rows of the heads' outputs side by side, c_proj's input
         private const int H1AttnDropOutputOffset = 0; // rows of 10x80 (unused: in inference the output is the input)
@@ -1608,7 +1608,7 @@ partial class TinyGpt10 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         private const int H2Ln1MeanOffset = 307200; // rows of each row's mean
         private const int H2Ln1InverseStdOffset = 307840; // rows of each row's 1 / sqrt(var + eps)
         private const int H2AttnOutputOffset = 51200; // rows of 10x80
-        private const int H2AttnProjectionsOffset = 307200; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H2AttnProjectionsOffset = 307200; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H2AttnWeightsOffset = 460800; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H2AttnAttendedOffset = 486400; // rows of the heads' outputs side by side, c_proj's input
         private const int H2AttnDropOutputOffset = 0; // rows of 10x80 (unused: in inference the output is the input)
@@ -1627,7 +1627,7 @@ partial class TinyGpt10 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         private const int H3Ln1MeanOffset = 307200; // rows of each row's mean
         private const int H3Ln1InverseStdOffset = 307840; // rows of each row's 1 / sqrt(var + eps)
         private const int H3AttnOutputOffset = 51200; // rows of 10x80
-        private const int H3AttnProjectionsOffset = 307200; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H3AttnProjectionsOffset = 307200; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H3AttnWeightsOffset = 460800; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H3AttnAttendedOffset = 486400; // rows of the heads' outputs side by side, c_proj's input
         private const int H3AttnDropOutputOffset = 0; // rows of 10x80 (unused: in inference the output is the input)

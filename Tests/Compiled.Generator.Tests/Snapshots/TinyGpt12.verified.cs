@@ -139,7 +139,7 @@ partial class TinyGpt12 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int H0Ln1MeanOffset = 122880; // rows of each row's mean
     private const int H0Ln1InverseStdOffset = 123648; // rows of each row's 1 / sqrt(var + eps)
     private const int H0AttnOutputOffset = 468480; // rows of 12x80
-    private const int H0AttnProjectionsOffset = 185856; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H0AttnProjectionsOffset = 185856; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H0AttnWeightsOffset = 370176; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H0AttnAttendedOffset = 407040; // rows of the heads' outputs side by side, c_proj's input
     private const int H0AttnDropOutputOffset = 591360; // rows of 12x80
@@ -158,7 +158,7 @@ partial class TinyGpt12 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int H1Ln1MeanOffset = 1514496; // rows of each row's mean
     private const int H1Ln1InverseStdOffset = 1515264; // rows of each row's 1 / sqrt(var + eps)
     private const int H1AttnOutputOffset = 1860096; // rows of 12x80
-    private const int H1AttnProjectionsOffset = 1577472; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H1AttnProjectionsOffset = 1577472; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H1AttnWeightsOffset = 1761792; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H1AttnAttendedOffset = 1798656; // rows of the heads' outputs side by side, c_proj's input
     private const int H1AttnDropOutputOffset = 1982976; // rows of 12x80
@@ -177,7 +177,7 @@ partial class TinyGpt12 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int H2Ln1MeanOffset = 2906112; // rows of each row's mean
     private const int H2Ln1InverseStdOffset = 2906880; // rows of each row's 1 / sqrt(var + eps)
     private const int H2AttnOutputOffset = 3251712; // rows of 12x80
-    private const int H2AttnProjectionsOffset = 2969088; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H2AttnProjectionsOffset = 2969088; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H2AttnWeightsOffset = 3153408; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H2AttnAttendedOffset = 3190272; // rows of the heads' outputs side by side, c_proj's input
     private const int H2AttnDropOutputOffset = 3374592; // rows of 12x80
@@ -196,7 +196,7 @@ partial class TinyGpt12 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int H3Ln1MeanOffset = 4297728; // rows of each row's mean
     private const int H3Ln1InverseStdOffset = 4298496; // rows of each row's 1 / sqrt(var + eps)
     private const int H3AttnOutputOffset = 4643328; // rows of 12x80
-    private const int H3AttnProjectionsOffset = 4360704; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H3AttnProjectionsOffset = 4360704; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H3AttnWeightsOffset = 4545024; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H3AttnAttendedOffset = 4581888; // rows of the heads' outputs side by side, c_proj's input
     private const int H3AttnDropOutputOffset = 4766208; // rows of 12x80
@@ -218,9 +218,9 @@ partial class TinyGpt12 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int GradientBufferA = 5773056; // rows of up to 3840
     private const int GradientBufferB = 6018816; // rows of up to 3840
     private const int GradientBufferC = 6264576; // rows of up to 3840
-    private const int ScratchOffset = 6510336; // 266208 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
-    private const int WorkspaceSize = 6776544; // the training plan: allocated on the first training call
-    private const int InferenceWorkspaceSize = 917472; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+    private const int ScratchOffset = 6510336; // 265116 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+    private const int WorkspaceSize = 6775452; // the training plan: allocated on the first training call
+    private const int InferenceWorkspaceSize = 916380; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
     private static readonly global::Compiled.Kernels.AttentionGeometry H0AttnGeometry = new(12, 80, 4, causal: true);
@@ -982,7 +982,7 @@ partial class TinyGpt12 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
     /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
     /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
-    /// different orders, so they agree only to rounding. Each thread past the first costs 27712 KB, allocated when this is set.
+    /// different orders, so they agree only to rounding. Each thread past the first costs 27708 KB, allocated when this is set.
     /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
     /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
     /// Setting it back to 1 ends the worker threads.
@@ -1570,7 +1570,7 @@ partial class TinyGpt12 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         private const int H0Ln1MeanOffset = 368640; // rows of each row's mean
         private const int H0Ln1InverseStdOffset = 369408; // rows of each row's 1 / sqrt(var + eps)
         private const int H0AttnOutputOffset = 122880; // rows of 12x80
-        private const int H0AttnProjectionsOffset = 368640; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H0AttnProjectionsOffset = 368640; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H0AttnWeightsOffset = 552960; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H0AttnAttendedOffset = 589824; // rows of the heads' outputs side by side, c_proj's input
         private const int H0AttnDropOutputOffset = 0; // rows of 12x80 (unused: in inference the output is the input)
@@ -1589,7 +1589,7 @@ partial class TinyGpt12 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         private const int H1Ln1MeanOffset = 368640; // rows of each row's mean
         private const int H1Ln1InverseStdOffset = 369408; // rows of each row's 1 / sqrt(var + eps)
         private const int H1AttnOutputOffset = 61440; // rows of 12x80
-        private const int H1AttnProjectionsOffset = 368640; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H1AttnProjectionsOffset = 368640; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H1AttnWeightsOffset = 552960; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H1AttnAttendedOffset = 589824; // rows of the heads' outputs side by side, c_proj's input
         private const int H1AttnDropOutputOffset = 0; // rows of 12x80 (unused: in inference the output is the input)
@@ -1608,7 +1608,7 @@ partial class TinyGpt12 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         private const int H2Ln1MeanOffset = 368640; // rows of each row's mean
         private const int H2Ln1InverseStdOffset = 369408; // rows of each row's 1 / sqrt(var + eps)
         private const int H2AttnOutputOffset = 61440; // rows of 12x80
-        private const int H2AttnProjectionsOffset = 368640; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H2AttnProjectionsOffset = 368640; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H2AttnWeightsOffset = 552960; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H2AttnAttendedOffset = 589824; // rows of the heads' outputs side by side, c_proj's input
         private const int H2AttnDropOutputOffset = 0; // rows of 12x80 (unused: in inference the output is the input)
@@ -1627,7 +1627,7 @@ partial class TinyGpt12 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         private const int H3Ln1MeanOffset = 368640; // rows of each row's mean
         private const int H3Ln1InverseStdOffset = 369408; // rows of each row's 1 / sqrt(var + eps)
         private const int H3AttnOutputOffset = 61440; // rows of 12x80
-        private const int H3AttnProjectionsOffset = 368640; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H3AttnProjectionsOffset = 368640; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H3AttnWeightsOffset = 552960; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H3AttnAttendedOffset = 589824; // rows of the heads' outputs side by side, c_proj's input
         private const int H3AttnDropOutputOffset = 0; // rows of 12x80 (unused: in inference the output is the input)

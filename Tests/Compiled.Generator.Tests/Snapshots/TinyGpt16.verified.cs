@@ -139,7 +139,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int H0Ln1MeanOffset = 163840; // rows of each row's mean
     private const int H0Ln1InverseStdOffset = 164864; // rows of each row's 1 / sqrt(var + eps)
     private const int H0AttnOutputOffset = 641024; // rows of 16x80
-    private const int H0AttnProjectionsOffset = 247808; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H0AttnProjectionsOffset = 247808; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H0AttnWeightsOffset = 493568; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H0AttnAttendedOffset = 559104; // rows of the heads' outputs side by side, c_proj's input
     private const int H0AttnDropOutputOffset = 804864; // rows of 16x80
@@ -158,7 +158,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int H1Ln1MeanOffset = 2035712; // rows of each row's mean
     private const int H1Ln1InverseStdOffset = 2036736; // rows of each row's 1 / sqrt(var + eps)
     private const int H1AttnOutputOffset = 2512896; // rows of 16x80
-    private const int H1AttnProjectionsOffset = 2119680; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H1AttnProjectionsOffset = 2119680; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H1AttnWeightsOffset = 2365440; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H1AttnAttendedOffset = 2430976; // rows of the heads' outputs side by side, c_proj's input
     private const int H1AttnDropOutputOffset = 2676736; // rows of 16x80
@@ -177,7 +177,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int H2Ln1MeanOffset = 3907584; // rows of each row's mean
     private const int H2Ln1InverseStdOffset = 3908608; // rows of each row's 1 / sqrt(var + eps)
     private const int H2AttnOutputOffset = 4384768; // rows of 16x80
-    private const int H2AttnProjectionsOffset = 3991552; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H2AttnProjectionsOffset = 3991552; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H2AttnWeightsOffset = 4237312; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H2AttnAttendedOffset = 4302848; // rows of the heads' outputs side by side, c_proj's input
     private const int H2AttnDropOutputOffset = 4548608; // rows of 16x80
@@ -196,7 +196,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int H3Ln1MeanOffset = 5779456; // rows of each row's mean
     private const int H3Ln1InverseStdOffset = 5780480; // rows of each row's 1 / sqrt(var + eps)
     private const int H3AttnOutputOffset = 6256640; // rows of 16x80
-    private const int H3AttnProjectionsOffset = 5863424; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+    private const int H3AttnProjectionsOffset = 5863424; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
     private const int H3AttnWeightsOffset = 6109184; // rows of the attention weights before dropout: [heads, steps, steps]
     private const int H3AttnAttendedOffset = 6174720; // rows of the heads' outputs side by side, c_proj's input
     private const int H3AttnDropOutputOffset = 6420480; // rows of 16x80
@@ -218,9 +218,9 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int GradientBufferA = 7762944; // rows of up to 5120
     private const int GradientBufferB = 8090624; // rows of up to 5120
     private const int GradientBufferC = 8418304; // rows of up to 5120
-    private const int ScratchOffset = 8745984; // 348672 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
-    private const int WorkspaceSize = 9094656; // the training plan: allocated on the first training call
-    private const int InferenceWorkspaceSize = 1233408; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+    private const int ScratchOffset = 8745984; // 347152 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+    private const int WorkspaceSize = 9093136; // the training plan: allocated on the first training call
+    private const int InferenceWorkspaceSize = 1231888; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
     private static readonly global::Compiled.Kernels.AttentionGeometry H0AttnGeometry = new(16, 80, 4, causal: true);
@@ -982,7 +982,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
     /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
     /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
-    /// different orders, so they agree only to rounding. Each thread past the first costs 36767 KB, allocated when this is set.
+    /// different orders, so they agree only to rounding. Each thread past the first costs 36761 KB, allocated when this is set.
     /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
     /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
     /// Setting it back to 1 ends the worker threads.
@@ -1570,7 +1570,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         private const int H0Ln1MeanOffset = 491520; // rows of each row's mean
         private const int H0Ln1InverseStdOffset = 492544; // rows of each row's 1 / sqrt(var + eps)
         private const int H0AttnOutputOffset = 163840; // rows of 16x80
-        private const int H0AttnProjectionsOffset = 491520; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H0AttnProjectionsOffset = 491520; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H0AttnWeightsOffset = 737280; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H0AttnAttendedOffset = 802816; // rows of the heads' outputs side by side, c_proj's input
         private const int H0AttnDropOutputOffset = 0; // rows of 16x80 (unused: in inference the output is the input)
@@ -1589,7 +1589,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         private const int H1Ln1MeanOffset = 491520; // rows of each row's mean
         private const int H1Ln1InverseStdOffset = 492544; // rows of each row's 1 / sqrt(var + eps)
         private const int H1AttnOutputOffset = 81920; // rows of 16x80
-        private const int H1AttnProjectionsOffset = 491520; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H1AttnProjectionsOffset = 491520; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H1AttnWeightsOffset = 737280; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H1AttnAttendedOffset = 802816; // rows of the heads' outputs side by side, c_proj's input
         private const int H1AttnDropOutputOffset = 0; // rows of 16x80 (unused: in inference the output is the input)
@@ -1608,7 +1608,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         private const int H2Ln1MeanOffset = 491520; // rows of each row's mean
         private const int H2Ln1InverseStdOffset = 492544; // rows of each row's 1 / sqrt(var + eps)
         private const int H2AttnOutputOffset = 81920; // rows of 16x80
-        private const int H2AttnProjectionsOffset = 491520; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H2AttnProjectionsOffset = 491520; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H2AttnWeightsOffset = 737280; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H2AttnAttendedOffset = 802816; // rows of the heads' outputs side by side, c_proj's input
         private const int H2AttnDropOutputOffset = 0; // rows of 16x80 (unused: in inference the output is the input)
@@ -1627,7 +1627,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         private const int H3Ln1MeanOffset = 491520; // rows of each row's mean
         private const int H3Ln1InverseStdOffset = 492544; // rows of each row's 1 / sqrt(var + eps)
         private const int H3AttnOutputOffset = 81920; // rows of 16x80
-        private const int H3AttnProjectionsOffset = 491520; // rows of q (scaled by 1/sqrt(head size)), k, v head by head: [3, heads, steps, head size]
+        private const int H3AttnProjectionsOffset = 491520; // rows of q, k, v of every step as c_attn writes them: [steps, 3 width]
         private const int H3AttnWeightsOffset = 737280; // rows of the attention weights before dropout: [heads, steps, steps]
         private const int H3AttnAttendedOffset = 802816; // rows of the heads' outputs side by side, c_proj's input
         private const int H3AttnDropOutputOffset = 0; // rows of 16x80 (unused: in inference the output is the input)
