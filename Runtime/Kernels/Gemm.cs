@@ -369,8 +369,8 @@ namespace Compiled.Kernels
                     }
                 }
 
-                // Cover the rows with six- and four-row tiles so that no row is left to the slow one-row kernel when
-                // that is possible (32 = 4 x 6 + 2 x 4, 64 = 10 x 6 + 4).
+                // Cover the rows with six-, four- and at most one three-row tile so that no row is left to the slow
+                // one-row kernel when that is possible (32 = 4 x 6 + 2 x 4, 64 = 10 x 6 + 4, 9 = 6 + 3, 7 = 4 + 3).
                 int sixRowEnd = SixRowTiles(m) * 6;
                 for (; j + 16 <= n; j += 16)
                 {
@@ -383,6 +383,12 @@ namespace Compiled.Kernels
                     for (; i + 4 <= m; i += 4)
                     {
                         Kernel4x16(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k, accumulate);
+                    }
+
+                    if (i + 3 <= m)
+                    {
+                        Kernel3x16(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k, accumulate);
+                        i += 3;
                     }
 
                     for (; i < m; i++)
@@ -418,18 +424,20 @@ namespace Compiled.Kernels
         private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
             Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
 
-        /// <summary>How many six-row tiles to use for <paramref name="m"/> rows: the most that leave a multiple of four.</summary>
+        /// <summary>How many six-row tiles to use for <paramref name="m"/> rows: the most that leave rows four-row tiles cover,
+        /// or four-row tiles and one three-row tile.</summary>
         internal static int SixRowTiles(int m)
         {
             for (int six = m / 6; six >= 0; six--)
             {
-                if ((m - (six * 6)) % 4 == 0)
+                int left = m - (six * 6);
+                if (left % 4 == 0 || left % 4 == 3)
                 {
                     return six;
                 }
             }
 
-            return m / 6; // e.g. 7 or 11: some rows go to the one-row kernel whatever the split
+            return m / 6; // e.g. 5: a row goes to the one-row kernel whatever the split
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -524,6 +532,40 @@ namespace Compiled.Kernels
             c21.Store(c + (2 * ldc) + 8);
             c30.Store(c + (3 * ldc));
             c31.Store(c + (3 * ldc) + 8);
+        }
+
+        // Three rows of A against sixteen columns: six chains of FMAs, enough to keep most of both FMA units busy where a
+        // one-row tile's two chains leave them waiting (the nine rows of a 3x3 single-channel convolution's weight gradient).
+        private static unsafe void Kernel3x16(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate)
+        {
+            Vector256<float> c00 = Start(c, accumulate), c01 = Start(c + 8, accumulate);
+            Vector256<float> c10 = Start(c + ldc, accumulate), c11 = Start(c + ldc + 8, accumulate);
+            Vector256<float> c20 = Start(c + (2 * ldc), accumulate), c21 = Start(c + (2 * ldc) + 8, accumulate);
+            float* a0 = a, a1 = a + rowStride, a2 = a + (2 * rowStride);
+            for (int p = 0; p < k; p++)
+            {
+                Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
+                Vector256<float> x = Vector256.Create(*a0);
+                c00 = MultiplyAdd(x, b0, c00);
+                c01 = MultiplyAdd(x, b1, c01);
+                x = Vector256.Create(*a1);
+                c10 = MultiplyAdd(x, b0, c10);
+                c11 = MultiplyAdd(x, b1, c11);
+                x = Vector256.Create(*a2);
+                c20 = MultiplyAdd(x, b0, c20);
+                c21 = MultiplyAdd(x, b1, c21);
+                a0 += columnStride;
+                a1 += columnStride;
+                a2 += columnStride;
+                b += ldb;
+            }
+
+            c00.Store(c);
+            c01.Store(c + 8);
+            c10.Store(c + ldc);
+            c11.Store(c + ldc + 8);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 8);
         }
 
         // One row against 64 columns: eight independent accumulators keep both FMA units busy, which a

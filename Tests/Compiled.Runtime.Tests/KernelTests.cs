@@ -211,9 +211,13 @@ public class KernelTests
     [InlineData(64, 10)]
     [InlineData(8, 0)]
     [InlineData(10, 1)]
-    [InlineData(7, 1)]
+    [InlineData(7, 0)] // 4 + 3
+    [InlineData(9, 1)] // 6 + 3
+    [InlineData(11, 0)] // 4 + 4 + 3
+    [InlineData(13, 1)] // 6 + 4 + 3
     [InlineData(3, 0)]
-    public void Row_tiling_prefers_six_and_four_row_tiles(int rows, int sixRowTiles) => Assert.Equal(sixRowTiles, Gemm.SixRowTiles(rows));
+    [InlineData(5, 0)] // 4 + one row
+    public void Row_tiling_prefers_six_four_and_three_row_tiles(int rows, int sixRowTiles) => Assert.Equal(sixRowTiles, Gemm.SixRowTiles(rows));
 
     [Fact]
     public void The_vector_path_is_the_one_under_test_here()
