@@ -417,7 +417,7 @@ namespace Compiled.Generator.Emit
             w.Line();
             EmitPenaltyProperty(w, "L2", "_l2", "L2 penalty l2 * sum w^2 on the weights (not biases), added by <c>TrainStep</c>. Default 0.");
             w.Line();
-            EmitPenaltyProperty(w, "MaxGradientNorm", "_maxGradientNorm", "When positive, <c>TrainStep</c> scales the gradients down to this global L2 norm before the step. Default 0 (off).");
+            EmitPenaltyProperty(w, "MaxGradientNorm", "_maxGradientNorm", "When positive, <c>TrainStep</c> steps with the gradients scaled down to this global L2 norm (the built-in optimizers apply the factor as they read them; <see cref=\"Gradients\"/> keeps them as computed). Default 0 (off).");
         }
 
         private static void EmitPenaltyProperty(SourceWriter w, string name, string field, string summary)
@@ -519,22 +519,20 @@ namespace Compiled.Generator.Emit
                 }
 
                 w.Line();
-                using (w.OpenBlock("if (_maxGradientNorm > 0f)"))
-                {
-                    w.Line("global::Compiled.Regularization.ClipByGlobalNorm(_gradients, _maxGradientNorm);");
-                }
+                w.Line("// Clipping as a factor the optimizer applies while it reads the gradients, rather than a pass that rewrites them.");
+                w.Line("float gradientScale = _maxGradientNorm > 0f ? global::Compiled.Regularization.GlobalNormScale(_gradients, _maxGradientNorm) : 1f;");
 
                 w.Line();
                 using (w.OpenBlock("if (_frozen is not null && _frozen.Any)"))
                 {
                     w.Line("_frozen.Save(_parameters);");
-                    w.Line("optimizer.Step(_parameters, _gradients);");
+                    w.Line("global::Compiled.OptimizerStep.WithGradientScale(ref optimizer, _parameters, _gradients, gradientScale);");
                     w.Line("_frozen.Restore(_parameters);");
                     w.Line("return loss;");
                 }
 
                 w.Line();
-                w.Line("optimizer.Step(_parameters, _gradients);");
+                w.Line("global::Compiled.OptimizerStep.WithGradientScale(ref optimizer, _parameters, _gradients, gradientScale);");
                 w.Line("return loss;");
             }
 

@@ -32,6 +32,9 @@ namespace Compiled
 
     internal static class OptimizerChecks
     {
+        /// <summary>Floats of scaled gradients a step keeps on the stack at a time (4 KB, in L1).</summary>
+        public const int ScaledChunk = 1024;
+
         public static void SameLength(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             if (parameters.Length != gradients.Length)
@@ -147,11 +150,28 @@ namespace Compiled
         }
 
         /// <inheritdoc/>
-        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, 1f);
+
+        /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), read once: each chunk of the
+        /// gradients is scaled on the stack, in L1, then stepped.</summary>
+        internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
         {
             OptimizerChecks.SameLength(parameters, gradients);
             OptimizerChecks.Constructed(_constructed, nameof(Sgd));
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradients, -LearningRate, parameters, parameters);
+            if (gradientScale == 1f)
+            {
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradients, -LearningRate, parameters, parameters);
+                return;
+            }
+
+            Span<float> scaled = stackalloc float[OptimizerChecks.ScaledChunk];
+            for (int start = 0; start < parameters.Length; start += scaled.Length)
+            {
+                int count = Math.Min(scaled.Length, parameters.Length - start);
+                Span<float> chunk = scaled.Slice(0, count), step = parameters.Slice(start, count);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(gradients.Slice(start, count), gradientScale, chunk);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(chunk, -LearningRate, step, step);
+            }
         }
 
         /// <inheritdoc/>
@@ -209,7 +229,10 @@ namespace Compiled
         public bool Nesterov { get; }
 
         /// <inheritdoc/>
-        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, 1f);
+
+        /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), in the same one pass.</summary>
+        internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
         {
             OptimizerChecks.SameLength(parameters, gradients);
             OptimizerChecks.Constructed(_constructed, nameof(Momentum));
@@ -223,9 +246,10 @@ namespace Compiled
                 var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
                 for (int j = 0; j < pv.Length; j++)
                 {
-                    Vector<float> velocity = (vv[j] * mu) + gv[j];
+                    Vector<float> g = gv[j] * gradientScale;
+                    Vector<float> velocity = (vv[j] * mu) + g;
                     vv[j] = velocity;
-                    pv[j] -= lr * (Nesterov ? gv[j] + (velocity * mu) : velocity);
+                    pv[j] -= lr * (Nesterov ? g + (velocity * mu) : velocity);
                 }
 
                 i = pv.Length * Vector<float>.Count;
@@ -233,9 +257,10 @@ namespace Compiled
 
             for (; i < parameters.Length; i++)
             {
-                float velocity = (v[i] * mu) + gradients[i];
+                float g = gradients[i] * gradientScale;
+                float velocity = (v[i] * mu) + g;
                 v[i] = velocity;
-                parameters[i] -= lr * (Nesterov ? gradients[i] + (velocity * mu) : velocity);
+                parameters[i] -= lr * (Nesterov ? g + (velocity * mu) : velocity);
             }
         }
 
@@ -316,7 +341,10 @@ namespace Compiled
         public readonly int StepCount => _t;
 
         /// <inheritdoc/>
-        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, 1f);
+
+        /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), in the same one pass.</summary>
+        internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
         {
             OptimizerChecks.SameLength(parameters, gradients);
             OptimizerChecks.Constructed(Epsilon, nameof(Adam));
@@ -339,7 +367,7 @@ namespace Compiled
                 var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
                 for (int j = 0; j < pv.Length; j++)
                 {
-                    Vector<float> g = gv[j];
+                    Vector<float> g = gv[j] * gradientScale;
                     Vector<float> mj = (mv[j] * b1) + (g * (1f - b1));
                     Vector<float> vj = (vv[j] * b2) + (g * g * (1f - b2));
                     mv[j] = mj;
@@ -352,7 +380,7 @@ namespace Compiled
 
             for (; i < parameters.Length; i++)
             {
-                float g = gradients[i];
+                float g = gradients[i] * gradientScale;
                 float mj = (m[i] * b1) + (g * (1f - b1));
                 float vj = (v[i] * b2) + (g * g * (1f - b2));
                 m[i] = mj;
@@ -415,7 +443,9 @@ namespace Compiled
         public readonly float WeightDecay => _adam.WeightDecay;
 
         /// <inheritdoc/>
-        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => _adam.Step(parameters, gradients);
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => _adam.Step(parameters, gradients, 1f);
+
+        internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale) => _adam.Step(parameters, gradients, gradientScale);
 
         /// <inheritdoc/>
         public readonly OptimizerState ExportState() => _adam.Export(nameof(AdamW));
@@ -462,7 +492,10 @@ namespace Compiled
         public float Epsilon { get; }
 
         /// <inheritdoc/>
-        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, 1f);
+
+        /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), in the same one pass.</summary>
+        internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
         {
             OptimizerChecks.SameLength(parameters, gradients);
             OptimizerChecks.Constructed(Epsilon, nameof(RmsProp));
@@ -477,7 +510,7 @@ namespace Compiled
                 var sv = MemoryMarshal.Cast<float, Vector<float>>(s);
                 for (int j = 0; j < pv.Length; j++)
                 {
-                    Vector<float> g = gv[j];
+                    Vector<float> g = gv[j] * gradientScale;
                     Vector<float> sj = (sv[j] * rho) + ((1f - rho) * g * g);
                     sv[j] = sj;
                     pv[j] -= lr * g / (Vector.SquareRoot(sj) + new Vector<float>(eps));
@@ -488,7 +521,7 @@ namespace Compiled
 
             for (; i < parameters.Length; i++)
             {
-                float g = gradients[i];
+                float g = gradients[i] * gradientScale;
                 float si = (s[i] * rho) + ((1f - rho) * g * g);
                 s[i] = si;
                 parameters[i] -= lr * g / (MathF.Sqrt(si) + eps);
@@ -511,6 +544,53 @@ namespace Compiled
             float[][]? tensors = (state ?? throw new ArgumentNullException(nameof(state))).Match(nameof(RmsProp), Settings, ["square"]);
             LearningRate = state.LearningRate;
             _square = tensors?[0];
+        }
+    }
+
+    /// <summary>
+    /// An optimizer's step for the gradients times a factor, which is how <c>TrainStep</c> applies clipping: the built-in
+    /// optimizers (<see cref="Sgd"/>, <see cref="Momentum"/>, <see cref="Adam"/>, <see cref="AdamW"/>, <see cref="RmsProp"/>)
+    /// multiply each gradient as they read it in their one pass, so the gradients are read once and never rewritten; any
+    /// other optimizer gets the gradients scaled in place and then its <see cref="IOptimizer.Step"/>. Either way the step
+    /// is the one for the scaled gradients, bit for bit.
+    /// </summary>
+    public static class OptimizerStep
+    {
+        /// <summary>Steps <paramref name="optimizer"/> with <paramref name="gradients"/> x <paramref name="gradientScale"/>.
+        /// <paramref name="gradients"/> is left as it came for the built-in optimizers and scaled in place for others.</summary>
+        public static void WithGradientScale<TOptimizer>(ref TOptimizer optimizer, Span<float> parameters, Span<float> gradients, float gradientScale)
+            where TOptimizer : struct, IOptimizer
+        {
+            // The type tests are constants in each struct instantiation: the JIT keeps only the taken branch.
+            if (typeof(TOptimizer) == typeof(Adam))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Adam>(ref optimizer).Step(parameters, gradients, gradientScale);
+            }
+            else if (typeof(TOptimizer) == typeof(AdamW))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, AdamW>(ref optimizer).Step(parameters, gradients, gradientScale);
+            }
+            else if (typeof(TOptimizer) == typeof(Sgd))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Sgd>(ref optimizer).Step(parameters, gradients, gradientScale);
+            }
+            else if (typeof(TOptimizer) == typeof(Momentum))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Momentum>(ref optimizer).Step(parameters, gradients, gradientScale);
+            }
+            else if (typeof(TOptimizer) == typeof(RmsProp))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, RmsProp>(ref optimizer).Step(parameters, gradients, gradientScale);
+            }
+            else
+            {
+                if (gradientScale != 1f)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Multiply(gradients, gradientScale, gradients);
+                }
+
+                optimizer.Step(parameters, gradients);
+            }
         }
     }
 }

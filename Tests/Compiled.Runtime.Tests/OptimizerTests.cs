@@ -158,6 +158,106 @@ public class OptimizerTests
         Assert.Equal(new[] { 0.3f, 0.4f }, small);
     }
 
+    [Theory]
+    [InlineData(0f, 0.01f)]
+    [InlineData(0.1f, 0f)]
+    [InlineData(0.1f, 0.01f)]
+    public void The_penalty_pass_matches_a_naive_loop_on_odd_sizes(float l1, float l2)
+    {
+        foreach (int length in new[] { 1, 7, 19, 1000, 1037 })
+        {
+            float[] w = Enumerable.Range(0, length).Select(i => i % 11 == 0 ? 0f : MathF.Sin(i * 1.3f) * 2f).ToArray();
+            float[] g = Enumerable.Range(0, length).Select(i => MathF.Cos(i)).ToArray();
+            double expectedPenalty = 0;
+            var expected = new double[length];
+            for (int i = 0; i < length; i++)
+            {
+                expectedPenalty += (l1 * Math.Abs(w[i])) + (l2 * w[i] * (double)w[i]);
+                expected[i] = g[i] + (2.0 * l2 * w[i]) + (l1 * Math.Sign(w[i]));
+            }
+
+            float penalty = Regularization.AddPenalty(w, g, l1, l2);
+            Assert.True(Math.Abs(penalty - expectedPenalty) <= 1e-5 * (1 + expectedPenalty), $"{length}: penalty {penalty}, expected {expectedPenalty}");
+            for (int i = 0; i < length; i++)
+            {
+                Assert.True(Math.Abs(g[i] - expected[i]) <= 1e-6 * (1 + Math.Abs(expected[i])), $"{length}: gradient {i}");
+            }
+        }
+
+        // A NaN weight gives a NaN penalty and a NaN gradient (the step's guard reports it), in the vector body and the tail.
+        float[] bad = Enumerable.Repeat(0.5f, 19).ToArray();
+        bad[3] = float.NaN;
+        bad[18] = float.NaN;
+        var badGradients = new float[19];
+        Assert.True(float.IsNaN(Regularization.AddPenalty(bad, badGradients, 0.1f, 0.01f)));
+        Assert.True(float.IsNaN(badGradients[3]) && float.IsNaN(badGradients[18]) && !float.IsNaN(badGradients[4]));
+    }
+
+    [Fact]
+    public void The_clipping_factor_is_max_norm_over_norm_above_it_and_1_below()
+    {
+        Assert.Equal(0.2f, Regularization.GlobalNormScale(new[] { 3f, 4f }, 1f), 6);
+        Assert.Equal(1f, Regularization.GlobalNormScale(new[] { 0.3f, 0.4f }, 1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Regularization.GlobalNormScale(new[] { 1f }, 0f));
+    }
+
+    [Fact]
+    public void A_scaled_step_equals_the_step_on_gradients_scaled_first_bit_for_bit()
+    {
+        // Built-in optimizers fold the factor into their pass and leave the gradients as they came; any other optimizer gets
+        // them scaled in place. Three steps, so that moments carry the factor too.
+        static void Check<T>(T fused, T reference)
+            where T : struct, IOptimizer
+        {
+            float[] fusedParameters = Parameters(), referenceParameters = Parameters();
+            foreach (float scale in new[] { 0.37f, 1f, 0.05f })
+            {
+                float[] gradients = Gradients(7), scaledFirst = Gradients(7);
+                OptimizerStep.WithGradientScale(ref fused, fusedParameters, gradients, scale);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(scaledFirst, scale, scaledFirst);
+                reference.Step(referenceParameters, scaledFirst);
+                Assert.Equal(referenceParameters, fusedParameters);
+                Assert.Equal(Gradients(7), gradients);
+            }
+        }
+
+        Check(new Sgd(0.1f), new Sgd(0.1f));
+        Check(new Momentum(0.1f), new Momentum(0.1f));
+        Check(new Momentum(0.1f, nesterov: true), new Momentum(0.1f, nesterov: true));
+        Check(new Adam(0.01f), new Adam(0.01f));
+        Check(new AdamW(0.01f, weightDecay: 0.1f), new AdamW(0.01f, weightDecay: 0.1f));
+        Check(new RmsProp(0.01f), new RmsProp(0.01f));
+
+        // Sgd's scaled step works in chunks of the stack: a span longer than one chunk.
+        var sgd = new Sgd(0.1f);
+        var plain = new Sgd(0.1f);
+        float[] many = Enumerable.Range(0, 2500).Select(i => MathF.Sin(i)).ToArray(), manyReference = (float[])many.Clone();
+        float[] manyGradients = Enumerable.Range(0, 2500).Select(i => MathF.Cos(i)).ToArray();
+        OptimizerStep.WithGradientScale(ref sgd, many, (float[])manyGradients.Clone(), 0.3f);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(manyGradients, 0.3f, manyGradients);
+        plain.Step(manyReference, manyGradients);
+        Assert.Equal(manyReference, many);
+
+        var halving = new HalvingOptimizer();
+        float[] own = { 1f, 2f }, ownGradients = { 4f, 8f };
+        OptimizerStep.WithGradientScale(ref halving, own, ownGradients, 0.5f);
+        Assert.Equal(new[] { 2f, 4f }, ownGradients); // scaled in place for an optimizer of one's own
+        Assert.Equal(new[] { 0f, 0f }, own);
+    }
+
+    private struct HalvingOptimizer : IOptimizer
+    {
+        public float LearningRate { get; set; }
+
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+        {
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                parameters[i] -= gradients[i] / 2f;
+            }
+        }
+    }
+
     [Fact]
     public void A_learning_rate_is_checked_where_it_is_set()
     {

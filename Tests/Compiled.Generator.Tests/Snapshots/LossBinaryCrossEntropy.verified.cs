@@ -169,7 +169,7 @@ namespace Demo
                 : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Expected L2 to be zero or a positive finite number, but it is " + value + ".");
         }
 
-        /// <summary>When positive, <c>TrainStep</c> scales the gradients down to this global L2 norm before the step. Default 0 (off).</summary>
+        /// <summary>When positive, <c>TrainStep</c> steps with the gradients scaled down to this global L2 norm (the built-in optimizers apply the factor as they read them; <see cref="Gradients"/> keeps them as computed). Default 0 (off).</summary>
         public float MaxGradientNorm
         {
             get => _maxGradientNorm;
@@ -359,20 +359,18 @@ namespace Demo
                 _frozen.ClearGradients(_gradients);
             }
 
-            if (_maxGradientNorm > 0f)
-            {
-                global::Compiled.Regularization.ClipByGlobalNorm(_gradients, _maxGradientNorm);
-            }
+            // Clipping as a factor the optimizer applies while it reads the gradients, rather than a pass that rewrites them.
+            float gradientScale = _maxGradientNorm > 0f ? global::Compiled.Regularization.GlobalNormScale(_gradients, _maxGradientNorm) : 1f;
 
             if (_frozen is not null && _frozen.Any)
             {
                 _frozen.Save(_parameters);
-                optimizer.Step(_parameters, _gradients);
+                global::Compiled.OptimizerStep.WithGradientScale(ref optimizer, _parameters, _gradients, gradientScale);
                 _frozen.Restore(_parameters);
                 return loss;
             }
 
-            optimizer.Step(_parameters, _gradients);
+            global::Compiled.OptimizerStep.WithGradientScale(ref optimizer, _parameters, _gradients, gradientScale);
             return loss;
         }
 
