@@ -154,6 +154,8 @@ public class OptimizerStepBenchmarks
     private Adam _adam = new(1e-3f);
     private AdamW _adamW = new(1e-3f);
     private RmsProp _rmsProp = new(1e-3f);
+    private Adam _adamClipped = new(1e-3f);
+    private float _inPlaceScale = 0.5f;
 
     [GlobalSetup]
     public void Setup()
@@ -180,4 +182,44 @@ public class OptimizerStepBenchmarks
 
     [Benchmark]
     public void AdamW() => _adamW.Step(_parameters, _gradients);
+
+    /// <summary>Clipping as <c>TrainStep</c> did it before: the norm, a pass that scales the gradients in place (by 0.5
+    /// and 2 in turn, so they stay as they are), then Adam's pass.</summary>
+    [Benchmark]
+    public void AdamClippedInPlace()
+    {
+        _ = System.Numerics.Tensors.TensorPrimitives.Norm(_gradients);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(_gradients, _inPlaceScale, _gradients);
+        _inPlaceScale = 1f / _inPlaceScale;
+        _adamClipped.Step(_parameters, _gradients);
+    }
+
+    /// <summary>Clipping as <c>TrainStep</c> does it: the norm, then Adam's one pass with the factor applied as it reads.</summary>
+    [Benchmark]
+    public void AdamClippedFused()
+    {
+        _ = Regularization.GlobalNormScale(_gradients, 1e9f);
+        OptimizerStep.WithGradientScale(ref _adamClipped, _parameters, _gradients, 0.5f);
+    }
+
+    /// <summary>L1 and L2 penalties as the runtime computed them before: four passes (sum of squares, gradient, sum of
+    /// magnitudes, a scalar sign loop).</summary>
+    [Benchmark]
+    public float PenaltiesInPasses()
+    {
+        float penalty = 1e-4f * System.Numerics.Tensors.TensorPrimitives.SumOfSquares(_parameters);
+        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_parameters, 2e-4f, _gradients, _gradients);
+        penalty += 1e-4f * System.Numerics.Tensors.TensorPrimitives.SumOfMagnitudes(_parameters);
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            float w = _parameters[i];
+            _gradients[i] += 1e-4f * (w > 0f ? 1f : w < 0f ? -1f : w == 0f ? 0f : float.NaN);
+        }
+
+        return penalty;
+    }
+
+    /// <summary><see cref="Regularization.AddPenalty"/>: the same in one pass.</summary>
+    [Benchmark]
+    public float PenaltiesInOnePass() => Regularization.AddPenalty(_parameters, _gradients, 1e-4f, 1e-4f);
 }
