@@ -11,8 +11,8 @@ namespace Compiled.Kernels
     /// forward <c>C += A B</c>, weight gradient <c>C += A^T B</c>, input gradient <c>C = A B^T</c>.
     /// </summary>
     /// <remarks>
-    /// The vector path is a register-tiled micro-kernel in the style of BLIS: a tile of C (6 or 4 rows x 16 columns,
-    /// or 1 x 64 for a single row, where the four-row tile would leave the FMA units waiting on one dependency
+    /// The vector path is a register-tiled micro-kernel in the style of BLIS: a tile of C (6, 4 or 3 rows x 16 columns,
+    /// or 1 x 64 for a single row (1 x 128 in Vector512 where that is accelerated), where the four-row tile would leave the FMA units waiting on one dependency
     /// chain) stays in registers while the k loop streams one row of B and broadcasts elements of A. A is read
     /// through a row and a column stride, so the transposed-A product is the same kernel. No packing: the
     /// matrices of the small and medium networks this library targets fit in L2. Without Vector256 (ARM, or
@@ -360,6 +360,17 @@ namespace Compiled.Kernels
                 int j = 0;
                 if (m < 4)
                 {
+                    if (Vector512.IsHardwareAccelerated)
+                    {
+                        for (; j + 128 <= n; j += 128)
+                        {
+                            for (int i = 0; i < m; i++)
+                            {
+                                Kernel1x128(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
+                            }
+                        }
+                    }
+
                     for (; j + 64 <= n; j += 64)
                     {
                         for (int i = 0; i < m; i++)
@@ -567,6 +578,51 @@ namespace Compiled.Kernels
             c20.Store(c + (2 * ldc));
             c21.Store(c + (2 * ldc) + 8);
         }
+
+        // One row against 128 columns in eight 16-lane accumulators, where Vector512 is accelerated: each step of k reads
+        // a whole 512-byte run of B's row at once, so B streams through in order (the 64-column kernel reads each row in two
+        // halves, on two passes). A one-sample product is bound by reading B; each element is still one FMA chain in k
+        // order, so the results are those of the other kernels bit for bit.
+        private static unsafe void Kernel1x128(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate)
+        {
+            Vector512<float> c0 = Start512(c, accumulate), c1 = Start512(c + 16, accumulate), c2 = Start512(c + 32, accumulate), c3 = Start512(c + 48, accumulate);
+            Vector512<float> c4 = Start512(c + 64, accumulate), c5 = Start512(c + 80, accumulate), c6 = Start512(c + 96, accumulate), c7 = Start512(c + 112, accumulate);
+            for (int p = 0; p < k; p++)
+            {
+                float ap = *a;
+                a += columnStride;
+                if (ap != 0f)
+                {
+                    Vector512<float> x = Vector512.Create(ap);
+                    c0 = MultiplyAdd(x, Vector512.Load(b), c0);
+                    c1 = MultiplyAdd(x, Vector512.Load(b + 16), c1);
+                    c2 = MultiplyAdd(x, Vector512.Load(b + 32), c2);
+                    c3 = MultiplyAdd(x, Vector512.Load(b + 48), c3);
+                    c4 = MultiplyAdd(x, Vector512.Load(b + 64), c4);
+                    c5 = MultiplyAdd(x, Vector512.Load(b + 80), c5);
+                    c6 = MultiplyAdd(x, Vector512.Load(b + 96), c6);
+                    c7 = MultiplyAdd(x, Vector512.Load(b + 112), c7);
+                }
+
+                b += ldb;
+            }
+
+            c0.Store(c);
+            c1.Store(c + 16);
+            c2.Store(c + 32);
+            c3.Store(c + 48);
+            c4.Store(c + 64);
+            c5.Store(c + 80);
+            c6.Store(c + 96);
+            c7.Store(c + 112);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe Vector512<float> Start512(float* c, bool accumulate) => accumulate ? Vector512.Load(c) : Vector512<float>.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
+            Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(a, b, c) : (a * b) + c;
 
         // One row against 64 columns: eight independent accumulators keep both FMA units busy, which a
         // single-row 16-column tile (two dependency chains) cannot. This is the one-sample predict path.

@@ -11,6 +11,8 @@ public class KernelTests
         { 1, 1, 1 }, { 1, 784, 128 }, { 1, 7, 9 }, { 1, 13, 67 }, { 2, 5, 65 }, { 3, 17, 31 }, { 4, 9, 16 },
         { 5, 3, 8 }, { 7, 33, 15 }, { 13, 11, 25 }, { 32, 64, 10 }, { 33, 65, 17 }, { 32, 40, 48 }, { 10, 12, 20 }, { 6, 1, 70 }, { 9, 23, 1 },
         { 3, 1100, 5 }, { 600, 7, 3 }, { 2, 513, 1 }, { 530, 4, 7 }, { 4, 5, 2 },
+        // One to three rows past 128 columns: the Vector512 one-row tile (where accelerated), then the 64-column one, then the rest.
+        { 2, 37, 300 }, { 3, 19, 257 }, { 1, 9, 200 },
         // Deep products through every tile kind (any blocking of k must keep these): 256, 257, 517 and 700 deep.
         { 6, 256, 16 }, { 7, 257, 9 }, { 13, 517, 27 }, { 31, 700, 41 }, { 30, 300, 35 }, { 50, 400, 64 },
     };
@@ -66,7 +68,7 @@ public class KernelTests
     public void A_rows_result_does_not_depend_on_the_rows_around_it()
     {
         // Every tile accumulates each element in k order, so one row alone gives the bits it gives inside a batch of any size.
-        foreach ((int k, int n) in new[] { (7, 27), (128, 27), (32, 128), (13, 67), (33, 17) })
+        foreach ((int k, int n) in new[] { (7, 27), (128, 27), (32, 128), (13, 67), (33, 17), (20, 260) })
         {
             float[] a = Random(37 * k, 7), b = Random(k * n, 8);
             var batch = new float[37 * n];
