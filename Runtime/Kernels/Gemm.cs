@@ -357,6 +357,11 @@ namespace Compiled.Kernels
             fixed (float* pb = b)
             fixed (float* pc = c)
             {
+                if (k == 1 && m >= 4)
+                {
+                    return RankOneUpdate(pa, rowStride, pb, pc, m, n, accumulate);
+                }
+
                 int j = 0;
                 if (m < 4)
                 {
@@ -615,6 +620,41 @@ namespace Compiled.Kernels
             c5.Store(c + 80);
             c6.Store(c + 96);
             c7.Store(c + 112);
+        }
+
+        // C (+)= a b for k = 1 (a one-sample weight gradient or fused SGD update, x^T dy): each row of C is B's one row times
+        // an element of A, so each row of C is read and written once, in whole vectors, with B's row held in L1. The
+        // tiles would reload and store twelve vectors of C for a single FMA each. Each element is the same one FMA, so
+        // the results are the tiles' bit for bit.
+        private static unsafe int RankOneUpdate(float* a, int rowStride, float* b, float* c, int m, int n, bool accumulate)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                float ai = a[i * rowStride];
+                float* row = c + (i * n);
+                int j = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> x = Vector512.Create(ai);
+                    for (; j + 16 <= n; j += 16)
+                    {
+                        MultiplyAdd(x, Vector512.Load(b + j), Start512(row + j, accumulate)).Store(row + j);
+                    }
+                }
+
+                Vector256<float> x8 = Vector256.Create(ai);
+                for (; j + 8 <= n; j += 8)
+                {
+                    MultiplyAdd(x8, Vector256.Load(b + j), Start(row + j, accumulate)).Store(row + j);
+                }
+
+                if (j < n)
+                {
+                    Kernel1xTail(a + (i * rowStride), 1, b + n - 8, n, row + n - 8, 1, accumulate, n - j);
+                }
+            }
+
+            return n;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

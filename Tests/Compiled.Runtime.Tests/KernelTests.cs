@@ -13,6 +13,8 @@ public class KernelTests
         { 3, 1100, 5 }, { 600, 7, 3 }, { 2, 513, 1 }, { 530, 4, 7 }, { 4, 5, 2 },
         // One to three rows past 128 columns: the Vector512 one-row tile (where accelerated), then the 64-column one, then the rest.
         { 2, 37, 300 }, { 3, 19, 257 }, { 1, 9, 200 },
+        // k = 1 from four rows on (a one-sample weight gradient): the rank-one update, whole vectors and a tail.
+        { 37, 1, 131 }, { 5, 1, 8 }, { 4, 1, 23 },
         // Deep products through every tile kind (any blocking of k must keep these): 256, 257, 517 and 700 deep.
         { 6, 256, 16 }, { 7, 257, 9 }, { 13, 517, 27 }, { 31, 700, 41 }, { 30, 300, 35 }, { 50, 400, 64 },
     };
@@ -89,6 +91,9 @@ public class KernelTests
     [Theory]
     [InlineData(13, 517, 32, false)]
     [InlineData(30, 700, 48, true)]
+    [InlineData(37, 1, 131, true)] // the rank-one update
+    [InlineData(37, 1, 131, false)]
+    [InlineData(2, 300, 257, false)] // the one-row tiles
     public void A_deep_product_sums_each_element_in_k_order_bit_for_bit(int m, int k, int n, bool transposedA)
     {
         if (!System.Runtime.Intrinsics.X86.Fma.IsSupported || !System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
