@@ -413,23 +413,36 @@ namespace Compiled.Kernels
                     }
                 }
 
-                for (; j + 8 <= n; j += 8)
+                // An eight-column block, then the last one to seven columns as an eight-column block that ends at n, keeping
+                // only its last lanes: six- and four-row tiles (one FMA chain per row, six or four in flight), the rows
+                // they leave one at a time. A ten-class layer's product is all this.
+                while (j < n)
                 {
-                    for (int i = 0; i < m; i++)
+                    int tail = Math.Min(8, n - j), block = n - 8 < j ? n - 8 : j;
+                    int i = 0;
+                    for (; i < sixRowEnd; i += 6)
                     {
-                        Kernel1x8(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
-                    }
-                }
-
-                // The last one to seven columns: an eight-column block that ends at n, keeping only its last lanes.
-                if (j < n)
-                {
-                    for (int i = 0; i < m; i++)
-                    {
-                        Kernel1xTail(pa + (i * rowStride), columnStride, pb + n - 8, n, pc + (i * n) + n - 8, k, accumulate, n - j);
+                        Kernel6x8(pa + (i * rowStride), rowStride, columnStride, pb + block, n, pc + (i * n) + block, n, k, accumulate, tail);
                     }
 
-                    j = n;
+                    for (; i + 4 <= m; i += 4)
+                    {
+                        Kernel4x8(pa + (i * rowStride), rowStride, columnStride, pb + block, n, pc + (i * n) + block, n, k, accumulate, tail);
+                    }
+
+                    for (; i < m; i++)
+                    {
+                        if (tail == 8)
+                        {
+                            Kernel1x8(pa + (i * rowStride), columnStride, pb + block, n, pc + (i * n) + block, k, accumulate);
+                        }
+                        else
+                        {
+                            Kernel1xTail(pa + (i * rowStride), columnStride, pb + block, n, pc + (i * n) + block, k, accumulate, tail);
+                        }
+                    }
+
+                    j += tail;
                 }
 
                 return j;
@@ -718,6 +731,68 @@ namespace Compiled.Kernels
             c0.Store(c);
             c1.Store(c + 8);
         }
+
+        // Six rows of A against one eight-column block of B, of which the last `tail` lanes are written (all eight when tail
+        // is 8): the other lanes start from and are put back to what C holds, columns an earlier block wrote.
+        private static unsafe void Kernel6x8(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail)
+        {
+            Vector256<float> c0 = Start(c, accumulate), c1 = Start(c + ldc, accumulate), c2 = Start(c + (2 * ldc), accumulate);
+            Vector256<float> c3 = Start(c + (3 * ldc), accumulate), c4 = Start(c + (4 * ldc), accumulate), c5 = Start(c + (5 * ldc), accumulate);
+            int r = rowStride;
+            for (int p = 0; p < k; p++)
+            {
+                Vector256<float> b0 = Vector256.Load(b);
+                c0 = MultiplyAdd(Vector256.Create(a[0]), b0, c0);
+                c1 = MultiplyAdd(Vector256.Create(a[r]), b0, c1);
+                c2 = MultiplyAdd(Vector256.Create(a[2 * r]), b0, c2);
+                c3 = MultiplyAdd(Vector256.Create(a[3 * r]), b0, c3);
+                c4 = MultiplyAdd(Vector256.Create(a[4 * r]), b0, c4);
+                c5 = MultiplyAdd(Vector256.Create(a[5 * r]), b0, c5);
+                a += columnStride;
+                b += ldb;
+            }
+
+            Vector256<float> keep = TailLanes(tail);
+            StoreLanes(c, c0, keep);
+            StoreLanes(c + ldc, c1, keep);
+            StoreLanes(c + (2 * ldc), c2, keep);
+            StoreLanes(c + (3 * ldc), c3, keep);
+            StoreLanes(c + (4 * ldc), c4, keep);
+            StoreLanes(c + (5 * ldc), c5, keep);
+        }
+
+        // Four rows against one eight-column block, as Kernel6x8.
+        private static unsafe void Kernel4x8(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail)
+        {
+            Vector256<float> c0 = Start(c, accumulate), c1 = Start(c + ldc, accumulate), c2 = Start(c + (2 * ldc), accumulate), c3 = Start(c + (3 * ldc), accumulate);
+            int r = rowStride;
+            for (int p = 0; p < k; p++)
+            {
+                Vector256<float> b0 = Vector256.Load(b);
+                c0 = MultiplyAdd(Vector256.Create(a[0]), b0, c0);
+                c1 = MultiplyAdd(Vector256.Create(a[r]), b0, c1);
+                c2 = MultiplyAdd(Vector256.Create(a[2 * r]), b0, c2);
+                c3 = MultiplyAdd(Vector256.Create(a[3 * r]), b0, c3);
+                a += columnStride;
+                b += ldb;
+            }
+
+            Vector256<float> keep = TailLanes(tail);
+            StoreLanes(c, c0, keep);
+            StoreLanes(c + ldc, c1, keep);
+            StoreLanes(c + (2 * ldc), c2, keep);
+            StoreLanes(c + (3 * ldc), c3, keep);
+        }
+
+        /// <summary>All-ones in the last <paramref name="tail"/> of eight lanes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> TailLanes(int tail) =>
+            Vector256.GreaterThanOrEqual(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(8 - tail)).AsSingle();
+
+        /// <summary>Stores the lanes of <paramref name="values"/> that <paramref name="write"/> selects; the others keep what C holds.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void StoreLanes(float* c, Vector256<float> values, Vector256<float> write) =>
+            Vector256.ConditionalSelect(write, values, Vector256.Load(c)).Store(c);
 
         private static unsafe void Kernel1x8(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate)
         {
