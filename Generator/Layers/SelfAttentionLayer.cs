@@ -91,7 +91,7 @@ namespace Compiled.Generator.Layers
                     new ParameterTensor("c_proj.bias", new[] { width }.ToEquatableArray(), InitializerKind.Zeros, width, width, Penalized: false, null),
                 }.ToEquatableArray(),
                 Saved = saved.ToEquatableArray(),
-                Scratch = (context.MaxBatch * 4L * steps * width) + (3L * width * width) + ((long)steps * (steps + 1)), // AttentionGeometry.ScratchSize
+                Scratch = (context.MaxBatch * 4L * steps * width) + (3L * width * width) + ((long)width * steps) + (2L * steps * steps), // AttentionGeometry.ScratchSize
             };
         }
 

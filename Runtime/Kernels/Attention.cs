@@ -1,9 +1,5 @@
 using System;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Compiled.Kernels
 {
@@ -65,9 +61,9 @@ namespace Compiled.Kernels
         public int AttendedSize => Steps * Width;
 
         /// <summary>Scratch floats either pass needs for <paramref name="batch"/> samples: backward, the q, k, v gradient rows
-        /// and dL/d(heads' outputs), room for c_attn's weight turned and one row of dL/dA; forward with attention dropout, one
-        /// head's dropped weights at the start.</summary>
-        public long ScratchSize(long batch) => (batch * 4L * Steps * Width) + (3L * Width * Width) + ((long)Steps * (Steps + 1));
+        /// and dL/d(heads' outputs), room for c_attn's weight turned, a sample's values turned and two steps x steps blocks
+        /// (the dropped weights, dL/dA); forward, a sample's keys turned and the dropped weights at the start.</summary>
+        public long ScratchSize(long batch) => (batch * 4L * Steps * Width) + (3L * Width * Width) + ((long)Width * Steps) + (2L * Steps * Steps);
     }
 
     /// <summary>
@@ -111,16 +107,19 @@ namespace Compiled.Kernels
 
             // q, k and v of every step as c_attn writes them, kept for the backward pass: [steps, 3 width] per sample.
             Dense.Forward(x, attentionWeight, attentionBias, projections, rows, width, 3 * width);
-            int block = steps * steps, sampleValues = geometry.ProjectionSize;
-            Span<float> dropped = dropout ? scratch.Slice(0, block) : default;
+            int block = steps * steps, sampleValues = geometry.ProjectionSize, stride = 3 * width;
+            Span<float> keysTurned = scratch.Slice(0, width * steps), dropped = dropout ? scratch.Slice(width * steps, block) : default;
             for (int b = 0; b < batch; b++)
             {
                 ReadOnlySpan<float> sample = projections.Slice(b * sampleValues, sampleValues);
                 Span<float> sampleOutput = attended.Slice(b * steps * width, steps * width);
+                TurnPart(sample, steps, width, part: 1, keysTurned);
                 for (int h = 0; h < geometry.Heads; h++)
                 {
+                    // S = q k^T on the tiles: q read in place among the sample's rows, k^T as head h's rows of the turned keys.
                     Span<float> a = weights.Slice(((b * geometry.Heads) + h) * block, block);
-                    HeadWeights(in geometry, sample, h, a);
+                    Gemm.MultiplyStrided(sample.Slice(h * headSize), stride, 1, keysTurned.Slice(h * headSize * steps), steps, a, steps, steps, headSize, steps, accumulate: false);
+                    SoftmaxRows(a, steps, geometry.Causal, geometry.Scale);
                     ReadOnlySpan<float> used = a;
                     if (dropout)
                     {
@@ -128,7 +127,8 @@ namespace Compiled.Kernels
                         used = dropped;
                     }
 
-                    HeadOutput(in geometry, used, sample, h, sampleOutput);
+                    // o = A' v, v read in place, o written into head h's columns of the heads' outputs.
+                    Gemm.MultiplyStrided(used, steps, 1, sample.Slice((2 * width) + (h * headSize)), stride, sampleOutput.Slice(h * headSize), width, steps, steps, headSize, accumulate: false);
                 }
             }
 
@@ -150,9 +150,11 @@ namespace Compiled.Kernels
             CheckBuffers(in geometry, x.Length, dy.Length, projections.Length, weights.Length, attended.Length, scratch.Length, batch);
             bool dropout = geometry.Dropout > 0f && !mask.IsEmpty;
 
-            int block = steps * steps, sampleValues = geometry.ProjectionSize;
+            int block = steps * steps, sampleValues = geometry.ProjectionSize, stride = 3 * width;
             Span<float> rowsQkvGradient = scratch.Slice(0, rows * 3 * width), attendedGradient = scratch.Slice(rows * 3 * width, rows * width);
-            Span<float> turned = scratch.Slice(rows * 4 * width, 3 * width * width), weightGradientRow = scratch.Slice((rows * 4 * width) + (3 * width * width), steps);
+            Span<float> tail = scratch.Slice(rows * 4 * width);
+            Span<float> turned = tail.Slice(0, 3 * width * width), valuesTurned = tail.Slice(3 * width * width, width * steps);
+            Span<float> dropped = tail.Slice((3 * width * width) + (width * steps), block), scoreGradient = tail.Slice((3 * width * width) + (width * steps) + block, block);
             Dense.Backward(attended, projectionWeight, dy, attendedGradient, projectionWeightGradient, projectionBiasGradient, rows, width, width, accumulate, scratch: turned);
 
             for (int b = 0; b < batch; b++)
@@ -160,203 +162,120 @@ namespace Compiled.Kernels
                 ReadOnlySpan<float> sample = projections.Slice(b * sampleValues, sampleValues);
                 ReadOnlySpan<float> sampleOutputGradient = attendedGradient.Slice(b * steps * width, steps * width);
                 Span<float> sampleGradient = rowsQkvGradient.Slice(b * sampleValues, sampleValues);
+                TurnPart(sample, steps, width, part: 2, valuesTurned);
                 for (int h = 0; h < geometry.Heads; h++)
                 {
                     ReadOnlySpan<float> a = weights.Slice(((b * geometry.Heads) + h) * block, block);
                     ReadOnlySpan<float> headMask = dropout ? mask.Slice(((b * geometry.Heads) + h) * block, block) : default;
-                    HeadBackward(in geometry, a, headMask, sample, sampleOutputGradient, h, sampleGradient, weightGradientRow);
+                    ReadOnlySpan<float> outputGradient = sampleOutputGradient.Slice(h * headSize);
+                    ReadOnlySpan<float> used = a;
+                    if (dropout)
+                    {
+                        TensorPrimitives.Multiply(a, headMask, dropped);
+                        used = dropped;
+                    }
+
+                    // dv = A'^T do, into head h's value columns of the q, k, v gradient rows.
+                    Gemm.MultiplyStrided(used, 1, steps, outputGradient, width, sampleGradient.Slice((2 * width) + (h * headSize)), stride, steps, steps, headSize, accumulate: false);
+
+                    // dA' = do v^T (v turned once per sample), then through the mask and the softmax, scaled: dS / sqrt(d).
+                    Gemm.MultiplyStrided(outputGradient, width, 1, valuesTurned.Slice(h * headSize * steps), steps, scoreGradient, steps, steps, headSize, steps, accumulate: false);
+                    SoftmaxBackwardRows(a, headMask, scoreGradient, steps, geometry.Causal, geometry.Scale);
+
+                    // dq = dS k and dk = dS^T q (each already carrying 1 / sqrt(d)), into head h's columns.
+                    Gemm.MultiplyStrided(scoreGradient, steps, 1, sample.Slice(width + (h * headSize)), stride, sampleGradient.Slice(h * headSize), stride, steps, steps, headSize, accumulate: false);
+                    Gemm.MultiplyStrided(scoreGradient, 1, steps, sample.Slice(h * headSize), stride, sampleGradient.Slice(width + (h * headSize)), stride, steps, steps, headSize, accumulate: false);
                 }
             }
 
             Dense.Backward(x, attentionWeight, rowsQkvGradient, dx, attentionWeightGradient, attentionBiasGradient, rows, width, 3 * width, accumulate, accumulateInputGradient, turned);
         }
 
-        /// <summary>Head <paramref name="h"/>'s attention weights for one sample, row by row into its [steps, steps] block:
-        /// scores q_t . k_j / sqrt(head size) over the steps row t sees, less the row's maximum, exponentiated and
-        /// normalised; the steps it does not see are 0.</summary>
-        private static void HeadWeights(in AttentionGeometry geometry, ReadOnlySpan<float> sample, int h, Span<float> a)
+        /// <summary>Turns one part (0 q, 1 k, 2 v) of a sample's [steps, 3 width] rows into [width, steps]: head h's rows of it
+        /// are that head's k^T (or v^T), the right-hand side of a plain product.</summary>
+        private static void TurnPart(ReadOnlySpan<float> sample, int steps, int width, int part, Span<float> turned)
         {
-            int steps = geometry.Steps, headSize = geometry.HeadSize, stride = 3 * geometry.Width;
-            ref float queries = ref Unsafe.Add(ref MemoryMarshal.GetReference(sample), h * headSize);
-            ref float keys = ref Unsafe.Add(ref queries, geometry.Width);
+            int stride = 3 * width;
             for (int t = 0; t < steps; t++)
             {
-                int seen = geometry.Causal ? t + 1 : steps;
-                Span<float> row = a.Slice(t * steps, steps);
-                ref float q = ref Unsafe.Add(ref queries, t * stride);
-                float max = float.NegativeInfinity;
-                for (int j = 0; j < seen; j++)
+                ReadOnlySpan<float> row = sample.Slice((t * stride) + (part * width), width);
+                for (int c = 0; c < width; c++)
                 {
-                    float score = geometry.Scale * Dot(ref q, ref Unsafe.Add(ref keys, j * stride), headSize);
-                    row[j] = score;
-                    max = Math.Max(max, score);
-                }
-
-                ExponentiateAndNormalize(row.Slice(0, seen), max);
-                row.Slice(seen).Clear();
-            }
-        }
-
-        /// <summary>row = exp(row - max) / sum of them, where max is the row's largest value: no exponent is above 0, so none
-        /// overflows.</summary>
-        internal static void ExponentiateAndNormalize(Span<float> row, float max)
-        {
-            TensorPrimitives.Subtract(row, max, row);
-            TensorPrimitives.Exp(row, row);
-            TensorPrimitives.Multiply(row, 1f / TensorPrimitives.Sum(row), row);
-        }
-
-        /// <summary>Head <paramref name="h"/>'s output o_t = sum over j of A'[t, j] v_j, written into its columns of the sample's
-        /// [steps, width] rows.</summary>
-        private static void HeadOutput(in AttentionGeometry geometry, ReadOnlySpan<float> a, ReadOnlySpan<float> sample, int h, Span<float> sampleOutput)
-        {
-            int steps = geometry.Steps, headSize = geometry.HeadSize, width = geometry.Width, stride = 3 * width;
-            ref float values = ref Unsafe.Add(ref MemoryMarshal.GetReference(sample), (2 * width) + (h * headSize));
-            for (int t = 0; t < steps; t++)
-            {
-                int seen = geometry.Causal ? t + 1 : steps;
-                Span<float> output = sampleOutput.Slice((t * width) + (h * headSize), headSize);
-                output.Clear();
-                ref float o = ref MemoryMarshal.GetReference(output);
-                for (int j = 0; j < seen; j++)
-                {
-                    float weight = a[(t * steps) + j];
-                    if (weight != 0f)
-                    {
-                        AddScaled(ref o, ref Unsafe.Add(ref values, j * stride), weight, headSize);
-                    }
+                    turned[(c * steps) + t] = row[c];
                 }
             }
         }
 
         /// <summary>
-        /// Head <paramref name="h"/>'s part of one sample's backward pass, from its saved weights <paramref name="a"/> (before
-        /// dropout) and mask: with A' = A * mask and do_t this head's columns of dL/d(heads' outputs),
-        /// dv_j = sum over t of A'[t, j] do_t; dA[t, j] = (do_t . v_j) * mask[t, j]; through the softmax
-        /// dS[t, j] = A[t, j] (dA[t, j] - sum over j' of A[t, j'] dA[t, j']); and since s = q . k / sqrt(head size),
-        /// dq_t = sum over j of dS[t, j] k_j / sqrt(head size), dk_j = sum over t of dS[t, j] q_t / sqrt(head size). Written
-        /// into the head's columns of the sample's [steps, 3 width] q, k, v gradient rows.
+        /// Each row of a head's [steps, steps] scores in place: times <paramref name="scale"/>, less the row's maximum (over the
+        /// steps it sees), exponentiated, normalised; with <paramref name="causal"/>, row t sees steps 0..t and the rest are 0.
+        /// The exponentials of the whole block are one call: the masked scores are set to -infinity first, which gives 0.
         /// </summary>
-        private static void HeadBackward(
-            in AttentionGeometry geometry, ReadOnlySpan<float> a, ReadOnlySpan<float> mask, ReadOnlySpan<float> sample, ReadOnlySpan<float> sampleOutputGradient, int h,
-            Span<float> sampleGradient, Span<float> weightGradientRow)
+        internal static void SoftmaxRows(Span<float> scores, int steps, bool causal, float scale)
         {
-            int steps = geometry.Steps, headSize = geometry.HeadSize, width = geometry.Width, stride = 3 * width;
-            bool dropout = !mask.IsEmpty;
-            ref float queries = ref Unsafe.Add(ref MemoryMarshal.GetReference(sample), h * headSize);
-            ref float keys = ref Unsafe.Add(ref queries, width);
-            ref float values = ref Unsafe.Add(ref queries, 2 * width);
-            ref float queryGradients = ref Unsafe.Add(ref MemoryMarshal.GetReference(sampleGradient), h * headSize);
-            ref float keyGradients = ref Unsafe.Add(ref queryGradients, width);
-            ref float valueGradients = ref Unsafe.Add(ref queryGradients, 2 * width);
             for (int t = 0; t < steps; t++)
             {
-                sampleGradient.Slice((t * stride) + width + (h * headSize), headSize).Clear();
-                sampleGradient.Slice((t * stride) + (2 * width) + (h * headSize), headSize).Clear();
+                Span<float> row = scores.Slice(t * steps, steps);
+                int seen = causal ? t + 1 : steps;
+                float max = float.NegativeInfinity;
+                for (int j = 0; j < seen; j++)
+                {
+                    max = Math.Max(max, row[j]);
+                }
+
+                for (int j = 0; j < seen; j++)
+                {
+                    row[j] = scale * (row[j] - max);
+                }
+
+                row.Slice(seen).Fill(float.NegativeInfinity);
             }
 
+            TensorPrimitives.Exp(scores, scores);
             for (int t = 0; t < steps; t++)
             {
-                int seen = geometry.Causal ? t + 1 : steps;
-                ref float outputGradient = ref Unsafe.AsRef(in sampleOutputGradient[(t * width) + (h * headSize)]);
-                ReadOnlySpan<float> row = a.Slice(t * steps, seen);
+                Span<float> row = scores.Slice(t * steps, steps);
+                float sum = 0f;
+                for (int j = 0; j < row.Length; j++)
+                {
+                    sum += row[j];
+                }
+
+                float inverse = 1f / sum;
+                for (int j = 0; j < row.Length; j++)
+                {
+                    row[j] *= inverse;
+                }
+            }
+        }
+
+        /// <summary>
+        /// dA' (the gradient of the dropped weights, in <paramref name="gradient"/>) to dS / sqrt(d) in place, row by row:
+        /// dA = dA' x mask, dS[t, j] = A[t, j] (dA[t, j] - sum over j' of A[t, j'] dA[t, j']), times <paramref name="scale"/>;
+        /// the steps row t does not see (causal) are 0.
+        /// </summary>
+        private static void SoftmaxBackwardRows(ReadOnlySpan<float> a, ReadOnlySpan<float> mask, Span<float> gradient, int steps, bool causal, float scale)
+        {
+            bool dropout = !mask.IsEmpty;
+            for (int t = 0; t < steps; t++)
+            {
+                int seen = causal ? t + 1 : steps, start = t * steps;
                 float weighted = 0f;
                 for (int j = 0; j < seen; j++)
                 {
-                    float keep = dropout ? mask[(t * steps) + j] : 1f, used = row[j] * keep;
-                    if (used != 0f)
-                    {
-                        AddScaled(ref Unsafe.Add(ref valueGradients, j * stride), ref outputGradient, used, headSize);
-                    }
-
-                    float gradient = keep == 0f ? 0f : keep * Dot(ref outputGradient, ref Unsafe.Add(ref values, j * stride), headSize);
-                    weightGradientRow[j] = gradient;
-                    weighted += row[j] * gradient;
+                    float g = dropout ? gradient[start + j] * mask[start + j] : gradient[start + j];
+                    gradient[start + j] = g;
+                    weighted += a[start + j] * g;
                 }
 
-                ref float q = ref Unsafe.Add(ref queries, t * stride);
-                ref float dq = ref Unsafe.Add(ref queryGradients, t * stride);
-                MemoryMarshal.CreateSpan(ref dq, headSize).Clear();
                 for (int j = 0; j < seen; j++)
                 {
-                    float scoreGradient = geometry.Scale * row[j] * (weightGradientRow[j] - weighted);
-                    if (scoreGradient != 0f)
-                    {
-                        AddScaled(ref dq, ref Unsafe.Add(ref keys, j * stride), scoreGradient, headSize);
-                        AddScaled(ref Unsafe.Add(ref keyGradients, j * stride), ref q, scoreGradient, headSize);
-                    }
+                    gradient[start + j] = scale * a[start + j] * (gradient[start + j] - weighted);
                 }
+
+                gradient.Slice(start + seen, steps - seen).Clear();
             }
         }
-
-        /// <summary>The dot product of two runs of <paramref name="length"/> floats.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Dot(ref float x, ref float y, int length)
-        {
-            int i = 0;
-            float sum = 0f;
-            if (Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count)
-            {
-                Vector256<float> sums = Vector256<float>.Zero;
-                for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
-                {
-                    sums = MultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), Vector256.LoadUnsafe(ref y, (nuint)i), sums);
-                }
-
-                sum = Vector256.Sum(sums);
-            }
-
-            if (Vector128.IsHardwareAccelerated && length - i >= Vector128<float>.Count)
-            {
-                Vector128<float> sums = Vector128<float>.Zero;
-                for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
-                {
-                    sums += Vector128.LoadUnsafe(ref x, (nuint)i) * Vector128.LoadUnsafe(ref y, (nuint)i);
-                }
-
-                sum += Vector128.Sum(sums);
-            }
-
-            for (; i < length; i++)
-            {
-                sum += Unsafe.Add(ref x, i) * Unsafe.Add(ref y, i);
-            }
-
-            return sum;
-        }
-
-        /// <summary>y += scale x over <paramref name="length"/> floats.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void AddScaled(ref float y, ref float x, float scale, int length)
-        {
-            int i = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<float> factor = Vector256.Create(scale);
-                for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
-                {
-                    MultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), factor, Vector256.LoadUnsafe(ref y, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
-                }
-            }
-
-            if (Vector128.IsHardwareAccelerated)
-            {
-                Vector128<float> factor = Vector128.Create(scale);
-                for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
-                {
-                    ((Vector128.LoadUnsafe(ref x, (nuint)i) * factor) + Vector128.LoadUnsafe(ref y, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
-                }
-            }
-
-            for (; i < length; i++)
-            {
-                Unsafe.Add(ref y, i) += scale * Unsafe.Add(ref x, i);
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
-            Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
 
         private static void CheckBuffers(in AttentionGeometry geometry, int x, int y, int projections, int weights, int attended, int scratch, int batch)
         {

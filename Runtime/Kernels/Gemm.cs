@@ -81,6 +81,45 @@ namespace Compiled.Kernels
             Dispatch(a, aRowStride, columnStride: 1, b, c, m, k, n, accumulate);
         }
 
+        /// <summary>C (+)= A B with every operand strided: A[i, p] at i <paramref name="rowStride"/> + p
+        /// <paramref name="columnStride"/> (so A^T is a column stride of 1), B's rows <paramref name="ldb"/> apart and C's
+        /// <paramref name="ldc"/> apart, on the same tiles. Attention's per-head products read and write their heads' columns
+        /// of the rows the projections keep, with no copy into blocks.</summary>
+        internal static void MultiplyStrided(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, int m, int k, int n, bool accumulate)
+        {
+            if (m < 0 || k < 0 || n < 0 || rowStride < 0 || columnStride < 0 || ldb < n || ldc < n)
+            {
+                throw new ArgumentOutOfRangeException(nameof(m), $"Expected non-negative sizes and strides, and rows of B and C at least n apart, but m = {m}, k = {k}, n = {n}, strides {rowStride} and {columnStride}, ldb = {ldb}, ldc = {ldc}.");
+            }
+
+            if (m == 0 || n == 0)
+            {
+                return;
+            }
+
+            long aNeeds = k == 0 ? 0 : ((long)(m - 1) * rowStride) + ((long)(k - 1) * columnStride) + 1, bNeeds = k == 0 ? 0 : ((long)(k - 1) * ldb) + n, cNeeds = ((long)(m - 1) * ldc) + n;
+            if (a.Length < aNeeds || b.Length < bNeeds || c.Length < cNeeds)
+            {
+                throw new ArgumentException($"Spans too short for m = {m}, k = {k}, n = {n} with these strides: A needs {aNeeds} (has {a.Length}), B needs {bNeeds} (has {b.Length}), C needs {cNeeds} (has {c.Length}).");
+            }
+
+            int vectorColumns = 0;
+            if (Vector256.IsHardwareAccelerated && n >= 8 && k > 0)
+            {
+                vectorColumns = MultiplyAddVector(a, rowStride, columnStride, b, c, m, k, n, accumulate, ldb, ldc);
+            }
+
+            if (!accumulate && vectorColumns < n)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    c.Slice((i * ldc) + vectorColumns, n - vectorColumns).Clear();
+                }
+            }
+
+            MultiplyAddScalar(a, rowStride, columnStride, b, ldb, c, ldc, m, k, n, vectorColumns);
+        }
+
         /// <summary>t[j, i] = a[i, j] for a [rows, columns] matrix: a weight turned once per call so that a product with its
         /// transpose runs on the register-tiled kernel rather than as dot products.</summary>
         internal static void Transpose(ReadOnlySpan<float> a, int rows, int columns, Span<float> t)
@@ -149,7 +188,7 @@ namespace Compiled.Kernels
             int vectorColumns = 0;
             if (Vector256.IsHardwareAccelerated && n >= 8 && k > 0)
             {
-                vectorColumns = MultiplyAddVector(a, rowStride, columnStride, b, c, m, k, n, accumulate);
+                vectorColumns = MultiplyAddVector(a, rowStride, columnStride, b, c, m, k, n, accumulate, ldb: n, ldc: n);
             }
             else if (Vector128.IsHardwareAccelerated && n >= 4 && k > 0)
             {
@@ -252,7 +291,11 @@ namespace Compiled.Kernels
         }
 
         /// <summary>The portable path: C[:, firstColumn..n] += A B, A read through strides. Also the reference the vector path is tested against.</summary>
-        internal static void MultiplyAddScalar(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, int firstColumn)
+        internal static void MultiplyAddScalar(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, int firstColumn) =>
+            MultiplyAddScalar(a, rowStride, columnStride, b, n, c, n, m, k, n, firstColumn);
+
+        /// <summary>The portable path with B's rows <paramref name="ldb"/> apart and C's <paramref name="ldc"/> apart.</summary>
+        private static void MultiplyAddScalar(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, int m, int k, int n, int firstColumn)
         {
             if (firstColumn >= n)
             {
@@ -261,7 +304,7 @@ namespace Compiled.Kernels
 
             for (int i = 0; i < m; i++)
             {
-                Span<float> cRow = c.Slice(i * n, n);
+                Span<float> cRow = c.Slice(i * ldc, n);
                 for (int p = 0; p < k; p++)
                 {
                     float aip = a[(i * rowStride) + (p * columnStride)];
@@ -270,7 +313,7 @@ namespace Compiled.Kernels
                         continue; // ReLU outputs and one-hot inputs are often zero
                     }
 
-                    ReadOnlySpan<float> bRow = b.Slice(p * n, n);
+                    ReadOnlySpan<float> bRow = b.Slice(p * ldb, n);
                     for (int j = firstColumn; j < n; j++)
                     {
                         cRow[j] += aip * bRow[j];
@@ -351,7 +394,7 @@ namespace Compiled.Kernels
         }
 
         /// <summary>The vector path over whole blocks of 8 columns; returns how many columns it covered.</summary>
-        private static unsafe int MultiplyAddVector(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+        private static unsafe int MultiplyAddVector(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate, int ldb, int ldc)
         {
             fixed (float* pa = a)
             fixed (float* pb = b)
@@ -359,7 +402,7 @@ namespace Compiled.Kernels
             {
                 if (k == 1 && m >= 4)
                 {
-                    return RankOneUpdate(pa, rowStride, pb, pc, m, n, accumulate);
+                    return RankOneUpdate(pa, rowStride, pb, pc, ldc, m, n, accumulate);
                 }
 
                 int j = 0;
@@ -371,7 +414,7 @@ namespace Compiled.Kernels
                         {
                             for (int i = 0; i < m; i++)
                             {
-                                Kernel1x128(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
+                                Kernel1x128(pa + (i * rowStride), columnStride, pb + j, ldb, pc + (i * ldc) + j, k, accumulate);
                             }
                         }
                     }
@@ -380,7 +423,7 @@ namespace Compiled.Kernels
                     {
                         for (int i = 0; i < m; i++)
                         {
-                            Kernel1x64(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
+                            Kernel1x64(pa + (i * rowStride), columnStride, pb + j, ldb, pc + (i * ldc) + j, k, accumulate);
                         }
                     }
                 }
@@ -393,23 +436,23 @@ namespace Compiled.Kernels
                     int i = 0;
                     for (; i < sixRowEnd; i += 6)
                     {
-                        Kernel6x16(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k, accumulate);
+                        Kernel6x16(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate);
                     }
 
                     for (; i + 4 <= m; i += 4)
                     {
-                        Kernel4x16(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k, accumulate);
+                        Kernel4x16(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate);
                     }
 
                     if (i + 3 <= m)
                     {
-                        Kernel3x16(pa + (i * rowStride), rowStride, columnStride, pb + j, n, pc + (i * n) + j, n, k, accumulate);
+                        Kernel3x16(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate);
                         i += 3;
                     }
 
                     for (; i < m; i++)
                     {
-                        Kernel1x16(pa + (i * rowStride), columnStride, pb + j, n, pc + (i * n) + j, k, accumulate);
+                        Kernel1x16(pa + (i * rowStride), columnStride, pb + j, ldb, pc + (i * ldc) + j, k, accumulate);
                     }
                 }
 
@@ -422,23 +465,23 @@ namespace Compiled.Kernels
                     int i = 0;
                     for (; i < sixRowEnd; i += 6)
                     {
-                        Kernel6x8(pa + (i * rowStride), rowStride, columnStride, pb + block, n, pc + (i * n) + block, n, k, accumulate, tail);
+                        Kernel6x8(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail);
                     }
 
                     for (; i + 4 <= m; i += 4)
                     {
-                        Kernel4x8(pa + (i * rowStride), rowStride, columnStride, pb + block, n, pc + (i * n) + block, n, k, accumulate, tail);
+                        Kernel4x8(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail);
                     }
 
                     for (; i < m; i++)
                     {
                         if (tail == 8)
                         {
-                            Kernel1x8(pa + (i * rowStride), columnStride, pb + block, n, pc + (i * n) + block, k, accumulate);
+                            Kernel1x8(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate);
                         }
                         else
                         {
-                            Kernel1xTail(pa + (i * rowStride), columnStride, pb + block, n, pc + (i * n) + block, k, accumulate, tail);
+                            Kernel1xTail(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate, tail);
                         }
                     }
 
@@ -639,12 +682,12 @@ namespace Compiled.Kernels
         // an element of A, so each row of C is read and written once, in whole vectors, with B's row held in L1. The
         // tiles would reload and store twelve vectors of C for a single FMA each. Each element is the same one FMA, so
         // the results are the tiles' bit for bit.
-        private static unsafe int RankOneUpdate(float* a, int rowStride, float* b, float* c, int m, int n, bool accumulate)
+        private static unsafe int RankOneUpdate(float* a, int rowStride, float* b, float* c, int ldc, int m, int n, bool accumulate)
         {
             for (int i = 0; i < m; i++)
             {
                 float ai = a[i * rowStride];
-                float* row = c + (i * n);
+                float* row = c + (i * ldc);
                 int j = 0;
                 if (Vector512.IsHardwareAccelerated)
                 {

@@ -117,24 +117,37 @@ public class AttentionKernelTests
     [Fact]
     public void The_softmax_is_stable_for_large_scores()
     {
-        // exp(100) alone overflows a float: the row's maximum must be subtracted first. Rows of 1, 3 and 11 values cover the
-        // scalar tail and the vector body.
-        float[] one = { 100f }, three = { 500f, 0f, -1000f }, eleven = { 3f, 1000f, 999f, -50f, 0f, 1000f, 88f, 89f, 90f, 500f, 1000f };
-        foreach (float[] row in new[] { one, three, eleven })
+        // exp(100) alone overflows a float: each row's maximum must be subtracted first. Causal rows of 1, 2, 3 and 11 seen
+        // values (the block's exponentials are one vector call), then a full row.
+        const int Steps = 11;
+        var scores = new float[Steps * Steps];
+        float[] last = { 3f, 1000f, 999f, -50f, 0f, 1000f, 88f, 89f, 90f, 500f, 1000f };
+        scores[0] = 100f;
+        scores[Steps] = 500f;
+        scores[Steps + 1] = -1000f;
+        scores[2 * Steps] = 1000f;
+        scores[(2 * Steps) + 1] = 1000f;
+        scores[(2 * Steps) + 2] = 999f;
+        last.CopyTo(scores, (Steps - 1) * Steps);
+        Attention.SoftmaxRows(scores, Steps, causal: true, scale: 1f);
+        for (int t = 0; t < Steps; t++)
         {
-            Attention.ExponentiateAndNormalize(row, row.Max());
+            float[] row = scores[(t * Steps)..((t + 1) * Steps)];
             Assert.All(row, s => Assert.True(float.IsFinite(s) && s >= 0f));
-            Assert.Equal(1.0, row.Sum(s => (double)s), 6);
+            Assert.Equal(1.0, row.Sum(s => (double)s), 5);
+            Assert.All(row[(t + 1)..], s => Assert.Equal(0f, s)); // the steps row t does not see
         }
 
-        Assert.Equal(1f, one[0]);
-        Assert.Equal(1f, three[0], 6);
-        Assert.Equal(0f, three[2]);
+        Assert.Equal(1f, scores[0]);
+        Assert.Equal(1f, scores[Steps], 6);
+        Assert.Equal(0f, scores[Steps + 1]);
         double e = Math.Exp(-1);
-        Assert.True(Math.Abs((1 / (3 + e)) - eleven[1]) < 1e-6, $"{eleven[1]}");
-        Assert.True(Math.Abs((e / (3 + e)) - eleven[2]) < 1e-6, $"{eleven[2]}");
-        Assert.Equal(eleven[1], eleven[10]);
-        Assert.Equal(0f, eleven[0]);
+        Assert.True(Math.Abs((1 / (2 + e)) - scores[2 * Steps]) < 1e-6);
+        float[] full = scores[((Steps - 1) * Steps)..];
+        Assert.True(Math.Abs((1 / (3 + e)) - full[1]) < 1e-6, $"{full[1]}");
+        Assert.True(Math.Abs((e / (3 + e)) - full[2]) < 1e-6, $"{full[2]}");
+        Assert.Equal(full[1], full[10]);
+        Assert.Equal(0f, full[0]);
     }
 
     [Fact]

@@ -95,9 +95,9 @@ namespace Demo
         private const int GradientBufferA = 9840; // rows of up to 192
         private const int GradientBufferB = 11376; // rows of up to 192
         private const int GradientBufferC = 12912; // rows of up to 192
-        private const int ScratchOffset = 14448; // 1770 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
-        private const int WorkspaceSize = 16218; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 6762; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int ScratchOffset = 14448; // 1848 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+        private const int WorkspaceSize = 16296; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 6840; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
         private static readonly global::Compiled.Kernels.AttentionGeometry AttnGeometry = new(6, 8, 2, causal: true, dropout: 0.1f);

@@ -218,9 +218,9 @@ partial class TinyGpt10 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     private const int GradientBufferA = 4790400; // rows of up to 3200
     private const int GradientBufferB = 4995200; // rows of up to 3200
     private const int GradientBufferC = 5200000; // rows of up to 3200
-    private const int ScratchOffset = 5404800; // 224110 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
-    private const int WorkspaceSize = 5628910; // the training plan: allocated on the first training call
-    private const int InferenceWorkspaceSize = 761710; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+    private const int ScratchOffset = 5404800; // 225000 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+    private const int WorkspaceSize = 5629800; // the training plan: allocated on the first training call
+    private const int InferenceWorkspaceSize = 762600; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
     private static readonly global::Compiled.Kernels.AttentionGeometry H0AttnGeometry = new(10, 80, 4, causal: true);
@@ -980,7 +980,7 @@ partial class TinyGpt10 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
     /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
     /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
-    /// different orders, so they agree only to rounding. Each thread past the first costs 23229 KB, allocated when this is set.
+    /// different orders, so they agree only to rounding. Each thread past the first costs 23233 KB, allocated when this is set.
     /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
     /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
     /// Setting it back to 1 ends the worker threads.
