@@ -706,7 +706,9 @@ namespace Compiled.Kernels
 
                 if (j < n)
                 {
-                    Kernel1xTail(a + (i * rowStride), 1, b + n - 8, n, row + n - 8, 1, accumulate, n - j);
+                    // The last one to seven columns: the eight-column block that ends at n, its other lanes put back.
+                    int last = n - 8;
+                    StoreLanes(row + last, MultiplyAdd(x8, Vector256.Load(b + last), Start(row + last, accumulate)), TailLanes(n - j));
                 }
             }
 
