@@ -113,7 +113,7 @@ namespace Compiled.Kernels
             {
                 ReadOnlySpan<float> sample = projections.Slice(b * sampleValues, sampleValues);
                 Span<float> sampleOutput = attended.Slice(b * steps * width, steps * width);
-                TurnPart(sample, steps, width, part: 1, keysTurned);
+                Gemm.Transpose(sample.Slice(width), steps, width, stride, keysTurned); // head h's rows of it are its k^T
                 for (int h = 0; h < geometry.Heads; h++)
                 {
                     // S = q k^T on the tiles: q read in place among the sample's rows, k^T as head h's rows of the turned keys.
@@ -162,7 +162,7 @@ namespace Compiled.Kernels
                 ReadOnlySpan<float> sample = projections.Slice(b * sampleValues, sampleValues);
                 ReadOnlySpan<float> sampleOutputGradient = attendedGradient.Slice(b * steps * width, steps * width);
                 Span<float> sampleGradient = rowsQkvGradient.Slice(b * sampleValues, sampleValues);
-                TurnPart(sample, steps, width, part: 2, valuesTurned);
+                Gemm.Transpose(sample.Slice(2 * width), steps, width, stride, valuesTurned); // head h's rows: its v^T
                 for (int h = 0; h < geometry.Heads; h++)
                 {
                     ReadOnlySpan<float> a = weights.Slice(((b * geometry.Heads) + h) * block, block);
@@ -189,21 +189,6 @@ namespace Compiled.Kernels
             }
 
             Dense.Backward(x, attentionWeight, rowsQkvGradient, dx, attentionWeightGradient, attentionBiasGradient, rows, width, 3 * width, accumulate, accumulateInputGradient, turned);
-        }
-
-        /// <summary>Turns one part (0 q, 1 k, 2 v) of a sample's [steps, 3 width] rows into [width, steps]: head h's rows of it
-        /// are that head's k^T (or v^T), the right-hand side of a plain product.</summary>
-        private static void TurnPart(ReadOnlySpan<float> sample, int steps, int width, int part, Span<float> turned)
-        {
-            int stride = 3 * width;
-            for (int t = 0; t < steps; t++)
-            {
-                ReadOnlySpan<float> row = sample.Slice((t * stride) + (part * width), width);
-                for (int c = 0; c < width; c++)
-                {
-                    turned[(c * steps) + t] = row[c];
-                }
-            }
         }
 
         /// <summary>

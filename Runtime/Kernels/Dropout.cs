@@ -37,14 +37,14 @@ namespace Compiled.Kernels
             ref float xStart = ref MemoryMarshal.GetReference(x), yStart = ref MemoryMarshal.GetReference(y), maskStart = ref MemoryMarshal.GetReference(mask);
             for (; i <= count - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                Vector256<float> m = Vector256.ConditionalSelect(Vector256.LessThan(Next(ref s0, ref s1, ref s2, ref s3), threshold).AsSingle(), Vector256<float>.Zero, keep);
+                Vector256<float> m = NextMask(ref s0, ref s1, ref s2, ref s3, threshold, keep);
                 m.StoreUnsafe(ref maskStart, (nuint)i);
                 (Vector256.LoadUnsafe(ref xStart, (nuint)i) * m).StoreUnsafe(ref yStart, (nuint)i);
             }
 
             if (i < count)
             {
-                Vector256<float> m = Vector256.ConditionalSelect(Vector256.LessThan(Next(ref s0, ref s1, ref s2, ref s3), threshold).AsSingle(), Vector256<float>.Zero, keep);
+                Vector256<float> m = NextMask(ref s0, ref s1, ref s2, ref s3, threshold, keep);
                 for (int lane = 0; i < count; i++, lane++)
                 {
                     mask[i] = m.GetElement(lane);
@@ -58,6 +58,11 @@ namespace Compiled.Kernels
         /// <summary>Eight 32-bit draws: one state word of each of the eight streams.</summary>
         private static Vector256<uint> Lanes(ref Xoshiro seeds) => Vector256.Create(
             seeds.NextUInt32(), seeds.NextUInt32(), seeds.NextUInt32(), seeds.NextUInt32(), seeds.NextUInt32(), seeds.NextUInt32(), seeds.NextUInt32(), seeds.NextUInt32());
+
+        /// <summary>Eight mask values: 0 where a stream's next 32 bits fall below <paramref name="threshold"/>, else <paramref name="keep"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> NextMask(ref Vector256<uint> s0, ref Vector256<uint> s1, ref Vector256<uint> s2, ref Vector256<uint> s3, Vector256<uint> threshold, Vector256<float> keep) =>
+            Vector256.ConditionalSelect(Vector256.LessThan(Next(ref s0, ref s1, ref s2, ref s3), threshold).AsSingle(), Vector256<float>.Zero, keep);
 
         /// <summary>xoshiro128** (as <see cref="Xoshiro.NextUInt32"/>) on every lane at once.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

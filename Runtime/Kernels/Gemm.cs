@@ -92,37 +92,22 @@ namespace Compiled.Kernels
                 throw new ArgumentOutOfRangeException(nameof(m), $"Expected non-negative sizes and strides, and rows of B and C at least n apart, but m = {m}, k = {k}, n = {n}, strides {rowStride} and {columnStride}, ldb = {ldb}, ldc = {ldc}.");
             }
 
-            if (m == 0 || n == 0)
-            {
-                return;
-            }
-
             long aNeeds = k == 0 ? 0 : ((long)(m - 1) * rowStride) + ((long)(k - 1) * columnStride) + 1, bNeeds = k == 0 ? 0 : ((long)(k - 1) * ldb) + n, cNeeds = ((long)(m - 1) * ldc) + n;
             if (a.Length < aNeeds || b.Length < bNeeds || c.Length < cNeeds)
             {
                 throw new ArgumentException($"Spans too short for m = {m}, k = {k}, n = {n} with these strides: A needs {aNeeds} (has {a.Length}), B needs {bNeeds} (has {b.Length}), C needs {cNeeds} (has {c.Length}).");
             }
 
-            int vectorColumns = 0;
-            if (Vector256.IsHardwareAccelerated && n >= 8 && k > 0)
-            {
-                vectorColumns = MultiplyAddVector(a, rowStride, columnStride, b, c, m, k, n, accumulate, ldb, ldc);
-            }
-
-            if (!accumulate && vectorColumns < n)
-            {
-                for (int i = 0; i < m; i++)
-                {
-                    c.Slice((i * ldc) + vectorColumns, n - vectorColumns).Clear();
-                }
-            }
-
-            MultiplyAddScalar(a, rowStride, columnStride, b, ldb, c, ldc, m, k, n, vectorColumns);
+            Dispatch(a, rowStride, columnStride, b, ldb, c, ldc, m, k, n, accumulate);
         }
 
         /// <summary>t[j, i] = a[i, j] for a [rows, columns] matrix: a weight turned once per call so that a product with its
         /// transpose runs on the register-tiled kernel rather than as dot products.</summary>
-        internal static void Transpose(ReadOnlySpan<float> a, int rows, int columns, Span<float> t)
+        internal static void Transpose(ReadOnlySpan<float> a, int rows, int columns, Span<float> t) => Transpose(a, rows, columns, columns, t);
+
+        /// <summary>As <see cref="Transpose(ReadOnlySpan{float}, int, int, Span{float})"/> for rows <paramref name="rowStride"/>
+        /// apart (one part of wider rows: attention's keys or values among the q, k, v rows).</summary>
+        internal static void Transpose(ReadOnlySpan<float> a, int rows, int columns, int rowStride, Span<float> t)
         {
             // In blocks of 8 x 8, so that the strided writes of a block land in eight cache lines rather than in one per value.
             const int Block = 8;
@@ -134,7 +119,7 @@ namespace Compiled.Kernels
                     int jEnd = Math.Min(j0 + Block, columns);
                     for (int i = i0; i < iEnd; i++)
                     {
-                        ReadOnlySpan<float> row = a.Slice(i * columns, columns);
+                        ReadOnlySpan<float> row = a.Slice(i * rowStride, columns);
                         for (int j = j0; j < jEnd; j++)
                         {
                             t[(j * rows) + i] = row[j];
@@ -172,14 +157,20 @@ namespace Compiled.Kernels
             }
         }
 
-        private static void Dispatch(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+        private static void Dispatch(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate) =>
+            Dispatch(a, rowStride, columnStride, b, n, c, n, m, k, n, accumulate);
+
+        /// <summary>The paths in order, with B's rows <paramref name="ldb"/> apart and C's <paramref name="ldc"/> apart; the narrow
+        /// and Vector128 paths take packed rows only (strided operands then go to the scalar path there).</summary>
+        private static void Dispatch(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, int m, int k, int n, bool accumulate)
         {
             if (m == 0 || n == 0)
             {
                 return;
             }
 
-            if (n < NarrowColumns && k > 0)
+            bool packed = ldb == n && ldc == n;
+            if (packed && n < NarrowColumns && k > 0)
             {
                 MultiplyNarrow(a, rowStride, columnStride, b, c, m, k, n, accumulate);
                 return;
@@ -188,9 +179,9 @@ namespace Compiled.Kernels
             int vectorColumns = 0;
             if (Vector256.IsHardwareAccelerated && n >= 8 && k > 0)
             {
-                vectorColumns = MultiplyAddVector(a, rowStride, columnStride, b, c, m, k, n, accumulate, ldb: n, ldc: n);
+                vectorColumns = MultiplyAddVector(a, rowStride, columnStride, b, c, m, k, n, accumulate, ldb, ldc);
             }
-            else if (Vector128.IsHardwareAccelerated && n >= 4 && k > 0)
+            else if (packed && Vector128.IsHardwareAccelerated && n >= 4 && k > 0)
             {
                 vectorColumns = MultiplyAddPortable(a, rowStride, columnStride, b, c, m, k, n, accumulate);
             }
@@ -199,11 +190,11 @@ namespace Compiled.Kernels
             {
                 for (int i = 0; i < m; i++)
                 {
-                    c.Slice((i * n) + vectorColumns, n - vectorColumns).Clear();
+                    c.Slice((i * ldc) + vectorColumns, n - vectorColumns).Clear();
                 }
             }
 
-            MultiplyAddScalar(a, rowStride, columnStride, b, c, m, k, n, vectorColumns);
+            MultiplyAddScalar(a, rowStride, columnStride, b, ldb, c, ldc, m, k, n, vectorColumns);
         }
 
         /// <summary>Below this many columns a register tile of C would be mostly empty lanes: <see cref="MultiplyNarrow"/> runs
