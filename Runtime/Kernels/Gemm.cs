@@ -11,11 +11,13 @@ namespace Compiled.Kernels
     /// forward <c>C += A B</c>, weight gradient <c>C += A^T B</c>, input gradient <c>C = A B^T</c>.
     /// </summary>
     /// <remarks>
-    /// The vector path is a register-tiled micro-kernel in the style of BLIS: a tile of C (6, 4 or 3 rows x 16 columns,
-    /// or 1 x 64 for a single row (1 x 128 in Vector512 where that is accelerated), where the four-row tile would leave the FMA units waiting on one dependency
-    /// chain) stays in registers while the k loop streams one row of B and broadcasts elements of A. A is read
+    /// The vector path is a register-tiled micro-kernel in the style of BLIS: a tile of C stays in registers while the k
+    /// loop streams one row of B and broadcasts elements of A. Where Vector512 is accelerated (32 zmm registers) the tiles
+    /// are up to 12 rows x 32 columns; otherwise 6, 4 or 3 rows x 16 columns in Vector256; a single row takes 1 x 64
+    /// (1 x 128 in Vector512), where a row tile would leave the FMA units waiting on one dependency chain. A is read
     /// through a row and a column stride, so the transposed-A product is the same kernel. No packing: the
-    /// matrices of the small and medium networks this library targets fit in L2. Without Vector256 (ARM, or
+    /// matrices of the small and medium networks this library targets fit in L2, and with 32-column tiles the products of
+    /// the seed networks run at 90-100 % of the FMA peak without it (docs/performance.md). Without Vector256 (ARM, or
     /// Native AOT for a baseline x64) a Vector128 tile takes over. Columns that do not fill a
     /// vector go through the scalar path, the reference all paths are tested against.
     /// </remarks>
@@ -419,6 +421,27 @@ namespace Compiled.Kernels
                     }
                 }
 
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; j + 32 <= n; j += 32)
+                    {
+                        for (int i = 0, rows; i < m; i += rows)
+                        {
+                            rows = WideTileRows(m - i);
+                            float* ai = pa + (i * rowStride), bj = pb + j, cij = pc + (i * ldc) + j;
+                            switch (rows)
+                            {
+                                case 12: Kernel32<Rows12>(ai, rowStride, columnStride, bj, ldb, cij, ldc, k, accumulate); break;
+                                case 8: Kernel32<Rows8>(ai, rowStride, columnStride, bj, ldb, cij, ldc, k, accumulate); break;
+                                case 6: Kernel32<Rows6>(ai, rowStride, columnStride, bj, ldb, cij, ldc, k, accumulate); break;
+                                case 4: Kernel32<Rows4>(ai, rowStride, columnStride, bj, ldb, cij, ldc, k, accumulate); break;
+                                case 3: Kernel32<Rows3>(ai, rowStride, columnStride, bj, ldb, cij, ldc, k, accumulate); break;
+                                default: Kernel32<Rows1>(ai, rowStride, columnStride, bj, ldb, cij, ldc, k, accumulate); break;
+                            }
+                        }
+                    }
+                }
+
                 // Cover the rows with six-, four- and at most one three-row tile so that no row is left to the slow
                 // one-row kernel when that is possible (32 = 4 x 6 + 2 x 4, 64 = 10 x 6 + 4, 9 = 6 + 3, 7 = 4 + 3).
                 int sixRowEnd = SixRowTiles(m) * 6;
@@ -712,6 +735,234 @@ namespace Compiled.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
             Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(a, b, c) : (a * b) + c;
+
+        /// <summary>The row count of a <see cref="Kernel32"/> tile, a constant the JIT folds into each instantiation.</summary>
+        private interface ITileRows
+        {
+            static abstract int Count { get; }
+        }
+
+        private struct Rows12 : ITileRows
+        {
+            public static int Count => 12;
+        }
+
+        private struct Rows8 : ITileRows
+        {
+            public static int Count => 8;
+        }
+
+        private struct Rows6 : ITileRows
+        {
+            public static int Count => 6;
+        }
+
+        private struct Rows4 : ITileRows
+        {
+            public static int Count => 4;
+        }
+
+        private struct Rows3 : ITileRows
+        {
+            public static int Count => 3;
+        }
+
+        private struct Rows1 : ITileRows
+        {
+            public static int Count => 1;
+        }
+
+        /// <summary>How many rows the next 32-column tile takes when <paramref name="left"/> rows are left: twelve while that
+        /// leaves a split into 8, 6, 4 and 3 (25 = 12 + 6 + 4 + 3, 26 = 12 + 8 + 6), one-row tiles only for 1, 2 and 5 rows.</summary>
+        internal static int WideTileRows(int left) => left switch
+        {
+            13 => 6,
+            14 or 17 => 8,
+            >= 12 => 12,
+            11 or 8 => 8,
+            10 or 9 or 6 => 6,
+            7 or 5 or 4 => 4,
+            3 => 3,
+            _ => 1,
+        };
+
+        // Up to twelve rows of A against 32 columns of B in Vector512 (BLIS' Skylake-X shape is 14 x 32 in zmm): two
+        // accumulators per row, 24 of the 32 zmm registers at twelve rows, two loads of B and one broadcast per row for every
+        // step of k. Against the 6 x 16 ymm tile this halves the loads of B and the broadcasts per FMA, which is what held
+        // the products of few rows or a deep k below peak even where a 512-bit FMA is no faster than two 256-bit ones. The
+        // row count is the type argument, so each instantiation keeps only its rows' code; each element is still one FMA
+        // chain in k order, so the results are those of the other tiles bit for bit.
+        private static unsafe void Kernel32<TRows>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate)
+            where TRows : struct, ITileRows
+        {
+            int rows = TRows.Count;
+            Vector512<float> lo0 = Start512(c, accumulate), hi0 = Start512(c + 16, accumulate);
+            Vector512<float> lo1 = rows > 1 ? Start512(c + ldc, accumulate) : default, hi1 = rows > 1 ? Start512(c + ldc + 16, accumulate) : default;
+            Vector512<float> lo2 = rows > 2 ? Start512(c + (2 * ldc), accumulate) : default, hi2 = rows > 2 ? Start512(c + (2 * ldc) + 16, accumulate) : default;
+            Vector512<float> lo3 = rows > 3 ? Start512(c + (3 * ldc), accumulate) : default, hi3 = rows > 3 ? Start512(c + (3 * ldc) + 16, accumulate) : default;
+            Vector512<float> lo4 = rows > 4 ? Start512(c + (4 * ldc), accumulate) : default, hi4 = rows > 4 ? Start512(c + (4 * ldc) + 16, accumulate) : default;
+            Vector512<float> lo5 = rows > 5 ? Start512(c + (5 * ldc), accumulate) : default, hi5 = rows > 5 ? Start512(c + (5 * ldc) + 16, accumulate) : default;
+            Vector512<float> lo6 = rows > 6 ? Start512(c + (6 * ldc), accumulate) : default, hi6 = rows > 6 ? Start512(c + (6 * ldc) + 16, accumulate) : default;
+            Vector512<float> lo7 = rows > 7 ? Start512(c + (7 * ldc), accumulate) : default, hi7 = rows > 7 ? Start512(c + (7 * ldc) + 16, accumulate) : default;
+            Vector512<float> lo8 = rows > 8 ? Start512(c + (8 * ldc), accumulate) : default, hi8 = rows > 8 ? Start512(c + (8 * ldc) + 16, accumulate) : default;
+            Vector512<float> lo9 = rows > 9 ? Start512(c + (9 * ldc), accumulate) : default, hi9 = rows > 9 ? Start512(c + (9 * ldc) + 16, accumulate) : default;
+            Vector512<float> lo10 = rows > 10 ? Start512(c + (10 * ldc), accumulate) : default, hi10 = rows > 10 ? Start512(c + (10 * ldc) + 16, accumulate) : default;
+            Vector512<float> lo11 = rows > 11 ? Start512(c + (11 * ldc), accumulate) : default, hi11 = rows > 11 ? Start512(c + (11 * ldc) + 16, accumulate) : default;
+            int r = rowStride;
+            for (int p = 0; p < k; p++)
+            {
+                Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
+                Vector512<float> x = Vector512.Create(a[0]);
+                lo0 = MultiplyAdd(x, b0, lo0);
+                hi0 = MultiplyAdd(x, b1, hi0);
+                if (rows > 1)
+                {
+                    x = Vector512.Create(a[r]);
+                    lo1 = MultiplyAdd(x, b0, lo1);
+                    hi1 = MultiplyAdd(x, b1, hi1);
+                }
+
+                if (rows > 2)
+                {
+                    x = Vector512.Create(a[2 * r]);
+                    lo2 = MultiplyAdd(x, b0, lo2);
+                    hi2 = MultiplyAdd(x, b1, hi2);
+                }
+
+                if (rows > 3)
+                {
+                    x = Vector512.Create(a[3 * r]);
+                    lo3 = MultiplyAdd(x, b0, lo3);
+                    hi3 = MultiplyAdd(x, b1, hi3);
+                }
+
+                if (rows > 4)
+                {
+                    x = Vector512.Create(a[4 * r]);
+                    lo4 = MultiplyAdd(x, b0, lo4);
+                    hi4 = MultiplyAdd(x, b1, hi4);
+                }
+
+                if (rows > 5)
+                {
+                    x = Vector512.Create(a[5 * r]);
+                    lo5 = MultiplyAdd(x, b0, lo5);
+                    hi5 = MultiplyAdd(x, b1, hi5);
+                }
+
+                if (rows > 6)
+                {
+                    x = Vector512.Create(a[6 * r]);
+                    lo6 = MultiplyAdd(x, b0, lo6);
+                    hi6 = MultiplyAdd(x, b1, hi6);
+                }
+
+                if (rows > 7)
+                {
+                    x = Vector512.Create(a[7 * r]);
+                    lo7 = MultiplyAdd(x, b0, lo7);
+                    hi7 = MultiplyAdd(x, b1, hi7);
+                }
+
+                if (rows > 8)
+                {
+                    x = Vector512.Create(a[8 * r]);
+                    lo8 = MultiplyAdd(x, b0, lo8);
+                    hi8 = MultiplyAdd(x, b1, hi8);
+                }
+
+                if (rows > 9)
+                {
+                    x = Vector512.Create(a[9 * r]);
+                    lo9 = MultiplyAdd(x, b0, lo9);
+                    hi9 = MultiplyAdd(x, b1, hi9);
+                }
+
+                if (rows > 10)
+                {
+                    x = Vector512.Create(a[10 * r]);
+                    lo10 = MultiplyAdd(x, b0, lo10);
+                    hi10 = MultiplyAdd(x, b1, hi10);
+                }
+
+                if (rows > 11)
+                {
+                    x = Vector512.Create(a[11 * r]);
+                    lo11 = MultiplyAdd(x, b0, lo11);
+                    hi11 = MultiplyAdd(x, b1, hi11);
+                }
+                a += columnStride;
+                b += ldb;
+            }
+
+            lo0.Store(c);
+            hi0.Store(c + 16);
+            if (rows > 1)
+            {
+                lo1.Store(c + ldc);
+                hi1.Store(c + ldc + 16);
+            }
+
+            if (rows > 2)
+            {
+                lo2.Store(c + (2 * ldc));
+                hi2.Store(c + (2 * ldc) + 16);
+            }
+
+            if (rows > 3)
+            {
+                lo3.Store(c + (3 * ldc));
+                hi3.Store(c + (3 * ldc) + 16);
+            }
+
+            if (rows > 4)
+            {
+                lo4.Store(c + (4 * ldc));
+                hi4.Store(c + (4 * ldc) + 16);
+            }
+
+            if (rows > 5)
+            {
+                lo5.Store(c + (5 * ldc));
+                hi5.Store(c + (5 * ldc) + 16);
+            }
+
+            if (rows > 6)
+            {
+                lo6.Store(c + (6 * ldc));
+                hi6.Store(c + (6 * ldc) + 16);
+            }
+
+            if (rows > 7)
+            {
+                lo7.Store(c + (7 * ldc));
+                hi7.Store(c + (7 * ldc) + 16);
+            }
+
+            if (rows > 8)
+            {
+                lo8.Store(c + (8 * ldc));
+                hi8.Store(c + (8 * ldc) + 16);
+            }
+
+            if (rows > 9)
+            {
+                lo9.Store(c + (9 * ldc));
+                hi9.Store(c + (9 * ldc) + 16);
+            }
+
+            if (rows > 10)
+            {
+                lo10.Store(c + (10 * ldc));
+                hi10.Store(c + (10 * ldc) + 16);
+            }
+
+            if (rows > 11)
+            {
+                lo11.Store(c + (11 * ldc));
+                hi11.Store(c + (11 * ldc) + 16);
+            }
+        }
 
         // One row against 64 columns: eight independent accumulators keep both FMA units busy, which a
         // single-row 16-column tile (two dependency chains) cannot. This is the one-sample predict path.

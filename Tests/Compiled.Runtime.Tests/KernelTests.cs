@@ -17,6 +17,8 @@ public class KernelTests
         { 37, 1, 131 }, { 5, 1, 8 }, { 4, 1, 23 },
         // Deep products through every tile kind (any blocking of k must keep these): 256, 257, 517 and 700 deep.
         { 6, 256, 16 }, { 7, 257, 9 }, { 13, 517, 27 }, { 31, 700, 41 }, { 30, 300, 35 }, { 50, 400, 64 },
+        // 32 columns and more through the Vector512 tiles (where accelerated) of every row count and split, then 16, 8 and a tail.
+        { 12, 9, 32 }, { 25, 13, 70 }, { 26, 5, 64 }, { 29, 3, 97 }, { 17, 8, 33 }, { 14, 31, 96 }, { 11, 6, 59 }, { 13, 20, 127 },
     };
 
     private static float[] Random(int count, ulong seed)
@@ -94,6 +96,9 @@ public class KernelTests
     [InlineData(37, 1, 131, true)] // the rank-one update
     [InlineData(37, 1, 131, false)]
     [InlineData(2, 300, 257, false)] // the one-row tiles
+    [InlineData(29, 300, 97, false)] // Vector512 tiles of 12, 8, 6 and 3 rows, then 16 columns and a tail
+    [InlineData(26, 260, 75, true)] // 12, 8 and 6 rows
+    [InlineData(13, 270, 64, true)] // 6, 4 and 3 rows
     public void A_deep_product_sums_each_element_in_k_order_bit_for_bit(int m, int k, int n, bool transposedA)
     {
         if (!System.Runtime.Intrinsics.X86.Fma.IsSupported || !System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
@@ -225,6 +230,27 @@ public class KernelTests
     [InlineData(3, 0)]
     [InlineData(5, 0)] // 4 + one row
     public void Row_tiling_prefers_six_four_and_three_row_tiles(int rows, int sixRowTiles) => Assert.Equal(sixRowTiles, Gemm.SixRowTiles(rows));
+
+    [Theory]
+    [InlineData(32, "12 12 8")]
+    [InlineData(64, "12 12 12 12 12 4")]
+    [InlineData(25, "12 6 4 3")]
+    [InlineData(26, "12 8 6")]
+    [InlineData(29, "12 8 6 3")]
+    [InlineData(13, "6 4 3")]
+    [InlineData(9, "6 3")]
+    [InlineData(5, "4 1")]
+    [InlineData(2, "1 1")]
+    public void Wide_row_tiling_uses_twelve_row_tiles_and_no_one_row_tile_it_can_avoid(int rows, string tiles)
+    {
+        var split = new List<int>();
+        for (int left = rows; left > 0; left -= split[^1])
+        {
+            split.Add(Gemm.WideTileRows(left));
+        }
+
+        Assert.Equal(tiles, string.Join(' ', split));
+    }
 
     [Fact]
     public void The_vector_path_is_the_one_under_test_here()
