@@ -1,5 +1,7 @@
 using System;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Compiled.Kernels
 {
@@ -184,51 +186,93 @@ namespace Compiled.Kernels
         /// as one row of <paramref name="patches"/>, in [ky, kx, channel] order; cells in the padding are zero.</summary>
         internal static void Unfold(in ConvolutionGeometry g, ReadOnlySpan<float> x, int start, int count, Span<float> patches)
         {
+            CheckRows(g, x.Length, start, count, patches.Length);
             int channels = g.InputChannels, patch = g.PatchSize, run = g.KernelWidth * channels;
-            int pixels = g.OutputPixels;
+            ref float input = ref MemoryMarshal.GetReference(x);
+            ref float output = ref MemoryMarshal.GetReference(patches);
+            if (g.PadTop == 0 && g.PadLeft == 0 && g.StrideHeight == 1 && g.StrideWidth == 1)
+            {
+                UnfoldValid(g, ref input, start, count, ref output);
+                return;
+            }
 
             // The output position advances one pixel per row; divide once, then count (a division per row costs more
-            // than the copy for a small first layer).
+            // than the copy for a small first layer). The runs are copied through refs: a first layer's are three values
+            // long, and slicing spans for each cost several times the copy.
+            int pixels = g.OutputPixels;
             int sample = start / pixels, pixel = start - (sample * pixels);
             int oy = pixel / g.OutputWidth, ox = pixel - (oy * g.OutputWidth);
             for (int r = 0; r < count; r++)
             {
                 int iy0 = (oy * g.StrideHeight) - g.PadTop, ix0 = (ox * g.StrideWidth) - g.PadLeft;
-                ReadOnlySpan<float> image = x.Slice(sample * g.InputSize, g.InputSize);
-                Span<float> destination = patches.Slice(r * patch, patch);
+                int image = sample * g.InputSize;
                 bool inside = ix0 >= 0 && ix0 + g.KernelWidth <= g.InputWidth;
                 for (int ky = 0; ky < g.KernelHeight; ky++)
                 {
                     int iy = iy0 + ky;
-                    Span<float> line = destination.Slice(ky * run, run);
+                    ref float line = ref Unsafe.Add(ref output, (r * patch) + (ky * run));
                     if ((uint)iy >= (uint)g.InputHeight)
                     {
-                        line.Clear();
+                        MemoryMarshal.CreateSpan(ref line, run).Clear();
                     }
                     else if (inside)
                     {
                         // The kernel's row is one contiguous run of kw * channels input values.
-                        Copy(image.Slice(((iy * g.InputWidth) + ix0) * channels, run), line);
+                        CopyRun(ref Unsafe.Add(ref input, image + (((iy * g.InputWidth) + ix0) * channels)), ref line, run);
                     }
                     else
                     {
                         for (int kx = 0; kx < g.KernelWidth; kx++)
                         {
                             int ix = ix0 + kx;
-                            Span<float> cell = line.Slice(kx * channels, channels);
+                            ref float cell = ref Unsafe.Add(ref line, kx * channels);
                             if ((uint)ix >= (uint)g.InputWidth)
                             {
-                                cell.Clear();
+                                MemoryMarshal.CreateSpan(ref cell, channels).Clear();
                             }
                             else
                             {
-                                Copy(image.Slice(((iy * g.InputWidth) + ix) * channels, channels), cell);
+                                CopyRun(ref Unsafe.Add(ref input, image + (((iy * g.InputWidth) + ix) * channels)), ref cell, channels);
                             }
                         }
                     }
                 }
 
                 Advance(g, ref sample, ref oy, ref ox);
+            }
+        }
+
+        /// <summary>Unfold for stride 1 without padding (every window inside the image): a patch's first value is one
+        /// input position further along than the last patch's, one kernel width further at the end of an output row, so
+        /// the position is counted rather than computed per row, and the few values live in registers.</summary>
+        private static void UnfoldValid(in ConvolutionGeometry g, ref float input, int start, int count, ref float output)
+        {
+            int channels = g.InputChannels, patch = g.PatchSize, run = g.KernelWidth * channels;
+            int kernelHeight = g.KernelHeight, inputRow = g.InputWidth * channels, rowSkip = (g.KernelWidth - 1) * channels;
+            int outputWidth = g.OutputWidth, outputHeight = g.OutputHeight, imageSize = g.InputSize, pixels = g.OutputPixels;
+            int sample = start / pixels, pixel = start - (sample * pixels);
+            int oy = pixel / outputWidth, ox = pixel - (oy * outputWidth);
+            int position = (sample * imageSize) + (((oy * g.InputWidth) + ox) * channels);
+            for (int r = 0; r < count; r++)
+            {
+                ref float source = ref Unsafe.Add(ref input, position);
+                ref float line = ref Unsafe.Add(ref output, r * patch);
+                for (int ky = 0; ky < kernelHeight; ky++)
+                {
+                    CopyRun(ref Unsafe.Add(ref source, ky * inputRow), ref Unsafe.Add(ref line, ky * run), run);
+                }
+
+                position += channels;
+                if (++ox == outputWidth)
+                {
+                    ox = 0;
+                    position += rowSkip;
+                    if (++oy == outputHeight)
+                    {
+                        oy = 0;
+                        position = ++sample * imageSize;
+                    }
+                }
             }
         }
 
@@ -250,15 +294,17 @@ namespace Compiled.Kernels
         /// positions they came from (padding cells are dropped).</summary>
         internal static void FoldAdd(in ConvolutionGeometry g, ReadOnlySpan<float> patches, int start, int count, Span<float> dx)
         {
+            CheckRows(g, dx.Length, start, count, patches.Length);
             int channels = g.InputChannels, patch = g.PatchSize, run = g.KernelWidth * channels;
+            ref float source = ref MemoryMarshal.GetReference(patches);
+            ref float gradient = ref MemoryMarshal.GetReference(dx);
             int pixels = g.OutputPixels;
             int sample = start / pixels, pixel = start - (sample * pixels);
             int oy = pixel / g.OutputWidth, ox = pixel - (oy * g.OutputWidth);
             for (int r = 0; r < count; r++)
             {
                 int iy0 = (oy * g.StrideHeight) - g.PadTop, ix0 = (ox * g.StrideWidth) - g.PadLeft;
-                Span<float> image = dx.Slice(sample * g.InputSize, g.InputSize);
-                ReadOnlySpan<float> source = patches.Slice(r * patch, patch);
+                int image = sample * g.InputSize;
                 bool inside = ix0 >= 0 && ix0 + g.KernelWidth <= g.InputWidth;
                 for (int ky = 0; ky < g.KernelHeight; ky++)
                 {
@@ -268,10 +314,10 @@ namespace Compiled.Kernels
                         continue;
                     }
 
-                    ReadOnlySpan<float> line = source.Slice(ky * run, run);
+                    ref float line = ref Unsafe.Add(ref source, (r * patch) + (ky * run));
                     if (inside)
                     {
-                        AddTo(line, image.Slice(((iy * g.InputWidth) + ix0) * channels, run));
+                        AddRun(ref line, ref Unsafe.Add(ref gradient, image + (((iy * g.InputWidth) + ix0) * channels)), run);
                         continue;
                     }
 
@@ -280,7 +326,7 @@ namespace Compiled.Kernels
                         int ix = ix0 + kx;
                         if ((uint)ix < (uint)g.InputWidth)
                         {
-                            AddTo(line.Slice(kx * channels, channels), image.Slice(((iy * g.InputWidth) + ix) * channels, channels));
+                            AddRun(ref Unsafe.Add(ref line, kx * channels), ref Unsafe.Add(ref gradient, image + (((iy * g.InputWidth) + ix) * channels)), channels);
                         }
                     }
                 }
@@ -289,35 +335,45 @@ namespace Compiled.Kernels
             }
         }
 
-        // A first layer on a grayscale image unfolds runs of three values; a call to memmove or to TensorPrimitives
-        // costs more than that, so short runs are copied and added by a plain loop.
-        private const int ShortRun = 16;
-
-        private static void Copy(ReadOnlySpan<float> source, Span<float> destination)
+        /// <summary>Rows [start, start + count) must lie in the <paramref name="images"/> values and their patches in
+        /// <paramref name="patches"/>: checked once, so that the loops can run on refs.</summary>
+        private static void CheckRows(in ConvolutionGeometry g, int images, int start, int count, int patches)
         {
-            if (source.Length > ShortRun)
+            int rows = images / g.InputSize * g.OutputPixels;
+            if (start < 0 || count < 0 || start + (long)count > rows || (long)count * g.PatchSize > patches)
             {
-                source.CopyTo(destination);
-                return;
-            }
-
-            for (int i = 0; i < source.Length; i++)
-            {
-                destination[i] = source[i];
+                throw new ArgumentException(
+                    $"Rows [{start}, {start + (long)count}) need {(long)count * g.PatchSize} patch values (have {patches}) and at most {rows} rows of output pixels ({images} input values).");
             }
         }
 
-        private static void AddTo(ReadOnlySpan<float> source, Span<float> destination)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void CopyRun(ref float source, ref float destination, int length)
         {
-            if (source.Length > ShortRun)
+            int i = 0;
+            for (; i + Vector256<float>.Count <= length; i += Vector256<float>.Count)
             {
-                TensorPrimitives.Add(destination, source, destination);
-                return;
+                Vector256.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref destination, (nuint)i);
             }
 
-            for (int i = 0; i < source.Length; i++)
+            for (; i < length; i++)
             {
-                destination[i] += source[i];
+                Unsafe.Add(ref destination, i) = Unsafe.Add(ref source, i);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void AddRun(ref float source, ref float destination, int length)
+        {
+            int i = 0;
+            for (; i + Vector256<float>.Count <= length; i += Vector256<float>.Count)
+            {
+                (Vector256.LoadUnsafe(ref destination, (nuint)i) + Vector256.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref destination, (nuint)i);
+            }
+
+            for (; i < length; i++)
+            {
+                Unsafe.Add(ref destination, i) += Unsafe.Add(ref source, i);
             }
         }
 

@@ -17,6 +17,7 @@ public class SpatialKernelTests
         { 2, 9, 8, 13, 5, 3, 2, false, 33, 1000 },
         { 1, 28, 28, 1, 3, 3, 1, false, 32, 4096 },
         { 4, 5, 5, 64, 3, 3, 1, false, 64, 54 },
+        { 3, 6, 8, 2, 2, 3, 1, false, 9, 5 }, // stride 1 without padding (the counted unfold), chunks ending mid-row and mid-sample
     };
 
     /// <summary>batch, height, width, channels, window h, window w, stride (0 = window), same padding.</summary>
