@@ -1,5 +1,6 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Compiled.Kernels
@@ -103,6 +104,9 @@ namespace Compiled.Kernels
 
             int channels = g.Channels;
             int vectorEnd = Vector256.IsHardwareAccelerated ? channels - (channels % Vector256<float>.Count) : 0;
+            ref float input = ref MemoryMarshal.GetReference(x);
+            ref float outputValue = ref MemoryMarshal.GetReference(y);
+            ref int outputIndex = ref MemoryMarshal.GetReference(argmax);
             for (int sample = 0; sample < batch; sample++)
             {
                 int inputBase = sample * g.InputSize;
@@ -112,6 +116,8 @@ namespace Compiled.Kernels
                     {
                         int output = (sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels);
                         (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
+                        // The lengths were checked above and every index lies in its sample: the loads and stores go
+                        // through refs.
                         for (int c = 0; c < vectorEnd; c += Vector256<float>.Count)
                         {
                             Vector256<float> best = Vector256.Create(float.NegativeInfinity);
@@ -121,18 +127,18 @@ namespace Compiled.Kernels
                                 for (int ix = x0; ix < x1; ix++)
                                 {
                                     int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
-                                    Vector256<float> value = Vector256.Create(x.Slice(index, Vector256<float>.Count));
-                                    // A NaN wins and stays (value != value only for NaN), so a NaN reaches the loss and stops training
+                                    Vector256<float> value = Vector256.LoadUnsafe(ref input, (nuint)index);
+                                    // Not (value <= best) is a greater value or a NaN, and a NaN best (unequal to itself)
+                                    // keeps its place: a NaN wins and stays, so a NaN reaches the loss and stops training
                                     // instead of vanishing in the pool.
-                                    Vector256<float> greater = Vector256.GreaterThan(value, best)
-                                        | Vector256.AndNot(~Vector256.Equals(value, value), ~Vector256.Equals(best, best));
+                                    Vector256<float> greater = Vector256.AndNot(Vector256.Equals(best, best), Vector256.LessThanOrEqual(value, best));
                                     best = Vector256.ConditionalSelect(greater, value, best);
                                     bestIndex = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(index) + Lanes, bestIndex);
                                 }
                             }
 
-                            best.CopyTo(y.Slice(output + c, Vector256<float>.Count));
-                            bestIndex.CopyTo(argmax.Slice(output + c, Vector256<int>.Count));
+                            best.StoreUnsafe(ref outputValue, (nuint)(output + c));
+                            bestIndex.StoreUnsafe(ref outputIndex, (nuint)(output + c));
                         }
 
                         for (int c = vectorEnd; c < channels; c++)
