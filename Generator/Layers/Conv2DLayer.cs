@@ -118,7 +118,14 @@ namespace Compiled.Generator.Layers
             Header(w, layer);
             w.Line($"// y = {(activation == ActivationKind.Identity ? "conv(x, W) + b" : ActivationEmitter.Describe(activation, ArgumentsOf(layer).NegativeSlope) + "(conv(x, W) + b)")}, as [{chunkRows}-pixel chunks of {patch}-value patches] x W [{patch}, {layer.Output.Channels}]");
             w.Line($"global::System.Span<float> {output} = workspace.Slice({id}OutputOffset, batch * {layer.OutputSize});");
-            w.Line($"global::Compiled.Kernels.Convolution.Forward(in {id}Geometry, {input}, {Slice("parameters", layer, "weight")}, {Slice("parameters", layer, "bias")}, {output}, {Scratch(layer)}, batch, {chunkRows});");
+            // ReLU runs on each chunk as the kernel writes it, while it is in cache; the other activations over the whole output.
+            bool fusedRelu = activation == ActivationKind.Relu;
+            w.Line($"global::Compiled.Kernels.Convolution.Forward(in {id}Geometry, {input}, {Slice("parameters", layer, "weight")}, {Slice("parameters", layer, "bias")}, {output}, {Scratch(layer)}, batch, {chunkRows}{(fusedRelu ? ", relu: true" : "")});");
+            if (fusedRelu)
+            {
+                return;
+            }
+
             string? activationCall = ActivationEmitter.ForwardCall(activation, output, layer.Output.Channels, PreActivation(layer), ArgumentsOf(layer).NegativeSlope);
             if (activationCall is not null)
             {

@@ -97,10 +97,13 @@ namespace Compiled.Kernels
     /// </summary>
     public static class Convolution
     {
-        /// <summary>y = x * W + b for <paramref name="batch"/> samples: y is [batch, out h, out w, filters].</summary>
+        /// <summary>y = x * W + b for <paramref name="batch"/> samples: y is [batch, out h, out w, filters]. With
+        /// <paramref name="relu"/>, y = max(x * W + b, 0), each chunk as soon as it is written, while it is still in cache
+        /// (the values of <see cref="Activations.Relu"/> over the whole output afterwards, which reads it back from memory
+        /// when a first layer's output is larger than the cache).</summary>
         public static void Forward(
             in ConvolutionGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
-            Span<float> y, Span<float> scratch, int batch, int chunkRows)
+            Span<float> y, Span<float> scratch, int batch, int chunkRows, bool relu = false)
         {
             Check(geometry, x.Length, weights.Length, bias.Length, y.Length, "y", scratch.Length, batch, chunkRows);
             int patch = geometry.PatchSize, filters = geometry.OutputChannels;
@@ -110,7 +113,12 @@ namespace Compiled.Kernels
             {
                 int count = Math.Min(chunkRows, rows - start);
                 // A chunk is a dense layer over its patches: y = P W + b.
-                Dense.Forward(Patches(geometry, x, start, count, patches), weights, bias, y.Slice(start * filters, count * filters), count, patch, filters);
+                Span<float> chunk = y.Slice(start * filters, count * filters);
+                Dense.Forward(Patches(geometry, x, start, count, patches), weights, bias, chunk, count, patch, filters);
+                if (relu)
+                {
+                    Activations.Relu(chunk);
+                }
             }
         }
 

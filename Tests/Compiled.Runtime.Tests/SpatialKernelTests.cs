@@ -111,6 +111,13 @@ public class SpatialKernelTests
         Convolution.Forward(g, x, weights, bias, actualY, scratch, batch, chunkRows);
         AssertClose(y, actualY, g.PatchSize, "y");
 
+        // ReLU applied chunk by chunk as the output is written: the values of ReLU over the whole output afterwards, bit for bit.
+        var fusedY = new float[batch * g.OutputSize];
+        Convolution.Forward(g, x, weights, bias, fusedY, scratch, batch, chunkRows, relu: true);
+        Activations.Relu(actualY);
+        Assert.Equal(actualY, fusedY);
+        Convolution.Forward(g, x, weights, bias, actualY, scratch, batch, chunkRows);
+
         var actualDx = Random(batch * g.InputSize, 5); // overwritten
         var actualDw = Random(g.WeightCount, 6); // overwritten: accumulate is false
         var actualDb = Random(filters, 7);

@@ -811,8 +811,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
         // y = ReLU(conv(x, W) + b), as [3636-pixel chunks of 9-value patches] x W [9, 32]
         global::System.Span<float> conv1Output = workspace.Slice(Conv1OutputOffset, batch * 21632);
-        global::Compiled.Kernels.Convolution.Forward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), conv1Output, workspace.Slice(ScratchOffset, 33012), batch, 3636);
-        global::Compiled.Kernels.Activations.Relu(conv1Output);
+        global::Compiled.Kernels.Convolution.Forward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), conv1Output, workspace.Slice(ScratchOffset, 33012), batch, 3636, relu: true);
 
         // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
         global::System.Span<float> pool1Output = workspace.Slice(Pool1OutputOffset, batch * 5408);
@@ -821,8 +820,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // conv2: 13x13x32 -> 11x11x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 32, 64], b [64].
         // y = ReLU(conv(x, W) + b), as [108-pixel chunks of 288-value patches] x W [288, 64]
         global::System.Span<float> conv2Output = workspace.Slice(Conv2OutputOffset, batch * 7744);
-        global::Compiled.Kernels.Convolution.Forward(in Conv2Geometry, pool1Output, parameters.Slice(Conv2WeightOffset, 18432), parameters.Slice(Conv2BiasOffset, 64), conv2Output, workspace.Slice(ScratchOffset, 49536), batch, 108);
-        global::Compiled.Kernels.Activations.Relu(conv2Output);
+        global::Compiled.Kernels.Convolution.Forward(in Conv2Geometry, pool1Output, parameters.Slice(Conv2WeightOffset, 18432), parameters.Slice(Conv2BiasOffset, 64), conv2Output, workspace.Slice(ScratchOffset, 49536), batch, 108, relu: true);
 
         // pool2: 11x11x64 -> 5x5x64, max of 2x2 windows, stride 2, valid.
         global::System.Span<float> pool2Output = workspace.Slice(Pool2OutputOffset, batch * 1600);
@@ -831,8 +829,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // conv3: 5x5x64 -> 3x3x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 64, 64], b [64].
         // y = ReLU(conv(x, W) + b), as [54-pixel chunks of 576-value patches] x W [576, 64]
         global::System.Span<float> conv3Output = workspace.Slice(Conv3OutputOffset, batch * 576);
-        global::Compiled.Kernels.Convolution.Forward(in Conv3Geometry, pool2Output, parameters.Slice(Conv3WeightOffset, 36864), parameters.Slice(Conv3BiasOffset, 64), conv3Output, workspace.Slice(ScratchOffset, 67968), batch, 54);
-        global::Compiled.Kernels.Activations.Relu(conv3Output);
+        global::Compiled.Kernels.Convolution.Forward(in Conv3Geometry, pool2Output, parameters.Slice(Conv3WeightOffset, 36864), parameters.Slice(Conv3BiasOffset, 64), conv3Output, workspace.Slice(ScratchOffset, 67968), batch, 54, relu: true);
 
         // flatten0: 3x3x64 -> 576, flatten (the same values in the same order).
         global::System.ReadOnlySpan<float> flatten0Output = conv3Output;
@@ -872,8 +869,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
             // y = ReLU(conv(x, W) + b), as [3636-pixel chunks of 9-value patches] x W [9, 32]
             global::System.Span<float> conv1Output = workspace.Slice(Conv1OutputOffset, batch * 21632);
-            global::Compiled.Kernels.Convolution.Forward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), conv1Output, workspace.Slice(ScratchOffset, 33012), batch, 3636);
-            global::Compiled.Kernels.Activations.Relu(conv1Output);
+            global::Compiled.Kernels.Convolution.Forward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), conv1Output, workspace.Slice(ScratchOffset, 33012), batch, 3636, relu: true);
 
             // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
             global::System.Span<float> pool1Output = workspace.Slice(Pool1OutputOffset, batch * 5408);
@@ -882,8 +878,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             // conv2: 13x13x32 -> 11x11x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 32, 64], b [64].
             // y = ReLU(conv(x, W) + b), as [108-pixel chunks of 288-value patches] x W [288, 64]
             global::System.Span<float> conv2Output = workspace.Slice(Conv2OutputOffset, batch * 7744);
-            global::Compiled.Kernels.Convolution.Forward(in Conv2Geometry, pool1Output, parameters.Slice(Conv2WeightOffset, 18432), parameters.Slice(Conv2BiasOffset, 64), conv2Output, workspace.Slice(ScratchOffset, 49536), batch, 108);
-            global::Compiled.Kernels.Activations.Relu(conv2Output);
+            global::Compiled.Kernels.Convolution.Forward(in Conv2Geometry, pool1Output, parameters.Slice(Conv2WeightOffset, 18432), parameters.Slice(Conv2BiasOffset, 64), conv2Output, workspace.Slice(ScratchOffset, 49536), batch, 108, relu: true);
 
             // pool2: 11x11x64 -> 5x5x64, max of 2x2 windows, stride 2, valid.
             global::System.Span<float> pool2Output = workspace.Slice(Pool2OutputOffset, batch * 1600);
@@ -892,8 +887,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             // conv3: 5x5x64 -> 3x3x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 64, 64], b [64].
             // y = ReLU(conv(x, W) + b), as [54-pixel chunks of 576-value patches] x W [576, 64]
             global::System.Span<float> conv3Output = workspace.Slice(Conv3OutputOffset, batch * 576);
-            global::Compiled.Kernels.Convolution.Forward(in Conv3Geometry, pool2Output, parameters.Slice(Conv3WeightOffset, 36864), parameters.Slice(Conv3BiasOffset, 64), conv3Output, workspace.Slice(ScratchOffset, 67968), batch, 54);
-            global::Compiled.Kernels.Activations.Relu(conv3Output);
+            global::Compiled.Kernels.Convolution.Forward(in Conv3Geometry, pool2Output, parameters.Slice(Conv3WeightOffset, 36864), parameters.Slice(Conv3BiasOffset, 64), conv3Output, workspace.Slice(ScratchOffset, 67968), batch, 54, relu: true);
 
             // flatten0: 3x3x64 -> 576, flatten (the same values in the same order).
             global::System.ReadOnlySpan<float> flatten0Output = conv3Output;
