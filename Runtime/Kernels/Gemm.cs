@@ -539,31 +539,33 @@ namespace Compiled.Kernels
             Vector256<float> c30 = Start(c + (3 * ldc), accumulate), c31 = Start(c + (3 * ldc) + 8, accumulate);
             Vector256<float> c40 = Start(c + (4 * ldc), accumulate), c41 = Start(c + (4 * ldc) + 8, accumulate);
             Vector256<float> c50 = Start(c + (5 * ldc), accumulate), c51 = Start(c + (5 * ldc) + 8, accumulate);
+            // The rows' offsets as native integers, computed once: the loop's addresses are then base + offset * 4, where
+            // int offsets cost a multiply and a sign extension per row and step, as many instructions as the FMAs.
             float* a0 = a;
-            int r = rowStride;
+            nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1, step = columnStride, next = ldb;
             for (int p = 0; p < k; p++)
             {
                 Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
                 Vector256<float> x = Vector256.Create(a0[0]);
                 c00 = MultiplyAdd(x, b0, c00);
                 c01 = MultiplyAdd(x, b1, c01);
-                x = Vector256.Create(a0[r]);
+                x = Vector256.Create(a0[r1]);
                 c10 = MultiplyAdd(x, b0, c10);
                 c11 = MultiplyAdd(x, b1, c11);
-                x = Vector256.Create(a0[2 * r]);
+                x = Vector256.Create(a0[r2]);
                 c20 = MultiplyAdd(x, b0, c20);
                 c21 = MultiplyAdd(x, b1, c21);
-                x = Vector256.Create(a0[3 * r]);
+                x = Vector256.Create(a0[r3]);
                 c30 = MultiplyAdd(x, b0, c30);
                 c31 = MultiplyAdd(x, b1, c31);
-                x = Vector256.Create(a0[4 * r]);
+                x = Vector256.Create(a0[r4]);
                 c40 = MultiplyAdd(x, b0, c40);
                 c41 = MultiplyAdd(x, b1, c41);
-                x = Vector256.Create(a0[5 * r]);
+                x = Vector256.Create(a0[r5]);
                 c50 = MultiplyAdd(x, b0, c50);
                 c51 = MultiplyAdd(x, b1, c51);
-                a0 += columnStride;
-                b += ldb;
+                a0 += step;
+                b += next;
             }
 
             c00.Store(c);
@@ -587,27 +589,25 @@ namespace Compiled.Kernels
             Vector256<float> c10 = Start(c + ldc, accumulate), c11 = Start(c + ldc + 8, accumulate);
             Vector256<float> c20 = Start(c + (2 * ldc), accumulate), c21 = Start(c + (2 * ldc) + 8, accumulate);
             Vector256<float> c30 = Start(c + (3 * ldc), accumulate), c31 = Start(c + (3 * ldc) + 8, accumulate);
-            float* a0 = a, a1 = a + rowStride, a2 = a + (2 * rowStride), a3 = a + (3 * rowStride);
+            float* a0 = a;
+            nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, step = columnStride, next = ldb;
             for (int p = 0; p < k; p++)
             {
                 Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
-                Vector256<float> x = Vector256.Create(*a0);
+                Vector256<float> x = Vector256.Create(a0[0]);
                 c00 = MultiplyAdd(x, b0, c00);
                 c01 = MultiplyAdd(x, b1, c01);
-                x = Vector256.Create(*a1);
+                x = Vector256.Create(a0[r1]);
                 c10 = MultiplyAdd(x, b0, c10);
                 c11 = MultiplyAdd(x, b1, c11);
-                x = Vector256.Create(*a2);
+                x = Vector256.Create(a0[r2]);
                 c20 = MultiplyAdd(x, b0, c20);
                 c21 = MultiplyAdd(x, b1, c21);
-                x = Vector256.Create(*a3);
+                x = Vector256.Create(a0[r3]);
                 c30 = MultiplyAdd(x, b0, c30);
                 c31 = MultiplyAdd(x, b1, c31);
-                a0 += columnStride;
-                a1 += columnStride;
-                a2 += columnStride;
-                a3 += columnStride;
-                b += ldb;
+                a0 += step;
+                b += next;
             }
 
             c00.Store(c);
@@ -627,23 +627,22 @@ namespace Compiled.Kernels
             Vector256<float> c00 = Start(c, accumulate), c01 = Start(c + 8, accumulate);
             Vector256<float> c10 = Start(c + ldc, accumulate), c11 = Start(c + ldc + 8, accumulate);
             Vector256<float> c20 = Start(c + (2 * ldc), accumulate), c21 = Start(c + (2 * ldc) + 8, accumulate);
-            float* a0 = a, a1 = a + rowStride, a2 = a + (2 * rowStride);
+            float* a0 = a;
+            nint r1 = rowStride, r2 = 2 * r1, step = columnStride, next = ldb;
             for (int p = 0; p < k; p++)
             {
                 Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
-                Vector256<float> x = Vector256.Create(*a0);
+                Vector256<float> x = Vector256.Create(a0[0]);
                 c00 = MultiplyAdd(x, b0, c00);
                 c01 = MultiplyAdd(x, b1, c01);
-                x = Vector256.Create(*a1);
+                x = Vector256.Create(a0[r1]);
                 c10 = MultiplyAdd(x, b0, c10);
                 c11 = MultiplyAdd(x, b1, c11);
-                x = Vector256.Create(*a2);
+                x = Vector256.Create(a0[r2]);
                 c20 = MultiplyAdd(x, b0, c20);
                 c21 = MultiplyAdd(x, b1, c21);
-                a0 += columnStride;
-                a1 += columnStride;
-                a2 += columnStride;
-                b += ldb;
+                a0 += step;
+                b += next;
             }
 
             c00.Store(c);
@@ -808,7 +807,10 @@ namespace Compiled.Kernels
             Vector512<float> lo9 = rows > 9 ? Start512(c + (9 * ldc), accumulate) : default, hi9 = rows > 9 ? Start512(c + (9 * ldc) + 16, accumulate) : default;
             Vector512<float> lo10 = rows > 10 ? Start512(c + (10 * ldc), accumulate) : default, hi10 = rows > 10 ? Start512(c + (10 * ldc) + 16, accumulate) : default;
             Vector512<float> lo11 = rows > 11 ? Start512(c + (11 * ldc), accumulate) : default, hi11 = rows > 11 ? Start512(c + (11 * ldc) + 16, accumulate) : default;
-            int r = rowStride;
+            // Offsets as native integers computed once, and a second base six rows down, so that each broadcast is base +
+            // offset * 4 (int offsets cost a multiply and a sign extension per row and step) with few registers.
+            nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1, step = columnStride, next = ldb;
+            float* a6 = a + (6 * r1);
             for (int p = 0; p < k; p++)
             {
                 Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
@@ -817,82 +819,83 @@ namespace Compiled.Kernels
                 hi0 = MultiplyAdd(x, b1, hi0);
                 if (rows > 1)
                 {
-                    x = Vector512.Create(a[r]);
+                    x = Vector512.Create(a[r1]);
                     lo1 = MultiplyAdd(x, b0, lo1);
                     hi1 = MultiplyAdd(x, b1, hi1);
                 }
 
                 if (rows > 2)
                 {
-                    x = Vector512.Create(a[2 * r]);
+                    x = Vector512.Create(a[r2]);
                     lo2 = MultiplyAdd(x, b0, lo2);
                     hi2 = MultiplyAdd(x, b1, hi2);
                 }
 
                 if (rows > 3)
                 {
-                    x = Vector512.Create(a[3 * r]);
+                    x = Vector512.Create(a[r3]);
                     lo3 = MultiplyAdd(x, b0, lo3);
                     hi3 = MultiplyAdd(x, b1, hi3);
                 }
 
                 if (rows > 4)
                 {
-                    x = Vector512.Create(a[4 * r]);
+                    x = Vector512.Create(a[r4]);
                     lo4 = MultiplyAdd(x, b0, lo4);
                     hi4 = MultiplyAdd(x, b1, hi4);
                 }
 
                 if (rows > 5)
                 {
-                    x = Vector512.Create(a[5 * r]);
+                    x = Vector512.Create(a[r5]);
                     lo5 = MultiplyAdd(x, b0, lo5);
                     hi5 = MultiplyAdd(x, b1, hi5);
                 }
 
                 if (rows > 6)
                 {
-                    x = Vector512.Create(a[6 * r]);
+                    x = Vector512.Create(a6[0]);
                     lo6 = MultiplyAdd(x, b0, lo6);
                     hi6 = MultiplyAdd(x, b1, hi6);
                 }
 
                 if (rows > 7)
                 {
-                    x = Vector512.Create(a[7 * r]);
+                    x = Vector512.Create(a6[r1]);
                     lo7 = MultiplyAdd(x, b0, lo7);
                     hi7 = MultiplyAdd(x, b1, hi7);
                 }
 
                 if (rows > 8)
                 {
-                    x = Vector512.Create(a[8 * r]);
+                    x = Vector512.Create(a6[r2]);
                     lo8 = MultiplyAdd(x, b0, lo8);
                     hi8 = MultiplyAdd(x, b1, hi8);
                 }
 
                 if (rows > 9)
                 {
-                    x = Vector512.Create(a[9 * r]);
+                    x = Vector512.Create(a6[r3]);
                     lo9 = MultiplyAdd(x, b0, lo9);
                     hi9 = MultiplyAdd(x, b1, hi9);
                 }
 
                 if (rows > 10)
                 {
-                    x = Vector512.Create(a[10 * r]);
+                    x = Vector512.Create(a6[r4]);
                     lo10 = MultiplyAdd(x, b0, lo10);
                     hi10 = MultiplyAdd(x, b1, hi10);
                 }
 
                 if (rows > 11)
                 {
-                    x = Vector512.Create(a[11 * r]);
+                    x = Vector512.Create(a6[r5]);
                     lo11 = MultiplyAdd(x, b0, lo11);
                     hi11 = MultiplyAdd(x, b1, hi11);
                 }
-                a += columnStride;
-                b += ldb;
+                a += step;
+                a6 += step;
+                b += next;
             }
 
             lo0.Store(c);
