@@ -1,7 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Compiled.Kernels
 {
@@ -226,7 +225,7 @@ namespace Compiled.Kernels
                     else if (inside)
                     {
                         // The kernel's row is one contiguous run of kw * channels input values.
-                        CopyRun(ref Unsafe.Add(ref input, image + (((iy * g.InputWidth) + ix0) * channels)), ref line, run);
+                        Runs.Copy(ref Unsafe.Add(ref input, image + (((iy * g.InputWidth) + ix0) * channels)), ref line, run);
                     }
                     else
                     {
@@ -240,7 +239,7 @@ namespace Compiled.Kernels
                             }
                             else
                             {
-                                CopyRun(ref Unsafe.Add(ref input, image + (((iy * g.InputWidth) + ix) * channels)), ref cell, channels);
+                                Runs.Copy(ref Unsafe.Add(ref input, image + (((iy * g.InputWidth) + ix) * channels)), ref cell, channels);
                             }
                         }
                     }
@@ -267,7 +266,7 @@ namespace Compiled.Kernels
                 ref float line = ref Unsafe.Add(ref output, r * patch);
                 for (int ky = 0; ky < kernelHeight; ky++)
                 {
-                    CopyRun(ref Unsafe.Add(ref source, ky * inputRow), ref Unsafe.Add(ref line, ky * run), run);
+                    Runs.Copy(ref Unsafe.Add(ref source, ky * inputRow), ref Unsafe.Add(ref line, ky * run), run);
                 }
 
                 position += channels;
@@ -325,7 +324,7 @@ namespace Compiled.Kernels
                     ref float line = ref Unsafe.Add(ref source, (r * patch) + (ky * run));
                     if (inside)
                     {
-                        AddRun(ref line, ref Unsafe.Add(ref gradient, image + (((iy * g.InputWidth) + ix0) * channels)), run);
+                        Runs.Add(ref line, ref Unsafe.Add(ref gradient, image + (((iy * g.InputWidth) + ix0) * channels)), run);
                         continue;
                     }
 
@@ -334,7 +333,7 @@ namespace Compiled.Kernels
                         int ix = ix0 + kx;
                         if ((uint)ix < (uint)g.InputWidth)
                         {
-                            AddRun(ref Unsafe.Add(ref line, kx * channels), ref Unsafe.Add(ref gradient, image + (((iy * g.InputWidth) + ix) * channels)), channels);
+                            Runs.Add(ref Unsafe.Add(ref line, kx * channels), ref Unsafe.Add(ref gradient, image + (((iy * g.InputWidth) + ix) * channels)), channels);
                         }
                     }
                 }
@@ -352,36 +351,6 @@ namespace Compiled.Kernels
             {
                 throw new ArgumentException(
                     $"Rows [{start}, {start + (long)count}) need {(long)count * g.PatchSize} patch values (have {patches}) and at most {rows} rows of output pixels ({images} input values).");
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CopyRun(ref float source, ref float destination, int length)
-        {
-            int i = 0;
-            for (; i + Vector256<float>.Count <= length; i += Vector256<float>.Count)
-            {
-                Vector256.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref destination, (nuint)i);
-            }
-
-            for (; i < length; i++)
-            {
-                Unsafe.Add(ref destination, i) = Unsafe.Add(ref source, i);
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void AddRun(ref float source, ref float destination, int length)
-        {
-            int i = 0;
-            for (; i + Vector256<float>.Count <= length; i += Vector256<float>.Count)
-            {
-                (Vector256.LoadUnsafe(ref destination, (nuint)i) + Vector256.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref destination, (nuint)i);
-            }
-
-            for (; i < length; i++)
-            {
-                Unsafe.Add(ref destination, i) += Unsafe.Add(ref source, i);
             }
         }
 

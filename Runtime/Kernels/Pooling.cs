@@ -1,5 +1,6 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -233,25 +234,27 @@ namespace Compiled.Kernels
         {
             Check(g, x.Length, y.Length, "y", batch);
             int channels = g.Channels;
+            ref float input = ref MemoryMarshal.GetReference(x);
+            ref float output = ref MemoryMarshal.GetReference(y);
             for (int sample = 0; sample < batch; sample++)
             {
-                ReadOnlySpan<float> image = x.Slice(sample * g.InputSize, g.InputSize);
+                int image = sample * g.InputSize;
                 for (int oy = 0; oy < g.OutputHeight; oy++)
                 {
                     for (int ox = 0; ox < g.OutputWidth; ox++)
                     {
-                        Span<float> mean = y.Slice((sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels), channels);
+                        ref float mean = ref Unsafe.Add(ref output, (sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels));
                         (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
-                        mean.Clear();
+                        MemoryMarshal.CreateSpan(ref mean, channels).Clear();
                         for (int iy = y0; iy < y1; iy++)
                         {
                             for (int ix = x0; ix < x1; ix++)
                             {
-                                TensorPrimitives.Add(mean, image.Slice(((iy * g.InputWidth) + ix) * channels, channels), mean);
+                                Runs.Add(ref Unsafe.Add(ref input, image + (((iy * g.InputWidth) + ix) * channels)), ref mean, channels);
                             }
                         }
 
-                        TensorPrimitives.Multiply(mean, 1f / ((y1 - y0) * (x1 - x0)), mean);
+                        Runs.Scale(ref mean, 1f / ((y1 - y0) * (x1 - x0)), channels);
                     }
                 }
             }
@@ -267,22 +270,23 @@ namespace Compiled.Kernels
                 dx.Slice(0, batch * g.InputSize).Clear();
             }
 
+            ref float outputGradient = ref MemoryMarshal.GetReference(dy);
+            ref float inputGradient = ref MemoryMarshal.GetReference(dx);
             for (int sample = 0; sample < batch; sample++)
             {
-                Span<float> image = dx.Slice(sample * g.InputSize, g.InputSize);
+                int image = sample * g.InputSize;
                 for (int oy = 0; oy < g.OutputHeight; oy++)
                 {
                     for (int ox = 0; ox < g.OutputWidth; ox++)
                     {
-                        ReadOnlySpan<float> gradient = dy.Slice((sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels), channels);
+                        ref float gradient = ref Unsafe.Add(ref outputGradient, (sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels));
                         (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
                         float share = 1f / ((y1 - y0) * (x1 - x0));
                         for (int iy = y0; iy < y1; iy++)
                         {
                             for (int ix = x0; ix < x1; ix++)
                             {
-                                Span<float> cell = image.Slice(((iy * g.InputWidth) + ix) * channels, channels);
-                                TensorPrimitives.MultiplyAdd(gradient, share, cell, cell);
+                                Runs.MultiplyAdd(ref gradient, share, ref Unsafe.Add(ref inputGradient, image + (((iy * g.InputWidth) + ix) * channels)), channels);
                             }
                         }
                     }
@@ -294,17 +298,19 @@ namespace Compiled.Kernels
         public static void GlobalAverageForward(ReadOnlySpan<float> x, Span<float> y, int batch, int pixels, int channels)
         {
             CheckGlobal(x.Length, y.Length, "y", batch, pixels, channels);
+            ref float input = ref MemoryMarshal.GetReference(x);
+            ref float output = ref MemoryMarshal.GetReference(y);
             for (int sample = 0; sample < batch; sample++)
             {
-                Span<float> mean = y.Slice(sample * channels, channels);
-                ReadOnlySpan<float> image = x.Slice(sample * pixels * channels, pixels * channels);
-                image.Slice(0, channels).CopyTo(mean);
+                ref float mean = ref Unsafe.Add(ref output, sample * channels);
+                ref float image = ref Unsafe.Add(ref input, sample * pixels * channels);
+                Runs.Copy(ref image, ref mean, channels);
                 for (int p = 1; p < pixels; p++)
                 {
-                    TensorPrimitives.Add(mean, image.Slice(p * channels, channels), mean);
+                    Runs.Add(ref Unsafe.Add(ref image, p * channels), ref mean, channels);
                 }
 
-                TensorPrimitives.Multiply(mean, 1f / pixels, mean);
+                Runs.Scale(ref mean, 1f / pixels, channels);
             }
         }
 
@@ -312,25 +318,26 @@ namespace Compiled.Kernels
         public static void GlobalAverageBackward(ReadOnlySpan<float> dy, Span<float> dx, int batch, int pixels, int channels, bool accumulate = false)
         {
             CheckGlobal(dx.Length, dy.Length, "dy", batch, pixels, channels);
+            ref float outputGradient = ref MemoryMarshal.GetReference(dy);
+            ref float inputGradient = ref MemoryMarshal.GetReference(dx);
             for (int sample = 0; sample < batch; sample++)
             {
-                ReadOnlySpan<float> gradient = dy.Slice(sample * channels, channels);
-                Span<float> image = dx.Slice(sample * pixels * channels, pixels * channels);
+                ref float gradient = ref Unsafe.Add(ref outputGradient, sample * channels);
+                ref float image = ref Unsafe.Add(ref inputGradient, sample * pixels * channels);
                 if (accumulate)
                 {
                     for (int p = 0; p < pixels; p++)
                     {
-                        Span<float> cell = image.Slice(p * channels, channels);
-                        TensorPrimitives.MultiplyAdd(gradient, 1f / pixels, cell, cell);
+                        Runs.MultiplyAdd(ref gradient, 1f / pixels, ref Unsafe.Add(ref image, p * channels), channels);
                     }
 
                     continue;
                 }
 
-                TensorPrimitives.Multiply(gradient, 1f / pixels, image.Slice(0, channels));
+                TensorPrimitives.Multiply(dy.Slice(sample * channels, channels), 1f / pixels, dx.Slice(sample * pixels * channels, channels));
                 for (int p = 1; p < pixels; p++)
                 {
-                    image.Slice(0, channels).CopyTo(image.Slice(p * channels, channels));
+                    Runs.Copy(ref image, ref Unsafe.Add(ref image, p * channels), channels);
                 }
             }
         }
