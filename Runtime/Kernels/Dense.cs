@@ -155,22 +155,11 @@ namespace Compiled.Kernels
         /// which cost more than the copy for a convolution's rows of a few dozen channels.</summary>
         private static void FillRows(ReadOnlySpan<float> row, Span<float> rows)
         {
-            int columns = row.Length;
             ref float source = ref MemoryMarshal.GetReference(row);
             ref float target = ref MemoryMarshal.GetReference(rows);
-            int vectorEnd = Vector256.IsHardwareAccelerated ? columns - (columns % Vector256<float>.Count) : 0;
-            for (int start = 0; start < rows.Length; start += columns)
+            for (int start = 0; start < rows.Length; start += row.Length)
             {
-                int c = 0;
-                for (; c < vectorEnd; c += Vector256<float>.Count)
-                {
-                    Vector256.LoadUnsafe(ref source, (nuint)c).StoreUnsafe(ref target, (nuint)(start + c));
-                }
-
-                for (; c < columns; c++)
-                {
-                    Unsafe.Add(ref target, start + c) = Unsafe.Add(ref source, c);
-                }
+                Runs.Copy(ref source, ref Unsafe.Add(ref target, start), row.Length);
             }
         }
 

@@ -1028,18 +1028,18 @@ namespace Compiled.Kernels
         {
             Vector256<float> c0 = Start(c, accumulate), c1 = Start(c + ldc, accumulate), c2 = Start(c + (2 * ldc), accumulate);
             Vector256<float> c3 = Start(c + (3 * ldc), accumulate), c4 = Start(c + (4 * ldc), accumulate), c5 = Start(c + (5 * ldc), accumulate);
-            int r = rowStride;
+            nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1, step = columnStride, next = ldb;
             for (int p = 0; p < k; p++)
             {
                 Vector256<float> b0 = Vector256.Load(b);
                 c0 = MultiplyAdd(Vector256.Create(a[0]), b0, c0);
-                c1 = MultiplyAdd(Vector256.Create(a[r]), b0, c1);
-                c2 = MultiplyAdd(Vector256.Create(a[2 * r]), b0, c2);
-                c3 = MultiplyAdd(Vector256.Create(a[3 * r]), b0, c3);
-                c4 = MultiplyAdd(Vector256.Create(a[4 * r]), b0, c4);
-                c5 = MultiplyAdd(Vector256.Create(a[5 * r]), b0, c5);
-                a += columnStride;
-                b += ldb;
+                c1 = MultiplyAdd(Vector256.Create(a[r1]), b0, c1);
+                c2 = MultiplyAdd(Vector256.Create(a[r2]), b0, c2);
+                c3 = MultiplyAdd(Vector256.Create(a[r3]), b0, c3);
+                c4 = MultiplyAdd(Vector256.Create(a[r4]), b0, c4);
+                c5 = MultiplyAdd(Vector256.Create(a[r5]), b0, c5);
+                a += step;
+                b += next;
             }
 
             Vector256<float> keep = TailLanes(tail);
@@ -1055,16 +1055,16 @@ namespace Compiled.Kernels
         private static unsafe void Kernel4x8(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail)
         {
             Vector256<float> c0 = Start(c, accumulate), c1 = Start(c + ldc, accumulate), c2 = Start(c + (2 * ldc), accumulate), c3 = Start(c + (3 * ldc), accumulate);
-            int r = rowStride;
+            nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, step = columnStride, next = ldb;
             for (int p = 0; p < k; p++)
             {
                 Vector256<float> b0 = Vector256.Load(b);
                 c0 = MultiplyAdd(Vector256.Create(a[0]), b0, c0);
-                c1 = MultiplyAdd(Vector256.Create(a[r]), b0, c1);
-                c2 = MultiplyAdd(Vector256.Create(a[2 * r]), b0, c2);
-                c3 = MultiplyAdd(Vector256.Create(a[3 * r]), b0, c3);
-                a += columnStride;
-                b += ldb;
+                c1 = MultiplyAdd(Vector256.Create(a[r1]), b0, c1);
+                c2 = MultiplyAdd(Vector256.Create(a[r2]), b0, c2);
+                c3 = MultiplyAdd(Vector256.Create(a[r3]), b0, c3);
+                a += step;
+                b += next;
             }
 
             Vector256<float> keep = TailLanes(tail);
