@@ -191,6 +191,10 @@ namespace Compiled.Kernels
                 gradient.Clear();
             }
 
+            ref float outputGradient = ref MemoryMarshal.GetReference(dy);
+            ref int outputIndex = ref MemoryMarshal.GetReference(argmax);
+            ref float inputGradient = ref MemoryMarshal.GetReference(gradient);
+
             // There is no scatter instruction to route eight gradients at once, so each window cell takes the lanes whose
             // argmax names it: dx_cell += dy & (argmax == index of cell). That adds in the same order as the scalar
             // scatter (outputs in order; adding +0 elsewhere changes nothing), so the results are exactly the same. The
@@ -204,18 +208,18 @@ namespace Compiled.Kernels
                     {
                         int output = (sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels);
                         (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
+                        // The lengths were checked above and every index lies in its sample: refs, not slices.
                         for (int c = 0; c < vectorEnd; c += Vector256<float>.Count)
                         {
-                            Vector256<float> gradientOut = Vector256.Create(dy.Slice(output + c, Vector256<float>.Count));
-                            Vector256<int> target = Vector256.Create(argmax.Slice(output + c, Vector256<int>.Count));
+                            Vector256<float> gradientOut = Vector256.LoadUnsafe(ref outputGradient, (nuint)(output + c));
+                            Vector256<int> target = Vector256.LoadUnsafe(ref outputIndex, (nuint)(output + c));
                             for (int iy = y0; iy < y1; iy++)
                             {
                                 for (int ix = x0; ix < x1; ix++)
                                 {
                                     int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
                                     Vector256<float> routed = gradientOut & Vector256.Equals(target, Vector256.Create(index) + Lanes).AsSingle();
-                                    Span<float> cell = gradient.Slice(index, Vector256<float>.Count);
-                                    (store ? routed : Vector256.Create((ReadOnlySpan<float>)cell) + routed).CopyTo(cell);
+                                    (store ? routed : Vector256.LoadUnsafe(ref inputGradient, (nuint)index) + routed).StoreUnsafe(ref inputGradient, (nuint)index);
                                 }
                             }
                         }
