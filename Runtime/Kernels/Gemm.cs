@@ -17,7 +17,7 @@ namespace Compiled.Kernels
     /// (1 x 128 in Vector512), where a row tile would leave the FMA units waiting on one dependency chain. A is read
     /// through a row and a column stride, so the transposed-A product is the same kernel. No packing: the
     /// matrices of the small and medium networks this library targets fit in L2, and with 32-column tiles the products of
-    /// the seed networks run at 90-100 % of the FMA peak without it (docs/performance.md). Without Vector256 (ARM, or
+    /// the seed networks run at 88-97 % of the FMA peak without it (docs/performance.md). Without Vector256 (ARM, or
     /// Native AOT for a baseline x64) a Vector128 tile takes over. Columns that do not fill a
     /// vector go through the scalar path, the reference all paths are tested against.
     /// </remarks>
