@@ -784,6 +784,7 @@ namespace Compiled.Generator.Emit
                 }
 
                 int count = network.Layers.Count;
+                bool[] reluInPool = ReluDerivativesInMaxPools(network);
                 ShapedLayer last = network.Layers[count - 1];
                 w.Line($"global::System.Span<float> {Local(last, "OutputGradient")} = workspace.Slice({ShapedNetwork.GradientBufferName(last.GradientSlot)}, batch * {last.OutputSize});");
                 for (int i = count - 1; i >= 0; i--)
@@ -818,13 +819,43 @@ namespace Compiled.Generator.Emit
                     }
 
                     string[] inputs = layer.Inputs.Select(node => Rows(network, node)).ToArray();
-                    layer.Definition.EmitBackward(w, new BackwardSite(layer, inputs, Rows(network, i), outputGradient, inputGradients, accumulate, fusedSgd));
+                    layer.Definition.EmitBackward(w, new BackwardSite(layer, inputs, Rows(network, i), outputGradient, inputGradients, accumulate, fusedSgd)
+                    {
+                        ReluDerivativeOnInputGradient = layer.Inputs.Count == 1 && layer.Inputs[0] >= 0 && reluInPool[layer.Inputs[0]],
+                        OutputGradientHasActivationDerivative = reluInPool[i],
+                    });
                     if (i > 0)
                     {
                         w.Line();
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// Per layer, whether its ReLU derivative is applied by the max pool that reads it: a ReLU convolution whose only
+        /// reader is a max pool that stores (not adds) its input gradient. The pool routes each gradient to its window's
+        /// maximum, where the pooled value is the ReLU output, so masking there gives the same values as masking the whole
+        /// output afterwards (a cell reached by several windows holds the same value for each) without the pass over it.
+        /// </summary>
+        private static bool[] ReluDerivativesInMaxPools(ShapedNetwork network)
+        {
+            var fused = new bool[network.Layers.Count];
+            for (int i = 0; i < network.Layers.Count; i++)
+            {
+                ShapedLayer pool = network.Layers[i];
+                if (pool.Definition != PoolLayer.Max || pool.Inputs.Count != 1 || pool.Inputs[0] < 0 || pool.InputGradients[0].Accumulate)
+                {
+                    continue;
+                }
+
+                int source = pool.Inputs[0];
+                ShapedLayer producer = network.Layers[source];
+                bool onlyReader = network.Layers.Count(l => l.Inputs.Contains(source)) == 1;
+                fused[source] = onlyReader && producer.Definition == Conv2DLayer.Instance && producer.Definition.OutputActivation(producer.Arguments) == ActivationKind.Relu;
+            }
+
+            return fused;
         }
 
         /// <summary>The emitted expression for a tensor's rows in the backward pass: the network input, or the output

@@ -145,7 +145,11 @@ namespace Compiled.Generator.Layers
                 ? $"// dz = dy * f'(y){dx}; dW = patches^T dz, db = sum dz; then W -= lr dW, b -= lr db"
                 : $"// dz = dy * f'(y); dW += patches^T dz; db += sum dz{dx}");
             string? activation = ActivationEmitter.BackwardCall(ArgumentsOf(layer).Activation, site.Output, site.OutputGradient, layer.Output.Channels, PreActivation(layer), ArgumentsOf(layer).NegativeSlope);
-            if (activation is not null)
+            if (site.OutputGradientHasActivationDerivative)
+            {
+                w.Line("// (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)");
+            }
+            else if (activation is not null)
             {
                 w.Line(activation);
             }

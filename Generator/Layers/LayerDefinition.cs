@@ -220,6 +220,13 @@ namespace Compiled.Generator.Layers
 
         /// <summary>Whether the first input's gradient is added rather than stored.</summary>
         public bool AccumulateInputGradient => AccumulateInputGradients[0];
+
+        /// <summary>A max pool after a ReLU convolution: apply ReLU's derivative while routing the gradient (the pooled value
+        /// is the ReLU output at the cell the gradient reaches), so the convolution need not pass over its whole output.</summary>
+        public bool ReluDerivativeOnInputGradient { get; init; }
+
+        /// <summary>The convolution before such a pool: its output gradient already carries ReLU's derivative.</summary>
+        public bool OutputGradientHasActivationDerivative { get; init; }
     }
 
     /// <summary>A tensor as PyTorch holds it: its name within the layer (<c>weight_ih_l0</c>, <c>in_proj_weight</c>) and the

@@ -94,9 +94,13 @@ namespace Compiled.Generator.Layers
             }
 
             string add = site.AccumulateInputGradient ? ", accumulate: true" : string.Empty;
-            w.Line((_isMax ? "// dx = dy at each window's maximum, 0 elsewhere" : "// dx = dy / (window cells), spread over each window") + (site.AccumulateInputGradient ? "; added to dx" : string.Empty));
+            bool relu = _isMax && site.ReluDerivativeOnInputGradient;
+            string reluArgument = relu ? $", reluOutput: {site.Output}" : string.Empty;
+            w.Line((_isMax ? "// dx = dy at each window's maximum, 0 elsewhere" : "// dx = dy / (window cells), spread over each window")
+                + (relu ? "; times ReLU's derivative there (the pooled value is the ReLU output)" : string.Empty)
+                + (site.AccumulateInputGradient ? "; added to dx" : string.Empty));
             w.Line(_isMax
-                ? $"global::Compiled.Kernels.Pooling.MaxBackward(in {layer.Identifier}Geometry, {site.OutputGradient}, {Argmax(layer)}, {site.InputGradient}, batch{add});"
+                ? $"global::Compiled.Kernels.Pooling.MaxBackward(in {layer.Identifier}Geometry, {site.OutputGradient}, {Argmax(layer)}, {site.InputGradient}, batch{add}{reluArgument});"
                 : $"global::Compiled.Kernels.Pooling.AverageBackward(in {layer.Identifier}Geometry, {site.OutputGradient}, {site.InputGradient}, batch{add});");
         }
 

@@ -169,14 +169,22 @@ namespace Compiled.Kernels
 
         /// <summary>dx = 0 (unless <paramref name="accumulate"/>: the input is read by another layer too), then each dy is added
         /// at its window's maximum: the index <paramref name="argmax"/> holds, as <see cref="MaxForward"/> wrote it (across the
-        /// vector lanes, an index outside its own window routes nothing).</summary>
-        public static void MaxBackward(in PoolGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int batch, bool accumulate = false)
+        /// vector lanes, an index outside its own window routes nothing). With <paramref name="reluOutput"/> (this pool's
+        /// output, over an input that is a ReLU's output), each dy is routed only where that value is above 0: the values of
+        /// <see cref="Activations.ReluBackward"/> over the whole input gradient afterwards, without the pass over it.</summary>
+        public static void MaxBackward(in PoolGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int batch, bool accumulate = false, ReadOnlySpan<float> reluOutput = default)
         {
             Check(g, dx.Length, dy.Length, "dy", batch);
             int outputs = batch * g.OutputSize;
             if (argmax.Length < outputs)
             {
                 throw new ArgumentException($"For {batch} sample(s): argmax needs {outputs} values (has {argmax.Length}).", nameof(argmax));
+            }
+
+            bool relu = !reluOutput.IsEmpty;
+            if (relu && reluOutput.Length < outputs)
+            {
+                throw new ArgumentException($"For {batch} sample(s): reluOutput needs {outputs} values or none (has {reluOutput.Length}).", nameof(reluOutput));
             }
 
             Span<float> gradient = dx.Slice(0, batch * g.InputSize);
@@ -194,6 +202,7 @@ namespace Compiled.Kernels
             ref float outputGradient = ref MemoryMarshal.GetReference(dy);
             ref int outputIndex = ref MemoryMarshal.GetReference(argmax);
             ref float inputGradient = ref MemoryMarshal.GetReference(gradient);
+            ref float pooled = ref MemoryMarshal.GetReference(reluOutput);
 
             // There is no scatter instruction to route eight gradients at once, so each window cell takes the lanes whose
             // argmax names it: dx_cell += dy & (argmax == index of cell). That adds in the same order as the scalar
@@ -212,6 +221,12 @@ namespace Compiled.Kernels
                         for (int c = 0; c < vectorEnd; c += Vector256<float>.Count)
                         {
                             Vector256<float> gradientOut = Vector256.LoadUnsafe(ref outputGradient, (nuint)(output + c));
+                            if (relu)
+                            {
+                                // ReLU's derivative as ReluBackward takes it: 0 where the output is <= 0 (a NaN passes).
+                                gradientOut = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(Vector256.LoadUnsafe(ref pooled, (nuint)(output + c)), Vector256<float>.Zero), Vector256<float>.Zero, gradientOut);
+                            }
+
                             Vector256<int> target = Vector256.LoadUnsafe(ref outputIndex, (nuint)(output + c));
                             for (int iy = y0; iy < y1; iy++)
                             {
@@ -226,7 +241,7 @@ namespace Compiled.Kernels
 
                         for (int c = vectorEnd; c < channels; c++)
                         {
-                            gradient[argmax[output + c]] += dy[output + c];
+                            gradient[argmax[output + c]] += relu && reluOutput[output + c] <= 0f ? 0f : dy[output + c];
                         }
                     }
                 }

@@ -185,6 +185,18 @@ public class SpatialKernelTests
         for (int i = 0; i < argmax.Length; i++) scattered[argmax[i]] += dy[i];
         Assert.Equal(scattered, dx);
 
+        // Over a ReLU's output, ReLU's derivative applied while routing gives the bits of ReluBackward over the whole
+        // gradient afterwards: zeros (whole windows of them, ties among them), a NaN, negative gradients.
+        float[] relu = x.Select((v, i) => i % 7 == 3 ? float.NaN : Math.Max(v, 0f)).ToArray();
+        Pooling.MaxForward(g, relu, y, argmax, batch);
+        var separate = Random(batch * g.InputSize, 14);
+        Pooling.MaxBackward(g, dy, argmax, separate, batch);
+        Activations.ReluBackward(relu, separate);
+        var fused = Random(batch * g.InputSize, 15);
+        Pooling.MaxBackward(g, dy, argmax, fused, batch, reluOutput: y);
+        Assert.Equal(separate, fused);
+        Assert.Throws<ArgumentException>(() => Pooling.MaxBackward(g, dy, argmax, fused, batch, reluOutput: y.AsSpan(1)));
+
         Pooling.AverageForward(g, x, y, batch);
         AssertClose(mean, y, wh * ww, "mean");
         Pooling.AverageBackward(g, dy, dx, batch);

@@ -936,23 +936,23 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
         global::System.Span<float> conv2OutputGradient = workspace.Slice(GradientBufferA, batch * 7744);
         // pool2: 11x11x64 -> 5x5x64, max of 2x2 windows, stride 2, valid.
-        // dx = dy at each window's maximum, 0 elsewhere
-        global::Compiled.Kernels.Pooling.MaxBackward(in Pool2Geometry, pool2OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool2SavedOffset, batch * 1600)), conv2OutputGradient, batch);
+        // dx = dy at each window's maximum, 0 elsewhere; times ReLU's derivative there (the pooled value is the ReLU output)
+        global::Compiled.Kernels.Pooling.MaxBackward(in Pool2Geometry, pool2OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool2SavedOffset, batch * 1600)), conv2OutputGradient, batch, reluOutput: workspace.Slice(Pool2OutputOffset, batch * 1600));
 
         global::System.Span<float> pool1OutputGradient = workspace.Slice(GradientBufferB, batch * 5408);
         // conv2: 13x13x32 -> 11x11x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 32, 64], b [64].
         // dz = dy * f'(y); dW += patches^T dz; db += sum dz; dx = fold(dz W^T)
-        global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Conv2OutputOffset, batch * 7744), conv2OutputGradient);
+        // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
         global::Compiled.Kernels.Convolution.Backward(in Conv2Geometry, workspace.Slice(Pool1OutputOffset, batch * 5408), parameters.Slice(Conv2WeightOffset, 18432), conv2OutputGradient, pool1OutputGradient, gradients.Slice(Conv2WeightOffset, 18432), gradients.Slice(Conv2BiasOffset, 64), workspace.Slice(ScratchOffset, 49536), batch, 108, accumulate);
 
         global::System.Span<float> conv1OutputGradient = workspace.Slice(GradientBufferA, batch * 21632);
         // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
-        // dx = dy at each window's maximum, 0 elsewhere
-        global::Compiled.Kernels.Pooling.MaxBackward(in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), conv1OutputGradient, batch);
+        // dx = dy at each window's maximum, 0 elsewhere; times ReLU's derivative there (the pooled value is the ReLU output)
+        global::Compiled.Kernels.Pooling.MaxBackward(in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), conv1OutputGradient, batch, reluOutput: workspace.Slice(Pool1OutputOffset, batch * 5408));
 
         // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
         // dz = dy * f'(y); dW += patches^T dz; db += sum dz; no dx: nothing before this layer
-        global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Conv1OutputOffset, batch * 21632), conv1OutputGradient);
+        // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
         global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), conv1OutputGradient, default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 33012), batch, 3636, accumulate);
     }
 
@@ -986,25 +986,25 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
         global::System.Span<float> conv2OutputGradient = workspace.Slice(GradientBufferA, batch * 7744);
         // pool2: 11x11x64 -> 5x5x64, max of 2x2 windows, stride 2, valid.
-        // dx = dy at each window's maximum, 0 elsewhere
-        global::Compiled.Kernels.Pooling.MaxBackward(in Pool2Geometry, pool2OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool2SavedOffset, batch * 1600)), conv2OutputGradient, batch);
+        // dx = dy at each window's maximum, 0 elsewhere; times ReLU's derivative there (the pooled value is the ReLU output)
+        global::Compiled.Kernels.Pooling.MaxBackward(in Pool2Geometry, pool2OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool2SavedOffset, batch * 1600)), conv2OutputGradient, batch, reluOutput: workspace.Slice(Pool2OutputOffset, batch * 1600));
 
         global::System.Span<float> pool1OutputGradient = workspace.Slice(GradientBufferB, batch * 5408);
         // conv2: 13x13x32 -> 11x11x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 32, 64], b [64].
         // dz = dy * f'(y); dx = fold(dz W^T); dW = patches^T dz, db = sum dz; then W -= lr dW, b -= lr db
-        global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Conv2OutputOffset, batch * 7744), conv2OutputGradient);
+        // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
         global::Compiled.Kernels.Convolution.Backward(in Conv2Geometry, workspace.Slice(Pool1OutputOffset, batch * 5408), parameters.Slice(Conv2WeightOffset, 18432), conv2OutputGradient, pool1OutputGradient, gradients.Slice(Conv2WeightOffset, 18432), gradients.Slice(Conv2BiasOffset, 64), workspace.Slice(ScratchOffset, 49536), batch, 108, accumulate: false);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Conv2WeightOffset, 18432), parameters.Slice(Conv2WeightOffset, 18432), learningRate);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Conv2BiasOffset, 64), parameters.Slice(Conv2BiasOffset, 64), learningRate);
 
         global::System.Span<float> conv1OutputGradient = workspace.Slice(GradientBufferA, batch * 21632);
         // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
-        // dx = dy at each window's maximum, 0 elsewhere
-        global::Compiled.Kernels.Pooling.MaxBackward(in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), conv1OutputGradient, batch);
+        // dx = dy at each window's maximum, 0 elsewhere; times ReLU's derivative there (the pooled value is the ReLU output)
+        global::Compiled.Kernels.Pooling.MaxBackward(in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), conv1OutputGradient, batch, reluOutput: workspace.Slice(Pool1OutputOffset, batch * 5408));
 
         // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
         // dz = dy * f'(y); no dx: nothing before this layer; dW = patches^T dz, db = sum dz; then W -= lr dW, b -= lr db
-        global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Conv1OutputOffset, batch * 21632), conv1OutputGradient);
+        // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
         global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), conv1OutputGradient, default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 33012), batch, 3636, accumulate: false);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1WeightOffset, 288), learningRate);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Conv1BiasOffset, 32), parameters.Slice(Conv1BiasOffset, 32), learningRate);
@@ -1039,23 +1039,23 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
         global::System.Span<float> conv2OutputGradient = workspace.Slice(GradientBufferA, batch * 7744);
         // pool2: 11x11x64 -> 5x5x64, max of 2x2 windows, stride 2, valid.
-        // dx = dy at each window's maximum, 0 elsewhere
-        global::Compiled.Kernels.Pooling.MaxBackward(in Pool2Geometry, pool2OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool2SavedOffset, batch * 1600)), conv2OutputGradient, batch);
+        // dx = dy at each window's maximum, 0 elsewhere; times ReLU's derivative there (the pooled value is the ReLU output)
+        global::Compiled.Kernels.Pooling.MaxBackward(in Pool2Geometry, pool2OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool2SavedOffset, batch * 1600)), conv2OutputGradient, batch, reluOutput: workspace.Slice(Pool2OutputOffset, batch * 1600));
 
         global::System.Span<float> pool1OutputGradient = workspace.Slice(GradientBufferB, batch * 5408);
         // conv2: 13x13x32 -> 11x11x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 32, 64], b [64].
         // dz = dy * f'(y); dW += patches^T dz; db += sum dz; dx = fold(dz W^T)
-        global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Conv2OutputOffset, batch * 7744), conv2OutputGradient);
+        // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
         global::Compiled.Kernels.Convolution.Backward(in Conv2Geometry, workspace.Slice(Pool1OutputOffset, batch * 5408), parameters.Slice(Conv2WeightOffset, 18432), conv2OutputGradient, pool1OutputGradient, gradients.Slice(Conv2WeightOffset, 18432), gradients.Slice(Conv2BiasOffset, 64), workspace.Slice(ScratchOffset, 49536), batch, 108, accumulate);
 
         global::System.Span<float> conv1OutputGradient = workspace.Slice(GradientBufferA, batch * 21632);
         // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
-        // dx = dy at each window's maximum, 0 elsewhere
-        global::Compiled.Kernels.Pooling.MaxBackward(in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), conv1OutputGradient, batch);
+        // dx = dy at each window's maximum, 0 elsewhere; times ReLU's derivative there (the pooled value is the ReLU output)
+        global::Compiled.Kernels.Pooling.MaxBackward(in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), conv1OutputGradient, batch, reluOutput: workspace.Slice(Pool1OutputOffset, batch * 5408));
 
         // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
         // dz = dy * f'(y); dW += patches^T dz; db += sum dz; dx += fold(dz W^T)
-        global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Conv1OutputOffset, batch * 21632), conv1OutputGradient);
+        // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
         global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), conv1OutputGradient, inputGradient, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 33012), batch, 3636, accumulate, accumulateInputGradient: true);
     }
 }
