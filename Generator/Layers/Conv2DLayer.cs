@@ -144,12 +144,11 @@ namespace Compiled.Generator.Layers
             w.Line(site.FusedSgd
                 ? $"// dz = dy * f'(y){dx}; dW = patches^T dz, db = sum dz; then W -= lr dW, b -= lr db"
                 : $"// dz = dy * f'(y); dW += patches^T dz; db += sum dz{dx}");
-            string? activation = ActivationEmitter.BackwardCall(ArgumentsOf(layer).Activation, site.Output, site.OutputGradient, layer.Output.Channels, PreActivation(layer), ArgumentsOf(layer).NegativeSlope);
             if (site.OutputGradientHasActivationDerivative)
             {
                 w.Line("// (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)");
             }
-            else if (activation is not null)
+            else if (ActivationEmitter.BackwardCall(ArgumentsOf(layer).Activation, site.Output, site.OutputGradient, layer.Output.Channels, PreActivation(layer), ArgumentsOf(layer).NegativeSlope) is string activation)
             {
                 w.Line(activation);
             }

@@ -346,7 +346,7 @@ namespace Compiled.Kernels
         /// <paramref name="patches"/>: checked once, so that the loops can run on refs.</summary>
         private static void CheckRows(in ConvolutionGeometry g, int images, int start, int count, int patches)
         {
-            int rows = images / g.InputSize * g.OutputPixels;
+            long rows = (long)(images / g.InputSize) * g.OutputPixels;
             if (start < 0 || count < 0 || start + (long)count > rows || (long)count * g.PatchSize > patches)
             {
                 throw new ArgumentException(
