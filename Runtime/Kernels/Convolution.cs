@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Compiled.Kernels
 {
@@ -199,7 +200,16 @@ namespace Compiled.Kernels
             ref float output = ref MemoryMarshal.GetReference(patches);
             if (g.PadTop == 0 && g.PadLeft == 0 && g.StrideHeight == 1 && g.StrideWidth == 1)
             {
-                UnfoldValid(g, ref input, start, count, ref output);
+                // One instantiation per copy, so that each keeps its own loop (and its own profile for the JIT).
+                if (run < Vector256<float>.Count && Vector256.IsHardwareAccelerated)
+                {
+                    UnfoldValid<ShortRuns>(g, ref input, x.Length, start, count, ref output, patches.Length);
+                }
+                else
+                {
+                    UnfoldValid<ExactRuns>(g, ref input, x.Length, start, count, ref output, patches.Length);
+                }
+
                 return;
             }
 
@@ -251,8 +261,12 @@ namespace Compiled.Kernels
 
         /// <summary>Unfold for stride 1 without padding (every window inside the image): a patch's first value is one
         /// input position further along than the last patch's, one kernel width further at the end of an output row, so
-        /// the position is counted rather than computed per row, and the few values live in registers.</summary>
-        private static void UnfoldValid(in ConvolutionGeometry g, ref float input, int start, int count, ref float output)
+        /// the position is counted rather than computed per row, and the few values live in registers. Runs shorter than
+        /// a vector (a first layer's three or five values) are copied as one whole vector each, in order, so that each
+        /// store's spill past its run is overwritten by the next run; rows whose last vector would read past the input or
+        /// write past the patches take the exact copy.</summary>
+        private static void UnfoldValid<TRuns>(in ConvolutionGeometry g, ref float input, int inputLength, int start, int count, ref float output, int outputLength)
+            where TRuns : struct, IRunCopy
         {
             int channels = g.InputChannels, patch = g.PatchSize, run = g.KernelWidth * channels;
             int kernelHeight = g.KernelHeight, inputRow = g.InputWidth * channels, rowSkip = (g.KernelWidth - 1) * channels;
@@ -260,13 +274,25 @@ namespace Compiled.Kernels
             int sample = start / pixels, pixel = start - (sample * pixels);
             int oy = pixel / outputWidth, ox = pixel - (oy * outputWidth);
             int position = (sample * imageSize) + (((oy * g.InputWidth) + ox) * channels);
+            int lastVectorRead = ((kernelHeight - 1) * inputRow) + Vector256<float>.Count; // past the row's first input position
+            int lastVectorWrite = ((kernelHeight - 1) * run) + Vector256<float>.Count; // past the row's first patch value
             for (int r = 0; r < count; r++)
             {
                 ref float source = ref Unsafe.Add(ref input, position);
                 ref float line = ref Unsafe.Add(ref output, r * patch);
-                for (int ky = 0; ky < kernelHeight; ky++)
+                if (TRuns.WholeVectors && position + lastVectorRead <= inputLength && (r * patch) + lastVectorWrite <= outputLength)
                 {
-                    Runs.Copy(ref Unsafe.Add(ref source, ky * inputRow), ref Unsafe.Add(ref line, ky * run), run);
+                    for (int ky = 0; ky < kernelHeight; ky++)
+                    {
+                        Vector256.LoadUnsafe(ref source, (nuint)(ky * inputRow)).StoreUnsafe(ref line, (nuint)(ky * run));
+                    }
+                }
+                else
+                {
+                    for (int ky = 0; ky < kernelHeight; ky++)
+                    {
+                        Runs.Copy(ref Unsafe.Add(ref source, ky * inputRow), ref Unsafe.Add(ref line, ky * run), run);
+                    }
                 }
 
                 position += channels;
@@ -281,6 +307,23 @@ namespace Compiled.Kernels
                     }
                 }
             }
+        }
+
+        /// <summary>How <see cref="UnfoldValid"/> copies a run, a constant the JIT folds into each instantiation.</summary>
+        private interface IRunCopy
+        {
+            /// <summary>One whole vector per run, spilling past it (runs shorter than a vector).</summary>
+            static abstract bool WholeVectors { get; }
+        }
+
+        private struct ShortRuns : IRunCopy
+        {
+            public static bool WholeVectors => true;
+        }
+
+        private struct ExactRuns : IRunCopy
+        {
+            public static bool WholeVectors => false;
         }
 
         /// <summary>The next output pixel in row-major order, into the next sample after the last.</summary>

@@ -18,6 +18,8 @@ public class SpatialKernelTests
         { 1, 28, 28, 1, 3, 3, 1, false, 32, 4096 },
         { 4, 5, 5, 64, 3, 3, 1, false, 64, 54 },
         { 3, 6, 8, 2, 2, 3, 1, false, 9, 5 }, // stride 1 without padding (the counted unfold), chunks ending mid-row and mid-sample
+        { 2, 9, 11, 1, 2, 7, 1, false, 4, 13 }, // runs of 7 copied as whole vectors, exact at the ends of chunks and of the input
+        { 2, 5, 9, 1, 1, 5, 1, false, 3, 8 }, // one kernel row of 5
     };
 
     /// <summary>batch, height, width, channels, window h, window w, stride (0 = window), same padding.</summary>
