@@ -140,7 +140,7 @@ public class ConvolutionBenchmarks
     {
         (_geometry, _chunkRows) = Layer[4] switch
         {
-            '1' => (new ConvolutionGeometry(28, 28, 1, 3, 3, 1, 1, 0, 0, 26, 26, 32), 3636),
+            '1' => (new ConvolutionGeometry(28, 28, 1, 3, 3, 1, 1, 0, 0, 26, 26, 32), 2046),
             '2' => (new ConvolutionGeometry(13, 13, 32, 3, 3, 1, 1, 0, 0, 11, 11, 64), 108),
             _ => (new ConvolutionGeometry(5, 5, 64, 3, 3, 1, 1, 0, 0, 3, 3, 64), 54),
         };
@@ -476,7 +476,7 @@ public class GemmBenchmarks
     private bool _transposedA;
 
     [Params("mlp forward 32x784x128", "mlp forward 64x784x128", "mlp dW 784x32x128 (A^T B)", "mlp dx 32x128x784",
-        "conv2 forward 108x288x64", "conv2 dW 288x108x64 (A^T B)", "conv1 dW 9x3636x32 (A^T B)", "conv2 deep dW 288x3872x64 (A^T B)")]
+        "conv2 forward 108x288x64", "conv2 dW 288x108x64 (A^T B)", "conv1 dW 9x2046x32 (A^T B)", "conv2 deep dW 288x3872x64 (A^T B)")]
     public string Shape { get; set; } = "";
 
     [GlobalSetup]

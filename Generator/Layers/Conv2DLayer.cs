@@ -24,6 +24,9 @@ namespace Compiled.Generator.Layers
         /// <summary>Floats in a convolution's unfolded chunk: about 128 KB, which stays in L2 beside the weights.</summary>
         private const long ScratchTarget = 32 * 1024;
 
+        /// <summary>Output values of one chunk (floats), by the same reasoning as <see cref="ScratchTarget"/>.</summary>
+        private const long OutputChunkTarget = 64 * 1024;
+
         private Conv2DLayer()
         {
         }
@@ -62,9 +65,11 @@ namespace Compiled.Generator.Layers
             context.Trail.Add($"{output} ({context.Name})");
 
             // The convolution unfolds ChunkRows output pixels' patches at a time into a shared scratch, sized to stay in
-            // L2 (about 128 KB) while the matrix multiply runs over it, plus room for W transposed.
+            // L2 (about 128 KB) while the matrix multiply runs over it, plus room for W transposed. The chunk's output rows
+            // must stay there too (about 256 KB), since the activation, the pooling after it and the bias gradient read
+            // them again: a first layer's patches are short and its rows of filters long.
             long patch = (long)k.Height * k.Width * inChannels;
-            long rows = Math.Max(6, Math.Min(4096, ScratchTarget / Math.Max(patch, 1)));
+            long rows = Math.Max(6, Math.Min(Math.Min(4096, ScratchTarget / Math.Max(patch, 1)), OutputChunkTarget / filters));
             rows = Math.Min(rows, context.MaxBatch * output.Height * output.Width);
             int chunkRows = (int)Math.Max(1, rows >= 6 ? rows - (rows % 6) : rows);
 

@@ -150,8 +150,6 @@ namespace Compiled.Kernels
                 db.Clear();
             }
 
-            Dense.AddRowSums(dy, rows, filters, db);
-
             if (!dx.IsEmpty)
             {
                 // W^T [filters, patch], so that dPatches = dy W^T runs on the register-tiled kernel rather than on dot products.
@@ -166,6 +164,9 @@ namespace Compiled.Kernels
             {
                 int count = Math.Min(chunkRows, rows - start);
                 ReadOnlySpan<float> dyChunk = dy.Slice(start * filters, count * filters);
+                // Chunk by chunk while its rows are in cache for the weight gradient (a first layer's dy is larger than
+                // the cache); the rows are still added in order, so the sums are those of one pass.
+                Dense.AddRowSums(dyChunk, count, filters, db);
                 ReadOnlySpan<float> unfolded = Patches(geometry, x, start, count, patches);
                 Gemm.MultiplyTransposedA(unfolded, dyChunk, weightGradient.Slice(0, geometry.WeightCount), patch, count, filters, accumulate || start > 0);
                 if (!dx.IsEmpty)

@@ -809,9 +809,9 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     {
         _ = training; // no dropout: training and inference are the same
         // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
-        // y = ReLU(conv(x, W) + b), as [3636-pixel chunks of 9-value patches] x W [9, 32]
+        // y = ReLU(conv(x, W) + b), as [2046-pixel chunks of 9-value patches] x W [9, 32]
         global::System.Span<float> conv1Output = workspace.Slice(Conv1OutputOffset, batch * 21632);
-        global::Compiled.Kernels.Convolution.Forward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), conv1Output, workspace.Slice(ScratchOffset, 33012), batch, 3636, relu: true);
+        global::Compiled.Kernels.Convolution.Forward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), conv1Output, workspace.Slice(ScratchOffset, 18702), batch, 2046, relu: true);
 
         // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
         global::System.Span<float> pool1Output = workspace.Slice(Pool1OutputOffset, batch * 5408);
@@ -867,9 +867,9 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
         {
             // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
-            // y = ReLU(conv(x, W) + b), as [3636-pixel chunks of 9-value patches] x W [9, 32]
+            // y = ReLU(conv(x, W) + b), as [2046-pixel chunks of 9-value patches] x W [9, 32]
             global::System.Span<float> conv1Output = workspace.Slice(Conv1OutputOffset, batch * 21632);
-            global::Compiled.Kernels.Convolution.Forward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), conv1Output, workspace.Slice(ScratchOffset, 33012), batch, 3636, relu: true);
+            global::Compiled.Kernels.Convolution.Forward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), conv1Output, workspace.Slice(ScratchOffset, 18702), batch, 2046, relu: true);
 
             // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
             global::System.Span<float> pool1Output = workspace.Slice(Pool1OutputOffset, batch * 5408);
@@ -953,7 +953,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
         // dz = dy * f'(y); dW += patches^T dz; db += sum dz; no dx: nothing before this layer
         // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
-        global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), conv1OutputGradient, default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 33012), batch, 3636, accumulate);
+        global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), conv1OutputGradient, default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 18702), batch, 2046, accumulate);
     }
 
     // The backward pass with the SGD step folded in: each layer computes dx with its old weights, then updates
@@ -1005,7 +1005,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
         // dz = dy * f'(y); no dx: nothing before this layer; dW = patches^T dz, db = sum dz; then W -= lr dW, b -= lr db
         // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
-        global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), conv1OutputGradient, default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 33012), batch, 3636, accumulate: false);
+        global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), conv1OutputGradient, default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 18702), batch, 2046, accumulate: false);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1WeightOffset, 288), learningRate);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Conv1BiasOffset, 32), parameters.Slice(Conv1BiasOffset, 32), learningRate);
     }
@@ -1056,6 +1056,6 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
         // dz = dy * f'(y); dW += patches^T dz; db += sum dz; dx += fold(dz W^T)
         // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
-        global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), conv1OutputGradient, inputGradient, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 33012), batch, 3636, accumulate, accumulateInputGradient: true);
+        global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), conv1OutputGradient, inputGradient, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 18702), batch, 2046, accumulate, accumulateInputGradient: true);
     }
 }
