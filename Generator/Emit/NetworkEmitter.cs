@@ -167,7 +167,7 @@ namespace Compiled.Generator.Emit
             w.Line($"// Offsets into the workspace; every buffer holds MaxBatchSize rows.");
             foreach (ShapedLayer layer in network.Layers)
             {
-                if (layer.Definition.HasOutputBuffer)
+                if (layer.Definition.HasOutputBuffer && !layer.MaxPoolInside)
                 {
                     w.Line($"private const int {layer.Identifier}OutputOffset = {layer.OutputOffset}; // rows of {layer.Output}");
                 }
@@ -685,13 +685,20 @@ namespace Compiled.Generator.Emit
         internal static void EmitLayersForward(SourceWriter w, ShapedNetwork network, bool carriesState = false)
         {
             int stateOffset = 0;
-            foreach (ShapedLayer layer in network.Layers)
+            bool[] poolsInside = MaxPoolsInConvolutions(network);
+            for (int i = 0; i < network.Layers.Count; i++)
             {
+                ShapedLayer layer = network.Layers[i];
                 string[] inputs = layer.Inputs.Select(node => node < 0 ? "input" : Local(network.Layers[node], "Output")).ToArray();
                 int stateSize = carriesState ? layer.Definition.StateSize(layer) : 0;
                 string? state = stateSize > 0 ? $"state.Slice({stateOffset}, {stateSize})" : null;
                 stateOffset += stateSize;
-                layer.Definition.EmitForward(w, new ForwardSite(layer, inputs, Local(layer, "Output")) { State = state });
+                layer.Definition.EmitForward(w, new ForwardSite(layer, inputs, Local(layer, "Output"))
+                {
+                    State = state,
+                    MaxPoolAfter = poolsInside[i] ? network.Layers[i + 1] : null,
+                    ComputedByInput = i > 0 && poolsInside[i - 1],
+                });
                 w.Line();
             }
 
@@ -731,7 +738,7 @@ namespace Compiled.Generator.Emit
         {
             foreach (ShapedLayer layer in network.Layers)
             {
-                if (layer.Definition.HasOutputBuffer)
+                if (layer.Definition.HasOutputBuffer && !layer.MaxPoolInside)
                 {
                     string note = layer.Definition.KeepsShape ? " (unused: in inference the output is the input)" : string.Empty;
                     w.Line($"private const int {layer.Identifier}OutputOffset = {layer.InferenceOutputOffset}; // rows of {layer.Output}{note}");
@@ -785,6 +792,7 @@ namespace Compiled.Generator.Emit
 
                 int count = network.Layers.Count;
                 bool[] reluInPool = ReluDerivativesInMaxPools(network);
+                bool[] poolsInside = MaxPoolsInConvolutions(network);
                 ShapedLayer last = network.Layers[count - 1];
                 w.Line($"global::System.Span<float> {Local(last, "OutputGradient")} = workspace.Slice({ShapedNetwork.GradientBufferName(last.GradientSlot)}, batch * {last.OutputSize});");
                 for (int i = count - 1; i >= 0; i--)
@@ -810,7 +818,7 @@ namespace Compiled.Generator.Emit
                         ShapedLayer source = network.Layers[node];
                         inputGradients[k] = Local(source, "OutputGradient");
                         accumulate[k] = target.Accumulate;
-                        if (!target.Accumulate)
+                        if (!target.Accumulate && !poolsInside[node])
                         {
                             w.Line(target.Slot == layer.GradientSlot
                                 ? $"global::System.Span<float> {inputGradients[k]} = {outputGradient};"
@@ -823,6 +831,8 @@ namespace Compiled.Generator.Emit
                     {
                         ReluDerivativeOnInputGradient = layer.Inputs.Count == 1 && layer.Inputs[0] >= 0 && reluInPool[layer.Inputs[0]],
                         OutputGradientHasActivationDerivative = reluInPool[i],
+                        MaxPoolAfter = poolsInside[i] ? (network.Layers[i + 1], Local(network.Layers[i + 1], "OutputGradient"), Rows(network, i + 1)) : null,
+                        ComputedByInput = i > 0 && poolsInside[i - 1],
                     });
                     if (i > 0)
                     {
@@ -857,6 +867,10 @@ namespace Compiled.Generator.Emit
 
             return fused;
         }
+
+        /// <summary>Per layer, whether it is a convolution whose calls run the max pool after it (see
+        /// <see cref="Conv2DLayer.RunsMaxPoolAfter"/>).</summary>
+        internal static bool[] MaxPoolsInConvolutions(ShapedNetwork network) => network.Layers.Select(layer => layer.MaxPoolInside).ToArray();
 
         /// <summary>The emitted expression for a tensor's rows in the backward pass: the network input, or the output
         /// buffer of the layer that holds it (a layer without a buffer of its own, Flatten, passes its input on).</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Compiled.Generator.Emit;
 using Compiled.Generator.Model;
 using Compiled.Generator.Shapes;
@@ -122,9 +123,18 @@ namespace Compiled.Generator.Layers
             int chunkRows = Details(layer).ChunkRows, patch = PatchSize(layer);
             Header(w, layer);
             w.Line($"// y = {(activation == ActivationKind.Identity ? "conv(x, W) + b" : ActivationEmitter.Describe(activation, ArgumentsOf(layer).NegativeSlope) + "(conv(x, W) + b)")}, as [{chunkRows}-pixel chunks of {patch}-value patches] x W [{patch}, {layer.Output.Channels}]");
-            w.Line($"global::System.Span<float> {output} = workspace.Slice({id}OutputOffset, batch * {layer.OutputSize});");
             // ReLU runs on each chunk as the kernel writes it, while it is in cache; the other activations over the whole output.
             bool fusedRelu = activation == ActivationKind.Relu;
+            if (site.MaxPoolAfter is ShapedLayer pool)
+            {
+                string pooled = NetworkEmitter.Local(pool, "Output");
+                w.Line($"// then {pool.Name}, a chunk of {SamplesPerChunk(layer)} whole samples at a time in the scratch: y is never stored whole");
+                w.Line($"global::System.Span<float> {pooled} = workspace.Slice({pool.Identifier}OutputOffset, batch * {pool.OutputSize});");
+                w.Line($"global::Compiled.Kernels.Convolution.ForwardMaxPool(in {id}Geometry, {input}, {Slice("parameters", layer, "weight")}, {Slice("parameters", layer, "bias")}, {Scratch(layer, pooling: true)}, batch, {chunkRows}, relu: {(fusedRelu ? "true" : "false")}, in {pool.Identifier}Geometry, {pooled}, {PoolLayer.Argmax(pool)});");
+                return;
+            }
+
+            w.Line($"global::System.Span<float> {output} = workspace.Slice({id}OutputOffset, batch * {layer.OutputSize});");
             w.Line($"global::Compiled.Kernels.Convolution.Forward(in {id}Geometry, {input}, {Slice("parameters", layer, "weight")}, {Slice("parameters", layer, "bias")}, {output}, {Scratch(layer)}, batch, {chunkRows}{(fusedRelu ? ", relu: true" : "")});");
             if (fusedRelu)
             {
@@ -161,7 +171,19 @@ namespace Compiled.Generator.Layers
             // The fused SGD pass stores the gradient in the layer's own view and steps from there: the convolution's
             // gradient is summed over every output pixel, so there is no product to fold the step into.
             string weights = Slice("parameters", layer, "weight"), weightGradient = Slice("gradients", layer, "weight"), biasGradient = Slice("gradients", layer, "bias");
-            w.Line($"global::Compiled.Kernels.Convolution.Backward(in {id}Geometry, {site.Input}, {weights}, {site.OutputGradient}, {site.InputGradient ?? "default"}, {weightGradient}, {biasGradient}, {Scratch(layer)}, batch, {Details(layer).ChunkRows}, {(site.FusedSgd ? "accumulate: false" : "accumulate")}{(site.InputGradient is not null && site.AccumulateInputGradient ? ", accumulateInputGradient: true" : string.Empty)});");
+            string accumulate = (site.FusedSgd ? "accumulate: false" : "accumulate") + (site.InputGradient is not null && site.AccumulateInputGradient ? ", accumulateInputGradient: true" : string.Empty);
+            if (site.MaxPoolAfter is (ShapedLayer pool, string pooledGradient, string pooledRows))
+            {
+                // The pool's routing runs inside, chunk by chunk; with ReLU's derivative read from the pooled values.
+                string reluOutput = ArgumentsOf(layer).Activation == ActivationKind.Relu ? pooledRows : "default";
+                w.Line($"// dy = {pool.Name}'s gradient at each window's maximum, routed a chunk of {SamplesPerChunk(layer)} whole samples at a time in the scratch");
+                w.Line($"global::Compiled.Kernels.Convolution.BackwardMaxPool(in {id}Geometry, {site.Input}, {weights}, in {pool.Identifier}Geometry, {pooledGradient}, {PoolLayer.Argmax(pool)}, {reluOutput}, {site.InputGradient ?? "default"}, {weightGradient}, {biasGradient}, {Scratch(layer, pooling: true)}, batch, {Details(layer).ChunkRows}, {accumulate});");
+            }
+            else
+            {
+                w.Line($"global::Compiled.Kernels.Convolution.Backward(in {id}Geometry, {site.Input}, {weights}, {site.OutputGradient}, {site.InputGradient ?? "default"}, {weightGradient}, {biasGradient}, {Scratch(layer)}, batch, {Details(layer).ChunkRows}, {accumulate});");
+            }
+
             if (site.FusedSgd)
             {
                 w.Line($"global::Compiled.Kernels.Dense.ApplySgd({weightGradient}, {weights}, learningRate);");
@@ -171,8 +193,36 @@ namespace Compiled.Generator.Layers
 
         private static string? PreActivation(ShapedLayer layer) => PreActivationSlice(layer, ArgumentsOf(layer).Activation);
 
-        private static string Scratch(ShapedLayer layer) =>
-            $"workspace.Slice(ScratchOffset, {(Details(layer).ChunkRows * PatchSize(layer)) + layer.Parameter("weight").Count})";
+        /// <summary>The scratch of the convolution's calls; with <paramref name="pooling"/>, that of the forms with a max pool,
+        /// which also hold a chunk's output rows.</summary>
+        private static string Scratch(ShapedLayer layer, bool pooling = false) =>
+            $"workspace.Slice(ScratchOffset, {(Details(layer).ChunkRows * PatchSize(layer)) + layer.Parameter("weight").Count + (pooling ? Details(layer).ChunkRows * layer.Output.Channels : 0)})";
+
+        /// <summary>
+        /// Whether convolution <paramref name="index"/> runs the max pool after it inside its calls
+        /// (<c>Convolution.ForwardMaxPool</c> and <c>BackwardMaxPool</c>), chunk by chunk while the chunk is in cache, so
+        /// that neither its output nor its output gradient is stored: a first layer's are larger than the cache, and a
+        /// separate pool wrote them to memory and read them back. That needs the pool to be the next layer and the
+        /// convolution's only reader, the output to be needed by nothing else (no activation, or ReLU, whose derivative
+        /// the pool applies from the pooled values), and a chunk that holds a whole sample.
+        /// </summary>
+        internal static bool RunsMaxPoolAfter(NetworkSpec spec, int[][] graph, int index, LayerShape inferred)
+        {
+            if (spec.Layers[index].Kind != Instance.Kind || index + 1 >= spec.Layers.Count || spec.Layers[index + 1].Kind != PoolLayer.Max.Kind
+                || graph[index + 1].Length != 1 || graph[index + 1][0] != index || graph.Count(inputs => Array.IndexOf(inputs, index) >= 0) != 1
+                || inferred.Details is not ConvolutionDetails details || spec.Layers[index].Arguments is not Conv2DArguments arguments)
+            {
+                return false;
+            }
+
+            return arguments.Activation is ActivationKind.Identity or ActivationKind.Relu && details.ChunkRows >= inferred.Output.Height * inferred.Output.Width;
+        }
+
+        /// <summary>The scratch the forms with a max pool need beyond the convolution's own: a chunk of output rows.</summary>
+        internal static long PoolingScratch(LayerShape inferred) => (long)((ConvolutionDetails)inferred.Details!).ChunkRows * inferred.Output.Channels;
+
+        /// <summary>How many whole samples the forms with a max pool take per chunk.</summary>
+        private static int SamplesPerChunk(ShapedLayer layer) => Details(layer).ChunkRows / (layer.Output.Height * layer.Output.Width);
 
 
         // ---------------------------------------------------------------- export

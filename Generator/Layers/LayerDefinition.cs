@@ -178,6 +178,13 @@ namespace Compiled.Generator.Layers
         /// streaming step (read as the initial state, written with the final one), or null for a state that starts at zero.</summary>
         public string? State { get; init; }
 
+        /// <summary>For a convolution: the max pool after it, which its call computes chunk by chunk (its output is never
+        /// stored whole); see <c>NetworkEmitter.MaxPoolsInConvolutions</c>.</summary>
+        public ShapedLayer? MaxPoolAfter { get; init; }
+
+        /// <summary>For that max pool: the convolution's call has computed it already.</summary>
+        public bool ComputedByInput { get; init; }
+
         /// <summary>The first (for most kinds, the only) input.</summary>
         public string Input => Inputs[0];
     }
@@ -227,6 +234,13 @@ namespace Compiled.Generator.Layers
 
         /// <summary>The convolution before such a pool: its output gradient already carries ReLU's derivative.</summary>
         public bool OutputGradientHasActivationDerivative { get; init; }
+
+        /// <summary>For a convolution: the max pool after it, whose gradient routing its call runs chunk by chunk (the
+        /// convolution's output gradient is never stored whole), with the pool's output gradient and rows as emitted.</summary>
+        public (ShapedLayer Pool, string OutputGradient, string Rows)? MaxPoolAfter { get; init; }
+
+        /// <summary>For that max pool: the convolution's call routes its gradient.</summary>
+        public bool ComputedByInput { get; init; }
     }
 
     /// <summary>A tensor as PyTorch holds it: its name within the layer (<c>weight_ih_l0</c>, <c>in_proj_weight</c>) and the

@@ -77,6 +77,12 @@ namespace Compiled.Generator.Layers
             (ShapedLayer layer, string input, string output) = (site.Layer, site.Input, site.Output);
             string id = layer.Identifier;
             Header(w, layer);
+            if (site.ComputedByInput)
+            {
+                w.Line("// Pooled by the convolution's call above, a chunk of whole samples at a time.");
+                return;
+            }
+
             w.Line($"global::System.Span<float> {output} = workspace.Slice({id}OutputOffset, batch * {layer.OutputSize});");
             w.Line(_isMax
                 ? $"global::Compiled.Kernels.Pooling.MaxForward(in {id}Geometry, {input}, {output}, {Argmax(layer)}, batch);"
@@ -87,6 +93,12 @@ namespace Compiled.Generator.Layers
         {
             ShapedLayer layer = site.Layer;
             Header(w, layer);
+            if (site.ComputedByInput)
+            {
+                w.Line("// Routed by the convolution's call below, a chunk of whole samples at a time.");
+                return;
+            }
+
             if (site.InputGradient is null)
             {
                 w.Line("// The first layer: nothing before it needs a gradient.");
@@ -104,7 +116,8 @@ namespace Compiled.Generator.Layers
                 : $"global::Compiled.Kernels.Pooling.AverageBackward(in {layer.Identifier}Geometry, {site.OutputGradient}, {site.InputGradient}, batch{add});");
         }
 
-        private static string Argmax(ShapedLayer layer) =>
+        /// <summary>The emitted span of a max pool's argmax indices.</summary>
+        internal static string Argmax(ShapedLayer layer) =>
             $"global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>({SavedSlice(layer, "Saved")})";
 
 

@@ -194,6 +194,8 @@ namespace Compiled.Generator.Shapes
             bool allShapesKnown = shapeKnown;
             var known = new bool[spec.Layers.Count];
             var inputsOf = new List<IReadOnlyList<int>>();
+            // The whole graph up front, for the layers that look at their reader (unknown names are reported in the loop).
+            int[][] graph = Enumerable.Range(0, spec.Layers.Count).Select(j => ResolveInputs(spec, names, j, (_, _) => { }).Inputs).ToArray();
             for (int i = 0; i < spec.Layers.Count; i++)
             {
                 LayerSpec layer = spec.Layers[i];
@@ -233,7 +235,8 @@ namespace Compiled.Generator.Shapes
                     parameterCount += tensor.LongCount;
                 }
 
-                scratch = Math.Max(scratch, inferred.Scratch);
+                bool maxPoolInside = known[i] && Conv2DLayer.RunsMaxPoolAfter(spec, graph, i, inferred);
+                scratch = Math.Max(scratch, inferred.Scratch + (maxPoolInside ? Conv2DLayer.PoolingScratch(inferred) : 0));
                 var saved = new List<WorkspaceBuffer>();
                 foreach (WorkspaceBuffer buffer in inferred.Saved)
                 {
@@ -242,7 +245,7 @@ namespace Compiled.Generator.Shapes
                 }
 
                 int outputOffset = 0;
-                if (definition.HasOutputBuffer)
+                if (definition.HasOutputBuffer && !maxPoolInside)
                 {
                     outputOffset = Clamp(workspace);
                     workspace += maxBatch * outputSize;
@@ -255,6 +258,7 @@ namespace Compiled.Generator.Shapes
                 {
                     Inputs = inputs.ToEquatableArray(),
                     InputNames = inputs.Select(node => node < 0 ? "input" : names[node]).ToEquatableArray(),
+                    MaxPoolInside = maxPoolInside,
                 });
                 shape = inferred.Output;
             }
@@ -268,8 +272,10 @@ namespace Compiled.Generator.Shapes
                 }
             }
 
+            // A max pool that runs inside the convolution before it passes its gradient through, as far as the slots go:
+            // the convolution's call reads the pool's output gradient itself, so its dx must go to another slot.
             (int[] outputSlots, Planning.GradientTarget[][] inputTargets, int slotCount) =
-                Planning.GradientPlan.Plan(inputsOf, shaped.Select(l => l.Definition.PassesGradientThrough).ToArray());
+                Planning.GradientPlan.Plan(inputsOf, shaped.Select((l, i) => l.Definition.PassesGradientThrough || (i > 0 && shaped[i - 1].MaxPoolInside)).ToArray());
             for (int i = 0; i < shaped.Count; i++)
             {
                 shaped[i] = shaped[i] with { GradientSlot = outputSlots[i], InputGradients = inputTargets[i].ToEquatableArray() };
@@ -303,7 +309,7 @@ namespace Compiled.Generator.Shapes
 
             // The inference plan: what an instance that only predicts allocates (see Planning/InferencePlan).
             var nodes = shaped.Select(l => new Planning.InferencePlan.Node(
-                l.Inputs.ToArray(), l.Definition.HasOutputBuffer ? l.Output.LongSize : 0, !l.Definition.HasOutputBuffer || l.Definition.KeepsShape,
+                l.Inputs.ToArray(), l.Definition.HasOutputBuffer && !l.MaxPoolInside ? l.Output.LongSize : 0, !l.Definition.HasOutputBuffer || l.Definition.KeepsShape,
                 l.Saved.Select(b => (long)b.PerSample).ToArray())).ToList();
             long inferenceSize = workspace;
             if (nodes.Count > 0)

@@ -191,6 +191,10 @@ namespace Compiled.Generator.Shapes
         /// <summary>Per input, where the backward pass writes its gradient (see <see cref="Planning.GradientPlan"/>).</summary>
         public EquatableArray<Planning.GradientTarget> InputGradients { get; init; } = EquatableArray<Planning.GradientTarget>.Empty;
 
+        /// <summary>A convolution whose calls run the max pool after it, chunk by chunk: its output and output gradient are
+        /// never stored, so it has no output buffer (see <see cref="Layers.Conv2DLayer.RunsMaxPoolAfter"/>).</summary>
+        public bool MaxPoolInside { get; init; }
+
         public int InputSize => Input.Size;
 
         public int OutputSize => Output.Size;

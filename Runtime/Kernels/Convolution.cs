@@ -86,6 +86,10 @@ namespace Compiled.Kernels
         /// <summary>The scratch <see cref="Convolution"/> needs for chunks of <paramref name="chunkRows"/> output pixels:
         /// the unfolded patches, then the kernel transposed.</summary>
         public int ScratchSize(int chunkRows) => (chunkRows * PatchSize) + WeightCount;
+
+        /// <summary>The scratch the pooled forms (<see cref="Convolution.ForwardMaxPool"/>) need: <see cref="ScratchSize"/>,
+        /// then a chunk's output rows.</summary>
+        public int PoolingScratchSize(int chunkRows) => ScratchSize(chunkRows) + (chunkRows * OutputChannels);
     }
 
     /// <summary>
@@ -112,13 +116,46 @@ namespace Compiled.Kernels
             for (int start = 0; start < rows; start += chunkRows)
             {
                 int count = Math.Min(chunkRows, rows - start);
-                // A chunk is a dense layer over its patches: y = P W + b.
-                Span<float> chunk = y.Slice(start * filters, count * filters);
-                Dense.Forward(Patches(geometry, x, start, count, patches), weights, bias, chunk, count, patch, filters);
-                if (relu)
-                {
-                    Activations.Relu(chunk);
-                }
+                ForwardChunk(geometry, x, weights, bias, start, count, patches, y.Slice(start * filters, count * filters), relu);
+            }
+        }
+
+        /// <summary>
+        /// The convolution and then the max pooling <paramref name="pool"/> of its output, which is never stored whole: each
+        /// chunk of whole samples (<paramref name="chunkRows"/> / output pixels of them) is written into the scratch and
+        /// pooled there, into <paramref name="pooled"/> and <paramref name="argmax"/> exactly as <see cref="Forward"/> and
+        /// <see cref="Pooling.MaxForward"/> write them (the indices count over the whole batch's convolution output). For a
+        /// first layer, whose output is larger than the cache, this saves writing it to memory and reading it back; the
+        /// backward pass is <see cref="BackwardMaxPool"/>. <paramref name="scratch"/> needs
+        /// <see cref="ConvolutionGeometry.PoolingScratchSize"/> values.
+        /// </summary>
+        public static void ForwardMaxPool(
+            in ConvolutionGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
+            Span<float> scratch, int batch, int chunkRows, bool relu, in PoolGeometry pool, Span<float> pooled, Span<int> argmax)
+        {
+            int samplesPerChunk = CheckPooling(geometry, pool, x.Length, weights.Length, bias.Length, scratch.Length, batch, chunkRows);
+            Pooling.CheckMaxForward(pool, batch * geometry.OutputSize, pooled.Length, argmax.Length, batch);
+            int patch = geometry.PatchSize, filters = geometry.OutputChannels, pixels = geometry.OutputPixels;
+            Span<float> patches = scratch.Slice(0, chunkRows * patch);
+            Span<float> rows = scratch.Slice(geometry.ScratchSize(chunkRows), chunkRows * filters);
+            for (int first = 0; first < batch; first += samplesPerChunk)
+            {
+                int end = Math.Min(first + samplesPerChunk, batch), count = (end - first) * pixels;
+                Span<float> chunk = rows.Slice(0, count * filters);
+                ForwardChunk(geometry, x, weights, bias, first * pixels, count, patches, chunk, relu);
+                Pooling.MaxForwardSamples(pool, chunk, first * geometry.OutputSize, pooled, argmax, first, end);
+            }
+        }
+
+        /// <summary>Output rows [start, start + count) into <paramref name="y"/>: a chunk is a dense layer over its patches,
+        /// y = P W + b, with ReLU applied while it is in cache.</summary>
+        private static void ForwardChunk(
+            in ConvolutionGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int start, int count, Span<float> patches, Span<float> y, bool relu)
+        {
+            Dense.Forward(Patches(geometry, x, start, count, patches), weights, bias, y, count, geometry.PatchSize, geometry.OutputChannels);
+            if (relu)
+            {
+                Activations.Relu(y);
             }
         }
 
@@ -133,48 +170,89 @@ namespace Compiled.Kernels
             Span<float> weightGradient, Span<float> biasGradient, Span<float> scratch, int batch, int chunkRows, bool accumulate, bool accumulateInputGradient = false)
         {
             Check(geometry, x.Length, weights.Length, biasGradient.Length, dy.Length, "dy", scratch.Length, batch, chunkRows);
-            if ((dx.Length != 0 && dx.Length < (long)batch * geometry.InputSize) || weightGradient.Length < geometry.WeightCount)
+            CheckGradients(geometry, dx.Length, weightGradient.Length, batch);
+
+            int filters = geometry.OutputChannels, rows = batch * geometry.OutputPixels;
+            StartBackward(geometry, weights, dx, biasGradient, scratch, batch, chunkRows, accumulate, accumulateInputGradient);
+            Span<float> patches = scratch.Slice(0, chunkRows * geometry.PatchSize), transposed = scratch.Slice(chunkRows * geometry.PatchSize, geometry.WeightCount);
+            for (int start = 0; start < rows; start += chunkRows)
+            {
+                int count = Math.Min(chunkRows, rows - start);
+                BackwardChunk(geometry, x, dy.Slice(start * filters, count * filters), start, count, patches, transposed, dx, weightGradient, biasGradient, accumulate || start > 0);
+            }
+        }
+
+        /// <summary>
+        /// The backward pass of <see cref="ForwardMaxPool"/>: given the pooled output's gradient
+        /// <paramref name="pooledGradient"/>, routes it to each window's maximum (<see cref="Pooling.MaxBackward"/>, with
+        /// ReLU's derivative read from the pooled values when <paramref name="reluOutput"/> is given) into the scratch, a
+        /// chunk of whole samples at a time, and runs <see cref="Backward"/> on each chunk while it is in cache: the
+        /// convolution's output gradient is never stored whole. The same values as the two calls one after the other.
+        /// </summary>
+        public static void BackwardMaxPool(
+            in ConvolutionGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, in PoolGeometry pool, ReadOnlySpan<float> pooledGradient, ReadOnlySpan<int> argmax,
+            ReadOnlySpan<float> reluOutput, Span<float> dx, Span<float> weightGradient, Span<float> biasGradient, Span<float> scratch, int batch, int chunkRows, bool accumulate,
+            bool accumulateInputGradient = false)
+        {
+            int samplesPerChunk = CheckPooling(geometry, pool, x.Length, weights.Length, biasGradient.Length, scratch.Length, batch, chunkRows);
+            CheckGradients(geometry, dx.Length, weightGradient.Length, batch);
+            long pooledValues = (long)batch * pool.OutputSize;
+            if (pooledGradient.Length < pooledValues || argmax.Length < pooledValues || (!reluOutput.IsEmpty && reluOutput.Length < pooledValues))
             {
                 throw new ArgumentException(
-                    $"For {batch} sample(s): dx needs {(long)batch * geometry.InputSize} values or none (has {dx.Length}), the weight gradient {geometry.WeightCount} (has {weightGradient.Length}).");
+                    $"For {batch} sample(s): the pooled gradient and argmax need {pooledValues} values each, reluOutput as many or none (have {pooledGradient.Length}, {argmax.Length}, {reluOutput.Length}).");
             }
 
-            int patch = geometry.PatchSize, filters = geometry.OutputChannels;
-            int rows = batch * geometry.OutputPixels;
-            Span<float> patches = scratch.Slice(0, chunkRows * patch);
-            Span<float> transposed = scratch.Slice(chunkRows * patch, geometry.WeightCount);
+            int filters = geometry.OutputChannels, pixels = geometry.OutputPixels;
+            StartBackward(geometry, weights, dx, biasGradient, scratch, batch, chunkRows, accumulate, accumulateInputGradient);
+            Span<float> patches = scratch.Slice(0, chunkRows * geometry.PatchSize), transposed = scratch.Slice(chunkRows * geometry.PatchSize, geometry.WeightCount);
+            Span<float> rows = scratch.Slice(geometry.ScratchSize(chunkRows), chunkRows * filters);
+            for (int first = 0; first < batch; first += samplesPerChunk)
+            {
+                int end = Math.Min(first + samplesPerChunk, batch), start = first * pixels, count = (end - first) * pixels;
+                Span<float> dyChunk = rows.Slice(0, count * filters);
+                Pooling.MaxBackwardSamples(pool, pooledGradient, argmax, dyChunk, first * geometry.OutputSize, first, end, accumulate: false, reluOutput);
+                BackwardChunk(geometry, x, dyChunk, start, count, patches, transposed, dx, weightGradient, biasGradient, accumulate || start > 0);
+            }
+        }
 
-            Span<float> db = biasGradient.Slice(0, filters);
+        /// <summary>Readies the backward pass: the bias gradient cleared unless accumulated, W^T in the scratch after the
+        /// patches and dx cleared (unless added to) when dx is wanted.</summary>
+        private static void StartBackward(
+            in ConvolutionGeometry geometry, ReadOnlySpan<float> weights, Span<float> dx, Span<float> biasGradient, Span<float> scratch, int batch, int chunkRows, bool accumulate, bool accumulateInputGradient)
+        {
             if (!accumulate)
             {
-                db.Clear();
+                biasGradient.Slice(0, geometry.OutputChannels).Clear();
             }
 
             if (!dx.IsEmpty)
             {
                 // W^T [filters, patch], so that dPatches = dy W^T runs on the register-tiled kernel rather than on dot products.
-                Gemm.Transpose(weights.Slice(0, geometry.WeightCount), patch, filters, transposed);
+                Gemm.Transpose(weights.Slice(0, geometry.WeightCount), geometry.PatchSize, geometry.OutputChannels, scratch.Slice(chunkRows * geometry.PatchSize, geometry.WeightCount));
                 if (!accumulateInputGradient)
                 {
                     dx.Slice(0, batch * geometry.InputSize).Clear();
                 }
             }
+        }
 
-            for (int start = 0; start < rows; start += chunkRows)
+        /// <summary>The backward pass of output rows [start, start + count), whose gradient is <paramref name="dy"/>.</summary>
+        private static void BackwardChunk(
+            in ConvolutionGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int start, int count, Span<float> patches, ReadOnlySpan<float> transposed,
+            Span<float> dx, Span<float> weightGradient, Span<float> biasGradient, bool accumulateWeights)
+        {
+            int patch = geometry.PatchSize, filters = geometry.OutputChannels;
+            // Chunk by chunk while its rows are in cache for the weight gradient (a first layer's dy is larger than
+            // the cache); the rows are still added in order, so the sums are those of one pass.
+            Dense.AddRowSums(dy, count, filters, biasGradient);
+            ReadOnlySpan<float> unfolded = Patches(geometry, x, start, count, patches);
+            Gemm.MultiplyTransposedA(unfolded, dy, weightGradient.Slice(0, geometry.WeightCount), patch, count, filters, accumulateWeights);
+            if (!dx.IsEmpty)
             {
-                int count = Math.Min(chunkRows, rows - start);
-                ReadOnlySpan<float> dyChunk = dy.Slice(start * filters, count * filters);
-                // Chunk by chunk while its rows are in cache for the weight gradient (a first layer's dy is larger than
-                // the cache); the rows are still added in order, so the sums are those of one pass.
-                Dense.AddRowSums(dyChunk, count, filters, db);
-                ReadOnlySpan<float> unfolded = Patches(geometry, x, start, count, patches);
-                Gemm.MultiplyTransposedA(unfolded, dyChunk, weightGradient.Slice(0, geometry.WeightCount), patch, count, filters, accumulate || start > 0);
-                if (!dx.IsEmpty)
-                {
-                    Span<float> patchGradient = patches.Slice(0, count * patch); // the patches are no longer needed
-                    Gemm.Multiply(dyChunk, transposed, patchGradient, count, filters, patch);
-                    FoldAdd(geometry, patchGradient, start, count, dx);
-                }
+                Span<float> patchGradient = patches.Slice(0, count * patch); // the patches are no longer needed
+                Gemm.Multiply(dy, transposed, patchGradient, count, filters, patch);
+                FoldAdd(geometry, patchGradient, start, count, dx);
             }
         }
 
@@ -396,6 +474,36 @@ namespace Compiled.Kernels
                 throw new ArgumentException(
                     $"Rows [{start}, {start + (long)count}) need {(long)count * g.PatchSize} patch values (have {patches}) and at most {rows} rows of output pixels ({images} input values).");
             }
+        }
+
+        private static void CheckGradients(in ConvolutionGeometry g, int dx, int weightGradient, int batch)
+        {
+            if ((dx != 0 && dx < (long)batch * g.InputSize) || weightGradient < g.WeightCount)
+            {
+                throw new ArgumentException(
+                    $"For {batch} sample(s): dx needs {(long)batch * g.InputSize} values or none (has {dx}), the weight gradient {g.WeightCount} (has {weightGradient}).");
+            }
+        }
+
+        /// <summary>The checks of the pooled forms: returns how many whole samples a chunk holds.</summary>
+        private static int CheckPooling(in ConvolutionGeometry g, in PoolGeometry pool, int x, int weights, int bias, int scratch, int batch, int chunkRows)
+        {
+            Check(g, x, weights, bias, (int)Math.Min(int.MaxValue, (long)batch * g.OutputSize), "the output", scratch, batch, chunkRows);
+            if (pool.InputHeight != g.OutputHeight || pool.InputWidth != g.OutputWidth || pool.Channels != g.OutputChannels)
+            {
+                throw new ArgumentException(
+                    $"The pooling reads {pool.InputHeight}x{pool.InputWidth}x{pool.Channels} samples, but the convolution writes {g.OutputHeight}x{g.OutputWidth}x{g.OutputChannels}.",
+                    nameof(pool));
+            }
+
+            if (chunkRows < g.OutputPixels || scratch < (long)g.PoolingScratchSize(chunkRows))
+            {
+                throw new ArgumentException(
+                    $"A chunk must hold a whole sample's {g.OutputPixels} output pixels (chunkRows is {chunkRows}), and the scratch {g.PoolingScratchSize(chunkRows)} values (has {scratch}).",
+                    nameof(chunkRows));
+            }
+
+            return chunkRows / g.OutputPixels;
         }
 
         private static void Check(in ConvolutionGeometry g, int x, int weights, int bias, int rows, string rowsName, int scratch, int batch, int chunkRows)

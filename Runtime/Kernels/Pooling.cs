@@ -97,18 +97,31 @@ namespace Compiled.Kernels
         /// maximum, as in PyTorch, so that a NaN input shows in the loss rather than being dropped.</summary>
         public static void MaxForward(in PoolGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int batch)
         {
-            Check(g, x.Length, y.Length, "y", batch);
-            if (argmax.Length < (long)batch * g.OutputSize)
-            {
-                throw new ArgumentException($"For {batch} sample(s): argmax needs {(long)batch * g.OutputSize} values (has {argmax.Length}).", nameof(argmax));
-            }
+            CheckMaxForward(g, x.Length, y.Length, argmax.Length, batch);
+            MaxForwardSamples(g, x, 0, y, argmax, 0, batch);
+        }
 
+        /// <summary>The spans of <see cref="MaxForward"/> for <paramref name="batch"/> samples.</summary>
+        internal static void CheckMaxForward(in PoolGeometry g, int x, int y, int argmax, int batch)
+        {
+            Check(g, x, y, "y", batch);
+            if (argmax < (long)batch * g.OutputSize)
+            {
+                throw new ArgumentException($"For {batch} sample(s): argmax needs {(long)batch * g.OutputSize} values (has {argmax}).", nameof(argmax));
+            }
+        }
+
+        /// <summary><see cref="MaxForward"/> over samples [<paramref name="first"/>, <paramref name="end"/>), whose input starts
+        /// at <paramref name="x"/>[index - <paramref name="inputOffset"/>] (a chunk of the batch's input); the argmax indices
+        /// are those of the whole batch all the same. The caller has checked the spans for these samples.</summary>
+        internal static void MaxForwardSamples(in PoolGeometry g, ReadOnlySpan<float> x, int inputOffset, Span<float> y, Span<int> argmax, int first, int end)
+        {
             int channels = g.Channels;
             int vectorEnd = Vector256.IsHardwareAccelerated ? channels - (channels % Vector256<float>.Count) : 0;
-            ref float input = ref MemoryMarshal.GetReference(x);
+            ref float input = ref Unsafe.Subtract(ref MemoryMarshal.GetReference(x), inputOffset);
             ref float outputValue = ref MemoryMarshal.GetReference(y);
             ref int outputIndex = ref MemoryMarshal.GetReference(argmax);
-            for (int sample = 0; sample < batch; sample++)
+            for (int sample = first; sample < end; sample++)
             {
                 int inputBase = sample * g.InputSize;
                 for (int oy = 0; oy < g.OutputHeight; oy++)
@@ -117,7 +130,7 @@ namespace Compiled.Kernels
                     {
                         int output = (sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels);
                         (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
-                        // The lengths were checked above and every index lies in its sample: the loads and stores go
+                        // The lengths were checked before and every index lies in its sample: the loads and stores go
                         // through refs.
                         for (int c = 0; c < vectorEnd; c += Vector256<float>.Count)
                         {
@@ -151,9 +164,10 @@ namespace Compiled.Kernels
                                 for (int ix = x0; ix < x1; ix++)
                                 {
                                     int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
-                                    if (x[index] > best || (float.IsNaN(x[index]) && !float.IsNaN(best)))
+                                    float value = x[index - inputOffset];
+                                    if (value > best || (float.IsNaN(value) && !float.IsNaN(best)))
                                     {
-                                        best = x[index];
+                                        best = value;
                                         bestIndex = index;
                                     }
                                 }
@@ -187,7 +201,15 @@ namespace Compiled.Kernels
                 throw new ArgumentException($"For {batch} sample(s): reluOutput needs {outputs} values or none (has {reluOutput.Length}).", nameof(reluOutput));
             }
 
-            Span<float> gradient = dx.Slice(0, batch * g.InputSize);
+            MaxBackwardSamples(g, dy, argmax, dx.Slice(0, batch * g.InputSize), 0, 0, batch, accumulate, reluOutput);
+        }
+
+        /// <summary><see cref="MaxBackward"/> over samples [<paramref name="first"/>, <paramref name="end"/>), whose input
+        /// gradient <paramref name="dx"/> (exactly those samples' values) starts at index <paramref name="inputOffset"/> of
+        /// the batch's (a chunk of it). The caller has checked the spans for these samples.</summary>
+        internal static void MaxBackwardSamples(in PoolGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int inputOffset, int first, int end, bool accumulate, ReadOnlySpan<float> reluOutput)
+        {
+            bool relu = !reluOutput.IsEmpty;
             int channels = g.Channels;
             int vectorEnd = Vector256.IsHardwareAccelerated ? channels - (channels % Vector256<float>.Count) : 0;
 
@@ -196,19 +218,19 @@ namespace Compiled.Kernels
             bool store = !accumulate && g.TilesInput && vectorEnd == channels;
             if (!store && !accumulate)
             {
-                gradient.Clear();
+                dx.Clear();
             }
 
             ref float outputGradient = ref MemoryMarshal.GetReference(dy);
             ref int outputIndex = ref MemoryMarshal.GetReference(argmax);
-            ref float inputGradient = ref MemoryMarshal.GetReference(gradient);
+            ref float inputGradient = ref Unsafe.Subtract(ref MemoryMarshal.GetReference(dx), inputOffset);
             ref float pooled = ref MemoryMarshal.GetReference(reluOutput);
 
             // There is no scatter instruction to route eight gradients at once, so each window cell takes the lanes whose
             // argmax names it: dx_cell += dy & (argmax == index of cell). That adds in the same order as the scalar
             // scatter (outputs in order; adding +0 elsewhere changes nothing), so the results are exactly the same. The
             // channels past the last whole vector (all of them without Vector256) take the scatter itself.
-            for (int sample = 0; sample < batch; sample++)
+            for (int sample = first; sample < end; sample++)
             {
                 int inputBase = sample * g.InputSize;
                 for (int oy = 0; oy < g.OutputHeight; oy++)
@@ -241,7 +263,7 @@ namespace Compiled.Kernels
 
                         for (int c = vectorEnd; c < channels; c++)
                         {
-                            gradient[argmax[output + c]] += relu && reluOutput[output + c] <= 0f ? 0f : dy[output + c];
+                            dx[argmax[output + c] - inputOffset] += relu && reluOutput[output + c] <= 0f ? 0f : dy[output + c];
                         }
                     }
                 }

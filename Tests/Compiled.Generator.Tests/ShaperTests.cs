@@ -1,3 +1,4 @@
+using Compiled.Generator.Emit;
 using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
 using Compiled.Generator.Shapes;
@@ -108,8 +109,8 @@ public class ShaperTests
         Assert.NotEqual(new[] { 1 }.ToEquatableArrayForTest(), new[] { 1, 1 }.ToEquatableArrayForTest());
     }
 
-    private static LayerSpec Conv(int filters, int kh, int kw, int stride = 1, PaddingKind padding = PaddingKind.Valid, string? name = null) =>
-        new("Conv2D", name, new Conv2DArguments(filters, kh, kw, stride, padding, ActivationKind.Relu));
+    private static LayerSpec Conv(int filters, int kh, int kw, int stride = 1, PaddingKind padding = PaddingKind.Valid, string? name = null, ActivationKind activation = ActivationKind.Relu) =>
+        new("Conv2D", name, new Conv2DArguments(filters, kh, kw, stride, padding, activation));
 
     private static LayerSpec Pool(string kind, int h, int w, int stride = 0, PaddingKind padding = PaddingKind.Valid) =>
         new(kind, null, new PoolArguments(h, w, stride, padding));
@@ -138,14 +139,34 @@ public class ShaperTests
         Assert.Equal(new[] { "conv0", "maxpool0", "conv1", "maxpool1", "conv2", "flatten0", "dense0", "dense1" }, network.Layers.Select(l => l.Name));
         Assert.Equal(93322, network.ParameterCount);
         Assert.Equal(((3 * 3 * 32 * 64) + 64 + (3 * 3 * 32) + 32), Offset(network.Layers[4], "weight"));
-        Assert.Equal(26 * 26 * 32, network.GradientBufferWidth);
+        Assert.Equal(11 * 11 * 64, network.GradientBufferWidth); // conv0's 26x26x32 output gradient is never stored whole (below)
 
-        // The scratch holds the largest convolution's chunk of patches plus its kernel transposed.
+        // The scratch holds the largest convolution's chunk of patches plus its kernel transposed, and a chunk of output
+        // rows for the forms that run the max pool after it.
         int ChunkRows(ShapedLayer conv) => ((ConvolutionDetails)conv.Details!).ChunkRows;
-        int Scratch(ShapedLayer conv) => (ChunkRows(conv) * Conv2DLayer.PatchSize(conv)) + conv.Parameter("weight").Count;
+        int Scratch(ShapedLayer conv) => (ChunkRows(conv) * Conv2DLayer.PatchSize(conv)) + conv.Parameter("weight").Count + (conv.MaxPoolInside ? ChunkRows(conv) * conv.Output.Channels : 0);
         Assert.Equal(network.Layers.Where(l => l.Kind == "Conv2D").Max(Scratch), network.ScratchSize);
         Assert.All(network.Layers.Where(l => l.Kind == "Conv2D"), conv => Assert.True(ChunkRows(conv) * Conv2DLayer.PatchSize(conv) <= 32 * 1024 || ChunkRows(conv) == 6));
         Assert.Equal(network.ScratchOffset + network.ScratchSize, network.WorkspaceSize);
+
+        // The first convolution's chunk (2046 rows) holds three whole 26x26 samples, so its calls run the max pool after it;
+        // the second's (108 rows) not one 11x11 sample.
+        Assert.Equal(new[] { true, false, false, false, false, false, false, false }, NetworkEmitter.MaxPoolsInConvolutions(network));
+    }
+
+    [Fact]
+    public void A_max_pool_runs_inside_the_convolution_only_where_nothing_else_needs_the_convolution_output()
+    {
+        ShapedNetwork Network(params LayerSpec[] layers) =>
+            Assert.IsType<ShapedNetwork>(NetworkShaper.Shape(Spec(LossKind.SoftmaxCrossEntropy, new[] { 12, 12, 1 }, layers)).Network);
+
+        // No activation, or ReLU (whose derivative the pool applies): inside.
+        Assert.Equal(new[] { true, false, false, false }, NetworkEmitter.MaxPoolsInConvolutions(Network(Conv(8, 3, 3), Pool("MaxPool2D", 2, 2), Flatten(), Dense(10))));
+        Assert.Equal(new[] { true, false, false, false }, NetworkEmitter.MaxPoolsInConvolutions(Network(Conv(8, 3, 3, activation: ActivationKind.Identity), Pool("MaxPool2D", 2, 2), Flatten(), Dense(10))));
+
+        // tanh's derivative needs the convolution's output; an average pool has no argmax to route by.
+        Assert.All(NetworkEmitter.MaxPoolsInConvolutions(Network(Conv(8, 3, 3, activation: ActivationKind.Tanh), Pool("MaxPool2D", 2, 2), Flatten(), Dense(10))), Assert.False);
+        Assert.All(NetworkEmitter.MaxPoolsInConvolutions(Network(Conv(8, 3, 3), Pool("AveragePool2D", 2, 2), Flatten(), Dense(10))), Assert.False);
     }
 
     [Theory]

@@ -56,6 +56,11 @@ public class CnnGradientCheckTests
             new Fc(12, Activation.LeakyRelu, 0.2), new Shape(2, 3, 2), new Up(2, 3), new Conv(3, 3, 3, 1, true, Activation.LeakyRelu, 0.3), new Up(2, 2),
             new Conv(1, 3, 3, 1, true, Activation.Tanh), new Flat(),
         }),
+        ["CnnPoolsInside"] = new(() => new CnnPoolsInside(8), Loss.SoftmaxCrossEntropy, (11, 11, 2), new Layer[]
+        {
+            new Conv(3, 2, 2, 1, false, Activation.Tanh), new Conv(4, 3, 3, 1, false, Activation.Identity), new Pool(true, 2, 2, 2, false),
+            new Conv(5, 2, 2, 1, false, Activation.Relu), new Pool(true, 2, 2, 2, false), new Flat(), new Fc(3, Activation.Identity),
+        }),
         ["CnnUpsamplingFirst"] = new(() => new CnnUpsamplingFirst(7), Loss.SoftmaxCrossEntropy, (3, 2, 2), new Layer[]
         {
             new Up(3, 2), new Conv(2, 2, 2, 1, false, Activation.Tanh), new Pool(true, 2, 2, 2, false), new Shape(1, 4, 2),

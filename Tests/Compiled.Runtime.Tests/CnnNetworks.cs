@@ -80,3 +80,17 @@ public partial class CnnUpsampling;
 [Dense(70, Activation = Activation.LeakyRelu, NegativeSlope = 0.25f)]
 [Dense(3)]
 public partial class CnnUpsamplingFirst;
+
+// Max pools run inside the convolutions before them, past the first layer (so with dx): after a convolution without an
+// activation, and after a ReLU one whose pool drops a row and a column and whose five filters are no whole vector.
+// 11x11x2 -> 10x10x3 -> 8x8x4 -> 4x4x4 -> 3x3x5 -> 1x1x5 -> 5 -> 3
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 8)]
+[Input(11, 11, 2)]
+[Conv2D(3, 2, Activation = Activation.Tanh)]
+[Conv2D(4, 3)]
+[MaxPool2D(2)]
+[Conv2D(5, 2, Activation = Activation.Relu)]
+[MaxPool2D(2)]
+[Flatten]
+[Dense(3)]
+public partial class CnnPoolsInside;

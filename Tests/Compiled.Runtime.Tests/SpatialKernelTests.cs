@@ -303,4 +303,61 @@ public class SpatialKernelTests
         Assert.Contains("scratch 108 (has 100)", error.Message);
         Assert.Throws<ArgumentException>(() => Pooling.MaxForward(default, new float[4], new float[1], new int[1], 1));
     }
+
+    /// <summary>batch, height, width, in channels, kernel, filters, pool window, pool stride, chunk rows (as output pixels per sample times a count).</summary>
+    public static TheoryData<int, int, int, int, int, int, int, int, int> PooledConvolutions => new()
+    {
+        { 5, 8, 8, 1, 3, 16, 2, 2, 2 }, // windows tiling the output, two samples per chunk and a last chunk of one
+        { 3, 9, 9, 2, 3, 16, 2, 2, 1 }, // 7x7 pooled to 3x3: the last row and column are in no window
+        { 4, 7, 8, 3, 2, 5, 3, 1, 3 }, // overlapping windows; five filters, none a whole vector
+        { 2, 6, 6, 1, 3, 8, 2, 2, 4 }, // one chunk holds the whole batch
+    };
+
+    /// <summary>The pooled forms give the values of the convolution and the pool one after the other, bit for bit, with and
+    /// without ReLU's derivative in the pool, dx and accumulation.</summary>
+    [Theory]
+    [MemberData(nameof(PooledConvolutions))]
+    public void Convolution_with_max_pooling_matches_the_two_calls(int batch, int h, int w, int cin, int k, int filters, int window, int stride, int samplesPerChunk)
+    {
+        var g = new ConvolutionGeometry(h, w, cin, k, k, 1, 1, 0, 0, h - k + 1, w - k + 1, filters);
+        int ph = ((g.OutputHeight - window) / stride) + 1, pw = ((g.OutputWidth - window) / stride) + 1;
+        var pool = new PoolGeometry(g.OutputHeight, g.OutputWidth, filters, window, window, stride, stride, 0, 0, ph, pw);
+        int chunkRows = (samplesPerChunk * g.OutputPixels) + 1; // not a whole number of samples: the pooled forms round down
+        float[] x = Random(batch * g.InputSize, 11), weights = Random(g.WeightCount, 12), bias = Random(filters, 13);
+        var scratch = new float[g.PoolingScratchSize(chunkRows)];
+        foreach (bool relu in new[] { false, true })
+        {
+            var y = new float[batch * g.OutputSize];
+            var pooled = new float[batch * pool.OutputSize];
+            var argmax = new int[pooled.Length];
+            Convolution.Forward(g, x, weights, bias, y, scratch, batch, chunkRows, relu);
+            Pooling.MaxForward(pool, y, pooled, argmax, batch);
+            var fusedPooled = new float[pooled.Length];
+            var fusedArgmax = new int[pooled.Length];
+            Convolution.ForwardMaxPool(g, x, weights, bias, scratch, batch, chunkRows, relu, pool, fusedPooled, fusedArgmax);
+            Assert.Equal(pooled, fusedPooled);
+            Assert.Equal(argmax, fusedArgmax);
+
+            float[] pooledGradient = Random(pooled.Length, 14);
+            float[] reluOutput = relu ? pooled : [];
+            foreach ((bool accumulate, bool withDx, bool addDx) in new[] { (false, true, false), (true, true, true), (false, false, false) })
+            {
+                var dy = new float[y.Length];
+                float[] dx = Random(withDx ? x.Length : 0, 15), dw = Random(g.WeightCount, 16), db = Random(filters, 17);
+                float[] fusedDx = dx.ToArray(), fusedDw = dw.ToArray(), fusedDb = db.ToArray();
+                Pooling.MaxBackward(pool, pooledGradient, argmax, dy, batch, reluOutput: reluOutput);
+                Convolution.Backward(g, x, weights, dy, dx, dw, db, scratch, batch, chunkRows, accumulate, addDx);
+                Convolution.BackwardMaxPool(g, x, weights, pool, pooledGradient, argmax, reluOutput, fusedDx, fusedDw, fusedDb, scratch, batch, chunkRows, accumulate, addDx);
+                Assert.Equal(dx, fusedDx);
+                Assert.Equal(dw, fusedDw);
+                Assert.Equal(db, fusedDb);
+            }
+        }
+
+        // A chunk must hold a whole sample, and the scratch a chunk's output rows.
+        Assert.Throws<ArgumentException>(() => Convolution.ForwardMaxPool(g, x, weights, bias, scratch, batch, g.OutputPixels - 1, false, pool, new float[batch * pool.OutputSize], new int[batch * pool.OutputSize]));
+        var error = Assert.Throws<ArgumentException>(() => Convolution.ForwardMaxPool(g, x, weights, bias, new float[g.ScratchSize(chunkRows)], batch, chunkRows, false, pool, new float[batch * pool.OutputSize], new int[batch * pool.OutputSize]));
+        Assert.Contains($"the scratch {g.PoolingScratchSize(chunkRows)} values", error.Message);
+        Assert.Throws<ArgumentException>(() => Convolution.BackwardMaxPool(g, x, weights, pool, new float[(batch * pool.OutputSize) - 1], new int[batch * pool.OutputSize], default, default, new float[g.WeightCount], new float[filters], scratch, batch, chunkRows, false));
+    }
 }

@@ -49,20 +49,19 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     private const int OutputBiasOffset = 93312; // [10]
 
     // Offsets into the workspace; every buffer holds MaxBatchSize rows.
-    private const int Conv1OutputOffset = 0; // rows of 26x26x32
-    private const int Pool1OutputOffset = 1730560; // rows of 13x13x32
-    private const int Pool1SavedOffset = 1384448; // rows of argmax indices, 13x13x32
-    private const int Conv2OutputOffset = 2076672; // rows of 11x11x64
-    private const int Pool2OutputOffset = 2674688; // rows of 5x5x64
-    private const int Pool2SavedOffset = 2572288; // rows of argmax indices, 5x5x64
-    private const int Conv3OutputOffset = 2777088; // rows of 3x3x64
-    private const int Dense1OutputOffset = 2813952; // rows of 64
-    private const int OutputOutputOffset = 2818048; // rows of 10
-    private const int GradientBufferA = 2818688; // rows of up to 21632
-    private const int GradientBufferB = 4203136; // rows of up to 21632
-    private const int ScratchOffset = 5587584; // 67968 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
-    private const int WorkspaceSize = 5655552; // the training plan: allocated on the first training call
-    private const int InferenceWorkspaceSize = 2144640; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+    private const int Pool1OutputOffset = 346112; // rows of 13x13x32
+    private const int Pool1SavedOffset = 0; // rows of argmax indices, 13x13x32
+    private const int Conv2OutputOffset = 692224; // rows of 11x11x64
+    private const int Pool2OutputOffset = 1290240; // rows of 5x5x64
+    private const int Pool2SavedOffset = 1187840; // rows of argmax indices, 5x5x64
+    private const int Conv3OutputOffset = 1392640; // rows of 3x3x64
+    private const int Dense1OutputOffset = 1429504; // rows of 64
+    private const int OutputOutputOffset = 1433600; // rows of 10
+    private const int GradientBufferA = 1434240; // rows of up to 7744
+    private const int GradientBufferB = 1929856; // rows of up to 7744
+    private const int ScratchOffset = 2425472; // 84174 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+    private const int WorkspaceSize = 2509646; // the training plan: allocated on the first training call
+    private const int InferenceWorkspaceSize = 1272014; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
     private static readonly global::Compiled.Kernels.ConvolutionGeometry Conv1Geometry = new global::Compiled.Kernels.ConvolutionGeometry(
@@ -570,7 +569,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
     /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
     /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
-    /// different orders, so they agree only to rounding. Each thread past the first costs 22456 KB, allocated when this is set.
+    /// different orders, so they agree only to rounding. Each thread past the first costs 10167 KB, allocated when this is set.
     /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
     /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
     /// Setting it back to 1 ends the worker threads.
@@ -810,12 +809,12 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         _ = training; // no dropout: training and inference are the same
         // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
         // y = ReLU(conv(x, W) + b), as [2046-pixel chunks of 9-value patches] x W [9, 32]
-        global::System.Span<float> conv1Output = workspace.Slice(Conv1OutputOffset, batch * 21632);
-        global::Compiled.Kernels.Convolution.Forward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), conv1Output, workspace.Slice(ScratchOffset, 18702), batch, 2046, relu: true);
+        // then pool1, a chunk of 3 whole samples at a time in the scratch: y is never stored whole
+        global::System.Span<float> pool1Output = workspace.Slice(Pool1OutputOffset, batch * 5408);
+        global::Compiled.Kernels.Convolution.ForwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84174), batch, 2046, relu: true, in Pool1Geometry, pool1Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)));
 
         // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
-        global::System.Span<float> pool1Output = workspace.Slice(Pool1OutputOffset, batch * 5408);
-        global::Compiled.Kernels.Pooling.MaxForward(in Pool1Geometry, conv1Output, pool1Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), batch);
+        // Pooled by the convolution's call above, a chunk of whole samples at a time.
 
         // conv2: 13x13x32 -> 11x11x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 32, 64], b [64].
         // y = ReLU(conv(x, W) + b), as [108-pixel chunks of 288-value patches] x W [288, 64]
@@ -852,28 +851,27 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     // for the backward pass share one region, so predicting needs InferenceWorkspaceSize floats, not WorkspaceSize.
     private static class InferencePlan
     {
-        private const int Conv1OutputOffset = 0; // rows of 26x26x32
-        private const int Pool1OutputOffset = 1384448; // rows of 13x13x32
-        private const int Pool1SavedOffset = 1730560; // rows of argmax indices, 13x13x32
-        private const int Conv2OutputOffset = 0; // rows of 11x11x64
-        private const int Pool2OutputOffset = 495616; // rows of 5x5x64
-        private const int Pool2SavedOffset = 1730560; // rows of argmax indices, 5x5x64
-        private const int Conv3OutputOffset = 0; // rows of 3x3x64
-        private const int Dense1OutputOffset = 36864; // rows of 64
-        private const int OutputOutputOffset = 0; // rows of 10
-        private const int ScratchOffset = 2076672;
+        private const int Pool1OutputOffset = 0; // rows of 13x13x32
+        private const int Pool1SavedOffset = 841728; // rows of argmax indices, 13x13x32
+        private const int Conv2OutputOffset = 346112; // rows of 11x11x64
+        private const int Pool2OutputOffset = 0; // rows of 5x5x64
+        private const int Pool2SavedOffset = 841728; // rows of argmax indices, 5x5x64
+        private const int Conv3OutputOffset = 102400; // rows of 3x3x64
+        private const int Dense1OutputOffset = 0; // rows of 64
+        private const int OutputOutputOffset = 4096; // rows of 10
+        private const int ScratchOffset = 1187840;
 
         // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
         public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
         {
             // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
             // y = ReLU(conv(x, W) + b), as [2046-pixel chunks of 9-value patches] x W [9, 32]
-            global::System.Span<float> conv1Output = workspace.Slice(Conv1OutputOffset, batch * 21632);
-            global::Compiled.Kernels.Convolution.Forward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), conv1Output, workspace.Slice(ScratchOffset, 18702), batch, 2046, relu: true);
+            // then pool1, a chunk of 3 whole samples at a time in the scratch: y is never stored whole
+            global::System.Span<float> pool1Output = workspace.Slice(Pool1OutputOffset, batch * 5408);
+            global::Compiled.Kernels.Convolution.ForwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84174), batch, 2046, relu: true, in Pool1Geometry, pool1Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)));
 
             // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
-            global::System.Span<float> pool1Output = workspace.Slice(Pool1OutputOffset, batch * 5408);
-            global::Compiled.Kernels.Pooling.MaxForward(in Pool1Geometry, conv1Output, pool1Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), batch);
+            // Pooled by the convolution's call above, a chunk of whole samples at a time.
 
             // conv2: 13x13x32 -> 11x11x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 32, 64], b [64].
             // y = ReLU(conv(x, W) + b), as [108-pixel chunks of 288-value patches] x W [288, 64]
@@ -945,15 +943,14 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
         global::Compiled.Kernels.Convolution.Backward(in Conv2Geometry, workspace.Slice(Pool1OutputOffset, batch * 5408), parameters.Slice(Conv2WeightOffset, 18432), conv2OutputGradient, pool1OutputGradient, gradients.Slice(Conv2WeightOffset, 18432), gradients.Slice(Conv2BiasOffset, 64), workspace.Slice(ScratchOffset, 49536), batch, 108, accumulate);
 
-        global::System.Span<float> conv1OutputGradient = workspace.Slice(GradientBufferA, batch * 21632);
         // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
-        // dx = dy at each window's maximum, 0 elsewhere; times ReLU's derivative there (the pooled value is the ReLU output)
-        global::Compiled.Kernels.Pooling.MaxBackward(in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), conv1OutputGradient, batch, reluOutput: workspace.Slice(Pool1OutputOffset, batch * 5408));
+        // Routed by the convolution's call below, a chunk of whole samples at a time.
 
         // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
         // dz = dy * f'(y); dW += patches^T dz; db += sum dz; no dx: nothing before this layer
         // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
-        global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), conv1OutputGradient, default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 18702), batch, 2046, accumulate);
+        // dy = pool1's gradient at each window's maximum, routed a chunk of 3 whole samples at a time in the scratch
+        global::Compiled.Kernels.Convolution.BackwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), workspace.Slice(Pool1OutputOffset, batch * 5408), default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84174), batch, 2046, accumulate);
     }
 
     // The backward pass with the SGD step folded in: each layer computes dx with its old weights, then updates
@@ -997,15 +994,14 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Conv2WeightOffset, 18432), parameters.Slice(Conv2WeightOffset, 18432), learningRate);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Conv2BiasOffset, 64), parameters.Slice(Conv2BiasOffset, 64), learningRate);
 
-        global::System.Span<float> conv1OutputGradient = workspace.Slice(GradientBufferA, batch * 21632);
         // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
-        // dx = dy at each window's maximum, 0 elsewhere; times ReLU's derivative there (the pooled value is the ReLU output)
-        global::Compiled.Kernels.Pooling.MaxBackward(in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), conv1OutputGradient, batch, reluOutput: workspace.Slice(Pool1OutputOffset, batch * 5408));
+        // Routed by the convolution's call below, a chunk of whole samples at a time.
 
         // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
         // dz = dy * f'(y); no dx: nothing before this layer; dW = patches^T dz, db = sum dz; then W -= lr dW, b -= lr db
         // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
-        global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), conv1OutputGradient, default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 18702), batch, 2046, accumulate: false);
+        // dy = pool1's gradient at each window's maximum, routed a chunk of 3 whole samples at a time in the scratch
+        global::Compiled.Kernels.Convolution.BackwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), workspace.Slice(Pool1OutputOffset, batch * 5408), default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84174), batch, 2046, accumulate: false);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1WeightOffset, 288), learningRate);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Conv1BiasOffset, 32), parameters.Slice(Conv1BiasOffset, 32), learningRate);
     }
@@ -1048,14 +1044,13 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
         global::Compiled.Kernels.Convolution.Backward(in Conv2Geometry, workspace.Slice(Pool1OutputOffset, batch * 5408), parameters.Slice(Conv2WeightOffset, 18432), conv2OutputGradient, pool1OutputGradient, gradients.Slice(Conv2WeightOffset, 18432), gradients.Slice(Conv2BiasOffset, 64), workspace.Slice(ScratchOffset, 49536), batch, 108, accumulate);
 
-        global::System.Span<float> conv1OutputGradient = workspace.Slice(GradientBufferA, batch * 21632);
         // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
-        // dx = dy at each window's maximum, 0 elsewhere; times ReLU's derivative there (the pooled value is the ReLU output)
-        global::Compiled.Kernels.Pooling.MaxBackward(in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), conv1OutputGradient, batch, reluOutput: workspace.Slice(Pool1OutputOffset, batch * 5408));
+        // Routed by the convolution's call below, a chunk of whole samples at a time.
 
         // conv1: 28x28x1 -> 26x26x32, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 1, 32], b [32].
         // dz = dy * f'(y); dW += patches^T dz; db += sum dz; dx += fold(dz W^T)
         // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
-        global::Compiled.Kernels.Convolution.Backward(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), conv1OutputGradient, inputGradient, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 18702), batch, 2046, accumulate, accumulateInputGradient: true);
+        // dy = pool1's gradient at each window's maximum, routed a chunk of 3 whole samples at a time in the scratch
+        global::Compiled.Kernels.Convolution.BackwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), workspace.Slice(Pool1OutputOffset, batch * 5408), inputGradient, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84174), batch, 2046, accumulate, accumulateInputGradient: true);
     }
 }
