@@ -118,7 +118,7 @@ namespace Compiled.Kernels
         {
             int channels = g.Channels;
             int vectorEnd = Vector256.IsHardwareAccelerated ? channels - (channels % Vector256<float>.Count) : 0;
-            ref float input = ref Unsafe.Subtract(ref MemoryMarshal.GetReference(x), inputOffset);
+            ref float input = ref MemoryMarshal.GetReference(x);
             ref float outputValue = ref MemoryMarshal.GetReference(y);
             ref int outputIndex = ref MemoryMarshal.GetReference(argmax);
             for (int sample = first; sample < end; sample++)
@@ -141,7 +141,7 @@ namespace Compiled.Kernels
                                 for (int ix = x0; ix < x1; ix++)
                                 {
                                     int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
-                                    Vector256<float> value = Vector256.LoadUnsafe(ref input, (nuint)index);
+                                    Vector256<float> value = Vector256.LoadUnsafe(ref input, (nuint)(index - inputOffset));
                                     // Not (value <= best) is a greater value or a NaN, and a NaN best (unequal to itself)
                                     // keeps its place: a NaN wins and stays, so a NaN reaches the loss and stops training
                                     // instead of vanishing in the pool.
@@ -223,7 +223,7 @@ namespace Compiled.Kernels
 
             ref float outputGradient = ref MemoryMarshal.GetReference(dy);
             ref int outputIndex = ref MemoryMarshal.GetReference(argmax);
-            ref float inputGradient = ref Unsafe.Subtract(ref MemoryMarshal.GetReference(dx), inputOffset);
+            ref float inputGradient = ref MemoryMarshal.GetReference(dx);
             ref float pooled = ref MemoryMarshal.GetReference(reluOutput);
 
             // There is no scatter instruction to route eight gradients at once, so each window cell takes the lanes whose
@@ -256,7 +256,7 @@ namespace Compiled.Kernels
                                 {
                                     int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
                                     Vector256<float> routed = gradientOut & Vector256.Equals(target, Vector256.Create(index) + Lanes).AsSingle();
-                                    (store ? routed : Vector256.LoadUnsafe(ref inputGradient, (nuint)index) + routed).StoreUnsafe(ref inputGradient, (nuint)index);
+                                    (store ? routed : Vector256.LoadUnsafe(ref inputGradient, (nuint)(index - inputOffset)) + routed).StoreUnsafe(ref inputGradient, (nuint)(index - inputOffset));
                                 }
                             }
                         }
