@@ -92,6 +92,9 @@ namespace Compiled.Kernels
         /// <summary>0, 1, ..., 7: the lane offsets added to a base index (Vector256&lt;int&gt;.Indices is .NET 9+).</summary>
         private static readonly Vector256<int> Lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
 
+        /// <summary>0, 1, ..., 15.</summary>
+        private static readonly Vector512<int> Lanes512 = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
         /// <summary>y = the max of each window per channel; <paramref name="argmax"/> gets the index into <paramref name="x"/> of
         /// each maximum (the first, on ties), which is what the backward pass routes the gradient to. A NaN in a window is its
         /// maximum, as in PyTorch, so that a NaN input shows in the loss rather than being dropped.</summary>
@@ -131,31 +134,28 @@ namespace Compiled.Kernels
                         int output = (sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels);
                         (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
                         // The lengths were checked before and every index lies in its sample: the loads and stores go
-                        // through refs.
-                        for (int c = 0; c < vectorEnd; c += Vector256<float>.Count)
+                        // through refs, from the window's first cell (its value and index are where the maximum starts:
+                        // the same as starting from -infinity and that cell's index, one comparison less).
+                        int window = inputBase + (((y0 * g.InputWidth) + x0) * channels), rows = y1 - y0, columns = x1 - x0;
+                        int c = 0;
+                        if (Vector512.IsHardwareAccelerated)
                         {
-                            Vector256<float> best = Vector256.Create(float.NegativeInfinity);
-                            Vector256<int> bestIndex = Vector256.Create(inputBase + (((y0 * g.InputWidth) + x0) * channels) + c) + Lanes;
-                            for (int iy = y0; iy < y1; iy++)
+                            for (; c + Vector512<float>.Count <= vectorEnd; c += Vector512<float>.Count)
                             {
-                                for (int ix = x0; ix < x1; ix++)
-                                {
-                                    int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
-                                    Vector256<float> value = Vector256.LoadUnsafe(ref input, (nuint)(index - inputOffset));
-                                    // Not (value <= best) is a greater value or a NaN, and a NaN best (unequal to itself)
-                                    // keeps its place: a NaN wins and stays, so a NaN reaches the loss and stops training
-                                    // instead of vanishing in the pool.
-                                    Vector256<float> greater = Vector256.AndNot(Vector256.Equals(best, best), Vector256.LessThanOrEqual(value, best));
-                                    best = Vector256.ConditionalSelect(greater, value, best);
-                                    bestIndex = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(index) + Lanes, bestIndex);
-                                }
+                                (Vector512<float> best, Vector512<int> at) = WindowMax512(ref input, window + c, inputOffset, rows, columns, g.InputWidth * channels, channels);
+                                best.StoreUnsafe(ref outputValue, (nuint)(output + c));
+                                at.StoreUnsafe(ref outputIndex, (nuint)(output + c));
                             }
-
-                            best.StoreUnsafe(ref outputValue, (nuint)(output + c));
-                            bestIndex.StoreUnsafe(ref outputIndex, (nuint)(output + c));
                         }
 
-                        for (int c = vectorEnd; c < channels; c++)
+                        for (; c < vectorEnd; c += Vector256<float>.Count)
+                        {
+                            (Vector256<float> best, Vector256<int> at) = WindowMax256(ref input, window + c, inputOffset, rows, columns, g.InputWidth * channels, channels);
+                            best.StoreUnsafe(ref outputValue, (nuint)(output + c));
+                            at.StoreUnsafe(ref outputIndex, (nuint)(output + c));
+                        }
+
+                        for (; c < channels; c++)
                         {
                             float best = float.NegativeInfinity;
                             int bestIndex = inputBase + (((y0 * g.InputWidth) + x0) * channels) + c;
@@ -179,6 +179,52 @@ namespace Compiled.Kernels
                     }
                 }
             }
+        }
+
+        /// <summary>The maximum of a window's cells in eight channels from <paramref name="first"/> (a batch index; the input
+        /// holds it at first - <paramref name="inputOffset"/>) and the batch index of each lane's maximum, the first on ties.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector256<float> Best, Vector256<int> At) WindowMax256(ref float input, int first, int inputOffset, int rows, int columns, int rowStride, int cellStride)
+        {
+            Vector256<float> best = Vector256.LoadUnsafe(ref input, (nuint)(first - inputOffset));
+            Vector256<int> at = Vector256.Create(first) + Lanes;
+            for (int r = 0; r < rows; r++)
+            {
+                for (int q = r == 0 ? 1 : 0; q < columns; q++)
+                {
+                    int index = first + (r * rowStride) + (q * cellStride);
+                    Vector256<float> value = Vector256.LoadUnsafe(ref input, (nuint)(index - inputOffset));
+                    // Not (value <= best) is a greater value or a NaN, and a NaN best (unequal to itself) keeps its
+                    // place: a NaN wins and stays, so a NaN reaches the loss and stops training instead of vanishing in
+                    // the pool.
+                    Vector256<float> greater = Vector256.AndNot(Vector256.Equals(best, best), Vector256.LessThanOrEqual(value, best));
+                    best = Vector256.ConditionalSelect(greater, value, best);
+                    at = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(index) + Lanes, at);
+                }
+            }
+
+            return (best, at);
+        }
+
+        /// <summary><see cref="WindowMax256"/> in sixteen channels.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector512<float> Best, Vector512<int> At) WindowMax512(ref float input, int first, int inputOffset, int rows, int columns, int rowStride, int cellStride)
+        {
+            Vector512<float> best = Vector512.LoadUnsafe(ref input, (nuint)(first - inputOffset));
+            Vector512<int> at = Vector512.Create(first) + Lanes512;
+            for (int r = 0; r < rows; r++)
+            {
+                for (int q = r == 0 ? 1 : 0; q < columns; q++)
+                {
+                    int index = first + (r * rowStride) + (q * cellStride);
+                    Vector512<float> value = Vector512.LoadUnsafe(ref input, (nuint)(index - inputOffset));
+                    Vector512<float> greater = Vector512.AndNot(Vector512.Equals(best, best), Vector512.LessThanOrEqual(value, best));
+                    best = Vector512.ConditionalSelect(greater, value, best);
+                    at = Vector512.ConditionalSelect(greater.AsInt32(), Vector512.Create(index) + Lanes512, at);
+                }
+            }
+
+            return (best, at);
         }
 
         /// <summary>dx = 0 (unless <paramref name="accumulate"/>: the input is read by another layer too), then each dy is added

@@ -33,6 +33,7 @@ public class SpatialKernelTests
         { 2, 6, 5, 1, 1, 3, 1, true },
         { 2, 6, 7, 16, 3, 3, 1, true }, // windows overlapping on every side, all lanes vectors: many outputs per input cell
         { 2, 5, 7, 16, 2, 2, 0, true }, // windows tiling a padded input, all lanes vectors: the backward pass stores each cell once
+        { 2, 6, 5, 27, 3, 2, 2, false }, // sixteen channels, then eight, then three: each vector width and the scalar tail
     };
 
     private static float[] Random(int count, ulong seed)
