@@ -152,11 +152,7 @@ namespace Compiled.Kernels
         private static void ForwardChunk(
             in ConvolutionGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int start, int count, Span<float> patches, Span<float> y, bool relu)
         {
-            Dense.Forward(Patches(geometry, x, start, count, patches), weights, bias, y, count, geometry.PatchSize, geometry.OutputChannels);
-            if (relu)
-            {
-                Activations.Relu(y);
-            }
+            Dense.Forward(Patches(geometry, x, start, count, patches), weights, bias, y, count, geometry.PatchSize, geometry.OutputChannels, relu);
         }
 
         /// <summary>

@@ -10,12 +10,23 @@ namespace Compiled.Kernels
     /// input-gradient and weight-gradient products all run over contiguous rows.</summary>
     public static class Dense
     {
-        /// <summary>y[batch, outputs] = x[batch, inputs] W[inputs, outputs] + b[outputs].</summary>
-        public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, int batch, int inputs, int outputs)
+        /// <summary>y[batch, outputs] = x[batch, inputs] W[inputs, outputs] + b[outputs]; with <paramref name="relu"/>,
+        /// then y = max(y, 0) as <see cref="Activations.Relu"/> gives it.</summary>
+        public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, int batch, int inputs, int outputs, bool relu = false)
         {
             CheckShapes(x.Length, weights.Length, bias.Length, y.Length, "y", batch, inputs, outputs);
+            // The wide tiles start from the bias and apply ReLU as they store; elsewhere the bias is filled in first.
+            if (Gemm.TryMultiplyBias(x, weights, bias, y, batch, inputs, outputs, relu))
+            {
+                return;
+            }
+
             FillRows(bias.Slice(0, outputs), y.Slice(0, batch * outputs));
             Gemm.MultiplyAdd(x, weights, y, batch, inputs, outputs);
+            if (relu)
+            {
+                Activations.Relu(y.Slice(0, batch * outputs));
+            }
         }
 
         /// <summary>Rows from which dL/dx = dy W^T is computed with W turned once into scratch, on the register-tiled kernel:

@@ -425,20 +425,7 @@ namespace Compiled.Kernels
                 {
                     for (; j + 32 <= n; j += 32)
                     {
-                        for (int i = 0, rows; i < m; i += rows)
-                        {
-                            rows = WideTileRows(m - i);
-                            float* ai = pa + (i * rowStride), bj = pb + j, cij = pc + (i * ldc) + j;
-                            switch (rows)
-                            {
-                                case 12: Kernel32<Rows12>(ai, rowStride, columnStride, bj, ldb, cij, ldc, k, accumulate); break;
-                                case 8: Kernel32<Rows8>(ai, rowStride, columnStride, bj, ldb, cij, ldc, k, accumulate); break;
-                                case 6: Kernel32<Rows6>(ai, rowStride, columnStride, bj, ldb, cij, ldc, k, accumulate); break;
-                                case 4: Kernel32<Rows4>(ai, rowStride, columnStride, bj, ldb, cij, ldc, k, accumulate); break;
-                                case 3: Kernel32<Rows3>(ai, rowStride, columnStride, bj, ldb, cij, ldc, k, accumulate); break;
-                                default: Kernel32<Rows1>(ai, rowStride, columnStride, bj, ldb, cij, ldc, k, accumulate); break;
-                            }
-                        }
+                        Column32(pa, rowStride, columnStride, pb + j, ldb, pc + j, ldc, m, k, accumulate, null, relu: false);
                     }
                 }
 
@@ -731,6 +718,16 @@ namespace Compiled.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static unsafe Vector512<float> Start512(float* c, bool accumulate) => accumulate ? Vector512.Load(c) : Vector512<float>.Zero;
 
+        /// <summary>A tile's starting value: the bias row where one is given, else C (or 0).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe Vector512<float> Start512(float* c, bool accumulate, float* bias) => bias != null ? Vector512.Load(bias) : Start512(c, accumulate);
+
+        /// <summary>A tile's value as stored: with <paramref name="relu"/>, max(v, 0) as <c>TensorPrimitives.Max(v, 0)</c> gives
+        /// it (a NaN stays, -0 becomes +0).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Finish512(Vector512<float> v, bool relu) =>
+            relu ? Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero) | ~Vector512.Equals(v, v), v, Vector512<float>.Zero) : v;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
             Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(a, b, c) : (a * b) + c;
@@ -771,6 +768,60 @@ namespace Compiled.Kernels
             public static int Count => 1;
         }
 
+        /// <summary>All m rows of C against one 32-column block of B, in the row tiles <see cref="WideTileRows"/> picks.</summary>
+        private static unsafe void Column32(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int m, int k, bool accumulate, float* bias, bool relu)
+        {
+            for (int i = 0, rows; i < m; i += rows)
+            {
+                rows = WideTileRows(m - i);
+                float* ai = a + (i * rowStride), ci = c + (i * ldc);
+                switch (rows)
+                {
+                    case 12: Kernel32<Rows12>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu); break;
+                    case 8: Kernel32<Rows8>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu); break;
+                    case 6: Kernel32<Rows6>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu); break;
+                    case 4: Kernel32<Rows4>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu); break;
+                    case 3: Kernel32<Rows3>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu); break;
+                    default: Kernel32<Rows1>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu); break;
+                }
+            }
+        }
+
+        /// <summary>
+        /// C[m, n] = A[m, k] B[k, n] + bias in every row, then max(C, 0) with <paramref name="relu"/>, on the Vector512 tiles,
+        /// which start from the bias and apply ReLU as they store (a dense layer's or a convolution chunk's output written
+        /// once rather than filled with the bias, read back, and passed over again). The values are those of filling C with
+        /// the bias, <see cref="MultiplyAdd(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int)"/> and <c>TensorPrimitives.Max(C, 0)</c>, bit for bit. Returns false, writing
+        /// nothing, where those tiles do not cover the product: Vector512 not accelerated, n not a multiple of 32, or fewer
+        /// than 12 rows (the one-row kernels are faster there).
+        /// </summary>
+        internal static unsafe bool TryMultiplyBias(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, int m, int k, int n, bool relu)
+        {
+            if (!Vector512.IsHardwareAccelerated || n % 32 != 0 || m < 12 || k < 1)
+            {
+                return false;
+            }
+
+            CheckSizes(a.Length, b.Length, c.Length, m, k, n, "A[m, k]", "B[k, n]");
+            if (bias.Length < n)
+            {
+                throw new ArgumentException($"The bias needs {n} values (has {bias.Length}).", nameof(bias));
+            }
+
+            fixed (float* pa = a)
+            fixed (float* pb = b)
+            fixed (float* pbias = bias)
+            fixed (float* pc = c)
+            {
+                for (int j = 0; j < n; j += 32)
+                {
+                    Column32(pa, k, 1, pb + j, n, pc + j, n, m, k, accumulate: false, pbias + j, relu);
+                }
+            }
+
+            return true;
+        }
+
         /// <summary>How many rows the next 32-column tile takes when <paramref name="left"/> rows are left: twelve while that
         /// leaves a split into 8, 6, 4 and 3 (25 = 12 + 6 + 4 + 3, 26 = 12 + 8 + 6), one-row tiles only for 1, 2 and 5 rows.</summary>
         internal static int WideTileRows(int left) => left switch
@@ -791,22 +842,23 @@ namespace Compiled.Kernels
         // the products of few rows or a deep k below peak even where a 512-bit FMA is no faster than two 256-bit ones. The
         // row count is the type argument, so each instantiation keeps only its rows' code; each element is still one FMA
         // chain in k order, so the results are those of the other tiles bit for bit.
-        private static unsafe void Kernel32<TRows>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate)
+        private static unsafe void Kernel32<TRows>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias = null, bool relu = false)
             where TRows : struct, ITileRows
         {
             int rows = TRows.Count;
-            Vector512<float> lo0 = Start512(c, accumulate), hi0 = Start512(c + 16, accumulate);
-            Vector512<float> lo1 = rows > 1 ? Start512(c + ldc, accumulate) : default, hi1 = rows > 1 ? Start512(c + ldc + 16, accumulate) : default;
-            Vector512<float> lo2 = rows > 2 ? Start512(c + (2 * ldc), accumulate) : default, hi2 = rows > 2 ? Start512(c + (2 * ldc) + 16, accumulate) : default;
-            Vector512<float> lo3 = rows > 3 ? Start512(c + (3 * ldc), accumulate) : default, hi3 = rows > 3 ? Start512(c + (3 * ldc) + 16, accumulate) : default;
-            Vector512<float> lo4 = rows > 4 ? Start512(c + (4 * ldc), accumulate) : default, hi4 = rows > 4 ? Start512(c + (4 * ldc) + 16, accumulate) : default;
-            Vector512<float> lo5 = rows > 5 ? Start512(c + (5 * ldc), accumulate) : default, hi5 = rows > 5 ? Start512(c + (5 * ldc) + 16, accumulate) : default;
-            Vector512<float> lo6 = rows > 6 ? Start512(c + (6 * ldc), accumulate) : default, hi6 = rows > 6 ? Start512(c + (6 * ldc) + 16, accumulate) : default;
-            Vector512<float> lo7 = rows > 7 ? Start512(c + (7 * ldc), accumulate) : default, hi7 = rows > 7 ? Start512(c + (7 * ldc) + 16, accumulate) : default;
-            Vector512<float> lo8 = rows > 8 ? Start512(c + (8 * ldc), accumulate) : default, hi8 = rows > 8 ? Start512(c + (8 * ldc) + 16, accumulate) : default;
-            Vector512<float> lo9 = rows > 9 ? Start512(c + (9 * ldc), accumulate) : default, hi9 = rows > 9 ? Start512(c + (9 * ldc) + 16, accumulate) : default;
-            Vector512<float> lo10 = rows > 10 ? Start512(c + (10 * ldc), accumulate) : default, hi10 = rows > 10 ? Start512(c + (10 * ldc) + 16, accumulate) : default;
-            Vector512<float> lo11 = rows > 11 ? Start512(c + (11 * ldc), accumulate) : default, hi11 = rows > 11 ? Start512(c + (11 * ldc) + 16, accumulate) : default;
+            float* biasHi = bias == null ? null : bias + 16;
+            Vector512<float> lo0 = Start512(c, accumulate, bias), hi0 = Start512(c + 16, accumulate, biasHi);
+            Vector512<float> lo1 = rows > 1 ? Start512(c + ldc, accumulate, bias) : default, hi1 = rows > 1 ? Start512(c + ldc + 16, accumulate, biasHi) : default;
+            Vector512<float> lo2 = rows > 2 ? Start512(c + (2 * ldc), accumulate, bias) : default, hi2 = rows > 2 ? Start512(c + (2 * ldc) + 16, accumulate, biasHi) : default;
+            Vector512<float> lo3 = rows > 3 ? Start512(c + (3 * ldc), accumulate, bias) : default, hi3 = rows > 3 ? Start512(c + (3 * ldc) + 16, accumulate, biasHi) : default;
+            Vector512<float> lo4 = rows > 4 ? Start512(c + (4 * ldc), accumulate, bias) : default, hi4 = rows > 4 ? Start512(c + (4 * ldc) + 16, accumulate, biasHi) : default;
+            Vector512<float> lo5 = rows > 5 ? Start512(c + (5 * ldc), accumulate, bias) : default, hi5 = rows > 5 ? Start512(c + (5 * ldc) + 16, accumulate, biasHi) : default;
+            Vector512<float> lo6 = rows > 6 ? Start512(c + (6 * ldc), accumulate, bias) : default, hi6 = rows > 6 ? Start512(c + (6 * ldc) + 16, accumulate, biasHi) : default;
+            Vector512<float> lo7 = rows > 7 ? Start512(c + (7 * ldc), accumulate, bias) : default, hi7 = rows > 7 ? Start512(c + (7 * ldc) + 16, accumulate, biasHi) : default;
+            Vector512<float> lo8 = rows > 8 ? Start512(c + (8 * ldc), accumulate, bias) : default, hi8 = rows > 8 ? Start512(c + (8 * ldc) + 16, accumulate, biasHi) : default;
+            Vector512<float> lo9 = rows > 9 ? Start512(c + (9 * ldc), accumulate, bias) : default, hi9 = rows > 9 ? Start512(c + (9 * ldc) + 16, accumulate, biasHi) : default;
+            Vector512<float> lo10 = rows > 10 ? Start512(c + (10 * ldc), accumulate, bias) : default, hi10 = rows > 10 ? Start512(c + (10 * ldc) + 16, accumulate, biasHi) : default;
+            Vector512<float> lo11 = rows > 11 ? Start512(c + (11 * ldc), accumulate, bias) : default, hi11 = rows > 11 ? Start512(c + (11 * ldc) + 16, accumulate, biasHi) : default;
             // Offsets as native integers computed once, and a second base six rows down, so that each broadcast is base +
             // offset * 4 (int offsets cost a multiply and a sign extension per row and step) with few registers.
             nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1, step = columnStride, next = ldb;
@@ -898,72 +950,72 @@ namespace Compiled.Kernels
                 b += next;
             }
 
-            lo0.Store(c);
-            hi0.Store(c + 16);
+            Finish512(lo0, relu).Store(c);
+            Finish512(hi0, relu).Store(c + 16);
             if (rows > 1)
             {
-                lo1.Store(c + ldc);
-                hi1.Store(c + ldc + 16);
+                Finish512(lo1, relu).Store(c + ldc);
+                Finish512(hi1, relu).Store(c + ldc + 16);
             }
 
             if (rows > 2)
             {
-                lo2.Store(c + (2 * ldc));
-                hi2.Store(c + (2 * ldc) + 16);
+                Finish512(lo2, relu).Store(c + (2 * ldc));
+                Finish512(hi2, relu).Store(c + (2 * ldc) + 16);
             }
 
             if (rows > 3)
             {
-                lo3.Store(c + (3 * ldc));
-                hi3.Store(c + (3 * ldc) + 16);
+                Finish512(lo3, relu).Store(c + (3 * ldc));
+                Finish512(hi3, relu).Store(c + (3 * ldc) + 16);
             }
 
             if (rows > 4)
             {
-                lo4.Store(c + (4 * ldc));
-                hi4.Store(c + (4 * ldc) + 16);
+                Finish512(lo4, relu).Store(c + (4 * ldc));
+                Finish512(hi4, relu).Store(c + (4 * ldc) + 16);
             }
 
             if (rows > 5)
             {
-                lo5.Store(c + (5 * ldc));
-                hi5.Store(c + (5 * ldc) + 16);
+                Finish512(lo5, relu).Store(c + (5 * ldc));
+                Finish512(hi5, relu).Store(c + (5 * ldc) + 16);
             }
 
             if (rows > 6)
             {
-                lo6.Store(c + (6 * ldc));
-                hi6.Store(c + (6 * ldc) + 16);
+                Finish512(lo6, relu).Store(c + (6 * ldc));
+                Finish512(hi6, relu).Store(c + (6 * ldc) + 16);
             }
 
             if (rows > 7)
             {
-                lo7.Store(c + (7 * ldc));
-                hi7.Store(c + (7 * ldc) + 16);
+                Finish512(lo7, relu).Store(c + (7 * ldc));
+                Finish512(hi7, relu).Store(c + (7 * ldc) + 16);
             }
 
             if (rows > 8)
             {
-                lo8.Store(c + (8 * ldc));
-                hi8.Store(c + (8 * ldc) + 16);
+                Finish512(lo8, relu).Store(c + (8 * ldc));
+                Finish512(hi8, relu).Store(c + (8 * ldc) + 16);
             }
 
             if (rows > 9)
             {
-                lo9.Store(c + (9 * ldc));
-                hi9.Store(c + (9 * ldc) + 16);
+                Finish512(lo9, relu).Store(c + (9 * ldc));
+                Finish512(hi9, relu).Store(c + (9 * ldc) + 16);
             }
 
             if (rows > 10)
             {
-                lo10.Store(c + (10 * ldc));
-                hi10.Store(c + (10 * ldc) + 16);
+                Finish512(lo10, relu).Store(c + (10 * ldc));
+                Finish512(hi10, relu).Store(c + (10 * ldc) + 16);
             }
 
             if (rows > 11)
             {
-                lo11.Store(c + (11 * ldc));
-                hi11.Store(c + (11 * ldc) + 16);
+                Finish512(lo11, relu).Store(c + (11 * ldc));
+                Finish512(hi11, relu).Store(c + (11 * ldc) + 16);
             }
         }
 

@@ -281,6 +281,46 @@ public class KernelTests
 
     private static void AssertContains(Exception error, string part) => Assert.Contains(part, error.Message);
 
+    /// <summary>A dense layer with ReLU, on the tiles that start from the bias and apply ReLU as they store, and on the
+    /// paths that fill the bias first and pass over the output after: the same bits, -0 turned to +0 and a NaN kept.</summary>
+    [Theory]
+    [InlineData(12, 9, 32)]
+    [InlineData(37, 20, 64)]
+    [InlineData(13, 5, 40)] // 40 columns: not the wide tiles' shape, the fill-first path
+    [InlineData(5, 7, 32)] // five rows: the fill-first path
+    public void Dense_forward_with_relu_gives_the_bits_of_relu_afterwards(int batch, int inputs, int outputs)
+    {
+        var random = new Xoshiro(41);
+        float[] x = Enumerable.Range(0, batch * inputs).Select(_ => random.NextGaussian()).ToArray();
+        float[] w = Enumerable.Range(0, inputs * outputs).Select(_ => random.NextGaussian()).ToArray();
+        float[] b = Enumerable.Range(0, outputs).Select(_ => random.NextGaussian()).ToArray();
+        Array.Clear(x, 0, inputs); // row 0 is all +0: with a bias of -0 and negative weights, -0 before ReLU
+        b[1] = -0f;
+        for (int i = 0; i < inputs; i++)
+        {
+            w[(i * outputs) + 1] = -Math.Abs(w[(i * outputs) + 1]) - 0.5f;
+        }
+
+        x[inputs + 2] = float.NaN; // row 1 is NaN throughout
+        var expected = new float[batch * outputs];
+        for (int r = 0; r < batch; r++)
+        {
+            b.CopyTo(expected, r * outputs);
+        }
+
+        Gemm.MultiplyAdd(x, w, expected, batch, inputs, outputs);
+        Assert.Equal(-0f, expected[1]);
+        Activations.Relu(expected);
+        var actual = new float[batch * outputs];
+        Dense.Forward(x, w, b, actual, batch, inputs, outputs, relu: true);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(0, BitConverter.SingleToInt32Bits(actual[1]));
+        Assert.True(float.IsNaN(actual[outputs + 3]));
+
+        Dense.Forward(x, w, b, actual, batch, inputs, outputs);
+        Assert.Equal(0f, actual[1]);
+    }
+
     [Theory]
     [InlineData(1, 7, 9)]
     [InlineData(5, 13, 3)]
