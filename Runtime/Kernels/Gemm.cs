@@ -796,9 +796,11 @@ namespace Compiled.Kernels
         /// C[m, n] = A[m, k] B[k, n] + bias in every row, then max(C, 0) with <paramref name="relu"/>, on the Vector512 tiles,
         /// which start from the bias and apply ReLU as they store (a dense layer's or a convolution chunk's output written
         /// once rather than filled with the bias, read back, and passed over again). The values are those of filling C with
-        /// the bias, <see cref="MultiplyAdd(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int)"/> and <c>TensorPrimitives.Max(C, 0)</c>, bit for bit. Returns false, writing
-        /// nothing, where those tiles do not cover the product: Vector512 not accelerated, n not a multiple of 32, or fewer
-        /// than 12 rows (the one-row kernels are faster there).
+        /// the bias, <see cref="MultiplyAdd(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int)"/> and
+        /// <c>TensorPrimitives.Max(C, 0)</c>, bit for bit. At any depth: for a first layer's k = 9 the two passes it saves
+        /// outweigh the few points the 6 x 16 tiles gain there. Returns false, writing nothing, where those tiles do not
+        /// cover the product: Vector512 not accelerated, n not a multiple of 32, or fewer than 12 rows (the one-row kernels
+        /// are faster there).
         /// </summary>
         internal static unsafe bool TryMultiplyBias(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, int m, int k, int n, bool relu)
         {
@@ -846,7 +848,8 @@ namespace Compiled.Kernels
         // step of k. Against the 6 x 16 ymm tile this halves the loads of B and the broadcasts per FMA, which is what held
         // the products of few rows or a deep k below peak even where a 512-bit FMA is no faster than two 256-bit ones. The
         // row count is the type argument, so each instantiation keeps only its rows' code; each element is still one FMA
-        // chain in k order, so the results are those of the other tiles bit for bit.
+        // chain in k order, so the results are those of the other tiles bit for bit. Given a bias, the accumulators start
+        // from it instead of C, and with relu each is stored as max(v, 0) (TryMultiplyBias).
         private static unsafe void Kernel32<TRows>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias = null, bool relu = false)
             where TRows : struct, ITileRows
         {
