@@ -134,7 +134,7 @@ namespace Compiled.Kernels
             Span<float> scratch, int batch, int chunkRows, bool relu, in PoolGeometry pool, Span<float> pooled, Span<int> argmax)
         {
             int samplesPerChunk = CheckPooling(geometry, pool, x.Length, weights.Length, bias.Length, scratch.Length, batch, chunkRows);
-            Pooling.CheckMaxForward(pool, batch * geometry.OutputSize, pooled.Length, argmax.Length, batch);
+            Pooling.CheckMaxForward(pool, OutputValues(geometry, batch), pooled.Length, argmax.Length, batch);
             int patch = geometry.PatchSize, filters = geometry.OutputChannels, pixels = geometry.OutputPixels;
             Span<float> patches = scratch.Slice(0, chunkRows * patch);
             Span<float> rows = scratch.Slice(geometry.ScratchSize(chunkRows), chunkRows * filters);
@@ -481,10 +481,14 @@ namespace Compiled.Kernels
             }
         }
 
+        /// <summary>The values of the output the pooled forms never store, as the checks of a stored one count them (at most
+        /// int.MaxValue, so that a batch too large for it fails those checks instead of wrapping).</summary>
+        private static int OutputValues(in ConvolutionGeometry g, int batch) => (int)Math.Min(int.MaxValue, (long)batch * g.OutputSize);
+
         /// <summary>The checks of the pooled forms: returns how many whole samples a chunk holds.</summary>
         private static int CheckPooling(in ConvolutionGeometry g, in PoolGeometry pool, int x, int weights, int bias, int scratch, int batch, int chunkRows)
         {
-            Check(g, x, weights, bias, (int)Math.Min(int.MaxValue, (long)batch * g.OutputSize), "the output", scratch, batch, chunkRows);
+            Check(g, x, weights, bias, OutputValues(g, batch), "the output", scratch, batch, chunkRows);
             if (pool.InputHeight != g.OutputHeight || pool.InputWidth != g.OutputWidth || pool.Channels != g.OutputChannels)
             {
                 throw new ArgumentException(
