@@ -165,7 +165,7 @@ namespace Compiled.Generator.Emit
 
             w.Line();
             w.Line("// The summed loss and the correct answers of any number of labelled samples, in chunks, in the given workspace.");
-            using (w.OpenBlock("private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
+            using (w.OpenBlock("private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
             {
                 w.Line("double loss = 0;");
                 w.Line("long correct = 0;");
@@ -202,7 +202,7 @@ namespace Compiled.Generator.Emit
 
             w.Line();
             w.Line("// The summed loss over labelled steps and the correct steps of any number of samples, in chunks, in the given workspace.");
-            using (w.OpenBlock("private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
+            using (w.OpenBlock("private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)"))
             {
                 w.Line("int count = labels.Length / LabelsPerSample;");
                 w.Line("double loss = 0;");
@@ -261,7 +261,7 @@ namespace Compiled.Generator.Emit
 
             w.Line();
             w.Line("// The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.");
-            using (w.OpenBlock("private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
+            using (w.OpenBlock("private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)"))
             {
                 w.Line("int count = targets.Length / OutputSize;");
                 w.Line("double loss = 0;");
@@ -356,7 +356,7 @@ namespace Compiled.Generator.Emit
                     w.Line("EnsureTrainingWorkspace();");
                     w.Line($"int batch = {kind.Batch};");
                     w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
-                    w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
+                    w.Line("global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);");
                     w.Line($"float loss = {string.Format(kind.LossCall, kind.Name, "outputGradient")};");
                     w.Line("InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);");
                     NetworkEmitter.EmitChainInputGradient(w, network);
@@ -375,7 +375,7 @@ namespace Compiled.Generator.Emit
                     w.Line("EnsureTrainingWorkspace();");
                     w.Line($"int batch = {kind.Batch};");
                     w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
-                    w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);");
+                    w.Line("global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);");
                     w.Line($"float loss = {string.Format(kind.LossCall, kind.Name, "outputGradient")};");
                     if (fused)
                     {
@@ -423,7 +423,7 @@ namespace Compiled.Generator.Emit
                     NetworkEmitter.EmitStandardize(w, network);
                     w.Line("EnsureTrainingWorkspace();");
                     w.Line($"ForwardCore(_parameters, _workspace, inputs, batch, training: true{dropoutArgument});");
-                    w.Line("outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));");
+                    w.Line("outputGradient.CopyTo(_workspace.Slice(GradientBufferA, batch * OutputSize));");
                     w.Line(withInputGradient
                         ? "InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);"
                         : "BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true);");

@@ -240,9 +240,9 @@ namespace Compiled.Generator.Emit
         {
             w.Line("// Parameters, gradients and the inference workspace are allocated here; the training workspace on the first");
             w.Line("// training call (EnsureTrainingWorkspace). Nothing allocates after that.");
-            w.Line("private readonly float[] _parameters = new float[ParameterCount];");
-            w.Line("private readonly float[] _gradients = new float[ParameterCount];");
-            w.Line("private float[] _workspace = new float[InferenceWorkspaceSize];");
+            w.Line("private readonly global::Compiled.Kernels.AlignedFloats _parameters = new(ParameterCount);");
+            w.Line("private readonly global::Compiled.Kernels.AlignedFloats _gradients = new(ParameterCount);");
+            w.Line("private global::Compiled.Kernels.AlignedFloats _workspace = new(InferenceWorkspaceSize);");
             if (hasDropout)
             {
                 w.Line("private ulong _dropoutState;");
@@ -324,7 +324,7 @@ namespace Compiled.Generator.Emit
                     w.Line("_dropoutState = random.NextUInt64();");
                 }
 
-                w.Line("global::System.Array.Clear(_gradients);");
+                w.Line("_gradients.Clear();");
             }
         }
 
@@ -361,7 +361,7 @@ namespace Compiled.Generator.Emit
                 w.Line(tensor.Layout is null
                     ? $"/// <summary>{layer.Name}.{tensor.Role}, [{shape}].</summary>"
                     : $"/// <summary>{layer.Name}.{tensor.Role}, [{shape}] row-major ({tensor.Layout}).</summary>");
-                w.Line($"public global::System.Span<float> {layer.Identifier}{tensor.Member} => new global::System.Span<float>(_parameters, {layer.Identifier}{tensor.Member}Offset, {tensor.Count});");
+                w.Line($"public global::System.Span<float> {layer.Identifier}{tensor.Member} => _parameters.Slice({layer.Identifier}{tensor.Member}Offset, {tensor.Count});");
             }
         }
 
@@ -467,7 +467,7 @@ namespace Compiled.Generator.Emit
 
             w.Line();
             w.Line("// The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.");
-            using (w.OpenBlock("private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)"))
+            using (w.OpenBlock("private void ForwardRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)"))
             {
                 using (w.OpenBlock("for (int start = 0; start < count; start += MaxBatchSize)"))
                 {
@@ -484,13 +484,13 @@ namespace Compiled.Generator.Emit
             {
                 using (w.OpenBlock("if (_workspace.Length < WorkspaceSize)"))
                 {
-                    w.Line("_workspace = new float[WorkspaceSize];");
+                    w.Line("_workspace = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);");
                 }
             }
 
             w.Line();
             w.Line("/// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>");
-            w.Line("public void ZeroGradients() => global::System.Array.Clear(_gradients);");
+            w.Line("public void ZeroGradients() => _gradients.Clear();");
         }
 
         private static void EmitApplyStep(SourceWriter w, ShapedNetwork network)
@@ -504,7 +504,7 @@ namespace Compiled.Generator.Emit
                     foreach ((ShapedLayer layer, ParameterTensor tensor) in ParameterTensors(network).Where(p => p.Tensor.Penalized))
                     {
                         string offset = $"{layer.Identifier}{tensor.Member}Offset";
-                        w.Line($"loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, {offset}, {tensor.Count}), new global::System.Span<float>(_gradients, {offset}, {tensor.Count}), _l1, _l2);");
+                        w.Line($"loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice({offset}, {tensor.Count}), _gradients.Slice({offset}, {tensor.Count}), _l1, _l2);");
                     }
                 }
 
@@ -901,7 +901,7 @@ namespace Compiled.Generator.Emit
         /// <summary>One tensor's part of <c>InitializeParameters</c> (the emitted <c>random</c> is in scope).</summary>
         private static void EmitInitializer(SourceWriter w, ShapedLayer layer, ParameterTensor tensor)
         {
-            string span = $"new global::System.Span<float>(_parameters, {layer.Identifier}{tensor.Member}Offset, {tensor.Count})";
+            string span = $"_parameters.Slice({layer.Identifier}{tensor.Member}Offset, {tensor.Count})";
             string what = tensor.Role == "weight" ? layer.Name : layer.Name + "." + tensor.Role;
             switch (tensor.Initializer)
             {

@@ -42,8 +42,8 @@ namespace Compiled.Generator.Emit
 
                     w.Line("_runner?.Dispose();");
                     w.Line("_runner = value == 1 ? null : new global::Compiled.ShardRunner(value);");
-                    w.Line("_shardWorkspaces = new float[value - 1][];");
-                    w.Line("_shardGradients = new float[value - 1][];");
+                    w.Line("_shardWorkspaces = new global::Compiled.Kernels.AlignedFloats[value - 1];");
+                    w.Line("_shardGradients = new global::Compiled.Kernels.AlignedFloats[value - 1];");
                     w.Line("_shardLosses = new float[value];");
                     w.Line("_shardEvaluations = new (double, long)[value];");
                     if (hasDropout)
@@ -54,8 +54,8 @@ namespace Compiled.Generator.Emit
 
                     using (w.OpenBlock("for (int i = 0; i < value - 1; i++)"))
                     {
-                        w.Line("_shardWorkspaces[i] = new float[InferenceWorkspaceSize];");
-                        w.Line("_shardGradients[i] = new float[ParameterCount];");
+                        w.Line("_shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(InferenceWorkspaceSize);");
+                        w.Line("_shardGradients[i] = new global::Compiled.Kernels.AlignedFloats(ParameterCount);");
                         if (hasDropout)
                         {
                             w.Line("_shardDropoutStates[i] = random.NextUInt64();");
@@ -81,7 +81,7 @@ namespace Compiled.Generator.Emit
                     w.Line("// Each thread's training workspace, allocated on the first sharded training step.");
                     using (w.OpenBlock("if (_shardWorkspaces[i].Length < WorkspaceSize)"))
                     {
-                        w.Line("_shardWorkspaces[i] = new float[WorkspaceSize];");
+                        w.Line("_shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);");
                     }
                 }
 
@@ -118,7 +118,7 @@ namespace Compiled.Generator.Emit
             using (w.OpenBlock("void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)"))
             {
                 w.Line("(int start, int rows) = arguments.Rows(shard);");
-                w.Line("float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];");
+                w.Line("global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];");
                 using (w.OpenBlock("if (arguments.Mode == global::Compiled.ShardMode.Forward)"))
                 {
                     w.Line("ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);");
@@ -137,7 +137,7 @@ namespace Compiled.Generator.Emit
                 }
 
                 w.Line();
-                w.Line("float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];");
+                w.Line("global::Compiled.Kernels.AlignedFloats gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];");
                 if (hasDropout)
                 {
                     w.Line("ref ulong dropoutState = ref (shard == 0 ? ref _dropoutState : ref _shardDropoutStates[shard - 1]);");
@@ -145,7 +145,7 @@ namespace Compiled.Generator.Emit
 
                 w.Line("global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);");
                 w.Line($"global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true{(hasDropout ? ", ref dropoutState" : string.Empty)});");
-                w.Line("global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);");
+                w.Line("global::System.Span<float> outputGradient = workspace.Slice(GradientBufferA, rows * OutputSize);");
                 string targetLoss = string.Format(LossEmitter.LossCall(network), "arguments.Targets.Slice(start * OutputSize, rows * OutputSize)", "outputGradient");
                 if (network.HasStepLabels)
                 {
@@ -184,7 +184,7 @@ namespace Compiled.Generator.Emit
 
                 w.Line();
                 w.Line("(int start, int rows) = arguments.Rows(shard);");
-                w.Line("float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];");
+                w.Line("global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];");
                 w.Line("ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);");
             }
         }
@@ -193,8 +193,8 @@ namespace Compiled.Generator.Emit
         {
             w.Line("// Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.");
             w.Line("private global::Compiled.ShardRunner? _runner;");
-            w.Line("private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();");
-            w.Line("private float[][] _shardGradients = global::System.Array.Empty<float[]>();");
+            w.Line("private global::Compiled.Kernels.AlignedFloats[] _shardWorkspaces = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();");
+            w.Line("private global::Compiled.Kernels.AlignedFloats[] _shardGradients = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();");
             w.Line("private float[] _shardLosses = global::System.Array.Empty<float>();");
             w.Line("private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();");
             if (hasDropout)

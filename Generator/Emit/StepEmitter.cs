@@ -40,7 +40,7 @@ namespace Compiled.Generator.Emit
 
             w.Line();
             w.Line("private readonly float[] _state = new float[StateSize];");
-            w.Line("private readonly float[] _stepWorkspace = new float[StepPlan.WorkspaceSize];");
+            w.Line("private readonly global::Compiled.Kernels.AlignedFloats _stepWorkspace = new(StepPlan.WorkspaceSize);");
             w.Line();
             w.Line("/// <summary>Sets the carried state to zero, so that the next <see cref=\"Step\"/> starts a new sequence (as every");
             w.Line("/// sequence starts in <c>Predict</c>).</summary>");

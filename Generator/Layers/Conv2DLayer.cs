@@ -86,7 +86,7 @@ namespace Compiled.Generator.Layers
                     new ParameterTensor("bias", new[] { filters }.ToEquatableArray(), InitializerKind.Zeros, fanIn, fanOut, Penalized: false, null),
                 }.ToEquatableArray(),
                 Saved = PreActivationBuffer(arguments.Activation, output.Size),
-                Scratch = (chunkRows * patch) + (patch * filters),
+                Scratch = Alignment.RoundUp(chunkRows * patch) + (patch * filters), // the transposed kernel from a cache line, as ConvolutionGeometry.ScratchSize
                 Details = new ConvolutionDetails(k, chunkRows),
             };
         }
@@ -195,8 +195,11 @@ namespace Compiled.Generator.Layers
 
         /// <summary>The scratch of the convolution's calls; with <paramref name="pooling"/>, that of the forms with a max pool,
         /// which also hold a chunk's output rows.</summary>
-        private static string Scratch(ShapedLayer layer, bool pooling = false) =>
-            $"workspace.Slice(ScratchOffset, {(Details(layer).ChunkRows * PatchSize(layer)) + layer.Parameter("weight").Count + (pooling ? Details(layer).ChunkRows * layer.Output.Channels : 0)})";
+        private static string Scratch(ShapedLayer layer, bool pooling = false)
+        {
+            long scratch = Alignment.RoundUp((long)Details(layer).ChunkRows * PatchSize(layer)) + layer.Parameter("weight").Count;
+            return $"workspace.Slice(ScratchOffset, {(pooling ? Alignment.RoundUp(scratch) + ((long)Details(layer).ChunkRows * layer.Output.Channels) : scratch)})";
+        }
 
         /// <summary>
         /// Whether convolution <paramref name="index"/> runs the max pool after it inside its calls
@@ -218,8 +221,9 @@ namespace Compiled.Generator.Layers
             return arguments.Activation is ActivationKind.Identity or ActivationKind.Relu && details.ChunkRows >= inferred.Output.Height * inferred.Output.Width;
         }
 
-        /// <summary>The scratch the forms with a max pool need beyond the convolution's own: a chunk of output rows.</summary>
-        internal static long PoolingScratch(LayerShape inferred) => (long)((ConvolutionDetails)inferred.Details!).ChunkRows * inferred.Output.Channels;
+        /// <summary>The scratch the forms with a max pool need, as <c>ConvolutionGeometry.PoolingScratchSize</c>: the convolution's
+        /// own, then a chunk of output rows from a cache line.</summary>
+        internal static long PoolingScratch(LayerShape inferred) => Alignment.RoundUp(inferred.Scratch) + ((long)((ConvolutionDetails)inferred.Details!).ChunkRows * inferred.Output.Channels);
 
         /// <summary>How many whole samples the forms with a max pool take per chunk.</summary>
         private static int SamplesPerChunk(ShapedLayer layer) => Details(layer).ChunkRows / (layer.Output.Height * layer.Output.Width);

@@ -67,7 +67,7 @@ namespace Compiled.Generator.Planning
                     continue;
                 }
 
-                long size = maxBatch * nodes[i].OutputSize;
+                long size = Shapes.Alignment.RoundUp(maxBatch * nodes[i].OutputSize);
                 long offset = 0;
                 foreach (var block in live.OrderBy(b => b.Offset))
                 {
@@ -94,7 +94,7 @@ namespace Compiled.Generator.Planning
                 for (int k = 0; k < savedOffsets[i].Length; k++)
                 {
                     savedOffsets[i][k] = outputsEnd + at;
-                    at += maxBatch * nodes[i].SavedSizes[k];
+                    at += Shapes.Alignment.RoundUp(maxBatch * nodes[i].SavedSizes[k]);
                 }
 
                 savedSize = Math.Max(savedSize, at);

@@ -236,19 +236,19 @@ namespace Compiled.Generator.Shapes
                 }
 
                 bool maxPoolInside = known[i] && Conv2DLayer.RunsMaxPoolAfter(spec, graph, i, inferred);
-                scratch = Math.Max(scratch, inferred.Scratch + (maxPoolInside ? Conv2DLayer.PoolingScratch(inferred) : 0));
+                scratch = Math.Max(scratch, maxPoolInside ? Conv2DLayer.PoolingScratch(inferred) : inferred.Scratch);
                 var saved = new List<WorkspaceBuffer>();
                 foreach (WorkspaceBuffer buffer in inferred.Saved)
                 {
                     saved.Add(buffer with { Offset = Clamp(workspace) });
-                    workspace += maxBatch * buffer.PerSample;
+                    workspace += Alignment.RoundUp(maxBatch * buffer.PerSample);
                 }
 
                 int outputOffset = 0;
                 if (definition.HasOutputBuffer && !maxPoolInside)
                 {
                     outputOffset = Clamp(workspace);
-                    workspace += maxBatch * outputSize;
+                    workspace += Alignment.RoundUp(maxBatch * outputSize);
                     gradientWidth = Math.Max(gradientWidth, outputSize);
                 }
 
@@ -288,7 +288,7 @@ namespace Compiled.Generator.Shapes
             for (int slot = 0; slot < Math.Max(slotCount, 2); slot++)
             {
                 gradientOffsets.Add(Clamp(workspace));
-                workspace += maxBatch * gradientWidth;
+                workspace += Alignment.RoundUp(maxBatch * gradientWidth);
             }
 
             int scratchOffset = Clamp(workspace);

@@ -84,12 +84,19 @@ namespace Compiled.Kernels
         public int WeightCount => PatchSize * OutputChannels;
 
         /// <summary>The scratch <see cref="Convolution"/> needs for chunks of <paramref name="chunkRows"/> output pixels:
-        /// the unfolded patches, then the kernel transposed.</summary>
-        public int ScratchSize(int chunkRows) => (chunkRows * PatchSize) + WeightCount;
+        /// the unfolded patches, then the kernel transposed from the next multiple of 16 values (so that a scratch on a
+        /// cache line keeps the transposed kernel's rows on cache lines, as <see cref="AlignedFloats"/> says why).</summary>
+        public int ScratchSize(int chunkRows) => TransposedOffset(chunkRows) + WeightCount;
 
         /// <summary>The scratch the pooled forms (<see cref="Convolution.ForwardMaxPool"/>) need: <see cref="ScratchSize"/>,
-        /// then a chunk's output rows.</summary>
-        public int PoolingScratchSize(int chunkRows) => ScratchSize(chunkRows) + (chunkRows * OutputChannels);
+        /// then a chunk's output rows from the next multiple of 16 values.</summary>
+        public int PoolingScratchSize(int chunkRows) => RowsOffset(chunkRows) + (chunkRows * OutputChannels);
+
+        /// <summary>Where the transposed kernel starts in the scratch: after the patches, on a multiple of 16 values.</summary>
+        internal int TransposedOffset(int chunkRows) => AlignedFloats.RoundUp(chunkRows * PatchSize);
+
+        /// <summary>Where the pooled forms keep a chunk's output rows in the scratch.</summary>
+        internal int RowsOffset(int chunkRows) => AlignedFloats.RoundUp(ScratchSize(chunkRows));
     }
 
     /// <summary>
@@ -137,7 +144,7 @@ namespace Compiled.Kernels
             Pooling.CheckMaxForward(pool, OutputValues(geometry, batch), pooled.Length, argmax.Length, batch);
             int patch = geometry.PatchSize, filters = geometry.OutputChannels, pixels = geometry.OutputPixels;
             Span<float> patches = scratch.Slice(0, chunkRows * patch);
-            Span<float> rows = scratch.Slice(geometry.ScratchSize(chunkRows), chunkRows * filters);
+            Span<float> rows = scratch.Slice(geometry.RowsOffset(chunkRows), chunkRows * filters);
             for (int first = 0; first < batch; first += samplesPerChunk)
             {
                 int end = Math.Min(first + samplesPerChunk, batch), count = (end - first) * pixels;
@@ -170,7 +177,7 @@ namespace Compiled.Kernels
 
             int filters = geometry.OutputChannels, rows = batch * geometry.OutputPixels;
             StartBackward(geometry, weights, dx, biasGradient, scratch, batch, chunkRows, accumulate, accumulateInputGradient);
-            Span<float> patches = scratch.Slice(0, chunkRows * geometry.PatchSize), transposed = scratch.Slice(chunkRows * geometry.PatchSize, geometry.WeightCount);
+            Span<float> patches = scratch.Slice(0, chunkRows * geometry.PatchSize), transposed = scratch.Slice(geometry.TransposedOffset(chunkRows), geometry.WeightCount);
             for (int start = 0; start < rows; start += chunkRows)
             {
                 int count = Math.Min(chunkRows, rows - start);
@@ -201,8 +208,8 @@ namespace Compiled.Kernels
 
             int filters = geometry.OutputChannels, pixels = geometry.OutputPixels;
             StartBackward(geometry, weights, dx, biasGradient, scratch, batch, chunkRows, accumulate, accumulateInputGradient);
-            Span<float> patches = scratch.Slice(0, chunkRows * geometry.PatchSize), transposed = scratch.Slice(chunkRows * geometry.PatchSize, geometry.WeightCount);
-            Span<float> rows = scratch.Slice(geometry.ScratchSize(chunkRows), chunkRows * filters);
+            Span<float> patches = scratch.Slice(0, chunkRows * geometry.PatchSize), transposed = scratch.Slice(geometry.TransposedOffset(chunkRows), geometry.WeightCount);
+            Span<float> rows = scratch.Slice(geometry.RowsOffset(chunkRows), chunkRows * filters);
             for (int first = 0; first < batch; first += samplesPerChunk)
             {
                 int end = Math.Min(first + samplesPerChunk, batch), start = first * pixels, count = (end - first) * pixels;
@@ -225,7 +232,7 @@ namespace Compiled.Kernels
             if (!dx.IsEmpty)
             {
                 // W^T [filters, patch], so that dPatches = dy W^T runs on the register-tiled kernel rather than on dot products.
-                Gemm.Transpose(weights.Slice(0, geometry.WeightCount), geometry.PatchSize, geometry.OutputChannels, scratch.Slice(chunkRows * geometry.PatchSize, geometry.WeightCount));
+                Gemm.Transpose(weights.Slice(0, geometry.WeightCount), geometry.PatchSize, geometry.OutputChannels, scratch.Slice(geometry.TransposedOffset(chunkRows), geometry.WeightCount));
                 if (!accumulateInputGradient)
                 {
                     dx.Slice(0, batch * geometry.InputSize).Clear();

@@ -177,7 +177,7 @@ namespace Compiled
 
         /// <summary>destination += others[0] + ... + others[count - 1], added in that order, so that the sum of the shards'
         /// gradients is the same on every run with the same thread count.</summary>
-        public static void SumInto(Span<float> destination, float[][] others, int count)
+        public static void SumInto(Span<float> destination, Kernels.AlignedFloats[] others, int count)
         {
             if (others is null || count < 0 || count > others.Length)
             {
@@ -191,7 +191,7 @@ namespace Compiled
                     throw new ArgumentException($"Buffer {i} holds {others[i].Length} values, but the destination {destination.Length}.", nameof(others));
                 }
 
-                TensorPrimitives.Add(destination, others[i], destination);
+                TensorPrimitives.Add(destination, others[i].Span, destination);
             }
         }
 

@@ -142,9 +142,11 @@ public class ShaperTests
         Assert.Equal(11 * 11 * 64, network.GradientBufferWidth); // conv0's 26x26x32 output gradient is never stored whole (below)
 
         // The scratch holds the largest convolution's chunk of patches plus its kernel transposed, and a chunk of output
-        // rows for the forms that run the max pool after it.
+        // rows for the forms that run the max pool after it; the kernel and the rows each from a multiple of 16 values.
         int ChunkRows(ShapedLayer conv) => ((ConvolutionDetails)conv.Details!).ChunkRows;
-        int Scratch(ShapedLayer conv) => (ChunkRows(conv) * Conv2DLayer.PatchSize(conv)) + conv.Parameter("weight").Count + (conv.MaxPoolInside ? ChunkRows(conv) * conv.Output.Channels : 0);
+        int Line(int values) => (values + 15) / 16 * 16;
+        int Own(ShapedLayer conv) => Line(ChunkRows(conv) * Conv2DLayer.PatchSize(conv)) + conv.Parameter("weight").Count;
+        int Scratch(ShapedLayer conv) => conv.MaxPoolInside ? Line(Own(conv)) + (ChunkRows(conv) * conv.Output.Channels) : Own(conv);
         Assert.Equal(network.Layers.Where(l => l.Kind == "Conv2D").Max(Scratch), network.ScratchSize);
         Assert.All(network.Layers.Where(l => l.Kind == "Conv2D"), conv => Assert.True(ChunkRows(conv) * Conv2DLayer.PatchSize(conv) <= 32 * 1024 || ChunkRows(conv) == 6));
         Assert.Equal(network.ScratchOffset + network.ScratchSize, network.WorkspaceSize);
@@ -152,6 +154,29 @@ public class ShaperTests
         // The first convolution's chunk (2046 rows) holds three whole 26x26 samples, so its calls run the max pool after it;
         // the second's (108 rows) not one 11x11 sample.
         Assert.Equal(new[] { true, false, false, false, false, false, false, false }, NetworkEmitter.MaxPoolsInConvolutions(network));
+    }
+
+    [Fact]
+    public void Every_workspace_buffer_starts_on_a_multiple_of_16_values()
+    {
+        // Odd widths and an odd batch, so that no size is a multiple of 16 by chance: AlignedFloats puts the workspace on a
+        // 64-byte boundary, and the offsets keep each buffer on one.
+        ShapeResult result = NetworkShaper.Shape(Spec(
+            LossKind.SoftmaxCrossEntropy, new[] { 9, 9, 3 },
+            Conv(5, 3, 3), Pool("MaxPool2D", 2, 2), Conv(7, 3, 3), Flatten(), Dense(13, ActivationKind.Relu), Dense(3)) with { MaxBatchSize = 7 });
+        ShapedNetwork network = Assert.IsType<ShapedNetwork>(result.Network);
+        var offsets = new List<int> { network.ScratchOffset, network.InferenceScratchOffset };
+        offsets.AddRange(network.GradientBufferOffsets);
+        foreach (ShapedLayer layer in network.Layers)
+        {
+            offsets.Add(layer.OutputOffset);
+            offsets.Add(layer.InferenceOutputOffset);
+            offsets.AddRange(layer.Saved.Select(buffer => buffer.Offset));
+            offsets.AddRange(layer.InferenceSavedOffsets);
+        }
+
+        Assert.Contains(offsets, offset => offset > 0);
+        Assert.All(offsets, offset => Assert.Equal(0, offset % 16));
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public class AccumulateKernelTests
         const int Batch = 2;
         float[] x = Random(Batch * 5 * 6 * 3, 4), w = Random(3 * 2 * 3 * 4, 5), dy = Random(Batch * 3 * 5 * 4, 6);
         AssertAccumulates(x.Length, (dx, accumulate) =>
-            Convolution.Backward(g, x, w, dy, dx, new float[w.Length], new float[4], new float[(7 * 18) + w.Length], Batch, 7, accumulate: false, accumulateInputGradient: accumulate));
+            Convolution.Backward(g, x, w, dy, dx, new float[w.Length], new float[4], new float[g.ScratchSize(7)], Batch, 7, accumulate: false, accumulateInputGradient: accumulate));
     }
 
     [Theory]

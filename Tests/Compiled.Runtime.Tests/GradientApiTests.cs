@@ -223,7 +223,7 @@ public class GradientApiTests
 public class WorkspacePlanTests
 {
     private static int WorkspaceLength(object network) =>
-        ((float[])network.GetType().GetField("_workspace", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(network)!).Length;
+        ((Compiled.Kernels.AlignedFloats)network.GetType().GetField("_workspace", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(network)!).Length;
 
     private static int Constant(Type type, string name) =>
         (int)type.GetField(name, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.GetValue(null)!;

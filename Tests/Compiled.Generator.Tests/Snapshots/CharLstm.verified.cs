@@ -88,14 +88,14 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
 
     // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
     // training call (EnsureTrainingWorkspace). Nothing allocates after that.
-    private readonly float[] _parameters = new float[ParameterCount];
-    private readonly float[] _gradients = new float[ParameterCount];
-    private float[] _workspace = new float[InferenceWorkspaceSize];
+    private readonly global::Compiled.Kernels.AlignedFloats _parameters = new(ParameterCount);
+    private readonly global::Compiled.Kernels.AlignedFloats _gradients = new(ParameterCount);
+    private global::Compiled.Kernels.AlignedFloats _workspace = new(InferenceWorkspaceSize);
     private ulong _dropoutState;
     // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
     private global::Compiled.ShardRunner? _runner;
-    private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
-    private float[][] _shardGradients = global::System.Array.Empty<float[]>();
+    private global::Compiled.Kernels.AlignedFloats[] _shardWorkspaces = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
+    private global::Compiled.Kernels.AlignedFloats[] _shardGradients = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
     private float[] _shardLosses = global::System.Array.Empty<float>();
     private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
     private ulong[] _shardDropoutStates = global::System.Array.Empty<ulong>();
@@ -123,20 +123,20 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
     {
         var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
         // embedding0: N(0, 1)
-        global::Compiled.Initializers.Normal(new global::System.Span<float>(_parameters, Embedding0WeightOffset, 896), 1f, ref random);
+        global::Compiled.Initializers.Normal(_parameters.Slice(Embedding0WeightOffset, 896), 1f, ref random);
         // lstm0.weight_ih: U(-1/sqrt(128), 1/sqrt(128)), as PyTorch
-        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, Lstm0WeightIhOffset, 16384), 128, ref random);
+        global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(Lstm0WeightIhOffset, 16384), 128, ref random);
         // lstm0.weight_hh: U(-1/sqrt(128), 1/sqrt(128)), as PyTorch
-        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, Lstm0WeightHhOffset, 65536), 128, ref random);
+        global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(Lstm0WeightHhOffset, 65536), 128, ref random);
         // lstm0.bias_ih: U(-1/sqrt(128), 1/sqrt(128)), as PyTorch
-        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, Lstm0BiasIhOffset, 512), 128, ref random);
+        global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(Lstm0BiasIhOffset, 512), 128, ref random);
         // lstm0.bias_hh: U(-1/sqrt(128), 1/sqrt(128)), as PyTorch
-        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, Lstm0BiasHhOffset, 512), 128, ref random);
+        global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(Lstm0BiasHhOffset, 512), 128, ref random);
         // dense0: Glorot uniform, limit = sqrt(6 / (128 + 27))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Dense0WeightOffset, 3456), 128, 27, ref random);
-        new global::System.Span<float>(_parameters, Dense0BiasOffset, 27).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(Dense0WeightOffset, 3456), 128, 27, ref random);
+        _parameters.Slice(Dense0BiasOffset, 27).Clear();
         _dropoutState = random.NextUInt64();
-        global::System.Array.Clear(_gradients);
+        _gradients.Clear();
     }
 
     /// <summary>Values per input sample.</summary>
@@ -185,25 +185,25 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
     }
 
     /// <summary>embedding0.weight, [28, 32] row-major (token ids by dimension).</summary>
-    public global::System.Span<float> Embedding0Weight => new global::System.Span<float>(_parameters, Embedding0WeightOffset, 896);
+    public global::System.Span<float> Embedding0Weight => _parameters.Slice(Embedding0WeightOffset, 896);
 
     /// <summary>lstm0.weight_ih, [32, 512] row-major (inputs by gate units).</summary>
-    public global::System.Span<float> Lstm0WeightIh => new global::System.Span<float>(_parameters, Lstm0WeightIhOffset, 16384);
+    public global::System.Span<float> Lstm0WeightIh => _parameters.Slice(Lstm0WeightIhOffset, 16384);
 
     /// <summary>lstm0.weight_hh, [128, 512] row-major (state by gate units).</summary>
-    public global::System.Span<float> Lstm0WeightHh => new global::System.Span<float>(_parameters, Lstm0WeightHhOffset, 65536);
+    public global::System.Span<float> Lstm0WeightHh => _parameters.Slice(Lstm0WeightHhOffset, 65536);
 
     /// <summary>lstm0.bias_ih, [512].</summary>
-    public global::System.Span<float> Lstm0BiasIh => new global::System.Span<float>(_parameters, Lstm0BiasIhOffset, 512);
+    public global::System.Span<float> Lstm0BiasIh => _parameters.Slice(Lstm0BiasIhOffset, 512);
 
     /// <summary>lstm0.bias_hh, [512].</summary>
-    public global::System.Span<float> Lstm0BiasHh => new global::System.Span<float>(_parameters, Lstm0BiasHhOffset, 512);
+    public global::System.Span<float> Lstm0BiasHh => _parameters.Slice(Lstm0BiasHhOffset, 512);
 
     /// <summary>dense0.weight, [128, 27] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> Dense0Weight => new global::System.Span<float>(_parameters, Dense0WeightOffset, 3456);
+    public global::System.Span<float> Dense0Weight => _parameters.Slice(Dense0WeightOffset, 3456);
 
     /// <summary>dense0.bias, [27].</summary>
-    public global::System.Span<float> Dense0Bias => new global::System.Span<float>(_parameters, Dense0BiasOffset, 27);
+    public global::System.Span<float> Dense0Bias => _parameters.Slice(Dense0BiasOffset, 27);
 
     /// <summary>L1 penalty l1 * sum |w| on the weights (not biases), added by <c>TrainStep</c>. Default 0.</summary>
     public float L1
@@ -256,7 +256,7 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
     }
 
     // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
-    private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
+    private void ForwardRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
     {
         for (int start = 0; start < count; start += MaxBatchSize)
         {
@@ -272,12 +272,12 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
     {
         if (_workspace.Length < WorkspaceSize)
         {
-            _workspace = new float[WorkspaceSize];
+            _workspace = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
         }
     }
 
     /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-    public void ZeroGradients() => global::System.Array.Clear(_gradients);
+    public void ZeroGradients() => _gradients.Clear();
 
     /// <summary>Values <see cref="Step"/> writes: what <c>Predict</c> gives for the last step of the sequence so far.</summary>
     public const int StepOutputSize = 27;
@@ -290,7 +290,7 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
     int global::Compiled.IRecurrentState.StepOutputSize => StepOutputSize;
 
     private readonly float[] _state = new float[StateSize];
-    private readonly float[] _stepWorkspace = new float[StepPlan.WorkspaceSize];
+    private readonly global::Compiled.Kernels.AlignedFloats _stepWorkspace = new(StepPlan.WorkspaceSize);
 
     /// <summary>Sets the carried state to zero, so that the next <see cref="Step"/> starts a new sequence (as every
     /// sequence starts in <c>Predict</c>).</summary>
@@ -352,7 +352,7 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
         EnsureTrainingWorkspace();
         int batch = labels.Length / LabelsPerSample;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
         BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
         return loss;
@@ -363,7 +363,7 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
         EnsureTrainingWorkspace();
         int batch = labels.Length / LabelsPerSample;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
         global::Compiled.NetworkGuard.FiniteLoss(loss);
         SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -384,7 +384,7 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
     }
 
     // The summed loss over labelled steps and the correct steps of any number of samples, in chunks, in the given workspace.
-    private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
+    private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
     {
         int count = labels.Length / LabelsPerSample;
         double loss = 0;
@@ -440,7 +440,7 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
         EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
         BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
         return loss;
@@ -451,7 +451,7 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
         EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
         global::Compiled.NetworkGuard.FiniteLoss(loss);
         SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -470,7 +470,7 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
     }
 
     // The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.
-    private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+    private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
         int count = targets.Length / OutputSize;
         double loss = 0;
@@ -493,10 +493,10 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
     {
         if (_l1 != 0f || _l2 != 0f)
         {
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Embedding0WeightOffset, 896), new global::System.Span<float>(_gradients, Embedding0WeightOffset, 896), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Lstm0WeightIhOffset, 16384), new global::System.Span<float>(_gradients, Lstm0WeightIhOffset, 16384), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Lstm0WeightHhOffset, 65536), new global::System.Span<float>(_gradients, Lstm0WeightHhOffset, 65536), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense0WeightOffset, 3456), new global::System.Span<float>(_gradients, Dense0WeightOffset, 3456), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Embedding0WeightOffset, 896), _gradients.Slice(Embedding0WeightOffset, 896), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Lstm0WeightIhOffset, 16384), _gradients.Slice(Lstm0WeightIhOffset, 16384), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Lstm0WeightHhOffset, 65536), _gradients.Slice(Lstm0WeightHhOffset, 65536), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Dense0WeightOffset, 3456), _gradients.Slice(Dense0WeightOffset, 3456), _l1, _l2);
         }
 
         global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -565,16 +565,16 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
             }
             _runner?.Dispose();
             _runner = value == 1 ? null : new global::Compiled.ShardRunner(value);
-            _shardWorkspaces = new float[value - 1][];
-            _shardGradients = new float[value - 1][];
+            _shardWorkspaces = new global::Compiled.Kernels.AlignedFloats[value - 1];
+            _shardGradients = new global::Compiled.Kernels.AlignedFloats[value - 1];
             _shardLosses = new float[value];
             _shardEvaluations = new (double, long)[value];
             _shardDropoutStates = new ulong[value - 1];
             var random = new global::Compiled.Xoshiro(_dropoutState);
             for (int i = 0; i < value - 1; i++)
             {
-                _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
-                _shardGradients[i] = new float[ParameterCount];
+                _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(InferenceWorkspaceSize);
+                _shardGradients[i] = new global::Compiled.Kernels.AlignedFloats(ParameterCount);
                 _shardDropoutStates[i] = random.NextUInt64();
             }
         }
@@ -589,7 +589,7 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
             // Each thread's training workspace, allocated on the first sharded training step.
             if (_shardWorkspaces[i].Length < WorkspaceSize)
             {
-                _shardWorkspaces[i] = new float[WorkspaceSize];
+                _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
             }
         }
 
@@ -620,7 +620,7 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
     void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)
     {
         (int start, int rows) = arguments.Rows(shard);
-        float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
+        global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
         if (arguments.Mode == global::Compiled.ShardMode.Forward)
         {
             ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
@@ -634,11 +634,11 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
             return;
         }
 
-        float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
+        global::Compiled.Kernels.AlignedFloats gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
         ref ulong dropoutState = ref (shard == 0 ? ref _dropoutState : ref _shardDropoutStates[shard - 1]);
         global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true, ref dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);
+        global::System.Span<float> outputGradient = workspace.Slice(GradientBufferA, rows * OutputSize);
         float loss = arguments.HasLabels ? global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Labels.Slice(start * LabelsPerSample, rows * LabelsPerSample), outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(arguments.Labels)) : global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Targets.Slice(start * OutputSize, rows * OutputSize), outputGradient, Classes);
         float share = arguments.HasLabels ? 1f : (float)rows / arguments.Batch;
         global::Compiled.ShardRunner.Scale(outputGradient, share);
@@ -823,7 +823,7 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
     // recurrent layers start from the carried state and leave their final state in it.
     private static class StepPlan
     {
-        public const int WorkspaceSize = 84513;
+        public const int WorkspaceSize = 84528;
         private const int Embedding0OutputOffset = 0; // rows of 1x32
         private const int Lstm0OutputOffset = 32; // rows of 1x128
         private const int Lstm0GatesOffset = 160; // rows of the activated gates of every step; the backward pass overwrites them with their gradients
@@ -833,7 +833,7 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
         private const int Dropout0OutputOffset = 0; // rows of 1x128 (unused: in inference the output is the input)
         private const int Dropout0SavedOffset = 160; // rows of the mask, 1x128
         private const int Dense0OutputOffset = 0; // rows of 1x27
-        private const int ScratchOffset = 1057;
+        private const int ScratchOffset = 1072;
         private static readonly global::Compiled.Kernels.RecurrentGeometry Lstm0Geometry = new(global::Compiled.Kernels.RecurrentCell.Lstm, 1, 32, 128, returnSequences: true);
 
         public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch, global::System.Span<float> state)

@@ -47,10 +47,10 @@ namespace Demo
         private const int DropOutputOffset = 288; // rows of 12
         private const int DropSavedOffset = 192; // rows of the mask, 12
         private const int Dense1OutputOffset = 384; // rows of 3
-        private const int GradientBufferA = 408; // rows of up to 12
-        private const int GradientBufferB = 504; // rows of up to 12
-        private const int WorkspaceSize = 600; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 216; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int GradientBufferA = 416; // rows of up to 12
+        private const int GradientBufferB = 512; // rows of up to 12
+        private const int WorkspaceSize = 608; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 224; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -66,14 +66,14 @@ namespace Demo
 
         // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
         // training call (EnsureTrainingWorkspace). Nothing allocates after that.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
-        private float[] _workspace = new float[InferenceWorkspaceSize];
+        private readonly global::Compiled.Kernels.AlignedFloats _parameters = new(ParameterCount);
+        private readonly global::Compiled.Kernels.AlignedFloats _gradients = new(ParameterCount);
+        private global::Compiled.Kernels.AlignedFloats _workspace = new(InferenceWorkspaceSize);
         private ulong _dropoutState;
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
-        private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
-        private float[][] _shardGradients = global::System.Array.Empty<float[]>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardWorkspaces = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardGradients = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
         private float[] _shardLosses = global::System.Array.Empty<float>();
         private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
         private ulong[] _shardDropoutStates = global::System.Array.Empty<ulong>();
@@ -103,13 +103,13 @@ namespace Demo
         {
             var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
             // dense0: He normal, std = sqrt(2 / 6)
-            global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, Dense0WeightOffset, 72), 6, ref random);
-            new global::System.Span<float>(_parameters, Dense0BiasOffset, 12).Clear();
+            global::Compiled.Initializers.HeNormal(_parameters.Slice(Dense0WeightOffset, 72), 6, ref random);
+            _parameters.Slice(Dense0BiasOffset, 12).Clear();
             // dense1: Glorot uniform, limit = sqrt(6 / (12 + 3))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Dense1WeightOffset, 36), 12, 3, ref random);
-            new global::System.Span<float>(_parameters, Dense1BiasOffset, 3).Clear();
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(Dense1WeightOffset, 36), 12, 3, ref random);
+            _parameters.Slice(Dense1BiasOffset, 3).Clear();
             _dropoutState = random.NextUInt64();
-            global::System.Array.Clear(_gradients);
+            _gradients.Clear();
         }
 
         /// <summary>Values per input sample.</summary>
@@ -156,16 +156,16 @@ namespace Demo
         }
 
         /// <summary>dense0.weight, [6, 12] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> Dense0Weight => new global::System.Span<float>(_parameters, Dense0WeightOffset, 72);
+        public global::System.Span<float> Dense0Weight => _parameters.Slice(Dense0WeightOffset, 72);
 
         /// <summary>dense0.bias, [12].</summary>
-        public global::System.Span<float> Dense0Bias => new global::System.Span<float>(_parameters, Dense0BiasOffset, 12);
+        public global::System.Span<float> Dense0Bias => _parameters.Slice(Dense0BiasOffset, 12);
 
         /// <summary>dense1.weight, [12, 3] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> Dense1Weight => new global::System.Span<float>(_parameters, Dense1WeightOffset, 36);
+        public global::System.Span<float> Dense1Weight => _parameters.Slice(Dense1WeightOffset, 36);
 
         /// <summary>dense1.bias, [3].</summary>
-        public global::System.Span<float> Dense1Bias => new global::System.Span<float>(_parameters, Dense1BiasOffset, 3);
+        public global::System.Span<float> Dense1Bias => _parameters.Slice(Dense1BiasOffset, 3);
 
         /// <summary>L1 penalty l1 * sum |w| on the weights (not biases), added by <c>TrainStep</c>. Default 0.</summary>
         public float L1
@@ -219,7 +219,7 @@ namespace Demo
         }
 
         // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
-        private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
+        private void ForwardRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
         {
             for (int start = 0; start < count; start += MaxBatchSize)
             {
@@ -235,12 +235,12 @@ namespace Demo
         {
             if (_workspace.Length < WorkspaceSize)
             {
-                _workspace = new float[WorkspaceSize];
+                _workspace = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
             }
         }
 
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients() => _gradients.Clear();
 
         /// <summary>Runs the batch forward in training mode and accumulates the gradients of
         /// the mean softmax cross-entropy into <see cref="Gradients"/>. Returns the loss. One label (a class index) per sample, at most <see cref="MaxBatchSize"/>.</summary>
@@ -287,7 +287,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = labels.Length;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
             InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
             global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
@@ -299,7 +299,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = labels.Length;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
@@ -310,7 +310,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = labels.Length;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -329,7 +329,7 @@ namespace Demo
         }
 
         // The summed loss and the correct answers of any number of labelled samples, in chunks, in the given workspace.
-        private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
+        private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
             double loss = 0;
             long correct = 0;
@@ -392,7 +392,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
             InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
             global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
@@ -404,7 +404,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
@@ -415,7 +415,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -435,7 +435,7 @@ namespace Demo
         }
 
         // The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.
-        private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+        private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int count = targets.Length / OutputSize;
             double loss = 0;
@@ -465,8 +465,8 @@ namespace Demo
         {
             if (_l1 != 0f || _l2 != 0f)
             {
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense0WeightOffset, 72), new global::System.Span<float>(_gradients, Dense0WeightOffset, 72), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense1WeightOffset, 36), new global::System.Span<float>(_gradients, Dense1WeightOffset, 36), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Dense0WeightOffset, 72), _gradients.Slice(Dense0WeightOffset, 72), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Dense1WeightOffset, 36), _gradients.Slice(Dense1WeightOffset, 36), _l1, _l2);
             }
 
             global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -535,16 +535,16 @@ namespace Demo
                 }
                 _runner?.Dispose();
                 _runner = value == 1 ? null : new global::Compiled.ShardRunner(value);
-                _shardWorkspaces = new float[value - 1][];
-                _shardGradients = new float[value - 1][];
+                _shardWorkspaces = new global::Compiled.Kernels.AlignedFloats[value - 1];
+                _shardGradients = new global::Compiled.Kernels.AlignedFloats[value - 1];
                 _shardLosses = new float[value];
                 _shardEvaluations = new (double, long)[value];
                 _shardDropoutStates = new ulong[value - 1];
                 var random = new global::Compiled.Xoshiro(_dropoutState);
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
-                    _shardGradients[i] = new float[ParameterCount];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(InferenceWorkspaceSize);
+                    _shardGradients[i] = new global::Compiled.Kernels.AlignedFloats(ParameterCount);
                     _shardDropoutStates[i] = random.NextUInt64();
                 }
             }
@@ -559,7 +559,7 @@ namespace Demo
                 // Each thread's training workspace, allocated on the first sharded training step.
                 if (_shardWorkspaces[i].Length < WorkspaceSize)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
                 }
             }
 
@@ -590,7 +590,7 @@ namespace Demo
         void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)
         {
             (int start, int rows) = arguments.Rows(shard);
-            float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
+            global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
             if (arguments.Mode == global::Compiled.ShardMode.Forward)
             {
                 ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
@@ -604,11 +604,11 @@ namespace Demo
                 return;
             }
 
-            float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
+            global::Compiled.Kernels.AlignedFloats gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
             ref ulong dropoutState = ref (shard == 0 ? ref _dropoutState : ref _shardDropoutStates[shard - 1]);
             global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true, ref dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);
+            global::System.Span<float> outputGradient = workspace.Slice(GradientBufferA, rows * OutputSize);
             float loss = arguments.HasLabels ? global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Labels.Slice(start, rows), outputGradient, OutputSize) : global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Targets.Slice(start * OutputSize, rows * OutputSize), outputGradient, OutputSize);
             // The loss is a mean over this shard's rows; weighting it by the shard's share of the batch makes the sum the batch mean.
             float share = (float)rows / arguments.Batch;
@@ -785,10 +785,10 @@ namespace Demo
         private static class InferencePlan
         {
             private const int Dropout0OutputOffset = 0; // rows of 6 (unused: in inference the output is the input)
-            private const int Dropout0SavedOffset = 120; // rows of the mask, 6
+            private const int Dropout0SavedOffset = 128; // rows of the mask, 6
             private const int Dense0OutputOffset = 0; // rows of 12
             private const int DropOutputOffset = 0; // rows of 12 (unused: in inference the output is the input)
-            private const int DropSavedOffset = 120; // rows of the mask, 12
+            private const int DropSavedOffset = 128; // rows of the mask, 12
             private const int Dense1OutputOffset = 96; // rows of 3
 
             // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.

@@ -46,11 +46,11 @@ namespace Hand.Built
 
         // Offsets into the workspace; every buffer holds MaxBatchSize rows.
         private const int HiddenOutputOffset = 0; // rows of 2x5
-        private const int Dense1OutputOffset = 40; // rows of 2x2
-        private const int GradientBufferA = 56; // rows of up to 10
-        private const int GradientBufferB = 96; // rows of up to 10
-        private const int WorkspaceSize = 136; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 56; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int Dense1OutputOffset = 48; // rows of 2x2
+        private const int GradientBufferA = 64; // rows of up to 10
+        private const int GradientBufferB = 112; // rows of up to 10
+        private const int WorkspaceSize = 160; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 64; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -66,13 +66,13 @@ namespace Hand.Built
 
         // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
         // training call (EnsureTrainingWorkspace). Nothing allocates after that.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
-        private float[] _workspace = new float[InferenceWorkspaceSize];
+        private readonly global::Compiled.Kernels.AlignedFloats _parameters = new(ParameterCount);
+        private readonly global::Compiled.Kernels.AlignedFloats _gradients = new(ParameterCount);
+        private global::Compiled.Kernels.AlignedFloats _workspace = new(InferenceWorkspaceSize);
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
-        private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
-        private float[][] _shardGradients = global::System.Array.Empty<float[]>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardWorkspaces = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardGradients = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
         private float[] _shardLosses = global::System.Array.Empty<float>();
         private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
         private float _l1;
@@ -101,12 +101,12 @@ namespace Hand.Built
         {
             var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
             // hidden: Glorot uniform, limit = sqrt(6 / (3 + 5))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, HiddenWeightOffset, 15), 3, 5, ref random);
-            new global::System.Span<float>(_parameters, HiddenBiasOffset, 5).Clear();
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(HiddenWeightOffset, 15), 3, 5, ref random);
+            _parameters.Slice(HiddenBiasOffset, 5).Clear();
             // dense1: Glorot uniform, limit = sqrt(6 / (5 + 2))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Dense1WeightOffset, 10), 5, 2, ref random);
-            new global::System.Span<float>(_parameters, Dense1BiasOffset, 2).Clear();
-            global::System.Array.Clear(_gradients);
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(Dense1WeightOffset, 10), 5, 2, ref random);
+            _parameters.Slice(Dense1BiasOffset, 2).Clear();
+            _gradients.Clear();
         }
 
         /// <summary>Values per input sample.</summary>
@@ -145,16 +145,16 @@ namespace Hand.Built
         }
 
         /// <summary>hidden.weight, [3, 5] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> HiddenWeight => new global::System.Span<float>(_parameters, HiddenWeightOffset, 15);
+        public global::System.Span<float> HiddenWeight => _parameters.Slice(HiddenWeightOffset, 15);
 
         /// <summary>hidden.bias, [5].</summary>
-        public global::System.Span<float> HiddenBias => new global::System.Span<float>(_parameters, HiddenBiasOffset, 5);
+        public global::System.Span<float> HiddenBias => _parameters.Slice(HiddenBiasOffset, 5);
 
         /// <summary>dense1.weight, [5, 2] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> Dense1Weight => new global::System.Span<float>(_parameters, Dense1WeightOffset, 10);
+        public global::System.Span<float> Dense1Weight => _parameters.Slice(Dense1WeightOffset, 10);
 
         /// <summary>dense1.bias, [2].</summary>
-        public global::System.Span<float> Dense1Bias => new global::System.Span<float>(_parameters, Dense1BiasOffset, 2);
+        public global::System.Span<float> Dense1Bias => _parameters.Slice(Dense1BiasOffset, 2);
 
         /// <summary>L1 penalty l1 * sum |w| on the weights (not biases), added by <c>TrainStep</c>. Default 0.</summary>
         public float L1
@@ -208,7 +208,7 @@ namespace Hand.Built
         }
 
         // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
-        private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
+        private void ForwardRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
         {
             for (int start = 0; start < count; start += MaxBatchSize)
             {
@@ -224,12 +224,12 @@ namespace Hand.Built
         {
             if (_workspace.Length < WorkspaceSize)
             {
-                _workspace = new float[WorkspaceSize];
+                _workspace = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
             }
         }
 
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients() => _gradients.Clear();
 
         /// <summary>Runs the batch forward in training mode and accumulates the gradients of
         /// the softmax cross-entropy into <see cref="Gradients"/>, the mean over every labelled step. Returns the loss. <see cref="LabelsPerSample"/> labels per sample (a class index per step, or <see cref="IgnoreLabel"/> for a step that does not count), at most <see cref="MaxBatchSize"/> samples.</summary>
@@ -276,7 +276,7 @@ namespace Hand.Built
             EnsureTrainingWorkspace();
             int batch = labels.Length / LabelsPerSample;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
             InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
             global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
@@ -288,7 +288,7 @@ namespace Hand.Built
             EnsureTrainingWorkspace();
             int batch = labels.Length / LabelsPerSample;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
@@ -299,7 +299,7 @@ namespace Hand.Built
             EnsureTrainingWorkspace();
             int batch = labels.Length / LabelsPerSample;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -321,7 +321,7 @@ namespace Hand.Built
         }
 
         // The summed loss over labelled steps and the correct steps of any number of samples, in chunks, in the given workspace.
-        private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
+        private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
             int count = labels.Length / LabelsPerSample;
             double loss = 0;
@@ -385,7 +385,7 @@ namespace Hand.Built
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
             InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
             global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
@@ -397,7 +397,7 @@ namespace Hand.Built
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
@@ -408,7 +408,7 @@ namespace Hand.Built
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -428,7 +428,7 @@ namespace Hand.Built
         }
 
         // The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.
-        private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+        private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int count = targets.Length / OutputSize;
             double loss = 0;
@@ -451,8 +451,8 @@ namespace Hand.Built
         {
             if (_l1 != 0f || _l2 != 0f)
             {
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, HiddenWeightOffset, 15), new global::System.Span<float>(_gradients, HiddenWeightOffset, 15), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense1WeightOffset, 10), new global::System.Span<float>(_gradients, Dense1WeightOffset, 10), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(HiddenWeightOffset, 15), _gradients.Slice(HiddenWeightOffset, 15), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Dense1WeightOffset, 10), _gradients.Slice(Dense1WeightOffset, 10), _l1, _l2);
             }
 
             global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -521,14 +521,14 @@ namespace Hand.Built
                 }
                 _runner?.Dispose();
                 _runner = value == 1 ? null : new global::Compiled.ShardRunner(value);
-                _shardWorkspaces = new float[value - 1][];
-                _shardGradients = new float[value - 1][];
+                _shardWorkspaces = new global::Compiled.Kernels.AlignedFloats[value - 1];
+                _shardGradients = new global::Compiled.Kernels.AlignedFloats[value - 1];
                 _shardLosses = new float[value];
                 _shardEvaluations = new (double, long)[value];
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
-                    _shardGradients[i] = new float[ParameterCount];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(InferenceWorkspaceSize);
+                    _shardGradients[i] = new global::Compiled.Kernels.AlignedFloats(ParameterCount);
                 }
             }
         }
@@ -542,7 +542,7 @@ namespace Hand.Built
                 // Each thread's training workspace, allocated on the first sharded training step.
                 if (_shardWorkspaces[i].Length < WorkspaceSize)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
                 }
             }
 
@@ -573,7 +573,7 @@ namespace Hand.Built
         void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)
         {
             (int start, int rows) = arguments.Rows(shard);
-            float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
+            global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
             if (arguments.Mode == global::Compiled.ShardMode.Forward)
             {
                 ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
@@ -587,10 +587,10 @@ namespace Hand.Built
                 return;
             }
 
-            float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
+            global::Compiled.Kernels.AlignedFloats gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
             global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);
+            global::System.Span<float> outputGradient = workspace.Slice(GradientBufferA, rows * OutputSize);
             float loss = arguments.HasLabels ? global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Labels.Slice(start * LabelsPerSample, rows * LabelsPerSample), outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(arguments.Labels)) : global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Targets.Slice(start * OutputSize, rows * OutputSize), outputGradient, Classes);
             float share = arguments.HasLabels ? 1f : (float)rows / arguments.Batch;
             global::Compiled.ShardRunner.Scale(outputGradient, share);
@@ -751,7 +751,7 @@ namespace Hand.Built
         private static class InferencePlan
         {
             private const int HiddenOutputOffset = 0; // rows of 2x5
-            private const int Dense1OutputOffset = 40; // rows of 2x2
+            private const int Dense1OutputOffset = 48; // rows of 2x2
 
             // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
             public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)

@@ -80,13 +80,13 @@ namespace Demo
 
         // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
         // training call (EnsureTrainingWorkspace). Nothing allocates after that.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
-        private float[] _workspace = new float[InferenceWorkspaceSize];
+        private readonly global::Compiled.Kernels.AlignedFloats _parameters = new(ParameterCount);
+        private readonly global::Compiled.Kernels.AlignedFloats _gradients = new(ParameterCount);
+        private global::Compiled.Kernels.AlignedFloats _workspace = new(InferenceWorkspaceSize);
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
-        private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
-        private float[][] _shardGradients = global::System.Array.Empty<float[]>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardWorkspaces = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardGradients = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
         private float[] _shardLosses = global::System.Array.Empty<float>();
         private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
         private float _l1;
@@ -114,15 +114,15 @@ namespace Demo
         {
             var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
             // project: He normal, std = sqrt(2 / 16)
-            global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, ProjectWeightOffset, 6272), 16, ref random);
-            new global::System.Span<float>(_parameters, ProjectBiasOffset, 392).Clear();
+            global::Compiled.Initializers.HeNormal(_parameters.Slice(ProjectWeightOffset, 6272), 16, ref random);
+            _parameters.Slice(ProjectBiasOffset, 392).Clear();
             // conv0: He normal, std = sqrt(2 / 72)
-            global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, Conv0WeightOffset, 576), 72, ref random);
-            new global::System.Span<float>(_parameters, Conv0BiasOffset, 8).Clear();
+            global::Compiled.Initializers.HeNormal(_parameters.Slice(Conv0WeightOffset, 576), 72, ref random);
+            _parameters.Slice(Conv0BiasOffset, 8).Clear();
             // image: Glorot uniform, limit = sqrt(6 / (200 + 25))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, ImageWeightOffset, 200), 200, 25, ref random);
-            new global::System.Span<float>(_parameters, ImageBiasOffset, 1).Clear();
-            global::System.Array.Clear(_gradients);
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(ImageWeightOffset, 200), 200, 25, ref random);
+            _parameters.Slice(ImageBiasOffset, 1).Clear();
+            _gradients.Clear();
         }
 
         /// <summary>Values per input sample.</summary>
@@ -161,22 +161,22 @@ namespace Demo
         }
 
         /// <summary>project.weight, [16, 392] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> ProjectWeight => new global::System.Span<float>(_parameters, ProjectWeightOffset, 6272);
+        public global::System.Span<float> ProjectWeight => _parameters.Slice(ProjectWeightOffset, 6272);
 
         /// <summary>project.bias, [392].</summary>
-        public global::System.Span<float> ProjectBias => new global::System.Span<float>(_parameters, ProjectBiasOffset, 392);
+        public global::System.Span<float> ProjectBias => _parameters.Slice(ProjectBiasOffset, 392);
 
         /// <summary>conv0.weight, [3, 3, 8, 8] row-major (kernel height, kernel width, input channels, filters).</summary>
-        public global::System.Span<float> Conv0Weight => new global::System.Span<float>(_parameters, Conv0WeightOffset, 576);
+        public global::System.Span<float> Conv0Weight => _parameters.Slice(Conv0WeightOffset, 576);
 
         /// <summary>conv0.bias, [8].</summary>
-        public global::System.Span<float> Conv0Bias => new global::System.Span<float>(_parameters, Conv0BiasOffset, 8);
+        public global::System.Span<float> Conv0Bias => _parameters.Slice(Conv0BiasOffset, 8);
 
         /// <summary>image.weight, [5, 5, 8, 1] row-major (kernel height, kernel width, input channels, filters).</summary>
-        public global::System.Span<float> ImageWeight => new global::System.Span<float>(_parameters, ImageWeightOffset, 200);
+        public global::System.Span<float> ImageWeight => _parameters.Slice(ImageWeightOffset, 200);
 
         /// <summary>image.bias, [1].</summary>
-        public global::System.Span<float> ImageBias => new global::System.Span<float>(_parameters, ImageBiasOffset, 1);
+        public global::System.Span<float> ImageBias => _parameters.Slice(ImageBiasOffset, 1);
 
         /// <summary>L1 penalty l1 * sum |w| on the weights (not biases), added by <c>TrainStep</c>. Default 0.</summary>
         public float L1
@@ -228,7 +228,7 @@ namespace Demo
         }
 
         // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
-        private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
+        private void ForwardRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
         {
             for (int start = 0; start < count; start += MaxBatchSize)
             {
@@ -244,12 +244,12 @@ namespace Demo
         {
             if (_workspace.Length < WorkspaceSize)
             {
-                _workspace = new float[WorkspaceSize];
+                _workspace = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
             }
         }
 
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients() => _gradients.Clear();
 
         /// <summary>Runs the batch forward in training mode, then backward from <paramref name="outputGradient"/>, the gradient of your loss
         /// with respect to <c>Forward</c>'s outputs (one row of <see cref="OutputSize"/> per sample, at most <see cref="MaxBatchSize"/>), and
@@ -260,7 +260,7 @@ namespace Demo
             inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             EnsureTrainingWorkspace();
             ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));
+            outputGradient.CopyTo(_workspace.Slice(GradientBufferA, batch * OutputSize));
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true);
         }
 
@@ -272,7 +272,7 @@ namespace Demo
             inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             EnsureTrainingWorkspace();
             ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));
+            outputGradient.CopyTo(_workspace.Slice(GradientBufferA, batch * OutputSize));
             InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
             global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
         }
@@ -283,9 +283,9 @@ namespace Demo
         {
             if (_l1 != 0f || _l2 != 0f)
             {
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, ProjectWeightOffset, 6272), new global::System.Span<float>(_gradients, ProjectWeightOffset, 6272), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Conv0WeightOffset, 576), new global::System.Span<float>(_gradients, Conv0WeightOffset, 576), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, ImageWeightOffset, 200), new global::System.Span<float>(_gradients, ImageWeightOffset, 200), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(ProjectWeightOffset, 6272), _gradients.Slice(ProjectWeightOffset, 6272), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Conv0WeightOffset, 576), _gradients.Slice(Conv0WeightOffset, 576), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(ImageWeightOffset, 200), _gradients.Slice(ImageWeightOffset, 200), _l1, _l2);
             }
 
             global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -354,14 +354,14 @@ namespace Demo
                 }
                 _runner?.Dispose();
                 _runner = value == 1 ? null : new global::Compiled.ShardRunner(value);
-                _shardWorkspaces = new float[value - 1][];
-                _shardGradients = new float[value - 1][];
+                _shardWorkspaces = new global::Compiled.Kernels.AlignedFloats[value - 1];
+                _shardGradients = new global::Compiled.Kernels.AlignedFloats[value - 1];
                 _shardLosses = new float[value];
                 _shardEvaluations = new (double, long)[value];
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
-                    _shardGradients[i] = new float[ParameterCount];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(InferenceWorkspaceSize);
+                    _shardGradients[i] = new global::Compiled.Kernels.AlignedFloats(ParameterCount);
                 }
             }
         }
@@ -375,7 +375,7 @@ namespace Demo
             }
 
             (int start, int rows) = arguments.Rows(shard);
-            float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
+            global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
             ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
         }
 

@@ -144,14 +144,14 @@ namespace Demo
 
         // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
         // training call (EnsureTrainingWorkspace). Nothing allocates after that.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
-        private float[] _workspace = new float[InferenceWorkspaceSize];
+        private readonly global::Compiled.Kernels.AlignedFloats _parameters = new(ParameterCount);
+        private readonly global::Compiled.Kernels.AlignedFloats _gradients = new(ParameterCount);
+        private global::Compiled.Kernels.AlignedFloats _workspace = new(InferenceWorkspaceSize);
         private ulong _dropoutState;
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
-        private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
-        private float[][] _shardGradients = global::System.Array.Empty<float[]>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardWorkspaces = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardGradients = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
         private float[] _shardLosses = global::System.Array.Empty<float>();
         private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
         private ulong[] _shardDropoutStates = global::System.Array.Empty<ulong>();
@@ -179,32 +179,32 @@ namespace Demo
         {
             var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
             // wte: N(0, 1)
-            global::Compiled.Initializers.Normal(new global::System.Span<float>(_parameters, WteWeightOffset, 56), 1f, ref random);
+            global::Compiled.Initializers.Normal(_parameters.Slice(WteWeightOffset, 56), 1f, ref random);
             // wpe: N(0, 1)
-            global::Compiled.Initializers.Normal(new global::System.Span<float>(_parameters, WpeWeightOffset, 48), 1f, ref random);
-            new global::System.Span<float>(_parameters, Ln1WeightOffset, 8).Fill(1f);
-            new global::System.Span<float>(_parameters, Ln1BiasOffset, 8).Clear();
+            global::Compiled.Initializers.Normal(_parameters.Slice(WpeWeightOffset, 48), 1f, ref random);
+            _parameters.Slice(Ln1WeightOffset, 8).Fill(1f);
+            _parameters.Slice(Ln1BiasOffset, 8).Clear();
             // attn.c_attn.weight: Glorot uniform, limit = sqrt(6 / (8 + 24))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, AttnCAttnWeightOffset, 192), 8, 24, ref random);
-            new global::System.Span<float>(_parameters, AttnCAttnBiasOffset, 24).Clear();
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(AttnCAttnWeightOffset, 192), 8, 24, ref random);
+            _parameters.Slice(AttnCAttnBiasOffset, 24).Clear();
             // attn.c_proj.weight: U(-1/sqrt(8), 1/sqrt(8)), as PyTorch
-            global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, AttnCProjWeightOffset, 64), 8, ref random);
-            new global::System.Span<float>(_parameters, AttnCProjBiasOffset, 8).Clear();
-            new global::System.Span<float>(_parameters, Ln2WeightOffset, 8).Fill(1f);
-            new global::System.Span<float>(_parameters, Ln2BiasOffset, 8).Clear();
+            global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(AttnCProjWeightOffset, 64), 8, ref random);
+            _parameters.Slice(AttnCProjBiasOffset, 8).Clear();
+            _parameters.Slice(Ln2WeightOffset, 8).Fill(1f);
+            _parameters.Slice(Ln2BiasOffset, 8).Clear();
             // c_fc: Glorot uniform, limit = sqrt(6 / (8 + 32))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, CFcWeightOffset, 256), 8, 32, ref random);
-            new global::System.Span<float>(_parameters, CFcBiasOffset, 32).Clear();
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(CFcWeightOffset, 256), 8, 32, ref random);
+            _parameters.Slice(CFcBiasOffset, 32).Clear();
             // c_proj: Glorot uniform, limit = sqrt(6 / (32 + 8))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, CProjWeightOffset, 256), 32, 8, ref random);
-            new global::System.Span<float>(_parameters, CProjBiasOffset, 8).Clear();
-            new global::System.Span<float>(_parameters, LnFWeightOffset, 8).Fill(1f);
-            new global::System.Span<float>(_parameters, LnFBiasOffset, 8).Clear();
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(CProjWeightOffset, 256), 32, 8, ref random);
+            _parameters.Slice(CProjBiasOffset, 8).Clear();
+            _parameters.Slice(LnFWeightOffset, 8).Fill(1f);
+            _parameters.Slice(LnFBiasOffset, 8).Clear();
             // lm_head: Glorot uniform, limit = sqrt(6 / (8 + 7))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, LmHeadWeightOffset, 56), 8, 7, ref random);
-            new global::System.Span<float>(_parameters, LmHeadBiasOffset, 7).Clear();
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(LmHeadWeightOffset, 56), 8, 7, ref random);
+            _parameters.Slice(LmHeadBiasOffset, 7).Clear();
             _dropoutState = random.NextUInt64();
-            global::System.Array.Clear(_gradients);
+            _gradients.Clear();
         }
 
         /// <summary>Values per input sample.</summary>
@@ -253,58 +253,58 @@ namespace Demo
         }
 
         /// <summary>wte.weight, [7, 8] row-major (token ids by dimension).</summary>
-        public global::System.Span<float> WteWeight => new global::System.Span<float>(_parameters, WteWeightOffset, 56);
+        public global::System.Span<float> WteWeight => _parameters.Slice(WteWeightOffset, 56);
 
         /// <summary>wpe.weight, [6, 8] row-major (positions by features).</summary>
-        public global::System.Span<float> WpeWeight => new global::System.Span<float>(_parameters, WpeWeightOffset, 48);
+        public global::System.Span<float> WpeWeight => _parameters.Slice(WpeWeightOffset, 48);
 
         /// <summary>ln_1.weight, [8].</summary>
-        public global::System.Span<float> Ln1Weight => new global::System.Span<float>(_parameters, Ln1WeightOffset, 8);
+        public global::System.Span<float> Ln1Weight => _parameters.Slice(Ln1WeightOffset, 8);
 
         /// <summary>ln_1.bias, [8].</summary>
-        public global::System.Span<float> Ln1Bias => new global::System.Span<float>(_parameters, Ln1BiasOffset, 8);
+        public global::System.Span<float> Ln1Bias => _parameters.Slice(Ln1BiasOffset, 8);
 
         /// <summary>attn.c_attn.weight, [8, 24] row-major (inputs by q, k, v).</summary>
-        public global::System.Span<float> AttnCAttnWeight => new global::System.Span<float>(_parameters, AttnCAttnWeightOffset, 192);
+        public global::System.Span<float> AttnCAttnWeight => _parameters.Slice(AttnCAttnWeightOffset, 192);
 
         /// <summary>attn.c_attn.bias, [24].</summary>
-        public global::System.Span<float> AttnCAttnBias => new global::System.Span<float>(_parameters, AttnCAttnBiasOffset, 24);
+        public global::System.Span<float> AttnCAttnBias => _parameters.Slice(AttnCAttnBiasOffset, 24);
 
         /// <summary>attn.c_proj.weight, [8, 8] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> AttnCProjWeight => new global::System.Span<float>(_parameters, AttnCProjWeightOffset, 64);
+        public global::System.Span<float> AttnCProjWeight => _parameters.Slice(AttnCProjWeightOffset, 64);
 
         /// <summary>attn.c_proj.bias, [8].</summary>
-        public global::System.Span<float> AttnCProjBias => new global::System.Span<float>(_parameters, AttnCProjBiasOffset, 8);
+        public global::System.Span<float> AttnCProjBias => _parameters.Slice(AttnCProjBiasOffset, 8);
 
         /// <summary>ln_2.weight, [8].</summary>
-        public global::System.Span<float> Ln2Weight => new global::System.Span<float>(_parameters, Ln2WeightOffset, 8);
+        public global::System.Span<float> Ln2Weight => _parameters.Slice(Ln2WeightOffset, 8);
 
         /// <summary>ln_2.bias, [8].</summary>
-        public global::System.Span<float> Ln2Bias => new global::System.Span<float>(_parameters, Ln2BiasOffset, 8);
+        public global::System.Span<float> Ln2Bias => _parameters.Slice(Ln2BiasOffset, 8);
 
         /// <summary>c_fc.weight, [8, 32] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> CFcWeight => new global::System.Span<float>(_parameters, CFcWeightOffset, 256);
+        public global::System.Span<float> CFcWeight => _parameters.Slice(CFcWeightOffset, 256);
 
         /// <summary>c_fc.bias, [32].</summary>
-        public global::System.Span<float> CFcBias => new global::System.Span<float>(_parameters, CFcBiasOffset, 32);
+        public global::System.Span<float> CFcBias => _parameters.Slice(CFcBiasOffset, 32);
 
         /// <summary>c_proj.weight, [32, 8] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> CProjWeight => new global::System.Span<float>(_parameters, CProjWeightOffset, 256);
+        public global::System.Span<float> CProjWeight => _parameters.Slice(CProjWeightOffset, 256);
 
         /// <summary>c_proj.bias, [8].</summary>
-        public global::System.Span<float> CProjBias => new global::System.Span<float>(_parameters, CProjBiasOffset, 8);
+        public global::System.Span<float> CProjBias => _parameters.Slice(CProjBiasOffset, 8);
 
         /// <summary>ln_f.weight, [8].</summary>
-        public global::System.Span<float> LnFWeight => new global::System.Span<float>(_parameters, LnFWeightOffset, 8);
+        public global::System.Span<float> LnFWeight => _parameters.Slice(LnFWeightOffset, 8);
 
         /// <summary>ln_f.bias, [8].</summary>
-        public global::System.Span<float> LnFBias => new global::System.Span<float>(_parameters, LnFBiasOffset, 8);
+        public global::System.Span<float> LnFBias => _parameters.Slice(LnFBiasOffset, 8);
 
         /// <summary>lm_head.weight, [8, 7] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> LmHeadWeight => new global::System.Span<float>(_parameters, LmHeadWeightOffset, 56);
+        public global::System.Span<float> LmHeadWeight => _parameters.Slice(LmHeadWeightOffset, 56);
 
         /// <summary>lm_head.bias, [7].</summary>
-        public global::System.Span<float> LmHeadBias => new global::System.Span<float>(_parameters, LmHeadBiasOffset, 7);
+        public global::System.Span<float> LmHeadBias => _parameters.Slice(LmHeadBiasOffset, 7);
 
         /// <summary>L1 penalty l1 * sum |w| on the weights (not biases), added by <c>TrainStep</c>. Default 0.</summary>
         public float L1
@@ -357,7 +357,7 @@ namespace Demo
         }
 
         // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
-        private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
+        private void ForwardRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
         {
             for (int start = 0; start < count; start += MaxBatchSize)
             {
@@ -373,12 +373,12 @@ namespace Demo
         {
             if (_workspace.Length < WorkspaceSize)
             {
-                _workspace = new float[WorkspaceSize];
+                _workspace = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
             }
         }
 
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients() => _gradients.Clear();
 
         /// <summary>Runs the batch forward in training mode and accumulates the gradients of
         /// the softmax cross-entropy into <see cref="Gradients"/>, the mean over every labelled step. Returns the loss. <see cref="LabelsPerSample"/> labels per sample (a class index per step, or <see cref="IgnoreLabel"/> for a step that does not count), at most <see cref="MaxBatchSize"/> samples.</summary>
@@ -418,7 +418,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = labels.Length / LabelsPerSample;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
@@ -429,7 +429,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = labels.Length / LabelsPerSample;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -450,7 +450,7 @@ namespace Demo
         }
 
         // The summed loss over labelled steps and the correct steps of any number of samples, in chunks, in the given workspace.
-        private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
+        private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
             int count = labels.Length / LabelsPerSample;
             double loss = 0;
@@ -506,7 +506,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
@@ -517,7 +517,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -536,7 +536,7 @@ namespace Demo
         }
 
         // The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.
-        private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+        private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int count = targets.Length / OutputSize;
             double loss = 0;
@@ -559,13 +559,13 @@ namespace Demo
         {
             if (_l1 != 0f || _l2 != 0f)
             {
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, WteWeightOffset, 56), new global::System.Span<float>(_gradients, WteWeightOffset, 56), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, WpeWeightOffset, 48), new global::System.Span<float>(_gradients, WpeWeightOffset, 48), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, AttnCAttnWeightOffset, 192), new global::System.Span<float>(_gradients, AttnCAttnWeightOffset, 192), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, AttnCProjWeightOffset, 64), new global::System.Span<float>(_gradients, AttnCProjWeightOffset, 64), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, CFcWeightOffset, 256), new global::System.Span<float>(_gradients, CFcWeightOffset, 256), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, CProjWeightOffset, 256), new global::System.Span<float>(_gradients, CProjWeightOffset, 256), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, LmHeadWeightOffset, 56), new global::System.Span<float>(_gradients, LmHeadWeightOffset, 56), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(WteWeightOffset, 56), _gradients.Slice(WteWeightOffset, 56), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(WpeWeightOffset, 48), _gradients.Slice(WpeWeightOffset, 48), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(AttnCAttnWeightOffset, 192), _gradients.Slice(AttnCAttnWeightOffset, 192), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(AttnCProjWeightOffset, 64), _gradients.Slice(AttnCProjWeightOffset, 64), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(CFcWeightOffset, 256), _gradients.Slice(CFcWeightOffset, 256), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(CProjWeightOffset, 256), _gradients.Slice(CProjWeightOffset, 256), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(LmHeadWeightOffset, 56), _gradients.Slice(LmHeadWeightOffset, 56), _l1, _l2);
             }
 
             global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -634,16 +634,16 @@ namespace Demo
                 }
                 _runner?.Dispose();
                 _runner = value == 1 ? null : new global::Compiled.ShardRunner(value);
-                _shardWorkspaces = new float[value - 1][];
-                _shardGradients = new float[value - 1][];
+                _shardWorkspaces = new global::Compiled.Kernels.AlignedFloats[value - 1];
+                _shardGradients = new global::Compiled.Kernels.AlignedFloats[value - 1];
                 _shardLosses = new float[value];
                 _shardEvaluations = new (double, long)[value];
                 _shardDropoutStates = new ulong[value - 1];
                 var random = new global::Compiled.Xoshiro(_dropoutState);
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
-                    _shardGradients[i] = new float[ParameterCount];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(InferenceWorkspaceSize);
+                    _shardGradients[i] = new global::Compiled.Kernels.AlignedFloats(ParameterCount);
                     _shardDropoutStates[i] = random.NextUInt64();
                 }
             }
@@ -658,7 +658,7 @@ namespace Demo
                 // Each thread's training workspace, allocated on the first sharded training step.
                 if (_shardWorkspaces[i].Length < WorkspaceSize)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
                 }
             }
 
@@ -689,7 +689,7 @@ namespace Demo
         void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)
         {
             (int start, int rows) = arguments.Rows(shard);
-            float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
+            global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
             if (arguments.Mode == global::Compiled.ShardMode.Forward)
             {
                 ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
@@ -703,11 +703,11 @@ namespace Demo
                 return;
             }
 
-            float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
+            global::Compiled.Kernels.AlignedFloats gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
             ref ulong dropoutState = ref (shard == 0 ? ref _dropoutState : ref _shardDropoutStates[shard - 1]);
             global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true, ref dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);
+            global::System.Span<float> outputGradient = workspace.Slice(GradientBufferA, rows * OutputSize);
             float loss = arguments.HasLabels ? global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Labels.Slice(start * LabelsPerSample, rows * LabelsPerSample), outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(arguments.Labels)) : global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Targets.Slice(start * OutputSize, rows * OutputSize), outputGradient, Classes);
             float share = arguments.HasLabels ? 1f : (float)rows / arguments.Batch;
             global::Compiled.ShardRunner.Scale(outputGradient, share);

@@ -59,9 +59,9 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     private const int OutputOutputOffset = 1433600; // rows of 10
     private const int GradientBufferA = 1434240; // rows of up to 7744
     private const int GradientBufferB = 1929856; // rows of up to 7744
-    private const int ScratchOffset = 2425472; // 84174 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
-    private const int WorkspaceSize = 2509646; // the training plan: allocated on the first training call
-    private const int InferenceWorkspaceSize = 1272014; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+    private const int ScratchOffset = 2425472; // 84176 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+    private const int WorkspaceSize = 2509648; // the training plan: allocated on the first training call
+    private const int InferenceWorkspaceSize = 1272016; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
     private static readonly global::Compiled.Kernels.ConvolutionGeometry Conv1Geometry = new global::Compiled.Kernels.ConvolutionGeometry(
@@ -101,13 +101,13 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
     // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
     // training call (EnsureTrainingWorkspace). Nothing allocates after that.
-    private readonly float[] _parameters = new float[ParameterCount];
-    private readonly float[] _gradients = new float[ParameterCount];
-    private float[] _workspace = new float[InferenceWorkspaceSize];
+    private readonly global::Compiled.Kernels.AlignedFloats _parameters = new(ParameterCount);
+    private readonly global::Compiled.Kernels.AlignedFloats _gradients = new(ParameterCount);
+    private global::Compiled.Kernels.AlignedFloats _workspace = new(InferenceWorkspaceSize);
     // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
     private global::Compiled.ShardRunner? _runner;
-    private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
-    private float[][] _shardGradients = global::System.Array.Empty<float[]>();
+    private global::Compiled.Kernels.AlignedFloats[] _shardWorkspaces = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
+    private global::Compiled.Kernels.AlignedFloats[] _shardGradients = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
     private float[] _shardLosses = global::System.Array.Empty<float>();
     private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
     private float _l1;
@@ -136,21 +136,21 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     {
         var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
         // conv1: He normal, std = sqrt(2 / 9)
-        global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, Conv1WeightOffset, 288), 9, ref random);
-        new global::System.Span<float>(_parameters, Conv1BiasOffset, 32).Clear();
+        global::Compiled.Initializers.HeNormal(_parameters.Slice(Conv1WeightOffset, 288), 9, ref random);
+        _parameters.Slice(Conv1BiasOffset, 32).Clear();
         // conv2: He normal, std = sqrt(2 / 288)
-        global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, Conv2WeightOffset, 18432), 288, ref random);
-        new global::System.Span<float>(_parameters, Conv2BiasOffset, 64).Clear();
+        global::Compiled.Initializers.HeNormal(_parameters.Slice(Conv2WeightOffset, 18432), 288, ref random);
+        _parameters.Slice(Conv2BiasOffset, 64).Clear();
         // conv3: He normal, std = sqrt(2 / 576)
-        global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, Conv3WeightOffset, 36864), 576, ref random);
-        new global::System.Span<float>(_parameters, Conv3BiasOffset, 64).Clear();
+        global::Compiled.Initializers.HeNormal(_parameters.Slice(Conv3WeightOffset, 36864), 576, ref random);
+        _parameters.Slice(Conv3BiasOffset, 64).Clear();
         // dense1: He normal, std = sqrt(2 / 576)
-        global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, Dense1WeightOffset, 36864), 576, ref random);
-        new global::System.Span<float>(_parameters, Dense1BiasOffset, 64).Clear();
+        global::Compiled.Initializers.HeNormal(_parameters.Slice(Dense1WeightOffset, 36864), 576, ref random);
+        _parameters.Slice(Dense1BiasOffset, 64).Clear();
         // output: Glorot uniform, limit = sqrt(6 / (64 + 10))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, OutputWeightOffset, 640), 64, 10, ref random);
-        new global::System.Span<float>(_parameters, OutputBiasOffset, 10).Clear();
-        global::System.Array.Clear(_gradients);
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(OutputWeightOffset, 640), 64, 10, ref random);
+        _parameters.Slice(OutputBiasOffset, 10).Clear();
+        _gradients.Clear();
     }
 
     /// <summary>Values per input sample.</summary>
@@ -189,34 +189,34 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     }
 
     /// <summary>conv1.weight, [3, 3, 1, 32] row-major (kernel height, kernel width, input channels, filters).</summary>
-    public global::System.Span<float> Conv1Weight => new global::System.Span<float>(_parameters, Conv1WeightOffset, 288);
+    public global::System.Span<float> Conv1Weight => _parameters.Slice(Conv1WeightOffset, 288);
 
     /// <summary>conv1.bias, [32].</summary>
-    public global::System.Span<float> Conv1Bias => new global::System.Span<float>(_parameters, Conv1BiasOffset, 32);
+    public global::System.Span<float> Conv1Bias => _parameters.Slice(Conv1BiasOffset, 32);
 
     /// <summary>conv2.weight, [3, 3, 32, 64] row-major (kernel height, kernel width, input channels, filters).</summary>
-    public global::System.Span<float> Conv2Weight => new global::System.Span<float>(_parameters, Conv2WeightOffset, 18432);
+    public global::System.Span<float> Conv2Weight => _parameters.Slice(Conv2WeightOffset, 18432);
 
     /// <summary>conv2.bias, [64].</summary>
-    public global::System.Span<float> Conv2Bias => new global::System.Span<float>(_parameters, Conv2BiasOffset, 64);
+    public global::System.Span<float> Conv2Bias => _parameters.Slice(Conv2BiasOffset, 64);
 
     /// <summary>conv3.weight, [3, 3, 64, 64] row-major (kernel height, kernel width, input channels, filters).</summary>
-    public global::System.Span<float> Conv3Weight => new global::System.Span<float>(_parameters, Conv3WeightOffset, 36864);
+    public global::System.Span<float> Conv3Weight => _parameters.Slice(Conv3WeightOffset, 36864);
 
     /// <summary>conv3.bias, [64].</summary>
-    public global::System.Span<float> Conv3Bias => new global::System.Span<float>(_parameters, Conv3BiasOffset, 64);
+    public global::System.Span<float> Conv3Bias => _parameters.Slice(Conv3BiasOffset, 64);
 
     /// <summary>dense1.weight, [576, 64] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> Dense1Weight => new global::System.Span<float>(_parameters, Dense1WeightOffset, 36864);
+    public global::System.Span<float> Dense1Weight => _parameters.Slice(Dense1WeightOffset, 36864);
 
     /// <summary>dense1.bias, [64].</summary>
-    public global::System.Span<float> Dense1Bias => new global::System.Span<float>(_parameters, Dense1BiasOffset, 64);
+    public global::System.Span<float> Dense1Bias => _parameters.Slice(Dense1BiasOffset, 64);
 
     /// <summary>output.weight, [64, 10] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> OutputWeight => new global::System.Span<float>(_parameters, OutputWeightOffset, 640);
+    public global::System.Span<float> OutputWeight => _parameters.Slice(OutputWeightOffset, 640);
 
     /// <summary>output.bias, [10].</summary>
-    public global::System.Span<float> OutputBias => new global::System.Span<float>(_parameters, OutputBiasOffset, 10);
+    public global::System.Span<float> OutputBias => _parameters.Slice(OutputBiasOffset, 10);
 
     /// <summary>L1 penalty l1 * sum |w| on the weights (not biases), added by <c>TrainStep</c>. Default 0.</summary>
     public float L1
@@ -270,7 +270,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     }
 
     // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
-    private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
+    private void ForwardRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
     {
         for (int start = 0; start < count; start += MaxBatchSize)
         {
@@ -286,12 +286,12 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     {
         if (_workspace.Length < WorkspaceSize)
         {
-            _workspace = new float[WorkspaceSize];
+            _workspace = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
         }
     }
 
     /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-    public void ZeroGradients() => global::System.Array.Clear(_gradients);
+    public void ZeroGradients() => _gradients.Clear();
 
     /// <summary>Runs the batch forward in training mode and accumulates the gradients of
     /// the mean softmax cross-entropy into <see cref="Gradients"/>. Returns the loss. One label (a class index) per sample, at most <see cref="MaxBatchSize"/>.</summary>
@@ -338,7 +338,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         EnsureTrainingWorkspace();
         int batch = labels.Length;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
         InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
         global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
@@ -350,7 +350,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         EnsureTrainingWorkspace();
         int batch = labels.Length;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
         BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
         return loss;
@@ -361,7 +361,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         EnsureTrainingWorkspace();
         int batch = labels.Length;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
         global::Compiled.NetworkGuard.FiniteLoss(loss);
         SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -380,7 +380,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     }
 
     // The summed loss and the correct answers of any number of labelled samples, in chunks, in the given workspace.
-    private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
+    private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
     {
         double loss = 0;
         long correct = 0;
@@ -443,7 +443,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
         InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
         global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
@@ -455,7 +455,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
         BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
         return loss;
@@ -466,7 +466,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
         global::Compiled.NetworkGuard.FiniteLoss(loss);
         SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -486,7 +486,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     }
 
     // The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.
-    private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+    private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
         int count = targets.Length / OutputSize;
         double loss = 0;
@@ -516,11 +516,11 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     {
         if (_l1 != 0f || _l2 != 0f)
         {
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Conv1WeightOffset, 288), new global::System.Span<float>(_gradients, Conv1WeightOffset, 288), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Conv2WeightOffset, 18432), new global::System.Span<float>(_gradients, Conv2WeightOffset, 18432), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Conv3WeightOffset, 36864), new global::System.Span<float>(_gradients, Conv3WeightOffset, 36864), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense1WeightOffset, 36864), new global::System.Span<float>(_gradients, Dense1WeightOffset, 36864), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, OutputWeightOffset, 640), new global::System.Span<float>(_gradients, OutputWeightOffset, 640), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Conv1WeightOffset, 288), _gradients.Slice(Conv1WeightOffset, 288), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Conv2WeightOffset, 18432), _gradients.Slice(Conv2WeightOffset, 18432), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Conv3WeightOffset, 36864), _gradients.Slice(Conv3WeightOffset, 36864), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Dense1WeightOffset, 36864), _gradients.Slice(Dense1WeightOffset, 36864), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(OutputWeightOffset, 640), _gradients.Slice(OutputWeightOffset, 640), _l1, _l2);
         }
 
         global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -589,14 +589,14 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             }
             _runner?.Dispose();
             _runner = value == 1 ? null : new global::Compiled.ShardRunner(value);
-            _shardWorkspaces = new float[value - 1][];
-            _shardGradients = new float[value - 1][];
+            _shardWorkspaces = new global::Compiled.Kernels.AlignedFloats[value - 1];
+            _shardGradients = new global::Compiled.Kernels.AlignedFloats[value - 1];
             _shardLosses = new float[value];
             _shardEvaluations = new (double, long)[value];
             for (int i = 0; i < value - 1; i++)
             {
-                _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
-                _shardGradients[i] = new float[ParameterCount];
+                _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(InferenceWorkspaceSize);
+                _shardGradients[i] = new global::Compiled.Kernels.AlignedFloats(ParameterCount);
             }
         }
     }
@@ -610,7 +610,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             // Each thread's training workspace, allocated on the first sharded training step.
             if (_shardWorkspaces[i].Length < WorkspaceSize)
             {
-                _shardWorkspaces[i] = new float[WorkspaceSize];
+                _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
             }
         }
 
@@ -641,7 +641,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)
     {
         (int start, int rows) = arguments.Rows(shard);
-        float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
+        global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
         if (arguments.Mode == global::Compiled.ShardMode.Forward)
         {
             ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
@@ -655,10 +655,10 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             return;
         }
 
-        float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
+        global::Compiled.Kernels.AlignedFloats gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
         global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);
+        global::System.Span<float> outputGradient = workspace.Slice(GradientBufferA, rows * OutputSize);
         float loss = arguments.HasLabels ? global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Labels.Slice(start, rows), outputGradient, OutputSize) : global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Targets.Slice(start * OutputSize, rows * OutputSize), outputGradient, OutputSize);
         // The loss is a mean over this shard's rows; weighting it by the shard's share of the batch makes the sum the batch mean.
         float share = (float)rows / arguments.Batch;
@@ -811,7 +811,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // y = ReLU(conv(x, W) + b), as [2046-pixel chunks of 9-value patches] x W [9, 32]
         // then pool1, a chunk of 3 whole samples at a time in the scratch: y is never stored whole
         global::System.Span<float> pool1Output = workspace.Slice(Pool1OutputOffset, batch * 5408);
-        global::Compiled.Kernels.Convolution.ForwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84174), batch, 2046, relu: true, in Pool1Geometry, pool1Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)));
+        global::Compiled.Kernels.Convolution.ForwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84176), batch, 2046, relu: true, in Pool1Geometry, pool1Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)));
 
         // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
         // Pooled by the convolution's call above, a chunk of whole samples at a time.
@@ -868,7 +868,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             // y = ReLU(conv(x, W) + b), as [2046-pixel chunks of 9-value patches] x W [9, 32]
             // then pool1, a chunk of 3 whole samples at a time in the scratch: y is never stored whole
             global::System.Span<float> pool1Output = workspace.Slice(Pool1OutputOffset, batch * 5408);
-            global::Compiled.Kernels.Convolution.ForwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84174), batch, 2046, relu: true, in Pool1Geometry, pool1Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)));
+            global::Compiled.Kernels.Convolution.ForwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84176), batch, 2046, relu: true, in Pool1Geometry, pool1Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)));
 
             // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
             // Pooled by the convolution's call above, a chunk of whole samples at a time.
@@ -950,7 +950,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // dz = dy * f'(y); dW += patches^T dz; db += sum dz; no dx: nothing before this layer
         // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
         // dy = pool1's gradient at each window's maximum, routed a chunk of 3 whole samples at a time in the scratch
-        global::Compiled.Kernels.Convolution.BackwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), workspace.Slice(Pool1OutputOffset, batch * 5408), default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84174), batch, 2046, accumulate);
+        global::Compiled.Kernels.Convolution.BackwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), workspace.Slice(Pool1OutputOffset, batch * 5408), default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84176), batch, 2046, accumulate);
     }
 
     // The backward pass with the SGD step folded in: each layer computes dx with its old weights, then updates
@@ -1001,7 +1001,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // dz = dy * f'(y); no dx: nothing before this layer; dW = patches^T dz, db = sum dz; then W -= lr dW, b -= lr db
         // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
         // dy = pool1's gradient at each window's maximum, routed a chunk of 3 whole samples at a time in the scratch
-        global::Compiled.Kernels.Convolution.BackwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), workspace.Slice(Pool1OutputOffset, batch * 5408), default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84174), batch, 2046, accumulate: false);
+        global::Compiled.Kernels.Convolution.BackwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), workspace.Slice(Pool1OutputOffset, batch * 5408), default, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84176), batch, 2046, accumulate: false);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1WeightOffset, 288), learningRate);
         global::Compiled.Kernels.Dense.ApplySgd(gradients.Slice(Conv1BiasOffset, 32), parameters.Slice(Conv1BiasOffset, 32), learningRate);
     }
@@ -1051,6 +1051,6 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // dz = dy * f'(y); dW += patches^T dz; db += sum dz; dx += fold(dz W^T)
         // (ReLU's derivative was applied by the max pool after this layer, where it routed the gradient.)
         // dy = pool1's gradient at each window's maximum, routed a chunk of 3 whole samples at a time in the scratch
-        global::Compiled.Kernels.Convolution.BackwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), workspace.Slice(Pool1OutputOffset, batch * 5408), inputGradient, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84174), batch, 2046, accumulate, accumulateInputGradient: true);
+        global::Compiled.Kernels.Convolution.BackwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), in Pool1Geometry, pool1OutputGradient, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)), workspace.Slice(Pool1OutputOffset, batch * 5408), inputGradient, gradients.Slice(Conv1WeightOffset, 288), gradients.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84176), batch, 2046, accumulate, accumulateInputGradient: true);
     }
 }

@@ -62,14 +62,14 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
     // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
     // training call (EnsureTrainingWorkspace). Nothing allocates after that.
-    private readonly float[] _parameters = new float[ParameterCount];
-    private readonly float[] _gradients = new float[ParameterCount];
-    private float[] _workspace = new float[InferenceWorkspaceSize];
+    private readonly global::Compiled.Kernels.AlignedFloats _parameters = new(ParameterCount);
+    private readonly global::Compiled.Kernels.AlignedFloats _gradients = new(ParameterCount);
+    private global::Compiled.Kernels.AlignedFloats _workspace = new(InferenceWorkspaceSize);
     private ulong _dropoutState;
     // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
     private global::Compiled.ShardRunner? _runner;
-    private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
-    private float[][] _shardGradients = global::System.Array.Empty<float[]>();
+    private global::Compiled.Kernels.AlignedFloats[] _shardWorkspaces = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
+    private global::Compiled.Kernels.AlignedFloats[] _shardGradients = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
     private float[] _shardLosses = global::System.Array.Empty<float>();
     private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
     private ulong[] _shardDropoutStates = global::System.Array.Empty<ulong>();
@@ -99,13 +99,13 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     {
         var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
         // hidden: He normal, std = sqrt(2 / 784)
-        global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, HiddenWeightOffset, 50176), 784, ref random);
-        new global::System.Span<float>(_parameters, HiddenBiasOffset, 64).Clear();
+        global::Compiled.Initializers.HeNormal(_parameters.Slice(HiddenWeightOffset, 50176), 784, ref random);
+        _parameters.Slice(HiddenBiasOffset, 64).Clear();
         // output: Glorot uniform, limit = sqrt(6 / (64 + 10))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, OutputWeightOffset, 640), 64, 10, ref random);
-        new global::System.Span<float>(_parameters, OutputBiasOffset, 10).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(OutputWeightOffset, 640), 64, 10, ref random);
+        _parameters.Slice(OutputBiasOffset, 10).Clear();
         _dropoutState = random.NextUInt64();
-        global::System.Array.Clear(_gradients);
+        _gradients.Clear();
     }
 
     /// <summary>Values per input sample.</summary>
@@ -152,16 +152,16 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     }
 
     /// <summary>hidden.weight, [784, 64] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> HiddenWeight => new global::System.Span<float>(_parameters, HiddenWeightOffset, 50176);
+    public global::System.Span<float> HiddenWeight => _parameters.Slice(HiddenWeightOffset, 50176);
 
     /// <summary>hidden.bias, [64].</summary>
-    public global::System.Span<float> HiddenBias => new global::System.Span<float>(_parameters, HiddenBiasOffset, 64);
+    public global::System.Span<float> HiddenBias => _parameters.Slice(HiddenBiasOffset, 64);
 
     /// <summary>output.weight, [64, 10] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> OutputWeight => new global::System.Span<float>(_parameters, OutputWeightOffset, 640);
+    public global::System.Span<float> OutputWeight => _parameters.Slice(OutputWeightOffset, 640);
 
     /// <summary>output.bias, [10].</summary>
-    public global::System.Span<float> OutputBias => new global::System.Span<float>(_parameters, OutputBiasOffset, 10);
+    public global::System.Span<float> OutputBias => _parameters.Slice(OutputBiasOffset, 10);
 
     /// <summary>L1 penalty l1 * sum |w| on the weights (not biases), added by <c>TrainStep</c>. Default 0.</summary>
     public float L1
@@ -215,7 +215,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     }
 
     // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
-    private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
+    private void ForwardRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
     {
         for (int start = 0; start < count; start += MaxBatchSize)
         {
@@ -231,12 +231,12 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     {
         if (_workspace.Length < WorkspaceSize)
         {
-            _workspace = new float[WorkspaceSize];
+            _workspace = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
         }
     }
 
     /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-    public void ZeroGradients() => global::System.Array.Clear(_gradients);
+    public void ZeroGradients() => _gradients.Clear();
 
     /// <summary>Runs the batch forward in training mode and accumulates the gradients of
     /// the mean softmax cross-entropy into <see cref="Gradients"/>. Returns the loss. One label (a class index) per sample, at most <see cref="MaxBatchSize"/>.</summary>
@@ -283,7 +283,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         EnsureTrainingWorkspace();
         int batch = labels.Length;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
         InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
         global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
@@ -295,7 +295,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         EnsureTrainingWorkspace();
         int batch = labels.Length;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
         BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
         return loss;
@@ -306,7 +306,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         EnsureTrainingWorkspace();
         int batch = labels.Length;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, OutputSize);
         global::Compiled.NetworkGuard.FiniteLoss(loss);
         SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -325,7 +325,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     }
 
     // The summed loss and the correct answers of any number of labelled samples, in chunks, in the given workspace.
-    private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
+    private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
     {
         double loss = 0;
         long correct = 0;
@@ -388,7 +388,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
         InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
         global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
@@ -400,7 +400,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
         BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
         return loss;
@@ -411,7 +411,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, OutputSize);
         global::Compiled.NetworkGuard.FiniteLoss(loss);
         SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -431,7 +431,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     }
 
     // The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.
-    private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+    private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
         int count = targets.Length / OutputSize;
         double loss = 0;
@@ -461,8 +461,8 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     {
         if (_l1 != 0f || _l2 != 0f)
         {
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, HiddenWeightOffset, 50176), new global::System.Span<float>(_gradients, HiddenWeightOffset, 50176), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, OutputWeightOffset, 640), new global::System.Span<float>(_gradients, OutputWeightOffset, 640), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(HiddenWeightOffset, 50176), _gradients.Slice(HiddenWeightOffset, 50176), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(OutputWeightOffset, 640), _gradients.Slice(OutputWeightOffset, 640), _l1, _l2);
         }
 
         global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -531,16 +531,16 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             }
             _runner?.Dispose();
             _runner = value == 1 ? null : new global::Compiled.ShardRunner(value);
-            _shardWorkspaces = new float[value - 1][];
-            _shardGradients = new float[value - 1][];
+            _shardWorkspaces = new global::Compiled.Kernels.AlignedFloats[value - 1];
+            _shardGradients = new global::Compiled.Kernels.AlignedFloats[value - 1];
             _shardLosses = new float[value];
             _shardEvaluations = new (double, long)[value];
             _shardDropoutStates = new ulong[value - 1];
             var random = new global::Compiled.Xoshiro(_dropoutState);
             for (int i = 0; i < value - 1; i++)
             {
-                _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
-                _shardGradients[i] = new float[ParameterCount];
+                _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(InferenceWorkspaceSize);
+                _shardGradients[i] = new global::Compiled.Kernels.AlignedFloats(ParameterCount);
                 _shardDropoutStates[i] = random.NextUInt64();
             }
         }
@@ -555,7 +555,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             // Each thread's training workspace, allocated on the first sharded training step.
             if (_shardWorkspaces[i].Length < WorkspaceSize)
             {
-                _shardWorkspaces[i] = new float[WorkspaceSize];
+                _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
             }
         }
 
@@ -586,7 +586,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)
     {
         (int start, int rows) = arguments.Rows(shard);
-        float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
+        global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
         if (arguments.Mode == global::Compiled.ShardMode.Forward)
         {
             ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
@@ -600,11 +600,11 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             return;
         }
 
-        float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
+        global::Compiled.Kernels.AlignedFloats gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
         ref ulong dropoutState = ref (shard == 0 ? ref _dropoutState : ref _shardDropoutStates[shard - 1]);
         global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true, ref dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);
+        global::System.Span<float> outputGradient = workspace.Slice(GradientBufferA, rows * OutputSize);
         float loss = arguments.HasLabels ? global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Labels.Slice(start, rows), outputGradient, OutputSize) : global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Targets.Slice(start * OutputSize, rows * OutputSize), outputGradient, OutputSize);
         // The loss is a mean over this shard's rows; weighting it by the shard's share of the batch makes the sum the batch mean.
         float share = (float)rows / arguments.Batch;

@@ -63,14 +63,14 @@ namespace Demo
 
         // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
         // training call (EnsureTrainingWorkspace). Nothing allocates after that.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
-        private float[] _workspace = new float[InferenceWorkspaceSize];
+        private readonly global::Compiled.Kernels.AlignedFloats _parameters = new(ParameterCount);
+        private readonly global::Compiled.Kernels.AlignedFloats _gradients = new(ParameterCount);
+        private global::Compiled.Kernels.AlignedFloats _workspace = new(InferenceWorkspaceSize);
         private ulong _dropoutState;
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
-        private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
-        private float[][] _shardGradients = global::System.Array.Empty<float[]>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardWorkspaces = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardGradients = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
         private float[] _shardLosses = global::System.Array.Empty<float>();
         private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
         private ulong[] _shardDropoutStates = global::System.Array.Empty<ulong>();
@@ -99,13 +99,13 @@ namespace Demo
         {
             var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
             // dense0: He normal, std = sqrt(2 / 8)
-            global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, Dense0WeightOffset, 256), 8, ref random);
-            new global::System.Span<float>(_parameters, Dense0BiasOffset, 32).Clear();
+            global::Compiled.Initializers.HeNormal(_parameters.Slice(Dense0WeightOffset, 256), 8, ref random);
+            _parameters.Slice(Dense0BiasOffset, 32).Clear();
             // dense1: Glorot uniform, limit = sqrt(6 / (32 + 4))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Dense1WeightOffset, 128), 32, 4, ref random);
-            new global::System.Span<float>(_parameters, Dense1BiasOffset, 4).Clear();
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(Dense1WeightOffset, 128), 32, 4, ref random);
+            _parameters.Slice(Dense1BiasOffset, 4).Clear();
             _dropoutState = random.NextUInt64();
-            global::System.Array.Clear(_gradients);
+            _gradients.Clear();
         }
 
         /// <summary>Values per input sample.</summary>
@@ -152,16 +152,16 @@ namespace Demo
         }
 
         /// <summary>dense0.weight, [8, 32] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> Dense0Weight => new global::System.Span<float>(_parameters, Dense0WeightOffset, 256);
+        public global::System.Span<float> Dense0Weight => _parameters.Slice(Dense0WeightOffset, 256);
 
         /// <summary>dense0.bias, [32].</summary>
-        public global::System.Span<float> Dense0Bias => new global::System.Span<float>(_parameters, Dense0BiasOffset, 32);
+        public global::System.Span<float> Dense0Bias => _parameters.Slice(Dense0BiasOffset, 32);
 
         /// <summary>dense1.weight, [32, 4] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> Dense1Weight => new global::System.Span<float>(_parameters, Dense1WeightOffset, 128);
+        public global::System.Span<float> Dense1Weight => _parameters.Slice(Dense1WeightOffset, 128);
 
         /// <summary>dense1.bias, [4].</summary>
-        public global::System.Span<float> Dense1Bias => new global::System.Span<float>(_parameters, Dense1BiasOffset, 4);
+        public global::System.Span<float> Dense1Bias => _parameters.Slice(Dense1BiasOffset, 4);
 
         /// <summary>L1 penalty l1 * sum |w| on the weights (not biases), added by <c>TrainStep</c>. Default 0.</summary>
         public float L1
@@ -213,7 +213,7 @@ namespace Demo
         }
 
         // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
-        private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
+        private void ForwardRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
         {
             for (int start = 0; start < count; start += MaxBatchSize)
             {
@@ -229,12 +229,12 @@ namespace Demo
         {
             if (_workspace.Length < WorkspaceSize)
             {
-                _workspace = new float[WorkspaceSize];
+                _workspace = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
             }
         }
 
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients() => _gradients.Clear();
 
         /// <summary>Runs the batch forward in training mode, then backward from <paramref name="outputGradient"/>, the gradient of your loss
         /// with respect to <c>Forward</c>'s outputs (one row of <see cref="OutputSize"/> per sample, at most <see cref="MaxBatchSize"/>), and
@@ -245,7 +245,7 @@ namespace Demo
             inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             EnsureTrainingWorkspace();
             ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));
+            outputGradient.CopyTo(_workspace.Slice(GradientBufferA, batch * OutputSize));
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true);
         }
 
@@ -257,7 +257,7 @@ namespace Demo
             inputs = global::Compiled.Data.Standardizer.Apply(_standardizer, inputs, ref _standardizedInputs);
             EnsureTrainingWorkspace();
             ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            outputGradient.CopyTo(new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize));
+            outputGradient.CopyTo(_workspace.Slice(GradientBufferA, batch * OutputSize));
             InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
             global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
         }
@@ -268,8 +268,8 @@ namespace Demo
         {
             if (_l1 != 0f || _l2 != 0f)
             {
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense0WeightOffset, 256), new global::System.Span<float>(_gradients, Dense0WeightOffset, 256), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense1WeightOffset, 128), new global::System.Span<float>(_gradients, Dense1WeightOffset, 128), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Dense0WeightOffset, 256), _gradients.Slice(Dense0WeightOffset, 256), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Dense1WeightOffset, 128), _gradients.Slice(Dense1WeightOffset, 128), _l1, _l2);
             }
 
             global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -338,16 +338,16 @@ namespace Demo
                 }
                 _runner?.Dispose();
                 _runner = value == 1 ? null : new global::Compiled.ShardRunner(value);
-                _shardWorkspaces = new float[value - 1][];
-                _shardGradients = new float[value - 1][];
+                _shardWorkspaces = new global::Compiled.Kernels.AlignedFloats[value - 1];
+                _shardGradients = new global::Compiled.Kernels.AlignedFloats[value - 1];
                 _shardLosses = new float[value];
                 _shardEvaluations = new (double, long)[value];
                 _shardDropoutStates = new ulong[value - 1];
                 var random = new global::Compiled.Xoshiro(_dropoutState);
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
-                    _shardGradients[i] = new float[ParameterCount];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(InferenceWorkspaceSize);
+                    _shardGradients[i] = new global::Compiled.Kernels.AlignedFloats(ParameterCount);
                     _shardDropoutStates[i] = random.NextUInt64();
                 }
             }
@@ -362,7 +362,7 @@ namespace Demo
             }
 
             (int start, int rows) = arguments.Rows(shard);
-            float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
+            global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
             ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
         }
 

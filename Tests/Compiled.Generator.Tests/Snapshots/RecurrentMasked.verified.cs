@@ -47,24 +47,24 @@ namespace Demo
         private const int Dense0BiasOffset = 254; // [2]
 
         // Offsets into the workspace; every buffer holds MaxBatchSize rows.
-        private const int Gru0OutputOffset = 1960; // rows of 5x6
+        private const int Gru0OutputOffset = 1968; // rows of 5x6
         private const int Gru0GatesOffset = 0; // rows of the activated gates of every step; the backward pass overwrites them with their gradients
         private const int Gru0PreviousOffset = 720; // rows of h_{t-1} of every step
         private const int Gru0CellStatesOffset = 960; // rows of h W_hn + b_hn of every step
         private const int Gru0RecurrentGradientOffset = 1200; // rows of dL/d(h W_hh + b_hh), backward only
         private const int Gru0KeepOffset = 1920; // rows of 1 for a step that counts, 0 for padding
-        private const int Dropout0OutputOffset = 2440; // rows of 5x6
-        private const int Dropout0SavedOffset = 2200; // rows of the mask, 5x6
-        private const int LastOutputOffset = 3040; // rows of 4
-        private const int LastGatesOffset = 2680; // rows of the activated gates of every step; the backward pass overwrites them with their gradients
-        private const int LastPreviousOffset = 2840; // rows of h_{t-1} of every step
-        private const int LastKeepOffset = 3000; // rows of 1 for a step that counts, 0 for padding
-        private const int Dense0OutputOffset = 3072; // rows of 2
-        private const int GradientBufferA = 3088; // rows of up to 30
-        private const int GradientBufferB = 3328; // rows of up to 30
-        private const int ScratchOffset = 3568; // 474 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
-        private const int WorkspaceSize = 4042; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 2706; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int Dropout0OutputOffset = 2448; // rows of 5x6
+        private const int Dropout0SavedOffset = 2208; // rows of the mask, 5x6
+        private const int LastOutputOffset = 3056; // rows of 4
+        private const int LastGatesOffset = 2688; // rows of the activated gates of every step; the backward pass overwrites them with their gradients
+        private const int LastPreviousOffset = 2848; // rows of h_{t-1} of every step
+        private const int LastKeepOffset = 3008; // rows of 1 for a step that counts, 0 for padding
+        private const int Dense0OutputOffset = 3088; // rows of 2
+        private const int GradientBufferA = 3104; // rows of up to 30
+        private const int GradientBufferB = 3344; // rows of up to 30
+        private const int ScratchOffset = 3584; // 474 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+        private const int WorkspaceSize = 4058; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 2714; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
         private static readonly global::Compiled.Kernels.RecurrentGeometry Gru0Geometry = new(global::Compiled.Kernels.RecurrentCell.Gru, 5, 3, 6, returnSequences: true);
@@ -96,14 +96,14 @@ namespace Demo
 
         // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
         // training call (EnsureTrainingWorkspace). Nothing allocates after that.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
-        private float[] _workspace = new float[InferenceWorkspaceSize];
+        private readonly global::Compiled.Kernels.AlignedFloats _parameters = new(ParameterCount);
+        private readonly global::Compiled.Kernels.AlignedFloats _gradients = new(ParameterCount);
+        private global::Compiled.Kernels.AlignedFloats _workspace = new(InferenceWorkspaceSize);
         private ulong _dropoutState;
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
-        private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
-        private float[][] _shardGradients = global::System.Array.Empty<float[]>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardWorkspaces = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardGradients = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
         private float[] _shardLosses = global::System.Array.Empty<float>();
         private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
         private ulong[] _shardDropoutStates = global::System.Array.Empty<ulong>();
@@ -132,26 +132,26 @@ namespace Demo
         {
             var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
             // gru0.weight_ih: U(-1/sqrt(6), 1/sqrt(6)), as PyTorch
-            global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, Gru0WeightIhOffset, 54), 6, ref random);
+            global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(Gru0WeightIhOffset, 54), 6, ref random);
             // gru0.weight_hh: U(-1/sqrt(6), 1/sqrt(6)), as PyTorch
-            global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, Gru0WeightHhOffset, 108), 6, ref random);
+            global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(Gru0WeightHhOffset, 108), 6, ref random);
             // gru0.bias_ih: U(-1/sqrt(6), 1/sqrt(6)), as PyTorch
-            global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, Gru0BiasIhOffset, 18), 6, ref random);
+            global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(Gru0BiasIhOffset, 18), 6, ref random);
             // gru0.bias_hh: U(-1/sqrt(6), 1/sqrt(6)), as PyTorch
-            global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, Gru0BiasHhOffset, 18), 6, ref random);
+            global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(Gru0BiasHhOffset, 18), 6, ref random);
             // last.weight_ih: U(-1/sqrt(4), 1/sqrt(4)), as PyTorch
-            global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, LastWeightIhOffset, 24), 4, ref random);
+            global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(LastWeightIhOffset, 24), 4, ref random);
             // last.weight_hh: U(-1/sqrt(4), 1/sqrt(4)), as PyTorch
-            global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, LastWeightHhOffset, 16), 4, ref random);
+            global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(LastWeightHhOffset, 16), 4, ref random);
             // last.bias_ih: U(-1/sqrt(4), 1/sqrt(4)), as PyTorch
-            global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, LastBiasIhOffset, 4), 4, ref random);
+            global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(LastBiasIhOffset, 4), 4, ref random);
             // last.bias_hh: U(-1/sqrt(4), 1/sqrt(4)), as PyTorch
-            global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, LastBiasHhOffset, 4), 4, ref random);
+            global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(LastBiasHhOffset, 4), 4, ref random);
             // dense0: Glorot uniform, limit = sqrt(6 / (4 + 2))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Dense0WeightOffset, 8), 4, 2, ref random);
-            new global::System.Span<float>(_parameters, Dense0BiasOffset, 2).Clear();
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(Dense0WeightOffset, 8), 4, 2, ref random);
+            _parameters.Slice(Dense0BiasOffset, 2).Clear();
             _dropoutState = random.NextUInt64();
-            global::System.Array.Clear(_gradients);
+            _gradients.Clear();
         }
 
         /// <summary>Values per input sample.</summary>
@@ -198,34 +198,34 @@ namespace Demo
         }
 
         /// <summary>gru0.weight_ih, [3, 18] row-major (inputs by gate units).</summary>
-        public global::System.Span<float> Gru0WeightIh => new global::System.Span<float>(_parameters, Gru0WeightIhOffset, 54);
+        public global::System.Span<float> Gru0WeightIh => _parameters.Slice(Gru0WeightIhOffset, 54);
 
         /// <summary>gru0.weight_hh, [6, 18] row-major (state by gate units).</summary>
-        public global::System.Span<float> Gru0WeightHh => new global::System.Span<float>(_parameters, Gru0WeightHhOffset, 108);
+        public global::System.Span<float> Gru0WeightHh => _parameters.Slice(Gru0WeightHhOffset, 108);
 
         /// <summary>gru0.bias_ih, [18].</summary>
-        public global::System.Span<float> Gru0BiasIh => new global::System.Span<float>(_parameters, Gru0BiasIhOffset, 18);
+        public global::System.Span<float> Gru0BiasIh => _parameters.Slice(Gru0BiasIhOffset, 18);
 
         /// <summary>gru0.bias_hh, [18].</summary>
-        public global::System.Span<float> Gru0BiasHh => new global::System.Span<float>(_parameters, Gru0BiasHhOffset, 18);
+        public global::System.Span<float> Gru0BiasHh => _parameters.Slice(Gru0BiasHhOffset, 18);
 
         /// <summary>last.weight_ih, [6, 4] row-major (inputs by gate units).</summary>
-        public global::System.Span<float> LastWeightIh => new global::System.Span<float>(_parameters, LastWeightIhOffset, 24);
+        public global::System.Span<float> LastWeightIh => _parameters.Slice(LastWeightIhOffset, 24);
 
         /// <summary>last.weight_hh, [4, 4] row-major (state by gate units).</summary>
-        public global::System.Span<float> LastWeightHh => new global::System.Span<float>(_parameters, LastWeightHhOffset, 16);
+        public global::System.Span<float> LastWeightHh => _parameters.Slice(LastWeightHhOffset, 16);
 
         /// <summary>last.bias_ih, [4].</summary>
-        public global::System.Span<float> LastBiasIh => new global::System.Span<float>(_parameters, LastBiasIhOffset, 4);
+        public global::System.Span<float> LastBiasIh => _parameters.Slice(LastBiasIhOffset, 4);
 
         /// <summary>last.bias_hh, [4].</summary>
-        public global::System.Span<float> LastBiasHh => new global::System.Span<float>(_parameters, LastBiasHhOffset, 4);
+        public global::System.Span<float> LastBiasHh => _parameters.Slice(LastBiasHhOffset, 4);
 
         /// <summary>dense0.weight, [4, 2] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> Dense0Weight => new global::System.Span<float>(_parameters, Dense0WeightOffset, 8);
+        public global::System.Span<float> Dense0Weight => _parameters.Slice(Dense0WeightOffset, 8);
 
         /// <summary>dense0.bias, [2].</summary>
-        public global::System.Span<float> Dense0Bias => new global::System.Span<float>(_parameters, Dense0BiasOffset, 2);
+        public global::System.Span<float> Dense0Bias => _parameters.Slice(Dense0BiasOffset, 2);
 
         /// <summary>L1 penalty l1 * sum |w| on the weights (not biases), added by <c>TrainStep</c>. Default 0.</summary>
         public float L1
@@ -277,7 +277,7 @@ namespace Demo
         }
 
         // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
-        private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
+        private void ForwardRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
         {
             for (int start = 0; start < count; start += MaxBatchSize)
             {
@@ -293,12 +293,12 @@ namespace Demo
         {
             if (_workspace.Length < WorkspaceSize)
             {
-                _workspace = new float[WorkspaceSize];
+                _workspace = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
             }
         }
 
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients() => _gradients.Clear();
 
         /// <summary>Values of one step of input for <see cref="Step"/>: the features of one time step.</summary>
         public const int StepInputSize = 3;
@@ -315,7 +315,7 @@ namespace Demo
         int global::Compiled.IStreamingNetwork.StepInputSize => StepInputSize;
 
         private readonly float[] _state = new float[StateSize];
-        private readonly float[] _stepWorkspace = new float[StepPlan.WorkspaceSize];
+        private readonly global::Compiled.Kernels.AlignedFloats _stepWorkspace = new(StepPlan.WorkspaceSize);
 
         /// <summary>Sets the carried state to zero, so that the next <see cref="Step"/> starts a new sequence (as every
         /// sequence starts in <c>Predict</c>).</summary>
@@ -379,7 +379,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.MeanSquaredError(logits, targets, outputGradient);
             InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
             global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
@@ -391,7 +391,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.MeanSquaredError(logits, targets, outputGradient);
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
@@ -402,7 +402,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.MeanSquaredError(logits, targets, outputGradient);
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -422,7 +422,7 @@ namespace Demo
         }
 
         // The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.
-        private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+        private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int count = targets.Length / OutputSize;
             double loss = 0;
@@ -444,11 +444,11 @@ namespace Demo
         {
             if (_l1 != 0f || _l2 != 0f)
             {
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Gru0WeightIhOffset, 54), new global::System.Span<float>(_gradients, Gru0WeightIhOffset, 54), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Gru0WeightHhOffset, 108), new global::System.Span<float>(_gradients, Gru0WeightHhOffset, 108), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, LastWeightIhOffset, 24), new global::System.Span<float>(_gradients, LastWeightIhOffset, 24), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, LastWeightHhOffset, 16), new global::System.Span<float>(_gradients, LastWeightHhOffset, 16), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense0WeightOffset, 8), new global::System.Span<float>(_gradients, Dense0WeightOffset, 8), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Gru0WeightIhOffset, 54), _gradients.Slice(Gru0WeightIhOffset, 54), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Gru0WeightHhOffset, 108), _gradients.Slice(Gru0WeightHhOffset, 108), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(LastWeightIhOffset, 24), _gradients.Slice(LastWeightIhOffset, 24), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(LastWeightHhOffset, 16), _gradients.Slice(LastWeightHhOffset, 16), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Dense0WeightOffset, 8), _gradients.Slice(Dense0WeightOffset, 8), _l1, _l2);
             }
 
             global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -517,16 +517,16 @@ namespace Demo
                 }
                 _runner?.Dispose();
                 _runner = value == 1 ? null : new global::Compiled.ShardRunner(value);
-                _shardWorkspaces = new float[value - 1][];
-                _shardGradients = new float[value - 1][];
+                _shardWorkspaces = new global::Compiled.Kernels.AlignedFloats[value - 1];
+                _shardGradients = new global::Compiled.Kernels.AlignedFloats[value - 1];
                 _shardLosses = new float[value];
                 _shardEvaluations = new (double, long)[value];
                 _shardDropoutStates = new ulong[value - 1];
                 var random = new global::Compiled.Xoshiro(_dropoutState);
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
-                    _shardGradients[i] = new float[ParameterCount];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(InferenceWorkspaceSize);
+                    _shardGradients[i] = new global::Compiled.Kernels.AlignedFloats(ParameterCount);
                     _shardDropoutStates[i] = random.NextUInt64();
                 }
             }
@@ -541,7 +541,7 @@ namespace Demo
                 // Each thread's training workspace, allocated on the first sharded training step.
                 if (_shardWorkspaces[i].Length < WorkspaceSize)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
                 }
             }
 
@@ -572,7 +572,7 @@ namespace Demo
         void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)
         {
             (int start, int rows) = arguments.Rows(shard);
-            float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
+            global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
             if (arguments.Mode == global::Compiled.ShardMode.Forward)
             {
                 ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
@@ -586,11 +586,11 @@ namespace Demo
                 return;
             }
 
-            float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
+            global::Compiled.Kernels.AlignedFloats gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
             ref ulong dropoutState = ref (shard == 0 ? ref _dropoutState : ref _shardDropoutStates[shard - 1]);
             global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true, ref dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);
+            global::System.Span<float> outputGradient = workspace.Slice(GradientBufferA, rows * OutputSize);
             float loss = global::Compiled.Kernels.Losses.MeanSquaredError(logits, arguments.Targets.Slice(start * OutputSize, rows * OutputSize), outputGradient);
             // The loss is a mean over this shard's rows; weighting it by the shard's share of the batch makes the sum the batch mean.
             float share = (float)rows / arguments.Batch;
@@ -754,7 +754,7 @@ namespace Demo
             private const int LastPreviousOffset = 432; // rows of h_{t-1} of every step
             private const int LastKeepOffset = 592; // rows of 1 for a step that counts, 0 for padding
             private const int Dense0OutputOffset = 0; // rows of 2
-            private const int ScratchOffset = 2232;
+            private const int ScratchOffset = 2240;
 
             // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
             public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
@@ -809,21 +809,21 @@ namespace Demo
         // recurrent layers start from the carried state and leave their final state in it.
         private static class StepPlan
         {
-            public const int WorkspaceSize = 281;
+            public const int WorkspaceSize = 366;
             private const int Gru0OutputOffset = 0; // rows of 1x6
-            private const int Gru0GatesOffset = 10; // rows of the activated gates of every step; the backward pass overwrites them with their gradients
-            private const int Gru0PreviousOffset = 28; // rows of h_{t-1} of every step
-            private const int Gru0CellStatesOffset = 34; // rows of h W_hn + b_hn of every step
-            private const int Gru0RecurrentGradientOffset = 40; // rows of dL/d(h W_hh + b_hh), backward only
-            private const int Gru0KeepOffset = 58; // rows of 1 for a step that counts, 0 for padding
+            private const int Gru0GatesOffset = 32; // rows of the activated gates of every step; the backward pass overwrites them with their gradients
+            private const int Gru0PreviousOffset = 64; // rows of h_{t-1} of every step
+            private const int Gru0CellStatesOffset = 80; // rows of h W_hn + b_hn of every step
+            private const int Gru0RecurrentGradientOffset = 96; // rows of dL/d(h W_hh + b_hh), backward only
+            private const int Gru0KeepOffset = 128; // rows of 1 for a step that counts, 0 for padding
             private const int Dropout0OutputOffset = 0; // rows of 1x6 (unused: in inference the output is the input)
-            private const int Dropout0SavedOffset = 10; // rows of the mask, 1x6
-            private const int LastOutputOffset = 6; // rows of 4
-            private const int LastGatesOffset = 10; // rows of the activated gates of every step; the backward pass overwrites them with their gradients
-            private const int LastPreviousOffset = 14; // rows of h_{t-1} of every step
-            private const int LastKeepOffset = 18; // rows of 1 for a step that counts, 0 for padding
+            private const int Dropout0SavedOffset = 32; // rows of the mask, 1x6
+            private const int LastOutputOffset = 16; // rows of 4
+            private const int LastGatesOffset = 32; // rows of the activated gates of every step; the backward pass overwrites them with their gradients
+            private const int LastPreviousOffset = 48; // rows of h_{t-1} of every step
+            private const int LastKeepOffset = 64; // rows of 1 for a step that counts, 0 for padding
             private const int Dense0OutputOffset = 0; // rows of 2
-            private const int ScratchOffset = 59;
+            private const int ScratchOffset = 144;
             private static readonly global::Compiled.Kernels.RecurrentGeometry Gru0Geometry = new(global::Compiled.Kernels.RecurrentCell.Gru, 1, 3, 6, returnSequences: true);
             private static readonly global::Compiled.Kernels.RecurrentGeometry LastGeometry = new(global::Compiled.Kernels.RecurrentCell.Elman, 1, 6, 4, returnSequences: false, relu: true);
 

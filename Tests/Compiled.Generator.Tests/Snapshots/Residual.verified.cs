@@ -71,13 +71,13 @@ namespace Demo
 
         // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
         // training call (EnsureTrainingWorkspace). Nothing allocates after that.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
-        private float[] _workspace = new float[InferenceWorkspaceSize];
+        private readonly global::Compiled.Kernels.AlignedFloats _parameters = new(ParameterCount);
+        private readonly global::Compiled.Kernels.AlignedFloats _gradients = new(ParameterCount);
+        private global::Compiled.Kernels.AlignedFloats _workspace = new(InferenceWorkspaceSize);
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
-        private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
-        private float[][] _shardGradients = global::System.Array.Empty<float[]>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardWorkspaces = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardGradients = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
         private float[] _shardLosses = global::System.Array.Empty<float>();
         private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
         private float _l1;
@@ -105,15 +105,15 @@ namespace Demo
         {
             var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
             // stem: Glorot uniform, limit = sqrt(6 / (5 + 16))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, StemWeightOffset, 80), 5, 16, ref random);
-            new global::System.Span<float>(_parameters, StemBiasOffset, 16).Clear();
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(StemWeightOffset, 80), 5, 16, ref random);
+            _parameters.Slice(StemBiasOffset, 16).Clear();
             // dense1: He normal, std = sqrt(2 / 16)
-            global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, Dense1WeightOffset, 256), 16, ref random);
-            new global::System.Span<float>(_parameters, Dense1BiasOffset, 16).Clear();
+            global::Compiled.Initializers.HeNormal(_parameters.Slice(Dense1WeightOffset, 256), 16, ref random);
+            _parameters.Slice(Dense1BiasOffset, 16).Clear();
             // dense2: Glorot uniform, limit = sqrt(6 / (16 + 2))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Dense2WeightOffset, 32), 16, 2, ref random);
-            new global::System.Span<float>(_parameters, Dense2BiasOffset, 2).Clear();
-            global::System.Array.Clear(_gradients);
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(Dense2WeightOffset, 32), 16, 2, ref random);
+            _parameters.Slice(Dense2BiasOffset, 2).Clear();
+            _gradients.Clear();
         }
 
         /// <summary>Values per input sample.</summary>
@@ -152,22 +152,22 @@ namespace Demo
         }
 
         /// <summary>stem.weight, [5, 16] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> StemWeight => new global::System.Span<float>(_parameters, StemWeightOffset, 80);
+        public global::System.Span<float> StemWeight => _parameters.Slice(StemWeightOffset, 80);
 
         /// <summary>stem.bias, [16].</summary>
-        public global::System.Span<float> StemBias => new global::System.Span<float>(_parameters, StemBiasOffset, 16);
+        public global::System.Span<float> StemBias => _parameters.Slice(StemBiasOffset, 16);
 
         /// <summary>dense1.weight, [16, 16] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> Dense1Weight => new global::System.Span<float>(_parameters, Dense1WeightOffset, 256);
+        public global::System.Span<float> Dense1Weight => _parameters.Slice(Dense1WeightOffset, 256);
 
         /// <summary>dense1.bias, [16].</summary>
-        public global::System.Span<float> Dense1Bias => new global::System.Span<float>(_parameters, Dense1BiasOffset, 16);
+        public global::System.Span<float> Dense1Bias => _parameters.Slice(Dense1BiasOffset, 16);
 
         /// <summary>dense2.weight, [16, 2] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> Dense2Weight => new global::System.Span<float>(_parameters, Dense2WeightOffset, 32);
+        public global::System.Span<float> Dense2Weight => _parameters.Slice(Dense2WeightOffset, 32);
 
         /// <summary>dense2.bias, [2].</summary>
-        public global::System.Span<float> Dense2Bias => new global::System.Span<float>(_parameters, Dense2BiasOffset, 2);
+        public global::System.Span<float> Dense2Bias => _parameters.Slice(Dense2BiasOffset, 2);
 
         /// <summary>L1 penalty l1 * sum |w| on the weights (not biases), added by <c>TrainStep</c>. Default 0.</summary>
         public float L1
@@ -219,7 +219,7 @@ namespace Demo
         }
 
         // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
-        private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
+        private void ForwardRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
         {
             for (int start = 0; start < count; start += MaxBatchSize)
             {
@@ -235,12 +235,12 @@ namespace Demo
         {
             if (_workspace.Length < WorkspaceSize)
             {
-                _workspace = new float[WorkspaceSize];
+                _workspace = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
             }
         }
 
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients() => _gradients.Clear();
 
         /// <summary>Runs the batch forward in training mode and accumulates the gradients of
         /// the mean squared error into <see cref="Gradients"/>. Returns the loss. Targets: float targets, one row of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
@@ -287,7 +287,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.MeanSquaredError(logits, targets, outputGradient);
             InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
             global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
@@ -299,7 +299,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.MeanSquaredError(logits, targets, outputGradient);
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
@@ -310,7 +310,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.MeanSquaredError(logits, targets, outputGradient);
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -330,7 +330,7 @@ namespace Demo
         }
 
         // The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.
-        private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+        private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int count = targets.Length / OutputSize;
             double loss = 0;
@@ -352,9 +352,9 @@ namespace Demo
         {
             if (_l1 != 0f || _l2 != 0f)
             {
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, StemWeightOffset, 80), new global::System.Span<float>(_gradients, StemWeightOffset, 80), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense1WeightOffset, 256), new global::System.Span<float>(_gradients, Dense1WeightOffset, 256), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense2WeightOffset, 32), new global::System.Span<float>(_gradients, Dense2WeightOffset, 32), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(StemWeightOffset, 80), _gradients.Slice(StemWeightOffset, 80), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Dense1WeightOffset, 256), _gradients.Slice(Dense1WeightOffset, 256), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Dense2WeightOffset, 32), _gradients.Slice(Dense2WeightOffset, 32), _l1, _l2);
             }
 
             global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -423,14 +423,14 @@ namespace Demo
                 }
                 _runner?.Dispose();
                 _runner = value == 1 ? null : new global::Compiled.ShardRunner(value);
-                _shardWorkspaces = new float[value - 1][];
-                _shardGradients = new float[value - 1][];
+                _shardWorkspaces = new global::Compiled.Kernels.AlignedFloats[value - 1];
+                _shardGradients = new global::Compiled.Kernels.AlignedFloats[value - 1];
                 _shardLosses = new float[value];
                 _shardEvaluations = new (double, long)[value];
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
-                    _shardGradients[i] = new float[ParameterCount];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(InferenceWorkspaceSize);
+                    _shardGradients[i] = new global::Compiled.Kernels.AlignedFloats(ParameterCount);
                 }
             }
         }
@@ -444,7 +444,7 @@ namespace Demo
                 // Each thread's training workspace, allocated on the first sharded training step.
                 if (_shardWorkspaces[i].Length < WorkspaceSize)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
                 }
             }
 
@@ -475,7 +475,7 @@ namespace Demo
         void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)
         {
             (int start, int rows) = arguments.Rows(shard);
-            float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
+            global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
             if (arguments.Mode == global::Compiled.ShardMode.Forward)
             {
                 ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
@@ -489,10 +489,10 @@ namespace Demo
                 return;
             }
 
-            float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
+            global::Compiled.Kernels.AlignedFloats gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
             global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);
+            global::System.Span<float> outputGradient = workspace.Slice(GradientBufferA, rows * OutputSize);
             float loss = global::Compiled.Kernels.Losses.MeanSquaredError(logits, arguments.Targets.Slice(start * OutputSize, rows * OutputSize), outputGradient);
             // The loss is a mean over this shard's rows; weighting it by the shard's share of the batch makes the sum the batch mean.
             float share = (float)rows / arguments.Batch;

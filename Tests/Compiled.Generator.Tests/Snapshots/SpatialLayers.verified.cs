@@ -89,14 +89,14 @@ namespace Demo
 
         // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
         // training call (EnsureTrainingWorkspace). Nothing allocates after that.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
-        private float[] _workspace = new float[InferenceWorkspaceSize];
+        private readonly global::Compiled.Kernels.AlignedFloats _parameters = new(ParameterCount);
+        private readonly global::Compiled.Kernels.AlignedFloats _gradients = new(ParameterCount);
+        private global::Compiled.Kernels.AlignedFloats _workspace = new(InferenceWorkspaceSize);
         private ulong _dropoutState;
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
-        private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
-        private float[][] _shardGradients = global::System.Array.Empty<float[]>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardWorkspaces = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardGradients = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
         private float[] _shardLosses = global::System.Array.Empty<float>();
         private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
         private ulong[] _shardDropoutStates = global::System.Array.Empty<ulong>();
@@ -126,16 +126,16 @@ namespace Demo
         {
             var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
             // stem: He normal, std = sqrt(2 / 18)
-            global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, StemWeightOffset, 144), 18, ref random);
-            new global::System.Span<float>(_parameters, StemBiasOffset, 8).Clear();
+            global::Compiled.Initializers.HeNormal(_parameters.Slice(StemWeightOffset, 144), 18, ref random);
+            _parameters.Slice(StemBiasOffset, 8).Clear();
             // conv1: Glorot uniform, limit = sqrt(6 / (8 + 16))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Conv1WeightOffset, 128), 8, 16, ref random);
-            new global::System.Span<float>(_parameters, Conv1BiasOffset, 16).Clear();
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(Conv1WeightOffset, 128), 8, 16, ref random);
+            _parameters.Slice(Conv1BiasOffset, 16).Clear();
             // dense0: Glorot uniform, limit = sqrt(6 / (16 + 1))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Dense0WeightOffset, 16), 16, 1, ref random);
-            new global::System.Span<float>(_parameters, Dense0BiasOffset, 1).Clear();
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(Dense0WeightOffset, 16), 16, 1, ref random);
+            _parameters.Slice(Dense0BiasOffset, 1).Clear();
             _dropoutState = random.NextUInt64();
-            global::System.Array.Clear(_gradients);
+            _gradients.Clear();
         }
 
         /// <summary>Values per input sample.</summary>
@@ -182,22 +182,22 @@ namespace Demo
         }
 
         /// <summary>stem.weight, [3, 2, 3, 8] row-major (kernel height, kernel width, input channels, filters).</summary>
-        public global::System.Span<float> StemWeight => new global::System.Span<float>(_parameters, StemWeightOffset, 144);
+        public global::System.Span<float> StemWeight => _parameters.Slice(StemWeightOffset, 144);
 
         /// <summary>stem.bias, [8].</summary>
-        public global::System.Span<float> StemBias => new global::System.Span<float>(_parameters, StemBiasOffset, 8);
+        public global::System.Span<float> StemBias => _parameters.Slice(StemBiasOffset, 8);
 
         /// <summary>conv1.weight, [1, 1, 8, 16] row-major (kernel height, kernel width, input channels, filters).</summary>
-        public global::System.Span<float> Conv1Weight => new global::System.Span<float>(_parameters, Conv1WeightOffset, 128);
+        public global::System.Span<float> Conv1Weight => _parameters.Slice(Conv1WeightOffset, 128);
 
         /// <summary>conv1.bias, [16].</summary>
-        public global::System.Span<float> Conv1Bias => new global::System.Span<float>(_parameters, Conv1BiasOffset, 16);
+        public global::System.Span<float> Conv1Bias => _parameters.Slice(Conv1BiasOffset, 16);
 
         /// <summary>dense0.weight, [16, 1] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> Dense0Weight => new global::System.Span<float>(_parameters, Dense0WeightOffset, 16);
+        public global::System.Span<float> Dense0Weight => _parameters.Slice(Dense0WeightOffset, 16);
 
         /// <summary>dense0.bias, [1].</summary>
-        public global::System.Span<float> Dense0Bias => new global::System.Span<float>(_parameters, Dense0BiasOffset, 1);
+        public global::System.Span<float> Dense0Bias => _parameters.Slice(Dense0BiasOffset, 1);
 
         /// <summary>L1 penalty l1 * sum |w| on the weights (not biases), added by <c>TrainStep</c>. Default 0.</summary>
         public float L1
@@ -251,7 +251,7 @@ namespace Demo
         }
 
         // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
-        private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
+        private void ForwardRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
         {
             for (int start = 0; start < count; start += MaxBatchSize)
             {
@@ -267,12 +267,12 @@ namespace Demo
         {
             if (_workspace.Length < WorkspaceSize)
             {
-                _workspace = new float[WorkspaceSize];
+                _workspace = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
             }
         }
 
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients() => _gradients.Clear();
 
         /// <summary>Runs the batch forward in training mode and accumulates the gradients of
         /// the binary cross-entropy on logits into <see cref="Gradients"/>. Returns the loss. Targets: targets in [0, 1], one row of OutputSize per sample; at most <see cref="MaxBatchSize"/> samples.</summary>
@@ -322,7 +322,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, targets, outputGradient);
             InputGradientBackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate: true, inputGradient);
             global::Compiled.Data.Standardizer.ChainInputGradient(_standardizer, inputGradient);
@@ -334,7 +334,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, targets, outputGradient);
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
@@ -345,7 +345,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, targets, outputGradient);
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -365,7 +365,7 @@ namespace Demo
         }
 
         // The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.
-        private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+        private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int count = targets.Length / OutputSize;
             double loss = 0;
@@ -395,9 +395,9 @@ namespace Demo
         {
             if (_l1 != 0f || _l2 != 0f)
             {
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, StemWeightOffset, 144), new global::System.Span<float>(_gradients, StemWeightOffset, 144), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Conv1WeightOffset, 128), new global::System.Span<float>(_gradients, Conv1WeightOffset, 128), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense0WeightOffset, 16), new global::System.Span<float>(_gradients, Dense0WeightOffset, 16), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(StemWeightOffset, 144), _gradients.Slice(StemWeightOffset, 144), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Conv1WeightOffset, 128), _gradients.Slice(Conv1WeightOffset, 128), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Dense0WeightOffset, 16), _gradients.Slice(Dense0WeightOffset, 16), _l1, _l2);
             }
 
             global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -466,16 +466,16 @@ namespace Demo
                 }
                 _runner?.Dispose();
                 _runner = value == 1 ? null : new global::Compiled.ShardRunner(value);
-                _shardWorkspaces = new float[value - 1][];
-                _shardGradients = new float[value - 1][];
+                _shardWorkspaces = new global::Compiled.Kernels.AlignedFloats[value - 1];
+                _shardGradients = new global::Compiled.Kernels.AlignedFloats[value - 1];
                 _shardLosses = new float[value];
                 _shardEvaluations = new (double, long)[value];
                 _shardDropoutStates = new ulong[value - 1];
                 var random = new global::Compiled.Xoshiro(_dropoutState);
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
-                    _shardGradients[i] = new float[ParameterCount];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(InferenceWorkspaceSize);
+                    _shardGradients[i] = new global::Compiled.Kernels.AlignedFloats(ParameterCount);
                     _shardDropoutStates[i] = random.NextUInt64();
                 }
             }
@@ -490,7 +490,7 @@ namespace Demo
                 // Each thread's training workspace, allocated on the first sharded training step.
                 if (_shardWorkspaces[i].Length < WorkspaceSize)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
                 }
             }
 
@@ -521,7 +521,7 @@ namespace Demo
         void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)
         {
             (int start, int rows) = arguments.Rows(shard);
-            float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
+            global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
             if (arguments.Mode == global::Compiled.ShardMode.Forward)
             {
                 ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
@@ -535,11 +535,11 @@ namespace Demo
                 return;
             }
 
-            float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
+            global::Compiled.Kernels.AlignedFloats gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
             ref ulong dropoutState = ref (shard == 0 ? ref _dropoutState : ref _shardDropoutStates[shard - 1]);
             global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true, ref dropoutState);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);
+            global::System.Span<float> outputGradient = workspace.Slice(GradientBufferA, rows * OutputSize);
             float loss = global::Compiled.Kernels.Losses.BinaryCrossEntropyWithLogits(logits, arguments.Targets.Slice(start * OutputSize, rows * OutputSize), outputGradient);
             // The loss is a mean over this shard's rows; weighting it by the shard's share of the batch makes the sum the batch mean.
             float share = (float)rows / arguments.Batch;

@@ -342,14 +342,14 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
 
     // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
     // training call (EnsureTrainingWorkspace). Nothing allocates after that.
-    private readonly float[] _parameters = new float[ParameterCount];
-    private readonly float[] _gradients = new float[ParameterCount];
-    private float[] _workspace = new float[InferenceWorkspaceSize];
+    private readonly global::Compiled.Kernels.AlignedFloats _parameters = new(ParameterCount);
+    private readonly global::Compiled.Kernels.AlignedFloats _gradients = new(ParameterCount);
+    private global::Compiled.Kernels.AlignedFloats _workspace = new(InferenceWorkspaceSize);
     private ulong _dropoutState;
     // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
     private global::Compiled.ShardRunner? _runner;
-    private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
-    private float[][] _shardGradients = global::System.Array.Empty<float[]>();
+    private global::Compiled.Kernels.AlignedFloats[] _shardWorkspaces = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
+    private global::Compiled.Kernels.AlignedFloats[] _shardGradients = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
     private float[] _shardLosses = global::System.Array.Empty<float>();
     private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
     private ulong[] _shardDropoutStates = global::System.Array.Empty<ulong>();
@@ -377,80 +377,80 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     {
         var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
         // wte: N(0, 1)
-        global::Compiled.Initializers.Normal(new global::System.Span<float>(_parameters, WteWeightOffset, 2240), 1f, ref random);
+        global::Compiled.Initializers.Normal(_parameters.Slice(WteWeightOffset, 2240), 1f, ref random);
         // wpe: N(0, 1)
-        global::Compiled.Initializers.Normal(new global::System.Span<float>(_parameters, WpeWeightOffset, 1920), 1f, ref random);
-        new global::System.Span<float>(_parameters, H0Ln1WeightOffset, 80).Fill(1f);
-        new global::System.Span<float>(_parameters, H0Ln1BiasOffset, 80).Clear();
+        global::Compiled.Initializers.Normal(_parameters.Slice(WpeWeightOffset, 1920), 1f, ref random);
+        _parameters.Slice(H0Ln1WeightOffset, 80).Fill(1f);
+        _parameters.Slice(H0Ln1BiasOffset, 80).Clear();
         // h0_attn.c_attn.weight: Glorot uniform, limit = sqrt(6 / (80 + 240))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H0AttnCAttnWeightOffset, 19200), 80, 240, ref random);
-        new global::System.Span<float>(_parameters, H0AttnCAttnBiasOffset, 240).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(H0AttnCAttnWeightOffset, 19200), 80, 240, ref random);
+        _parameters.Slice(H0AttnCAttnBiasOffset, 240).Clear();
         // h0_attn.c_proj.weight: U(-1/sqrt(80), 1/sqrt(80)), as PyTorch
-        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, H0AttnCProjWeightOffset, 6400), 80, ref random);
-        new global::System.Span<float>(_parameters, H0AttnCProjBiasOffset, 80).Clear();
-        new global::System.Span<float>(_parameters, H0Ln2WeightOffset, 80).Fill(1f);
-        new global::System.Span<float>(_parameters, H0Ln2BiasOffset, 80).Clear();
+        global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(H0AttnCProjWeightOffset, 6400), 80, ref random);
+        _parameters.Slice(H0AttnCProjBiasOffset, 80).Clear();
+        _parameters.Slice(H0Ln2WeightOffset, 80).Fill(1f);
+        _parameters.Slice(H0Ln2BiasOffset, 80).Clear();
         // h0_mlp_c_fc: Glorot uniform, limit = sqrt(6 / (80 + 320))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H0MlpCFcWeightOffset, 25600), 80, 320, ref random);
-        new global::System.Span<float>(_parameters, H0MlpCFcBiasOffset, 320).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(H0MlpCFcWeightOffset, 25600), 80, 320, ref random);
+        _parameters.Slice(H0MlpCFcBiasOffset, 320).Clear();
         // h0_mlp_c_proj: Glorot uniform, limit = sqrt(6 / (320 + 80))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H0MlpCProjWeightOffset, 25600), 320, 80, ref random);
-        new global::System.Span<float>(_parameters, H0MlpCProjBiasOffset, 80).Clear();
-        new global::System.Span<float>(_parameters, H1Ln1WeightOffset, 80).Fill(1f);
-        new global::System.Span<float>(_parameters, H1Ln1BiasOffset, 80).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(H0MlpCProjWeightOffset, 25600), 320, 80, ref random);
+        _parameters.Slice(H0MlpCProjBiasOffset, 80).Clear();
+        _parameters.Slice(H1Ln1WeightOffset, 80).Fill(1f);
+        _parameters.Slice(H1Ln1BiasOffset, 80).Clear();
         // h1_attn.c_attn.weight: Glorot uniform, limit = sqrt(6 / (80 + 240))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H1AttnCAttnWeightOffset, 19200), 80, 240, ref random);
-        new global::System.Span<float>(_parameters, H1AttnCAttnBiasOffset, 240).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(H1AttnCAttnWeightOffset, 19200), 80, 240, ref random);
+        _parameters.Slice(H1AttnCAttnBiasOffset, 240).Clear();
         // h1_attn.c_proj.weight: U(-1/sqrt(80), 1/sqrt(80)), as PyTorch
-        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, H1AttnCProjWeightOffset, 6400), 80, ref random);
-        new global::System.Span<float>(_parameters, H1AttnCProjBiasOffset, 80).Clear();
-        new global::System.Span<float>(_parameters, H1Ln2WeightOffset, 80).Fill(1f);
-        new global::System.Span<float>(_parameters, H1Ln2BiasOffset, 80).Clear();
+        global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(H1AttnCProjWeightOffset, 6400), 80, ref random);
+        _parameters.Slice(H1AttnCProjBiasOffset, 80).Clear();
+        _parameters.Slice(H1Ln2WeightOffset, 80).Fill(1f);
+        _parameters.Slice(H1Ln2BiasOffset, 80).Clear();
         // h1_mlp_c_fc: Glorot uniform, limit = sqrt(6 / (80 + 320))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H1MlpCFcWeightOffset, 25600), 80, 320, ref random);
-        new global::System.Span<float>(_parameters, H1MlpCFcBiasOffset, 320).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(H1MlpCFcWeightOffset, 25600), 80, 320, ref random);
+        _parameters.Slice(H1MlpCFcBiasOffset, 320).Clear();
         // h1_mlp_c_proj: Glorot uniform, limit = sqrt(6 / (320 + 80))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H1MlpCProjWeightOffset, 25600), 320, 80, ref random);
-        new global::System.Span<float>(_parameters, H1MlpCProjBiasOffset, 80).Clear();
-        new global::System.Span<float>(_parameters, H2Ln1WeightOffset, 80).Fill(1f);
-        new global::System.Span<float>(_parameters, H2Ln1BiasOffset, 80).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(H1MlpCProjWeightOffset, 25600), 320, 80, ref random);
+        _parameters.Slice(H1MlpCProjBiasOffset, 80).Clear();
+        _parameters.Slice(H2Ln1WeightOffset, 80).Fill(1f);
+        _parameters.Slice(H2Ln1BiasOffset, 80).Clear();
         // h2_attn.c_attn.weight: Glorot uniform, limit = sqrt(6 / (80 + 240))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H2AttnCAttnWeightOffset, 19200), 80, 240, ref random);
-        new global::System.Span<float>(_parameters, H2AttnCAttnBiasOffset, 240).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(H2AttnCAttnWeightOffset, 19200), 80, 240, ref random);
+        _parameters.Slice(H2AttnCAttnBiasOffset, 240).Clear();
         // h2_attn.c_proj.weight: U(-1/sqrt(80), 1/sqrt(80)), as PyTorch
-        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, H2AttnCProjWeightOffset, 6400), 80, ref random);
-        new global::System.Span<float>(_parameters, H2AttnCProjBiasOffset, 80).Clear();
-        new global::System.Span<float>(_parameters, H2Ln2WeightOffset, 80).Fill(1f);
-        new global::System.Span<float>(_parameters, H2Ln2BiasOffset, 80).Clear();
+        global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(H2AttnCProjWeightOffset, 6400), 80, ref random);
+        _parameters.Slice(H2AttnCProjBiasOffset, 80).Clear();
+        _parameters.Slice(H2Ln2WeightOffset, 80).Fill(1f);
+        _parameters.Slice(H2Ln2BiasOffset, 80).Clear();
         // h2_mlp_c_fc: Glorot uniform, limit = sqrt(6 / (80 + 320))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H2MlpCFcWeightOffset, 25600), 80, 320, ref random);
-        new global::System.Span<float>(_parameters, H2MlpCFcBiasOffset, 320).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(H2MlpCFcWeightOffset, 25600), 80, 320, ref random);
+        _parameters.Slice(H2MlpCFcBiasOffset, 320).Clear();
         // h2_mlp_c_proj: Glorot uniform, limit = sqrt(6 / (320 + 80))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H2MlpCProjWeightOffset, 25600), 320, 80, ref random);
-        new global::System.Span<float>(_parameters, H2MlpCProjBiasOffset, 80).Clear();
-        new global::System.Span<float>(_parameters, H3Ln1WeightOffset, 80).Fill(1f);
-        new global::System.Span<float>(_parameters, H3Ln1BiasOffset, 80).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(H2MlpCProjWeightOffset, 25600), 320, 80, ref random);
+        _parameters.Slice(H2MlpCProjBiasOffset, 80).Clear();
+        _parameters.Slice(H3Ln1WeightOffset, 80).Fill(1f);
+        _parameters.Slice(H3Ln1BiasOffset, 80).Clear();
         // h3_attn.c_attn.weight: Glorot uniform, limit = sqrt(6 / (80 + 240))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H3AttnCAttnWeightOffset, 19200), 80, 240, ref random);
-        new global::System.Span<float>(_parameters, H3AttnCAttnBiasOffset, 240).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(H3AttnCAttnWeightOffset, 19200), 80, 240, ref random);
+        _parameters.Slice(H3AttnCAttnBiasOffset, 240).Clear();
         // h3_attn.c_proj.weight: U(-1/sqrt(80), 1/sqrt(80)), as PyTorch
-        global::Compiled.Initializers.UniformInverseSqrt(new global::System.Span<float>(_parameters, H3AttnCProjWeightOffset, 6400), 80, ref random);
-        new global::System.Span<float>(_parameters, H3AttnCProjBiasOffset, 80).Clear();
-        new global::System.Span<float>(_parameters, H3Ln2WeightOffset, 80).Fill(1f);
-        new global::System.Span<float>(_parameters, H3Ln2BiasOffset, 80).Clear();
+        global::Compiled.Initializers.UniformInverseSqrt(_parameters.Slice(H3AttnCProjWeightOffset, 6400), 80, ref random);
+        _parameters.Slice(H3AttnCProjBiasOffset, 80).Clear();
+        _parameters.Slice(H3Ln2WeightOffset, 80).Fill(1f);
+        _parameters.Slice(H3Ln2BiasOffset, 80).Clear();
         // h3_mlp_c_fc: Glorot uniform, limit = sqrt(6 / (80 + 320))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H3MlpCFcWeightOffset, 25600), 80, 320, ref random);
-        new global::System.Span<float>(_parameters, H3MlpCFcBiasOffset, 320).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(H3MlpCFcWeightOffset, 25600), 80, 320, ref random);
+        _parameters.Slice(H3MlpCFcBiasOffset, 320).Clear();
         // h3_mlp_c_proj: Glorot uniform, limit = sqrt(6 / (320 + 80))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, H3MlpCProjWeightOffset, 25600), 320, 80, ref random);
-        new global::System.Span<float>(_parameters, H3MlpCProjBiasOffset, 80).Clear();
-        new global::System.Span<float>(_parameters, LnFWeightOffset, 80).Fill(1f);
-        new global::System.Span<float>(_parameters, LnFBiasOffset, 80).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(H3MlpCProjWeightOffset, 25600), 320, 80, ref random);
+        _parameters.Slice(H3MlpCProjBiasOffset, 80).Clear();
+        _parameters.Slice(LnFWeightOffset, 80).Fill(1f);
+        _parameters.Slice(LnFBiasOffset, 80).Clear();
         // lm_head: Glorot uniform, limit = sqrt(6 / (80 + 27))
-        global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, LmHeadWeightOffset, 2160), 80, 27, ref random);
-        new global::System.Span<float>(_parameters, LmHeadBiasOffset, 27).Clear();
+        global::Compiled.Initializers.GlorotUniform(_parameters.Slice(LmHeadWeightOffset, 2160), 80, 27, ref random);
+        _parameters.Slice(LmHeadBiasOffset, 27).Clear();
         _dropoutState = random.NextUInt64();
-        global::System.Array.Clear(_gradients);
+        _gradients.Clear();
     }
 
     /// <summary>Values per input sample.</summary>
@@ -499,166 +499,166 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     }
 
     /// <summary>wte.weight, [28, 80] row-major (token ids by dimension).</summary>
-    public global::System.Span<float> WteWeight => new global::System.Span<float>(_parameters, WteWeightOffset, 2240);
+    public global::System.Span<float> WteWeight => _parameters.Slice(WteWeightOffset, 2240);
 
     /// <summary>wpe.weight, [24, 80] row-major (positions by features).</summary>
-    public global::System.Span<float> WpeWeight => new global::System.Span<float>(_parameters, WpeWeightOffset, 1920);
+    public global::System.Span<float> WpeWeight => _parameters.Slice(WpeWeightOffset, 1920);
 
     /// <summary>h0_ln_1.weight, [80].</summary>
-    public global::System.Span<float> H0Ln1Weight => new global::System.Span<float>(_parameters, H0Ln1WeightOffset, 80);
+    public global::System.Span<float> H0Ln1Weight => _parameters.Slice(H0Ln1WeightOffset, 80);
 
     /// <summary>h0_ln_1.bias, [80].</summary>
-    public global::System.Span<float> H0Ln1Bias => new global::System.Span<float>(_parameters, H0Ln1BiasOffset, 80);
+    public global::System.Span<float> H0Ln1Bias => _parameters.Slice(H0Ln1BiasOffset, 80);
 
     /// <summary>h0_attn.c_attn.weight, [80, 240] row-major (inputs by q, k, v).</summary>
-    public global::System.Span<float> H0AttnCAttnWeight => new global::System.Span<float>(_parameters, H0AttnCAttnWeightOffset, 19200);
+    public global::System.Span<float> H0AttnCAttnWeight => _parameters.Slice(H0AttnCAttnWeightOffset, 19200);
 
     /// <summary>h0_attn.c_attn.bias, [240].</summary>
-    public global::System.Span<float> H0AttnCAttnBias => new global::System.Span<float>(_parameters, H0AttnCAttnBiasOffset, 240);
+    public global::System.Span<float> H0AttnCAttnBias => _parameters.Slice(H0AttnCAttnBiasOffset, 240);
 
     /// <summary>h0_attn.c_proj.weight, [80, 80] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H0AttnCProjWeight => new global::System.Span<float>(_parameters, H0AttnCProjWeightOffset, 6400);
+    public global::System.Span<float> H0AttnCProjWeight => _parameters.Slice(H0AttnCProjWeightOffset, 6400);
 
     /// <summary>h0_attn.c_proj.bias, [80].</summary>
-    public global::System.Span<float> H0AttnCProjBias => new global::System.Span<float>(_parameters, H0AttnCProjBiasOffset, 80);
+    public global::System.Span<float> H0AttnCProjBias => _parameters.Slice(H0AttnCProjBiasOffset, 80);
 
     /// <summary>h0_ln_2.weight, [80].</summary>
-    public global::System.Span<float> H0Ln2Weight => new global::System.Span<float>(_parameters, H0Ln2WeightOffset, 80);
+    public global::System.Span<float> H0Ln2Weight => _parameters.Slice(H0Ln2WeightOffset, 80);
 
     /// <summary>h0_ln_2.bias, [80].</summary>
-    public global::System.Span<float> H0Ln2Bias => new global::System.Span<float>(_parameters, H0Ln2BiasOffset, 80);
+    public global::System.Span<float> H0Ln2Bias => _parameters.Slice(H0Ln2BiasOffset, 80);
 
     /// <summary>h0_mlp_c_fc.weight, [80, 320] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H0MlpCFcWeight => new global::System.Span<float>(_parameters, H0MlpCFcWeightOffset, 25600);
+    public global::System.Span<float> H0MlpCFcWeight => _parameters.Slice(H0MlpCFcWeightOffset, 25600);
 
     /// <summary>h0_mlp_c_fc.bias, [320].</summary>
-    public global::System.Span<float> H0MlpCFcBias => new global::System.Span<float>(_parameters, H0MlpCFcBiasOffset, 320);
+    public global::System.Span<float> H0MlpCFcBias => _parameters.Slice(H0MlpCFcBiasOffset, 320);
 
     /// <summary>h0_mlp_c_proj.weight, [320, 80] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H0MlpCProjWeight => new global::System.Span<float>(_parameters, H0MlpCProjWeightOffset, 25600);
+    public global::System.Span<float> H0MlpCProjWeight => _parameters.Slice(H0MlpCProjWeightOffset, 25600);
 
     /// <summary>h0_mlp_c_proj.bias, [80].</summary>
-    public global::System.Span<float> H0MlpCProjBias => new global::System.Span<float>(_parameters, H0MlpCProjBiasOffset, 80);
+    public global::System.Span<float> H0MlpCProjBias => _parameters.Slice(H0MlpCProjBiasOffset, 80);
 
     /// <summary>h1_ln_1.weight, [80].</summary>
-    public global::System.Span<float> H1Ln1Weight => new global::System.Span<float>(_parameters, H1Ln1WeightOffset, 80);
+    public global::System.Span<float> H1Ln1Weight => _parameters.Slice(H1Ln1WeightOffset, 80);
 
     /// <summary>h1_ln_1.bias, [80].</summary>
-    public global::System.Span<float> H1Ln1Bias => new global::System.Span<float>(_parameters, H1Ln1BiasOffset, 80);
+    public global::System.Span<float> H1Ln1Bias => _parameters.Slice(H1Ln1BiasOffset, 80);
 
     /// <summary>h1_attn.c_attn.weight, [80, 240] row-major (inputs by q, k, v).</summary>
-    public global::System.Span<float> H1AttnCAttnWeight => new global::System.Span<float>(_parameters, H1AttnCAttnWeightOffset, 19200);
+    public global::System.Span<float> H1AttnCAttnWeight => _parameters.Slice(H1AttnCAttnWeightOffset, 19200);
 
     /// <summary>h1_attn.c_attn.bias, [240].</summary>
-    public global::System.Span<float> H1AttnCAttnBias => new global::System.Span<float>(_parameters, H1AttnCAttnBiasOffset, 240);
+    public global::System.Span<float> H1AttnCAttnBias => _parameters.Slice(H1AttnCAttnBiasOffset, 240);
 
     /// <summary>h1_attn.c_proj.weight, [80, 80] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H1AttnCProjWeight => new global::System.Span<float>(_parameters, H1AttnCProjWeightOffset, 6400);
+    public global::System.Span<float> H1AttnCProjWeight => _parameters.Slice(H1AttnCProjWeightOffset, 6400);
 
     /// <summary>h1_attn.c_proj.bias, [80].</summary>
-    public global::System.Span<float> H1AttnCProjBias => new global::System.Span<float>(_parameters, H1AttnCProjBiasOffset, 80);
+    public global::System.Span<float> H1AttnCProjBias => _parameters.Slice(H1AttnCProjBiasOffset, 80);
 
     /// <summary>h1_ln_2.weight, [80].</summary>
-    public global::System.Span<float> H1Ln2Weight => new global::System.Span<float>(_parameters, H1Ln2WeightOffset, 80);
+    public global::System.Span<float> H1Ln2Weight => _parameters.Slice(H1Ln2WeightOffset, 80);
 
     /// <summary>h1_ln_2.bias, [80].</summary>
-    public global::System.Span<float> H1Ln2Bias => new global::System.Span<float>(_parameters, H1Ln2BiasOffset, 80);
+    public global::System.Span<float> H1Ln2Bias => _parameters.Slice(H1Ln2BiasOffset, 80);
 
     /// <summary>h1_mlp_c_fc.weight, [80, 320] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H1MlpCFcWeight => new global::System.Span<float>(_parameters, H1MlpCFcWeightOffset, 25600);
+    public global::System.Span<float> H1MlpCFcWeight => _parameters.Slice(H1MlpCFcWeightOffset, 25600);
 
     /// <summary>h1_mlp_c_fc.bias, [320].</summary>
-    public global::System.Span<float> H1MlpCFcBias => new global::System.Span<float>(_parameters, H1MlpCFcBiasOffset, 320);
+    public global::System.Span<float> H1MlpCFcBias => _parameters.Slice(H1MlpCFcBiasOffset, 320);
 
     /// <summary>h1_mlp_c_proj.weight, [320, 80] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H1MlpCProjWeight => new global::System.Span<float>(_parameters, H1MlpCProjWeightOffset, 25600);
+    public global::System.Span<float> H1MlpCProjWeight => _parameters.Slice(H1MlpCProjWeightOffset, 25600);
 
     /// <summary>h1_mlp_c_proj.bias, [80].</summary>
-    public global::System.Span<float> H1MlpCProjBias => new global::System.Span<float>(_parameters, H1MlpCProjBiasOffset, 80);
+    public global::System.Span<float> H1MlpCProjBias => _parameters.Slice(H1MlpCProjBiasOffset, 80);
 
     /// <summary>h2_ln_1.weight, [80].</summary>
-    public global::System.Span<float> H2Ln1Weight => new global::System.Span<float>(_parameters, H2Ln1WeightOffset, 80);
+    public global::System.Span<float> H2Ln1Weight => _parameters.Slice(H2Ln1WeightOffset, 80);
 
     /// <summary>h2_ln_1.bias, [80].</summary>
-    public global::System.Span<float> H2Ln1Bias => new global::System.Span<float>(_parameters, H2Ln1BiasOffset, 80);
+    public global::System.Span<float> H2Ln1Bias => _parameters.Slice(H2Ln1BiasOffset, 80);
 
     /// <summary>h2_attn.c_attn.weight, [80, 240] row-major (inputs by q, k, v).</summary>
-    public global::System.Span<float> H2AttnCAttnWeight => new global::System.Span<float>(_parameters, H2AttnCAttnWeightOffset, 19200);
+    public global::System.Span<float> H2AttnCAttnWeight => _parameters.Slice(H2AttnCAttnWeightOffset, 19200);
 
     /// <summary>h2_attn.c_attn.bias, [240].</summary>
-    public global::System.Span<float> H2AttnCAttnBias => new global::System.Span<float>(_parameters, H2AttnCAttnBiasOffset, 240);
+    public global::System.Span<float> H2AttnCAttnBias => _parameters.Slice(H2AttnCAttnBiasOffset, 240);
 
     /// <summary>h2_attn.c_proj.weight, [80, 80] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H2AttnCProjWeight => new global::System.Span<float>(_parameters, H2AttnCProjWeightOffset, 6400);
+    public global::System.Span<float> H2AttnCProjWeight => _parameters.Slice(H2AttnCProjWeightOffset, 6400);
 
     /// <summary>h2_attn.c_proj.bias, [80].</summary>
-    public global::System.Span<float> H2AttnCProjBias => new global::System.Span<float>(_parameters, H2AttnCProjBiasOffset, 80);
+    public global::System.Span<float> H2AttnCProjBias => _parameters.Slice(H2AttnCProjBiasOffset, 80);
 
     /// <summary>h2_ln_2.weight, [80].</summary>
-    public global::System.Span<float> H2Ln2Weight => new global::System.Span<float>(_parameters, H2Ln2WeightOffset, 80);
+    public global::System.Span<float> H2Ln2Weight => _parameters.Slice(H2Ln2WeightOffset, 80);
 
     /// <summary>h2_ln_2.bias, [80].</summary>
-    public global::System.Span<float> H2Ln2Bias => new global::System.Span<float>(_parameters, H2Ln2BiasOffset, 80);
+    public global::System.Span<float> H2Ln2Bias => _parameters.Slice(H2Ln2BiasOffset, 80);
 
     /// <summary>h2_mlp_c_fc.weight, [80, 320] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H2MlpCFcWeight => new global::System.Span<float>(_parameters, H2MlpCFcWeightOffset, 25600);
+    public global::System.Span<float> H2MlpCFcWeight => _parameters.Slice(H2MlpCFcWeightOffset, 25600);
 
     /// <summary>h2_mlp_c_fc.bias, [320].</summary>
-    public global::System.Span<float> H2MlpCFcBias => new global::System.Span<float>(_parameters, H2MlpCFcBiasOffset, 320);
+    public global::System.Span<float> H2MlpCFcBias => _parameters.Slice(H2MlpCFcBiasOffset, 320);
 
     /// <summary>h2_mlp_c_proj.weight, [320, 80] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H2MlpCProjWeight => new global::System.Span<float>(_parameters, H2MlpCProjWeightOffset, 25600);
+    public global::System.Span<float> H2MlpCProjWeight => _parameters.Slice(H2MlpCProjWeightOffset, 25600);
 
     /// <summary>h2_mlp_c_proj.bias, [80].</summary>
-    public global::System.Span<float> H2MlpCProjBias => new global::System.Span<float>(_parameters, H2MlpCProjBiasOffset, 80);
+    public global::System.Span<float> H2MlpCProjBias => _parameters.Slice(H2MlpCProjBiasOffset, 80);
 
     /// <summary>h3_ln_1.weight, [80].</summary>
-    public global::System.Span<float> H3Ln1Weight => new global::System.Span<float>(_parameters, H3Ln1WeightOffset, 80);
+    public global::System.Span<float> H3Ln1Weight => _parameters.Slice(H3Ln1WeightOffset, 80);
 
     /// <summary>h3_ln_1.bias, [80].</summary>
-    public global::System.Span<float> H3Ln1Bias => new global::System.Span<float>(_parameters, H3Ln1BiasOffset, 80);
+    public global::System.Span<float> H3Ln1Bias => _parameters.Slice(H3Ln1BiasOffset, 80);
 
     /// <summary>h3_attn.c_attn.weight, [80, 240] row-major (inputs by q, k, v).</summary>
-    public global::System.Span<float> H3AttnCAttnWeight => new global::System.Span<float>(_parameters, H3AttnCAttnWeightOffset, 19200);
+    public global::System.Span<float> H3AttnCAttnWeight => _parameters.Slice(H3AttnCAttnWeightOffset, 19200);
 
     /// <summary>h3_attn.c_attn.bias, [240].</summary>
-    public global::System.Span<float> H3AttnCAttnBias => new global::System.Span<float>(_parameters, H3AttnCAttnBiasOffset, 240);
+    public global::System.Span<float> H3AttnCAttnBias => _parameters.Slice(H3AttnCAttnBiasOffset, 240);
 
     /// <summary>h3_attn.c_proj.weight, [80, 80] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H3AttnCProjWeight => new global::System.Span<float>(_parameters, H3AttnCProjWeightOffset, 6400);
+    public global::System.Span<float> H3AttnCProjWeight => _parameters.Slice(H3AttnCProjWeightOffset, 6400);
 
     /// <summary>h3_attn.c_proj.bias, [80].</summary>
-    public global::System.Span<float> H3AttnCProjBias => new global::System.Span<float>(_parameters, H3AttnCProjBiasOffset, 80);
+    public global::System.Span<float> H3AttnCProjBias => _parameters.Slice(H3AttnCProjBiasOffset, 80);
 
     /// <summary>h3_ln_2.weight, [80].</summary>
-    public global::System.Span<float> H3Ln2Weight => new global::System.Span<float>(_parameters, H3Ln2WeightOffset, 80);
+    public global::System.Span<float> H3Ln2Weight => _parameters.Slice(H3Ln2WeightOffset, 80);
 
     /// <summary>h3_ln_2.bias, [80].</summary>
-    public global::System.Span<float> H3Ln2Bias => new global::System.Span<float>(_parameters, H3Ln2BiasOffset, 80);
+    public global::System.Span<float> H3Ln2Bias => _parameters.Slice(H3Ln2BiasOffset, 80);
 
     /// <summary>h3_mlp_c_fc.weight, [80, 320] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H3MlpCFcWeight => new global::System.Span<float>(_parameters, H3MlpCFcWeightOffset, 25600);
+    public global::System.Span<float> H3MlpCFcWeight => _parameters.Slice(H3MlpCFcWeightOffset, 25600);
 
     /// <summary>h3_mlp_c_fc.bias, [320].</summary>
-    public global::System.Span<float> H3MlpCFcBias => new global::System.Span<float>(_parameters, H3MlpCFcBiasOffset, 320);
+    public global::System.Span<float> H3MlpCFcBias => _parameters.Slice(H3MlpCFcBiasOffset, 320);
 
     /// <summary>h3_mlp_c_proj.weight, [320, 80] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> H3MlpCProjWeight => new global::System.Span<float>(_parameters, H3MlpCProjWeightOffset, 25600);
+    public global::System.Span<float> H3MlpCProjWeight => _parameters.Slice(H3MlpCProjWeightOffset, 25600);
 
     /// <summary>h3_mlp_c_proj.bias, [80].</summary>
-    public global::System.Span<float> H3MlpCProjBias => new global::System.Span<float>(_parameters, H3MlpCProjBiasOffset, 80);
+    public global::System.Span<float> H3MlpCProjBias => _parameters.Slice(H3MlpCProjBiasOffset, 80);
 
     /// <summary>ln_f.weight, [80].</summary>
-    public global::System.Span<float> LnFWeight => new global::System.Span<float>(_parameters, LnFWeightOffset, 80);
+    public global::System.Span<float> LnFWeight => _parameters.Slice(LnFWeightOffset, 80);
 
     /// <summary>ln_f.bias, [80].</summary>
-    public global::System.Span<float> LnFBias => new global::System.Span<float>(_parameters, LnFBiasOffset, 80);
+    public global::System.Span<float> LnFBias => _parameters.Slice(LnFBiasOffset, 80);
 
     /// <summary>lm_head.weight, [80, 27] row-major (inputs by outputs).</summary>
-    public global::System.Span<float> LmHeadWeight => new global::System.Span<float>(_parameters, LmHeadWeightOffset, 2160);
+    public global::System.Span<float> LmHeadWeight => _parameters.Slice(LmHeadWeightOffset, 2160);
 
     /// <summary>lm_head.bias, [27].</summary>
-    public global::System.Span<float> LmHeadBias => new global::System.Span<float>(_parameters, LmHeadBiasOffset, 27);
+    public global::System.Span<float> LmHeadBias => _parameters.Slice(LmHeadBiasOffset, 27);
 
     /// <summary>L1 penalty l1 * sum |w| on the weights (not biases), added by <c>TrainStep</c>. Default 0.</summary>
     public float L1
@@ -711,7 +711,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     }
 
     // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
-    private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
+    private void ForwardRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
     {
         for (int start = 0; start < count; start += MaxBatchSize)
         {
@@ -727,12 +727,12 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     {
         if (_workspace.Length < WorkspaceSize)
         {
-            _workspace = new float[WorkspaceSize];
+            _workspace = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
         }
     }
 
     /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-    public void ZeroGradients() => global::System.Array.Clear(_gradients);
+    public void ZeroGradients() => _gradients.Clear();
 
     /// <summary>Runs the batch forward in training mode and accumulates the gradients of
     /// the softmax cross-entropy into <see cref="Gradients"/>, the mean over every labelled step. Returns the loss. <see cref="LabelsPerSample"/> labels per sample (a class index per step, or <see cref="IgnoreLabel"/> for a step that does not count), at most <see cref="MaxBatchSize"/> samples.</summary>
@@ -772,7 +772,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         EnsureTrainingWorkspace();
         int batch = labels.Length / LabelsPerSample;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
         BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
         return loss;
@@ -783,7 +783,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         EnsureTrainingWorkspace();
         int batch = labels.Length / LabelsPerSample;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
         global::Compiled.NetworkGuard.FiniteLoss(loss);
         SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -804,7 +804,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     }
 
     // The summed loss over labelled steps and the correct steps of any number of samples, in chunks, in the given workspace.
-    private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
+    private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
     {
         int count = labels.Length / LabelsPerSample;
         double loss = 0;
@@ -860,7 +860,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
         BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
         return loss;
@@ -871,7 +871,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
         EnsureTrainingWorkspace();
         int batch = targets.Length / OutputSize;
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true, ref _dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+        global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
         float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
         global::Compiled.NetworkGuard.FiniteLoss(loss);
         SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -890,7 +890,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     }
 
     // The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.
-    private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+    private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
     {
         int count = targets.Length / OutputSize;
         double loss = 0;
@@ -913,25 +913,25 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     {
         if (_l1 != 0f || _l2 != 0f)
         {
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, WteWeightOffset, 2240), new global::System.Span<float>(_gradients, WteWeightOffset, 2240), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, WpeWeightOffset, 1920), new global::System.Span<float>(_gradients, WpeWeightOffset, 1920), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H0AttnCAttnWeightOffset, 19200), new global::System.Span<float>(_gradients, H0AttnCAttnWeightOffset, 19200), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H0AttnCProjWeightOffset, 6400), new global::System.Span<float>(_gradients, H0AttnCProjWeightOffset, 6400), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H0MlpCFcWeightOffset, 25600), new global::System.Span<float>(_gradients, H0MlpCFcWeightOffset, 25600), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H0MlpCProjWeightOffset, 25600), new global::System.Span<float>(_gradients, H0MlpCProjWeightOffset, 25600), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H1AttnCAttnWeightOffset, 19200), new global::System.Span<float>(_gradients, H1AttnCAttnWeightOffset, 19200), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H1AttnCProjWeightOffset, 6400), new global::System.Span<float>(_gradients, H1AttnCProjWeightOffset, 6400), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H1MlpCFcWeightOffset, 25600), new global::System.Span<float>(_gradients, H1MlpCFcWeightOffset, 25600), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H1MlpCProjWeightOffset, 25600), new global::System.Span<float>(_gradients, H1MlpCProjWeightOffset, 25600), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H2AttnCAttnWeightOffset, 19200), new global::System.Span<float>(_gradients, H2AttnCAttnWeightOffset, 19200), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H2AttnCProjWeightOffset, 6400), new global::System.Span<float>(_gradients, H2AttnCProjWeightOffset, 6400), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H2MlpCFcWeightOffset, 25600), new global::System.Span<float>(_gradients, H2MlpCFcWeightOffset, 25600), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H2MlpCProjWeightOffset, 25600), new global::System.Span<float>(_gradients, H2MlpCProjWeightOffset, 25600), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H3AttnCAttnWeightOffset, 19200), new global::System.Span<float>(_gradients, H3AttnCAttnWeightOffset, 19200), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H3AttnCProjWeightOffset, 6400), new global::System.Span<float>(_gradients, H3AttnCProjWeightOffset, 6400), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H3MlpCFcWeightOffset, 25600), new global::System.Span<float>(_gradients, H3MlpCFcWeightOffset, 25600), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, H3MlpCProjWeightOffset, 25600), new global::System.Span<float>(_gradients, H3MlpCProjWeightOffset, 25600), _l1, _l2);
-            loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, LmHeadWeightOffset, 2160), new global::System.Span<float>(_gradients, LmHeadWeightOffset, 2160), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(WteWeightOffset, 2240), _gradients.Slice(WteWeightOffset, 2240), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(WpeWeightOffset, 1920), _gradients.Slice(WpeWeightOffset, 1920), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H0AttnCAttnWeightOffset, 19200), _gradients.Slice(H0AttnCAttnWeightOffset, 19200), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H0AttnCProjWeightOffset, 6400), _gradients.Slice(H0AttnCProjWeightOffset, 6400), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H0MlpCFcWeightOffset, 25600), _gradients.Slice(H0MlpCFcWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H0MlpCProjWeightOffset, 25600), _gradients.Slice(H0MlpCProjWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H1AttnCAttnWeightOffset, 19200), _gradients.Slice(H1AttnCAttnWeightOffset, 19200), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H1AttnCProjWeightOffset, 6400), _gradients.Slice(H1AttnCProjWeightOffset, 6400), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H1MlpCFcWeightOffset, 25600), _gradients.Slice(H1MlpCFcWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H1MlpCProjWeightOffset, 25600), _gradients.Slice(H1MlpCProjWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H2AttnCAttnWeightOffset, 19200), _gradients.Slice(H2AttnCAttnWeightOffset, 19200), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H2AttnCProjWeightOffset, 6400), _gradients.Slice(H2AttnCProjWeightOffset, 6400), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H2MlpCFcWeightOffset, 25600), _gradients.Slice(H2MlpCFcWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H2MlpCProjWeightOffset, 25600), _gradients.Slice(H2MlpCProjWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H3AttnCAttnWeightOffset, 19200), _gradients.Slice(H3AttnCAttnWeightOffset, 19200), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H3AttnCProjWeightOffset, 6400), _gradients.Slice(H3AttnCProjWeightOffset, 6400), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H3MlpCFcWeightOffset, 25600), _gradients.Slice(H3MlpCFcWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(H3MlpCProjWeightOffset, 25600), _gradients.Slice(H3MlpCProjWeightOffset, 25600), _l1, _l2);
+            loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(LmHeadWeightOffset, 2160), _gradients.Slice(LmHeadWeightOffset, 2160), _l1, _l2);
         }
 
         global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -1000,16 +1000,16 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
             }
             _runner?.Dispose();
             _runner = value == 1 ? null : new global::Compiled.ShardRunner(value);
-            _shardWorkspaces = new float[value - 1][];
-            _shardGradients = new float[value - 1][];
+            _shardWorkspaces = new global::Compiled.Kernels.AlignedFloats[value - 1];
+            _shardGradients = new global::Compiled.Kernels.AlignedFloats[value - 1];
             _shardLosses = new float[value];
             _shardEvaluations = new (double, long)[value];
             _shardDropoutStates = new ulong[value - 1];
             var random = new global::Compiled.Xoshiro(_dropoutState);
             for (int i = 0; i < value - 1; i++)
             {
-                _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
-                _shardGradients[i] = new float[ParameterCount];
+                _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(InferenceWorkspaceSize);
+                _shardGradients[i] = new global::Compiled.Kernels.AlignedFloats(ParameterCount);
                 _shardDropoutStates[i] = random.NextUInt64();
             }
         }
@@ -1024,7 +1024,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
             // Each thread's training workspace, allocated on the first sharded training step.
             if (_shardWorkspaces[i].Length < WorkspaceSize)
             {
-                _shardWorkspaces[i] = new float[WorkspaceSize];
+                _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
             }
         }
 
@@ -1055,7 +1055,7 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
     void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)
     {
         (int start, int rows) = arguments.Rows(shard);
-        float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
+        global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
         if (arguments.Mode == global::Compiled.ShardMode.Forward)
         {
             ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
@@ -1069,11 +1069,11 @@ partial class TinyGpt16 : global::Compiled.ITokenLabelNetwork, global::Compiled.
             return;
         }
 
-        float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
+        global::Compiled.Kernels.AlignedFloats gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
         ref ulong dropoutState = ref (shard == 0 ? ref _dropoutState : ref _shardDropoutStates[shard - 1]);
         global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
         global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true, ref dropoutState);
-        global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);
+        global::System.Span<float> outputGradient = workspace.Slice(GradientBufferA, rows * OutputSize);
         float loss = arguments.HasLabels ? global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Labels.Slice(start * LabelsPerSample, rows * LabelsPerSample), outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(arguments.Labels)) : global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Targets.Slice(start * OutputSize, rows * OutputSize), outputGradient, Classes);
         float share = arguments.HasLabels ? 1f : (float)rows / arguments.Batch;
         global::Compiled.ShardRunner.Scale(outputGradient, share);

@@ -77,13 +77,13 @@ namespace Demo
 
         // Parameters, gradients and the inference workspace are allocated here; the training workspace on the first
         // training call (EnsureTrainingWorkspace). Nothing allocates after that.
-        private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
-        private float[] _workspace = new float[InferenceWorkspaceSize];
+        private readonly global::Compiled.Kernels.AlignedFloats _parameters = new(ParameterCount);
+        private readonly global::Compiled.Kernels.AlignedFloats _gradients = new(ParameterCount);
+        private global::Compiled.Kernels.AlignedFloats _workspace = new(InferenceWorkspaceSize);
         // Data-parallel training (Threads > 1): a runner, and a workspace and gradient buffer per extra thread.
         private global::Compiled.ShardRunner? _runner;
-        private float[][] _shardWorkspaces = global::System.Array.Empty<float[]>();
-        private float[][] _shardGradients = global::System.Array.Empty<float[]>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardWorkspaces = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
+        private global::Compiled.Kernels.AlignedFloats[] _shardGradients = global::System.Array.Empty<global::Compiled.Kernels.AlignedFloats>();
         private float[] _shardLosses = global::System.Array.Empty<float>();
         private (double Loss, long Correct)[] _shardEvaluations = global::System.Array.Empty<(double, long)>();
         private float _l1;
@@ -110,14 +110,14 @@ namespace Demo
         {
             var random = new global::Compiled.Xoshiro((ulong)(uint)seed);
             // embed: N(0, 1)
-            global::Compiled.Initializers.Normal(new global::System.Span<float>(_parameters, EmbedWeightOffset, 216), 1f, ref random);
+            global::Compiled.Initializers.Normal(_parameters.Slice(EmbedWeightOffset, 216), 1f, ref random);
             // dense0: He normal, std = sqrt(2 / 8)
-            global::Compiled.Initializers.HeNormal(new global::System.Span<float>(_parameters, Dense0WeightOffset, 64), 8, ref random);
-            new global::System.Span<float>(_parameters, Dense0BiasOffset, 8).Clear();
+            global::Compiled.Initializers.HeNormal(_parameters.Slice(Dense0WeightOffset, 64), 8, ref random);
+            _parameters.Slice(Dense0BiasOffset, 8).Clear();
             // dense1: Glorot uniform, limit = sqrt(6 / (8 + 27))
-            global::Compiled.Initializers.GlorotUniform(new global::System.Span<float>(_parameters, Dense1WeightOffset, 216), 8, 27, ref random);
-            new global::System.Span<float>(_parameters, Dense1BiasOffset, 27).Clear();
-            global::System.Array.Clear(_gradients);
+            global::Compiled.Initializers.GlorotUniform(_parameters.Slice(Dense1WeightOffset, 216), 8, 27, ref random);
+            _parameters.Slice(Dense1BiasOffset, 27).Clear();
+            _gradients.Clear();
         }
 
         /// <summary>Values per input sample.</summary>
@@ -158,19 +158,19 @@ namespace Demo
         }
 
         /// <summary>embed.weight, [27, 8] row-major (token ids by dimension).</summary>
-        public global::System.Span<float> EmbedWeight => new global::System.Span<float>(_parameters, EmbedWeightOffset, 216);
+        public global::System.Span<float> EmbedWeight => _parameters.Slice(EmbedWeightOffset, 216);
 
         /// <summary>dense0.weight, [8, 8] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> Dense0Weight => new global::System.Span<float>(_parameters, Dense0WeightOffset, 64);
+        public global::System.Span<float> Dense0Weight => _parameters.Slice(Dense0WeightOffset, 64);
 
         /// <summary>dense0.bias, [8].</summary>
-        public global::System.Span<float> Dense0Bias => new global::System.Span<float>(_parameters, Dense0BiasOffset, 8);
+        public global::System.Span<float> Dense0Bias => _parameters.Slice(Dense0BiasOffset, 8);
 
         /// <summary>dense1.weight, [8, 27] row-major (inputs by outputs).</summary>
-        public global::System.Span<float> Dense1Weight => new global::System.Span<float>(_parameters, Dense1WeightOffset, 216);
+        public global::System.Span<float> Dense1Weight => _parameters.Slice(Dense1WeightOffset, 216);
 
         /// <summary>dense1.bias, [27].</summary>
-        public global::System.Span<float> Dense1Bias => new global::System.Span<float>(_parameters, Dense1BiasOffset, 27);
+        public global::System.Span<float> Dense1Bias => _parameters.Slice(Dense1BiasOffset, 27);
 
         /// <summary>L1 penalty l1 * sum |w| on the weights (not biases), added by <c>TrainStep</c>. Default 0.</summary>
         public float L1
@@ -223,7 +223,7 @@ namespace Demo
         }
 
         // The forward pass over any number of samples, in chunks of MaxBatchSize, in the given workspace.
-        private void ForwardRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
+        private void ForwardRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int count)
         {
             for (int start = 0; start < count; start += MaxBatchSize)
             {
@@ -239,12 +239,12 @@ namespace Demo
         {
             if (_workspace.Length < WorkspaceSize)
             {
-                _workspace = new float[WorkspaceSize];
+                _workspace = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
             }
         }
 
         /// <summary>Sets every gradient to zero. <c>Backward</c> adds to the gradients; <c>TrainStep</c> overwrites them.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients() => _gradients.Clear();
 
         /// <summary>Runs the batch forward in training mode and accumulates the gradients of
         /// the softmax cross-entropy into <see cref="Gradients"/>, the mean over every labelled step. Returns the loss. <see cref="LabelsPerSample"/> labels per sample (a class index per step, or <see cref="IgnoreLabel"/> for a step that does not count), at most <see cref="MaxBatchSize"/> samples.</summary>
@@ -284,7 +284,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = labels.Length / LabelsPerSample;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
@@ -295,7 +295,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = labels.Length / LabelsPerSample;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(labels));
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -316,7 +316,7 @@ namespace Demo
         }
 
         // The summed loss over labelled steps and the correct steps of any number of samples, in chunks, in the given workspace.
-        private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
+        private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels)
         {
             int count = labels.Length / LabelsPerSample;
             double loss = 0;
@@ -372,7 +372,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
             BackwardCore(_parameters, _gradients, _workspace, inputs, batch, accumulate);
             return loss;
@@ -383,7 +383,7 @@ namespace Demo
             EnsureTrainingWorkspace();
             int batch = targets.Length / OutputSize;
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, _workspace, inputs, batch, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(_workspace, GradientBufferA, batch * OutputSize);
+            global::System.Span<float> outputGradient = _workspace.Slice(GradientBufferA, batch * OutputSize);
             float loss = global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, targets, outputGradient, Classes);
             global::Compiled.NetworkGuard.FiniteLoss(loss);
             SgdBackwardCore(_parameters, _gradients, _workspace, inputs, batch, learningRate);
@@ -402,7 +402,7 @@ namespace Demo
         }
 
         // The summed loss and the correct answers of any number of samples with target rows, in chunks, in the given workspace.
-        private (double Loss, long Correct) EvaluateRange(float[] workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
+        private (double Loss, long Correct) EvaluateRange(global::Compiled.Kernels.AlignedFloats workspace, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             int count = targets.Length / OutputSize;
             double loss = 0;
@@ -425,9 +425,9 @@ namespace Demo
         {
             if (_l1 != 0f || _l2 != 0f)
             {
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, EmbedWeightOffset, 216), new global::System.Span<float>(_gradients, EmbedWeightOffset, 216), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense0WeightOffset, 64), new global::System.Span<float>(_gradients, Dense0WeightOffset, 64), _l1, _l2);
-                loss += global::Compiled.Regularization.AddPenalty(new global::System.Span<float>(_parameters, Dense1WeightOffset, 216), new global::System.Span<float>(_gradients, Dense1WeightOffset, 216), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(EmbedWeightOffset, 216), _gradients.Slice(EmbedWeightOffset, 216), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Dense0WeightOffset, 64), _gradients.Slice(Dense0WeightOffset, 64), _l1, _l2);
+                loss += global::Compiled.Regularization.AddPenalty(_parameters.Slice(Dense1WeightOffset, 216), _gradients.Slice(Dense1WeightOffset, 216), _l1, _l2);
             }
 
             global::Compiled.NetworkGuard.FiniteLoss(loss);
@@ -496,14 +496,14 @@ namespace Demo
                 }
                 _runner?.Dispose();
                 _runner = value == 1 ? null : new global::Compiled.ShardRunner(value);
-                _shardWorkspaces = new float[value - 1][];
-                _shardGradients = new float[value - 1][];
+                _shardWorkspaces = new global::Compiled.Kernels.AlignedFloats[value - 1];
+                _shardGradients = new global::Compiled.Kernels.AlignedFloats[value - 1];
                 _shardLosses = new float[value];
                 _shardEvaluations = new (double, long)[value];
                 for (int i = 0; i < value - 1; i++)
                 {
-                    _shardWorkspaces[i] = new float[InferenceWorkspaceSize];
-                    _shardGradients[i] = new float[ParameterCount];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(InferenceWorkspaceSize);
+                    _shardGradients[i] = new global::Compiled.Kernels.AlignedFloats(ParameterCount);
                 }
             }
         }
@@ -517,7 +517,7 @@ namespace Demo
                 // Each thread's training workspace, allocated on the first sharded training step.
                 if (_shardWorkspaces[i].Length < WorkspaceSize)
                 {
-                    _shardWorkspaces[i] = new float[WorkspaceSize];
+                    _shardWorkspaces[i] = new global::Compiled.Kernels.AlignedFloats(WorkspaceSize);
                 }
             }
 
@@ -548,7 +548,7 @@ namespace Demo
         void global::Compiled.IShardedStep.RunShard(int shard, in global::Compiled.ShardArguments arguments)
         {
             (int start, int rows) = arguments.Rows(shard);
-            float[] workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
+            global::Compiled.Kernels.AlignedFloats workspace = shard == 0 ? _workspace : _shardWorkspaces[shard - 1];
             if (arguments.Mode == global::Compiled.ShardMode.Forward)
             {
                 ForwardRange(workspace, arguments.Inputs.Slice(start * InputSize, rows * InputSize), arguments.Outputs.Slice(start * OutputSize, rows * OutputSize), rows);
@@ -562,10 +562,10 @@ namespace Demo
                 return;
             }
 
-            float[] gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
+            global::Compiled.Kernels.AlignedFloats gradients = shard == 0 ? _gradients : _shardGradients[shard - 1];
             global::System.ReadOnlySpan<float> inputs = arguments.Inputs.Slice(start * InputSize, rows * InputSize);
             global::System.ReadOnlySpan<float> logits = ForwardCore(_parameters, workspace, inputs, rows, training: true);
-            global::System.Span<float> outputGradient = new global::System.Span<float>(workspace, GradientBufferA, rows * OutputSize);
+            global::System.Span<float> outputGradient = workspace.Slice(GradientBufferA, rows * OutputSize);
             float loss = arguments.HasLabels ? global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Labels.Slice(start * LabelsPerSample, rows * LabelsPerSample), outputGradient, Classes, global::Compiled.Kernels.Losses.LabelledRows(arguments.Labels)) : global::Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, arguments.Targets.Slice(start * OutputSize, rows * OutputSize), outputGradient, Classes);
             float share = arguments.HasLabels ? 1f : (float)rows / arguments.Batch;
             global::Compiled.ShardRunner.Scale(outputGradient, share);
