@@ -163,7 +163,8 @@ public class ShaperTests
         // 64-byte boundary, and the offsets keep each buffer on one.
         ShapeResult result = NetworkShaper.Shape(Spec(
             LossKind.SoftmaxCrossEntropy, new[] { 9, 9, 3 },
-            Conv(5, 3, 3), Pool("MaxPool2D", 2, 2), Conv(7, 3, 3), Flatten(), Dense(13, ActivationKind.Relu), Dense(3)) with { MaxBatchSize = 7 });
+            Conv(5, 3, 3), Pool("MaxPool2D", 2, 2), Conv(7, 3, 3), Flatten(), Dense(13, ActivationKind.Relu), Dense(3)) with
+        { MaxBatchSize = 7 });
         ShapedNetwork network = Assert.IsType<ShapedNetwork>(result.Network);
         var offsets = new List<int> { network.ScratchOffset, network.InferenceScratchOffset };
         offsets.AddRange(network.GradientBufferOffsets);
