@@ -465,13 +465,14 @@ public class GanBenchmarks
 /// The matrix products of the seed networks, one core, against this core's FMA peak in the same run (issue 9, part 2):
 /// the MLP's forward product at batch 32 and 64, its weight gradient (A^T B) and its input gradient through the turned
 /// weights (dy W^T as dy times W^T stored); the seed CNN's convolutions as the im2col products it runs (in chunks of
-/// rows: 108 for conv2, 3,636 for conv1), and conv2's weight gradient over a whole batch of 32 in one product, as a
-/// deep product. FLOP = 2 m k n; the baseline is <see cref="MachinePeak"/>'s 16 M FLOP.
+/// rows: 108 for conv2, 2,046 for conv1), and conv2's weight gradient over a whole batch of 32 in one product, as a
+/// deep product. FLOP = 2 m k n; the baseline is <see cref="MachinePeak"/>'s 16 M FLOP. The operands start on cache lines,
+/// as a network's do.
 /// </summary>
 [MemoryDiagnoser]
 public class GemmBenchmarks
 {
-    private float[] _a = null!, _b = null!, _c = null!;
+    private AlignedFloats _a, _b, _c;
     private int _m, _k, _n;
     private bool _transposedA;
 
@@ -486,8 +487,20 @@ public class GemmBenchmarks
         (_m, _k, _n) = (int.Parse(sizes[0]), int.Parse(sizes[1]), int.Parse(sizes[2]));
         _transposedA = Shape.Contains("A^T", StringComparison.Ordinal);
         var random = new Xoshiro(3);
-        float[] Values(int count) => Enumerable.Range(0, count).Select(_ => random.NextGaussian()).ToArray();
-        (_a, _b, _c) = (Values(_m * _k), Values(_k * _n), new float[_m * _n]);
+        // On cache lines, as a network's parameters and workspace are (AlignedFloats): a plain array's offset from a line
+        // differs from run to run, and the 256-bit tiles with it.
+        AlignedFloats Values(int count)
+        {
+            var values = new AlignedFloats(count);
+            foreach (ref float value in values.Span)
+            {
+                value = random.NextGaussian();
+            }
+
+            return values;
+        }
+
+        (_a, _b, _c) = (Values(_m * _k), Values(_k * _n), new AlignedFloats(_m * _n));
         Console.WriteLine($"{Shape}: {2.0 * _m * _k * _n / 1e6:F2} MFLOP per product; {MachineLimits.Describe()}");
     }
 

@@ -16,8 +16,9 @@ namespace Compiled.Kernels
     /// are up to 12 rows x 32 columns; otherwise 6, 4 or 3 rows x 16 columns in Vector256; a single row takes 1 x 64
     /// (1 x 128 in Vector512), where a row tile would leave the FMA units waiting on one dependency chain. A is read
     /// through a row and a column stride, so the transposed-A product is the same kernel. No packing: the
-    /// matrices of the small and medium networks this library targets fit in L2, and with 32-column tiles the products of
-    /// the seed networks run at 88-97 % of the FMA peak without it (docs/performance.md). Without Vector256 (ARM, or
+    /// matrices of the small and medium networks this library targets fit in L2, and the products of the seed networks run
+    /// at 85-99 % of the FMA peak without it (docs/performance.md), given B's rows on cache lines (networks keep their
+    /// buffers in <see cref="AlignedFloats"/>); deep products with a large A run the 256-bit tiles in blocks of k. Without Vector256 (ARM, or
     /// Native AOT for a baseline x64) a Vector128 tile takes over. Columns that do not fill a
     /// vector go through the scalar path, the reference all paths are tested against.
     /// </remarks>
@@ -434,67 +435,96 @@ namespace Compiled.Kernels
                     }
                 }
 
-                // Cover the rows with six-, four- and at most one three-row tile so that no row is left to the slow
-                // one-row kernel when that is possible (32 = 4 x 6 + 2 x 4, 64 = 10 x 6 + 4, 9 = 6 + 3, 7 = 4 + 3).
-                int sixRowEnd = SixRowTiles(m) * 6;
-                for (; j + 16 <= n; j += 16)
+                // Deep products in blocks of k: a block of B's columns then stays in L1 across the row tiles and A's block
+                // in L2 across the column blocks, where a whole-depth pass reads both from further out for every tile. Each
+                // C value still takes its FMAs in k order (stored and loaded back between blocks), so the bits are the same.
+                int depth = k > DeepProduct && (long)m * k > DeepOperand ? DepthBlock : k;
+                for (int p = 0; p < k; p += depth)
                 {
-                    int i = 0;
-                    for (; i < sixRowEnd; i += 6)
-                    {
-                        Kernel6x16(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate);
-                    }
+                    Tiles256(pa + (p * columnStride), rowStride, columnStride, pb + (p * ldb), ldb, pc, ldc, m, Math.Min(depth, k - p), n, j, accumulate || p > 0);
+                }
 
-                    for (; i + 4 <= m; i += 4)
-                    {
-                        Kernel4x16(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate);
-                    }
+                return n;
+            }
+        }
 
-                    if (i + 3 <= m)
-                    {
-                        Kernel3x16(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate);
-                        i += 3;
-                    }
+        /// <summary>Below this depth a product runs in one pass of k on the 256-bit tiles; from it, in blocks of <see cref="DepthBlock"/>
+        /// (a `/tmp` harness, best of six, AVX-512 off: conv2's weight gradient over a whole batch, 288 x 3,872 x 64, 70 -> 91 %
+        /// of peak with B on cache lines, 51 -> 89-90 % with B off them; 64 x 2,000 x 64 and 200 x 1,500 x 48 at 90 %). Not
+        /// below: the MLP's k = 784 loses 98 -> 91 % in blocks. The Vector512 tiles keep one pass (93-98 %; in blocks 90-92 %).</summary>
+        private const int DeepProduct = 1024;
 
-                    for (; i < m; i++)
+        /// <summary>The values of A from which a deep product runs in blocks: 32 Ki floats (128 KB). From there A's rows
+        /// crowd B's panel out of L1 and L2 over a whole-depth pass (32 x 2,000 x 64: 85 -> 90 % in blocks; 16 x 3,000 x 32 at
+        /// 93 %); below, blocks cost more than they save (conv1's weight gradient, 9 x 2,046 x 32: 90 -> 86 %).</summary>
+        private const long DeepOperand = 32 * 1024;
+
+        /// <summary>The depth of a block of a deep product: 64 rows of a 16-column block of B, 4 KB on lines or 8 KB off them,
+        /// stay in L1 beside A's rows (blocks of 96, 128 and 256 gave 80-89, 78-87 and 73-82 % on the product above).</summary>
+        private const int DepthBlock = 64;
+
+        /// <summary>Columns <paramref name="j"/> to n on the 256-bit tiles: 16 columns at a time, then blocks of 8 (the last one
+        /// ending at n).</summary>
+        private static unsafe void Tiles256(float* pa, int rowStride, int columnStride, float* pb, int ldb, float* pc, int ldc, int m, int k, int n, int j, bool accumulate)
+        {
+            // Cover the rows with six-, four- and at most one three-row tile so that no row is left to the slow
+            // one-row kernel when that is possible (32 = 4 x 6 + 2 x 4, 64 = 10 x 6 + 4, 9 = 6 + 3, 7 = 4 + 3).
+            int sixRowEnd = SixRowTiles(m) * 6;
+            for (; j + 16 <= n; j += 16)
+            {
+                int i = 0;
+                for (; i < sixRowEnd; i += 6)
+                {
+                    Kernel6x16(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate);
+                }
+
+                for (; i + 4 <= m; i += 4)
+                {
+                    Kernel4x16(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate);
+                }
+
+                if (i + 3 <= m)
+                {
+                    Kernel3x16(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate);
+                    i += 3;
+                }
+
+                for (; i < m; i++)
+                {
+                    Kernel1x16(pa + (i * rowStride), columnStride, pb + j, ldb, pc + (i * ldc) + j, k, accumulate);
+                }
+            }
+
+            // An eight-column block, then the last one to seven columns as an eight-column block that ends at n, keeping
+            // only its last lanes: six- and four-row tiles (one FMA chain per row, six or four in flight), the rows
+            // they leave one at a time. A ten-class layer's product is all this.
+            while (j < n)
+            {
+                int tail = Math.Min(8, n - j), block = n - 8 < j ? n - 8 : j;
+                int i = 0;
+                for (; i < sixRowEnd; i += 6)
+                {
+                    Kernel6x8(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail);
+                }
+
+                for (; i + 4 <= m; i += 4)
+                {
+                    Kernel4x8(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail);
+                }
+
+                for (; i < m; i++)
+                {
+                    if (tail == 8)
                     {
-                        Kernel1x16(pa + (i * rowStride), columnStride, pb + j, ldb, pc + (i * ldc) + j, k, accumulate);
+                        Kernel1x8(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate);
+                    }
+                    else
+                    {
+                        Kernel1xTail(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate, tail);
                     }
                 }
 
-                // An eight-column block, then the last one to seven columns as an eight-column block that ends at n, keeping
-                // only its last lanes: six- and four-row tiles (one FMA chain per row, six or four in flight), the rows
-                // they leave one at a time. A ten-class layer's product is all this.
-                while (j < n)
-                {
-                    int tail = Math.Min(8, n - j), block = n - 8 < j ? n - 8 : j;
-                    int i = 0;
-                    for (; i < sixRowEnd; i += 6)
-                    {
-                        Kernel6x8(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail);
-                    }
-
-                    for (; i + 4 <= m; i += 4)
-                    {
-                        Kernel4x8(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail);
-                    }
-
-                    for (; i < m; i++)
-                    {
-                        if (tail == 8)
-                        {
-                            Kernel1x8(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate);
-                        }
-                        else
-                        {
-                            Kernel1xTail(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate, tail);
-                        }
-                    }
-
-                    j += tail;
-                }
-
-                return j;
+                j += tail;
             }
         }
 

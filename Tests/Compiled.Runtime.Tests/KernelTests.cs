@@ -17,6 +17,9 @@ public class KernelTests
         { 37, 1, 131 }, { 5, 1, 8 }, { 4, 1, 23 },
         // Deep products through every tile kind (any blocking of k must keep these): 256, 257, 517 and 700 deep.
         { 6, 256, 16 }, { 7, 257, 9 }, { 13, 517, 27 }, { 31, 700, 41 }, { 30, 300, 35 }, { 50, 400, 64 },
+        // Deep enough, with A large enough, that the 256-bit tiles run in blocks of k (a partial last block, the row splits, the
+        // 8-column tail), and one deep product with an A too small for blocks.
+        { 37, 1093, 40 }, { 20, 2001, 21 }, { 31, 1600, 19 }, { 9, 1025, 24 },
         // 32 columns and more through the Vector512 tiles (where accelerated) of every row count and split, then 16, 8 and a tail.
         { 12, 9, 32 }, { 25, 13, 70 }, { 26, 5, 64 }, { 29, 3, 97 }, { 17, 8, 33 }, { 14, 31, 96 }, { 11, 6, 59 }, { 13, 20, 127 },
     };
@@ -72,7 +75,7 @@ public class KernelTests
     public void A_rows_result_does_not_depend_on_the_rows_around_it()
     {
         // Every tile accumulates each element in k order, so one row alone gives the bits it gives inside a batch of any size.
-        foreach ((int k, int n) in new[] { (7, 27), (128, 27), (32, 128), (13, 67), (33, 17), (20, 260) })
+        foreach ((int k, int n) in new[] { (7, 27), (128, 27), (32, 128), (13, 67), (33, 17), (20, 260), (1100, 40), (1100, 70) })
         {
             float[] a = Random(37 * k, 7), b = Random(k * n, 8);
             var batch = new float[37 * n];
