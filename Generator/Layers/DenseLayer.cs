@@ -79,8 +79,8 @@ namespace Compiled.Generator.Layers
         }
 
         /// <summary>Whether the backward pass may turn W into scratch for dL/dx: a kernel layer that can see
-        /// <c>Dense.TransposeRows</c> (64) rows in one call.</summary>
-        private static bool TurnsWeights(int n, int m, long rows) => (long)n * m > ShapedNetwork.UnrollLimit && rows >= 64;
+        /// <c>Dense.TransposeRows</c> (4) rows in one call.</summary>
+        private static bool TurnsWeights(int n, int m, long rows) => (long)n * m > ShapedNetwork.UnrollLimit && rows >= 4;
 
         /// <summary><c>nn.Linear</c>'s weight is [out, in]. Images are channels-first there and channels-last here, so a weight
         /// that reads a flattened image has its columns permuted, and one whose outputs are reshaped into an image (a

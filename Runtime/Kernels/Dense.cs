@@ -30,8 +30,10 @@ namespace Compiled.Kernels
         }
 
         /// <summary>Rows from which dL/dx = dy W^T is computed with W turned once into scratch, on the register-tiled kernel:
-        /// about twice as fast as the dot products from 64 rows on, while turning W costs more than it saves below 32.</summary>
-        public const int TransposeRows = 64;
+        /// W turns in 8 x 8 blocks in registers (784 x 128 in 10 us), and the tiles then beat the dot products from four rows on
+        /// (a `/tmp` harness: 4 rows x 10 -> 128 0.44 against 0.85 us, 32 x 10 -> 128 2.0 against 7.5 us, 32 x 128 -> 784 67
+        /// against 141 us); one row's dot products are still faster (0.24 against 0.33 us).</summary>
+        public const int TransposeRows = 4;
 
         /// <summary>
         /// Given dL/dy (after the activation's derivative), accumulates dL/dW += x^T dy and dL/db += sum of dy's rows

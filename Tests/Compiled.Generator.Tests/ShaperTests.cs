@@ -36,7 +36,7 @@ public class ShaperTests
         Assert.False(Unrolled(hidden));
         Assert.False(Unrolled(output)); // 640 weights: a runtime call
         Assert.Equal(64, network.GradientBufferWidth);
-        Assert.Equal((32 * 64) + (32 * 10) + (2 * 32 * 64), network.WorkspaceSize);
+        Assert.Equal((32 * 64) + (32 * 10) + (2 * 32 * 64) + (784 * 64), network.WorkspaceSize); // the last: scratch to turn W in, for dL/dx
     }
 
     [Fact]

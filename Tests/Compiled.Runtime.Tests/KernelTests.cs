@@ -375,7 +375,8 @@ public class KernelTests
         AssertClose(expectedDx, turnedDx, outputs);
         Dense.Backward(x, w, dy, turnedDx, new float[dw.Length], new float[db.Length], batch, inputs, outputs, accumulateInputGradient: true, scratch: scratch);
         AssertClose(expectedDx.Select(v => 2 * v).ToArray(), turnedDx, 2 * outputs);
-        Assert.Equal(batch >= Dense.TransposeRows, scratch[inputs * outputs / 2] != 0f);
+        float[] turned = Enumerable.Range(0, inputs * outputs).Select(t => w[((t % inputs) * outputs) + (t / inputs)]).ToArray();
+        Assert.Equal(batch >= Dense.TransposeRows ? turned : new float[inputs * outputs], scratch.Take(inputs * outputs)); // W^T, or untouched
     }
 
     [Theory]
@@ -383,6 +384,10 @@ public class KernelTests
     [InlineData(13, 11)]
     [InlineData(8, 24)]
     [InlineData(17, 3)]
+    [InlineData(16, 8)] // whole 8 x 8 blocks only
+    [InlineData(27, 43)] // blocks, then the columns and the rows past them
+    [InlineData(128, 10)]
+    [InlineData(7, 64)] // too few rows for a block
     public void Transpose_turns_every_value(int rows, int columns)
     {
         float[] a = Random(rows * columns, 16);
@@ -390,6 +395,17 @@ public class KernelTests
         Gemm.Transpose(a, rows, columns, t);
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < columns; j++) Assert.Equal(a[(i * columns) + j], t[(j * rows) + i]);
+
+        // Rows further apart (a part of wider rows), the values between them left out; nothing past the transpose written.
+        int stride = columns + 5;
+        float[] wide = Random(((rows - 1) * stride) + columns, 17);
+        var turned = Enumerable.Repeat(-7f, (rows * columns) + 9).ToArray();
+        Gemm.Transpose(wide, rows, columns, stride, turned);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < columns; j++) Assert.Equal(wide[(i * stride) + j], turned[(j * rows) + i]);
+        Assert.All(turned.Skip(rows * columns), value => Assert.Equal(-7f, value));
+        Assert.Throws<ArgumentException>(() => Gemm.Transpose(wide.AsSpan(1), rows, columns, stride, turned));
+        Assert.Throws<ArgumentException>(() => Gemm.Transpose(wide, rows, columns, stride, turned.AsSpan(0, (rows * columns) - 1)));
     }
 
     public static TheoryData<Activation> AllActivations => new(Enum.GetValues<Activation>());

@@ -47,8 +47,9 @@ namespace Demo
         private const int Dense2OutputOffset = 240; // rows of 2
         private const int GradientBufferA = 272; // rows of up to 11
         private const int GradientBufferB = 448; // rows of up to 11
-        private const int WorkspaceSize = 624; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 240; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int ScratchOffset = 624; // 99 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+        private const int WorkspaceSize = 723; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 339; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -657,6 +658,7 @@ namespace Demo
             private const int Dense0OutputOffset = 0; // rows of 11
             private const int Dense1OutputOffset = 176; // rows of 4
             private const int Dense2OutputOffset = 0; // rows of 2
+            private const int ScratchOffset = 240;
 
             // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
             public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
@@ -1154,7 +1156,7 @@ namespace Demo
             // dense0: dense 9 -> 11, tanh. W [9, 11], b [11].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
             global::Compiled.Kernels.Activations.TanhBackward(workspace.Slice(Dense0OutputOffset, batch * 11), dense0OutputGradient);
-            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(Dense0WeightOffset, 99), dense0OutputGradient, inputGradient, gradients.Slice(Dense0WeightOffset, 99), gradients.Slice(Dense0BiasOffset, 11), batch, 9, 11, accumulate, accumulateInputGradient: true);
+            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(Dense0WeightOffset, 99), dense0OutputGradient, inputGradient, gradients.Slice(Dense0WeightOffset, 99), gradients.Slice(Dense0BiasOffset, 11), batch, 9, 11, accumulate, accumulateInputGradient: true, scratch: workspace.Slice(ScratchOffset, 99));
         }
     }
 }

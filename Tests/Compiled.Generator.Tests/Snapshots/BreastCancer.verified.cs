@@ -41,8 +41,9 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     private const int Dense1OutputOffset = 256; // rows of 1
     private const int GradientBufferA = 272; // rows of up to 16
     private const int GradientBufferB = 528; // rows of up to 16
-    private const int WorkspaceSize = 784; // the training plan: allocated on the first training call
-    private const int InferenceWorkspaceSize = 272; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+    private const int ScratchOffset = 784; // 480 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+    private const int WorkspaceSize = 1264; // the training plan: allocated on the first training call
+    private const int InferenceWorkspaceSize = 752; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     private static readonly global::Compiled.TensorInfo[] s_tensors =
     {
@@ -394,7 +395,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
     /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
     /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
-    /// different orders, so they agree only to rounding. Each thread past the first costs 5 KB, allocated when this is set.
+    /// different orders, so they agree only to rounding. Each thread past the first costs 6 KB, allocated when this is set.
     /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
     /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
     /// Setting it back to 1 ends the worker threads.
@@ -636,6 +637,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     {
         private const int Dense0OutputOffset = 0; // rows of 16
         private const int Dense1OutputOffset = 256; // rows of 1
+        private const int ScratchOffset = 272;
 
         // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
         public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
@@ -921,6 +923,6 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         // dense0: dense 30 -> 16, ReLU. W [30, 16], b [16].
         // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
         global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense0OutputOffset, batch * 16), dense0OutputGradient);
-        global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(Dense0WeightOffset, 480), dense0OutputGradient, inputGradient, gradients.Slice(Dense0WeightOffset, 480), gradients.Slice(Dense0BiasOffset, 16), batch, 30, 16, accumulate, accumulateInputGradient: true);
+        global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(Dense0WeightOffset, 480), dense0OutputGradient, inputGradient, gradients.Slice(Dense0WeightOffset, 480), gradients.Slice(Dense0BiasOffset, 16), batch, 30, 16, accumulate, accumulateInputGradient: true, scratch: workspace.Slice(ScratchOffset, 480));
     }
 }

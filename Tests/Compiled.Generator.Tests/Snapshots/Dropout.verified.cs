@@ -49,8 +49,9 @@ namespace Demo
         private const int Dense1OutputOffset = 384; // rows of 3
         private const int GradientBufferA = 416; // rows of up to 12
         private const int GradientBufferB = 512; // rows of up to 12
-        private const int WorkspaceSize = 608; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 224; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int ScratchOffset = 608; // 72 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+        private const int WorkspaceSize = 680; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 296; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -515,7 +516,7 @@ namespace Demo
         /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
         /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
         /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
-        /// different orders, so they agree only to rounding. Each thread past the first costs 2 KB, allocated when this is set.
+        /// different orders, so they agree only to rounding. Each thread past the first costs 3 KB, allocated when this is set.
         /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
         /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
         /// Setting it back to 1 ends the worker threads.
@@ -790,6 +791,7 @@ namespace Demo
             private const int DropOutputOffset = 0; // rows of 12 (unused: in inference the output is the input)
             private const int DropSavedOffset = 128; // rows of the mask, 12
             private const int Dense1OutputOffset = 96; // rows of 3
+            private const int ScratchOffset = 224;
 
             // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
             public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
@@ -953,7 +955,7 @@ namespace Demo
             // dense0: dense 6 -> 12, ReLU. W [6, 12], b [12].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
             global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense0OutputOffset, batch * 12), dense0OutputGradient);
-            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 6), parameters.Slice(Dense0WeightOffset, 72), dense0OutputGradient, dropout0OutputGradient, gradients.Slice(Dense0WeightOffset, 72), gradients.Slice(Dense0BiasOffset, 12), batch, 6, 12, accumulate);
+            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 6), parameters.Slice(Dense0WeightOffset, 72), dense0OutputGradient, dropout0OutputGradient, gradients.Slice(Dense0WeightOffset, 72), gradients.Slice(Dense0BiasOffset, 12), batch, 6, 12, accumulate, scratch: workspace.Slice(ScratchOffset, 72));
 
             // dropout0: dropout, rate 0.25f, 6 values (training only).
             // The first layer: nothing before it needs a gradient.
@@ -1058,7 +1060,7 @@ namespace Demo
             // dense0: dense 6 -> 12, ReLU. W [6, 12], b [12].
             // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
             global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense0OutputOffset, batch * 12), dense0OutputGradient);
-            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Dropout0OutputOffset, batch * 6), parameters.Slice(Dense0WeightOffset, 72), dense0OutputGradient, dropout0OutputGradient, parameters.Slice(Dense0BiasOffset, 12), batch, 6, 12, learningRate);
+            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Dropout0OutputOffset, batch * 6), parameters.Slice(Dense0WeightOffset, 72), dense0OutputGradient, dropout0OutputGradient, parameters.Slice(Dense0BiasOffset, 12), batch, 6, 12, learningRate, scratch: workspace.Slice(ScratchOffset, 72));
 
             // dropout0: dropout, rate 0.25f, 6 values (training only).
             // The first layer: nothing before it needs a gradient.
@@ -1165,7 +1167,7 @@ namespace Demo
             // dense0: dense 6 -> 12, ReLU. W [6, 12], b [12].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
             global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense0OutputOffset, batch * 12), dense0OutputGradient);
-            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 6), parameters.Slice(Dense0WeightOffset, 72), dense0OutputGradient, dropout0OutputGradient, gradients.Slice(Dense0WeightOffset, 72), gradients.Slice(Dense0BiasOffset, 12), batch, 6, 12, accumulate);
+            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 6), parameters.Slice(Dense0WeightOffset, 72), dense0OutputGradient, dropout0OutputGradient, gradients.Slice(Dense0WeightOffset, 72), gradients.Slice(Dense0BiasOffset, 12), batch, 6, 12, accumulate, scratch: workspace.Slice(ScratchOffset, 72));
 
             // dropout0: dropout, rate 0.25f, 6 values (training only).
             // dx += dy * mask

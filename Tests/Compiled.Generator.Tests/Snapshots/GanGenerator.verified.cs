@@ -688,7 +688,7 @@ namespace Demo
             // project: dense 16 -> 392, leaky ReLU. W [16, 392], b [392].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
             global::Compiled.Kernels.Activations.LeakyReluBackward(workspace.Slice(ProjectOutputOffset, batch * 392), projectOutputGradient);
-            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(ProjectWeightOffset, 6272), projectOutputGradient, inputGradient, gradients.Slice(ProjectWeightOffset, 6272), gradients.Slice(ProjectBiasOffset, 392), batch, 16, 392, accumulate, accumulateInputGradient: true);
+            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(ProjectWeightOffset, 6272), projectOutputGradient, inputGradient, gradients.Slice(ProjectWeightOffset, 6272), gradients.Slice(ProjectBiasOffset, 392), batch, 16, 392, accumulate, accumulateInputGradient: true, scratch: workspace.Slice(ScratchOffset, 6272));
         }
     }
 }

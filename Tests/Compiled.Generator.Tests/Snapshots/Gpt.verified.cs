@@ -1165,13 +1165,13 @@ namespace Demo
             global::System.Span<float> cFcOutputGradient = workspace.Slice(GradientBufferA, batch * 192);
             // c_proj: dense 6x32 -> 6x8 per step, identity. W [32, 8], b [8].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
-            global::Compiled.Kernels.Dense.Backward(workspace.Slice(CFcOutputOffset, batch * 192), parameters.Slice(CProjWeightOffset, 256), cProjOutputGradient, cFcOutputGradient, gradients.Slice(CProjWeightOffset, 256), gradients.Slice(CProjBiasOffset, 8), batch * 6, 32, 8, accumulate);
+            global::Compiled.Kernels.Dense.Backward(workspace.Slice(CFcOutputOffset, batch * 192), parameters.Slice(CProjWeightOffset, 256), cProjOutputGradient, cFcOutputGradient, gradients.Slice(CProjWeightOffset, 256), gradients.Slice(CProjBiasOffset, 8), batch * 6, 32, 8, accumulate, scratch: workspace.Slice(ScratchOffset, 256));
 
             global::System.Span<float> ln2OutputGradient = workspace.Slice(GradientBufferC, batch * 48);
             // c_fc: dense 6x8 -> 6x32 per step, GELU. W [8, 32], b [32].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
             global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(CFcPreActivationOffset, batch * 192), cFcOutputGradient);
-            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Ln2OutputOffset, batch * 48), parameters.Slice(CFcWeightOffset, 256), cFcOutputGradient, ln2OutputGradient, gradients.Slice(CFcWeightOffset, 256), gradients.Slice(CFcBiasOffset, 32), batch * 6, 8, 32, accumulate);
+            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Ln2OutputOffset, batch * 48), parameters.Slice(CFcWeightOffset, 256), cFcOutputGradient, ln2OutputGradient, gradients.Slice(CFcWeightOffset, 256), gradients.Slice(CFcBiasOffset, 32), batch * 6, 8, 32, accumulate, scratch: workspace.Slice(ScratchOffset, 256));
 
             // ln_2: 6x8, layer norm over the last 8 values, eps 1E-05f; weight [8], bias [8].
             // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight
@@ -1330,13 +1330,13 @@ namespace Demo
             global::System.Span<float> cFcOutputGradient = workspace.Slice(GradientBufferA, batch * 192);
             // c_proj: dense 6x32 -> 6x8 per step, identity. W [32, 8], b [8].
             // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
-            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(CFcOutputOffset, batch * 192), parameters.Slice(CProjWeightOffset, 256), cProjOutputGradient, cFcOutputGradient, parameters.Slice(CProjBiasOffset, 8), batch * 6, 32, 8, learningRate);
+            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(CFcOutputOffset, batch * 192), parameters.Slice(CProjWeightOffset, 256), cProjOutputGradient, cFcOutputGradient, parameters.Slice(CProjBiasOffset, 8), batch * 6, 32, 8, learningRate, scratch: workspace.Slice(ScratchOffset, 256));
 
             global::System.Span<float> ln2OutputGradient = workspace.Slice(GradientBufferC, batch * 48);
             // c_fc: dense 6x8 -> 6x32 per step, GELU. W [8, 32], b [32].
             // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
             global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(CFcPreActivationOffset, batch * 192), cFcOutputGradient);
-            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Ln2OutputOffset, batch * 48), parameters.Slice(CFcWeightOffset, 256), cFcOutputGradient, ln2OutputGradient, parameters.Slice(CFcBiasOffset, 32), batch * 6, 8, 32, learningRate);
+            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Ln2OutputOffset, batch * 48), parameters.Slice(CFcWeightOffset, 256), cFcOutputGradient, ln2OutputGradient, parameters.Slice(CFcBiasOffset, 32), batch * 6, 8, 32, learningRate, scratch: workspace.Slice(ScratchOffset, 256));
 
             // ln_2: 6x8, layer norm over the last 8 values, eps 1E-05f; weight [8], bias [8].
             // dweight += sum dy * xhat; dbias += sum dy; dx += s (g - mean(g) - xhat mean(g xhat)), g = dy * weight

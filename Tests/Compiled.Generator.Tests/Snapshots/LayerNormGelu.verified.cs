@@ -61,8 +61,9 @@ namespace Demo
         private const int Dense2OutputOffset = 3648; // rows of 6x3
         private const int GradientBufferA = 3792; // rows of up to 96
         private const int GradientBufferB = 4560; // rows of up to 96
-        private const int WorkspaceSize = 5328; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 2304; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int ScratchOffset = 5328; // 128 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+        private const int WorkspaceSize = 5456; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 2432; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -438,7 +439,7 @@ namespace Demo
         /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
         /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
         /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
-        /// different orders, so they agree only to rounding. Each thread past the first costs 21 KB, allocated when this is set.
+        /// different orders, so they agree only to rounding. Each thread past the first costs 22 KB, allocated when this is set.
         /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
         /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
         /// Setting it back to 1 ends the worker threads.
@@ -733,6 +734,7 @@ namespace Demo
             private const int FinalNormMeanOffset = 1536; // rows of each row's mean
             private const int FinalNormInverseStdOffset = 1584; // rows of each row's 1 / sqrt(var + eps)
             private const int Dense2OutputOffset = 768; // rows of 6x3
+            private const int ScratchOffset = 2304;
 
             // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
             public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
@@ -936,7 +938,7 @@ namespace Demo
             // dense1: dense 6x8 -> 6x16 per step, GELU. W [8, 16], b [16].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
             global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(Dense1PreActivationOffset, batch * 96), dense1OutputGradient);
-            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Layernorm0OutputOffset, batch * 48), parameters.Slice(Dense1WeightOffset, 128), dense1OutputGradient, layernorm0OutputGradient, gradients.Slice(Dense1WeightOffset, 128), gradients.Slice(Dense1BiasOffset, 16), batch * 6, 8, 16, accumulate);
+            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Layernorm0OutputOffset, batch * 48), parameters.Slice(Dense1WeightOffset, 128), dense1OutputGradient, layernorm0OutputGradient, gradients.Slice(Dense1WeightOffset, 128), gradients.Slice(Dense1BiasOffset, 16), batch * 6, 8, 16, accumulate, scratch: workspace.Slice(ScratchOffset, 128));
 
             global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 48);
             // layernorm0: 6x8, layer norm over the last 8 values, eps 1E-05f; weight [8], bias [8].
@@ -1136,7 +1138,7 @@ namespace Demo
             // dense1: dense 6x8 -> 6x16 per step, GELU. W [8, 16], b [16].
             // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
             global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(Dense1PreActivationOffset, batch * 96), dense1OutputGradient);
-            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Layernorm0OutputOffset, batch * 48), parameters.Slice(Dense1WeightOffset, 128), dense1OutputGradient, layernorm0OutputGradient, parameters.Slice(Dense1BiasOffset, 16), batch * 6, 8, 16, learningRate);
+            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Layernorm0OutputOffset, batch * 48), parameters.Slice(Dense1WeightOffset, 128), dense1OutputGradient, layernorm0OutputGradient, parameters.Slice(Dense1BiasOffset, 16), batch * 6, 8, 16, learningRate, scratch: workspace.Slice(ScratchOffset, 128));
 
             global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 48);
             // layernorm0: 6x8, layer norm over the last 8 values, eps 1E-05f; weight [8], bias [8].
@@ -1337,7 +1339,7 @@ namespace Demo
             // dense1: dense 6x8 -> 6x16 per step, GELU. W [8, 16], b [16].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
             global::Compiled.Kernels.Activations.GeluBackward(workspace.Slice(Dense1PreActivationOffset, batch * 96), dense1OutputGradient);
-            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Layernorm0OutputOffset, batch * 48), parameters.Slice(Dense1WeightOffset, 128), dense1OutputGradient, layernorm0OutputGradient, gradients.Slice(Dense1WeightOffset, 128), gradients.Slice(Dense1BiasOffset, 16), batch * 6, 8, 16, accumulate);
+            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Layernorm0OutputOffset, batch * 48), parameters.Slice(Dense1WeightOffset, 128), dense1OutputGradient, layernorm0OutputGradient, gradients.Slice(Dense1WeightOffset, 128), gradients.Slice(Dense1BiasOffset, 16), batch * 6, 8, 16, accumulate, scratch: workspace.Slice(ScratchOffset, 128));
 
             global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 48);
             // layernorm0: 6x8, layer norm over the last 8 values, eps 1E-05f; weight [8], bias [8].

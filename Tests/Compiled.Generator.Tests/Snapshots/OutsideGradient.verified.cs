@@ -46,8 +46,9 @@ namespace Demo
         private const int Dense1OutputOffset = 384; // rows of 4
         private const int GradientBufferA = 400; // rows of up to 32
         private const int GradientBufferB = 528; // rows of up to 32
-        private const int WorkspaceSize = 656; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 272; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int ScratchOffset = 656; // 256 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+        private const int WorkspaceSize = 912; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 528; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -318,7 +319,7 @@ namespace Demo
         /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
         /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
         /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
-        /// different orders, so they agree only to rounding. Each thread past the first costs 4 KB, allocated when this is set.
+        /// different orders, so they agree only to rounding. Each thread past the first costs 5 KB, allocated when this is set.
         /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
         /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
         /// Setting it back to 1 ends the worker threads.
@@ -491,6 +492,7 @@ namespace Demo
             private const int Dropout0OutputOffset = 0; // rows of 32 (unused: in inference the output is the input)
             private const int Dropout0SavedOffset = 144; // rows of the mask, 32
             private const int Dense1OutputOffset = 128; // rows of 4
+            private const int ScratchOffset = 272;
 
             // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
             public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
@@ -532,7 +534,7 @@ namespace Demo
             // dense1: dense 32 -> 4, tanh. W [32, 4], b [4].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
             global::Compiled.Kernels.Activations.TanhBackward(workspace.Slice(Dense1OutputOffset, batch * 4), dense1OutputGradient);
-            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 32), parameters.Slice(Dense1WeightOffset, 128), dense1OutputGradient, dropout0OutputGradient, gradients.Slice(Dense1WeightOffset, 128), gradients.Slice(Dense1BiasOffset, 4), batch, 32, 4, accumulate);
+            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 32), parameters.Slice(Dense1WeightOffset, 128), dense1OutputGradient, dropout0OutputGradient, gradients.Slice(Dense1WeightOffset, 128), gradients.Slice(Dense1BiasOffset, 4), batch, 32, 4, accumulate, scratch: workspace.Slice(ScratchOffset, 128));
 
             global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 32);
             // dropout0: dropout, rate 0.25f, 32 values (training only).
@@ -554,7 +556,7 @@ namespace Demo
             // dense1: dense 32 -> 4, tanh. W [32, 4], b [4].
             // dz = dy * f'(y); dx = dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
             global::Compiled.Kernels.Activations.TanhBackward(workspace.Slice(Dense1OutputOffset, batch * 4), dense1OutputGradient);
-            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Dropout0OutputOffset, batch * 32), parameters.Slice(Dense1WeightOffset, 128), dense1OutputGradient, dropout0OutputGradient, parameters.Slice(Dense1BiasOffset, 4), batch, 32, 4, learningRate);
+            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(Dropout0OutputOffset, batch * 32), parameters.Slice(Dense1WeightOffset, 128), dense1OutputGradient, dropout0OutputGradient, parameters.Slice(Dense1BiasOffset, 4), batch, 32, 4, learningRate, scratch: workspace.Slice(ScratchOffset, 128));
 
             global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 32);
             // dropout0: dropout, rate 0.25f, 32 values (training only).
@@ -577,7 +579,7 @@ namespace Demo
             // dense1: dense 32 -> 4, tanh. W [32, 4], b [4].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx = dz W^T
             global::Compiled.Kernels.Activations.TanhBackward(workspace.Slice(Dense1OutputOffset, batch * 4), dense1OutputGradient);
-            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 32), parameters.Slice(Dense1WeightOffset, 128), dense1OutputGradient, dropout0OutputGradient, gradients.Slice(Dense1WeightOffset, 128), gradients.Slice(Dense1BiasOffset, 4), batch, 32, 4, accumulate);
+            global::Compiled.Kernels.Dense.Backward(workspace.Slice(Dropout0OutputOffset, batch * 32), parameters.Slice(Dense1WeightOffset, 128), dense1OutputGradient, dropout0OutputGradient, gradients.Slice(Dense1WeightOffset, 128), gradients.Slice(Dense1BiasOffset, 4), batch, 32, 4, accumulate, scratch: workspace.Slice(ScratchOffset, 128));
 
             global::System.Span<float> dense0OutputGradient = workspace.Slice(GradientBufferA, batch * 32);
             // dropout0: dropout, rate 0.25f, 32 values (training only).
@@ -587,7 +589,7 @@ namespace Demo
             // dense0: dense 8 -> 32, ReLU. W [8, 32], b [32].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
             global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense0OutputOffset, batch * 32), dense0OutputGradient);
-            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(Dense0WeightOffset, 256), dense0OutputGradient, inputGradient, gradients.Slice(Dense0WeightOffset, 256), gradients.Slice(Dense0BiasOffset, 32), batch, 8, 32, accumulate, accumulateInputGradient: true);
+            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(Dense0WeightOffset, 256), dense0OutputGradient, inputGradient, gradients.Slice(Dense0WeightOffset, 256), gradients.Slice(Dense0BiasOffset, 32), batch, 8, 32, accumulate, accumulateInputGradient: true, scratch: workspace.Slice(ScratchOffset, 256));
         }
     }
 }

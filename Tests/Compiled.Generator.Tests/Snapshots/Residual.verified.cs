@@ -50,8 +50,9 @@ namespace Demo
         private const int GradientBufferA = 400; // rows of up to 16
         private const int GradientBufferB = 528; // rows of up to 16
         private const int GradientBufferC = 656; // rows of up to 16
-        private const int WorkspaceSize = 784; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 384; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int ScratchOffset = 784; // 256 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+        private const int WorkspaceSize = 1040; // the training plan: allocated on the first training call
+        private const int InferenceWorkspaceSize = 640; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
@@ -403,7 +404,7 @@ namespace Demo
         /// How many threads <c>TrainStep</c> splits a minibatch over (data parallel: each thread runs its share of the samples
         /// forward and backward with buffers of its own, and the gradients are summed in a fixed order before the one
         /// optimizer step). Default 1. Results are bitwise reproducible for a given thread count; different counts sum in
-        /// different orders, so they agree only to rounding. Each thread past the first costs 4 KB, allocated when this is set.
+        /// different orders, so they agree only to rounding. Each thread past the first costs 5 KB, allocated when this is set.
         /// <c>Predict</c>, <c>Forward</c> and <c>Evaluate</c> of more than one sample are split the same way (the matrix kernels group
         /// rows differently, so outputs can differ from one thread's in the last bits); <c>Backward</c> runs on the calling thread.
         /// Setting it back to 1 ends the worker threads.
@@ -658,6 +659,7 @@ namespace Demo
             private const int Dense1OutputOffset = 128; // rows of 16
             private const int Add0OutputOffset = 256; // rows of 16
             private const int Dense2OutputOffset = 0; // rows of 2
+            private const int ScratchOffset = 384;
 
             // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
             public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
@@ -817,7 +819,7 @@ namespace Demo
             // dense1: dense 16 -> 16, ReLU. W [16, 16], b [16].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
             global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense1OutputOffset, batch * 16), dense1OutputGradient);
-            global::Compiled.Kernels.Dense.Backward(workspace.Slice(StemOutputOffset, batch * 16), parameters.Slice(Dense1WeightOffset, 256), dense1OutputGradient, stemOutputGradient, gradients.Slice(Dense1WeightOffset, 256), gradients.Slice(Dense1BiasOffset, 16), batch, 16, 16, accumulate, accumulateInputGradient: true);
+            global::Compiled.Kernels.Dense.Backward(workspace.Slice(StemOutputOffset, batch * 16), parameters.Slice(Dense1WeightOffset, 256), dense1OutputGradient, stemOutputGradient, gradients.Slice(Dense1WeightOffset, 256), gradients.Slice(Dense1BiasOffset, 16), batch, 16, 16, accumulate, accumulateInputGradient: true, scratch: workspace.Slice(ScratchOffset, 256));
 
             // stem: dense 5 -> 16, tanh. W [5, 16], b [16].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; no dx: nothing before this layer
@@ -927,7 +929,7 @@ namespace Demo
             // dense1: dense 16 -> 16, ReLU. W [16, 16], b [16].
             // dz = dy * f'(y); dx += dz W^T; then W -= lr x^T dz, b -= lr sum_rows dz
             global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense1OutputOffset, batch * 16), dense1OutputGradient);
-            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(StemOutputOffset, batch * 16), parameters.Slice(Dense1WeightOffset, 256), dense1OutputGradient, stemOutputGradient, parameters.Slice(Dense1BiasOffset, 16), batch, 16, 16, learningRate, accumulateInputGradient: true);
+            global::Compiled.Kernels.Dense.BackwardSgd(workspace.Slice(StemOutputOffset, batch * 16), parameters.Slice(Dense1WeightOffset, 256), dense1OutputGradient, stemOutputGradient, parameters.Slice(Dense1BiasOffset, 16), batch, 16, 16, learningRate, accumulateInputGradient: true, scratch: workspace.Slice(ScratchOffset, 256));
 
             // stem: dense 5 -> 16, tanh. W [5, 16], b [16].
             // dz = dy * f'(y); no dx: nothing before this layer; then W -= lr x^T dz, b -= lr sum_rows dz
@@ -1039,12 +1041,12 @@ namespace Demo
             // dense1: dense 16 -> 16, ReLU. W [16, 16], b [16].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
             global::Compiled.Kernels.Activations.ReluBackward(workspace.Slice(Dense1OutputOffset, batch * 16), dense1OutputGradient);
-            global::Compiled.Kernels.Dense.Backward(workspace.Slice(StemOutputOffset, batch * 16), parameters.Slice(Dense1WeightOffset, 256), dense1OutputGradient, stemOutputGradient, gradients.Slice(Dense1WeightOffset, 256), gradients.Slice(Dense1BiasOffset, 16), batch, 16, 16, accumulate, accumulateInputGradient: true);
+            global::Compiled.Kernels.Dense.Backward(workspace.Slice(StemOutputOffset, batch * 16), parameters.Slice(Dense1WeightOffset, 256), dense1OutputGradient, stemOutputGradient, gradients.Slice(Dense1WeightOffset, 256), gradients.Slice(Dense1BiasOffset, 16), batch, 16, 16, accumulate, accumulateInputGradient: true, scratch: workspace.Slice(ScratchOffset, 256));
 
             // stem: dense 5 -> 16, tanh. W [5, 16], b [16].
             // dz = dy * f'(y); dW += x^T dz; db += sum_rows dz; dx += dz W^T
             global::Compiled.Kernels.Activations.TanhBackward(workspace.Slice(StemOutputOffset, batch * 16), stemOutputGradient);
-            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(StemWeightOffset, 80), stemOutputGradient, inputGradient, gradients.Slice(StemWeightOffset, 80), gradients.Slice(StemBiasOffset, 16), batch, 5, 16, accumulate, accumulateInputGradient: true);
+            global::Compiled.Kernels.Dense.Backward(input, parameters.Slice(StemWeightOffset, 80), stemOutputGradient, inputGradient, gradients.Slice(StemWeightOffset, 80), gradients.Slice(StemBiasOffset, 16), batch, 5, 16, accumulate, accumulateInputGradient: true, scratch: workspace.Slice(ScratchOffset, 80));
         }
     }
 }
