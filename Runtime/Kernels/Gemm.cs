@@ -13,7 +13,7 @@ namespace Compiled.Kernels
     /// <remarks>
     /// The vector path is a register-tiled micro-kernel in the style of BLIS: a tile of C stays in registers while the k
     /// loop streams one row of B and broadcasts elements of A. Where Vector512 is accelerated (32 zmm registers) the tiles
-    /// are up to 12 rows x 32 columns; otherwise 6, 4 or 3 rows x 16 columns in Vector256; a single row takes 1 x 64
+    /// are up to 12 rows x 32 columns; otherwise 6, 4 or 3 rows x 16 columns (3 x 32) in Vector256; one or two rows take 1 x 64
     /// (1 x 128 in Vector512), where a row tile would leave the FMA units waiting on one dependency chain. A is read
     /// through a row and a column stride, so the transposed-A product is the same kernel. No packing: the
     /// matrices of the small and medium networks this library targets fit in L2, and the products of the seed networks run
@@ -442,8 +442,9 @@ namespace Compiled.Kernels
                     return RankOneUpdate(pa, rowStride, pb, pc, ldc, m, n, accumulate);
                 }
 
+                // One or two rows on the one-row kernels; three rows make a tile (3 x 500 x 64: 47 -> 91-98 % of peak).
                 int j = 0;
-                if (m < 4)
+                if (m < 3)
                 {
                     if (Vector512.IsHardwareAccelerated)
                     {
@@ -508,6 +509,17 @@ namespace Compiled.Kernels
             // Cover the rows with six-, four- and at most one three-row tile so that no row is left to the slow
             // one-row kernel when that is possible (32 = 4 x 6 + 2 x 4, 64 = 10 x 6 + 4, 9 = 6 + 3, 7 = 4 + 3).
             int sixRowEnd = SixRowTiles(m) * 6;
+
+            // The three rows the six- and four-row tiles leave, if any, 32 columns at a time first.
+            int threeRows = sixRowEnd + ((m - sixRowEnd) / 4 * 4), threeRowColumnsEnd = j;
+            if (m - threeRows >= 3)
+            {
+                for (; threeRowColumnsEnd + 32 <= n; threeRowColumnsEnd += 32)
+                {
+                    Kernel3x32(pa + (threeRows * rowStride), rowStride, columnStride, pb + threeRowColumnsEnd, ldb, pc + (threeRows * ldc) + threeRowColumnsEnd, ldc, k, accumulate);
+                }
+            }
+
             for (; j + 16 <= n; j += 16)
             {
                 int i = 0;
@@ -523,7 +535,11 @@ namespace Compiled.Kernels
 
                 if (i + 3 <= m)
                 {
-                    Kernel3x16(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate);
+                    if (j >= threeRowColumnsEnd)
+                    {
+                        Kernel3x16(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate);
+                    }
+
                     i += 3;
                 }
 
@@ -711,6 +727,54 @@ namespace Compiled.Kernels
             c11.Store(c + ldc + 8);
             c20.Store(c + (2 * ldc));
             c21.Store(c + (2 * ldc) + 8);
+        }
+
+        // Three rows of A against 32 columns: twelve chains of FMAs where the 3 x 16 tile has six, too few to cover the FMA
+        // latency (a 3 x 3 single-channel convolution's weight gradient, 9 x 2,046 x 32 on the 256-bit tiles: the six-row
+        // tile at peak, the three-row one at about three quarters of it).
+        private static unsafe void Kernel3x32(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate)
+        {
+            Vector256<float> c00 = Start(c, accumulate), c01 = Start(c + 8, accumulate), c02 = Start(c + 16, accumulate), c03 = Start(c + 24, accumulate);
+            Vector256<float> c10 = Start(c + ldc, accumulate), c11 = Start(c + ldc + 8, accumulate), c12 = Start(c + ldc + 16, accumulate), c13 = Start(c + ldc + 24, accumulate);
+            Vector256<float> c20 = Start(c + (2 * ldc), accumulate), c21 = Start(c + (2 * ldc) + 8, accumulate), c22 = Start(c + (2 * ldc) + 16, accumulate), c23 = Start(c + (2 * ldc) + 24, accumulate);
+            float* a0 = a;
+            nint r1 = rowStride, r2 = 2 * r1, step = columnStride, next = ldb;
+            for (int p = 0; p < k; p++)
+            {
+                // Three broadcasts held and one vector of B at a time: 12 accumulators + 3 + 1 fill the 16 registers.
+                Vector256<float> x0 = Vector256.Create(a0[0]), x1 = Vector256.Create(a0[r1]), x2 = Vector256.Create(a0[r2]);
+                Vector256<float> bv = Vector256.Load(b);
+                c00 = MultiplyAdd(x0, bv, c00);
+                c10 = MultiplyAdd(x1, bv, c10);
+                c20 = MultiplyAdd(x2, bv, c20);
+                bv = Vector256.Load(b + 8);
+                c01 = MultiplyAdd(x0, bv, c01);
+                c11 = MultiplyAdd(x1, bv, c11);
+                c21 = MultiplyAdd(x2, bv, c21);
+                bv = Vector256.Load(b + 16);
+                c02 = MultiplyAdd(x0, bv, c02);
+                c12 = MultiplyAdd(x1, bv, c12);
+                c22 = MultiplyAdd(x2, bv, c22);
+                bv = Vector256.Load(b + 24);
+                c03 = MultiplyAdd(x0, bv, c03);
+                c13 = MultiplyAdd(x1, bv, c13);
+                c23 = MultiplyAdd(x2, bv, c23);
+                a0 += step;
+                b += next;
+            }
+
+            c00.Store(c);
+            c01.Store(c + 8);
+            c02.Store(c + 16);
+            c03.Store(c + 24);
+            c10.Store(c + ldc);
+            c11.Store(c + ldc + 8);
+            c12.Store(c + ldc + 16);
+            c13.Store(c + ldc + 24);
+            c20.Store(c + (2 * ldc));
+            c21.Store(c + (2 * ldc) + 8);
+            c22.Store(c + (2 * ldc) + 16);
+            c23.Store(c + (2 * ldc) + 24);
         }
 
         // One row against 128 columns in eight 16-lane accumulators, where Vector512 is accelerated: each step of k reads

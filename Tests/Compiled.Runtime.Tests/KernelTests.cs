@@ -11,7 +11,8 @@ public class KernelTests
         { 1, 1, 1 }, { 1, 784, 128 }, { 1, 7, 9 }, { 1, 13, 67 }, { 2, 5, 65 }, { 3, 17, 31 }, { 4, 9, 16 },
         { 5, 3, 8 }, { 7, 33, 15 }, { 13, 11, 25 }, { 32, 64, 10 }, { 33, 65, 17 }, { 32, 40, 48 }, { 10, 12, 20 }, { 6, 1, 70 }, { 9, 23, 1 },
         { 3, 1100, 5 }, { 600, 7, 3 }, { 2, 513, 1 }, { 530, 4, 7 }, { 4, 5, 2 },
-        // One to three rows past 128 columns: the Vector512 one-row tile (where accelerated), then the 64-column one, then the rest.
+        // One or two rows past 128 columns: the Vector512 one-row tile (where accelerated), then the 64-column one, then the rest;
+        // three rows on the three-row tiles.
         { 2, 37, 300 }, { 3, 19, 257 }, { 1, 9, 200 },
         // k = 1 from four rows on (a one-sample weight gradient): the rank-one update, whole vectors and a tail.
         { 37, 1, 131 }, { 5, 1, 8 }, { 4, 1, 23 },
@@ -20,6 +21,8 @@ public class KernelTests
         // Deep enough, with A large enough, that the 256-bit tiles run in blocks of k (a partial last block, the row splits, the
         // 8-column tail), and one deep product with an A too small for blocks.
         { 37, 1093, 40 }, { 20, 2001, 21 }, { 31, 1600, 19 }, { 9, 1025, 24 },
+        // Three rows left by the six- and four-row tiles, 32 columns at a time, then 16 and a tail (9 = 6 + 3, 7 = 4 + 3, 3).
+        { 9, 50, 32 }, { 7, 21, 75 }, { 3, 30, 33 }, { 9, 2046, 32 },
         // 32 columns and more through the Vector512 tiles (where accelerated) of every row count and split, then 16, 8 and a tail.
         { 12, 9, 32 }, { 25, 13, 70 }, { 26, 5, 64 }, { 29, 3, 97 }, { 17, 8, 33 }, { 14, 31, 96 }, { 11, 6, 59 }, { 13, 20, 127 },
     };
