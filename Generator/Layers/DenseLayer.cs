@@ -176,8 +176,14 @@ namespace Compiled.Generator.Layers
             w.Line($"global::System.Span<float> {output} = workspace.Slice({id}OutputOffset, batch * {layer.OutputSize});");
             if (!Details(layer).Unrolled)
             {
-                w.Line($"global::Compiled.Kernels.Dense.Forward({input}, parameters.Slice({id}WeightOffset, {n * m}), parameters.Slice({id}BiasOffset, {m}), {output}, {rows}, {n}, {m});");
-                EmitActivationCall(w, layer, activation, output, m);
+                // ReLU goes into the product's store (the same bits as the pass after it, one write of the output fewer).
+                bool relu = activation == ActivationKind.Relu && PreActivation(layer) is null;
+                w.Line($"global::Compiled.Kernels.Dense.Forward({input}, parameters.Slice({id}WeightOffset, {n * m}), parameters.Slice({id}BiasOffset, {m}), {output}, {rows}, {n}, {m}{(relu ? ", relu: true" : string.Empty)});");
+                if (!relu)
+                {
+                    EmitActivationCall(w, layer, activation, output, m);
+                }
+
                 return;
             }
 

@@ -140,23 +140,27 @@ namespace Compiled.Kernels
                         : $"Label {r} is {label}, but labels must be class indices in [0, {classes}).");
                 }
 
-                float max = TensorPrimitives.Max(row);
-                float sumExp = 0f;
-                for (int j = 0; j < classes; j++)
+                float max = TensorPrimitives.Max(row), labelLogit = row[label];
+                if (gradient.IsEmpty)
                 {
-                    sumExp += MathF.Exp(row[j] - max);
-                }
-
-                float logSumExp = max + MathF.Log(sumExp);
-                sum += logSumExp - row[label];
-                if (!gradient.IsEmpty)
-                {
-                    Span<float> g = gradient.Slice(r * classes, classes);
+                    float sumExp = 0f;
                     for (int j = 0; j < classes; j++)
                     {
-                        g[j] = scale * MathF.Exp(row[j] - logSumExp);
+                        sumExp += MathF.Exp(row[j] - max);
                     }
 
+                    sum += max + MathF.Log(sumExp) - labelLogit;
+                }
+                else
+                {
+                    // exp(z - max) once, vectorized, into the gradient's row, then scaled by 1 / sum there: softmax as PyTorch
+                    // computes it, with half the exponentials of exp(z - logsumexp) (the row may be the logits' own).
+                    Span<float> g = gradient.Slice(r * classes, classes);
+                    TensorPrimitives.Subtract(row, max, g);
+                    TensorPrimitives.Exp(g, g);
+                    float sumExp = TensorPrimitives.Sum(g);
+                    sum += max + MathF.Log(sumExp) - labelLogit;
+                    TensorPrimitives.Multiply(g, scale / sumExp, g);
                     g[label] -= scale;
                 }
             }

@@ -597,8 +597,7 @@ namespace Demo
             // dense0: dense 9 -> 11, ReLU. W [9, 11], b [11].
             // y = max(x W + b, 0)
             global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 11);
-            global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 99), parameters.Slice(Dense0BiasOffset, 11), dense0Output, batch, 9, 11);
-            global::Compiled.Kernels.Activations.Relu(dense0Output);
+            global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 99), parameters.Slice(Dense0BiasOffset, 11), dense0Output, batch, 9, 11, relu: true);
 
             // dense1: dense 11 -> 4, ReLU, unrolled. W [11, 4], b [4].
             // y = max(x W + b, 0)
@@ -669,8 +668,7 @@ namespace Demo
                 // dense0: dense 9 -> 11, ReLU. W [9, 11], b [11].
                 // y = max(x W + b, 0)
                 global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 11);
-                global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 99), parameters.Slice(Dense0BiasOffset, 11), dense0Output, batch, 9, 11);
-                global::Compiled.Kernels.Activations.Relu(dense0Output);
+                global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 99), parameters.Slice(Dense0BiasOffset, 11), dense0Output, batch, 9, 11, relu: true);
 
                 // dense1: dense 11 -> 4, ReLU, unrolled. W [11, 4], b [4].
                 // y = max(x W + b, 0)

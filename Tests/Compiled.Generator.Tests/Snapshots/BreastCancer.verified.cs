@@ -595,8 +595,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
         // dense0: dense 30 -> 16, ReLU. W [30, 16], b [16].
         // y = max(x W + b, 0)
         global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 16);
-        global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 480), parameters.Slice(Dense0BiasOffset, 16), dense0Output, batch, 30, 16);
-        global::Compiled.Kernels.Activations.Relu(dense0Output);
+        global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 480), parameters.Slice(Dense0BiasOffset, 16), dense0Output, batch, 30, 16, relu: true);
 
         // dense1: dense 16 -> 1, identity, unrolled. W [16, 1], b [1].
         // y = x W + b
@@ -645,8 +644,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
             // dense0: dense 30 -> 16, ReLU. W [30, 16], b [16].
             // y = max(x W + b, 0)
             global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 16);
-            global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 480), parameters.Slice(Dense0BiasOffset, 16), dense0Output, batch, 30, 16);
-            global::Compiled.Kernels.Activations.Relu(dense0Output);
+            global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 480), parameters.Slice(Dense0BiasOffset, 16), dense0Output, batch, 30, 16, relu: true);
 
             // dense1: dense 16 -> 1, identity, unrolled. W [16, 1], b [1].
             // y = x W + b

@@ -738,8 +738,7 @@ namespace Demo
             // dense0: dense 6 -> 12, ReLU. W [6, 12], b [12].
             // y = max(x W + b, 0)
             global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 12);
-            global::Compiled.Kernels.Dense.Forward(dropout0Output, parameters.Slice(Dense0WeightOffset, 72), parameters.Slice(Dense0BiasOffset, 12), dense0Output, batch, 6, 12);
-            global::Compiled.Kernels.Activations.Relu(dense0Output);
+            global::Compiled.Kernels.Dense.Forward(dropout0Output, parameters.Slice(Dense0WeightOffset, 72), parameters.Slice(Dense0BiasOffset, 12), dense0Output, batch, 6, 12, relu: true);
 
             // drop: dropout, rate 0.5f, 12 values (training only).
             global::System.ReadOnlySpan<float> dropOutput = dense0Output;
@@ -810,8 +809,7 @@ namespace Demo
                 // dense0: dense 6 -> 12, ReLU. W [6, 12], b [12].
                 // y = max(x W + b, 0)
                 global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 12);
-                global::Compiled.Kernels.Dense.Forward(dropout0Output, parameters.Slice(Dense0WeightOffset, 72), parameters.Slice(Dense0BiasOffset, 12), dense0Output, batch, 6, 12);
-                global::Compiled.Kernels.Activations.Relu(dense0Output);
+                global::Compiled.Kernels.Dense.Forward(dropout0Output, parameters.Slice(Dense0WeightOffset, 72), parameters.Slice(Dense0BiasOffset, 12), dense0Output, batch, 6, 12, relu: true);
 
                 // drop: dropout, rate 0.5f, 12 values (training only).
                 global::System.ReadOnlySpan<float> dropOutput = dense0Output;

@@ -574,8 +574,7 @@ namespace Demo
             // dense0: dense 4 -> 20, ReLU. W [4, 20], b [20].
             // y = max(x W + b, 0)
             global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 20);
-            global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 80), parameters.Slice(Dense0BiasOffset, 20), dense0Output, batch, 4, 20);
-            global::Compiled.Kernels.Activations.Relu(dense0Output);
+            global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 80), parameters.Slice(Dense0BiasOffset, 20), dense0Output, batch, 4, 20, relu: true);
 
             // dense1: dense 20 -> 2, identity, unrolled. W [20, 2], b [2].
             // y = x W + b
@@ -629,8 +628,7 @@ namespace Demo
                 // dense0: dense 4 -> 20, ReLU. W [4, 20], b [20].
                 // y = max(x W + b, 0)
                 global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 20);
-                global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 80), parameters.Slice(Dense0BiasOffset, 20), dense0Output, batch, 4, 20);
-                global::Compiled.Kernels.Activations.Relu(dense0Output);
+                global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 80), parameters.Slice(Dense0BiasOffset, 20), dense0Output, batch, 4, 20, relu: true);
 
                 // dense1: dense 20 -> 2, identity, unrolled. W [20, 2], b [2].
                 // y = x W + b

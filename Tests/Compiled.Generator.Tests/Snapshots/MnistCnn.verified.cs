@@ -836,8 +836,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // dense1: dense 576 -> 64, ReLU. W [576, 64], b [64].
         // y = max(x W + b, 0)
         global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 64);
-        global::Compiled.Kernels.Dense.Forward(flatten0Output, parameters.Slice(Dense1WeightOffset, 36864), parameters.Slice(Dense1BiasOffset, 64), dense1Output, batch, 576, 64);
-        global::Compiled.Kernels.Activations.Relu(dense1Output);
+        global::Compiled.Kernels.Dense.Forward(flatten0Output, parameters.Slice(Dense1WeightOffset, 36864), parameters.Slice(Dense1BiasOffset, 64), dense1Output, batch, 576, 64, relu: true);
 
         // output: dense 64 -> 10, identity. W [64, 10], b [10].
         // y = x W + b
@@ -893,8 +892,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             // dense1: dense 576 -> 64, ReLU. W [576, 64], b [64].
             // y = max(x W + b, 0)
             global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 64);
-            global::Compiled.Kernels.Dense.Forward(flatten0Output, parameters.Slice(Dense1WeightOffset, 36864), parameters.Slice(Dense1BiasOffset, 64), dense1Output, batch, 576, 64);
-            global::Compiled.Kernels.Activations.Relu(dense1Output);
+            global::Compiled.Kernels.Dense.Forward(flatten0Output, parameters.Slice(Dense1WeightOffset, 36864), parameters.Slice(Dense1BiasOffset, 64), dense1Output, batch, 576, 64, relu: true);
 
             // output: dense 64 -> 10, identity. W [64, 10], b [10].
             // y = x W + b

@@ -721,8 +721,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // hidden: dense 784 -> 64, ReLU. W [784, 64], b [64].
         // y = max(x W + b, 0)
         global::System.Span<float> hiddenOutput = workspace.Slice(HiddenOutputOffset, batch * 64);
-        global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(HiddenWeightOffset, 50176), parameters.Slice(HiddenBiasOffset, 64), hiddenOutput, batch, 784, 64);
-        global::Compiled.Kernels.Activations.Relu(hiddenOutput);
+        global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(HiddenWeightOffset, 50176), parameters.Slice(HiddenBiasOffset, 64), hiddenOutput, batch, 784, 64, relu: true);
 
         // dropout0: dropout, rate 0.2f, 64 values (training only).
         global::System.ReadOnlySpan<float> dropout0Output = hiddenOutput;
@@ -759,8 +758,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             // hidden: dense 784 -> 64, ReLU. W [784, 64], b [64].
             // y = max(x W + b, 0)
             global::System.Span<float> hiddenOutput = workspace.Slice(HiddenOutputOffset, batch * 64);
-            global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(HiddenWeightOffset, 50176), parameters.Slice(HiddenBiasOffset, 64), hiddenOutput, batch, 784, 64);
-            global::Compiled.Kernels.Activations.Relu(hiddenOutput);
+            global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(HiddenWeightOffset, 50176), parameters.Slice(HiddenBiasOffset, 64), hiddenOutput, batch, 784, 64, relu: true);
 
             // dropout0: dropout, rate 0.2f, 64 values (training only).
             global::System.ReadOnlySpan<float> dropout0Output = hiddenOutput;

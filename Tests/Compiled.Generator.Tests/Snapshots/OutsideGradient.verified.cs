@@ -463,8 +463,7 @@ namespace Demo
             // dense0: dense 8 -> 32, ReLU. W [8, 32], b [32].
             // y = max(x W + b, 0)
             global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 32);
-            global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 256), parameters.Slice(Dense0BiasOffset, 32), dense0Output, batch, 8, 32);
-            global::Compiled.Kernels.Activations.Relu(dense0Output);
+            global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 256), parameters.Slice(Dense0BiasOffset, 32), dense0Output, batch, 8, 32, relu: true);
 
             // dropout0: dropout, rate 0.25f, 32 values (training only).
             global::System.ReadOnlySpan<float> dropout0Output = dense0Output;
@@ -502,8 +501,7 @@ namespace Demo
                 // dense0: dense 8 -> 32, ReLU. W [8, 32], b [32].
                 // y = max(x W + b, 0)
                 global::System.Span<float> dense0Output = workspace.Slice(Dense0OutputOffset, batch * 32);
-                global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 256), parameters.Slice(Dense0BiasOffset, 32), dense0Output, batch, 8, 32);
-                global::Compiled.Kernels.Activations.Relu(dense0Output);
+                global::Compiled.Kernels.Dense.Forward(input, parameters.Slice(Dense0WeightOffset, 256), parameters.Slice(Dense0BiasOffset, 32), dense0Output, batch, 8, 32, relu: true);
 
                 // dropout0: dropout, rate 0.25f, 32 values (training only).
                 global::System.ReadOnlySpan<float> dropout0Output = dense0Output;

@@ -610,8 +610,7 @@ namespace Demo
             // dense1: dense 16 -> 16, ReLU. W [16, 16], b [16].
             // y = max(x W + b, 0)
             global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 16);
-            global::Compiled.Kernels.Dense.Forward(stemOutput, parameters.Slice(Dense1WeightOffset, 256), parameters.Slice(Dense1BiasOffset, 16), dense1Output, batch, 16, 16);
-            global::Compiled.Kernels.Activations.Relu(dense1Output);
+            global::Compiled.Kernels.Dense.Forward(stemOutput, parameters.Slice(Dense1WeightOffset, 256), parameters.Slice(Dense1BiasOffset, 16), dense1Output, batch, 16, 16, relu: true);
 
             // add0: 16, the sum of stem, dense1.
             global::System.Span<float> add0Output = workspace.Slice(Add0OutputOffset, batch * 16);
@@ -673,8 +672,7 @@ namespace Demo
                 // dense1: dense 16 -> 16, ReLU. W [16, 16], b [16].
                 // y = max(x W + b, 0)
                 global::System.Span<float> dense1Output = workspace.Slice(Dense1OutputOffset, batch * 16);
-                global::Compiled.Kernels.Dense.Forward(stemOutput, parameters.Slice(Dense1WeightOffset, 256), parameters.Slice(Dense1BiasOffset, 16), dense1Output, batch, 16, 16);
-                global::Compiled.Kernels.Activations.Relu(dense1Output);
+                global::Compiled.Kernels.Dense.Forward(stemOutput, parameters.Slice(Dense1WeightOffset, 256), parameters.Slice(Dense1BiasOffset, 16), dense1Output, batch, 16, 16, relu: true);
 
                 // add0: 16, the sum of stem, dense1.
                 global::System.Span<float> add0Output = workspace.Slice(Add0OutputOffset, batch * 16);
