@@ -525,6 +525,13 @@ namespace Compiled.Kernels
                 throw new ArgumentOutOfRangeException(nameof(batch), $"Expected batch >= 0 and chunkRows >= 1, but batch = {batch}, chunkRows = {chunkRows}.");
             }
 
+            // The scratch sizes are ints: a chunk whose patches, kernel and rows would pass int.MaxValue is refused here
+            // rather than wrapping in them.
+            if (((long)chunkRows * (g.PatchSize + g.OutputChannels)) + g.WeightCount + (3 * AlignedFloats.ValuesPerLine) > int.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException(nameof(chunkRows), chunkRows, $"Expected a chunk whose scratch fits in an array: {chunkRows} rows of {g.PatchSize} patch values and {g.OutputChannels} outputs is too many.");
+            }
+
             if (x < (long)batch * g.InputSize || weights < g.WeightCount || bias < g.OutputChannels || rows < (long)batch * g.OutputSize || scratch < (long)g.ScratchSize(chunkRows))
             {
                 throw new ArgumentException(

@@ -302,6 +302,9 @@ public class SpatialKernelTests
         error = Assert.Throws<ArgumentException>(() =>
             Convolution.Forward(new ConvolutionGeometry(4, 4, 1, 3, 3, 1, 1, 0, 0, 2, 2, 8), new float[16], new float[72], new float[8], new float[32], new float[100], 1, 4));
         Assert.Contains("scratch 120 (has 100)", error.Message); // 36 patch values, the kernel from value 48
+        var tooMany = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            Convolution.Forward(new ConvolutionGeometry(4, 4, 1, 3, 3, 1, 1, 0, 0, 2, 2, 8), new float[16], new float[72], new float[8], new float[32], new float[100], 1, int.MaxValue / 9));
+        Assert.Contains("fits in an array", tooMany.Message); // a scratch size past int.MaxValue, refused rather than wrapped
         Assert.Throws<ArgumentException>(() => Pooling.MaxForward(default, new float[4], new float[1], new int[1], 1));
     }
 
