@@ -75,6 +75,7 @@ namespace Compiled.Generator.Layers
                 Saved = PreActivationBuffer(arguments.Activation, perStep ? input.Rows * units : units),
                 Details = new DenseDetails((long)n * m <= ShapedNetwork.UnrollLimit, perStep ? input.Rows : 1, turnsWeights),
                 Scratch = turnsWeights ? (long)n * m : 0,
+                ScratchForBackwardOnly = true,
             };
         }
 

@@ -185,7 +185,7 @@ namespace Compiled.Generator.Shapes
             var trail = new List<string>();
             long parameterCount = 0;
             long workspace = 0;
-            long scratch = 0;
+            long scratch = 0, forwardScratch = 0; // the training plan's scratch; the part a forward pass uses
             long maxBatch = Math.Max(1, Math.Min(spec.MaxBatchSize, 1 << 16));
             bool shapeKnown = spec.InputShape.Count > 0 && spec.InputShape.All(d => d >= 1) && inputSize < MaxElements && vocabularyValid;
             TensorShape inputShape = InputShapeOf(spec.InputShape, spec.Vocabulary, inputSize, shapeKnown);
@@ -236,7 +236,9 @@ namespace Compiled.Generator.Shapes
                 }
 
                 bool maxPoolInside = known[i] && Conv2DLayer.RunsMaxPoolAfter(spec, graph, i, inferred);
-                scratch = Math.Max(scratch, maxPoolInside ? Conv2DLayer.PoolingScratch(inferred) : inferred.Scratch);
+                long layerScratch = maxPoolInside ? Conv2DLayer.PoolingScratch(inferred) : inferred.Scratch;
+                scratch = Math.Max(scratch, layerScratch);
+                forwardScratch = Math.Max(forwardScratch, inferred.ScratchForBackwardOnly ? 0 : layerScratch);
                 var saved = new List<WorkspaceBuffer>();
                 foreach (WorkspaceBuffer buffer in inferred.Saved)
                 {
@@ -314,7 +316,7 @@ namespace Compiled.Generator.Shapes
             long inferenceSize = workspace;
             if (nodes.Count > 0)
             {
-                (long[] outputOffsets, long[][] savedOffsets, long inferenceScratch, long size) = Planning.InferencePlan.Plan(nodes, maxBatch, scratch);
+                (long[] outputOffsets, long[][] savedOffsets, long inferenceScratch, long size) = Planning.InferencePlan.Plan(nodes, maxBatch, forwardScratch);
                 for (int i = 0; i < shaped.Count; i++)
                 {
                     shaped[i] = shaped[i] with

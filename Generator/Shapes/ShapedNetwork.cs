@@ -144,6 +144,10 @@ namespace Compiled.Generator.Shapes
         /// <summary>Floats of the scratch shared by all layers in turn that this layer needs (0: none).</summary>
         public long Scratch { get; init; }
 
+        /// <summary>Whether only the backward pass uses <see cref="Scratch"/> (a dense layer turning W for dL/dx): the inference
+        /// plan, which runs forward only, then leaves it out.</summary>
+        public bool ScratchForBackwardOnly { get; init; }
+
         public LayerDetails? Details { get; init; }
     }
 

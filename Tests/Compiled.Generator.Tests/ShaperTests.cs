@@ -37,6 +37,7 @@ public class ShaperTests
         Assert.False(Unrolled(output)); // 640 weights: a runtime call
         Assert.Equal(64, network.GradientBufferWidth);
         Assert.Equal((32 * 64) + (32 * 10) + (2 * 32 * 64) + (784 * 64), network.WorkspaceSize); // the last: scratch to turn W in, for dL/dx
+        Assert.Equal((32 * 64) + (32 * 10), network.InferenceWorkspaceSize); // the outputs only: a forward pass turns no W
     }
 
     [Fact]

@@ -49,7 +49,7 @@ namespace Demo
         private const int GradientBufferB = 448; // rows of up to 11
         private const int ScratchOffset = 624; // 99 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
         private const int WorkspaceSize = 723; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 339; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int InferenceWorkspaceSize = 240; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {

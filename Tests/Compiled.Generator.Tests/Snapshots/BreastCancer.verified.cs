@@ -43,7 +43,7 @@ partial class BreastCancer : global::Compiled.ITargetNetwork, global::Compiled.I
     private const int GradientBufferB = 528; // rows of up to 16
     private const int ScratchOffset = 784; // 480 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
     private const int WorkspaceSize = 1264; // the training plan: allocated on the first training call
-    private const int InferenceWorkspaceSize = 752; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+    private const int InferenceWorkspaceSize = 272; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     private static readonly global::Compiled.TensorInfo[] s_tensors =
     {

@@ -51,7 +51,7 @@ namespace Demo
         private const int GradientBufferB = 512; // rows of up to 12
         private const int ScratchOffset = 608; // 72 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
         private const int WorkspaceSize = 680; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 296; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int InferenceWorkspaceSize = 224; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {

@@ -63,7 +63,7 @@ namespace Demo
         private const int GradientBufferB = 4560; // rows of up to 96
         private const int ScratchOffset = 5328; // 128 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
         private const int WorkspaceSize = 5456; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 2432; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int InferenceWorkspaceSize = 2304; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {

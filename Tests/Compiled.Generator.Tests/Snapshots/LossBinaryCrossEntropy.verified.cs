@@ -45,7 +45,7 @@ namespace Demo
         private const int GradientBufferB = 2624; // rows of up to 20
         private const int ScratchOffset = 3904; // 80 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
         private const int WorkspaceSize = 3984; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 1424; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int InferenceWorkspaceSize = 1344; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {

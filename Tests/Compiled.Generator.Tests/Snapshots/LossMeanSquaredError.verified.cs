@@ -45,7 +45,7 @@ namespace Demo
         private const int GradientBufferB = 2688; // rows of up to 20
         private const int ScratchOffset = 3968; // 80 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
         private const int WorkspaceSize = 4048; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 1488; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int InferenceWorkspaceSize = 1408; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {

@@ -46,7 +46,7 @@ partial class MnistMlp : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     private const int GradientBufferB = 17024; // rows of up to 64
     private const int ScratchOffset = 21120; // 50176 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
     private const int WorkspaceSize = 71296; // the training plan: allocated on the first training call
-    private const int InferenceWorkspaceSize = 59008; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+    private const int InferenceWorkspaceSize = 8832; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     private static readonly global::Compiled.TensorInfo[] s_tensors =
     {

@@ -48,7 +48,7 @@ namespace Demo
         private const int GradientBufferB = 528; // rows of up to 32
         private const int ScratchOffset = 656; // 256 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
         private const int WorkspaceSize = 912; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 528; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int InferenceWorkspaceSize = 272; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {

@@ -52,7 +52,7 @@ namespace Demo
         private const int GradientBufferC = 656; // rows of up to 16
         private const int ScratchOffset = 784; // 256 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
         private const int WorkspaceSize = 1040; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 640; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int InferenceWorkspaceSize = 384; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {

@@ -59,7 +59,7 @@ namespace Demo
         private const int GradientBufferC = 20160; // rows of up to 324
         private const int ScratchOffset = 25344; // 216 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
         private const int WorkspaceSize = 25560; // the training plan: allocated on the first training call
-        private const int InferenceWorkspaceSize = 10008; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+        private const int InferenceWorkspaceSize = 9792; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
         private static readonly global::Compiled.TensorInfo[] s_tensors =
         {
