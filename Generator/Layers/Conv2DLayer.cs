@@ -86,7 +86,7 @@ namespace Compiled.Generator.Layers
                     new ParameterTensor("bias", new[] { filters }.ToEquatableArray(), InitializerKind.Zeros, fanIn, fanOut, Penalized: false, null),
                 }.ToEquatableArray(),
                 Saved = PreActivationBuffer(arguments.Activation, output.Size),
-                Scratch = Alignment.RoundUp(chunkRows * patch) + (patch * filters), // the transposed kernel from a cache line, as ConvolutionGeometry.ScratchSize
+                Scratch = OwnScratch(chunkRows, patch, patch * filters),
                 Details = new ConvolutionDetails(k, chunkRows),
             };
         }
@@ -197,9 +197,17 @@ namespace Compiled.Generator.Layers
         /// which also hold a chunk's output rows.</summary>
         private static string Scratch(ShapedLayer layer, bool pooling = false)
         {
-            long scratch = Alignment.RoundUp((long)Details(layer).ChunkRows * PatchSize(layer)) + layer.Parameter("weight").Count;
-            return $"workspace.Slice(ScratchOffset, {(pooling ? Alignment.RoundUp(scratch) + ((long)Details(layer).ChunkRows * layer.Output.Channels) : scratch)})";
+            long own = OwnScratch(Details(layer).ChunkRows, PatchSize(layer), layer.Parameter("weight").Count);
+            return $"workspace.Slice(ScratchOffset, {(pooling ? WithPoolingRows(own, Details(layer).ChunkRows, layer.Output.Channels) : own)})";
         }
+
+        /// <summary>A convolution's own scratch, as <c>ConvolutionGeometry.ScratchSize</c>: the patches of a chunk, then the
+        /// transposed kernel from a cache line.</summary>
+        private static long OwnScratch(long chunkRows, long patch, long weights) => Alignment.RoundUp(chunkRows * patch) + weights;
+
+        /// <summary>That of the forms with a max pool, as <c>ConvolutionGeometry.PoolingScratchSize</c>: the convolution's own,
+        /// then a chunk of output rows from a cache line.</summary>
+        private static long WithPoolingRows(long own, long chunkRows, long channels) => Alignment.RoundUp(own) + (chunkRows * channels);
 
         /// <summary>
         /// Whether convolution <paramref name="index"/> runs the max pool after it inside its calls
@@ -223,7 +231,7 @@ namespace Compiled.Generator.Layers
 
         /// <summary>The scratch the forms with a max pool need, as <c>ConvolutionGeometry.PoolingScratchSize</c>: the convolution's
         /// own, then a chunk of output rows from a cache line.</summary>
-        internal static long PoolingScratch(LayerShape inferred) => Alignment.RoundUp(inferred.Scratch) + ((long)((ConvolutionDetails)inferred.Details!).ChunkRows * inferred.Output.Channels);
+        internal static long PoolingScratch(LayerShape inferred) => WithPoolingRows(inferred.Scratch, ((ConvolutionDetails)inferred.Details!).ChunkRows, inferred.Output.Channels);
 
         /// <summary>How many whole samples the forms with a max pool take per chunk.</summary>
         private static int SamplesPerChunk(ShapedLayer layer) => Details(layer).ChunkRows / (layer.Output.Height * layer.Output.Width);

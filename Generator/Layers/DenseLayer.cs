@@ -79,9 +79,12 @@ namespace Compiled.Generator.Layers
             };
         }
 
+        /// <summary>The runtime's <c>Dense.TransposeRows</c>: rows from which dL/dx turns W (the generator cannot reference the runtime).</summary>
+        private const int TransposeRows = 4;
+
         /// <summary>Whether the backward pass may turn W into scratch for dL/dx: a kernel layer that can see
-        /// <c>Dense.TransposeRows</c> (4) rows in one call.</summary>
-        private static bool TurnsWeights(int n, int m, long rows) => (long)n * m > ShapedNetwork.UnrollLimit && rows >= 4;
+        /// <see cref="TransposeRows"/> rows in one call.</summary>
+        private static bool TurnsWeights(int n, int m, long rows) => (long)n * m > ShapedNetwork.UnrollLimit && rows >= TransposeRows;
 
         /// <summary><c>nn.Linear</c>'s weight is [out, in]. Images are channels-first there and channels-last here, so a weight
         /// that reads a flattened image has its columns permuted, and one whose outputs are reshaped into an image (a

@@ -59,12 +59,11 @@ public class AlignedFloatsTests
         var network = new SeedCnn(3);
         Assert.Equal(0, Address(network.Parameters) % 64);
         Assert.Equal(0, Address(network.Gradients) % 64);
-        var workspace = (AlignedFloats)typeof(SeedCnn).GetField("_workspace", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(network)!;
-        Assert.Equal(0, Address(workspace.Span) % 64);
+        AlignedFloats Workspace() => (AlignedFloats)typeof(SeedCnn).GetField("_workspace", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(network)!;
+        Assert.Equal(0, Address(Workspace().Span) % 64);
 
         // The training workspace, brought by the first training call, too.
         network.Backward(new float[2 * 784], new[] { 1, 2 });
-        workspace = (AlignedFloats)typeof(SeedCnn).GetField("_workspace", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(network)!;
-        Assert.Equal(0, Address(workspace.Span) % 64);
+        Assert.Equal(0, Address(Workspace().Span) % 64);
     }
 }
