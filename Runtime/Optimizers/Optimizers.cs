@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using Compiled.Kernels;
 
 namespace Compiled
 {
@@ -94,23 +95,38 @@ namespace Compiled
         public static IReadOnlyDictionary<string, float> Dictionary((string Name, float Value)[] settings) =>
             settings.ToDictionary(s => s.Name, s => s.Value);
 
-        /// <summary>The state tensors by name, or none before the first step (when they are not allocated yet).</summary>
-        public static IReadOnlyDictionary<string, float[]> Tensors(params (string Name, float[]? Values)[] tensors) =>
-            tensors[0].Values is null ? NoTensors : tensors.ToDictionary(t => t.Name, t => t.Values!);
+        /// <summary>The state tensors by name (copies), or none before the first step (when they are not allocated yet).</summary>
+        public static IReadOnlyDictionary<string, float[]> Tensors(params (string Name, AlignedFloats? Values)[] tensors) =>
+            tensors[0].Values is null ? NoTensors : tensors.ToDictionary(t => t.Name, t => t.Values!.Value.Span.ToArray());
 
-        /// <summary>Returns <paramref name="state"/>, allocating it on first use and checking it still fits.</summary>
-        public static float[] State(ref float[]? state, int length)
+        /// <summary>A state tensor from a snapshot (null before the first step), copied onto a cache line as the step
+        /// allocates it.</summary>
+        public static AlignedFloats? Aligned(float[]? values)
+        {
+            if (values is null)
+            {
+                return null;
+            }
+
+            var aligned = new AlignedFloats(values.Length);
+            values.CopyTo(aligned.Span);
+            return aligned;
+        }
+
+        /// <summary>Returns <paramref name="state"/>, allocating it on first use and checking it still fits. State starts on a
+        /// cache line, as the parameters and gradients do: the one-pass steps read all three at the same offsets.</summary>
+        public static Span<float> State(ref AlignedFloats? state, int length)
         {
             if (state is null)
             {
-                state = new float[length];
+                state = new AlignedFloats(length);
             }
-            else if (state.Length != length)
+            else if (state.Value.Length != length)
             {
-                throw new InvalidOperationException($"This optimizer was used with {state.Length} parameters and now gets {length}; use one optimizer per network.");
+                throw new InvalidOperationException($"This optimizer was used with {state.Value.Length} parameters and now gets {length}; use one optimizer per network.");
             }
 
-            return state;
+            return state.Value.Span;
         }
     }
 
@@ -195,7 +211,7 @@ namespace Compiled
     {
         private float _learningRate;
         private readonly bool _constructed; // false only in default(Momentum)
-        private float[]? _velocity;
+        private AlignedFloats? _velocity;
 
         /// <summary>Creates the optimizer with learning rate 0.01 and momentum 0.9.</summary>
         public Momentum()
@@ -238,18 +254,20 @@ namespace Compiled
             OptimizerChecks.Constructed(_constructed, nameof(Momentum));
             Span<float> v = OptimizerChecks.State(ref _velocity, parameters.Length);
             float lr = LearningRate, mu = Coefficient;
+            bool nesterov = Nesterov;
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
+                Vector<float> scale = new(gradientScale), coefficient = new(mu), step = new(lr); // broadcast once (see Adam)
                 var pv = MemoryMarshal.Cast<float, Vector<float>>(parameters);
                 var gv = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
                 for (int j = 0; j < pv.Length; j++)
                 {
-                    Vector<float> g = gv[j] * gradientScale;
-                    Vector<float> velocity = (vv[j] * mu) + g;
+                    Vector<float> g = gv[j] * scale;
+                    Vector<float> velocity = (vv[j] * coefficient) + g;
                     vv[j] = velocity;
-                    pv[j] -= lr * (Nesterov ? g + (velocity * mu) : velocity);
+                    pv[j] -= step * (nesterov ? g + (velocity * coefficient) : velocity);
                 }
 
                 i = pv.Length * Vector<float>.Count;
@@ -279,7 +297,7 @@ namespace Compiled
             OptimizerChecks.Constructed(_constructed, nameof(Momentum));
             float[][]? tensors = (state ?? throw new ArgumentNullException(nameof(state))).Match(nameof(Momentum), Settings, ["velocity"]);
             LearningRate = state.LearningRate;
-            _velocity = tensors?[0];
+            _velocity = OptimizerChecks.Aligned(tensors?[0]);
         }
     }
 
@@ -291,8 +309,8 @@ namespace Compiled
     public struct Adam : IOptimizer
     {
         private float _learningRate;
-        private float[]? _m;
-        private float[]? _v;
+        private AlignedFloats? _m;
+        private AlignedFloats? _v;
         private int _t;
 
         /// <summary>Creates the optimizer with Keras' defaults: learning rate 0.001, betas 0.9 and 0.999, epsilon 1e-7.</summary>
@@ -361,18 +379,22 @@ namespace Compiled
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
+                // Every constant broadcast once, before the loop: the JIT does not hoist a broadcast of a local out of it,
+                // and seven of them in the loop took a quarter of the pass (docs/performance.md).
+                Vector<float> scale = new(gradientScale), beta1 = new(b1), rest1 = new(1f - b1), beta2 = new(b2), rest2 = new(1f - b2);
+                Vector<float> step = new(stepSize), epsilon = new(epsHat), keep = new(decay);
                 var pv = MemoryMarshal.Cast<float, Vector<float>>(parameters);
                 var gv = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 var mv = MemoryMarshal.Cast<float, Vector<float>>(m);
                 var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
                 for (int j = 0; j < pv.Length; j++)
                 {
-                    Vector<float> g = gv[j] * gradientScale;
-                    Vector<float> mj = (mv[j] * b1) + (g * (1f - b1));
-                    Vector<float> vj = (vv[j] * b2) + (g * g * (1f - b2));
+                    Vector<float> g = gv[j] * scale;
+                    Vector<float> mj = (mv[j] * beta1) + (g * rest1);
+                    Vector<float> vj = (vv[j] * beta2) + (g * g * rest2);
                     mv[j] = mj;
                     vv[j] = vj;
-                    pv[j] = (pv[j] * decay) - (stepSize * mj / (Vector.SquareRoot(vj) + new Vector<float>(epsHat)));
+                    pv[j] = (pv[j] * keep) - (step * mj / (Vector.SquareRoot(vj) + epsilon));
                 }
 
                 i = pv.Length * Vector<float>.Count;
@@ -408,8 +430,8 @@ namespace Compiled
             OptimizerChecks.Constructed(Epsilon, kind);
             float[][]? tensors = (state ?? throw new ArgumentNullException(nameof(state))).Match(kind, Settings, ["m", "v"]);
             LearningRate = state.LearningRate;
-            _m = tensors?[0];
-            _v = tensors?[1];
+            _m = OptimizerChecks.Aligned(tensors?[0]);
+            _v = OptimizerChecks.Aligned(tensors?[1]);
             _t = state.StepCount;
         }
     }
@@ -458,7 +480,7 @@ namespace Compiled
     public struct RmsProp : IOptimizer
     {
         private float _learningRate;
-        private float[]? _square;
+        private AlignedFloats? _square;
 
         /// <summary>Creates the optimizer with Keras' defaults: learning rate 0.001, rho 0.9, epsilon 1e-7.</summary>
         public RmsProp()
@@ -504,16 +526,18 @@ namespace Compiled
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
-                // One pass: parameters, gradients and the running square are each read once and written once.
+                // One pass: parameters, gradients and the running square are each read once and written once; the
+                // constants broadcast once (see Adam).
+                Vector<float> scale = new(gradientScale), decay = new(rho), rest = new(1f - rho), step = new(lr), epsilon = new(eps);
                 var pv = MemoryMarshal.Cast<float, Vector<float>>(parameters);
                 var gv = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 var sv = MemoryMarshal.Cast<float, Vector<float>>(s);
                 for (int j = 0; j < pv.Length; j++)
                 {
-                    Vector<float> g = gv[j] * gradientScale;
-                    Vector<float> sj = (sv[j] * rho) + ((1f - rho) * g * g);
+                    Vector<float> g = gv[j] * scale;
+                    Vector<float> sj = (sv[j] * decay) + (rest * g * g);
                     sv[j] = sj;
-                    pv[j] -= lr * g / (Vector.SquareRoot(sj) + new Vector<float>(eps));
+                    pv[j] -= step * g / (Vector.SquareRoot(sj) + epsilon);
                 }
 
                 i = pv.Length * Vector<float>.Count;
@@ -543,7 +567,7 @@ namespace Compiled
             OptimizerChecks.Constructed(Epsilon, nameof(RmsProp));
             float[][]? tensors = (state ?? throw new ArgumentNullException(nameof(state))).Match(nameof(RmsProp), Settings, ["square"]);
             LearningRate = state.LearningRate;
-            _square = tensors?[0];
+            _square = OptimizerChecks.Aligned(tensors?[0]);
         }
     }
 
