@@ -10,6 +10,7 @@ namespace Compiled.Benchmarks;
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
+[MedianColumn] // PeerBench reports medians: the ratios compare like with like
 public class Mlp784Benchmarks
 {
     private readonly Net784 _network = new(1);
@@ -107,6 +108,7 @@ public class Tiny281Benchmarks
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
+[MedianColumn] // PeerBench reports medians: the ratios compare like with like
 public class CnnBenchmarks
 {
     private readonly SeedCnn _one = new(1);
