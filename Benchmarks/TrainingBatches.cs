@@ -4,10 +4,9 @@ namespace Compiled.Benchmarks;
 
 /// <summary>
 /// Eight distinct batches of uniform [0, 1) inputs with uniformly drawn labels, taken in turn, a step at a time: the data of
-/// PeerBench's training workloads (eight synthetic batches cycled through). One batch stepped on over and over is another
-/// workload: within a second its loss reaches 0, and the gradients, Adam's first moments and the softmax's probabilities
-/// sink into subnormal floats, which the x86 units take several times longer on (a 784-128-10 Adam step went from 160 to
-/// 215 us, docs/performance.md); .NET cannot set flush-to-zero.
+/// PeerBench's training workloads (eight synthetic batches cycled through), so that the ratios against libtorch compare
+/// the same work. One batch stepped on over and over, as these benchmarks did up to round 15, is another workload (its
+/// loss reaches 0 within a second, docs/performance.md).
 /// </summary>
 internal sealed class TrainingBatches
 {

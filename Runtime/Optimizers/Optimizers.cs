@@ -380,7 +380,7 @@ namespace Compiled
             if (Vector.IsHardwareAccelerated)
             {
                 // Every constant broadcast once, before the loop: the JIT does not hoist a broadcast of a local out of it,
-                // and seven of them in the loop took a quarter of the pass (docs/performance.md).
+                // and the pass is short enough for seven of them to show (docs/performance.md).
                 Vector<float> scale = new(gradientScale), beta1 = new(b1), rest1 = new(1f - b1), beta2 = new(b2), rest2 = new(1f - b2);
                 Vector<float> step = new(stepSize), epsilon = new(epsHat), keep = new(decay);
                 var pv = MemoryMarshal.Cast<float, Vector<float>>(parameters);
