@@ -188,6 +188,11 @@ namespace Compiled.Generator.Emit
                 w.Line($"private const int ScratchOffset = {network.ScratchOffset}; // {network.ScratchSize} values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn");
             }
 
+            if (PoolLayer.HasMaxPool(network))
+            {
+                w.Line($"private const bool {PoolLayer.KeepsArgmax} = true; // the backward pass routes each max pool's gradient through them");
+            }
+
             w.Line($"private const int WorkspaceSize = {network.WorkspaceSize}; // the training plan: allocated on the first training call");
             w.Line($"private const int InferenceWorkspaceSize = {network.InferenceWorkspaceSize}; // the inference plan (see InferencePlan below): what an instance that only predicts allocates");
             if (network.Layers.Any(l => l.Definition.HasStaticMembers))
@@ -748,6 +753,11 @@ namespace Compiled.Generator.Emit
                 {
                     w.Line($"private const int {layer.Identifier}{layer.Saved[k].Role}Offset = {layer.InferenceSavedOffsets[k]}; // rows of {layer.Saved[k].Comment}");
                 }
+            }
+
+            if (PoolLayer.HasMaxPool(network))
+            {
+                w.Line($"private const bool {PoolLayer.KeepsArgmax} = false; // a prediction pools the values alone");
             }
 
             if (network.ScratchSize > 0)

@@ -130,7 +130,7 @@ namespace Compiled.Generator.Layers
                 string pooled = NetworkEmitter.Local(pool, "Output");
                 w.Line($"// then {pool.Name}, a chunk of {SamplesPerChunk(layer)} whole samples at a time in the scratch: y is never stored whole");
                 w.Line($"global::System.Span<float> {pooled} = workspace.Slice({pool.Identifier}OutputOffset, batch * {pool.OutputSize});");
-                w.Line($"global::Compiled.Kernels.Convolution.ForwardMaxPool(in {id}Geometry, {input}, {Slice("parameters", layer, "weight")}, {Slice("parameters", layer, "bias")}, {Scratch(layer, pooling: true)}, batch, {chunkRows}, relu: {(fusedRelu ? "true" : "false")}, in {pool.Identifier}Geometry, {pooled}, {PoolLayer.Argmax(pool)});");
+                w.Line($"global::Compiled.Kernels.Convolution.ForwardMaxPool(in {id}Geometry, {input}, {Slice("parameters", layer, "weight")}, {Slice("parameters", layer, "bias")}, {Scratch(layer, pooling: true)}, batch, {chunkRows}, relu: {(fusedRelu ? "true" : "false")}, in {pool.Identifier}Geometry, {pooled}, {PoolLayer.ForwardArgmax(pool)});");
                 return;
             }
 

@@ -1,3 +1,4 @@
+using System.Linq;
 using Compiled.Generator.Emit;
 using Compiled.Generator.Model;
 using Compiled.Generator.Shapes;
@@ -23,6 +24,14 @@ namespace Compiled.Generator.Layers
         private readonly bool _isMax;
 
         private PoolLayer(bool isMax) => _isMax = isMax;
+
+        /// <summary>The name of the constant that says whether a plan keeps the argmax indices: true in the training plan
+        /// (the backward pass routes through them), false in the inference plan, whose nested class hides the outer one
+        /// as it hides the offsets; a prediction then pools the values alone.</summary>
+        internal const string KeepsArgmax = "KeepsArgmax";
+
+        /// <summary>Whether <paramref name="network"/> has a max pool, so that its plans define <see cref="KeepsArgmax"/>.</summary>
+        internal static bool HasMaxPool(ShapedNetwork network) => network.Layers.Any(l => l.Definition == Max);
 
         public override string Kind => _isMax ? "MaxPool2D" : "AveragePool2D";
 
@@ -51,7 +60,7 @@ namespace Compiled.Generator.Layers
             {
                 // The argmax indices are ints kept in the float workspace: same size, and one allocation for everything.
                 Saved = _isMax
-                    ? new[] { new WorkspaceBuffer("Saved", output.Size, "argmax indices, " + output) }.ToEquatableArray()
+                    ? new[] { new WorkspaceBuffer("Saved", output.Size, "argmax indices, " + output) { TrainingOnly = true } }.ToEquatableArray()
                     : EquatableArray<WorkspaceBuffer>.Empty,
                 Details = new PoolDetails(geometry.Window),
             };
@@ -85,7 +94,7 @@ namespace Compiled.Generator.Layers
 
             w.Line($"global::System.Span<float> {output} = workspace.Slice({id}OutputOffset, batch * {layer.OutputSize});");
             w.Line(_isMax
-                ? $"global::Compiled.Kernels.Pooling.MaxForward(in {id}Geometry, {input}, {output}, {Argmax(layer)}, batch);"
+                ? $"global::Compiled.Kernels.Pooling.MaxForward(in {id}Geometry, {input}, {output}, {ForwardArgmax(layer)}, batch);"
                 : $"global::Compiled.Kernels.Pooling.AverageForward(in {id}Geometry, {input}, {output}, batch);");
         }
 
@@ -119,6 +128,10 @@ namespace Compiled.Generator.Layers
         /// <summary>The emitted span of a max pool's argmax indices.</summary>
         internal static string Argmax(ShapedLayer layer) =>
             $"global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>({SavedSlice(layer, "Saved")})";
+
+        /// <summary>The argmax span of a forward call: the indices in the training plan, none (a constant the JIT folds) in
+        /// the inference plan.</summary>
+        internal static string ForwardArgmax(ShapedLayer layer) => $"{KeepsArgmax} ? {Argmax(layer)} : default";
 
 
         // ---------------------------------------------------------------- export

@@ -312,7 +312,7 @@ namespace Compiled.Generator.Shapes
             // The inference plan: what an instance that only predicts allocates (see Planning/InferencePlan).
             var nodes = shaped.Select(l => new Planning.InferencePlan.Node(
                 l.Inputs.ToArray(), l.Definition.HasOutputBuffer && !l.MaxPoolInside ? l.Output.LongSize : 0, !l.Definition.HasOutputBuffer || l.Definition.KeepsShape,
-                l.Saved.Select(b => (long)b.PerSample).ToArray())).ToList();
+                l.Saved.Select(b => b.TrainingOnly ? 0L : b.PerSample).ToArray())).ToList();
             long inferenceSize = workspace;
             if (nodes.Count > 0)
             {

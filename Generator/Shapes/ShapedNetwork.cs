@@ -127,6 +127,10 @@ namespace Compiled.Generator.Shapes
     {
         /// <summary>Workspace offset, set by the shaper.</summary>
         public int Offset { get; init; }
+
+        /// <summary>True for a buffer the inference plan's forward pass does not write (a max pool's argmax): the plan gives
+        /// it no room.</summary>
+        public bool TrainingOnly { get; init; }
     }
 
     /// <summary>What a layer's definition resolved beyond shapes (a window's geometry, the unroll choice): one record per

@@ -131,7 +131,8 @@ namespace Compiled.Kernels
         /// The convolution and then the max pooling <paramref name="pool"/> of its output, which is never stored whole: each
         /// chunk of whole samples (<paramref name="chunkRows"/> / output pixels of them) is written into the scratch and
         /// pooled there, into <paramref name="pooled"/> and <paramref name="argmax"/> exactly as <see cref="Forward"/> and
-        /// <see cref="Pooling.MaxForward"/> write them (the indices count over the whole batch's convolution output). For a
+        /// <see cref="Pooling.MaxForward"/> write them (the indices count over the whole batch's convolution output; with an
+        /// empty <paramref name="argmax"/>, the pooled values alone, as a prediction needs). For a
         /// first layer, whose output is larger than the cache, this saves writing it to memory and reading it back; the
         /// backward pass is <see cref="BackwardMaxPool"/>. <paramref name="scratch"/> needs
         /// <see cref="ConvolutionGeometry.PoolingScratchSize"/> values.

@@ -96,29 +96,37 @@ namespace Compiled.Kernels
         private static readonly Vector512<int> Lanes512 = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 
         /// <summary>y = the max of each window per channel; <paramref name="argmax"/> gets the index into <paramref name="x"/> of
-        /// each maximum (the first, on ties), which is what the backward pass routes the gradient to. A NaN in a window is its
-        /// maximum, as in PyTorch, so that a NaN input shows in the loss rather than being dropped.</summary>
+        /// each maximum (the first, on ties), which is what the backward pass routes the gradient to, or, empty, nothing: a
+        /// prediction needs only the values (the same values). A NaN in a window is its maximum, as in PyTorch, so that a
+        /// NaN input shows in the loss rather than being dropped.</summary>
         public static void MaxForward(in PoolGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int batch)
         {
             CheckMaxForward(g, x.Length, y.Length, argmax.Length, batch);
             MaxForwardSamples(g, x, 0, y, argmax, 0, batch);
         }
 
-        /// <summary>The spans of <see cref="MaxForward"/> for <paramref name="batch"/> samples.</summary>
+        /// <summary>The spans of <see cref="MaxForward"/> for <paramref name="batch"/> samples (an empty argmax: no indices).</summary>
         internal static void CheckMaxForward(in PoolGeometry g, int x, int y, int argmax, int batch)
         {
             Check(g, x, y, "y", batch);
-            if (argmax < (long)batch * g.OutputSize)
+            if (argmax != 0 && argmax < (long)batch * g.OutputSize)
             {
-                throw new ArgumentException($"For {batch} sample(s): argmax needs {(long)batch * g.OutputSize} values (has {argmax}).", nameof(argmax));
+                throw new ArgumentException($"For {batch} sample(s): argmax needs {(long)batch * g.OutputSize} values, or none for the values alone (has {argmax}).", nameof(argmax));
             }
         }
 
         /// <summary><see cref="MaxForward"/> over samples [<paramref name="first"/>, <paramref name="end"/>), whose input starts
         /// at <paramref name="x"/>[index - <paramref name="inputOffset"/>] (a chunk of the batch's input); the argmax indices
-        /// are those of the whole batch all the same. The caller has checked the spans for these samples.</summary>
+        /// are those of the whole batch all the same, or not written when <paramref name="argmax"/> is empty. The caller has
+        /// checked the spans for these samples.</summary>
         internal static void MaxForwardSamples(in PoolGeometry g, ReadOnlySpan<float> x, int inputOffset, Span<float> y, Span<int> argmax, int first, int end)
         {
+            if (argmax.IsEmpty)
+            {
+                MaxValuesSamples(g, x, inputOffset, y, first, end);
+                return;
+            }
+
             int channels = g.Channels;
             int vectorEnd = Vector256.IsHardwareAccelerated ? channels - (channels % Vector256<float>.Count) : 0;
             ref float input = ref MemoryMarshal.GetReference(x);
@@ -175,6 +183,82 @@ namespace Compiled.Kernels
 
                             y[output + c] = best;
                             argmax[output + c] = bestIndex;
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary><see cref="MaxForwardSamples"/> without the indices: the same maxima (the same comparisons, a NaN wins and
+        /// stays), without tracking where each one was.</summary>
+        private static void MaxValuesSamples(in PoolGeometry g, ReadOnlySpan<float> x, int inputOffset, Span<float> y, int first, int end)
+        {
+            int channels = g.Channels;
+            int vectorEnd = Vector256.IsHardwareAccelerated ? channels - (channels % Vector256<float>.Count) : 0;
+            ref float input = ref MemoryMarshal.GetReference(x);
+            ref float outputValue = ref MemoryMarshal.GetReference(y);
+            for (int sample = first; sample < end; sample++)
+            {
+                int inputBase = sample * g.InputSize;
+                for (int oy = 0; oy < g.OutputHeight; oy++)
+                {
+                    for (int ox = 0; ox < g.OutputWidth; ox++)
+                    {
+                        int output = (sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels);
+                        (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
+                        int window = inputBase + (((y0 * g.InputWidth) + x0) * channels), rows = y1 - y0, columns = x1 - x0;
+                        int rowStride = g.InputWidth * channels, c = 0;
+                        if (Vector512.IsHardwareAccelerated)
+                        {
+                            for (; c + Vector512<float>.Count <= vectorEnd; c += Vector512<float>.Count)
+                            {
+                                ref float cell = ref Unsafe.Add(ref input, window + c - inputOffset);
+                                Vector512<float> best = Vector512.LoadUnsafe(ref cell);
+                                for (int r = 0; r < rows; r++)
+                                {
+                                    for (int q = r == 0 ? 1 : 0; q < columns; q++)
+                                    {
+                                        Vector512<float> value = Vector512.LoadUnsafe(ref cell, (nuint)((r * rowStride) + (q * channels)));
+                                        best = Vector512.ConditionalSelect(Vector512.AndNot(Vector512.Equals(best, best), Vector512.LessThanOrEqual(value, best)), value, best);
+                                    }
+                                }
+
+                                best.StoreUnsafe(ref outputValue, (nuint)(output + c));
+                            }
+                        }
+
+                        for (; c < vectorEnd; c += Vector256<float>.Count)
+                        {
+                            ref float cell = ref Unsafe.Add(ref input, window + c - inputOffset);
+                            Vector256<float> best = Vector256.LoadUnsafe(ref cell);
+                            for (int r = 0; r < rows; r++)
+                            {
+                                for (int q = r == 0 ? 1 : 0; q < columns; q++)
+                                {
+                                    Vector256<float> value = Vector256.LoadUnsafe(ref cell, (nuint)((r * rowStride) + (q * channels)));
+                                    best = Vector256.ConditionalSelect(Vector256.AndNot(Vector256.Equals(best, best), Vector256.LessThanOrEqual(value, best)), value, best);
+                                }
+                            }
+
+                            best.StoreUnsafe(ref outputValue, (nuint)(output + c));
+                        }
+
+                        for (; c < channels; c++)
+                        {
+                            float best = float.NegativeInfinity;
+                            for (int iy = y0; iy < y1; iy++)
+                            {
+                                for (int ix = x0; ix < x1; ix++)
+                                {
+                                    float value = x[inputBase + (((iy * g.InputWidth) + ix) * channels) + c - inputOffset];
+                                    if (value > best || (float.IsNaN(value) && !float.IsNaN(best)))
+                                    {
+                                        best = value;
+                                    }
+                                }
+                            }
+
+                            y[output + c] = best;
                         }
                     }
                 }

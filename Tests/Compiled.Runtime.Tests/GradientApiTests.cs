@@ -243,8 +243,14 @@ public class WorkspacePlanTests
         Assert.Equal(0.0, before.Sum() - 40, 3);
         Assert.Equal(inference, WorkspaceLength(network));
 
-        // The first training call brings the training workspace; prediction reads the same values from either.
-        network.Backward(images.AsSpan(0, 32 * 784), Enumerable.Range(0, 32).Select(i => i % 10).ToArray()); // parameters unchanged
+        // The first training call brings the training workspace; prediction reads the same values from either. Its forward
+        // pass keeps the max pools' argmax for the backward pass, the inference plan's pools the values alone: the same
+        // logits, so the same loss to the bit.
+        int[] labels = Enumerable.Range(0, 32).Select(i => i % 10).ToArray();
+        var logits = new float[32 * 10];
+        network.Forward(images.AsSpan(0, 32 * 784), logits);
+        float predictedLoss = Compiled.Kernels.Losses.SoftmaxCrossEntropy(logits, labels, new float[32 * 10], 10);
+        Assert.Equal(predictedLoss, network.Backward(images.AsSpan(0, 32 * 784), labels)); // parameters unchanged
         Assert.Equal(training, WorkspaceLength(network));
         var after = new float[40 * 10];
         network.Predict(images, after);

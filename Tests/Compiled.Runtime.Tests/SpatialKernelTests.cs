@@ -180,6 +180,12 @@ public class SpatialKernelTests
         var dx = Random(batch * g.InputSize, 13);
         Pooling.MaxForward(g, x, y, argmax, batch);
         AssertClose(max, y, 1, "max");
+
+        // Without indices (a prediction): the same maxima, bit for bit; an argmax too short for the batch is still refused.
+        var valuesOnly = Random(y.Length, 16);
+        Pooling.MaxForward(g, x, valuesOnly, default, batch);
+        Assert.Equal(y, valuesOnly);
+        Assert.Throws<ArgumentException>(() => Pooling.MaxForward(g, x, valuesOnly, new int[argmax.Length - 1], batch));
         Pooling.MaxBackward(g, dy, argmax, dx, batch);
         AssertClose(maxDx, dx, 4, "max dx");
 
@@ -220,6 +226,9 @@ public class SpatialKernelTests
         Assert.True(float.IsNaN(y[2]));
         Assert.Equal((((1 * 4) + 1) * channels) + 2, argmax[2]);
         Assert.Equal(1, y.Count(float.IsNaN));
+        var valuesOnly = new float[g.OutputSize];
+        Pooling.MaxForward(g, x, valuesOnly, default, 1);
+        Assert.Equal(y, valuesOnly);
     }
 
     [Theory]
@@ -341,6 +350,9 @@ public class SpatialKernelTests
             Convolution.ForwardMaxPool(g, x, weights, bias, scratch, batch, chunkRows, relu, pool, fusedPooled, fusedArgmax);
             Assert.Equal(pooled, fusedPooled);
             Assert.Equal(argmax, fusedArgmax);
+            var valuesOnly = new float[pooled.Length];
+            Convolution.ForwardMaxPool(g, x, weights, bias, scratch, batch, chunkRows, relu, pool, valuesOnly, default);
+            Assert.Equal(pooled, valuesOnly);
 
             float[] pooledGradient = Random(pooled.Length, 14);
             float[] reluOutput = relu ? pooled : [];

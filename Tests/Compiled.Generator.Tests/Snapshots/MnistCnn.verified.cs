@@ -60,8 +60,9 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
     private const int GradientBufferA = 1434240; // rows of up to 7744
     private const int GradientBufferB = 1929856; // rows of up to 7744
     private const int ScratchOffset = 2425472; // 84176 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+    private const bool KeepsArgmax = true; // the backward pass routes each max pool's gradient through them
     private const int WorkspaceSize = 2509648; // the training plan: allocated on the first training call
-    private const int InferenceWorkspaceSize = 1272016; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
+    private const int InferenceWorkspaceSize = 925904; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
     // The sizes of each convolution, pooling and recurrent layer, checked once by the runtime.
     private static readonly global::Compiled.Kernels.ConvolutionGeometry Conv1Geometry = new global::Compiled.Kernels.ConvolutionGeometry(
@@ -811,7 +812,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         // y = ReLU(conv(x, W) + b), as [2046-pixel chunks of 9-value patches] x W [9, 32]
         // then pool1, a chunk of 3 whole samples at a time in the scratch: y is never stored whole
         global::System.Span<float> pool1Output = workspace.Slice(Pool1OutputOffset, batch * 5408);
-        global::Compiled.Kernels.Convolution.ForwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84176), batch, 2046, relu: true, in Pool1Geometry, pool1Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)));
+        global::Compiled.Kernels.Convolution.ForwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84176), batch, 2046, relu: true, in Pool1Geometry, pool1Output, KeepsArgmax ? global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)) : default);
 
         // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
         // Pooled by the convolution's call above, a chunk of whole samples at a time.
@@ -823,7 +824,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
         // pool2: 11x11x64 -> 5x5x64, max of 2x2 windows, stride 2, valid.
         global::System.Span<float> pool2Output = workspace.Slice(Pool2OutputOffset, batch * 1600);
-        global::Compiled.Kernels.Pooling.MaxForward(in Pool2Geometry, conv2Output, pool2Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool2SavedOffset, batch * 1600)), batch);
+        global::Compiled.Kernels.Pooling.MaxForward(in Pool2Geometry, conv2Output, pool2Output, KeepsArgmax ? global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool2SavedOffset, batch * 1600)) : default, batch);
 
         // conv3: 5x5x64 -> 3x3x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 64, 64], b [64].
         // y = ReLU(conv(x, W) + b), as [54-pixel chunks of 576-value patches] x W [576, 64]
@@ -858,7 +859,8 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
         private const int Conv3OutputOffset = 102400; // rows of 3x3x64
         private const int Dense1OutputOffset = 0; // rows of 64
         private const int OutputOutputOffset = 4096; // rows of 10
-        private const int ScratchOffset = 1187840;
+        private const bool KeepsArgmax = false; // a prediction pools the values alone
+        private const int ScratchOffset = 841728;
 
         // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
         public static global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> parameters, global::System.Span<float> workspace, global::System.ReadOnlySpan<float> input, int batch)
@@ -867,7 +869,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
             // y = ReLU(conv(x, W) + b), as [2046-pixel chunks of 9-value patches] x W [9, 32]
             // then pool1, a chunk of 3 whole samples at a time in the scratch: y is never stored whole
             global::System.Span<float> pool1Output = workspace.Slice(Pool1OutputOffset, batch * 5408);
-            global::Compiled.Kernels.Convolution.ForwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84176), batch, 2046, relu: true, in Pool1Geometry, pool1Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)));
+            global::Compiled.Kernels.Convolution.ForwardMaxPool(in Conv1Geometry, input, parameters.Slice(Conv1WeightOffset, 288), parameters.Slice(Conv1BiasOffset, 32), workspace.Slice(ScratchOffset, 84176), batch, 2046, relu: true, in Pool1Geometry, pool1Output, KeepsArgmax ? global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool1SavedOffset, batch * 5408)) : default);
 
             // pool1: 26x26x32 -> 13x13x32, max of 2x2 windows, stride 2, valid.
             // Pooled by the convolution's call above, a chunk of whole samples at a time.
@@ -879,7 +881,7 @@ partial class MnistCnn : global::Compiled.ILabelNetwork, global::Compiled.ITarge
 
             // pool2: 11x11x64 -> 5x5x64, max of 2x2 windows, stride 2, valid.
             global::System.Span<float> pool2Output = workspace.Slice(Pool2OutputOffset, batch * 1600);
-            global::Compiled.Kernels.Pooling.MaxForward(in Pool2Geometry, conv2Output, pool2Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool2SavedOffset, batch * 1600)), batch);
+            global::Compiled.Kernels.Pooling.MaxForward(in Pool2Geometry, conv2Output, pool2Output, KeepsArgmax ? global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Pool2SavedOffset, batch * 1600)) : default, batch);
 
             // conv3: 5x5x64 -> 3x3x64, ReLU. 3x3 kernel, stride 1, valid; W [3, 3, 64, 64], b [64].
             // y = ReLU(conv(x, W) + b), as [54-pixel chunks of 576-value patches] x W [576, 64]

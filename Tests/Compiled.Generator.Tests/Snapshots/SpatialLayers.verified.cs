@@ -58,6 +58,7 @@ namespace Demo
         private const int GradientBufferA = 11920; // rows of up to 240
         private const int GradientBufferB = 15760; // rows of up to 240
         private const int ScratchOffset = 19600; // 8784 values of scratch (convolution patches, a recurrent layer's step buffers), shared by the layers in turn
+        private const bool KeepsArgmax = true; // the backward pass routes each max pool's gradient through them
         private const int WorkspaceSize = 28384; // the training plan: allocated on the first training call
         private const int InferenceWorkspaceSize = 14928; // the inference plan (see InferencePlan below): what an instance that only predicts allocates
 
@@ -701,7 +702,7 @@ namespace Demo
 
             // maxpool0: 3x3x16 -> 2x2x16, max of 2x2 windows, stride 1, valid.
             global::System.Span<float> maxpool0Output = workspace.Slice(Maxpool0OutputOffset, batch * 64);
-            global::Compiled.Kernels.Pooling.MaxForward(in Maxpool0Geometry, conv1Output, maxpool0Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Maxpool0SavedOffset, batch * 64)), batch);
+            global::Compiled.Kernels.Pooling.MaxForward(in Maxpool0Geometry, conv1Output, maxpool0Output, KeepsArgmax ? global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Maxpool0SavedOffset, batch * 64)) : default, batch);
 
             // globalpool0: 2x2x16 -> 16, the mean of each channel.
             global::System.Span<float> globalpool0Output = workspace.Slice(Globalpool0OutputOffset, batch * 16);
@@ -753,6 +754,7 @@ namespace Demo
             private const int Maxpool0SavedOffset = 4992; // rows of argmax indices, 2x2x16
             private const int Globalpool0OutputOffset = 0; // rows of 16
             private const int Dense0OutputOffset = 256; // rows of 1
+            private const bool KeepsArgmax = false; // a prediction pools the values alone
             private const int ScratchOffset = 6144;
 
             // The forward pass in inference mode, over the inference plan's offsets. Returns the last layer's rows.
@@ -787,7 +789,7 @@ namespace Demo
 
                 // maxpool0: 3x3x16 -> 2x2x16, max of 2x2 windows, stride 1, valid.
                 global::System.Span<float> maxpool0Output = workspace.Slice(Maxpool0OutputOffset, batch * 64);
-                global::Compiled.Kernels.Pooling.MaxForward(in Maxpool0Geometry, conv1Output, maxpool0Output, global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Maxpool0SavedOffset, batch * 64)), batch);
+                global::Compiled.Kernels.Pooling.MaxForward(in Maxpool0Geometry, conv1Output, maxpool0Output, KeepsArgmax ? global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(workspace.Slice(Maxpool0SavedOffset, batch * 64)) : default, batch);
 
                 // globalpool0: 2x2x16 -> 16, the mean of each channel.
                 global::System.Span<float> globalpool0Output = workspace.Slice(Globalpool0OutputOffset, batch * 16);
