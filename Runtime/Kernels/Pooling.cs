@@ -123,10 +123,34 @@ namespace Compiled.Kernels
         {
             if (argmax.IsEmpty)
             {
-                MaxValuesSamples(g, x, inputOffset, y, first, end);
-                return;
+                MaxForwardSamples<ValuesAlone>(g, x, inputOffset, y, argmax, first, end);
             }
+            else
+            {
+                MaxForwardSamples<WithArgmax>(g, x, inputOffset, y, argmax, first, end);
+            }
+        }
 
+        /// <summary>Whether a max pool's forward pass tracks where each maximum is: a constant the JIT folds into each
+        /// instantiation, so that a prediction's pass (<see cref="ValuesAlone"/>) has no index code at all.</summary>
+        private interface IArgmaxTracking
+        {
+            static abstract bool Tracks { get; }
+        }
+
+        private struct WithArgmax : IArgmaxTracking
+        {
+            public static bool Tracks => true;
+        }
+
+        private struct ValuesAlone : IArgmaxTracking
+        {
+            public static bool Tracks => false;
+        }
+
+        private static void MaxForwardSamples<TArgmax>(in PoolGeometry g, ReadOnlySpan<float> x, int inputOffset, Span<float> y, Span<int> argmax, int first, int end)
+            where TArgmax : struct, IArgmaxTracking
+        {
             int channels = g.Channels;
             int vectorEnd = Vector256.IsHardwareAccelerated ? channels - (channels % Vector256<float>.Count) : 0;
             ref float input = ref MemoryMarshal.GetReference(x);
@@ -150,17 +174,23 @@ namespace Compiled.Kernels
                         {
                             for (; c + Vector512<float>.Count <= vectorEnd; c += Vector512<float>.Count)
                             {
-                                (Vector512<float> best, Vector512<int> at) = WindowMax512(ref input, window + c, inputOffset, rows, columns, g.InputWidth * channels, channels);
+                                (Vector512<float> best, Vector512<int> at) = WindowMax512<TArgmax>(ref input, window + c, inputOffset, rows, columns, g.InputWidth * channels, channels);
                                 best.StoreUnsafe(ref outputValue, (nuint)(output + c));
-                                at.StoreUnsafe(ref outputIndex, (nuint)(output + c));
+                                if (TArgmax.Tracks)
+                                {
+                                    at.StoreUnsafe(ref outputIndex, (nuint)(output + c));
+                                }
                             }
                         }
 
                         for (; c < vectorEnd; c += Vector256<float>.Count)
                         {
-                            (Vector256<float> best, Vector256<int> at) = WindowMax256(ref input, window + c, inputOffset, rows, columns, g.InputWidth * channels, channels);
+                            (Vector256<float> best, Vector256<int> at) = WindowMax256<TArgmax>(ref input, window + c, inputOffset, rows, columns, g.InputWidth * channels, channels);
                             best.StoreUnsafe(ref outputValue, (nuint)(output + c));
-                            at.StoreUnsafe(ref outputIndex, (nuint)(output + c));
+                            if (TArgmax.Tracks)
+                            {
+                                at.StoreUnsafe(ref outputIndex, (nuint)(output + c));
+                            }
                         }
 
                         for (; c < channels; c++)
@@ -182,83 +212,10 @@ namespace Compiled.Kernels
                             }
 
                             y[output + c] = best;
-                            argmax[output + c] = bestIndex;
-                        }
-                    }
-                }
-            }
-        }
-
-        /// <summary><see cref="MaxForwardSamples"/> without the indices: the same maxima (the same comparisons, a NaN wins and
-        /// stays), without tracking where each one was.</summary>
-        private static void MaxValuesSamples(in PoolGeometry g, ReadOnlySpan<float> x, int inputOffset, Span<float> y, int first, int end)
-        {
-            int channels = g.Channels;
-            int vectorEnd = Vector256.IsHardwareAccelerated ? channels - (channels % Vector256<float>.Count) : 0;
-            ref float input = ref MemoryMarshal.GetReference(x);
-            ref float outputValue = ref MemoryMarshal.GetReference(y);
-            for (int sample = first; sample < end; sample++)
-            {
-                int inputBase = sample * g.InputSize;
-                for (int oy = 0; oy < g.OutputHeight; oy++)
-                {
-                    for (int ox = 0; ox < g.OutputWidth; ox++)
-                    {
-                        int output = (sample * g.OutputSize) + (((oy * g.OutputWidth) + ox) * channels);
-                        (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
-                        int window = inputBase + (((y0 * g.InputWidth) + x0) * channels), rows = y1 - y0, columns = x1 - x0;
-                        int rowStride = g.InputWidth * channels, c = 0;
-                        if (Vector512.IsHardwareAccelerated)
-                        {
-                            for (; c + Vector512<float>.Count <= vectorEnd; c += Vector512<float>.Count)
+                            if (TArgmax.Tracks)
                             {
-                                ref float cell = ref Unsafe.Add(ref input, window + c - inputOffset);
-                                Vector512<float> best = Vector512.LoadUnsafe(ref cell);
-                                for (int r = 0; r < rows; r++)
-                                {
-                                    for (int q = r == 0 ? 1 : 0; q < columns; q++)
-                                    {
-                                        Vector512<float> value = Vector512.LoadUnsafe(ref cell, (nuint)((r * rowStride) + (q * channels)));
-                                        best = Vector512.ConditionalSelect(Vector512.AndNot(Vector512.Equals(best, best), Vector512.LessThanOrEqual(value, best)), value, best);
-                                    }
-                                }
-
-                                best.StoreUnsafe(ref outputValue, (nuint)(output + c));
+                                argmax[output + c] = bestIndex;
                             }
-                        }
-
-                        for (; c < vectorEnd; c += Vector256<float>.Count)
-                        {
-                            ref float cell = ref Unsafe.Add(ref input, window + c - inputOffset);
-                            Vector256<float> best = Vector256.LoadUnsafe(ref cell);
-                            for (int r = 0; r < rows; r++)
-                            {
-                                for (int q = r == 0 ? 1 : 0; q < columns; q++)
-                                {
-                                    Vector256<float> value = Vector256.LoadUnsafe(ref cell, (nuint)((r * rowStride) + (q * channels)));
-                                    best = Vector256.ConditionalSelect(Vector256.AndNot(Vector256.Equals(best, best), Vector256.LessThanOrEqual(value, best)), value, best);
-                                }
-                            }
-
-                            best.StoreUnsafe(ref outputValue, (nuint)(output + c));
-                        }
-
-                        for (; c < channels; c++)
-                        {
-                            float best = float.NegativeInfinity;
-                            for (int iy = y0; iy < y1; iy++)
-                            {
-                                for (int ix = x0; ix < x1; ix++)
-                                {
-                                    float value = x[inputBase + (((iy * g.InputWidth) + ix) * channels) + c - inputOffset];
-                                    if (value > best || (float.IsNaN(value) && !float.IsNaN(best)))
-                                    {
-                                        best = value;
-                                    }
-                                }
-                            }
-
-                            y[output + c] = best;
                         }
                     }
                 }
@@ -266,12 +223,14 @@ namespace Compiled.Kernels
         }
 
         /// <summary>The maximum of a window's cells in eight channels from <paramref name="first"/> (a batch index; the input
-        /// holds it at first - <paramref name="inputOffset"/>) and the batch index of each lane's maximum, the first on ties.</summary>
+        /// holds it at first - <paramref name="inputOffset"/>) and, when <typeparamref name="TArgmax"/> tracks it, the batch
+        /// index of each lane's maximum, the first on ties.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static (Vector256<float> Best, Vector256<int> At) WindowMax256(ref float input, int first, int inputOffset, int rows, int columns, int rowStride, int cellStride)
+        private static (Vector256<float> Best, Vector256<int> At) WindowMax256<TArgmax>(ref float input, int first, int inputOffset, int rows, int columns, int rowStride, int cellStride)
+            where TArgmax : struct, IArgmaxTracking
         {
             Vector256<float> best = Vector256.LoadUnsafe(ref input, (nuint)(first - inputOffset));
-            Vector256<int> at = Vector256.Create(first) + Lanes;
+            Vector256<int> at = TArgmax.Tracks ? Vector256.Create(first) + Lanes : default;
             for (int r = 0; r < rows; r++)
             {
                 for (int q = r == 0 ? 1 : 0; q < columns; q++)
@@ -283,19 +242,23 @@ namespace Compiled.Kernels
                     // the pool.
                     Vector256<float> greater = Vector256.AndNot(Vector256.Equals(best, best), Vector256.LessThanOrEqual(value, best));
                     best = Vector256.ConditionalSelect(greater, value, best);
-                    at = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(index) + Lanes, at);
+                    if (TArgmax.Tracks)
+                    {
+                        at = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(index) + Lanes, at);
+                    }
                 }
             }
 
             return (best, at);
         }
 
-        /// <summary><see cref="WindowMax256"/> in sixteen channels.</summary>
+        /// <summary><see cref="WindowMax256{TArgmax}"/> in sixteen channels.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static (Vector512<float> Best, Vector512<int> At) WindowMax512(ref float input, int first, int inputOffset, int rows, int columns, int rowStride, int cellStride)
+        private static (Vector512<float> Best, Vector512<int> At) WindowMax512<TArgmax>(ref float input, int first, int inputOffset, int rows, int columns, int rowStride, int cellStride)
+            where TArgmax : struct, IArgmaxTracking
         {
             Vector512<float> best = Vector512.LoadUnsafe(ref input, (nuint)(first - inputOffset));
-            Vector512<int> at = Vector512.Create(first) + Lanes512;
+            Vector512<int> at = TArgmax.Tracks ? Vector512.Create(first) + Lanes512 : default;
             for (int r = 0; r < rows; r++)
             {
                 for (int q = r == 0 ? 1 : 0; q < columns; q++)
@@ -304,7 +267,10 @@ namespace Compiled.Kernels
                     Vector512<float> value = Vector512.LoadUnsafe(ref input, (nuint)(index - inputOffset));
                     Vector512<float> greater = Vector512.AndNot(Vector512.Equals(best, best), Vector512.LessThanOrEqual(value, best));
                     best = Vector512.ConditionalSelect(greater, value, best);
-                    at = Vector512.ConditionalSelect(greater.AsInt32(), Vector512.Create(index) + Lanes512, at);
+                    if (TArgmax.Tracks)
+                    {
+                        at = Vector512.ConditionalSelect(greater.AsInt32(), Vector512.Create(index) + Lanes512, at);
+                    }
                 }
             }
 
