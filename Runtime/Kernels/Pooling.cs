@@ -224,32 +224,48 @@ namespace Compiled.Kernels
 
         /// <summary>The maximum of a window's cells in eight channels from <paramref name="first"/> (a batch index; the input
         /// holds it at first - <paramref name="inputOffset"/>) and, when <typeparamref name="TArgmax"/> tracks it, the batch
-        /// index of each lane's maximum, the first on ties.</summary>
+        /// index of each lane's maximum, the first on ties. Cells in row order; a whole 2 x 2 window (the usual pool) takes
+        /// the same three steps without the loops.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static (Vector256<float> Best, Vector256<int> At) WindowMax256<TArgmax>(ref float input, int first, int inputOffset, int rows, int columns, int rowStride, int cellStride)
             where TArgmax : struct, IArgmaxTracking
         {
             Vector256<float> best = Vector256.LoadUnsafe(ref input, (nuint)(first - inputOffset));
             Vector256<int> at = TArgmax.Tracks ? Vector256.Create(first) + Lanes : default;
+            if (rows == 2 && columns == 2)
+            {
+                Step256<TArgmax>(ref input, first + cellStride, inputOffset, ref best, ref at);
+                Step256<TArgmax>(ref input, first + rowStride, inputOffset, ref best, ref at);
+                Step256<TArgmax>(ref input, first + rowStride + cellStride, inputOffset, ref best, ref at);
+                return (best, at);
+            }
+
             for (int r = 0; r < rows; r++)
             {
                 for (int q = r == 0 ? 1 : 0; q < columns; q++)
                 {
-                    int index = first + (r * rowStride) + (q * cellStride);
-                    Vector256<float> value = Vector256.LoadUnsafe(ref input, (nuint)(index - inputOffset));
-                    // Not (value <= best) is a greater value or a NaN, and a NaN best (unequal to itself) keeps its
-                    // place: a NaN wins and stays, so a NaN reaches the loss and stops training instead of vanishing in
-                    // the pool.
-                    Vector256<float> greater = Vector256.AndNot(Vector256.Equals(best, best), Vector256.LessThanOrEqual(value, best));
-                    best = Vector256.ConditionalSelect(greater, value, best);
-                    if (TArgmax.Tracks)
-                    {
-                        at = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(index) + Lanes, at);
-                    }
+                    Step256<TArgmax>(ref input, first + (r * rowStride) + (q * cellStride), inputOffset, ref best, ref at);
                 }
             }
 
             return (best, at);
+        }
+
+        /// <summary>One cell of <see cref="WindowMax256{TArgmax}"/>: the cell at batch index <paramref name="index"/> against
+        /// the maximum so far.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Step256<TArgmax>(ref float input, int index, int inputOffset, ref Vector256<float> best, ref Vector256<int> at)
+            where TArgmax : struct, IArgmaxTracking
+        {
+            Vector256<float> value = Vector256.LoadUnsafe(ref input, (nuint)(index - inputOffset));
+            // Not (value <= best) is a greater value or a NaN, and a NaN best (unequal to itself) keeps its place: a NaN
+            // wins and stays, so a NaN reaches the loss and stops training instead of vanishing in the pool.
+            Vector256<float> greater = Vector256.AndNot(Vector256.Equals(best, best), Vector256.LessThanOrEqual(value, best));
+            best = Vector256.ConditionalSelect(greater, value, best);
+            if (TArgmax.Tracks)
+            {
+                at = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(index) + Lanes, at);
+            }
         }
 
         /// <summary><see cref="WindowMax256{TArgmax}"/> in sixteen channels.</summary>
@@ -259,22 +275,37 @@ namespace Compiled.Kernels
         {
             Vector512<float> best = Vector512.LoadUnsafe(ref input, (nuint)(first - inputOffset));
             Vector512<int> at = TArgmax.Tracks ? Vector512.Create(first) + Lanes512 : default;
+            if (rows == 2 && columns == 2)
+            {
+                Step512<TArgmax>(ref input, first + cellStride, inputOffset, ref best, ref at);
+                Step512<TArgmax>(ref input, first + rowStride, inputOffset, ref best, ref at);
+                Step512<TArgmax>(ref input, first + rowStride + cellStride, inputOffset, ref best, ref at);
+                return (best, at);
+            }
+
             for (int r = 0; r < rows; r++)
             {
                 for (int q = r == 0 ? 1 : 0; q < columns; q++)
                 {
-                    int index = first + (r * rowStride) + (q * cellStride);
-                    Vector512<float> value = Vector512.LoadUnsafe(ref input, (nuint)(index - inputOffset));
-                    Vector512<float> greater = Vector512.AndNot(Vector512.Equals(best, best), Vector512.LessThanOrEqual(value, best));
-                    best = Vector512.ConditionalSelect(greater, value, best);
-                    if (TArgmax.Tracks)
-                    {
-                        at = Vector512.ConditionalSelect(greater.AsInt32(), Vector512.Create(index) + Lanes512, at);
-                    }
+                    Step512<TArgmax>(ref input, first + (r * rowStride) + (q * cellStride), inputOffset, ref best, ref at);
                 }
             }
 
             return (best, at);
+        }
+
+        /// <summary><see cref="Step256{TArgmax}"/> in sixteen channels.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Step512<TArgmax>(ref float input, int index, int inputOffset, ref Vector512<float> best, ref Vector512<int> at)
+            where TArgmax : struct, IArgmaxTracking
+        {
+            Vector512<float> value = Vector512.LoadUnsafe(ref input, (nuint)(index - inputOffset));
+            Vector512<float> greater = Vector512.AndNot(Vector512.Equals(best, best), Vector512.LessThanOrEqual(value, best));
+            best = Vector512.ConditionalSelect(greater, value, best);
+            if (TArgmax.Tracks)
+            {
+                at = Vector512.ConditionalSelect(greater.AsInt32(), Vector512.Create(index) + Lanes512, at);
+            }
         }
 
         /// <summary>dx = 0 (unless <paramref name="accumulate"/>: the input is read by another layer too), then each dy is added

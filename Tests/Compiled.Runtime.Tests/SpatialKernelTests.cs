@@ -218,17 +218,28 @@ public class SpatialKernelTests
     public void Max_pooling_propagates_nan_on_both_paths(int channels)
     {
         var g = new PoolGeometry(4, 4, channels, 2, 2, 2, 2, 0, 0, 2, 2);
-        float[] x = Random(g.InputSize, 31);
-        x[(((1 * 4) + 1) * channels) + 2] = float.NaN; // the window of output (0, 0), channel 2, at its last cell
-        var y = new float[g.OutputSize];
-        var argmax = new int[g.OutputSize];
-        Pooling.MaxForward(g, x, y, argmax, 1);
-        Assert.True(float.IsNaN(y[2]));
-        Assert.Equal((((1 * 4) + 1) * channels) + 2, argmax[2]);
-        Assert.Equal(1, y.Count(float.IsNaN));
-        var valuesOnly = new float[g.OutputSize];
-        Pooling.MaxForward(g, x, valuesOnly, default, 1);
-        Assert.Equal(y, valuesOnly);
+        foreach ((int row, int column) in new[] { (0, 0), (0, 1), (1, 0), (1, 1) })
+        {
+            // The window of output (0, 0), channel 2, with a NaN at each of its cells in turn (a whole 2 x 2 window takes
+            // its cells without the loops), and in channel 1 a tie among the three cells after the first (the first of
+            // them in row order wins).
+            float[] x = Random(g.InputSize, 31);
+            int nan = (((row * 4) + column) * channels) + 2;
+            x[nan] = float.NaN;
+            x[channels + 1] = x[(4 * channels) + 1] = x[(5 * channels) + 1] = 2f;
+            x[1] = -5f;
+            var y = new float[g.OutputSize];
+            var argmax = new int[g.OutputSize];
+            Pooling.MaxForward(g, x, y, argmax, 1);
+            Assert.True(float.IsNaN(y[2]));
+            Assert.Equal(nan, argmax[2]);
+            Assert.Equal(1, y.Count(float.IsNaN));
+            Assert.Equal(2f, y[1]);
+            Assert.Equal(channels + 1, argmax[1]);
+            var valuesOnly = new float[g.OutputSize];
+            Pooling.MaxForward(g, x, valuesOnly, default, 1);
+            Assert.Equal(y, valuesOnly);
+        }
     }
 
     [Theory]
