@@ -45,7 +45,8 @@ namespace Compiled
             $"{Kind} (learning rate {LearningRate.ToString(CultureInfo.InvariantCulture)}, {string.Join(", ", Settings.Select(s => s.Key + " " + s.Value.ToString(CultureInfo.InvariantCulture)))}, step {StepCount})";
 
         /// <summary>Checks that this state can be imported into an optimizer of <paramref name="kind"/> with these settings and
-        /// state tensors; returns the tensors in the order of <paramref name="tensorNames"/>, or null before the first step.</summary>
+        /// state tensors; returns the tensors (the state's own arrays, which the caller copies) in the order of
+        /// <paramref name="tensorNames"/>, or null before the first step.</summary>
         internal float[][]? Match(string kind, IReadOnlyList<(string Name, float Value)> settings, IReadOnlyList<string> tensorNames)
         {
             if (Kind != kind)
@@ -88,7 +89,7 @@ namespace Compiled
                     throw new ArgumentException($"The {kind} state's tensor '{tensorNames[i]}' has {tensor.Length} values, but '{tensorNames[0]}' has {result[0].Length}.", "state");
                 }
 
-                result[i] = tensor.ToArray();
+                result[i] = tensor; // the state's own arrays: each optimizer copies them onto cache lines (OptimizerChecks.Aligned)
             }
 
             if (Tensors.Count != tensorNames.Count)
