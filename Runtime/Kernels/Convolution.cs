@@ -77,6 +77,11 @@ namespace Compiled.Kernels
         /// <summary>Output pixels per sample: the rows of the unfolded matrix that one sample gives.</summary>
         public int OutputPixels => OutputHeight * OutputWidth;
 
+        /// <summary>Whether every window lies inside the input: no padding on any side (same padding of an even kernel
+        /// pads after the input only, with none before it).</summary>
+        public bool WindowsInside =>
+            PadTop == 0 && PadLeft == 0 && ((OutputHeight - 1) * StrideHeight) + KernelHeight <= InputHeight && ((OutputWidth - 1) * StrideWidth) + KernelWidth <= InputWidth;
+
         /// <summary>Values in one unfolded patch, kh * kw * input channels: the rows of the weight matrix.</summary>
         public int PatchSize => KernelHeight * KernelWidth * InputChannels;
 
@@ -160,8 +165,54 @@ namespace Compiled.Kernels
         private static void ForwardChunk(
             in ConvolutionGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int start, int count, Span<float> patches, Span<float> y, bool relu)
         {
-            Dense.Forward(Patches(geometry, x, start, count, patches), weights, bias, y, count, geometry.PatchSize, geometry.OutputChannels, relu);
+            if (!ForwardInPlace(geometry, x, weights, bias, start, count, y, relu))
+            {
+                Dense.Forward(Patches(geometry, x, start, count, patches), weights, bias, y, count, geometry.PatchSize, geometry.OutputChannels, relu);
+            }
         }
+
+        /// <summary>
+        /// Output rows [start, start + count) of a convolution without padding, read from the input where it lies: within
+        /// an output row the patches are a matrix whose rows are a stride apart and whose kernel rows are runs of
+        /// kw * channels values one input row apart (<see cref="Gemm.TryMultiplyRunsBias"/>), so each output row, or its
+        /// part in the chunk, is one product and nothing is unfolded. The same bits as unfolding. Returns false, writing
+        /// nothing, where <see cref="ReadsPatchesInPlace"/> says no.
+        /// </summary>
+        private static bool ForwardInPlace(
+            in ConvolutionGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int start, int count, Span<float> y, bool relu)
+        {
+            if (!ReadsPatchesInPlace(g))
+            {
+                return false;
+            }
+
+            int channels = g.InputChannels, filters = g.OutputChannels, pixels = g.OutputPixels, outputWidth = g.OutputWidth;
+            int rowStride = g.StrideWidth * channels, run = g.KernelWidth * channels, inputRow = g.InputWidth * channels;
+            for (int row = start, end = start + count; row < end;)
+            {
+                int sample = row / pixels, pixel = row - (sample * pixels);
+                int oy = pixel / outputWidth, ox = pixel - (oy * outputWidth);
+                int length = Math.Min(outputWidth - ox, end - row);
+                int position = (sample * g.InputSize) + (oy * g.StrideHeight * inputRow) + (ox * rowStride);
+                Gemm.TryMultiplyRunsBias(
+                    x.Slice(position), rowStride, run, inputRow, weights, bias, y.Slice((row - start) * filters, length * filters), length, g.PatchSize, filters, relu);
+                row += length;
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// Whether the forward pass reads the patches in place: the Vector512 tiles take the product (filters a multiple of
+        /// 32), every window lies inside the input (<see cref="ConvolutionGeometry.WindowsInside"/>), and an output row is
+        /// not 1, 2 or 5 pixels wide, the widths whose tiles include one-row ones (<see cref="Gemm.WideTileRows"/>); an
+        /// unfolded chunk's tiles run across output rows. In place, a tile spans one output row at most, and that still
+        /// beats unfolding with three-row tiles (see docs/performance.md). The 256-bit tiles keep unfolding
+        /// (<see cref="Gemm.TryMultiplyRunsBias"/>), and so does a 1 x 1 kernel of stride 1, whose patches are the input.
+        /// </summary>
+        internal static bool ReadsPatchesInPlace(in ConvolutionGeometry g) =>
+            g.WindowsInside && g.OutputWidth is not (1 or 2 or 5) && Gemm.WideTilesApply(g.OutputChannels)
+            && !(g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideHeight == 1 && g.StrideWidth == 1);
 
         /// <summary>
         /// Given dL/dy (after the activation's derivative): dW += patches^T dy and db += the sum of dy's rows (or overwrites
@@ -281,7 +332,7 @@ namespace Compiled.Kernels
             int channels = g.InputChannels, patch = g.PatchSize, run = g.KernelWidth * channels;
             ref float input = ref MemoryMarshal.GetReference(x);
             ref float output = ref MemoryMarshal.GetReference(patches);
-            if (g.PadTop == 0 && g.PadLeft == 0 && g.StrideHeight == 1 && g.StrideWidth == 1)
+            if (g.WindowsInside && g.StrideHeight == 1 && g.StrideWidth == 1)
             {
                 // One instantiation per copy, so that each keeps its own loop (and its own profile for the JIT).
                 if (run < Vector256<float>.Count && Vector256.IsHardwareAccelerated)

@@ -20,7 +20,54 @@ public class SpatialKernelTests
         { 3, 6, 8, 2, 2, 3, 1, false, 9, 5 }, // stride 1 without padding (the counted unfold), chunks ending mid-row and mid-sample
         { 2, 9, 11, 1, 2, 7, 1, false, 4, 13 }, // runs of 7 copied as whole vectors, exact at the ends of chunks and of the input
         { 2, 5, 9, 1, 1, 5, 1, false, 3, 8 }, // one kernel row of 5
+        { 2, 5, 6, 1, 2, 2, 1, true, 3, 7 }, // same padding of an even kernel: none before, one cell after each row and column
+        { 2, 5, 6, 4, 2, 2, 1, true, 32, 7 },
+        { 2, 8, 8, 3, 3, 3, 2, true, 32, 9 }, // stride 2 over an even size: the same, one cell after
+        { 2, 9, 16, 2, 3, 3, 1, false, 32, 19 }, // 32 filters without padding: patches read in place, chunks ending mid-row
+        { 2, 11, 9, 3, 3, 2, 2, false, 64, 5 }, // the same, strided, rows 4 wide
     };
+
+    /// <summary>batch, height, width, channels, kernel h, kernel w, stride h, stride w, filters: convolutions without padding
+    /// whose filters fill the Vector512 tiles.</summary>
+    public static TheoryData<int, int, int, int, int, int, int, int, int> UnpaddedConvolutions => new()
+    {
+        { 2, 28, 28, 1, 3, 3, 1, 1, 32 }, // the seed CNN's layers
+        { 2, 13, 13, 32, 3, 3, 1, 1, 64 },
+        { 3, 5, 5, 64, 3, 3, 1, 1, 64 },
+        { 2, 9, 10, 3, 5, 5, 1, 1, 32 }, // 6 wide
+        { 2, 12, 19, 2, 2, 3, 2, 3, 96 }, // strides 2 x 3, 6 wide
+        { 2, 7, 10, 5, 3, 4, 1, 2, 32 }, // 4 wide
+        { 2, 6, 6, 4, 2, 2, 1, 1, 32 }, // 5 wide: unfolded
+        { 1, 4, 4, 3, 3, 3, 1, 1, 32 }, // 2 wide: unfolded
+    };
+
+    /// <summary>The forward pass that reads the patches where they lie in the input gives the bits of unfolding them first
+    /// and multiplying, with and without ReLU and with chunks that end mid-row and mid-sample; it is taken exactly where
+    /// the Vector512 tiles apply and no output row is 1, 2 or 5 pixels wide.</summary>
+    [Theory]
+    [MemberData(nameof(UnpaddedConvolutions))]
+    public void Convolution_reading_patches_in_place_gives_the_bits_of_unfolding(int batch, int h, int w, int cin, int kh, int kw, int sh, int sw, int filters)
+    {
+        int oh = ((h - kh) / sh) + 1, ow = ((w - kw) / sw) + 1;
+        var g = new ConvolutionGeometry(h, w, cin, kh, kw, sh, sw, 0, 0, oh, ow, filters);
+        Assert.True(g.WindowsInside);
+        Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && ow is not (1 or 2 or 5), Convolution.ReadsPatchesInPlace(g));
+        float[] x = Random(batch * g.InputSize, 21), weights = Random(g.WeightCount, 22), bias = Random(filters, 23);
+        int rows = batch * g.OutputPixels;
+        var patches = new float[rows * g.PatchSize];
+        Convolution.Unfold(g, x, 0, rows, patches);
+        foreach (bool relu in new[] { false, true })
+        {
+            var expected = new float[rows * filters];
+            Dense.Forward(patches, weights, bias, expected, rows, g.PatchSize, filters, relu);
+            foreach (int chunkRows in new[] { rows, g.OutputPixels, ow + 1, 7, 1 })
+            {
+                var actual = new float[rows * filters];
+                Convolution.Forward(g, x, weights, bias, actual, new float[g.ScratchSize(chunkRows)], batch, chunkRows, relu);
+                Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+            }
+        }
+    }
 
     /// <summary>batch, height, width, channels, window h, window w, stride (0 = window), same padding.</summary>
     public static TheoryData<int, int, int, int, int, int, int, bool> Pools => new()
