@@ -70,6 +70,17 @@ public partial class DenseOnImage;
 [Conv2D(1, 5, Padding = Padding.Same, Activation = Activation.Tanh, Name = "image")]
 public partial class ImageGenerator;
 
+// Same padding of even kernels at stride 1 (no cell before the input, one after it), and a convolution without padding
+// whose 32 filters read their patches where they lie in the input (on the Vector512 tiles).
+[Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 8)]
+[Input(8, 9, 2)]
+[Conv2D(4, 2, Padding = Padding.Same, Activation = Activation.Relu, Name = "even")]
+[Conv2D(32, 3, Activation = Activation.Relu, Name = "inPlace")]
+[Conv2D(3, 2, 4, Padding = Padding.Same, Name = "evenWide")]
+[Flatten]
+[Dense(3)]
+public partial class EvenKernels;
+
 // A standardized input: the graph standardises raw values as Predict does.
 [Network(Loss = Loss.SoftmaxCrossEntropy, MaxBatchSize = 8)]
 [Input(6)]

@@ -23,6 +23,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         [nameof(EveryActivation)] = () => new EveryActivation(),
         [nameof(ResidualRegression)] = () => new ResidualRegression(),
         [nameof(ConvolutionKinds)] = () => new ConvolutionKinds(),
+        [nameof(EvenKernels)] = () => new EvenKernels(),
         [nameof(GlobalPool)] = () => new GlobalPool(),
         [nameof(DenseOnImage)] = () => new DenseOnImage(),
         [nameof(ImageGenerator)] = () => new ImageGenerator(),
