@@ -230,10 +230,17 @@ namespace Compiled.Kernels
             int filters = geometry.OutputChannels, rows = batch * geometry.OutputPixels;
             StartBackward(geometry, weights, dx, biasGradient, scratch, batch, chunkRows, accumulate, accumulateInputGradient);
             Span<float> patches = scratch.Slice(0, chunkRows * geometry.PatchSize), transposed = scratch.Slice(geometry.TransposedOffset(chunkRows), geometry.WeightCount);
+            bool inPlace = WeightGradientInPlace(geometry);
             for (int start = 0; start < rows; start += chunkRows)
             {
                 int count = Math.Min(chunkRows, rows - start);
-                BackwardChunk(geometry, x, dy.Slice(start * filters, count * filters), start, count, patches, transposed, dx, weightGradient, biasGradient, accumulate || start > 0);
+                BackwardChunk(geometry, x, dy.Slice(start * filters, count * filters), start, count, patches, transposed, dx, inPlace ? default : weightGradient, biasGradient, accumulate || start > 0);
+            }
+
+            // The chunks need not hold whole samples, which the weight gradient read in place takes one at a time.
+            if (inPlace)
+            {
+                WeightGradientSamples(geometry, x, dy, 0, batch, weightGradient, accumulate);
             }
         }
 
@@ -262,12 +269,17 @@ namespace Compiled.Kernels
             StartBackward(geometry, weights, dx, biasGradient, scratch, batch, chunkRows, accumulate, accumulateInputGradient);
             Span<float> patches = scratch.Slice(0, chunkRows * geometry.PatchSize), transposed = scratch.Slice(geometry.TransposedOffset(chunkRows), geometry.WeightCount);
             Span<float> rows = scratch.Slice(geometry.RowsOffset(chunkRows), chunkRows * filters);
+            bool inPlace = WeightGradientInPlace(geometry);
             for (int first = 0; first < batch; first += samplesPerChunk)
             {
                 int end = Math.Min(first + samplesPerChunk, batch), start = first * pixels, count = (end - first) * pixels;
                 Span<float> dyChunk = rows.Slice(0, count * filters);
                 Pooling.MaxBackwardSamples(pool, pooledGradient, argmax, dyChunk, first * geometry.OutputSize, first, end, accumulate: false, reluOutput);
-                BackwardChunk(geometry, x, dyChunk, start, count, patches, transposed, dx, weightGradient, biasGradient, accumulate || start > 0);
+                BackwardChunk(geometry, x, dyChunk, start, count, patches, transposed, dx, inPlace ? default : weightGradient, biasGradient, accumulate || start > 0);
+                if (inPlace)
+                {
+                    WeightGradientSamples(geometry, x, dyChunk, first, end, weightGradient, accumulate || start > 0);
+                }
             }
         }
 
@@ -292,7 +304,41 @@ namespace Compiled.Kernels
             }
         }
 
-        /// <summary>The backward pass of output rows [start, start + count), whose gradient is <paramref name="dy"/>.</summary>
+        /// <summary>
+        /// dW = patches^T dy over samples [<paramref name="first"/>, <paramref name="end"/>), or dW += it when
+        /// <paramref name="accumulate"/>, with the patches read where they lie in the input: for each sample and kernel row,
+        /// <see cref="Gemm.TryMultiplyTransposedARuns"/> over the sample's output pixels (one output row a run) into that
+        /// kernel row's kw * channels rows of dW. <paramref name="dy"/> starts at sample <paramref name="first"/>'s rows.
+        /// The pixels are added in order, sample after sample, so the bits are those of the unfolded chunks.
+        /// </summary>
+        private static void WeightGradientSamples(
+            in ConvolutionGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int first, int end, Span<float> weightGradient, bool accumulate)
+        {
+            int filters = g.OutputChannels, pixels = g.OutputPixels, run = g.KernelWidth * g.InputChannels, inputRow = g.InputWidth * g.InputChannels;
+            int stepStride = g.StrideWidth * g.InputChannels, rowStride = g.StrideHeight * inputRow;
+            for (int sample = first; sample < end; sample++)
+            {
+                ReadOnlySpan<float> sampleGradient = dy.Slice((sample - first) * pixels * filters, pixels * filters);
+                for (int ky = 0; ky < g.KernelHeight; ky++)
+                {
+                    Gemm.TryMultiplyTransposedARuns(
+                        x.Slice((sample * g.InputSize) + (ky * inputRow)), stepStride, g.OutputWidth, rowStride, sampleGradient,
+                        weightGradient.Slice(ky * run * filters, run * filters), run, pixels, filters, accumulate || sample > first);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Whether the backward pass reads the patches in place for the weight gradient (<see cref="WeightGradientSamples"/>):
+        /// as <see cref="ReadsPatchesInPlace"/>, with a sample's output pixels enough steps (<see cref="Gemm.WideTileDepth"/>)
+        /// for a tile that loads and stores its part of dW once per sample, and a kernel row of kw * channels values that the
+        /// tiles cover without one-row ones (not 1, 2 or 5).
+        /// </summary>
+        internal static bool WeightGradientInPlace(in ConvolutionGeometry g) =>
+            ReadsPatchesInPlace(g) && g.OutputPixels >= Gemm.WideTileDepth && (g.KernelWidth * g.InputChannels) is not (1 or 2 or 5);
+
+        /// <summary>The backward pass of output rows [start, start + count), whose gradient is <paramref name="dy"/>; the
+        /// weight gradient only when <paramref name="weightGradient"/> is given.</summary>
         private static void BackwardChunk(
             in ConvolutionGeometry geometry, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int start, int count, Span<float> patches, ReadOnlySpan<float> transposed,
             Span<float> dx, Span<float> weightGradient, Span<float> biasGradient, bool accumulateWeights)
@@ -301,8 +347,12 @@ namespace Compiled.Kernels
             // Chunk by chunk while its rows are in cache for the weight gradient (a first layer's dy is larger than
             // the cache); the rows are still added in order, so the sums are those of one pass.
             Dense.AddRowSums(dy, count, filters, biasGradient);
-            ReadOnlySpan<float> unfolded = Patches(geometry, x, start, count, patches);
-            Gemm.MultiplyTransposedA(unfolded, dy, weightGradient.Slice(0, geometry.WeightCount), patch, count, filters, accumulateWeights);
+            if (!weightGradient.IsEmpty)
+            {
+                ReadOnlySpan<float> unfolded = Patches(geometry, x, start, count, patches);
+                Gemm.MultiplyTransposedA(unfolded, dy, weightGradient.Slice(0, geometry.WeightCount), patch, count, filters, accumulateWeights);
+            }
+
             if (!dx.IsEmpty)
             {
                 Span<float> patchGradient = patches.Slice(0, count * patch); // the patches are no longer needed

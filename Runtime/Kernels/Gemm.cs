@@ -428,7 +428,7 @@ namespace Compiled.Kernels
         /// <summary>The depth from which the Vector512 tiles take a product: below it a 12 x 32 tile loads and stores its 24
         /// accumulators for too few steps of k, and the 6 x 16 tiles are faster (a `/tmp` harness, best of nine: the MLP
         /// weight gradient, k = 32, 88-89 -> 92-96 % of peak; the convolutions' input gradients, k = 64, 94 -> 94-98 %).</summary>
-        private const int WideTileDepth = 80;
+        internal const int WideTileDepth = 80;
 
         /// <summary>The vector path over whole blocks of 8 columns; returns how many columns it covered.</summary>
         private static unsafe int MultiplyAddVector(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate, int ldb, int ldc)
@@ -1002,6 +1002,48 @@ namespace Compiled.Kernels
                 for (int j = 0; j < n; j += 32)
                 {
                     Column32(pa, rowStride, 1, pb + j, n, pc + j, n, m, k, accumulate: false, pbias + j, relu, run, runStride - run);
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// C[m, n] = A^T B, or C += A^T B when <paramref name="accumulate"/>, with A [k, m] read in place from runs of steps:
+        /// A's row p, column i is <c>a[(p / run) * runStride + (p % run) * stepStride + i]</c>. A convolution's weight
+        /// gradient for one kernel row over one sample is such a product (the i are that kernel row's kw * channels patch
+        /// values, contiguous in the input; the p are the output pixels, a stride apart within an output row and one input
+        /// row apart from row to row), so the tiles read the patches where they are instead of from an unfolded copy. Each
+        /// value takes its FMAs in p order, as from the copy. Returns false, writing nothing, where the Vector512 tiles do
+        /// not take the product (<see cref="WideTilesApply"/>).
+        /// </summary>
+        internal static unsafe bool TryMultiplyTransposedARuns(
+            ReadOnlySpan<float> a, int stepStride, int run, int runStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+        {
+            if (!WideTilesApply(n))
+            {
+                return false;
+            }
+
+            if (m < 1 || k < 1 || run < 1 || k % run != 0 || stepStride < 0 || runStride < (run - 1L) * stepStride)
+            {
+                throw new ArgumentException($"Not a matrix of runs: {k} steps {stepStride} apart in runs of {run} that start {runStride} apart, {m} values each.");
+            }
+
+            long lastRead = (((k / run) - 1L) * runStride) + ((run - 1L) * stepStride) + m;
+            if (a.Length < lastRead || b.Length < (long)k * n || c.Length < (long)m * n)
+            {
+                throw new ArgumentException(
+                    $"A's runs read {lastRead} values, B [{k}, {n}] needs {(long)k * n} and C [{m}, {n}] {(long)m * n} (have {a.Length}, {b.Length}, {c.Length}).");
+            }
+
+            fixed (float* pa = a)
+            fixed (float* pb = b)
+            fixed (float* pc = c)
+            {
+                for (int j = 0; j < n; j += 32)
+                {
+                    Column32(pa, 1, stepStride, pb + j, n, pc + j, n, m, k, accumulate, null, relu: false, run, runStride - ((nint)run * stepStride));
                 }
             }
 

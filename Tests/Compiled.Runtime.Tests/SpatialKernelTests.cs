@@ -39,11 +39,15 @@ public class SpatialKernelTests
         { 2, 7, 10, 5, 3, 4, 1, 2, 32 }, // 4 wide
         { 2, 6, 6, 4, 2, 2, 1, 1, 32 }, // 5 wide: unfolded
         { 1, 4, 4, 3, 3, 3, 1, 1, 32 }, // 2 wide: unfolded
+        { 2, 14, 12, 1, 5, 5, 1, 1, 32 }, // kernel rows of 5 values: the weight gradient unfolded
+        { 2, 12, 20, 3, 4, 1, 1, 2, 32 }, // kernel rows of one cell of three channels, stride 2 across: the weight gradient in place in runs of 3
     };
 
-    /// <summary>The forward pass that reads the patches where they lie in the input gives the bits of unfolding them first
-    /// and multiplying, with and without ReLU and with chunks that end mid-row and mid-sample; it is taken exactly where
-    /// the Vector512 tiles apply and no output row is 1, 2 or 5 pixels wide.</summary>
+    /// <summary>The passes that read the patches where they lie in the input give the bits of unfolding them first and
+    /// multiplying: the forward pass with and without ReLU, the weight gradient overwritten and accumulated, with chunks
+    /// that end mid-row and mid-sample. The forward pass reads in place exactly where the Vector512 tiles apply and no
+    /// output row is 1, 2 or 5 pixels wide; the weight gradient where, besides, a sample has 80 pixels or more and a
+    /// kernel row is not 1, 2 or 5 values.</summary>
     [Theory]
     [MemberData(nameof(UnpaddedConvolutions))]
     public void Convolution_reading_patches_in_place_gives_the_bits_of_unfolding(int batch, int h, int w, int cin, int kh, int kw, int sh, int sw, int filters)
@@ -66,6 +70,26 @@ public class SpatialKernelTests
                 Convolution.Forward(g, x, weights, bias, actual, new float[g.ScratchSize(chunkRows)], batch, chunkRows, relu);
                 Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
             }
+        }
+
+        Assert.Equal(
+            System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && ow is not (1 or 2 or 5) && g.OutputPixels >= 80 && kw * cin is not (1 or 2 or 5),
+            Convolution.WeightGradientInPlace(g));
+        float[] dy = Random(rows * filters, 24);
+        var expectedDw = new float[g.WeightCount];
+        Gemm.MultiplyTransposedA(patches, dy, expectedDw, g.PatchSize, rows, filters, accumulate: false);
+        var twiceDw = (float[])expectedDw.Clone();
+        Gemm.MultiplyTransposedA(patches, dy, twiceDw, g.PatchSize, rows, filters, accumulate: true);
+        foreach (int chunkRows in new[] { rows, g.OutputPixels, ow + 1, 7 })
+        {
+            var scratch = new float[g.ScratchSize(chunkRows)];
+            var dw = Random(g.WeightCount, 25);
+            var db = new float[filters];
+            var dx = new float[batch * g.InputSize];
+            Convolution.Backward(g, x, weights, dy, dx, dw, db, scratch, batch, chunkRows, accumulate: false);
+            Assert.Equal(expectedDw.Select(BitConverter.SingleToInt32Bits), dw.Select(BitConverter.SingleToInt32Bits));
+            Convolution.Backward(g, x, weights, dy, default, dw, db, scratch, batch, chunkRows, accumulate: true);
+            Assert.Equal(twiceDw.Select(BitConverter.SingleToInt32Bits), dw.Select(BitConverter.SingleToInt32Bits));
         }
     }
 
@@ -382,6 +406,7 @@ public class SpatialKernelTests
         { 3, 9, 9, 2, 3, 16, 2, 2, 1 }, // 7x7 pooled to 3x3: the last row and column are in no window
         { 4, 7, 8, 3, 2, 5, 3, 1, 3 }, // overlapping windows; five filters, none a whole vector
         { 2, 6, 6, 1, 3, 8, 2, 2, 4 }, // one chunk holds the whole batch
+        { 3, 12, 13, 1, 3, 32, 2, 2, 2 }, // 32 filters, 10 x 11 pixels: the weight gradient read in place, sample by sample
     };
 
     /// <summary>The pooled forms give the values of the convolution and the pool one after the other, bit for bit, with and
