@@ -74,6 +74,10 @@ namespace Compiled.Kernels
             StrideHeight == WindowHeight && StrideWidth == WindowWidth
             && (OutputHeight * StrideHeight) - PadTop >= InputHeight && (OutputWidth * StrideWidth) - PadLeft >= InputWidth;
 
+        /// <summary>Whether every window lies inside the input, whole: none needs clipping.</summary>
+        internal bool WindowsInside =>
+            PadTop == 0 && PadLeft == 0 && ((OutputHeight - 1) * StrideHeight) + WindowHeight <= InputHeight && ((OutputWidth - 1) * StrideWidth) + WindowWidth <= InputWidth;
+
         /// <summary>The window of output (<paramref name="oy"/>, <paramref name="ox"/>) clipped to the input: rows [y0, y1), columns [x0, x1).</summary>
         internal (int Y0, int Y1, int X0, int X1) Clip(int oy, int ox)
         {
@@ -156,6 +160,12 @@ namespace Compiled.Kernels
             ref float input = ref MemoryMarshal.GetReference(x);
             ref float outputValue = ref MemoryMarshal.GetReference(y);
             ref int outputIndex = ref MemoryMarshal.GetReference(argmax);
+            if (Vector512.IsHardwareAccelerated && channels % Vector512<float>.Count == 0 && g.WindowsInside)
+            {
+                MaxForwardInside512<TArgmax>(g, ref input, inputOffset, ref outputValue, ref outputIndex, first, end);
+                return;
+            }
+
             for (int sample = first; sample < end; sample++)
             {
                 int inputBase = sample * g.InputSize;
@@ -215,6 +225,37 @@ namespace Compiled.Kernels
                             if (TArgmax.Tracks)
                             {
                                 argmax[output + c] = bestIndex;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary><see cref="MaxForwardSamples{TArgmax}"/> where every window lies whole inside the input and the channels
+        /// are whole Vector512s (the seed CNN's pools): the windows are walked by counting, without clipping each one, and
+        /// each takes the same steps in the same order, so the values and indices are the same.</summary>
+        private static void MaxForwardInside512<TArgmax>(in PoolGeometry g, ref float input, int inputOffset, ref float outputValue, ref int outputIndex, int first, int end)
+            where TArgmax : struct, IArgmaxTracking
+        {
+            int channels = g.Channels, rowStride = g.InputWidth * channels, rows = g.WindowHeight, columns = g.WindowWidth;
+            int columnStep = g.StrideWidth * channels, rowStep = g.StrideHeight * rowStride;
+            int output = first * g.OutputSize;
+            for (int sample = first; sample < end; sample++)
+            {
+                int windowRow = sample * g.InputSize;
+                for (int oy = 0; oy < g.OutputHeight; oy++, windowRow += rowStep)
+                {
+                    int window = windowRow;
+                    for (int ox = 0; ox < g.OutputWidth; ox++, window += columnStep, output += channels)
+                    {
+                        for (int c = 0; c < channels; c += Vector512<float>.Count)
+                        {
+                            (Vector512<float> best, Vector512<int> at) = WindowMax512<TArgmax>(ref input, window + c, inputOffset, rows, columns, rowStride, channels);
+                            best.StoreUnsafe(ref outputValue, (nuint)(output + c));
+                            if (TArgmax.Tracks)
+                            {
+                                at.StoreUnsafe(ref outputIndex, (nuint)(output + c));
                             }
                         }
                     }
@@ -352,6 +393,11 @@ namespace Compiled.Kernels
             ref int outputIndex = ref MemoryMarshal.GetReference(argmax);
             ref float inputGradient = ref MemoryMarshal.GetReference(dx);
             ref float pooled = ref MemoryMarshal.GetReference(reluOutput);
+            if (Vector512.IsHardwareAccelerated && channels % Vector512<float>.Count == 0 && g.WindowsInside)
+            {
+                MaxBackwardInside512(g, ref outputGradient, ref outputIndex, ref inputGradient, ref pooled, relu, store, inputOffset, first, end);
+                return;
+            }
 
             // There is no scatter instruction to route eight gradients at once, so each window cell takes the lanes whose
             // argmax names it: dx_cell += dy & (argmax == index of cell). That adds in the same order as the scalar
@@ -416,6 +462,46 @@ namespace Compiled.Kernels
                         for (; c < channels; c++)
                         {
                             dx[argmax[output + c] - inputOffset] += relu && reluOutput[output + c] <= 0f ? 0f : dy[output + c];
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary><see cref="MaxBackwardSamples"/> where every window lies whole inside the input and the channels are
+        /// whole Vector512s: the windows are walked by counting, without clipping each one, and each cell takes the same
+        /// lanes in the same order, so the values are the same.</summary>
+        private static void MaxBackwardInside512(
+            in PoolGeometry g, ref float outputGradient, ref int outputIndex, ref float inputGradient, ref float pooled, bool relu, bool store, int inputOffset, int first, int end)
+        {
+            int channels = g.Channels, rowStride = g.InputWidth * channels;
+            int columnStep = g.StrideWidth * channels, rowStep = g.StrideHeight * rowStride;
+            int output = first * g.OutputSize;
+            for (int sample = first; sample < end; sample++)
+            {
+                int windowRow = sample * g.InputSize;
+                for (int oy = 0; oy < g.OutputHeight; oy++, windowRow += rowStep)
+                {
+                    int window = windowRow;
+                    for (int ox = 0; ox < g.OutputWidth; ox++, window += columnStep, output += channels)
+                    {
+                        for (int c = 0; c < channels; c += Vector512<float>.Count)
+                        {
+                            Vector512<float> gradientOut = Vector512.LoadUnsafe(ref outputGradient, (nuint)(output + c));
+                            if (relu)
+                            {
+                                gradientOut = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(Vector512.LoadUnsafe(ref pooled, (nuint)(output + c)), Vector512<float>.Zero), Vector512<float>.Zero, gradientOut);
+                            }
+
+                            Vector512<int> target = Vector512.LoadUnsafe(ref outputIndex, (nuint)(output + c));
+                            for (int wy = 0, row = window + c; wy < g.WindowHeight; wy++, row += rowStride)
+                            {
+                                for (int wx = 0, index = row; wx < g.WindowWidth; wx++, index += channels)
+                                {
+                                    Vector512<float> routed = gradientOut & Vector512.Equals(target, Vector512.Create(index) + Lanes512).AsSingle();
+                                    (store ? routed : Vector512.LoadUnsafe(ref inputGradient, (nuint)(index - inputOffset)) + routed).StoreUnsafe(ref inputGradient, (nuint)(index - inputOffset));
+                                }
+                            }
                         }
                     }
                 }

@@ -104,6 +104,9 @@ public class SpatialKernelTests
         { 2, 6, 5, 1, 1, 3, 1, true },
         { 2, 6, 7, 16, 3, 3, 1, true }, // windows overlapping on every side, all lanes vectors: many outputs per input cell
         { 2, 5, 7, 16, 2, 2, 0, true }, // windows tiling a padded input, all lanes vectors: the backward pass stores each cell once
+        { 2, 11, 11, 16, 2, 2, 0, false }, // whole windows walked without clipping: the last row and column in none
+        { 2, 8, 9, 32, 3, 2, 1, false }, // the same, overlapping: cells in several windows
+        { 3, 9, 7, 48, 3, 3, 2, false }, // the same, three vectors of channels
         { 2, 6, 5, 27, 3, 2, 2, false }, // sixteen channels, then eight, then three: each vector width and the scalar tail
     };
 
