@@ -160,9 +160,9 @@ namespace Compiled.Kernels
             ref float input = ref MemoryMarshal.GetReference(x);
             ref float outputValue = ref MemoryMarshal.GetReference(y);
             ref int outputIndex = ref MemoryMarshal.GetReference(argmax);
-            if (Vector512.IsHardwareAccelerated && channels % Vector512<float>.Count == 0 && g.WindowsInside)
+            if (vectorEnd == channels && g.WindowsInside)
             {
-                MaxForwardInside512<TArgmax>(g, ref input, inputOffset, ref outputValue, ref outputIndex, first, end);
+                MaxForwardInside<TArgmax>(g, ref input, inputOffset, ref outputValue, ref outputIndex, first, end);
                 return;
             }
 
@@ -179,31 +179,8 @@ namespace Compiled.Kernels
                         // through refs, from the window's first cell (its value and index are where the maximum starts:
                         // the same as starting from -infinity and that cell's index, one comparison less).
                         int window = inputBase + (((y0 * g.InputWidth) + x0) * channels), rows = y1 - y0, columns = x1 - x0;
-                        int c = 0;
-                        if (Vector512.IsHardwareAccelerated)
-                        {
-                            for (; c + Vector512<float>.Count <= vectorEnd; c += Vector512<float>.Count)
-                            {
-                                (Vector512<float> best, Vector512<int> at) = WindowMax512<TArgmax>(ref input, window + c, inputOffset, rows, columns, g.InputWidth * channels, channels);
-                                best.StoreUnsafe(ref outputValue, (nuint)(output + c));
-                                if (TArgmax.Tracks)
-                                {
-                                    at.StoreUnsafe(ref outputIndex, (nuint)(output + c));
-                                }
-                            }
-                        }
-
-                        for (; c < vectorEnd; c += Vector256<float>.Count)
-                        {
-                            (Vector256<float> best, Vector256<int> at) = WindowMax256<TArgmax>(ref input, window + c, inputOffset, rows, columns, g.InputWidth * channels, channels);
-                            best.StoreUnsafe(ref outputValue, (nuint)(output + c));
-                            if (TArgmax.Tracks)
-                            {
-                                at.StoreUnsafe(ref outputIndex, (nuint)(output + c));
-                            }
-                        }
-
-                        for (; c < channels; c++)
+                        MaxVectors<TArgmax>(ref input, window, inputOffset, rows, columns, g.InputWidth * channels, channels, vectorEnd, ref outputValue, ref outputIndex, output);
+                        for (int c = vectorEnd; c < channels; c++)
                         {
                             float best = float.NegativeInfinity;
                             int bestIndex = inputBase + (((y0 * g.InputWidth) + x0) * channels) + c;
@@ -233,9 +210,9 @@ namespace Compiled.Kernels
         }
 
         /// <summary><see cref="MaxForwardSamples{TArgmax}"/> where every window lies whole inside the input and the channels
-        /// are whole Vector512s (the seed CNN's pools): the windows are walked by counting, without clipping each one, and
+        /// are whole vectors (the seed CNN's pools): the windows are walked by counting, without clipping each one, and
         /// each takes the same steps in the same order, so the values and indices are the same.</summary>
-        private static void MaxForwardInside512<TArgmax>(in PoolGeometry g, ref float input, int inputOffset, ref float outputValue, ref int outputIndex, int first, int end)
+        private static void MaxForwardInside<TArgmax>(in PoolGeometry g, ref float input, int inputOffset, ref float outputValue, ref int outputIndex, int first, int end)
             where TArgmax : struct, IArgmaxTracking
         {
             int channels = g.Channels, rowStride = g.InputWidth * channels, rows = g.WindowHeight, columns = g.WindowWidth;
@@ -249,16 +226,40 @@ namespace Compiled.Kernels
                     int window = windowRow;
                     for (int ox = 0; ox < g.OutputWidth; ox++, window += columnStep, output += channels)
                     {
-                        for (int c = 0; c < channels; c += Vector512<float>.Count)
-                        {
-                            (Vector512<float> best, Vector512<int> at) = WindowMax512<TArgmax>(ref input, window + c, inputOffset, rows, columns, rowStride, channels);
-                            best.StoreUnsafe(ref outputValue, (nuint)(output + c));
-                            if (TArgmax.Tracks)
-                            {
-                                at.StoreUnsafe(ref outputIndex, (nuint)(output + c));
-                            }
-                        }
+                        MaxVectors<TArgmax>(ref input, window, inputOffset, rows, columns, rowStride, channels, channels, ref outputValue, ref outputIndex, output);
                     }
+                }
+            }
+        }
+
+        /// <summary>The maxima of one window's channels [0, <paramref name="vectorEnd"/>), and their indices when tracked:
+        /// sixteen at a time where Vector512 is accelerated, then eight.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void MaxVectors<TArgmax>(
+            ref float input, int first, int inputOffset, int rows, int columns, int rowStride, int cellStride, int vectorEnd, ref float outputValue, ref int outputIndex, int output)
+            where TArgmax : struct, IArgmaxTracking
+        {
+            int c = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; c + Vector512<float>.Count <= vectorEnd; c += Vector512<float>.Count)
+                {
+                    (Vector512<float> best, Vector512<int> at) = WindowMax512<TArgmax>(ref input, first + c, inputOffset, rows, columns, rowStride, cellStride);
+                    best.StoreUnsafe(ref outputValue, (nuint)(output + c));
+                    if (TArgmax.Tracks)
+                    {
+                        at.StoreUnsafe(ref outputIndex, (nuint)(output + c));
+                    }
+                }
+            }
+
+            for (; c < vectorEnd; c += Vector256<float>.Count)
+            {
+                (Vector256<float> best, Vector256<int> at) = WindowMax256<TArgmax>(ref input, first + c, inputOffset, rows, columns, rowStride, cellStride);
+                best.StoreUnsafe(ref outputValue, (nuint)(output + c));
+                if (TArgmax.Tracks)
+                {
+                    at.StoreUnsafe(ref outputIndex, (nuint)(output + c));
                 }
             }
         }
@@ -378,7 +379,7 @@ namespace Compiled.Kernels
         internal static void MaxBackwardSamples(in PoolGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int inputOffset, int first, int end, bool accumulate, ReadOnlySpan<float> reluOutput)
         {
             bool relu = !reluOutput.IsEmpty;
-            int channels = g.Channels;
+            int channels = g.Channels, rowStride = g.InputWidth * channels;
             int vectorEnd = Vector256.IsHardwareAccelerated ? channels - (channels % Vector256<float>.Count) : 0;
 
             // Where every input cell is in exactly one window, each cell's gradient is stored once and nothing needs
@@ -393,9 +394,9 @@ namespace Compiled.Kernels
             ref int outputIndex = ref MemoryMarshal.GetReference(argmax);
             ref float inputGradient = ref MemoryMarshal.GetReference(dx);
             ref float pooled = ref MemoryMarshal.GetReference(reluOutput);
-            if (Vector512.IsHardwareAccelerated && channels % Vector512<float>.Count == 0 && g.WindowsInside)
+            if (vectorEnd == channels && g.WindowsInside)
             {
-                MaxBackwardInside512(g, ref outputGradient, ref outputIndex, ref inputGradient, ref pooled, relu, store, inputOffset, first, end);
+                MaxBackwardInside(g, ref outputGradient, ref outputIndex, ref inputGradient, ref pooled, relu, store, inputOffset, first, end);
                 return;
             }
 
@@ -414,52 +415,9 @@ namespace Compiled.Kernels
                         (int y0, int y1, int x0, int x1) = g.Clip(oy, ox);
                         // The lengths were checked above and every index lies in its sample: refs, not slices. Sixteen
                         // channels at a time where Vector512 is accelerated, then eight.
-                        int c = 0;
-                        if (Vector512.IsHardwareAccelerated)
-                        {
-                            for (; c + Vector512<float>.Count <= vectorEnd; c += Vector512<float>.Count)
-                            {
-                                Vector512<float> gradientOut = Vector512.LoadUnsafe(ref outputGradient, (nuint)(output + c));
-                                if (relu)
-                                {
-                                    gradientOut = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(Vector512.LoadUnsafe(ref pooled, (nuint)(output + c)), Vector512<float>.Zero), Vector512<float>.Zero, gradientOut);
-                                }
-
-                                Vector512<int> target = Vector512.LoadUnsafe(ref outputIndex, (nuint)(output + c));
-                                for (int iy = y0; iy < y1; iy++)
-                                {
-                                    for (int ix = x0; ix < x1; ix++)
-                                    {
-                                        int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
-                                        Vector512<float> routed = gradientOut & Vector512.Equals(target, Vector512.Create(index) + Lanes512).AsSingle();
-                                        (store ? routed : Vector512.LoadUnsafe(ref inputGradient, (nuint)(index - inputOffset)) + routed).StoreUnsafe(ref inputGradient, (nuint)(index - inputOffset));
-                                    }
-                                }
-                            }
-                        }
-
-                        for (; c < vectorEnd; c += Vector256<float>.Count)
-                        {
-                            Vector256<float> gradientOut = Vector256.LoadUnsafe(ref outputGradient, (nuint)(output + c));
-                            if (relu)
-                            {
-                                // ReLU's derivative as ReluBackward takes it: 0 where the output is <= 0 (a NaN passes).
-                                gradientOut = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(Vector256.LoadUnsafe(ref pooled, (nuint)(output + c)), Vector256<float>.Zero), Vector256<float>.Zero, gradientOut);
-                            }
-
-                            Vector256<int> target = Vector256.LoadUnsafe(ref outputIndex, (nuint)(output + c));
-                            for (int iy = y0; iy < y1; iy++)
-                            {
-                                for (int ix = x0; ix < x1; ix++)
-                                {
-                                    int index = inputBase + (((iy * g.InputWidth) + ix) * channels) + c;
-                                    Vector256<float> routed = gradientOut & Vector256.Equals(target, Vector256.Create(index) + Lanes).AsSingle();
-                                    (store ? routed : Vector256.LoadUnsafe(ref inputGradient, (nuint)(index - inputOffset)) + routed).StoreUnsafe(ref inputGradient, (nuint)(index - inputOffset));
-                                }
-                            }
-                        }
-
-                        for (; c < channels; c++)
+                        int window = inputBase + (((y0 * g.InputWidth) + x0) * channels), rows = y1 - y0, columns = x1 - x0;
+                        RouteVectors(ref outputGradient, ref outputIndex, ref inputGradient, ref pooled, relu, store, output, window, inputOffset, rows, columns, rowStride, channels, vectorEnd);
+                        for (int c = vectorEnd; c < channels; c++)
                         {
                             dx[argmax[output + c] - inputOffset] += relu && reluOutput[output + c] <= 0f ? 0f : dy[output + c];
                         }
@@ -469,12 +427,12 @@ namespace Compiled.Kernels
         }
 
         /// <summary><see cref="MaxBackwardSamples"/> where every window lies whole inside the input and the channels are
-        /// whole Vector512s: the windows are walked by counting, without clipping each one, and each cell takes the same
+        /// whole vectors: the windows are walked by counting, without clipping each one, and each cell takes the same
         /// lanes in the same order, so the values are the same.</summary>
-        private static void MaxBackwardInside512(
+        private static void MaxBackwardInside(
             in PoolGeometry g, ref float outputGradient, ref int outputIndex, ref float inputGradient, ref float pooled, bool relu, bool store, int inputOffset, int first, int end)
         {
-            int channels = g.Channels, rowStride = g.InputWidth * channels;
+            int channels = g.Channels, rowStride = g.InputWidth * channels, rows = g.WindowHeight, columns = g.WindowWidth;
             int columnStep = g.StrideWidth * channels, rowStep = g.StrideHeight * rowStride;
             int output = first * g.OutputSize;
             for (int sample = first; sample < end; sample++)
@@ -485,25 +443,76 @@ namespace Compiled.Kernels
                     int window = windowRow;
                     for (int ox = 0; ox < g.OutputWidth; ox++, window += columnStep, output += channels)
                     {
-                        for (int c = 0; c < channels; c += Vector512<float>.Count)
-                        {
-                            Vector512<float> gradientOut = Vector512.LoadUnsafe(ref outputGradient, (nuint)(output + c));
-                            if (relu)
-                            {
-                                gradientOut = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(Vector512.LoadUnsafe(ref pooled, (nuint)(output + c)), Vector512<float>.Zero), Vector512<float>.Zero, gradientOut);
-                            }
-
-                            Vector512<int> target = Vector512.LoadUnsafe(ref outputIndex, (nuint)(output + c));
-                            for (int wy = 0, row = window + c; wy < g.WindowHeight; wy++, row += rowStride)
-                            {
-                                for (int wx = 0, index = row; wx < g.WindowWidth; wx++, index += channels)
-                                {
-                                    Vector512<float> routed = gradientOut & Vector512.Equals(target, Vector512.Create(index) + Lanes512).AsSingle();
-                                    (store ? routed : Vector512.LoadUnsafe(ref inputGradient, (nuint)(index - inputOffset)) + routed).StoreUnsafe(ref inputGradient, (nuint)(index - inputOffset));
-                                }
-                            }
-                        }
+                        RouteVectors(ref outputGradient, ref outputIndex, ref inputGradient, ref pooled, relu, store, output, window, inputOffset, rows, columns, rowStride, channels, channels);
                     }
+                }
+            }
+        }
+
+        /// <summary>The channels [0, <paramref name="vectorEnd"/>) of one window: sixteen at a time where Vector512 is
+        /// accelerated, then eight (<see cref="Route512"/>, <see cref="Route256"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void RouteVectors(
+            ref float outputGradient, ref int outputIndex, ref float inputGradient, ref float pooled, bool relu, bool store, int output, int first, int inputOffset, int rows, int columns, int rowStride, int cellStride, int vectorEnd)
+        {
+            int c = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; c + Vector512<float>.Count <= vectorEnd; c += Vector512<float>.Count)
+                {
+                    Route512(ref outputGradient, ref outputIndex, ref inputGradient, ref pooled, relu, store, output + c, first + c, inputOffset, rows, columns, rowStride, cellStride);
+                }
+            }
+
+            for (; c < vectorEnd; c += Vector256<float>.Count)
+            {
+                Route256(ref outputGradient, ref outputIndex, ref inputGradient, ref pooled, relu, store, output + c, first + c, inputOffset, rows, columns, rowStride, cellStride);
+            }
+        }
+
+        /// <summary>Routes eight outputs' gradients (at <paramref name="output"/>) to their windows' maxima, whose first cell is
+        /// batch index <paramref name="first"/>: each cell, in row order, takes the lanes whose argmax names it, stored or
+        /// added. With <paramref name="relu"/>, ReLU's derivative as ReluBackward takes it first: 0 where the pooled output
+        /// is &lt;= 0 (a NaN passes).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Route256(
+            ref float outputGradient, ref int outputIndex, ref float inputGradient, ref float pooled, bool relu, bool store, int output, int first, int inputOffset, int rows, int columns, int rowStride, int cellStride)
+        {
+            Vector256<float> gradientOut = Vector256.LoadUnsafe(ref outputGradient, (nuint)output);
+            if (relu)
+            {
+                gradientOut = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(Vector256.LoadUnsafe(ref pooled, (nuint)output), Vector256<float>.Zero), Vector256<float>.Zero, gradientOut);
+            }
+
+            Vector256<int> target = Vector256.LoadUnsafe(ref outputIndex, (nuint)output);
+            for (int r = 0, row = first; r < rows; r++, row += rowStride)
+            {
+                for (int q = 0, index = row; q < columns; q++, index += cellStride)
+                {
+                    Vector256<float> routed = gradientOut & Vector256.Equals(target, Vector256.Create(index) + Lanes).AsSingle();
+                    (store ? routed : Vector256.LoadUnsafe(ref inputGradient, (nuint)(index - inputOffset)) + routed).StoreUnsafe(ref inputGradient, (nuint)(index - inputOffset));
+                }
+            }
+        }
+
+        /// <summary><see cref="Route256"/> for sixteen outputs.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Route512(
+            ref float outputGradient, ref int outputIndex, ref float inputGradient, ref float pooled, bool relu, bool store, int output, int first, int inputOffset, int rows, int columns, int rowStride, int cellStride)
+        {
+            Vector512<float> gradientOut = Vector512.LoadUnsafe(ref outputGradient, (nuint)output);
+            if (relu)
+            {
+                gradientOut = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(Vector512.LoadUnsafe(ref pooled, (nuint)output), Vector512<float>.Zero), Vector512<float>.Zero, gradientOut);
+            }
+
+            Vector512<int> target = Vector512.LoadUnsafe(ref outputIndex, (nuint)output);
+            for (int r = 0, row = first; r < rows; r++, row += rowStride)
+            {
+                for (int q = 0, index = row; q < columns; q++, index += cellStride)
+                {
+                    Vector512<float> routed = gradientOut & Vector512.Equals(target, Vector512.Create(index) + Lanes512).AsSingle();
+                    (store ? routed : Vector512.LoadUnsafe(ref inputGradient, (nuint)(index - inputOffset)) + routed).StoreUnsafe(ref inputGradient, (nuint)(index - inputOffset));
                 }
             }
         }
