@@ -1012,8 +1012,8 @@ namespace Compiled.Kernels
         /// C[m, n] = A^T B, or C += A^T B when <paramref name="accumulate"/>, with A [k, m] read in place from runs of steps:
         /// A's row p, column i is <c>a[(p / run) * runStride + (p % run) * stepStride + i]</c>. A convolution's weight
         /// gradient for one kernel row over one sample is such a product (the i are that kernel row's kw * channels patch
-        /// values, contiguous in the input; the p are the output pixels, a stride apart within an output row and one input
-        /// row apart from row to row), so the tiles read the patches where they are instead of from an unfolded copy. Each
+        /// values, contiguous in the input; the p are the output pixels, a stride apart within an output row and a stride of
+        /// input rows apart from one output row to the next), so the tiles read the patches where they are instead of from an unfolded copy. Each
         /// value takes its FMAs in p order, as from the copy. Returns false, writing nothing, where the Vector512 tiles do
         /// not take the product (<see cref="WideTilesApply"/>).
         /// </summary>
@@ -1073,7 +1073,9 @@ namespace Compiled.Kernels
         // the products of few rows or a deep k below peak even where a 512-bit FMA is no faster than two 256-bit ones. The
         // row count is the type argument, so each instantiation keeps only its rows' code; each element is still one FMA
         // chain in k order, so the results are those of the other tiles bit for bit. Given a bias, the accumulators start
-        // from it instead of C, and with relu each is stored as max(v, 0) (TryMultiplyBias).
+        // from it instead of C, and with relu each is stored as max(v, 0) (TryMultiplyBias). A's pointer also jumps by
+        // skip after every run steps of k, so that A can be read in place in runs (TryMultiplyRunsBias); a plain product
+        // is one run of k.
         private static unsafe void Kernel32<TRows>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, bool relu, int run, nint skip)
             where TRows : struct, ITileRows
         {
