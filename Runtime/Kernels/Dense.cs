@@ -15,7 +15,8 @@ namespace Compiled.Kernels
         public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, int batch, int inputs, int outputs, bool relu = false)
         {
             CheckShapes(x.Length, weights.Length, bias.Length, y.Length, "y", batch, inputs, outputs);
-            // The wide tiles start from the bias and apply ReLU as they store; elsewhere the bias is filled in first.
+            // The register tiles start from the bias and apply ReLU as they store where they can; elsewhere the bias is
+            // filled in first and ReLU is a pass of its own.
             if (Gemm.TryMultiplyBias(x, weights, bias, y, batch, inputs, outputs, relu))
             {
                 return;

@@ -480,7 +480,7 @@ namespace Compiled.Kernels
                 int depth = k > DeepProduct && (long)m * k > DeepOperand ? DepthBlock : k;
                 for (int p = 0; p < k; p += depth)
                 {
-                    Tiles256(pa + (p * columnStride), rowStride, columnStride, pb + (p * ldb), ldb, pc, ldc, m, Math.Min(depth, k - p), n, j, accumulate || p > 0);
+                    Tiles256<NoRelu>(pa + (p * columnStride), rowStride, columnStride, pb + (p * ldb), ldb, pc, ldc, m, Math.Min(depth, k - p), n, j, accumulate || p > 0, null);
                 }
 
                 return n;
@@ -504,7 +504,8 @@ namespace Compiled.Kernels
 
         /// <summary>Columns <paramref name="j"/> to n on the 256-bit tiles: 16 columns at a time, then blocks of 8 (the last one
         /// ending at n).</summary>
-        private static unsafe void Tiles256(float* pa, int rowStride, int columnStride, float* pb, int ldb, float* pc, int ldc, int m, int k, int n, int j, bool accumulate)
+        private static unsafe void Tiles256<TRelu>(float* pa, int rowStride, int columnStride, float* pb, int ldb, float* pc, int ldc, int m, int k, int n, int j, bool accumulate, float* bias)
+            where TRelu : struct, IReluFlag
         {
             // Cover the rows with six-, four- and at most one three-row tile so that no row is left to the slow
             // one-row kernel when that is possible (32 = 4 x 6 + 2 x 4, 64 = 10 x 6 + 4, 9 = 6 + 3, 7 = 4 + 3).
@@ -516,7 +517,7 @@ namespace Compiled.Kernels
             {
                 for (; threeRowColumnsEnd + 32 <= n; threeRowColumnsEnd += 32)
                 {
-                    Kernel3x32(pa + (threeRows * rowStride), rowStride, columnStride, pb + threeRowColumnsEnd, ldb, pc + (threeRows * ldc) + threeRowColumnsEnd, ldc, k, accumulate);
+                    Kernel3x32<TRelu>(pa + (threeRows * rowStride), rowStride, columnStride, pb + threeRowColumnsEnd, ldb, pc + (threeRows * ldc) + threeRowColumnsEnd, ldc, k, accumulate, Offset(bias, threeRowColumnsEnd));
                 }
             }
 
@@ -525,19 +526,19 @@ namespace Compiled.Kernels
                 int i = 0;
                 for (; i < sixRowEnd; i += 6)
                 {
-                    Kernel6x16(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate);
+                    Kernel6x16<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j));
                 }
 
                 for (; i + 4 <= m; i += 4)
                 {
-                    Kernel4x16(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate);
+                    Kernel4x16<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j));
                 }
 
                 if (i + 3 <= m)
                 {
                     if (j >= threeRowColumnsEnd)
                     {
-                        Kernel3x16(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate);
+                        Kernel3x16<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j));
                     }
 
                     i += 3;
@@ -545,7 +546,7 @@ namespace Compiled.Kernels
 
                 for (; i < m; i++)
                 {
-                    Kernel1x16(pa + (i * rowStride), columnStride, pb + j, ldb, pc + (i * ldc) + j, k, accumulate);
+                    Kernel1x16<TRelu>(pa + (i * rowStride), columnStride, pb + j, ldb, pc + (i * ldc) + j, k, accumulate, Offset(bias, j));
                 }
             }
 
@@ -558,23 +559,23 @@ namespace Compiled.Kernels
                 int i = 0;
                 for (; i < sixRowEnd; i += 6)
                 {
-                    Kernel6x8(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail);
+                    Kernel6x8<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail, Offset(bias, block));
                 }
 
                 for (; i + 4 <= m; i += 4)
                 {
-                    Kernel4x8(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail);
+                    Kernel4x8<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail, Offset(bias, block));
                 }
 
                 for (; i < m; i++)
                 {
                     if (tail == 8)
                     {
-                        Kernel1x8(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate);
+                        Kernel1x8<TRelu>(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate, Offset(bias, block));
                     }
                     else
                     {
-                        Kernel1xTail(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate, tail);
+                        Kernel1xTail<TRelu>(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate, tail, Offset(bias, block));
                     }
                 }
 
@@ -605,16 +606,34 @@ namespace Compiled.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static unsafe Vector256<float> Start(float* c, bool accumulate) => accumulate ? Vector256.Load(c) : Vector256<float>.Zero;
 
+        /// <summary>A 256-bit tile's starting value: the bias from column <paramref name="column"/> of the tile where one is
+        /// given (<see cref="TryMultiplyBias"/>), else C (or 0).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe Vector256<float> Start256(float* c, bool accumulate, float* bias, int column) =>
+            bias != null ? Vector256.Load(bias + column) : Start(c, accumulate);
+
+        /// <summary><see cref="Finish512"/> in 256 bits.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Finish256<TRelu>(Vector256<float> v)
+            where TRelu : struct, IReluFlag =>
+            !TRelu.Applies ? v
+            : Avx.IsSupported ? Avx.Max(Vector256<float>.Zero, v) + Vector256<float>.Zero
+            : Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero) | ~Vector256.Equals(v, v), v, Vector256<float>.Zero);
+
+        /// <summary>The bias from column <paramref name="column"/>, or none.</summary>
+        private static unsafe float* Offset(float* bias, int column) => bias == null ? null : bias + column;
+
         // Six rows of A against sixteen columns of B (BLIS' Haswell shape): twelve accumulators, two loads of B and
         // six broadcasts of A per step of k, fifteen of the sixteen ymm registers.
-        private static unsafe void Kernel6x16(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate)
+        private static unsafe void Kernel6x16<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias)
+            where TRelu : struct, IReluFlag
         {
-            Vector256<float> c00 = Start(c, accumulate), c01 = Start(c + 8, accumulate);
-            Vector256<float> c10 = Start(c + ldc, accumulate), c11 = Start(c + ldc + 8, accumulate);
-            Vector256<float> c20 = Start(c + (2 * ldc), accumulate), c21 = Start(c + (2 * ldc) + 8, accumulate);
-            Vector256<float> c30 = Start(c + (3 * ldc), accumulate), c31 = Start(c + (3 * ldc) + 8, accumulate);
-            Vector256<float> c40 = Start(c + (4 * ldc), accumulate), c41 = Start(c + (4 * ldc) + 8, accumulate);
-            Vector256<float> c50 = Start(c + (5 * ldc), accumulate), c51 = Start(c + (5 * ldc) + 8, accumulate);
+            Vector256<float> c00 = Start256(c, accumulate, bias, 0), c01 = Start256(c + 8, accumulate, bias, 8);
+            Vector256<float> c10 = Start256(c + ldc, accumulate, bias, 0), c11 = Start256(c + ldc + 8, accumulate, bias, 8);
+            Vector256<float> c20 = Start256(c + (2 * ldc), accumulate, bias, 0), c21 = Start256(c + (2 * ldc) + 8, accumulate, bias, 8);
+            Vector256<float> c30 = Start256(c + (3 * ldc), accumulate, bias, 0), c31 = Start256(c + (3 * ldc) + 8, accumulate, bias, 8);
+            Vector256<float> c40 = Start256(c + (4 * ldc), accumulate, bias, 0), c41 = Start256(c + (4 * ldc) + 8, accumulate, bias, 8);
+            Vector256<float> c50 = Start256(c + (5 * ldc), accumulate, bias, 0), c51 = Start256(c + (5 * ldc) + 8, accumulate, bias, 8);
             // The rows' offsets as native integers, computed once: the loop's addresses are then base + offset * 4, where
             // int offsets cost a multiply and a sign extension per row and step, as many instructions as the FMAs.
             float* a0 = a;
@@ -644,27 +663,28 @@ namespace Compiled.Kernels
                 b += next;
             }
 
-            c00.Store(c);
-            c01.Store(c + 8);
-            c10.Store(c + ldc);
-            c11.Store(c + ldc + 8);
-            c20.Store(c + (2 * ldc));
-            c21.Store(c + (2 * ldc) + 8);
-            c30.Store(c + (3 * ldc));
-            c31.Store(c + (3 * ldc) + 8);
-            c40.Store(c + (4 * ldc));
-            c41.Store(c + (4 * ldc) + 8);
-            c50.Store(c + (5 * ldc));
-            c51.Store(c + (5 * ldc) + 8);
+            Finish256<TRelu>(c00).Store(c);
+            Finish256<TRelu>(c01).Store(c + 8);
+            Finish256<TRelu>(c10).Store(c + ldc);
+            Finish256<TRelu>(c11).Store(c + ldc + 8);
+            Finish256<TRelu>(c20).Store(c + (2 * ldc));
+            Finish256<TRelu>(c21).Store(c + (2 * ldc) + 8);
+            Finish256<TRelu>(c30).Store(c + (3 * ldc));
+            Finish256<TRelu>(c31).Store(c + (3 * ldc) + 8);
+            Finish256<TRelu>(c40).Store(c + (4 * ldc));
+            Finish256<TRelu>(c41).Store(c + (4 * ldc) + 8);
+            Finish256<TRelu>(c50).Store(c + (5 * ldc));
+            Finish256<TRelu>(c51).Store(c + (5 * ldc) + 8);
         }
 
         // Four rows of A against sixteen columns of B, for the rows left over by the six-row tiles.
-        private static unsafe void Kernel4x16(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate)
+        private static unsafe void Kernel4x16<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias)
+            where TRelu : struct, IReluFlag
         {
-            Vector256<float> c00 = Start(c, accumulate), c01 = Start(c + 8, accumulate);
-            Vector256<float> c10 = Start(c + ldc, accumulate), c11 = Start(c + ldc + 8, accumulate);
-            Vector256<float> c20 = Start(c + (2 * ldc), accumulate), c21 = Start(c + (2 * ldc) + 8, accumulate);
-            Vector256<float> c30 = Start(c + (3 * ldc), accumulate), c31 = Start(c + (3 * ldc) + 8, accumulate);
+            Vector256<float> c00 = Start256(c, accumulate, bias, 0), c01 = Start256(c + 8, accumulate, bias, 8);
+            Vector256<float> c10 = Start256(c + ldc, accumulate, bias, 0), c11 = Start256(c + ldc + 8, accumulate, bias, 8);
+            Vector256<float> c20 = Start256(c + (2 * ldc), accumulate, bias, 0), c21 = Start256(c + (2 * ldc) + 8, accumulate, bias, 8);
+            Vector256<float> c30 = Start256(c + (3 * ldc), accumulate, bias, 0), c31 = Start256(c + (3 * ldc) + 8, accumulate, bias, 8);
             float* a0 = a;
             nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, step = columnStride, next = ldb;
             for (int p = 0; p < k; p++)
@@ -686,23 +706,24 @@ namespace Compiled.Kernels
                 b += next;
             }
 
-            c00.Store(c);
-            c01.Store(c + 8);
-            c10.Store(c + ldc);
-            c11.Store(c + ldc + 8);
-            c20.Store(c + (2 * ldc));
-            c21.Store(c + (2 * ldc) + 8);
-            c30.Store(c + (3 * ldc));
-            c31.Store(c + (3 * ldc) + 8);
+            Finish256<TRelu>(c00).Store(c);
+            Finish256<TRelu>(c01).Store(c + 8);
+            Finish256<TRelu>(c10).Store(c + ldc);
+            Finish256<TRelu>(c11).Store(c + ldc + 8);
+            Finish256<TRelu>(c20).Store(c + (2 * ldc));
+            Finish256<TRelu>(c21).Store(c + (2 * ldc) + 8);
+            Finish256<TRelu>(c30).Store(c + (3 * ldc));
+            Finish256<TRelu>(c31).Store(c + (3 * ldc) + 8);
         }
 
         // Three rows of A against sixteen columns: six chains of FMAs, enough to keep most of both FMA units busy where a
         // one-row tile's two chains leave them waiting (the nine rows of a 3x3 single-channel convolution's weight gradient).
-        private static unsafe void Kernel3x16(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate)
+        private static unsafe void Kernel3x16<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias)
+            where TRelu : struct, IReluFlag
         {
-            Vector256<float> c00 = Start(c, accumulate), c01 = Start(c + 8, accumulate);
-            Vector256<float> c10 = Start(c + ldc, accumulate), c11 = Start(c + ldc + 8, accumulate);
-            Vector256<float> c20 = Start(c + (2 * ldc), accumulate), c21 = Start(c + (2 * ldc) + 8, accumulate);
+            Vector256<float> c00 = Start256(c, accumulate, bias, 0), c01 = Start256(c + 8, accumulate, bias, 8);
+            Vector256<float> c10 = Start256(c + ldc, accumulate, bias, 0), c11 = Start256(c + ldc + 8, accumulate, bias, 8);
+            Vector256<float> c20 = Start256(c + (2 * ldc), accumulate, bias, 0), c21 = Start256(c + (2 * ldc) + 8, accumulate, bias, 8);
             float* a0 = a;
             nint r1 = rowStride, r2 = 2 * r1, step = columnStride, next = ldb;
             for (int p = 0; p < k; p++)
@@ -721,22 +742,23 @@ namespace Compiled.Kernels
                 b += next;
             }
 
-            c00.Store(c);
-            c01.Store(c + 8);
-            c10.Store(c + ldc);
-            c11.Store(c + ldc + 8);
-            c20.Store(c + (2 * ldc));
-            c21.Store(c + (2 * ldc) + 8);
+            Finish256<TRelu>(c00).Store(c);
+            Finish256<TRelu>(c01).Store(c + 8);
+            Finish256<TRelu>(c10).Store(c + ldc);
+            Finish256<TRelu>(c11).Store(c + ldc + 8);
+            Finish256<TRelu>(c20).Store(c + (2 * ldc));
+            Finish256<TRelu>(c21).Store(c + (2 * ldc) + 8);
         }
 
         // Three rows of A against 32 columns: twelve chains of FMAs where the 3 x 16 tile has six, too few to cover the FMA
         // latency (a 3 x 3 single-channel convolution's weight gradient, 9 x 2,046 x 32 on the 256-bit tiles: the six-row
         // tile at peak, the three-row one at about three quarters of it).
-        private static unsafe void Kernel3x32(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate)
+        private static unsafe void Kernel3x32<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias)
+            where TRelu : struct, IReluFlag
         {
-            Vector256<float> c00 = Start(c, accumulate), c01 = Start(c + 8, accumulate), c02 = Start(c + 16, accumulate), c03 = Start(c + 24, accumulate);
-            Vector256<float> c10 = Start(c + ldc, accumulate), c11 = Start(c + ldc + 8, accumulate), c12 = Start(c + ldc + 16, accumulate), c13 = Start(c + ldc + 24, accumulate);
-            Vector256<float> c20 = Start(c + (2 * ldc), accumulate), c21 = Start(c + (2 * ldc) + 8, accumulate), c22 = Start(c + (2 * ldc) + 16, accumulate), c23 = Start(c + (2 * ldc) + 24, accumulate);
+            Vector256<float> c00 = Start256(c, accumulate, bias, 0), c01 = Start256(c + 8, accumulate, bias, 8), c02 = Start256(c + 16, accumulate, bias, 16), c03 = Start256(c + 24, accumulate, bias, 24);
+            Vector256<float> c10 = Start256(c + ldc, accumulate, bias, 0), c11 = Start256(c + ldc + 8, accumulate, bias, 8), c12 = Start256(c + ldc + 16, accumulate, bias, 16), c13 = Start256(c + ldc + 24, accumulate, bias, 24);
+            Vector256<float> c20 = Start256(c + (2 * ldc), accumulate, bias, 0), c21 = Start256(c + (2 * ldc) + 8, accumulate, bias, 8), c22 = Start256(c + (2 * ldc) + 16, accumulate, bias, 16), c23 = Start256(c + (2 * ldc) + 24, accumulate, bias, 24);
             float* a0 = a;
             nint r1 = rowStride, r2 = 2 * r1, step = columnStride, next = ldb;
             for (int p = 0; p < k; p++)
@@ -763,18 +785,18 @@ namespace Compiled.Kernels
                 b += next;
             }
 
-            c00.Store(c);
-            c01.Store(c + 8);
-            c02.Store(c + 16);
-            c03.Store(c + 24);
-            c10.Store(c + ldc);
-            c11.Store(c + ldc + 8);
-            c12.Store(c + ldc + 16);
-            c13.Store(c + ldc + 24);
-            c20.Store(c + (2 * ldc));
-            c21.Store(c + (2 * ldc) + 8);
-            c22.Store(c + (2 * ldc) + 16);
-            c23.Store(c + (2 * ldc) + 24);
+            Finish256<TRelu>(c00).Store(c);
+            Finish256<TRelu>(c01).Store(c + 8);
+            Finish256<TRelu>(c02).Store(c + 16);
+            Finish256<TRelu>(c03).Store(c + 24);
+            Finish256<TRelu>(c10).Store(c + ldc);
+            Finish256<TRelu>(c11).Store(c + ldc + 8);
+            Finish256<TRelu>(c12).Store(c + ldc + 16);
+            Finish256<TRelu>(c13).Store(c + ldc + 24);
+            Finish256<TRelu>(c20).Store(c + (2 * ldc));
+            Finish256<TRelu>(c21).Store(c + (2 * ldc) + 8);
+            Finish256<TRelu>(c22).Store(c + (2 * ldc) + 16);
+            Finish256<TRelu>(c23).Store(c + (2 * ldc) + 24);
         }
 
         // One row against 128 columns in eight 16-lane accumulators, where Vector512 is accelerated: each step of k reads
@@ -873,6 +895,23 @@ namespace Compiled.Kernels
         private static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
             Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(a, b, c) : (a * b) + c;
 
+        /// <summary>Whether a 256-bit tile stores max(v, 0), a constant the JIT folds into each instantiation: a flag
+        /// argument live across the tile's loop cost the plain products 3-4 % (one register too many).</summary>
+        private interface IReluFlag
+        {
+            static abstract bool Applies { get; }
+        }
+
+        private struct Relu : IReluFlag
+        {
+            public static bool Applies => true;
+        }
+
+        private struct NoRelu : IReluFlag
+        {
+            public static bool Applies => false;
+        }
+
         /// <summary>The row count of a <see cref="Kernel32"/> tile, a constant the JIT folds into each instantiation.</summary>
         private interface ITileRows
         {
@@ -934,13 +973,16 @@ namespace Compiled.Kernels
         /// once rather than filled with the bias, read back, and passed over again). The values are those of filling C with
         /// the bias, <see cref="MultiplyAdd(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int)"/> and
         /// <c>TensorPrimitives.Max(C, 0)</c>, bit for bit. At any depth: for a first layer's k = 9 the two passes it saves
-        /// outweigh the few points the 6 x 16 tiles gain there. Returns false, writing nothing, where those tiles do not
-        /// cover the product: Vector512 not accelerated, n not a multiple of 32, or fewer than 12 rows (the one-row kernels
-        /// are faster there).
+        /// outweigh the few points the 6 x 16 tiles gain there. Where Vector512 is not accelerated the 256-bit tiles do the
+        /// same (any n from 8 columns, k in one pass). Returns false, writing nothing, where neither covers the product: n
+        /// not a multiple of 32 with Vector512 accelerated, fewer than 12 rows (the one-row kernels are faster there), or a
+        /// deep product that the 256-bit tiles run in blocks of k.
         /// </summary>
         internal static unsafe bool TryMultiplyBias(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, int m, int k, int n, bool relu)
         {
-            if (!Vector512.IsHardwareAccelerated || n % 32 != 0 || m < 12 || k < 1)
+            // The 256-bit tiles where Vector512 is not accelerated, in one pass of k (deep products run in blocks of k).
+            bool narrow = !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated && n >= 8 && !(k > DeepProduct && (long)m * k > DeepOperand);
+            if (!(WideTilesApply(n) || narrow) || m < 12 || k < 1)
             {
                 return false;
             }
@@ -956,6 +998,18 @@ namespace Compiled.Kernels
             fixed (float* pbias = bias)
             fixed (float* pc = c)
             {
+                if (narrow && relu)
+                {
+                    Tiles256<Relu>(pa, k, 1, pb, n, pc, n, m, k, n, 0, accumulate: false, pbias);
+                    return true;
+                }
+
+                if (narrow)
+                {
+                    Tiles256<NoRelu>(pa, k, 1, pb, n, pc, n, m, k, n, 0, accumulate: false, pbias);
+                    return true;
+                }
+
                 for (int j = 0; j < n; j += 32)
                 {
                     Column32(pa, k, 1, pb + j, n, pc + j, n, m, k, accumulate: false, pbias + j, relu, run: k, skip: 0);
@@ -1295,9 +1349,10 @@ namespace Compiled.Kernels
         // One row against sixteen columns. Each element of C is one chain of FMAs in k order, as in every other tile, so
         // that a row's result does not depend on how many rows came with it (a sample predicts the same alone or in a batch,
         // and a recurrent network's streaming step equals its full-sequence pass bit for bit).
-        private static unsafe void Kernel1x16(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate)
+        private static unsafe void Kernel1x16<TRelu>(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate, float* bias)
+            where TRelu : struct, IReluFlag
         {
-            Vector256<float> c0 = Start(c, accumulate), c1 = Start(c + 8, accumulate);
+            Vector256<float> c0 = Start256(c, accumulate, bias, 0), c1 = Start256(c + 8, accumulate, bias, 8);
             for (int p = 0; p < k; p++)
             {
                 Vector256<float> x = Vector256.Create(*a);
@@ -1307,16 +1362,17 @@ namespace Compiled.Kernels
                 b += ldb;
             }
 
-            c0.Store(c);
-            c1.Store(c + 8);
+            Finish256<TRelu>(c0).Store(c);
+            Finish256<TRelu>(c1).Store(c + 8);
         }
 
         // Six rows of A against one eight-column block of B, of which the last `tail` lanes are written (all eight when tail
         // is 8): the other lanes start from and are put back to what C holds, columns an earlier block wrote.
-        private static unsafe void Kernel6x8(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail)
+        private static unsafe void Kernel6x8<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail, float* bias)
+            where TRelu : struct, IReluFlag
         {
-            Vector256<float> c0 = Start(c, accumulate), c1 = Start(c + ldc, accumulate), c2 = Start(c + (2 * ldc), accumulate);
-            Vector256<float> c3 = Start(c + (3 * ldc), accumulate), c4 = Start(c + (4 * ldc), accumulate), c5 = Start(c + (5 * ldc), accumulate);
+            Vector256<float> c0 = Start256(c, accumulate, bias, 0), c1 = Start256(c + ldc, accumulate, bias, 0), c2 = Start256(c + (2 * ldc), accumulate, bias, 0);
+            Vector256<float> c3 = Start256(c + (3 * ldc), accumulate, bias, 0), c4 = Start256(c + (4 * ldc), accumulate, bias, 0), c5 = Start256(c + (5 * ldc), accumulate, bias, 0);
             nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1, step = columnStride, next = ldb;
             for (int p = 0; p < k; p++)
             {
@@ -1332,18 +1388,19 @@ namespace Compiled.Kernels
             }
 
             Vector256<float> keep = TailLanes(tail);
-            StoreLanes(c, c0, keep);
-            StoreLanes(c + ldc, c1, keep);
-            StoreLanes(c + (2 * ldc), c2, keep);
-            StoreLanes(c + (3 * ldc), c3, keep);
-            StoreLanes(c + (4 * ldc), c4, keep);
-            StoreLanes(c + (5 * ldc), c5, keep);
+            StoreLanes(c, Finish256<TRelu>(c0), keep);
+            StoreLanes(c + ldc, Finish256<TRelu>(c1), keep);
+            StoreLanes(c + (2 * ldc), Finish256<TRelu>(c2), keep);
+            StoreLanes(c + (3 * ldc), Finish256<TRelu>(c3), keep);
+            StoreLanes(c + (4 * ldc), Finish256<TRelu>(c4), keep);
+            StoreLanes(c + (5 * ldc), Finish256<TRelu>(c5), keep);
         }
 
         // Four rows against one eight-column block, as Kernel6x8.
-        private static unsafe void Kernel4x8(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail)
+        private static unsafe void Kernel4x8<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail, float* bias)
+            where TRelu : struct, IReluFlag
         {
-            Vector256<float> c0 = Start(c, accumulate), c1 = Start(c + ldc, accumulate), c2 = Start(c + (2 * ldc), accumulate), c3 = Start(c + (3 * ldc), accumulate);
+            Vector256<float> c0 = Start256(c, accumulate, bias, 0), c1 = Start256(c + ldc, accumulate, bias, 0), c2 = Start256(c + (2 * ldc), accumulate, bias, 0), c3 = Start256(c + (3 * ldc), accumulate, bias, 0);
             nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, step = columnStride, next = ldb;
             for (int p = 0; p < k; p++)
             {
@@ -1357,10 +1414,10 @@ namespace Compiled.Kernels
             }
 
             Vector256<float> keep = TailLanes(tail);
-            StoreLanes(c, c0, keep);
-            StoreLanes(c + ldc, c1, keep);
-            StoreLanes(c + (2 * ldc), c2, keep);
-            StoreLanes(c + (3 * ldc), c3, keep);
+            StoreLanes(c, Finish256<TRelu>(c0), keep);
+            StoreLanes(c + ldc, Finish256<TRelu>(c1), keep);
+            StoreLanes(c + (2 * ldc), Finish256<TRelu>(c2), keep);
+            StoreLanes(c + (3 * ldc), Finish256<TRelu>(c3), keep);
         }
 
         /// <summary>All-ones in the last <paramref name="tail"/> of eight lanes.</summary>
@@ -1373,9 +1430,10 @@ namespace Compiled.Kernels
         private static unsafe void StoreLanes(float* c, Vector256<float> values, Vector256<float> write) =>
             Vector256.ConditionalSelect(write, values, Vector256.Load(c)).Store(c);
 
-        private static unsafe void Kernel1x8(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate)
+        private static unsafe void Kernel1x8<TRelu>(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate, float* bias)
+            where TRelu : struct, IReluFlag
         {
-            Vector256<float> c0 = Start(c, accumulate);
+            Vector256<float> c0 = Start256(c, accumulate, bias, 0);
             for (int p = 0; p < k; p++)
             {
                 c0 = MultiplyAdd(Vector256.Create(*a), Vector256.Load(b), c0);
@@ -1383,18 +1441,19 @@ namespace Compiled.Kernels
                 b += ldb;
             }
 
-            c0.Store(c);
+            Finish256<TRelu>(c0).Store(c);
         }
 
         // One row against the eight columns that end at the last one, of which only the last `tail` are written: those
         // lanes start from C (or 0) and take the same chain of FMAs in k order as every other tile's, so the result is
         // the one a full tile would give. The other lanes repeat columns already written and are dropped.
-        private static unsafe void Kernel1xTail(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate, int tail)
+        private static unsafe void Kernel1xTail<TRelu>(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate, int tail, float* bias)
+            where TRelu : struct, IReluFlag
         {
             float* lanes = stackalloc float[8];
             for (int l = 0; l < 8; l++)
             {
-                lanes[l] = accumulate && l >= 8 - tail ? c[l] : 0f;
+                lanes[l] = bias != null ? bias[l] : accumulate && l >= 8 - tail ? c[l] : 0f;
             }
 
             Vector256<float> c0 = Vector256.Load(lanes);
@@ -1405,7 +1464,7 @@ namespace Compiled.Kernels
                 b += ldb;
             }
 
-            c0.Store(lanes);
+            Finish256<TRelu>(c0).Store(lanes);
             for (int l = 8 - tail; l < 8; l++)
             {
                 c[l] = lanes[l];

@@ -292,7 +292,9 @@ public class KernelTests
     [Theory]
     [InlineData(12, 9, 32)]
     [InlineData(37, 20, 64)]
-    [InlineData(13, 5, 40)] // 40 columns: not the wide tiles' shape, the fill-first path
+    [InlineData(13, 5, 40)] // 40 columns: not the wide tiles' shape, the fill-first path (the 256-bit tiles without AVX-512)
+    [InlineData(14, 11, 13)] // without AVX-512, the 256-bit tiles' last columns in blended lanes
+    [InlineData(13, 6, 33)] // the same with a three-row tile of 32 columns and a one-column tail
     [InlineData(5, 7, 32)] // five rows: the fill-first path
     public void Dense_forward_with_relu_gives_the_bits_of_relu_afterwards(int batch, int inputs, int outputs)
     {
