@@ -883,8 +883,8 @@ namespace Compiled.Kernels
 
         /// <summary>A tile's value as stored: with <paramref name="relu"/>, max(v, 0) as <c>TensorPrimitives.Max(v, 0)</c> gives
         /// it (a NaN stays, -0 becomes +0). In two instructions: vmaxps returns its second operand, v, when v is a NaN or
-        /// both are zeros, and adding +0 then turns -0 into +0 and leaves every other value as it is (the comparisons and
-        /// blend this replaces were five, a fifth of a k = 9 tile's time).</summary>
+        /// both are zeros, and adding +0 then turns -0 into +0 and leaves every other value as it is (comparisons and a
+        /// blend take five, which a k = 9 tile feels).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector512<float> Finish512(Vector512<float> v, bool relu) =>
             !relu ? v
@@ -896,7 +896,7 @@ namespace Compiled.Kernels
             Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(a, b, c) : (a * b) + c;
 
         /// <summary>Whether a 256-bit tile stores max(v, 0), a constant the JIT folds into each instantiation: a flag
-        /// argument live across the tile's loop cost the plain products 3-4 % (one register too many).</summary>
+        /// argument would stay live across the tile's loop and take a register the plain products need.</summary>
         private interface IReluFlag
         {
             static abstract bool Applies { get; }
