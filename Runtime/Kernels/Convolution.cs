@@ -174,7 +174,7 @@ namespace Compiled.Kernels
         /// <summary>
         /// Output rows [start, start + count) of a convolution without padding, read from the input where it lies: within
         /// an output row the patches are a matrix whose rows are a stride apart and whose kernel rows are runs of
-        /// kw * channels values one input row apart (<see cref="Gemm.TryMultiplyRunsBias"/>), so each output row, or its
+        /// kw * channels values one input row apart (<see cref="Gemm.MultiplyRunsBias"/>), so each output row, or its
         /// part in the chunk, is one product and nothing is unfolded. The same bits as unfolding. Returns false, writing
         /// nothing, where <see cref="ReadsPatchesInPlace"/> says no.
         /// </summary>
@@ -194,7 +194,7 @@ namespace Compiled.Kernels
                 int oy = pixel / outputWidth, ox = pixel - (oy * outputWidth);
                 int length = Math.Min(outputWidth - ox, end - row);
                 int position = (sample * g.InputSize) + (oy * g.StrideHeight * inputRow) + (ox * rowStride);
-                Gemm.TryMultiplyRunsBias(
+                Gemm.MultiplyRunsBias(
                     x.Slice(position), rowStride, run, inputRow, weights, bias, y.Slice((row - start) * filters, length * filters), length, g.PatchSize, filters, relu);
                 row += length;
             }
@@ -208,7 +208,7 @@ namespace Compiled.Kernels
         /// not 1, 2 or 5 pixels wide, the widths whose tiles include one-row ones (<see cref="Gemm.WideTileRows"/>); an
         /// unfolded chunk's tiles run across output rows. In place, a tile spans one output row at most, and that still
         /// beats unfolding with three-row tiles (see docs/performance.md). The 256-bit tiles keep unfolding
-        /// (<see cref="Gemm.TryMultiplyRunsBias"/>), and so does a 1 x 1 kernel of stride 1, whose patches are the input.
+        /// (<see cref="Gemm.MultiplyRunsBias"/>), and so does a 1 x 1 kernel of stride 1, whose patches are the input.
         /// </summary>
         internal static bool ReadsPatchesInPlace(in ConvolutionGeometry g) =>
             g.WindowsInside && g.OutputWidth is not (1 or 2 or 5) && Gemm.WideTilesApply(g.OutputChannels)
@@ -307,7 +307,7 @@ namespace Compiled.Kernels
         /// <summary>
         /// dW = patches^T dy over samples [<paramref name="first"/>, <paramref name="end"/>), or dW += it when
         /// <paramref name="accumulate"/>, with the patches read where they lie in the input: for each sample and kernel row,
-        /// <see cref="Gemm.TryMultiplyTransposedARuns"/> over the sample's output pixels (one output row a run) into that
+        /// <see cref="Gemm.MultiplyTransposedARuns"/> over the sample's output pixels (one output row a run) into that
         /// kernel row's kw * channels rows of dW. <paramref name="dy"/> starts at sample <paramref name="first"/>'s rows.
         /// The pixels are added in order, sample after sample, so the bits are those of the unfolded chunks.
         /// </summary>
@@ -321,7 +321,7 @@ namespace Compiled.Kernels
                 ReadOnlySpan<float> sampleGradient = dy.Slice((sample - first) * pixels * filters, pixels * filters);
                 for (int ky = 0; ky < g.KernelHeight; ky++)
                 {
-                    Gemm.TryMultiplyTransposedARuns(
+                    Gemm.MultiplyTransposedARuns(
                         x.Slice((sample * g.InputSize) + (ky * inputRow)), stepStride, g.OutputWidth, rowStride, sampleGradient,
                         weightGradient.Slice(ky * run * filters, run * filters), run, pixels, filters, accumulate || sample > first);
                 }

@@ -1024,17 +1024,14 @@ namespace Compiled.Kernels
         /// <c>a[i * rowStride + (p / run) * runStride + p % run]</c>. A convolution's patches are such a matrix over a
         /// channels-last input (each kernel row's kw * channels values are contiguous, one input row apart), so the tiles
         /// read them where they are instead of from an unfolded copy; each value still takes its FMAs in p order from the
-        /// bias, so the bits are those of unfolding first. Returns false, writing nothing, where the Vector512 tiles do not
-        /// take the product (<see cref="WideTilesApply"/>). The 256-bit tiles are not given runs: one pass over C per run
-        /// (filled with the bias first) was no faster than unfolding.
+        /// bias, so the bits are those of unfolding first. Only where the Vector512 tiles take the product
+        /// (<see cref="WideTilesApply"/>, which the caller checks). The 256-bit tiles are not given runs: one pass over C per
+        /// run (filled with the bias first) was no faster than unfolding.
         /// </summary>
-        internal static unsafe bool TryMultiplyRunsBias(
+        internal static unsafe void MultiplyRunsBias(
             ReadOnlySpan<float> a, int rowStride, int run, int runStride, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, int m, int k, int n, bool relu)
         {
-            if (!WideTilesApply(n))
-            {
-                return false;
-            }
+            RequireWideTiles(n);
 
             if (m < 1 || k < 1 || run < 1 || k % run != 0 || rowStride < 0 || runStride < run)
             {
@@ -1058,8 +1055,6 @@ namespace Compiled.Kernels
                     Column32(pa, rowStride, 1, pb + j, n, pc + j, n, m, k, accumulate: false, pbias + j, relu, run, runStride - run);
                 }
             }
-
-            return true;
         }
 
         /// <summary>
@@ -1068,16 +1063,13 @@ namespace Compiled.Kernels
         /// gradient for one kernel row over one sample is such a product (the i are that kernel row's kw * channels patch
         /// values, contiguous in the input; the p are the output pixels, a stride apart within an output row and a stride of
         /// input rows apart from one output row to the next), so the tiles read the patches where they are instead of from an unfolded copy. Each
-        /// value takes its FMAs in p order, as from the copy. Returns false, writing nothing, where the Vector512 tiles do
-        /// not take the product (<see cref="WideTilesApply"/>).
+        /// value takes its FMAs in p order, as from the copy. Only where the Vector512 tiles take the product
+        /// (<see cref="WideTilesApply"/>, which the caller checks).
         /// </summary>
-        internal static unsafe bool TryMultiplyTransposedARuns(
+        internal static unsafe void MultiplyTransposedARuns(
             ReadOnlySpan<float> a, int stepStride, int run, int runStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
         {
-            if (!WideTilesApply(n))
-            {
-                return false;
-            }
+            RequireWideTiles(n);
 
             if (m < 1 || k < 1 || run < 1 || k % run != 0 || stepStride < 0 || runStride < (run - 1L) * stepStride)
             {
@@ -1100,12 +1092,18 @@ namespace Compiled.Kernels
                     Column32(pa, 1, stepStride, pb + j, n, pc + j, n, m, k, accumulate, null, relu: false, run, runStride - ((nint)run * stepStride));
                 }
             }
-
-            return true;
         }
 
         /// <summary>Whether the Vector512 tiles take products of <paramref name="n"/> columns.</summary>
         internal static bool WideTilesApply(int n) => Vector512.IsHardwareAccelerated && n % 32 == 0;
+
+        private static void RequireWideTiles(int n)
+        {
+            if (!WideTilesApply(n))
+            {
+                throw new InvalidOperationException($"The Vector512 tiles do not take a product of {n} columns here (accelerated: {Vector512.IsHardwareAccelerated}).");
+            }
+        }
 
         /// <summary>How many rows the next 32-column tile takes when <paramref name="left"/> rows are left: twelve while that
         /// leaves a split into 8, 6, 4 and 3 (25 = 12 + 6 + 4 + 3, 26 = 12 + 8 + 6), one-row tiles only for 1, 2 and 5 rows.</summary>
@@ -1128,7 +1126,7 @@ namespace Compiled.Kernels
         // row count is the type argument, so each instantiation keeps only its rows' code; each element is still one FMA
         // chain in k order, so the results are those of the other tiles bit for bit. Given a bias, the accumulators start
         // from it instead of C, and with relu each is stored as max(v, 0) (TryMultiplyBias). A's pointer also jumps by
-        // skip after every run steps of k, so that A can be read in place in runs (TryMultiplyRunsBias); a plain product
+        // skip after every run steps of k, so that A can be read in place in runs (MultiplyRunsBias); a plain product
         // is one run of k.
         private static unsafe void Kernel32<TRows>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, bool relu, int run, nint skip)
             where TRows : struct, ITileRows
