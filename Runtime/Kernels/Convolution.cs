@@ -203,15 +203,14 @@ namespace Compiled.Kernels
         }
 
         /// <summary>
-        /// Whether the forward pass reads the patches in place: the Vector512 tiles take the product (filters a multiple of
-        /// 32), every window lies inside the input (<see cref="ConvolutionGeometry.WindowsInside"/>), and an output row is
-        /// not 1, 2 or 5 pixels wide, the widths whose tiles include one-row ones (<see cref="Gemm.WideTileRows"/>); an
-        /// unfolded chunk's tiles run across output rows. In place, a tile spans one output row at most, and that still
-        /// beats unfolding with three-row tiles (see docs/performance.md). The 256-bit tiles keep unfolding
-        /// (<see cref="Gemm.MultiplyRunsBias"/>), and so does a 1 x 1 kernel of stride 1, whose patches are the input.
+        /// Whether the forward pass reads the patches in place: the tiles take A in runs (<see cref="Gemm.TakesRuns"/>, from 8
+        /// filters where Vector256 is accelerated), every window lies inside the input
+        /// (<see cref="ConvolutionGeometry.WindowsInside"/>), and an output row is as many pixels as keep the tiles full
+        /// (<see cref="Gemm.RowsSuitRuns"/>): in place a tile spans one output row at most, where an unfolded chunk's tiles
+        /// run across output rows. Not a 1 x 1 kernel of stride 1 either, whose patches are the input.
         /// </summary>
         internal static bool ReadsPatchesInPlace(in ConvolutionGeometry g) =>
-            g.WindowsInside && g.OutputWidth is not (1 or 2 or 5) && Gemm.WideTilesApply(g.OutputChannels)
+            g.WindowsInside && Gemm.TakesRuns(g.OutputChannels) && Gemm.RowsSuitRuns(g.OutputWidth, g.OutputChannels)
             && !(g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideHeight == 1 && g.StrideWidth == 1);
 
         /// <summary>
@@ -331,11 +330,11 @@ namespace Compiled.Kernels
         /// <summary>
         /// Whether the backward pass reads the patches in place for the weight gradient (<see cref="WeightGradientSamples"/>):
         /// as <see cref="ReadsPatchesInPlace"/>, with a sample's output pixels enough steps (<see cref="Gemm.WideTileDepth"/>)
-        /// for a tile that loads and stores its part of dW once per sample, and a kernel row of kw * channels values that the
-        /// tiles cover without one-row ones (not 1, 2 or 5).
+        /// for a tile that loads and stores its part of dW once per sample, and a kernel row of kw * channels values, the
+        /// product's rows, that keep the tiles full (<see cref="Gemm.RowsSuitRuns"/>).
         /// </summary>
         internal static bool WeightGradientInPlace(in ConvolutionGeometry g) =>
-            ReadsPatchesInPlace(g) && g.OutputPixels >= Gemm.WideTileDepth && (g.KernelWidth * g.InputChannels) is not (1 or 2 or 5);
+            ReadsPatchesInPlace(g) && g.OutputPixels >= Gemm.WideTileDepth && Gemm.RowsSuitRuns(g.KernelWidth * g.InputChannels, g.OutputChannels);
 
         /// <summary>The backward pass of output rows [start, start + count), whose gradient is <paramref name="dy"/>; the
         /// weight gradient only when <paramref name="weightGradient"/> is given.</summary>

@@ -480,7 +480,8 @@ namespace Compiled.Kernels
                 int depth = k > DeepProduct && (long)m * k > DeepOperand ? DepthBlock : k;
                 for (int p = 0; p < k; p += depth)
                 {
-                    Tiles256<NoRelu>(pa + (p * columnStride), rowStride, columnStride, pb + (p * ldb), ldb, pc, ldc, m, Math.Min(depth, k - p), n, j, accumulate || p > 0, null);
+                    int block = Math.Min(depth, k - p);
+                    Tiles256<NoRelu>(pa + (p * columnStride), rowStride, columnStride, pb + (p * ldb), ldb, pc, ldc, m, block, n, j, accumulate || p > 0, null, run: block, skip: 0);
                 }
 
                 return n;
@@ -504,12 +505,14 @@ namespace Compiled.Kernels
 
         /// <summary>Columns <paramref name="j"/> to n on the 256-bit tiles: 16 columns at a time, then blocks of 8 (the last one
         /// ending at n).</summary>
-        private static unsafe void Tiles256<TRelu>(float* pa, int rowStride, int columnStride, float* pb, int ldb, float* pc, int ldc, int m, int k, int n, int j, bool accumulate, float* bias)
+        private static unsafe void Tiles256<TRelu>(float* pa, int rowStride, int columnStride, float* pb, int ldb, float* pc, int ldc, int m, int k, int n, int j, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
         {
             // Cover the rows with six-, four- and at most one three-row tile so that no row is left to the slow
-            // one-row kernel when that is possible (32 = 4 x 6 + 2 x 4, 64 = 10 x 6 + 4, 9 = 6 + 3, 7 = 4 + 3).
+            // one-row kernel when that is possible (32 = 4 x 6 + 2 x 4, 64 = 10 x 6 + 4, 9 = 6 + 3, 7 = 4 + 3), or with
+            // six-row tiles and one five-row tile where six leave five (11 = 6 + 5, 5).
             int sixRowEnd = SixRowTiles(m) * 6;
+            bool fiveRows = m - sixRowEnd == 5;
 
             // The three rows the six- and four-row tiles leave, if any, 32 columns at a time first.
             int threeRows = sixRowEnd + ((m - sixRowEnd) / 4 * 4), threeRowColumnsEnd = j;
@@ -517,7 +520,7 @@ namespace Compiled.Kernels
             {
                 for (; threeRowColumnsEnd + 32 <= n; threeRowColumnsEnd += 32)
                 {
-                    Kernel3x32<TRelu>(pa + (threeRows * rowStride), rowStride, columnStride, pb + threeRowColumnsEnd, ldb, pc + (threeRows * ldc) + threeRowColumnsEnd, ldc, k, accumulate, Offset(bias, threeRowColumnsEnd));
+                    Kernel3x32<TRelu>(pa + (threeRows * rowStride), rowStride, columnStride, pb + threeRowColumnsEnd, ldb, pc + (threeRows * ldc) + threeRowColumnsEnd, ldc, k, accumulate, Offset(bias, threeRowColumnsEnd), run, skip);
                 }
             }
 
@@ -526,19 +529,25 @@ namespace Compiled.Kernels
                 int i = 0;
                 for (; i < sixRowEnd; i += 6)
                 {
-                    Kernel6x16<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j));
+                    Kernel6x16<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j), run, skip);
+                }
+
+                if (fiveRows)
+                {
+                    Kernel5x16<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j), run, skip);
+                    i += 5;
                 }
 
                 for (; i + 4 <= m; i += 4)
                 {
-                    Kernel4x16<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j));
+                    Kernel4x16<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j), run, skip);
                 }
 
                 if (i + 3 <= m)
                 {
                     if (j >= threeRowColumnsEnd)
                     {
-                        Kernel3x16<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j));
+                        Kernel3x16<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j), run, skip);
                     }
 
                     i += 3;
@@ -546,7 +555,7 @@ namespace Compiled.Kernels
 
                 for (; i < m; i++)
                 {
-                    Kernel1x16<TRelu>(pa + (i * rowStride), columnStride, pb + j, ldb, pc + (i * ldc) + j, k, accumulate, Offset(bias, j));
+                    Kernel1x16<TRelu>(pa + (i * rowStride), columnStride, pb + j, ldb, pc + (i * ldc) + j, k, accumulate, Offset(bias, j), run, skip);
                 }
             }
 
@@ -559,23 +568,23 @@ namespace Compiled.Kernels
                 int i = 0;
                 for (; i < sixRowEnd; i += 6)
                 {
-                    Kernel6x8<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail, Offset(bias, block));
+                    Kernel6x8<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail, Offset(bias, block), run, skip);
                 }
 
                 for (; i + 4 <= m; i += 4)
                 {
-                    Kernel4x8<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail, Offset(bias, block));
+                    Kernel4x8<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail, Offset(bias, block), run, skip);
                 }
 
                 for (; i < m; i++)
                 {
                     if (tail == 8)
                     {
-                        Kernel1x8<TRelu>(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate, Offset(bias, block));
+                        Kernel1x8<TRelu>(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate, Offset(bias, block), run, skip);
                     }
                     else
                     {
-                        Kernel1xTail<TRelu>(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate, tail, Offset(bias, block));
+                        Kernel1xTail<TRelu>(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate, tail, Offset(bias, block), run, skip);
                     }
                 }
 
@@ -587,10 +596,15 @@ namespace Compiled.Kernels
         private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
             Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
 
-        /// <summary>How many six-row tiles to use for <paramref name="m"/> rows: the most that leave rows four-row tiles cover,
-        /// or four-row tiles and one three-row tile.</summary>
+        /// <summary>How many six-row tiles to use for <paramref name="m"/> rows: all of them where they leave five rows (one
+        /// five-row tile), else the most that leave rows four-row tiles cover, or four-row tiles and one three-row tile.</summary>
         internal static int SixRowTiles(int m)
         {
+            if (m % 6 == 5)
+            {
+                return m / 6;
+            }
+
             for (int six = m / 6; six >= 0; six--)
             {
                 int left = m - (six * 6);
@@ -600,7 +614,7 @@ namespace Compiled.Kernels
                 }
             }
 
-            return m / 6; // e.g. 5: a row goes to the one-row kernel whatever the split
+            return m / 6; // 1 or 2 rows, to the one-row kernel
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -625,7 +639,7 @@ namespace Compiled.Kernels
 
         // Six rows of A against sixteen columns of B (BLIS' Haswell shape): twelve accumulators, two loads of B and
         // six broadcasts of A per step of k, fifteen of the sixteen ymm registers.
-        private static unsafe void Kernel6x16<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias)
+        private static unsafe void Kernel6x16<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
         {
             Vector256<float> c00 = Start256(c, accumulate, bias, 0), c01 = Start256(c + 8, accumulate, bias, 8);
@@ -638,29 +652,32 @@ namespace Compiled.Kernels
             // int offsets cost a multiply and a sign extension per row and step, as many instructions as the FMAs.
             float* a0 = a;
             nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1, step = columnStride, next = ldb;
-            for (int p = 0; p < k; p++)
+            for (int p = 0, end = run; p < k; end += run, a0 += skip)
             {
-                Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
-                Vector256<float> x = Vector256.Create(a0[0]);
-                c00 = MultiplyAdd(x, b0, c00);
-                c01 = MultiplyAdd(x, b1, c01);
-                x = Vector256.Create(a0[r1]);
-                c10 = MultiplyAdd(x, b0, c10);
-                c11 = MultiplyAdd(x, b1, c11);
-                x = Vector256.Create(a0[r2]);
-                c20 = MultiplyAdd(x, b0, c20);
-                c21 = MultiplyAdd(x, b1, c21);
-                x = Vector256.Create(a0[r3]);
-                c30 = MultiplyAdd(x, b0, c30);
-                c31 = MultiplyAdd(x, b1, c31);
-                x = Vector256.Create(a0[r4]);
-                c40 = MultiplyAdd(x, b0, c40);
-                c41 = MultiplyAdd(x, b1, c41);
-                x = Vector256.Create(a0[r5]);
-                c50 = MultiplyAdd(x, b0, c50);
-                c51 = MultiplyAdd(x, b1, c51);
-                a0 += step;
-                b += next;
+                for (; p < end; p++)
+                {
+                    Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
+                    Vector256<float> x = Vector256.Create(a0[0]);
+                    c00 = MultiplyAdd(x, b0, c00);
+                    c01 = MultiplyAdd(x, b1, c01);
+                    x = Vector256.Create(a0[r1]);
+                    c10 = MultiplyAdd(x, b0, c10);
+                    c11 = MultiplyAdd(x, b1, c11);
+                    x = Vector256.Create(a0[r2]);
+                    c20 = MultiplyAdd(x, b0, c20);
+                    c21 = MultiplyAdd(x, b1, c21);
+                    x = Vector256.Create(a0[r3]);
+                    c30 = MultiplyAdd(x, b0, c30);
+                    c31 = MultiplyAdd(x, b1, c31);
+                    x = Vector256.Create(a0[r4]);
+                    c40 = MultiplyAdd(x, b0, c40);
+                    c41 = MultiplyAdd(x, b1, c41);
+                    x = Vector256.Create(a0[r5]);
+                    c50 = MultiplyAdd(x, b0, c50);
+                    c51 = MultiplyAdd(x, b1, c51);
+                    a0 += step;
+                    b += next;
+                }
             }
 
             Finish256<TRelu>(c00).Store(c);
@@ -677,8 +694,57 @@ namespace Compiled.Kernels
             Finish256<TRelu>(c51).Store(c + (5 * ldc) + 8);
         }
 
+        // Five rows of A against sixteen columns, for five rows left by the six-row tiles: ten FMA chains where the
+        // split into 4 + 1 or 4 + 4 + 3 rows runs tiles of eight or two (an eleven-pixel row of a convolution read in place).
+        private static unsafe void Kernel5x16<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
+            where TRelu : struct, IReluFlag
+        {
+            Vector256<float> c00 = Start256(c, accumulate, bias, 0), c01 = Start256(c + 8, accumulate, bias, 8);
+            Vector256<float> c10 = Start256(c + ldc, accumulate, bias, 0), c11 = Start256(c + ldc + 8, accumulate, bias, 8);
+            Vector256<float> c20 = Start256(c + (2 * ldc), accumulate, bias, 0), c21 = Start256(c + (2 * ldc) + 8, accumulate, bias, 8);
+            Vector256<float> c30 = Start256(c + (3 * ldc), accumulate, bias, 0), c31 = Start256(c + (3 * ldc) + 8, accumulate, bias, 8);
+            Vector256<float> c40 = Start256(c + (4 * ldc), accumulate, bias, 0), c41 = Start256(c + (4 * ldc) + 8, accumulate, bias, 8);
+            float* a0 = a;
+            nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, step = columnStride, next = ldb;
+            for (int p = 0, end = run; p < k; end += run, a0 += skip)
+            {
+                for (; p < end; p++)
+                {
+                    Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
+                    Vector256<float> x = Vector256.Create(a0[0]);
+                    c00 = MultiplyAdd(x, b0, c00);
+                    c01 = MultiplyAdd(x, b1, c01);
+                    x = Vector256.Create(a0[r1]);
+                    c10 = MultiplyAdd(x, b0, c10);
+                    c11 = MultiplyAdd(x, b1, c11);
+                    x = Vector256.Create(a0[r2]);
+                    c20 = MultiplyAdd(x, b0, c20);
+                    c21 = MultiplyAdd(x, b1, c21);
+                    x = Vector256.Create(a0[r3]);
+                    c30 = MultiplyAdd(x, b0, c30);
+                    c31 = MultiplyAdd(x, b1, c31);
+                    x = Vector256.Create(a0[r4]);
+                    c40 = MultiplyAdd(x, b0, c40);
+                    c41 = MultiplyAdd(x, b1, c41);
+                    a0 += step;
+                    b += next;
+                }
+            }
+
+            Finish256<TRelu>(c00).Store(c);
+            Finish256<TRelu>(c01).Store(c + 8);
+            Finish256<TRelu>(c10).Store(c + ldc);
+            Finish256<TRelu>(c11).Store(c + ldc + 8);
+            Finish256<TRelu>(c20).Store(c + (2 * ldc));
+            Finish256<TRelu>(c21).Store(c + (2 * ldc) + 8);
+            Finish256<TRelu>(c30).Store(c + (3 * ldc));
+            Finish256<TRelu>(c31).Store(c + (3 * ldc) + 8);
+            Finish256<TRelu>(c40).Store(c + (4 * ldc));
+            Finish256<TRelu>(c41).Store(c + (4 * ldc) + 8);
+        }
+
         // Four rows of A against sixteen columns of B, for the rows left over by the six-row tiles.
-        private static unsafe void Kernel4x16<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias)
+        private static unsafe void Kernel4x16<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
         {
             Vector256<float> c00 = Start256(c, accumulate, bias, 0), c01 = Start256(c + 8, accumulate, bias, 8);
@@ -687,23 +753,26 @@ namespace Compiled.Kernels
             Vector256<float> c30 = Start256(c + (3 * ldc), accumulate, bias, 0), c31 = Start256(c + (3 * ldc) + 8, accumulate, bias, 8);
             float* a0 = a;
             nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, step = columnStride, next = ldb;
-            for (int p = 0; p < k; p++)
+            for (int p = 0, end = run; p < k; end += run, a0 += skip)
             {
-                Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
-                Vector256<float> x = Vector256.Create(a0[0]);
-                c00 = MultiplyAdd(x, b0, c00);
-                c01 = MultiplyAdd(x, b1, c01);
-                x = Vector256.Create(a0[r1]);
-                c10 = MultiplyAdd(x, b0, c10);
-                c11 = MultiplyAdd(x, b1, c11);
-                x = Vector256.Create(a0[r2]);
-                c20 = MultiplyAdd(x, b0, c20);
-                c21 = MultiplyAdd(x, b1, c21);
-                x = Vector256.Create(a0[r3]);
-                c30 = MultiplyAdd(x, b0, c30);
-                c31 = MultiplyAdd(x, b1, c31);
-                a0 += step;
-                b += next;
+                for (; p < end; p++)
+                {
+                    Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
+                    Vector256<float> x = Vector256.Create(a0[0]);
+                    c00 = MultiplyAdd(x, b0, c00);
+                    c01 = MultiplyAdd(x, b1, c01);
+                    x = Vector256.Create(a0[r1]);
+                    c10 = MultiplyAdd(x, b0, c10);
+                    c11 = MultiplyAdd(x, b1, c11);
+                    x = Vector256.Create(a0[r2]);
+                    c20 = MultiplyAdd(x, b0, c20);
+                    c21 = MultiplyAdd(x, b1, c21);
+                    x = Vector256.Create(a0[r3]);
+                    c30 = MultiplyAdd(x, b0, c30);
+                    c31 = MultiplyAdd(x, b1, c31);
+                    a0 += step;
+                    b += next;
+                }
             }
 
             Finish256<TRelu>(c00).Store(c);
@@ -718,7 +787,7 @@ namespace Compiled.Kernels
 
         // Three rows of A against sixteen columns: six chains of FMAs, enough to keep most of both FMA units busy where a
         // one-row tile's two chains leave them waiting (the nine rows of a 3x3 single-channel convolution's weight gradient).
-        private static unsafe void Kernel3x16<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias)
+        private static unsafe void Kernel3x16<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
         {
             Vector256<float> c00 = Start256(c, accumulate, bias, 0), c01 = Start256(c + 8, accumulate, bias, 8);
@@ -726,20 +795,23 @@ namespace Compiled.Kernels
             Vector256<float> c20 = Start256(c + (2 * ldc), accumulate, bias, 0), c21 = Start256(c + (2 * ldc) + 8, accumulate, bias, 8);
             float* a0 = a;
             nint r1 = rowStride, r2 = 2 * r1, step = columnStride, next = ldb;
-            for (int p = 0; p < k; p++)
+            for (int p = 0, end = run; p < k; end += run, a0 += skip)
             {
-                Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
-                Vector256<float> x = Vector256.Create(a0[0]);
-                c00 = MultiplyAdd(x, b0, c00);
-                c01 = MultiplyAdd(x, b1, c01);
-                x = Vector256.Create(a0[r1]);
-                c10 = MultiplyAdd(x, b0, c10);
-                c11 = MultiplyAdd(x, b1, c11);
-                x = Vector256.Create(a0[r2]);
-                c20 = MultiplyAdd(x, b0, c20);
-                c21 = MultiplyAdd(x, b1, c21);
-                a0 += step;
-                b += next;
+                for (; p < end; p++)
+                {
+                    Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
+                    Vector256<float> x = Vector256.Create(a0[0]);
+                    c00 = MultiplyAdd(x, b0, c00);
+                    c01 = MultiplyAdd(x, b1, c01);
+                    x = Vector256.Create(a0[r1]);
+                    c10 = MultiplyAdd(x, b0, c10);
+                    c11 = MultiplyAdd(x, b1, c11);
+                    x = Vector256.Create(a0[r2]);
+                    c20 = MultiplyAdd(x, b0, c20);
+                    c21 = MultiplyAdd(x, b1, c21);
+                    a0 += step;
+                    b += next;
+                }
             }
 
             Finish256<TRelu>(c00).Store(c);
@@ -753,7 +825,7 @@ namespace Compiled.Kernels
         // Three rows of A against 32 columns: twelve chains of FMAs where the 3 x 16 tile has six, too few to cover the FMA
         // latency (a 3 x 3 single-channel convolution's weight gradient, 9 x 2,046 x 32 on the 256-bit tiles: the six-row
         // tile at peak, the three-row one at about three quarters of it).
-        private static unsafe void Kernel3x32<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias)
+        private static unsafe void Kernel3x32<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
         {
             Vector256<float> c00 = Start256(c, accumulate, bias, 0), c01 = Start256(c + 8, accumulate, bias, 8), c02 = Start256(c + 16, accumulate, bias, 16), c03 = Start256(c + 24, accumulate, bias, 24);
@@ -761,28 +833,31 @@ namespace Compiled.Kernels
             Vector256<float> c20 = Start256(c + (2 * ldc), accumulate, bias, 0), c21 = Start256(c + (2 * ldc) + 8, accumulate, bias, 8), c22 = Start256(c + (2 * ldc) + 16, accumulate, bias, 16), c23 = Start256(c + (2 * ldc) + 24, accumulate, bias, 24);
             float* a0 = a;
             nint r1 = rowStride, r2 = 2 * r1, step = columnStride, next = ldb;
-            for (int p = 0; p < k; p++)
+            for (int p = 0, end = run; p < k; end += run, a0 += skip)
             {
-                // Three broadcasts held and one vector of B at a time: 12 accumulators + 3 + 1 fill the 16 registers.
-                Vector256<float> x0 = Vector256.Create(a0[0]), x1 = Vector256.Create(a0[r1]), x2 = Vector256.Create(a0[r2]);
-                Vector256<float> bv = Vector256.Load(b);
-                c00 = MultiplyAdd(x0, bv, c00);
-                c10 = MultiplyAdd(x1, bv, c10);
-                c20 = MultiplyAdd(x2, bv, c20);
-                bv = Vector256.Load(b + 8);
-                c01 = MultiplyAdd(x0, bv, c01);
-                c11 = MultiplyAdd(x1, bv, c11);
-                c21 = MultiplyAdd(x2, bv, c21);
-                bv = Vector256.Load(b + 16);
-                c02 = MultiplyAdd(x0, bv, c02);
-                c12 = MultiplyAdd(x1, bv, c12);
-                c22 = MultiplyAdd(x2, bv, c22);
-                bv = Vector256.Load(b + 24);
-                c03 = MultiplyAdd(x0, bv, c03);
-                c13 = MultiplyAdd(x1, bv, c13);
-                c23 = MultiplyAdd(x2, bv, c23);
-                a0 += step;
-                b += next;
+                for (; p < end; p++)
+                {
+                    // Three broadcasts held and one vector of B at a time: 12 accumulators + 3 + 1 fill the 16 registers.
+                    Vector256<float> x0 = Vector256.Create(a0[0]), x1 = Vector256.Create(a0[r1]), x2 = Vector256.Create(a0[r2]);
+                    Vector256<float> bv = Vector256.Load(b);
+                    c00 = MultiplyAdd(x0, bv, c00);
+                    c10 = MultiplyAdd(x1, bv, c10);
+                    c20 = MultiplyAdd(x2, bv, c20);
+                    bv = Vector256.Load(b + 8);
+                    c01 = MultiplyAdd(x0, bv, c01);
+                    c11 = MultiplyAdd(x1, bv, c11);
+                    c21 = MultiplyAdd(x2, bv, c21);
+                    bv = Vector256.Load(b + 16);
+                    c02 = MultiplyAdd(x0, bv, c02);
+                    c12 = MultiplyAdd(x1, bv, c12);
+                    c22 = MultiplyAdd(x2, bv, c22);
+                    bv = Vector256.Load(b + 24);
+                    c03 = MultiplyAdd(x0, bv, c03);
+                    c13 = MultiplyAdd(x1, bv, c13);
+                    c23 = MultiplyAdd(x2, bv, c23);
+                    a0 += step;
+                    b += next;
+                }
             }
 
             Finish256<TRelu>(c00).Store(c);
@@ -1000,13 +1075,13 @@ namespace Compiled.Kernels
             {
                 if (narrow && relu)
                 {
-                    Tiles256<Relu>(pa, k, 1, pb, n, pc, n, m, k, n, 0, accumulate: false, pbias);
+                    Tiles256<Relu>(pa, k, 1, pb, n, pc, n, m, k, n, 0, accumulate: false, pbias, run: k, skip: 0);
                     return true;
                 }
 
                 if (narrow)
                 {
-                    Tiles256<NoRelu>(pa, k, 1, pb, n, pc, n, m, k, n, 0, accumulate: false, pbias);
+                    Tiles256<NoRelu>(pa, k, 1, pb, n, pc, n, m, k, n, 0, accumulate: false, pbias, run: k, skip: 0);
                     return true;
                 }
 
@@ -1024,14 +1099,12 @@ namespace Compiled.Kernels
         /// <c>a[i * rowStride + (p / run) * runStride + p % run]</c>. A convolution's patches are such a matrix over a
         /// channels-last input (each kernel row's kw * channels values are contiguous, one input row apart), so the tiles
         /// read them where they are instead of from an unfolded copy; each value still takes its FMAs in p order from the
-        /// bias, so the bits are those of unfolding first. Only where the Vector512 tiles take the product
-        /// (<see cref="WideTilesApply"/>, which the caller checks). The 256-bit tiles are not given runs: one pass over C per
-        /// run (filled with the bias first) was no faster than unfolding.
+        /// bias, so the bits are those of unfolding first. Where <see cref="TakesRuns"/> (which the caller checks).
         /// </summary>
         internal static unsafe void MultiplyRunsBias(
             ReadOnlySpan<float> a, int rowStride, int run, int runStride, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, int m, int k, int n, bool relu)
         {
-            RequireWideTiles(n);
+            RequireRuns(n);
 
             if (m < 1 || k < 1 || run < 1 || k % run != 0 || rowStride < 0 || runStride < run)
             {
@@ -1050,9 +1123,18 @@ namespace Compiled.Kernels
             fixed (float* pbias = bias)
             fixed (float* pc = c)
             {
-                for (int j = 0; j < n; j += 32)
+                int j = 0;
+                if (Vector512.IsHardwareAccelerated)
                 {
-                    Column32(pa, rowStride, 1, pb + j, n, pc + j, n, m, k, accumulate: false, pbias + j, relu, run, runStride - run);
+                    for (; j + 32 <= n; j += 32)
+                    {
+                        Column32(pa, rowStride, 1, pb + j, n, pc + j, n, m, k, accumulate: false, pbias + j, relu, run, runStride - run);
+                    }
+                }
+
+                if (j < n)
+                {
+                    Tiles256Runs(pa, rowStride, 1, pb, n, pc, m, k, n, j, accumulate: false, pbias, relu, run, runStride);
                 }
             }
         }
@@ -1062,14 +1144,14 @@ namespace Compiled.Kernels
         /// A's row p, column i is <c>a[(p / run) * runStride + (p % run) * stepStride + i]</c>. A convolution's weight
         /// gradient for one kernel row over one sample is such a product (the i are that kernel row's kw * channels patch
         /// values, contiguous in the input; the p are the output pixels, a stride apart within an output row and a stride of
-        /// input rows apart from one output row to the next), so the tiles read the patches where they are instead of from an unfolded copy. Each
-        /// value takes its FMAs in p order, as from the copy. Only where the Vector512 tiles take the product
-        /// (<see cref="WideTilesApply"/>, which the caller checks).
+        /// input rows apart from one output row to the next), so the tiles read the patches where they are instead of from
+        /// an unfolded copy. Each value takes its FMAs in p order, as from the copy. Where <see cref="TakesRuns"/> (which the
+        /// caller checks).
         /// </summary>
         internal static unsafe void MultiplyTransposedARuns(
             ReadOnlySpan<float> a, int stepStride, int run, int runStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
         {
-            RequireWideTiles(n);
+            RequireRuns(n);
 
             if (m < 1 || k < 1 || run < 1 || k % run != 0 || stepStride < 0 || runStride < (run - 1L) * stepStride)
             {
@@ -1087,9 +1169,46 @@ namespace Compiled.Kernels
             fixed (float* pb = b)
             fixed (float* pc = c)
             {
-                for (int j = 0; j < n; j += 32)
+                int j = 0;
+                if (Vector512.IsHardwareAccelerated)
                 {
-                    Column32(pa, 1, stepStride, pb + j, n, pc + j, n, m, k, accumulate, null, relu: false, run, runStride - ((nint)run * stepStride));
+                    for (; j + 32 <= n; j += 32)
+                    {
+                        Column32(pa, 1, stepStride, pb + j, n, pc + j, n, m, k, accumulate, null, relu: false, run, runStride - ((nint)run * stepStride));
+                    }
+                }
+
+                if (j < n)
+                {
+                    Tiles256Runs(pa, 1, stepStride, pb, n, pc, m, k, n, j, accumulate, null, relu: false, run, runStride);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Columns <paramref name="j"/> to n of a product whose A is read in runs (k / run runs of <paramref name="run"/>
+        /// steps, each starting <paramref name="runStride"/> values after the one before), on the 256-bit tiles. A deep
+        /// product runs in blocks of whole runs, as <see cref="MultiplyAddVector"/> blocks k: the first block starts from the
+        /// bias (or C, or 0), the later ones from C, and only the last applies ReLU, so the bits are those of one pass.
+        /// </summary>
+        private static unsafe void Tiles256Runs(
+            float* pa, int rowStride, int columnStride, float* pb, int ldb, float* pc, int m, int k, int n, int j, bool accumulate, float* bias, bool relu, int run, int runStride)
+        {
+            int runs = k / run;
+            int perBlock = k > DeepProduct && (long)m * k > DeepOperand ? Math.Max(1, DepthBlock / run) : runs;
+            nint skip = runStride - ((nint)run * columnStride);
+            for (int first = 0; first < runs; first += perBlock)
+            {
+                int count = Math.Min(perBlock, runs - first);
+                float* a = pa + ((nint)first * runStride), b = pb + ((nint)first * run * ldb);
+                bool later = first > 0;
+                if (relu && first + count == runs)
+                {
+                    Tiles256<Relu>(a, rowStride, columnStride, b, ldb, pc, ldb, m, count * run, n, j, accumulate || later, later ? null : bias, run, skip);
+                }
+                else
+                {
+                    Tiles256<NoRelu>(a, rowStride, columnStride, b, ldb, pc, ldb, m, count * run, n, j, accumulate || later, later ? null : bias, run, skip);
                 }
             }
         }
@@ -1097,11 +1216,27 @@ namespace Compiled.Kernels
         /// <summary>Whether the Vector512 tiles take products of <paramref name="n"/> columns.</summary>
         internal static bool WideTilesApply(int n) => Vector512.IsHardwareAccelerated && n % 32 == 0;
 
-        private static void RequireWideTiles(int n)
+        /// <summary>Whether <see cref="MultiplyRunsBias"/> and <see cref="MultiplyTransposedARuns"/> take products of
+        /// <paramref name="n"/> columns: where Vector256 is accelerated (the Vector512 tiles take whole blocks of 32 columns
+        /// where those are accelerated, the 256-bit tiles the rest), from 8 columns.</summary>
+        internal static bool TakesRuns(int n) => Vector256.IsHardwareAccelerated && n >= 8;
+
+        /// <summary>
+        /// Whether <paramref name="rows"/> rows of a product of <paramref name="n"/> columns read in runs keep the tiles full,
+        /// so that reading A in place beats unfolding it into a matrix whose tiles run across many more rows: on the
+        /// Vector512 tiles (n from 32) any count but 1, 2 and 5, which take one-row tiles (<see cref="WideTileRows"/>); on
+        /// the 256-bit tiles 3 (the 3 x 32 or 3 x 16 tile), 6 or from 9, where a six-row tile takes part, but not 1, 2, 4,
+        /// 5, 7 or 8, which run on four-row tiles of eight FMA chains or one-row tiles (see docs/performance.md).
+        /// </summary>
+        internal static bool RowsSuitRuns(int rows, int n) =>
+            Vector512.IsHardwareAccelerated && n >= 32 ? rows is not (1 or 2 or 5) : rows is 3 or 6 or >= 9;
+
+        private static void RequireRuns(int n)
         {
-            if (!WideTilesApply(n))
+            if (!TakesRuns(n))
             {
-                throw new InvalidOperationException($"The Vector512 tiles do not take a product of {n} columns here (accelerated: {Vector512.IsHardwareAccelerated}).");
+                throw new InvalidOperationException(
+                    $"The tiles do not read A in runs for a product of {n} columns here (from 8 columns, where Vector256 is accelerated: {Vector256.IsHardwareAccelerated}).");
             }
         }
 
@@ -1347,17 +1482,20 @@ namespace Compiled.Kernels
         // One row against sixteen columns. Each element of C is one chain of FMAs in k order, as in every other tile, so
         // that a row's result does not depend on how many rows came with it (a sample predicts the same alone or in a batch,
         // and a recurrent network's streaming step equals its full-sequence pass bit for bit).
-        private static unsafe void Kernel1x16<TRelu>(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate, float* bias)
+        private static unsafe void Kernel1x16<TRelu>(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
         {
             Vector256<float> c0 = Start256(c, accumulate, bias, 0), c1 = Start256(c + 8, accumulate, bias, 8);
-            for (int p = 0; p < k; p++)
+            for (int p = 0, end = run; p < k; end += run, a += skip)
             {
-                Vector256<float> x = Vector256.Create(*a);
-                c0 = MultiplyAdd(x, Vector256.Load(b), c0);
-                c1 = MultiplyAdd(x, Vector256.Load(b + 8), c1);
-                a += columnStride;
-                b += ldb;
+                for (; p < end; p++)
+                {
+                    Vector256<float> x = Vector256.Create(*a);
+                    c0 = MultiplyAdd(x, Vector256.Load(b), c0);
+                    c1 = MultiplyAdd(x, Vector256.Load(b + 8), c1);
+                    a += columnStride;
+                    b += ldb;
+                }
             }
 
             Finish256<TRelu>(c0).Store(c);
@@ -1366,23 +1504,26 @@ namespace Compiled.Kernels
 
         // Six rows of A against one eight-column block of B, of which the last `tail` lanes are written (all eight when tail
         // is 8): the other lanes start from and are put back to what C holds, columns an earlier block wrote.
-        private static unsafe void Kernel6x8<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail, float* bias)
+        private static unsafe void Kernel6x8<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
         {
             Vector256<float> c0 = Start256(c, accumulate, bias, 0), c1 = Start256(c + ldc, accumulate, bias, 0), c2 = Start256(c + (2 * ldc), accumulate, bias, 0);
             Vector256<float> c3 = Start256(c + (3 * ldc), accumulate, bias, 0), c4 = Start256(c + (4 * ldc), accumulate, bias, 0), c5 = Start256(c + (5 * ldc), accumulate, bias, 0);
             nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1, step = columnStride, next = ldb;
-            for (int p = 0; p < k; p++)
+            for (int p = 0, end = run; p < k; end += run, a += skip)
             {
-                Vector256<float> b0 = Vector256.Load(b);
-                c0 = MultiplyAdd(Vector256.Create(a[0]), b0, c0);
-                c1 = MultiplyAdd(Vector256.Create(a[r1]), b0, c1);
-                c2 = MultiplyAdd(Vector256.Create(a[r2]), b0, c2);
-                c3 = MultiplyAdd(Vector256.Create(a[r3]), b0, c3);
-                c4 = MultiplyAdd(Vector256.Create(a[r4]), b0, c4);
-                c5 = MultiplyAdd(Vector256.Create(a[r5]), b0, c5);
-                a += step;
-                b += next;
+                for (; p < end; p++)
+                {
+                    Vector256<float> b0 = Vector256.Load(b);
+                    c0 = MultiplyAdd(Vector256.Create(a[0]), b0, c0);
+                    c1 = MultiplyAdd(Vector256.Create(a[r1]), b0, c1);
+                    c2 = MultiplyAdd(Vector256.Create(a[r2]), b0, c2);
+                    c3 = MultiplyAdd(Vector256.Create(a[r3]), b0, c3);
+                    c4 = MultiplyAdd(Vector256.Create(a[r4]), b0, c4);
+                    c5 = MultiplyAdd(Vector256.Create(a[r5]), b0, c5);
+                    a += step;
+                    b += next;
+                }
             }
 
             Vector256<float> keep = TailLanes(tail);
@@ -1395,20 +1536,23 @@ namespace Compiled.Kernels
         }
 
         // Four rows against one eight-column block, as Kernel6x8.
-        private static unsafe void Kernel4x8<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail, float* bias)
+        private static unsafe void Kernel4x8<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
         {
             Vector256<float> c0 = Start256(c, accumulate, bias, 0), c1 = Start256(c + ldc, accumulate, bias, 0), c2 = Start256(c + (2 * ldc), accumulate, bias, 0), c3 = Start256(c + (3 * ldc), accumulate, bias, 0);
             nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, step = columnStride, next = ldb;
-            for (int p = 0; p < k; p++)
+            for (int p = 0, end = run; p < k; end += run, a += skip)
             {
-                Vector256<float> b0 = Vector256.Load(b);
-                c0 = MultiplyAdd(Vector256.Create(a[0]), b0, c0);
-                c1 = MultiplyAdd(Vector256.Create(a[r1]), b0, c1);
-                c2 = MultiplyAdd(Vector256.Create(a[r2]), b0, c2);
-                c3 = MultiplyAdd(Vector256.Create(a[r3]), b0, c3);
-                a += step;
-                b += next;
+                for (; p < end; p++)
+                {
+                    Vector256<float> b0 = Vector256.Load(b);
+                    c0 = MultiplyAdd(Vector256.Create(a[0]), b0, c0);
+                    c1 = MultiplyAdd(Vector256.Create(a[r1]), b0, c1);
+                    c2 = MultiplyAdd(Vector256.Create(a[r2]), b0, c2);
+                    c3 = MultiplyAdd(Vector256.Create(a[r3]), b0, c3);
+                    a += step;
+                    b += next;
+                }
             }
 
             Vector256<float> keep = TailLanes(tail);
@@ -1428,15 +1572,18 @@ namespace Compiled.Kernels
         private static unsafe void StoreLanes(float* c, Vector256<float> values, Vector256<float> write) =>
             Vector256.ConditionalSelect(write, values, Vector256.Load(c)).Store(c);
 
-        private static unsafe void Kernel1x8<TRelu>(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate, float* bias)
+        private static unsafe void Kernel1x8<TRelu>(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
         {
             Vector256<float> c0 = Start256(c, accumulate, bias, 0);
-            for (int p = 0; p < k; p++)
+            for (int p = 0, end = run; p < k; end += run, a += skip)
             {
-                c0 = MultiplyAdd(Vector256.Create(*a), Vector256.Load(b), c0);
-                a += columnStride;
-                b += ldb;
+                for (; p < end; p++)
+                {
+                    c0 = MultiplyAdd(Vector256.Create(*a), Vector256.Load(b), c0);
+                    a += columnStride;
+                    b += ldb;
+                }
             }
 
             Finish256<TRelu>(c0).Store(c);
@@ -1445,7 +1592,7 @@ namespace Compiled.Kernels
         // One row against the eight columns that end at the last one, of which only the last `tail` are written: those
         // lanes start from C (or 0) and take the same chain of FMAs in k order as every other tile's, so the result is
         // the one a full tile would give. The other lanes repeat columns already written and are dropped.
-        private static unsafe void Kernel1xTail<TRelu>(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate, int tail, float* bias)
+        private static unsafe void Kernel1xTail<TRelu>(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate, int tail, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
         {
             float* lanes = stackalloc float[8];
@@ -1455,11 +1602,14 @@ namespace Compiled.Kernels
             }
 
             Vector256<float> c0 = Vector256.Load(lanes);
-            for (int p = 0; p < k; p++)
+            for (int p = 0, end = run; p < k; end += run, a += skip)
             {
-                c0 = MultiplyAdd(Vector256.Create(*a), Vector256.Load(b), c0);
-                a += columnStride;
-                b += ldb;
+                for (; p < end; p++)
+                {
+                    c0 = MultiplyAdd(Vector256.Create(*a), Vector256.Load(b), c0);
+                    a += columnStride;
+                    b += ldb;
+                }
             }
 
             Finish256<TRelu>(c0).Store(lanes);

@@ -25,6 +25,8 @@ public class KernelTests
         { 9, 50, 32 }, { 7, 21, 75 }, { 3, 30, 33 }, { 9, 2046, 32 },
         // 32 columns and more through the Vector512 tiles (where accelerated) of every row count and split, then 16, 8 and a tail.
         { 12, 9, 32 }, { 25, 13, 70 }, { 26, 5, 64 }, { 29, 3, 97 }, { 17, 8, 33 }, { 14, 31, 96 }, { 11, 6, 59 }, { 13, 20, 127 },
+        // Five rows left by the six-row tiles, on the five-row 256-bit tile (11 = 6 + 5, 5), then eight columns and a tail.
+        { 11, 37, 16 }, { 5, 40, 29 }, { 23, 9, 40 },
     };
 
     private static float[] Random(int count, ulong seed)
@@ -231,11 +233,13 @@ public class KernelTests
     [InlineData(10, 1)]
     [InlineData(7, 0)] // 4 + 3
     [InlineData(9, 1)] // 6 + 3
-    [InlineData(11, 0)] // 4 + 4 + 3
+    [InlineData(11, 1)] // 6 + 5
     [InlineData(13, 1)] // 6 + 4 + 3
+    [InlineData(17, 2)] // 6 + 6 + 5
     [InlineData(3, 0)]
-    [InlineData(5, 0)] // 4 + one row
-    public void Row_tiling_prefers_six_four_and_three_row_tiles(int rows, int sixRowTiles) => Assert.Equal(sixRowTiles, Gemm.SixRowTiles(rows));
+    [InlineData(5, 0)] // one five-row tile
+    [InlineData(2, 0)] // one-row tiles
+    public void Row_tiling_prefers_six_five_four_and_three_row_tiles(int rows, int sixRowTiles) => Assert.Equal(sixRowTiles, Gemm.SixRowTiles(rows));
 
     [Theory]
     [InlineData(32, "12 12 8")]
