@@ -188,6 +188,12 @@ namespace Compiled.Kernels
 
             int channels = g.InputChannels, filters = g.OutputChannels, pixels = g.OutputPixels, outputWidth = g.OutputWidth;
             int rowStride = g.StrideWidth * channels, run = g.KernelWidth * channels, inputRow = g.InputWidth * channels;
+            if (Gemm.GathersRows(filters))
+            {
+                ForwardGathered(g, x, weights, bias, start, count, y, relu);
+                return true;
+            }
+
             for (int row = start, end = start + count; row < end;)
             {
                 int sample = row / pixels, pixel = row - (sample * pixels);
@@ -202,6 +208,49 @@ namespace Compiled.Kernels
             return true;
         }
 
+        /// <summary>The rows of a chunk gathered on the 256-bit tiles (<see cref="Gemm.MultiplyGatheredRunsBias"/>), in groups of
+        /// <see cref="GatheredRows"/> pixels whose patches' starts sit on the stack; the tiles run across output rows.</summary>
+        private static void ForwardGathered(
+            in ConvolutionGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int start, int count, Span<float> y, bool relu)
+        {
+            int channels = g.InputChannels, filters = g.OutputChannels, pixels = g.OutputPixels, outputWidth = g.OutputWidth;
+            int pixelStep = g.StrideWidth * channels, inputRow = g.InputWidth * channels, rowStep = g.StrideHeight * inputRow;
+            Span<nint> starts = stackalloc nint[GatheredRows];
+            for (int first = start, end = start + count; first < end; first += GatheredRows)
+            {
+                int rows = Math.Min(GatheredRows, end - first);
+                int sample = first / pixels, pixel = first - (sample * pixels);
+                int oy = pixel / outputWidth, ox = pixel - (oy * outputWidth);
+                for (int i = 0; i < rows;)
+                {
+                    // The rest of an output row: starts a stride apart.
+                    nint position = ((nint)sample * g.InputSize) + ((nint)oy * rowStep) + ((nint)ox * pixelStep);
+                    int length = Math.Min(outputWidth - ox, rows - i);
+                    for (int rowEnd = i + length; i < rowEnd; i++, position += pixelStep)
+                    {
+                        starts[i] = position;
+                    }
+
+                    ox += length;
+                    if (ox == outputWidth)
+                    {
+                        ox = 0;
+                        if (++oy == g.OutputHeight)
+                        {
+                            oy = 0;
+                            sample++;
+                        }
+                    }
+                }
+
+                Gemm.MultiplyGatheredRunsBias(
+                    x, starts.Slice(0, rows), g.KernelWidth * channels, inputRow, weights, bias, y.Slice((first - start) * filters, rows * filters), g.PatchSize, filters, relu);
+            }
+        }
+
+        /// <summary>The pixels gathered at a time: a multiple of the six-row tiles' rows, 1.9 KB of starts on the stack.</summary>
+        private const int GatheredRows = 240;
+
         /// <summary>
         /// Whether the forward pass reads the patches in place: the tiles take A in runs (<see cref="Gemm.TakesRuns"/>, from 8
         /// filters where Vector256 is accelerated), every window lies inside the input
@@ -210,7 +259,7 @@ namespace Compiled.Kernels
         /// run across output rows. Not a 1 x 1 kernel of stride 1 either, whose patches are the input.
         /// </summary>
         internal static bool ReadsPatchesInPlace(in ConvolutionGeometry g) =>
-            g.WindowsInside && Gemm.TakesRuns(g.OutputChannels) && Gemm.RowsSuitRuns(g.OutputWidth, g.OutputChannels)
+            g.WindowsInside && Gemm.TakesRuns(g.OutputChannels) && (Gemm.GathersRows(g.OutputChannels) || Gemm.RowsSuitRuns(g.OutputWidth, g.OutputChannels))
             && !(g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideHeight == 1 && g.StrideWidth == 1);
 
         /// <summary>

@@ -481,7 +481,7 @@ namespace Compiled.Kernels
                 for (int p = 0; p < k; p += depth)
                 {
                     int block = Math.Min(depth, k - p);
-                    Tiles256<NoRelu>(pa + (p * columnStride), rowStride, columnStride, pb + (p * ldb), ldb, pc, ldc, m, block, n, j, accumulate || p > 0, null, run: block, skip: 0);
+                    Tiles256<NoRelu, StridedRows>(pa + (p * columnStride), rowStride, null, columnStride, pb + (p * ldb), ldb, pc, ldc, m, block, n, j, accumulate || p > 0, null, run: block, skip: 0);
                 }
 
                 return n;
@@ -505,13 +505,15 @@ namespace Compiled.Kernels
 
         /// <summary>Columns <paramref name="j"/> to n on the 256-bit tiles: 16 columns at a time, then blocks of 8 (the last one
         /// ending at n).</summary>
-        private static unsafe void Tiles256<TRelu>(float* pa, int rowStride, int columnStride, float* pb, int ldb, float* pc, int ldc, int m, int k, int n, int j, bool accumulate, float* bias, int run, nint skip)
+        private static unsafe void Tiles256<TRelu, TLayout>(float* pa, int rowStride, nint* starts, int columnStride, float* pb, int ldb, float* pc, int ldc, int m, int k, int n, int j, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
+            where TLayout : struct, IRowLayout
         {
             // Cover the rows with six-, four- and at most one three-row tile so that no row is left to the slow
             // one-row kernel when that is possible (32 = 4 x 6 + 2 x 4, 64 = 10 x 6 + 4, 9 = 6 + 3, 7 = 4 + 3), or with
             // six-row tiles and one five-row tile where six leave five (11 = 6 + 5, 5).
             int sixRowEnd = SixRowTiles(m) * 6;
+
             bool fiveRows = m - sixRowEnd == 5;
 
             // The three rows the six- and four-row tiles leave, if any, 32 columns at a time first.
@@ -520,7 +522,7 @@ namespace Compiled.Kernels
             {
                 for (; threeRowColumnsEnd + 32 <= n; threeRowColumnsEnd += 32)
                 {
-                    Kernel3x32<TRelu>(pa + (threeRows * rowStride), rowStride, columnStride, pb + threeRowColumnsEnd, ldb, pc + (threeRows * ldc) + threeRowColumnsEnd, ldc, k, accumulate, Offset(bias, threeRowColumnsEnd), run, skip);
+                    Kernel3x32<TRelu, TLayout>(TileA<TLayout>(pa, rowStride, threeRows), rowStride, TileStarts<TLayout>(starts, threeRows), columnStride, pb + threeRowColumnsEnd, ldb, pc + (threeRows * ldc) + threeRowColumnsEnd, ldc, k, accumulate, Offset(bias, threeRowColumnsEnd), run, skip);
                 }
             }
 
@@ -529,25 +531,25 @@ namespace Compiled.Kernels
                 int i = 0;
                 for (; i < sixRowEnd; i += 6)
                 {
-                    Kernel6x16<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j), run, skip);
+                    Kernel6x16<TRelu, TLayout>(TileA<TLayout>(pa, rowStride, i), rowStride, TileStarts<TLayout>(starts, i), columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j), run, skip);
                 }
 
                 if (fiveRows)
                 {
-                    Kernel5x16<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j), run, skip);
+                    Kernel5x16<TRelu, TLayout>(TileA<TLayout>(pa, rowStride, i), rowStride, TileStarts<TLayout>(starts, i), columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j), run, skip);
                     i += 5;
                 }
 
                 for (; i + 4 <= m; i += 4)
                 {
-                    Kernel4x16<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j), run, skip);
+                    Kernel4x16<TRelu, TLayout>(TileA<TLayout>(pa, rowStride, i), rowStride, TileStarts<TLayout>(starts, i), columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j), run, skip);
                 }
 
                 if (i + 3 <= m)
                 {
                     if (j >= threeRowColumnsEnd)
                     {
-                        Kernel3x16<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j), run, skip);
+                        Kernel3x16<TRelu, TLayout>(TileA<TLayout>(pa, rowStride, i), rowStride, TileStarts<TLayout>(starts, i), columnStride, pb + j, ldb, pc + (i * ldc) + j, ldc, k, accumulate, Offset(bias, j), run, skip);
                     }
 
                     i += 3;
@@ -555,7 +557,7 @@ namespace Compiled.Kernels
 
                 for (; i < m; i++)
                 {
-                    Kernel1x16<TRelu>(pa + (i * rowStride), columnStride, pb + j, ldb, pc + (i * ldc) + j, k, accumulate, Offset(bias, j), run, skip);
+                    Kernel1x16<TRelu>(RowStart<TLayout>(pa, rowStride, starts, i), columnStride, pb + j, ldb, pc + (i * ldc) + j, k, accumulate, Offset(bias, j), run, skip);
                 }
             }
 
@@ -568,29 +570,71 @@ namespace Compiled.Kernels
                 int i = 0;
                 for (; i < sixRowEnd; i += 6)
                 {
-                    Kernel6x8<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail, Offset(bias, block), run, skip);
+                    Kernel6x8<TRelu, TLayout>(TileA<TLayout>(pa, rowStride, i), rowStride, TileStarts<TLayout>(starts, i), columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail, Offset(bias, block), run, skip);
                 }
 
                 for (; i + 4 <= m; i += 4)
                 {
-                    Kernel4x8<TRelu>(pa + (i * rowStride), rowStride, columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail, Offset(bias, block), run, skip);
+                    Kernel4x8<TRelu, TLayout>(TileA<TLayout>(pa, rowStride, i), rowStride, TileStarts<TLayout>(starts, i), columnStride, pb + block, ldb, pc + (i * ldc) + block, ldc, k, accumulate, tail, Offset(bias, block), run, skip);
                 }
 
                 for (; i < m; i++)
                 {
                     if (tail == 8)
                     {
-                        Kernel1x8<TRelu>(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate, Offset(bias, block), run, skip);
+                        Kernel1x8<TRelu>(RowStart<TLayout>(pa, rowStride, starts, i), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate, Offset(bias, block), run, skip);
                     }
                     else
                     {
-                        Kernel1xTail<TRelu>(pa + (i * rowStride), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate, tail, Offset(bias, block), run, skip);
+                        Kernel1xTail<TRelu>(RowStart<TLayout>(pa, rowStride, starts, i), columnStride, pb + block, ldb, pc + (i * ldc) + block, k, accumulate, tail, Offset(bias, block), run, skip);
                     }
                 }
 
                 j += tail;
             }
         }
+
+        /// <summary>How a 256-bit tile finds A's rows: a stride apart, or each at its own start (gathered), a constant the JIT
+        /// folds into each instantiation, so that strided products keep their offsets' arithmetic.</summary>
+        private interface IRowLayout
+        {
+            static abstract bool Gathered { get; }
+        }
+
+        private struct StridedRows : IRowLayout
+        {
+            public static bool Gathered => false;
+        }
+
+        private struct GatheredRows : IRowLayout
+        {
+            public static bool Gathered => true;
+        }
+
+        /// <summary>Where the tile from row <paramref name="i"/> finds A: that row, or with gathered rows A itself, each row's
+        /// start coming from <see cref="TileStarts"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe float* TileA<TLayout>(float* pa, int rowStride, int i)
+            where TLayout : struct, IRowLayout => TLayout.Gathered ? pa : pa + ((nint)i * rowStride);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe nint* TileStarts<TLayout>(nint* starts, int i)
+            where TLayout : struct, IRowLayout => TLayout.Gathered ? starts + i : null;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe float* RowStart<TLayout>(float* pa, int rowStride, nint* starts, int i)
+            where TLayout : struct, IRowLayout => TLayout.Gathered ? pa + starts[i] : pa + ((nint)i * rowStride);
+
+        /// <summary>A tile's first row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe float* FirstRow<TLayout>(float* a, nint* starts)
+            where TLayout : struct, IRowLayout => TLayout.Gathered ? a + starts[0] : a;
+
+        /// <summary>A tile's row <paramref name="row"/> from its first, as a native integer that the tile's loop adds to its
+        /// pointer (int offsets cost a multiply and a sign extension per row and step).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe nint RowOffset<TLayout>(int rowStride, nint* starts, int row)
+            where TLayout : struct, IRowLayout => TLayout.Gathered ? starts[row] - starts[0] : row * (nint)rowStride;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
@@ -639,8 +683,9 @@ namespace Compiled.Kernels
 
         // Six rows of A against sixteen columns of B (BLIS' Haswell shape): twelve accumulators, two loads of B and
         // six broadcasts of A per step of k, fifteen of the sixteen ymm registers.
-        private static unsafe void Kernel6x16<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
+        private static unsafe void Kernel6x16<TRelu, TLayout>(float* a, int rowStride, nint* starts, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
+            where TLayout : struct, IRowLayout
         {
             Vector256<float> c00 = Start256(c, accumulate, bias, 0), c01 = Start256(c + 8, accumulate, bias, 8);
             Vector256<float> c10 = Start256(c + ldc, accumulate, bias, 0), c11 = Start256(c + ldc + 8, accumulate, bias, 8);
@@ -650,8 +695,8 @@ namespace Compiled.Kernels
             Vector256<float> c50 = Start256(c + (5 * ldc), accumulate, bias, 0), c51 = Start256(c + (5 * ldc) + 8, accumulate, bias, 8);
             // The rows' offsets as native integers, computed once: the loop's addresses are then base + offset * 4, where
             // int offsets cost a multiply and a sign extension per row and step, as many instructions as the FMAs.
-            float* a0 = a;
-            nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1, step = columnStride, next = ldb;
+            float* a0 = FirstRow<TLayout>(a, starts);
+            nint r1 = RowOffset<TLayout>(rowStride, starts, 1), r2 = RowOffset<TLayout>(rowStride, starts, 2), r3 = RowOffset<TLayout>(rowStride, starts, 3), r4 = RowOffset<TLayout>(rowStride, starts, 4), r5 = RowOffset<TLayout>(rowStride, starts, 5), step = columnStride, next = ldb;
             for (int p = 0, end = run; p < k; end += run, a0 += skip)
             {
                 for (; p < end; p++)
@@ -696,16 +741,17 @@ namespace Compiled.Kernels
 
         // Five rows of A against sixteen columns, for five rows left by the six-row tiles: ten FMA chains where the
         // split into 4 + 1 or 4 + 4 + 3 rows runs tiles of eight or two (an eleven-pixel row of a convolution read in place).
-        private static unsafe void Kernel5x16<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
+        private static unsafe void Kernel5x16<TRelu, TLayout>(float* a, int rowStride, nint* starts, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
+            where TLayout : struct, IRowLayout
         {
             Vector256<float> c00 = Start256(c, accumulate, bias, 0), c01 = Start256(c + 8, accumulate, bias, 8);
             Vector256<float> c10 = Start256(c + ldc, accumulate, bias, 0), c11 = Start256(c + ldc + 8, accumulate, bias, 8);
             Vector256<float> c20 = Start256(c + (2 * ldc), accumulate, bias, 0), c21 = Start256(c + (2 * ldc) + 8, accumulate, bias, 8);
             Vector256<float> c30 = Start256(c + (3 * ldc), accumulate, bias, 0), c31 = Start256(c + (3 * ldc) + 8, accumulate, bias, 8);
             Vector256<float> c40 = Start256(c + (4 * ldc), accumulate, bias, 0), c41 = Start256(c + (4 * ldc) + 8, accumulate, bias, 8);
-            float* a0 = a;
-            nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, step = columnStride, next = ldb;
+            float* a0 = FirstRow<TLayout>(a, starts);
+            nint r1 = RowOffset<TLayout>(rowStride, starts, 1), r2 = RowOffset<TLayout>(rowStride, starts, 2), r3 = RowOffset<TLayout>(rowStride, starts, 3), r4 = RowOffset<TLayout>(rowStride, starts, 4), step = columnStride, next = ldb;
             for (int p = 0, end = run; p < k; end += run, a0 += skip)
             {
                 for (; p < end; p++)
@@ -744,15 +790,16 @@ namespace Compiled.Kernels
         }
 
         // Four rows of A against sixteen columns of B, for the rows left over by the six-row tiles.
-        private static unsafe void Kernel4x16<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
+        private static unsafe void Kernel4x16<TRelu, TLayout>(float* a, int rowStride, nint* starts, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
+            where TLayout : struct, IRowLayout
         {
             Vector256<float> c00 = Start256(c, accumulate, bias, 0), c01 = Start256(c + 8, accumulate, bias, 8);
             Vector256<float> c10 = Start256(c + ldc, accumulate, bias, 0), c11 = Start256(c + ldc + 8, accumulate, bias, 8);
             Vector256<float> c20 = Start256(c + (2 * ldc), accumulate, bias, 0), c21 = Start256(c + (2 * ldc) + 8, accumulate, bias, 8);
             Vector256<float> c30 = Start256(c + (3 * ldc), accumulate, bias, 0), c31 = Start256(c + (3 * ldc) + 8, accumulate, bias, 8);
-            float* a0 = a;
-            nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, step = columnStride, next = ldb;
+            float* a0 = FirstRow<TLayout>(a, starts);
+            nint r1 = RowOffset<TLayout>(rowStride, starts, 1), r2 = RowOffset<TLayout>(rowStride, starts, 2), r3 = RowOffset<TLayout>(rowStride, starts, 3), step = columnStride, next = ldb;
             for (int p = 0, end = run; p < k; end += run, a0 += skip)
             {
                 for (; p < end; p++)
@@ -787,14 +834,15 @@ namespace Compiled.Kernels
 
         // Three rows of A against sixteen columns: six chains of FMAs, enough to keep most of both FMA units busy where a
         // one-row tile's two chains leave them waiting (the nine rows of a 3x3 single-channel convolution's weight gradient).
-        private static unsafe void Kernel3x16<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
+        private static unsafe void Kernel3x16<TRelu, TLayout>(float* a, int rowStride, nint* starts, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
+            where TLayout : struct, IRowLayout
         {
             Vector256<float> c00 = Start256(c, accumulate, bias, 0), c01 = Start256(c + 8, accumulate, bias, 8);
             Vector256<float> c10 = Start256(c + ldc, accumulate, bias, 0), c11 = Start256(c + ldc + 8, accumulate, bias, 8);
             Vector256<float> c20 = Start256(c + (2 * ldc), accumulate, bias, 0), c21 = Start256(c + (2 * ldc) + 8, accumulate, bias, 8);
-            float* a0 = a;
-            nint r1 = rowStride, r2 = 2 * r1, step = columnStride, next = ldb;
+            float* a0 = FirstRow<TLayout>(a, starts);
+            nint r1 = RowOffset<TLayout>(rowStride, starts, 1), r2 = RowOffset<TLayout>(rowStride, starts, 2), step = columnStride, next = ldb;
             for (int p = 0, end = run; p < k; end += run, a0 += skip)
             {
                 for (; p < end; p++)
@@ -825,14 +873,15 @@ namespace Compiled.Kernels
         // Three rows of A against 32 columns: twelve chains of FMAs where the 3 x 16 tile has six, too few to cover the FMA
         // latency (a 3 x 3 single-channel convolution's weight gradient, 9 x 2,046 x 32 on the 256-bit tiles: the six-row
         // tile at peak, the three-row one at about three quarters of it).
-        private static unsafe void Kernel3x32<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
+        private static unsafe void Kernel3x32<TRelu, TLayout>(float* a, int rowStride, nint* starts, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
+            where TLayout : struct, IRowLayout
         {
             Vector256<float> c00 = Start256(c, accumulate, bias, 0), c01 = Start256(c + 8, accumulate, bias, 8), c02 = Start256(c + 16, accumulate, bias, 16), c03 = Start256(c + 24, accumulate, bias, 24);
             Vector256<float> c10 = Start256(c + ldc, accumulate, bias, 0), c11 = Start256(c + ldc + 8, accumulate, bias, 8), c12 = Start256(c + ldc + 16, accumulate, bias, 16), c13 = Start256(c + ldc + 24, accumulate, bias, 24);
             Vector256<float> c20 = Start256(c + (2 * ldc), accumulate, bias, 0), c21 = Start256(c + (2 * ldc) + 8, accumulate, bias, 8), c22 = Start256(c + (2 * ldc) + 16, accumulate, bias, 16), c23 = Start256(c + (2 * ldc) + 24, accumulate, bias, 24);
-            float* a0 = a;
-            nint r1 = rowStride, r2 = 2 * r1, step = columnStride, next = ldb;
+            float* a0 = FirstRow<TLayout>(a, starts);
+            nint r1 = RowOffset<TLayout>(rowStride, starts, 1), r2 = RowOffset<TLayout>(rowStride, starts, 2), step = columnStride, next = ldb;
             for (int p = 0, end = run; p < k; end += run, a0 += skip)
             {
                 for (; p < end; p++)
@@ -1075,13 +1124,13 @@ namespace Compiled.Kernels
             {
                 if (narrow && relu)
                 {
-                    Tiles256<Relu>(pa, k, 1, pb, n, pc, n, m, k, n, 0, accumulate: false, pbias, run: k, skip: 0);
+                    Tiles256<Relu, StridedRows>(pa, k, null, 1, pb, n, pc, n, m, k, n, 0, accumulate: false, pbias, run: k, skip: 0);
                     return true;
                 }
 
                 if (narrow)
                 {
-                    Tiles256<NoRelu>(pa, k, 1, pb, n, pc, n, m, k, n, 0, accumulate: false, pbias, run: k, skip: 0);
+                    Tiles256<NoRelu, StridedRows>(pa, k, null, 1, pb, n, pc, n, m, k, n, 0, accumulate: false, pbias, run: k, skip: 0);
                     return true;
                 }
 
@@ -1134,7 +1183,7 @@ namespace Compiled.Kernels
 
                 if (j < n)
                 {
-                    Tiles256Runs(pa, rowStride, 1, pb, n, pc, m, k, n, j, accumulate: false, pbias, relu, run, runStride);
+                    Tiles256Runs<StridedRows>(pa, rowStride, null, 1, pb, n, pc, m, k, n, j, accumulate: false, pbias, relu, run, runStride);
                 }
             }
         }
@@ -1180,10 +1229,62 @@ namespace Compiled.Kernels
 
                 if (j < n)
                 {
-                    Tiles256Runs(pa, 1, stepStride, pb, n, pc, m, k, n, j, accumulate, null, relu: false, run, runStride);
+                    Tiles256Runs<StridedRows>(pa, 1, null, stepStride, pb, n, pc, m, k, n, j, accumulate, null, relu: false, run, runStride);
                 }
             }
         }
+
+        /// <summary>
+        /// <see cref="MultiplyRunsBias"/> with A's rows gathered from anywhere: row i is the runs that start at
+        /// <c>a[rowStarts[i]]</c>, <paramref name="run"/> values each, <paramref name="runStride"/> apart. A chunk of a
+        /// convolution's patches that crosses output rows (and samples) is such a matrix, so its tiles run across those rows
+        /// as over an unfolded chunk, with nothing unfolded. The same bits as unfolding. On the 256-bit tiles
+        /// (<see cref="GathersRows"/>, which the caller checks): a Vector512 tile's twelve rows share five offsets, so those
+        /// take the rows an output row at a time (<see cref="MultiplyRunsBias"/>).
+        /// </summary>
+        internal static unsafe void MultiplyGatheredRunsBias(
+            ReadOnlySpan<float> a, ReadOnlySpan<nint> rowStarts, int run, int runStride, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, int k, int n, bool relu)
+        {
+            if (!GathersRows(n))
+            {
+                throw new InvalidOperationException(
+                    $"The 256-bit tiles do not gather the rows of a product of {n} columns here (from 8 columns, where Vector256 is accelerated and the Vector512 tiles do not take them).");
+            }
+
+            int m = rowStarts.Length;
+            if (m < 1 || k < 1 || run < 1 || k % run != 0 || runStride < run)
+            {
+                throw new ArgumentException($"Not a matrix of runs: {m} rows, {k} columns in runs of {run} that start {runStride} apart.");
+            }
+
+            long rowSpan = (((k / run) - 1L) * runStride) + run;
+            foreach (nint start in rowStarts)
+            {
+                if (start < 0 || start + rowSpan > a.Length)
+                {
+                    throw new ArgumentException($"A row starting at {start} reads {rowSpan} values on from there; A has {a.Length}.", nameof(rowStarts));
+                }
+            }
+
+            if (b.Length < (long)k * n || c.Length < (long)m * n || bias.Length < n)
+            {
+                throw new ArgumentException(
+                    $"B [{k}, {n}] needs {(long)k * n}, C [{m}, {n}] {(long)m * n} and the bias {n} (have {b.Length}, {c.Length}, {bias.Length}).");
+            }
+
+            fixed (float* pa = a)
+            fixed (nint* starts = rowStarts)
+            fixed (float* pb = b)
+            fixed (float* pbias = bias)
+            fixed (float* pc = c)
+            {
+                Tiles256Runs<GatheredRows>(pa, 0, starts, 1, pb, n, pc, m, k, n, 0, accumulate: false, pbias, relu, run, runStride);
+            }
+        }
+
+        /// <summary>Whether <see cref="MultiplyGatheredRunsBias"/> takes products of <paramref name="n"/> columns: all of them
+        /// on the 256-bit tiles, from 8 columns, where Vector256 is accelerated and Vector512 is not (or n is under 32).</summary>
+        internal static bool GathersRows(int n) => Vector256.IsHardwareAccelerated && n >= 8 && !(Vector512.IsHardwareAccelerated && n >= 32);
 
         /// <summary>
         /// Columns <paramref name="j"/> to n of a product whose A is read in runs (k / run runs of <paramref name="run"/>
@@ -1191,8 +1292,9 @@ namespace Compiled.Kernels
         /// product runs in blocks of whole runs, as <see cref="MultiplyAddVector"/> blocks k: the first block starts from the
         /// bias (or C, or 0), the later ones from C, and only the last applies ReLU, so the bits are those of one pass.
         /// </summary>
-        private static unsafe void Tiles256Runs(
-            float* pa, int rowStride, int columnStride, float* pb, int ldb, float* pc, int m, int k, int n, int j, bool accumulate, float* bias, bool relu, int run, int runStride)
+        private static unsafe void Tiles256Runs<TLayout>(
+            float* pa, int rowStride, nint* starts, int columnStride, float* pb, int ldb, float* pc, int m, int k, int n, int j, bool accumulate, float* bias, bool relu, int run, int runStride)
+            where TLayout : struct, IRowLayout
         {
             int runs = k / run;
             int perBlock = k > DeepProduct && (long)m * k > DeepOperand ? Math.Max(1, DepthBlock / run) : runs;
@@ -1204,11 +1306,11 @@ namespace Compiled.Kernels
                 bool later = first > 0;
                 if (relu && first + count == runs)
                 {
-                    Tiles256<Relu>(a, rowStride, columnStride, b, ldb, pc, ldb, m, count * run, n, j, accumulate || later, later ? null : bias, run, skip);
+                    Tiles256<Relu, TLayout>(a, rowStride, starts, columnStride, b, ldb, pc, ldb, m, count * run, n, j, accumulate || later, later ? null : bias, run, skip);
                 }
                 else
                 {
-                    Tiles256<NoRelu>(a, rowStride, columnStride, b, ldb, pc, ldb, m, count * run, n, j, accumulate || later, later ? null : bias, run, skip);
+                    Tiles256<NoRelu, TLayout>(a, rowStride, starts, columnStride, b, ldb, pc, ldb, m, count * run, n, j, accumulate || later, later ? null : bias, run, skip);
                 }
             }
         }
@@ -1504,12 +1606,14 @@ namespace Compiled.Kernels
 
         // Six rows of A against one eight-column block of B, of which the last `tail` lanes are written (all eight when tail
         // is 8): the other lanes start from and are put back to what C holds, columns an earlier block wrote.
-        private static unsafe void Kernel6x8<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail, float* bias, int run, nint skip)
+        private static unsafe void Kernel6x8<TRelu, TLayout>(float* a, int rowStride, nint* starts, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
+            where TLayout : struct, IRowLayout
         {
             Vector256<float> c0 = Start256(c, accumulate, bias, 0), c1 = Start256(c + ldc, accumulate, bias, 0), c2 = Start256(c + (2 * ldc), accumulate, bias, 0);
             Vector256<float> c3 = Start256(c + (3 * ldc), accumulate, bias, 0), c4 = Start256(c + (4 * ldc), accumulate, bias, 0), c5 = Start256(c + (5 * ldc), accumulate, bias, 0);
-            nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1, step = columnStride, next = ldb;
+            a = FirstRow<TLayout>(a, starts);
+            nint r1 = RowOffset<TLayout>(rowStride, starts, 1), r2 = RowOffset<TLayout>(rowStride, starts, 2), r3 = RowOffset<TLayout>(rowStride, starts, 3), r4 = RowOffset<TLayout>(rowStride, starts, 4), r5 = RowOffset<TLayout>(rowStride, starts, 5), step = columnStride, next = ldb;
             for (int p = 0, end = run; p < k; end += run, a += skip)
             {
                 for (; p < end; p++)
@@ -1536,11 +1640,13 @@ namespace Compiled.Kernels
         }
 
         // Four rows against one eight-column block, as Kernel6x8.
-        private static unsafe void Kernel4x8<TRelu>(float* a, int rowStride, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail, float* bias, int run, nint skip)
+        private static unsafe void Kernel4x8<TRelu, TLayout>(float* a, int rowStride, nint* starts, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, int tail, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
+            where TLayout : struct, IRowLayout
         {
             Vector256<float> c0 = Start256(c, accumulate, bias, 0), c1 = Start256(c + ldc, accumulate, bias, 0), c2 = Start256(c + (2 * ldc), accumulate, bias, 0), c3 = Start256(c + (3 * ldc), accumulate, bias, 0);
-            nint r1 = rowStride, r2 = 2 * r1, r3 = 3 * r1, step = columnStride, next = ldb;
+            a = FirstRow<TLayout>(a, starts);
+            nint r1 = RowOffset<TLayout>(rowStride, starts, 1), r2 = RowOffset<TLayout>(rowStride, starts, 2), r3 = RowOffset<TLayout>(rowStride, starts, 3), step = columnStride, next = ldb;
             for (int p = 0, end = run; p < k; end += run, a += skip)
             {
                 for (; p < end; p++)

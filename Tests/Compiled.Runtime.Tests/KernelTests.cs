@@ -291,6 +291,56 @@ public class KernelTests
 
     private static void AssertContains(Exception error, string part) => Assert.Contains(part, error.Message);
 
+    /// <summary>A product whose rows of A are gathered from anywhere, each read in runs, gives the bits of copying those rows
+    /// into a matrix first and multiplying it (with the bias, with and without ReLU): rows out of order, shared, and
+    /// deep enough to run in blocks of whole runs; six-, five-, four- and three-row tiles, 16 and 8 columns and a tail.</summary>
+    [Theory]
+    [InlineData(13, 3, 5, 16)]
+    [InlineData(11, 4, 3, 8)]
+    [InlineData(23, 7, 2, 29)]
+    [InlineData(7, 5, 4, 12)]
+    [InlineData(30, 384, 3, 24)] // k = 1,152 over 30 rows: blocks of whole runs, ReLU on the last
+    public void Gathered_rows_read_in_runs_give_the_bits_of_a_copied_matrix(int m, int run, int runs, int n)
+    {
+        var random = new Xoshiro(43);
+        int runStride = run + 3, k = run * runs, rowSpan = ((runs - 1) * runStride) + run;
+        float[] a = Enumerable.Range(0, rowSpan + 50).Select(_ => random.NextGaussian()).ToArray();
+        float[] b = Enumerable.Range(0, k * n).Select(_ => random.NextGaussian()).ToArray();
+        float[] bias = Enumerable.Range(0, n).Select(_ => random.NextGaussian()).ToArray();
+        nint[] starts = Enumerable.Range(0, m).Select(i => (nint)((i * 37) % 51)).ToArray(); // out of order, some shared
+        if (!Gemm.GathersRows(n))
+        {
+            Assert.Throws<InvalidOperationException>(() => Gemm.MultiplyGatheredRunsBias(a, starts, run, runStride, b, bias, new float[m * n], k, n, relu: false));
+            return;
+        }
+
+        var copied = new float[m * k];
+        for (int i = 0; i < m; i++)
+        {
+            for (int p = 0; p < k; p++)
+            {
+                copied[(i * k) + p] = a[(int)starts[i] + ((p / run) * runStride) + (p % run)];
+            }
+        }
+
+        foreach (bool relu in new[] { false, true })
+        {
+            var expected = new float[m * n];
+            Dense.Forward(copied, b, bias, expected, m, k, n, relu);
+            var actual = new float[m * n];
+            Gemm.MultiplyGatheredRunsBias(a, starts, run, runStride, b, bias, actual, k, n, relu);
+            Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+        }
+
+        starts[m / 2] = a.Length - rowSpan + 1; // its last run would read one value past A
+        AssertContains(Assert.Throws<ArgumentException>(() => Gemm.MultiplyGatheredRunsBias(a, starts, run, runStride, b, bias, new float[m * n], k, n, relu: false)), "A row starting at");
+        starts[m / 2] = -1;
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyGatheredRunsBias(a, starts, run, runStride, b, bias, new float[m * n], k, n, relu: false));
+        starts[m / 2] = 0;
+        AssertContains(Assert.Throws<ArgumentException>(() => Gemm.MultiplyGatheredRunsBias(a, starts, run, runStride, b, bias, new float[(m * n) - 1], k, n, relu: false)), $"C [{m}, {n}]");
+        AssertContains(Assert.Throws<ArgumentException>(() => Gemm.MultiplyGatheredRunsBias(a, starts, run, run - 1, b, bias, new float[m * n], k, n, relu: false)), "Not a matrix of runs");
+    }
+
     /// <summary>A dense layer with ReLU, on the tiles that start from the bias and apply ReLU as they store, and on the
     /// paths that fill the bias first and pass over the output after: the same bits, -0 turned to +0 and a NaN kept.</summary>
     [Theory]

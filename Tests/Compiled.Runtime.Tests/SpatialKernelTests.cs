@@ -41,10 +41,10 @@ public class SpatialKernelTests
         { 1, 4, 4, 3, 3, 3, 1, 1, 32 }, // 2 wide: unfolded
         { 2, 14, 12, 1, 5, 5, 1, 1, 32 }, // kernel rows of 5 values: the weight gradient unfolded
         { 2, 12, 20, 3, 4, 1, 1, 2, 32 }, // kernel rows of one cell of three channels, stride 2 across: the weight gradient in place in runs of 3
-        { 2, 13, 13, 32, 3, 3, 1, 1, 16 }, // 16 filters: the 256-bit tiles in runs, 11 wide (a six- and a five-row tile)
+        { 2, 13, 13, 32, 3, 3, 1, 1, 16 }, // 16 filters: the 256-bit tiles in runs, 11 wide, gathered across output rows
         { 2, 10, 11, 6, 3, 3, 1, 1, 48 }, // 48 filters: 32 columns on the Vector512 tiles, 16 on the 256-bit ones
         { 2, 9, 12, 5, 3, 2, 1, 1, 12 }, // 12 filters: an eight-column block and a tail of four, in runs
-        { 2, 8, 10, 3, 3, 3, 1, 1, 8 }, // 8 filters, 8 wide: unfolded on the 256-bit tiles (four-row ones)
+        { 2, 8, 10, 3, 3, 3, 1, 1, 8 }, // 8 filters, 8 wide: eight-column 256-bit tiles, gathered
         { 1, 5, 32, 128, 3, 3, 1, 1, 16 }, // patches of 1,152 values: the 256-bit tiles in blocks of whole runs, ReLU on the last
         { 2, 35, 35, 16, 3, 3, 1, 1, 16 }, // 1,089 pixels a sample: the weight gradient's 256-bit tiles in blocks of whole runs
     };
@@ -52,9 +52,9 @@ public class SpatialKernelTests
     /// <summary>The passes that read the patches where they lie in the input give the bits of unfolding them first and
     /// multiplying: the forward pass with and without ReLU, the weight gradient overwritten and accumulated, with chunks
     /// that end mid-row and mid-sample. The forward pass reads in place exactly where the tiles take runs (8 filters or
-    /// more) and an output row keeps them full (on the Vector512 tiles, 32 filters or more, any width but 1, 2 and 5; on
-    /// the 256-bit tiles 3, 6 or from 9); the weight gradient where, besides, a sample has 80 pixels or more and a kernel
-    /// row's values keep the tiles full in the same way.</summary>
+    /// more): on the 256-bit tiles, with the rows gathered across output rows, at any width; on the Vector512 tiles (32
+    /// filters or more), an output row at a time, any width but 1, 2 and 5. The weight gradient where, besides, a sample
+    /// has 80 pixels or more and a kernel row's values keep the tiles full (on the 256-bit tiles 3, 6 or from 9).</summary>
     [Theory]
     [MemberData(nameof(UnpaddedConvolutions))]
     public void Convolution_reading_patches_in_place_gives_the_bits_of_unfolding(int batch, int h, int w, int cin, int kh, int kw, int sh, int sw, int filters)
@@ -62,7 +62,8 @@ public class SpatialKernelTests
         int oh = ((h - kh) / sh) + 1, ow = ((w - kw) / sw) + 1;
         var g = new ConvolutionGeometry(h, w, cin, kh, kw, sh, sw, 0, 0, oh, ow, filters);
         Assert.True(g.WindowsInside);
-        Assert.Equal(TakesRuns(filters) && KeepsTilesFull(ow, filters), Convolution.ReadsPatchesInPlace(g));
+        bool inPlace = TakesRuns(filters) && (GathersRows(filters) || KeepsTilesFull(ow, filters));
+        Assert.Equal(inPlace, Convolution.ReadsPatchesInPlace(g));
         float[] x = Random(batch * g.InputSize, 21), weights = Random(g.WeightCount, 22), bias = Random(filters, 23);
         int rows = batch * g.OutputPixels;
         var patches = new float[rows * g.PatchSize];
@@ -80,7 +81,7 @@ public class SpatialKernelTests
         }
 
         Assert.Equal(
-            TakesRuns(filters) && KeepsTilesFull(ow, filters) && g.OutputPixels >= 80 && KeepsTilesFull(kw * cin, filters),
+            inPlace && g.OutputPixels >= 80 && KeepsTilesFull(kw * cin, filters),
             Convolution.WeightGradientInPlace(g));
         float[] dy = Random(rows * filters, 24);
         var expectedDw = new float[g.WeightCount];
@@ -101,6 +102,9 @@ public class SpatialKernelTests
     }
 
     private static bool TakesRuns(int filters) => System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && filters >= 8;
+
+    private static bool GathersRows(int filters) =>
+        TakesRuns(filters) && !(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && filters >= 32);
 
     private static bool KeepsTilesFull(int rows, int filters) =>
         System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && filters >= 32 ? rows is not (1 or 2 or 5) : rows is 3 or 6 or >= 9;
