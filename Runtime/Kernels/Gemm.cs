@@ -504,7 +504,9 @@ namespace Compiled.Kernels
         private const int DepthBlock = 64;
 
         /// <summary>Columns <paramref name="j"/> to n on the 256-bit tiles: 16 columns at a time, then blocks of 8 (the last one
-        /// ending at n).</summary>
+        /// ending at n). A's row i starts at <c>pa + i * rowStride</c>, or at <c>pa + starts[i]</c> when
+        /// <typeparamref name="TLayout"/> gathers the rows; A's pointer jumps by <paramref name="skip"/> after every
+        /// <paramref name="run"/> steps of k (a plain product is one run of k).</summary>
         private static unsafe void Tiles256<TRelu, TLayout>(float* pa, int rowStride, nint* starts, int columnStride, float* pb, int ldb, float* pc, int ldc, int m, int k, int n, int j, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
             where TLayout : struct, IRowLayout

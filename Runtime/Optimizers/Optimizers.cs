@@ -31,6 +31,39 @@ namespace Compiled
             throw new NotSupportedException($"{GetType().Name} does not implement ImportState, so it cannot resume from a checkpoint.");
     }
 
+    /// <summary>
+    /// The square root of a second moment (Adam's v, RMSprop's running square) beside epsilon, without the slow path x86
+    /// takes for a square root of a subnormal value (about twice the time per vector). A weight whose gradient has been 0
+    /// for thousands of steps (behind a dead ReLU unit) has its moment decay into the subnormal range, where it stays: at
+    /// the smallest subnormal, v times beta2 rounds back to v. Below the normal range a moment's square root is under
+    /// 2^-63, which added to an epsilon of 2^-38 or more rounds back to epsilon, and so does 2^-63 itself, the root of the
+    /// smallest normal float: such moments are raised to that before the root, the same sum bit for bit, wherever epsilon
+    /// allows (<see cref="Floor"/>); elsewhere the moments are taken as they are. The stored moments are not changed.
+    /// </summary>
+    internal static class SecondMoment
+    {
+        /// <summary>The moments below which the square root is taken of the floor itself (2^-126, whose root 2^-63 vanishes
+        /// beside epsilon as a subnormal's does): the smallest normal float where <paramref name="epsilon"/> is 2^-38 or
+        /// more, else 0 (none). A scalar, to be broadcast with the pass's other constants.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static float Floor(float epsilon) => epsilon >= SmallestExactEpsilon ? SmallestNormal : 0f;
+
+        /// <summary>2^-126.</summary>
+        private const float SmallestNormal = 1.17549435E-38f;
+
+        /// <summary>2^-38: half an ulp of any epsilon from here on is 2^-62 or more, above the square root of a subnormal.</summary>
+        private const float SmallestExactEpsilon = 3.637978807091713E-12f;
+
+        /// <summary>sqrt(max(v, floor)) + epsilon: the same bits as sqrt(v) + epsilon (a NaN kept).</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> RootPlus(Vector<float> v, Vector<float> floor, Vector<float> epsilon) =>
+#if NET9_0_OR_GREATER
+            Vector.SquareRoot(Vector.MaxNative(floor, v)) + epsilon;
+#else
+            Vector.SquareRoot(Vector.ConditionalSelect(Vector.LessThan(v, floor), floor, v)) + epsilon;
+#endif
+    }
+
     internal static class OptimizerChecks
     {
         /// <summary>Floats of scaled gradients a step keeps on the stack at a time (4 KB, in L1).</summary>
@@ -382,7 +415,7 @@ namespace Compiled
                 // Every constant broadcast once, before the loop: the JIT does not hoist a broadcast of a local out of it,
                 // and the pass is short enough for seven of them to show (docs/performance.md).
                 Vector<float> scale = new(gradientScale), beta1 = new(b1), rest1 = new(1f - b1), beta2 = new(b2), rest2 = new(1f - b2);
-                Vector<float> step = new(stepSize), epsilon = new(epsHat), keep = new(decay);
+                Vector<float> step = new(stepSize), epsilon = new(epsHat), keep = new(decay), floor = new(SecondMoment.Floor(epsHat));
                 var pv = MemoryMarshal.Cast<float, Vector<float>>(parameters);
                 var gv = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 var mv = MemoryMarshal.Cast<float, Vector<float>>(m);
@@ -394,7 +427,7 @@ namespace Compiled
                     Vector<float> vj = (vv[j] * beta2) + (g * g * rest2);
                     mv[j] = mj;
                     vv[j] = vj;
-                    pv[j] = (pv[j] * keep) - (step * mj / (Vector.SquareRoot(vj) + epsilon));
+                    pv[j] = (pv[j] * keep) - (step * mj / SecondMoment.RootPlus(vj, floor, epsilon));
                 }
 
                 i = pv.Length * Vector<float>.Count;
@@ -528,7 +561,7 @@ namespace Compiled
             {
                 // One pass: parameters, gradients and the running square are each read once and written once; the
                 // constants broadcast once (see Adam).
-                Vector<float> scale = new(gradientScale), decay = new(rho), rest = new(1f - rho), step = new(lr), epsilon = new(eps);
+                Vector<float> scale = new(gradientScale), decay = new(rho), rest = new(1f - rho), step = new(lr), epsilon = new(eps), floor = new(SecondMoment.Floor(eps));
                 var pv = MemoryMarshal.Cast<float, Vector<float>>(parameters);
                 var gv = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 var sv = MemoryMarshal.Cast<float, Vector<float>>(s);
@@ -537,7 +570,7 @@ namespace Compiled
                     Vector<float> g = gv[j] * scale;
                     Vector<float> sj = (sv[j] * decay) + (rest * g * g);
                     sv[j] = sj;
-                    pv[j] -= step * g / (Vector.SquareRoot(sj) + epsilon);
+                    pv[j] -= step * g / SecondMoment.RootPlus(sj, floor, epsilon);
                 }
 
                 i = pv.Length * Vector<float>.Count;

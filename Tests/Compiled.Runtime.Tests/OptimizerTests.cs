@@ -277,6 +277,53 @@ public class OptimizerTests
         Check(() => new RmsProp(0.01f));
     }
 
+    /// <summary>Second moments that decay into the subnormal range (gradients of 0 after a few, tiny ones) or land there
+    /// (gradients around 1e-18) take, in the vector body, which raises them to 2^-126 before the square root, the steps of
+    /// the formula as the scalar tail computes it on each value alone, bit for bit: with the default epsilon, one just above
+    /// 2^-38 after the bias correction (the least for which the body raises them), and one far below (where it does not).</summary>
+    [Fact]
+    public void Subnormal_second_moments_take_the_steps_of_the_formula_bit_for_bit()
+    {
+        const int count = 67;
+        static float Gradient(int i, int step) => step > 3 && i % 2 == 0 ? 0f : (i % 4) switch
+        {
+            0 => 1e-18f * (1 + (i % 7)), // (1 - beta2) g^2 subnormal
+            1 => 3e-22f, // rounds to 0 or the smallest subnormal
+            2 => 0f,
+            _ => MathF.Sin(i) * 0.1f,
+        };
+        static void Check<T>(Func<T> create, int steps)
+            where T : struct, IOptimizer
+        {
+            T together = create();
+            T[] alone = Enumerable.Range(0, count).Select(_ => create()).ToArray();
+            float[] parameters = Enumerable.Range(0, count).Select(i => i % 5 == 0 ? 0f : (i * 0.01f) - 0.3f).ToArray(), single = (float[])parameters.Clone();
+            for (int step = 1; step <= steps; step++)
+            {
+                float[] gradients = Enumerable.Range(0, count).Select(i => Gradient(i, step)).ToArray();
+                together.Step(parameters, gradients);
+                for (int i = 0; i < count; i++)
+                {
+                    alone[i].Step(single.AsSpan(i, 1), gradients.AsSpan(i, 1));
+                    Assert.Equal(BitConverter.SingleToInt32Bits(single[i]), BitConverter.SingleToInt32Bits(parameters[i]));
+                }
+            }
+        }
+
+        // Adam's epsilon after the bias correction is epsilon * sqrt(1 - 0.999^t): 1.2e-10 gives 3.79e-12 at t = 1, just
+        // above 2^-38 = 3.64e-12. RMSprop's moments decay by 0.9 a step, into the subnormal range within the steps run.
+        foreach (float epsilon in new[] { 1e-7f, 1.2e-10f, 1e-20f })
+        {
+            Check(() => new Adam(0.01f, epsilon: epsilon), 40);
+            Check(() => new AdamW(0.01f, weightDecay: 0.1f, epsilon: epsilon), 40);
+        }
+
+        foreach (float epsilon in new[] { 1e-7f, 3.7e-12f, 1e-20f })
+        {
+            Check(() => new RmsProp(0.01f, epsilon: epsilon), 200);
+        }
+    }
+
     [Fact]
     public void Moments_start_on_a_cache_line_and_their_snapshots_are_copies()
     {
