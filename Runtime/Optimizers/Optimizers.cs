@@ -38,7 +38,9 @@ namespace Compiled
     /// the smallest subnormal, v times beta2 rounds back to v. Below the normal range a moment's square root is under
     /// 2^-63, which added to an epsilon of 2^-38 or more rounds back to epsilon, and so does 2^-63 itself, the root of the
     /// smallest normal float: such moments are raised to that before the root, the same sum bit for bit, wherever epsilon
-    /// allows (<see cref="Floor"/>); elsewhere the moments are taken as they are. The stored moments are not changed.
+    /// allows (<see cref="Floor"/>); elsewhere the moments are taken as they are. The stored moments are not changed. The
+    /// passes write <c>sqrt(max(floor, v))</c> (one instruction) out in their loops rather than call a helper, which the JIT
+    /// may leave uninlined.
     /// </summary>
     internal static class SecondMoment
     {
@@ -53,15 +55,6 @@ namespace Compiled
 
         /// <summary>2^-38: half an ulp of any epsilon from here on is 2^-62 or more, above the square root of a subnormal.</summary>
         private const float SmallestExactEpsilon = 3.637978807091713E-12f;
-
-        /// <summary>sqrt(max(v, floor)) + epsilon: the same bits as sqrt(v) + epsilon (a NaN kept).</summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static Vector<float> RootPlus(Vector<float> v, Vector<float> floor, Vector<float> epsilon) =>
-#if NET9_0_OR_GREATER
-            Vector.SquareRoot(Vector.MaxNative(floor, v)) + epsilon;
-#else
-            Vector.SquareRoot(Vector.ConditionalSelect(Vector.LessThan(v, floor), floor, v)) + epsilon;
-#endif
     }
 
     internal static class OptimizerChecks
@@ -203,6 +196,9 @@ namespace Compiled
 
         /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), read once: each chunk of the
         /// gradients is scaled on the stack, in L1, then stepped.</summary>
+        // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
+        // its broadcast constants on the stack (docs/performance.md, optimizers).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
         {
             OptimizerChecks.SameLength(parameters, gradients);
@@ -281,6 +277,9 @@ namespace Compiled
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, 1f);
 
         /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), in the same one pass.</summary>
+        // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
+        // its broadcast constants on the stack (docs/performance.md, optimizers).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
         {
             OptimizerChecks.SameLength(parameters, gradients);
@@ -395,6 +394,9 @@ namespace Compiled
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, 1f);
 
         /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), in the same one pass.</summary>
+        // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
+        // its broadcast constants on the stack (docs/performance.md, optimizers).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
         {
             OptimizerChecks.SameLength(parameters, gradients);
@@ -427,7 +429,12 @@ namespace Compiled
                     Vector<float> vj = (vv[j] * beta2) + (g * g * rest2);
                     mv[j] = mj;
                     vv[j] = vj;
-                    pv[j] = (pv[j] * keep) - (step * mj / SecondMoment.RootPlus(vj, floor, epsilon));
+#if NET9_0_OR_GREATER
+                    Vector<float> root = Vector.SquareRoot(Vector.MaxNative(floor, vj)); // SecondMoment: maxps(floor, NaN) is the NaN
+#else
+                    Vector<float> root = Vector.SquareRoot(Vector.ConditionalSelect(Vector.LessThan(vj, floor), floor, vj)); // SecondMoment
+#endif
+                    pv[j] = (pv[j] * keep) - (step * mj / (root + epsilon));
                 }
 
                 i = pv.Length * Vector<float>.Count;
@@ -550,6 +557,9 @@ namespace Compiled
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, 1f);
 
         /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), in the same one pass.</summary>
+        // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
+        // its broadcast constants on the stack (docs/performance.md, optimizers).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
         {
             OptimizerChecks.SameLength(parameters, gradients);
@@ -570,7 +580,12 @@ namespace Compiled
                     Vector<float> g = gv[j] * scale;
                     Vector<float> sj = (sv[j] * decay) + (rest * g * g);
                     sv[j] = sj;
-                    pv[j] -= step * g / SecondMoment.RootPlus(sj, floor, epsilon);
+#if NET9_0_OR_GREATER
+                    Vector<float> root = Vector.SquareRoot(Vector.MaxNative(floor, sj)); // SecondMoment: maxps(floor, NaN) is the NaN
+#else
+                    Vector<float> root = Vector.SquareRoot(Vector.ConditionalSelect(Vector.LessThan(sj, floor), floor, sj)); // SecondMoment
+#endif
+                    pv[j] -= step * g / (root + epsilon);
                 }
 
                 i = pv.Length * Vector<float>.Count;
