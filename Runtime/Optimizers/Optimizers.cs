@@ -32,21 +32,21 @@ namespace Compiled
     }
 
     /// <summary>
-    /// The square root of a second moment (Adam's v, RMSprop's running square) beside epsilon, without the slow path x86
-    /// takes for a square root of a subnormal value (about twice the time per vector). A weight whose gradient has been 0
-    /// for thousands of steps (behind a dead ReLU unit) has its moment decay into the subnormal range, where it stays: at
-    /// the smallest subnormal, v times beta2 rounds back to v. Below the normal range a moment's square root is under
-    /// 2^-63, which added to an epsilon of 2^-38 or more rounds back to epsilon, and so does 2^-63 itself, the root of the
-    /// smallest normal float: such moments are raised to that before the root, the same sum bit for bit, wherever epsilon
-    /// allows (<see cref="Floor"/>); elsewhere the moments are taken as they are. The stored moments are not changed. The
-    /// passes write <c>sqrt(max(floor, v))</c> (one instruction) out in their loops rather than call a helper, which the JIT
-    /// may leave uninlined.
+    /// Where Adam and RMSprop store a moment below the normal range as 0. A weight whose gradient has been 0 for a while
+    /// (behind a dead ReLU unit) has its moments decay into the subnormal range and stay there (at the smallest subnormal,
+    /// m times beta1 and v times beta2 round back to it), and x86 takes every multiply, square root and division that
+    /// produces or reads a subnormal value through a slow assist: the Adam pass over such moments ran at 45-55 us against
+    /// 32 (docs/performance.md). Stored as 0 instead, as libtorch does under <c>torch.set_flush_denormal(True)</c>. The
+    /// parameters keep their bits: a second moment under 2^-126 has a root under 2^-63, which added to an epsilon of
+    /// 2^-38 or more rounds back to epsilon, so the denominator is the same; a first moment under 2^-126 moves a
+    /// parameter by less than lr 2^-88, which leaves every parameter farther than lr 2^-64 from 0 as it was. Where epsilon
+    /// is below 2^-38, nothing is flushed (<see cref="Floor"/>).
     /// </summary>
-    internal static class SecondMoment
+    internal static class Subnormals
     {
-        /// <summary>The moments below which the square root is taken of the floor itself (2^-126, whose root 2^-63 vanishes
-        /// beside epsilon as a subnormal's does): the smallest normal float where <paramref name="epsilon"/> is 2^-38 or
-        /// more, else 0 (none). A scalar, to be broadcast with the pass's other constants.</summary>
+        /// <summary>The magnitude below which a moment is stored as 0: the smallest normal float, 2^-126, where
+        /// <paramref name="epsilon"/> (after any bias correction) is 2^-38 or more, else 0 (none). A scalar, to be
+        /// broadcast with a pass's other constants.</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static float Floor(float epsilon) => epsilon >= SmallestExactEpsilon ? SmallestNormal : 0f;
 
@@ -410,14 +410,14 @@ namespace Compiled
             float c2 = MathF.Sqrt(1f - MathF.Pow(b2, _t));
             float stepSize = LearningRate * c2 / (1f - MathF.Pow(b1, _t));
             float epsHat = eps * c2;
-            float decay = 1f - (LearningRate * WeightDecay);
+            float decay = 1f - (LearningRate * WeightDecay), smallest = Subnormals.Floor(epsHat);
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
                 // Every constant broadcast once, before the loop: the JIT does not hoist a broadcast of a local out of it,
                 // and the pass is short enough for seven of them to show (docs/performance.md).
                 Vector<float> scale = new(gradientScale), beta1 = new(b1), rest1 = new(1f - b1), beta2 = new(b2), rest2 = new(1f - b2);
-                Vector<float> step = new(stepSize), epsilon = new(epsHat), keep = new(decay), floor = new(SecondMoment.Floor(epsHat));
+                Vector<float> step = new(stepSize), epsilon = new(epsHat), keep = new(decay), floor = new(smallest);
                 var pv = MemoryMarshal.Cast<float, Vector<float>>(parameters);
                 var gv = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 var mv = MemoryMarshal.Cast<float, Vector<float>>(m);
@@ -427,14 +427,11 @@ namespace Compiled
                     Vector<float> g = gv[j] * scale;
                     Vector<float> mj = (mv[j] * beta1) + (g * rest1);
                     Vector<float> vj = (vv[j] * beta2) + (g * g * rest2);
+                    mj = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(mj), floor), Vector<float>.Zero, mj); // Subnormals
+                    vj = Vector.ConditionalSelect(Vector.LessThan(vj, floor), Vector<float>.Zero, vj);
                     mv[j] = mj;
                     vv[j] = vj;
-#if NET9_0_OR_GREATER
-                    Vector<float> root = Vector.SquareRoot(Vector.MaxNative(floor, vj)); // SecondMoment: maxps(floor, NaN) is the NaN
-#else
-                    Vector<float> root = Vector.SquareRoot(Vector.ConditionalSelect(Vector.LessThan(vj, floor), floor, vj)); // SecondMoment
-#endif
-                    pv[j] = (pv[j] * keep) - (step * mj / (root + epsilon));
+                    pv[j] = (pv[j] * keep) - (step * mj / (Vector.SquareRoot(vj) + epsilon));
                 }
 
                 i = pv.Length * Vector<float>.Count;
@@ -445,6 +442,8 @@ namespace Compiled
                 float g = gradients[i] * gradientScale;
                 float mj = (m[i] * b1) + (g * (1f - b1));
                 float vj = (v[i] * b2) + (g * g * (1f - b2));
+                mj = MathF.Abs(mj) < smallest ? 0f : mj;
+                vj = vj < smallest ? 0f : vj;
                 m[i] = mj;
                 v[i] = vj;
                 parameters[i] = (parameters[i] * decay) - (stepSize * mj / (MathF.Sqrt(vj) + epsHat));
@@ -565,13 +564,13 @@ namespace Compiled
             OptimizerChecks.SameLength(parameters, gradients);
             OptimizerChecks.Constructed(Epsilon, nameof(RmsProp));
             Span<float> s = OptimizerChecks.State(ref _square, parameters.Length);
-            float rho = Rho, lr = LearningRate, eps = Epsilon;
+            float rho = Rho, lr = LearningRate, eps = Epsilon, smallest = Subnormals.Floor(eps);
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
                 // One pass: parameters, gradients and the running square are each read once and written once; the
                 // constants broadcast once (see Adam).
-                Vector<float> scale = new(gradientScale), decay = new(rho), rest = new(1f - rho), step = new(lr), epsilon = new(eps), floor = new(SecondMoment.Floor(eps));
+                Vector<float> scale = new(gradientScale), decay = new(rho), rest = new(1f - rho), step = new(lr), epsilon = new(eps), floor = new(smallest);
                 var pv = MemoryMarshal.Cast<float, Vector<float>>(parameters);
                 var gv = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 var sv = MemoryMarshal.Cast<float, Vector<float>>(s);
@@ -579,13 +578,9 @@ namespace Compiled
                 {
                     Vector<float> g = gv[j] * scale;
                     Vector<float> sj = (sv[j] * decay) + (rest * g * g);
+                    sj = Vector.ConditionalSelect(Vector.LessThan(sj, floor), Vector<float>.Zero, sj); // Subnormals
                     sv[j] = sj;
-#if NET9_0_OR_GREATER
-                    Vector<float> root = Vector.SquareRoot(Vector.MaxNative(floor, sj)); // SecondMoment: maxps(floor, NaN) is the NaN
-#else
-                    Vector<float> root = Vector.SquareRoot(Vector.ConditionalSelect(Vector.LessThan(sj, floor), floor, sj)); // SecondMoment
-#endif
-                    pv[j] -= step * g / (root + epsilon);
+                    pv[j] -= step * g / (Vector.SquareRoot(sj) + epsilon);
                 }
 
                 i = pv.Length * Vector<float>.Count;
@@ -595,6 +590,7 @@ namespace Compiled
             {
                 float g = gradients[i] * gradientScale;
                 float si = (s[i] * rho) + ((1f - rho) * g * g);
+                si = si < smallest ? 0f : si;
                 s[i] = si;
                 parameters[i] -= lr * g / (MathF.Sqrt(si) + eps);
             }

@@ -277,52 +277,81 @@ public class OptimizerTests
         Check(() => new RmsProp(0.01f));
     }
 
-    /// <summary>Second moments that decay into the subnormal range (gradients of 0 after a few, tiny ones) or land there
-    /// (gradients around 1e-18) take, in the vector body, which raises them to 2^-126 before the square root, the steps of
-    /// the formula as the scalar tail computes it on each value alone, bit for bit: with the default epsilon, one just above
-    /// 2^-38 after the bias correction (the least for which the body raises them), and one far below (where it does not).</summary>
-    [Fact]
-    public void Subnormal_second_moments_take_the_steps_of_the_formula_bit_for_bit()
+    private static float SubnormalGradient(int i, int step) => step > 3 && i % 2 == 0 ? 0f : (i % 4) switch
     {
-        const int count = 67;
-        static float Gradient(int i, int step) => step > 3 && i % 2 == 0 ? 0f : (i % 4) switch
-        {
-            0 => 1e-18f * (1 + (i % 7)), // (1 - beta2) g^2 subnormal
-            1 => 3e-22f, // rounds to 0 or the smallest subnormal
-            2 => 0f,
-            _ => MathF.Sin(i) * 0.1f,
-        };
-        static void Check<T>(Func<T> create, int steps)
-            where T : struct, IOptimizer
-        {
-            T together = create();
-            T[] alone = Enumerable.Range(0, count).Select(_ => create()).ToArray();
-            float[] parameters = Enumerable.Range(0, count).Select(i => i % 5 == 0 ? 0f : (i * 0.01f) - 0.3f).ToArray(), single = (float[])parameters.Clone();
-            for (int step = 1; step <= steps; step++)
-            {
-                float[] gradients = Enumerable.Range(0, count).Select(i => Gradient(i, step)).ToArray();
-                together.Step(parameters, gradients);
-                for (int i = 0; i < count; i++)
-                {
-                    alone[i].Step(single.AsSpan(i, 1), gradients.AsSpan(i, 1));
-                    Assert.True(
-                        BitConverter.SingleToInt32Bits(single[i]) == BitConverter.SingleToInt32Bits(parameters[i]),
-                        $"{typeof(T).Name} step {step}, value {i}: {parameters[i]:R} in the vector body, {single[i]:R} alone");
-                }
-            }
-        }
+        0 => 1e-18f * (1 + (i % 7)), // (1 - beta2) g^2 subnormal
+        1 => 3e-22f, // rounds to 0 or the smallest subnormal
+        2 => 5e-38f, // (1 - beta1) g subnormal
+        _ => MathF.Sin(i) * 0.1f,
+    };
 
-        // Adam's epsilon after the bias correction is epsilon * sqrt(1 - 0.999^t): 1.2e-10 gives 3.79e-12 at t = 1, just
-        // above 2^-38 = 3.64e-12. RMSprop's moments decay by 0.9 a step, into the subnormal range within the steps run.
+    private static bool IsSubnormal(float value) => value != 0 && MathF.Abs(value) < 1.17549435E-38f;
+
+    /// <summary>Moments that decay into the subnormal range (gradients of 0 after a few, tiny ones) or land there
+    /// (gradients around 1e-18) are stored as 0 where epsilon (after the bias correction) is 2^-38 or more, and the
+    /// parameters take the steps of the formula with the moments kept, bit for bit: with the default epsilon and one just
+    /// above 2^-38 at the first step (Adam's 1.2e-10 times sqrt(1 - 0.999) = 3.79e-12). With an epsilon far below, the
+    /// moments are kept as they are. The vector body and the scalar tail (each value stepped alone) agree throughout.</summary>
+    [Fact]
+    public void Subnormal_moments_are_stored_as_zero_and_the_steps_keep_their_bits()
+    {
+        const int count = 67, steps = 40;
+        const float lr = 0.01f, b1 = 0.9f, b2 = 0.999f;
         foreach (float epsilon in new[] { 1e-7f, 1.2e-10f, 1e-20f })
         {
-            Check(() => new Adam(0.01f, epsilon: epsilon), 40);
-            Check(() => new AdamW(0.01f, weightDecay: 0.1f, epsilon: epsilon), 40);
+            var adam = new Adam(lr, b1, b2, epsilon);
+            var alone = Enumerable.Range(0, count).Select(_ => new Adam(lr, b1, b2, epsilon)).ToArray();
+            float[] parameters = Enumerable.Range(0, count).Select(i => (i * 0.01f) - 0.335f).ToArray(), single = (float[])parameters.Clone(), expected = (float[])parameters.Clone();
+            float[] m = new float[count], v = new float[count];
+            for (int t = 1; t <= steps; t++)
+            {
+                float[] gradients = Enumerable.Range(0, count).Select(i => SubnormalGradient(i, t)).ToArray();
+                adam.Step(parameters, gradients);
+                float c2 = MathF.Sqrt(1f - MathF.Pow(b2, t)), stepSize = lr * c2 / (1f - MathF.Pow(b1, t)), epsHat = epsilon * c2;
+                for (int i = 0; i < count; i++)
+                {
+                    float g = gradients[i] * 1f;
+                    m[i] = (m[i] * b1) + (g * (1f - b1));
+                    v[i] = (v[i] * b2) + (g * g * (1f - b2));
+                    expected[i] = (expected[i] * 1f) - (stepSize * m[i] / (MathF.Sqrt(v[i]) + epsHat));
+                    alone[i].Step(single.AsSpan(i, 1), gradients.AsSpan(i, 1));
+                    Assert.True(
+                        BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(parameters[i]) && BitConverter.SingleToInt32Bits(single[i]) == BitConverter.SingleToInt32Bits(parameters[i]),
+                        $"epsilon {epsilon}, step {t}, value {i}: {parameters[i]:R} in the vector body, {single[i]:R} alone, {expected[i]:R} by the formula");
+                }
+            }
+
+            OptimizerState state = adam.ExportState();
+            Assert.Contains(m, IsSubnormal); // the formula's moments did reach the range
+            Assert.Contains(v, IsSubnormal);
+            bool flushed = epsilon >= 1e-10f;
+            Assert.Equal(!flushed, state.Tensors["m"].Any(IsSubnormal));
+            Assert.Equal(!flushed, state.Tensors["v"].Any(IsSubnormal));
         }
 
+        // RMSprop's mean square decays by rho = 0.9 a step, into the subnormal range within the steps run.
         foreach (float epsilon in new[] { 1e-7f, 3.7e-12f, 1e-20f })
         {
-            Check(() => new RmsProp(0.01f, epsilon: epsilon), 200);
+            var rms = new RmsProp(lr, 0.9f, epsilon);
+            float[] parameters = Enumerable.Range(0, count).Select(i => (i * 0.01f) - 0.335f).ToArray(), expected = (float[])parameters.Clone();
+            float[] s = new float[count];
+            for (int t = 1; t <= 200; t++)
+            {
+                float[] gradients = Enumerable.Range(0, count).Select(i => SubnormalGradient(i, t)).ToArray();
+                rms.Step(parameters, gradients);
+                for (int i = 0; i < count; i++)
+                {
+                    float g = gradients[i] * 1f;
+                    s[i] = (s[i] * 0.9f) + ((1f - 0.9f) * g * g);
+                    expected[i] -= lr * g / (MathF.Sqrt(s[i]) + epsilon);
+                    Assert.True(
+                        BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(parameters[i]),
+                        $"RMSprop epsilon {epsilon}, step {t}, value {i}: {parameters[i]:R}, {expected[i]:R} by the formula");
+                }
+            }
+
+            Assert.Contains(s, IsSubnormal);
+            Assert.Equal(epsilon < 1e-12f, rms.ExportState().Tensors["square"].Any(IsSubnormal));
         }
     }
 
