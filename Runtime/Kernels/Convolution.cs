@@ -253,10 +253,11 @@ namespace Compiled.Kernels
 
         /// <summary>
         /// Whether the forward pass reads the patches in place: the tiles take A in runs (<see cref="Gemm.TakesRuns"/>, from 8
-        /// filters where Vector256 is accelerated), every window lies inside the input
-        /// (<see cref="ConvolutionGeometry.WindowsInside"/>), and an output row is as many pixels as keep the tiles full
-        /// (<see cref="Gemm.RowsSuitRuns"/>): in place a tile spans one output row at most, where an unfolded chunk's tiles
-        /// run across output rows. Not a 1 x 1 kernel of stride 1 either, whose patches are the input.
+        /// filters where Vector256 is accelerated) and every window lies inside the input
+        /// (<see cref="ConvolutionGeometry.WindowsInside"/>). On the 256-bit tiles (<see cref="Gemm.GathersRows"/>) at any
+        /// width, the chunk's rows gathered across output rows; on the Vector512 tiles, whose tiles span one output row at
+        /// most, where an output row is as many pixels as keep them full (<see cref="Gemm.RowsSuitRuns"/>). Not a 1 x 1
+        /// kernel of stride 1 either, whose patches are the input.
         /// </summary>
         internal static bool ReadsPatchesInPlace(in ConvolutionGeometry g) =>
             g.WindowsInside && Gemm.TakesRuns(g.OutputChannels) && (Gemm.GathersRows(g.OutputChannels) || Gemm.RowsSuitRuns(g.OutputWidth, g.OutputChannels))

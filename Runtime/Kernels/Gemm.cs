@@ -742,7 +742,7 @@ namespace Compiled.Kernels
         }
 
         // Five rows of A against sixteen columns, for five rows left by the six-row tiles: ten FMA chains where the
-        // split into 4 + 1 or 4 + 4 + 3 rows runs tiles of eight or two (an eleven-pixel row of a convolution read in place).
+        // split into 4 + 1 or 4 + 4 + 3 rows ran tiles of eight chains and of two.
         private static unsafe void Kernel5x16<TRelu, TLayout>(float* a, int rowStride, nint* starts, int columnStride, float* b, int ldb, float* c, int ldc, int k, bool accumulate, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
             where TLayout : struct, IRowLayout

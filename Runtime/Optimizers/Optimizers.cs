@@ -32,15 +32,16 @@ namespace Compiled
     }
 
     /// <summary>
-    /// Where Adam and RMSprop store a moment below the normal range as 0. A weight whose gradient has been 0 for a while
+    /// Where Adam (and AdamW) and RMSprop store a moment below the normal range as 0. A weight whose gradient has been 0 for a while
     /// (behind a dead ReLU unit) has its moments decay into the subnormal range and stay there (at the smallest subnormal,
     /// m times beta1 and v times beta2 round back to it), and x86 takes every multiply, square root and division that
     /// produces or reads a subnormal value through a slow assist: the Adam pass over such moments ran at 45-55 us against
     /// 32 (docs/performance.md). Stored as 0 instead, as libtorch does under <c>torch.set_flush_denormal(True)</c>. The
     /// parameters keep their bits: a second moment under 2^-126 has a root under 2^-63, which added to an epsilon of
-    /// 2^-38 or more rounds back to epsilon, so the denominator is the same; a first moment under 2^-126 moves a
-    /// parameter by less than lr 2^-88, which leaves every parameter farther than lr 2^-64 from 0 as it was. Where epsilon
-    /// is below 2^-38, nothing is flushed (<see cref="Floor"/>).
+    /// 2^-38 or more rounds back to epsilon, so the denominator is the same; a first moment under 2^-126 changes the
+    /// update by less than 2^-126 a / eps' (a the step size, eps' epsilon, both after the bias corrections), under 2^-88 a,
+    /// below half an ulp of every parameter farther than 2^-64 a from 0, which keep their bits. Where epsilon is below
+    /// 2^-38, nothing is flushed (<see cref="Floor"/>).
     /// </summary>
     internal static class Subnormals
     {
