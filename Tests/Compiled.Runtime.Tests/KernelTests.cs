@@ -14,8 +14,9 @@ public class KernelTests
         // One or two rows past 128 columns: the Vector512 one-row tile (where accelerated), then the 64-column one, then the rest;
         // three rows on the three-row tiles.
         { 2, 37, 300 }, { 3, 19, 257 }, { 1, 9, 200 },
-        // k = 1 from four rows on (a one-sample weight gradient): the rank-one update, whole vectors and a tail.
-        { 37, 1, 131 }, { 5, 1, 8 }, { 4, 1, 23 },
+        // k = 1 from four rows on (a one-sample weight gradient): the rank-one update, four vectors at a time, single
+        // vectors and a tail.
+        { 37, 1, 131 }, { 5, 1, 8 }, { 4, 1, 23 }, { 6, 1, 200 }, { 7, 1, 90 },
         // Deep products through every tile kind (any blocking of k must keep these): 256, 257, 517 and 700 deep.
         { 6, 256, 16 }, { 7, 257, 9 }, { 13, 517, 27 }, { 31, 700, 41 }, { 30, 300, 35 }, { 50, 400, 64 },
         // Deep enough, with A large enough, that the 256-bit tiles run in blocks of k (a partial last block, the row splits, the
