@@ -976,22 +976,7 @@ namespace Compiled.Kernels
                 int j = 0;
                 if (Vector512.IsHardwareAccelerated)
                 {
-                    // Four vectors loaded and multiplied before any is stored, so more of the row's loads are in flight: a
-                    // vector at a time moved the 784 x 128 update at 131 GB/s here, four at 171 (106 -> 141 on the
-                    // 256-bit loop below; docs/performance.md).
                     Vector512<float> x = Vector512.Create(ai);
-                    for (; j + 64 <= n; j += 64)
-                    {
-                        Vector512<float> c0 = MultiplyAdd(x, Vector512.Load(b + j), Start512(row + j, accumulate));
-                        Vector512<float> c1 = MultiplyAdd(x, Vector512.Load(b + j + 16), Start512(row + j + 16, accumulate));
-                        Vector512<float> c2 = MultiplyAdd(x, Vector512.Load(b + j + 32), Start512(row + j + 32, accumulate));
-                        Vector512<float> c3 = MultiplyAdd(x, Vector512.Load(b + j + 48), Start512(row + j + 48, accumulate));
-                        c0.Store(row + j);
-                        c1.Store(row + j + 16);
-                        c2.Store(row + j + 32);
-                        c3.Store(row + j + 48);
-                    }
-
                     for (; j + 16 <= n; j += 16)
                     {
                         MultiplyAdd(x, Vector512.Load(b + j), Start512(row + j, accumulate)).Store(row + j);
@@ -999,18 +984,6 @@ namespace Compiled.Kernels
                 }
 
                 Vector256<float> x8 = Vector256.Create(ai);
-                for (; j + 32 <= n; j += 32)
-                {
-                    Vector256<float> c0 = MultiplyAdd(x8, Vector256.Load(b + j), Start(row + j, accumulate));
-                    Vector256<float> c1 = MultiplyAdd(x8, Vector256.Load(b + j + 8), Start(row + j + 8, accumulate));
-                    Vector256<float> c2 = MultiplyAdd(x8, Vector256.Load(b + j + 16), Start(row + j + 16, accumulate));
-                    Vector256<float> c3 = MultiplyAdd(x8, Vector256.Load(b + j + 24), Start(row + j + 24, accumulate));
-                    c0.Store(row + j);
-                    c1.Store(row + j + 8);
-                    c2.Store(row + j + 16);
-                    c3.Store(row + j + 24);
-                }
-
                 for (; j + 8 <= n; j += 8)
                 {
                     MultiplyAdd(x8, Vector256.Load(b + j), Start(row + j, accumulate)).Store(row + j);
