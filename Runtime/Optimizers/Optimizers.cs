@@ -60,9 +60,6 @@ namespace Compiled
 
     internal static class OptimizerChecks
     {
-        /// <summary>Floats of scaled gradients a step keeps on the stack at a time (4 KB, in L1).</summary>
-        public const int ScaledChunk = 1024;
-
         public static void SameLength(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             if (parameters.Length != gradients.Length)
