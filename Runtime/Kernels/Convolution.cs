@@ -186,14 +186,14 @@ namespace Compiled.Kernels
                 return false;
             }
 
-            int channels = g.InputChannels, filters = g.OutputChannels, pixels = g.OutputPixels, outputWidth = g.OutputWidth;
-            int rowStride = g.StrideWidth * channels, run = g.KernelWidth * channels, inputRow = g.InputWidth * channels;
-            if (Gemm.GathersRows(filters))
+            if (Gemm.GathersRows(g.OutputChannels))
             {
                 ForwardGathered(g, x, weights, bias, start, count, y, relu);
                 return true;
             }
 
+            int channels = g.InputChannels, filters = g.OutputChannels, pixels = g.OutputPixels, outputWidth = g.OutputWidth;
+            int rowStride = g.StrideWidth * channels, run = g.KernelWidth * channels, inputRow = g.InputWidth * channels;
             for (int row = start, end = start + count; row < end;)
             {
                 int sample = row / pixels, pixel = row - (sample * pixels);

@@ -1286,7 +1286,7 @@ namespace Compiled.Kernels
 
         /// <summary>Whether <see cref="MultiplyGatheredRunsBias"/> takes products of <paramref name="n"/> columns: all of them
         /// on the 256-bit tiles, from 8 columns, where Vector256 is accelerated and Vector512 is not (or n is under 32).</summary>
-        internal static bool GathersRows(int n) => Vector256.IsHardwareAccelerated && n >= 8 && !(Vector512.IsHardwareAccelerated && n >= 32);
+        internal static bool GathersRows(int n) => TakesRuns(n) && !(Vector512.IsHardwareAccelerated && n >= 32);
 
         /// <summary>
         /// Columns <paramref name="j"/> to n of a product whose A is read in runs (k / run runs of <paramref name="run"/>
