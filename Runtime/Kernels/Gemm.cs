@@ -425,10 +425,38 @@ namespace Compiled.Kernels
             c0.Store(c);
         }
 
-        /// <summary>The depth from which the Vector512 tiles take a product: below it a 12 x 32 tile loads and stores its 24
-        /// accumulators for too few steps of k, and the 6 x 16 tiles are faster (a `/tmp` harness, best of nine: the MLP
-        /// weight gradient, k = 32, 88-89 -> 92-96 % of peak; the convolutions' input gradients, k = 64, 94 -> 94-98 %).</summary>
+        /// <summary>The depth from which a 12 x 32 tile's FMAs outweigh loading and storing its 24 accumulators: where the core
+        /// splits each 512-bit FMA in two (<see cref="SplitsWideVectors"/>) the 6 x 16 tiles are faster below it (a `/tmp`
+        /// harness on Zen 4, best of nine: the MLP weight gradient, k = 32, 88-89 -> 92-96 % of peak; the convolutions' input
+        /// gradients, k = 64, 94 -> 94-98 %). The in-place weight gradient asks it of a sample's pixels too.</summary>
         internal const int WideTileDepth = 80;
+
+        /// <summary>
+        /// Whether this core runs a 512-bit FMA as two 256-bit halves, so that the Vector512 tiles have the 256-bit tiles'
+        /// peak: AMD's family 19h (Zen 4; Zen 3 in that family has no AVX-512). On a core with full 512-bit FMA units (Zen 5,
+        /// Intel's server cores) the Vector512 peak is twice the 256-bit one, and the 12 x 32 tiles take products of any
+        /// depth (Zen 5, the MLP weight gradient 784 x 32 x 128: 50 -> 94 % of the Vector512 peak). Which tiles run never
+        /// changes a result: each element is one FMA chain in k order on all of them.
+        /// </summary>
+        internal static readonly bool SplitsWideVectors = Vector512.IsHardwareAccelerated && IsAmdFamily(0x19);
+
+        /// <summary>The depth from which the Vector512 tiles take a product (<see cref="WideTileDepth"/> on a core that splits them).</summary>
+        private static int WideTilesFrom => SplitsWideVectors ? WideTileDepth : 1;
+
+        private static bool IsAmdFamily(int family)
+        {
+            if (!X86Base.IsSupported)
+            {
+                return false;
+            }
+
+            // Leaf 0 spells the vendor in EBX, EDX, ECX; leaf 1's EAX holds the base family (bits 8-11) and, when that
+            // is 0xF, the extended family (bits 20-27) to add to it.
+            (_, int ebx, int ecx, int edx) = X86Base.CpuId(0, 0);
+            bool amd = ebx == 0x68747541 && edx == 0x69746E65 && ecx == 0x444D4163; // "Auth" "enti" "cAMD"
+            int eax = X86Base.CpuId(1, 0).Eax, baseFamily = (eax >> 8) & 0xF;
+            return amd && baseFamily + (baseFamily == 0xF ? (eax >> 20) & 0xFF : 0) == family;
+        }
 
         /// <summary>The vector path over whole blocks of 8 columns; returns how many columns it covered.</summary>
         private static unsafe int MultiplyAddVector(ReadOnlySpan<float> a, int rowStride, int columnStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate, int ldb, int ldc)
@@ -466,7 +494,7 @@ namespace Compiled.Kernels
                     }
                 }
 
-                if (Vector512.IsHardwareAccelerated && k >= WideTileDepth)
+                if (Vector512.IsHardwareAccelerated && k >= WideTilesFrom)
                 {
                     for (; j + 32 <= n; j += 32)
                     {

@@ -108,6 +108,8 @@ public class KernelTests
     [InlineData(29, 300, 97, false)] // Vector512 tiles of 12, 8, 6 and 3 rows, then 16 columns and a tail
     [InlineData(26, 260, 75, true)] // 12, 8 and 6 rows
     [InlineData(13, 270, 64, true)] // 6, 4 and 3 rows
+    [InlineData(29, 32, 97, true)] // shallow: the Vector512 tiles where a core runs 512-bit FMAs whole, else 6 x 16
+    [InlineData(26, 9, 64, false)]
     public void A_deep_product_sums_each_element_in_k_order_bit_for_bit(int m, int k, int n, bool transposedA)
     {
         if (!System.Runtime.Intrinsics.X86.Fma.IsSupported || !System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
@@ -261,6 +263,21 @@ public class KernelTests
         }
 
         Assert.Equal(tiles, string.Join(' ', split));
+    }
+
+    [Fact]
+    public void Cores_that_split_512_bit_vectors_are_told_by_cpuid_as_the_kernel_reads_it()
+    {
+        // CPUID decoded by hand against what Linux decoded: AMD family 19h (Zen 4) splits a 512-bit FMA in two.
+        if (!File.Exists("/proc/cpuinfo") || !System.Runtime.Intrinsics.X86.X86Base.IsSupported)
+        {
+            return;
+        }
+
+        string[] lines = File.ReadAllLines("/proc/cpuinfo");
+        string Field(string name) => lines.First(line => line.StartsWith(name, StringComparison.Ordinal)).Split(':')[1].Trim();
+        bool zen4 = Field("vendor_id") == "AuthenticAMD" && int.Parse(Field("cpu family"), System.Globalization.CultureInfo.InvariantCulture) == 0x19;
+        Assert.Equal(zen4 && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, Gemm.SplitsWideVectors);
     }
 
     [Fact]
