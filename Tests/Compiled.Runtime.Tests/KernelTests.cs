@@ -28,6 +28,8 @@ public class KernelTests
         { 12, 9, 32 }, { 25, 13, 70 }, { 26, 5, 64 }, { 29, 3, 97 }, { 17, 8, 33 }, { 14, 31, 96 }, { 11, 6, 59 }, { 13, 20, 127 },
         // Five rows left by the six-row tiles, on the five-row 256-bit tile (11 = 6 + 5, 5), then eight columns and a tail.
         { 11, 37, 16 }, { 5, 40, 29 }, { 23, 9, 40 },
+        // 9 to 15 columns past the 16-column blocks for the rows left one at a time: eight columns and the tail in one pass.
+        { 1, 128, 10 }, { 2, 70, 13 }, { 13, 19, 30 },
     };
 
     private static float[] Random(int count, ulong seed)
@@ -108,6 +110,8 @@ public class KernelTests
     [InlineData(29, 300, 97, false)] // Vector512 tiles of 12, 8, 6 and 3 rows, then 16 columns and a tail
     [InlineData(26, 260, 75, true)] // 12, 8 and 6 rows
     [InlineData(13, 270, 64, true)] // 6, 4 and 3 rows
+    [InlineData(1, 128, 10, false)] // a ten-class layer's one-sample product: eight columns and the tail in one pass
+    [InlineData(13, 70, 29, true)]
     [InlineData(29, 32, 97, true)] // shallow: the Vector512 tiles where a core runs 512-bit FMAs whole, else 6 x 16
     [InlineData(26, 9, 64, false)]
     public void A_deep_product_sums_each_element_in_k_order_bit_for_bit(int m, int k, int n, bool transposedA)
@@ -366,6 +370,8 @@ public class KernelTests
     [InlineData(37, 20, 64)]
     [InlineData(13, 5, 40)] // 40 columns: not the wide tiles' shape, the fill-first path (the 256-bit tiles without AVX-512)
     [InlineData(14, 11, 13)] // without AVX-512, the 256-bit tiles' last columns in blended lanes
+    [InlineData(13, 11, 13)] // the rows the tiles leave, eight columns and the tail in one pass
+    [InlineData(2, 20, 10)]
     [InlineData(13, 6, 33)] // the same with a three-row tile of 32 columns and a one-column tail
     [InlineData(5, 7, 32)] // five rows: the fill-first path
     public void Dense_forward_with_relu_gives_the_bits_of_relu_afterwards(int batch, int inputs, int outputs)
