@@ -1006,7 +1006,40 @@ namespace Compiled.Kernels
         // the results are the tiles' bit for bit.
         private static unsafe int RankOneUpdate(float* a, int rowStride, float* b, float* c, int ldc, int m, int n, bool accumulate)
         {
-            for (int i = 0; i < m; i++)
+            // On the 256-bit vectors four rows at a time, each vector of B loaded once for all four: a row at a time, its
+            // loads of B were a third of the memory operations (Zen 5, AVX-512 off: 784 x 128, 4.8 -> 3.6 µs). Not on
+            // Vector512, where a row at a time is the faster (3.1 against 3.6 µs).
+            int i = 0;
+            if (!Vector512.IsHardwareAccelerated)
+            {
+                for (; i + 4 <= m; i += 4)
+                {
+                    Vector256<float> x0 = Vector256.Create(a[i * rowStride]), x1 = Vector256.Create(a[(i + 1) * rowStride]);
+                    Vector256<float> x2 = Vector256.Create(a[(i + 2) * rowStride]), x3 = Vector256.Create(a[(i + 3) * rowStride]);
+                    float* r0 = c + (i * ldc), r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+                    int jj = 0;
+                    for (; jj + 8 <= n; jj += 8)
+                    {
+                        Vector256<float> bj = Vector256.Load(b + jj);
+                        MultiplyAdd(x0, bj, Start(r0 + jj, accumulate)).Store(r0 + jj);
+                        MultiplyAdd(x1, bj, Start(r1 + jj, accumulate)).Store(r1 + jj);
+                        MultiplyAdd(x2, bj, Start(r2 + jj, accumulate)).Store(r2 + jj);
+                        MultiplyAdd(x3, bj, Start(r3 + jj, accumulate)).Store(r3 + jj);
+                    }
+
+                    if (jj < n)
+                    {
+                        int last = n - 8;
+                        Vector256<float> bl = Vector256.Load(b + last), write = TailLanes(n - jj);
+                        StoreLanes(r0 + last, MultiplyAdd(x0, bl, Start(r0 + last, accumulate)), write);
+                        StoreLanes(r1 + last, MultiplyAdd(x1, bl, Start(r1 + last, accumulate)), write);
+                        StoreLanes(r2 + last, MultiplyAdd(x2, bl, Start(r2 + last, accumulate)), write);
+                        StoreLanes(r3 + last, MultiplyAdd(x3, bl, Start(r3 + last, accumulate)), write);
+                    }
+                }
+            }
+
+            for (; i < m; i++)
             {
                 float ai = a[i * rowStride];
                 float* row = c + (i * ldc);
