@@ -1119,14 +1119,39 @@ namespace Compiled.Kernels
             public static int Count => 12;
         }
 
+        private struct Rows11 : ITileRows
+        {
+            public static int Count => 11;
+        }
+
+        private struct Rows10 : ITileRows
+        {
+            public static int Count => 10;
+        }
+
+        private struct Rows9 : ITileRows
+        {
+            public static int Count => 9;
+        }
+
         private struct Rows8 : ITileRows
         {
             public static int Count => 8;
         }
 
+        private struct Rows7 : ITileRows
+        {
+            public static int Count => 7;
+        }
+
         private struct Rows6 : ITileRows
         {
             public static int Count => 6;
+        }
+
+        private struct Rows5 : ITileRows
+        {
+            public static int Count => 5;
         }
 
         private struct Rows4 : ITileRows
@@ -1154,8 +1179,13 @@ namespace Compiled.Kernels
                 switch (rows)
                 {
                     case 12: Kernel32<Rows12>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu, run, skip); break;
+                    case 11: Kernel32<Rows11>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu, run, skip); break;
+                    case 10: Kernel32<Rows10>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu, run, skip); break;
+                    case 9: Kernel32<Rows9>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu, run, skip); break;
                     case 8: Kernel32<Rows8>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu, run, skip); break;
+                    case 7: Kernel32<Rows7>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu, run, skip); break;
                     case 6: Kernel32<Rows6>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu, run, skip); break;
+                    case 5: Kernel32<Rows5>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu, run, skip); break;
                     case 4: Kernel32<Rows4>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu, run, skip); break;
                     case 3: Kernel32<Rows3>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu, run, skip); break;
                     default: Kernel32<Rows1>(ai, rowStride, columnStride, b, ldb, ci, ldc, k, accumulate, bias, relu, run, skip); break;
@@ -1398,12 +1428,12 @@ namespace Compiled.Kernels
         /// <summary>
         /// Whether <paramref name="rows"/> rows of a product of <paramref name="n"/> columns read in runs keep the tiles full,
         /// so that reading A in place beats unfolding it into a matrix whose tiles run across many more rows: on the
-        /// Vector512 tiles (n from 32) any count but 1, 2 and 5, which take one-row tiles (<see cref="WideTileRows"/>); on
+        /// Vector512 tiles (n from 32) any count but 1 and 2, which take one-row tiles (<see cref="WideTileRows"/>); on
         /// the 256-bit tiles 3 (the 3 x 32 or 3 x 16 tile), 6 or from 9, where a six-row tile takes part, but not 1, 2, 4,
         /// 5, 7 or 8, which run on four-row tiles of eight FMA chains or one-row tiles (see docs/performance.md).
         /// </summary>
         internal static bool RowsSuitRuns(int rows, int n) =>
-            Vector512.IsHardwareAccelerated && n >= 32 ? rows is not (1 or 2 or 5) : rows is 3 or 6 or >= 9;
+            Vector512.IsHardwareAccelerated && n >= 32 ? rows is not (1 or 2) : rows is 3 or 6 or >= 9;
 
         private static void RequireRuns(int n)
         {
@@ -1414,17 +1444,17 @@ namespace Compiled.Kernels
             }
         }
 
-        /// <summary>How many rows the next 32-column tile takes when <paramref name="left"/> rows are left: twelve while that
-        /// leaves a split into 8, 6, 4 and 3 (25 = 12 + 6 + 4 + 3, 26 = 12 + 8 + 6), one-row tiles only for 1, 2 and 5 rows.</summary>
+        /// <summary>How many rows the next 32-column tile takes when <paramref name="left"/> rows are left: all of them up to
+        /// twelve, else twelve while that leaves four or more (16 = 12 + 4, 26 = 12 + 7 + 7, 27 = 12 + 8 + 7), so that no tile
+        /// but a lone one of three rows has fewer than eight FMA chains, which a core with whole 512-bit FMA units needs in
+        /// flight (Zen 5: two FMAs a cycle, four cycles each; the conv1 weight gradient's nine rows ran 6 + 3 at 81-85 % of
+        /// peak); one-row tiles only for 1 and 2 rows.</summary>
         internal static int WideTileRows(int left) => left switch
         {
-            13 => 6,
-            14 or 17 => 8,
+            13 or 14 => 7,
+            15 => 8,
             >= 12 => 12,
-            11 or 8 => 8,
-            10 or 9 or 6 => 6,
-            7 or 5 or 4 => 4,
-            3 => 3,
+            >= 3 => left,
             _ => 1,
         };
 

@@ -25,7 +25,7 @@ public class KernelTests
         // Three rows left by the six- and four-row tiles, 32 columns at a time, then 16 and a tail (9 = 6 + 3, 7 = 4 + 3, 3).
         { 9, 50, 32 }, { 7, 21, 75 }, { 3, 30, 33 }, { 9, 2046, 32 },
         // 32 columns and more through the Vector512 tiles (where accelerated) of every row count and split, then 16, 8 and a tail.
-        { 12, 9, 32 }, { 25, 13, 70 }, { 26, 5, 64 }, { 29, 3, 97 }, { 17, 8, 33 }, { 14, 31, 96 }, { 11, 6, 59 }, { 13, 20, 127 },
+        { 12, 9, 32 }, { 10, 33, 64 }, { 25, 13, 70 }, { 26, 5, 64 }, { 29, 3, 97 }, { 17, 8, 33 }, { 14, 31, 96 }, { 11, 6, 59 }, { 13, 20, 127 },
         // Five rows left by the six-row tiles, on the five-row 256-bit tile (11 = 6 + 5, 5), then eight columns and a tail.
         { 11, 37, 16 }, { 5, 40, 29 }, { 23, 9, 40 },
         // 9 to 15 columns past the 16-column blocks for the rows left one at a time: eight columns and the tail in one pass.
@@ -107,9 +107,11 @@ public class KernelTests
     [InlineData(37, 1, 131, true)] // the rank-one update
     [InlineData(37, 1, 131, false)]
     [InlineData(2, 300, 257, false)] // the one-row tiles
-    [InlineData(29, 300, 97, false)] // Vector512 tiles of 12, 8, 6 and 3 rows, then 16 columns and a tail
-    [InlineData(26, 260, 75, true)] // 12, 8 and 6 rows
-    [InlineData(13, 270, 64, true)] // 6, 4 and 3 rows
+    [InlineData(29, 300, 97, false)] // Vector512 tiles of 12 and 5 rows, then 16 columns and a tail
+    [InlineData(26, 260, 75, true)] // 12 and 7 rows
+    [InlineData(13, 270, 64, true)] // 7 and 6 rows
+    [InlineData(10, 90, 33, true)] // 10 rows
+    [InlineData(9, 150, 32, false)] // 9 rows
     [InlineData(1, 128, 10, false)] // a ten-class layer's one-sample product: eight columns and the tail in one pass
     [InlineData(13, 70, 29, true)]
     [InlineData(29, 32, 97, true)] // shallow: the Vector512 tiles where a core runs 512-bit FMAs whole, else 6 x 16
@@ -251,12 +253,15 @@ public class KernelTests
     [Theory]
     [InlineData(32, "12 12 8")]
     [InlineData(64, "12 12 12 12 12 4")]
-    [InlineData(25, "12 6 4 3")]
-    [InlineData(26, "12 8 6")]
-    [InlineData(29, "12 8 6 3")]
-    [InlineData(13, "6 4 3")]
-    [InlineData(9, "6 3")]
-    [InlineData(5, "4 1")]
+    [InlineData(25, "12 7 6")]
+    [InlineData(26, "12 7 7")]
+    [InlineData(27, "12 8 7")]
+    [InlineData(29, "12 12 5")]
+    [InlineData(13, "7 6")]
+    [InlineData(9, "9")]
+    [InlineData(11, "11")]
+    [InlineData(5, "5")]
+    [InlineData(3, "3")]
     [InlineData(2, "1 1")]
     public void Wide_row_tiling_uses_twelve_row_tiles_and_no_one_row_tile_it_can_avoid(int rows, string tiles)
     {
