@@ -113,7 +113,7 @@ public class KernelTests
     [InlineData(10, 90, 33, true)] // 10 rows
     [InlineData(9, 150, 32, false)] // 9 rows
     [InlineData(1, 128, 10, false)] // a ten-class layer's one-sample product: eight columns and the tail in one pass
-    [InlineData(13, 70, 29, true)]
+    [InlineData(13, 70, 29, true)] // 6 + 4 rows, then three single rows with eight columns and a tail of five
     [InlineData(29, 32, 97, true)] // shallow: the Vector512 tiles where a core runs 512-bit FMAs whole, else 6 x 16
     [InlineData(26, 9, 64, false)]
     public void A_deep_product_sums_each_element_in_k_order_bit_for_bit(int m, int k, int n, bool transposedA)
