@@ -440,9 +440,6 @@ namespace Compiled.Kernels
         /// </summary>
         internal static readonly bool SplitsWideVectors = Vector512.IsHardwareAccelerated && IsAmdFamily(0x19);
 
-        /// <summary>The depth from which the Vector512 tiles take a product (<see cref="WideTileDepth"/> on a core that splits them).</summary>
-        private static int WideTilesFrom => SplitsWideVectors ? WideTileDepth : 1;
-
         private static bool IsAmdFamily(int family)
         {
             if (!X86Base.IsSupported)
@@ -494,7 +491,7 @@ namespace Compiled.Kernels
                     }
                 }
 
-                if (Vector512.IsHardwareAccelerated && k >= WideTilesFrom)
+                if (Vector512.IsHardwareAccelerated && (!SplitsWideVectors || k >= WideTileDepth))
                 {
                     for (; j + 32 <= n; j += 32)
                     {
@@ -1828,18 +1825,13 @@ namespace Compiled.Kernels
         }
 
         // Kernel1x8 and Kernel1xTail in one pass over 9 to 15 columns: the eight at c, and the eight that start `tail` columns
-        // on, of which the last `tail` are written. Two chains in flight where the two kernels one after the other wait for
-        // each FMA twice over; every lane takes the same FMAs in k order as theirs, so the bits are theirs.
+        // on, of which the last `tail` are written (blended as Kernel6x8's, after the first eight are stored). Two chains in
+        // flight where the two kernels one after the other wait for each FMA twice over; every lane takes the same FMAs in
+        // k order as theirs, so the bits are theirs.
         private static unsafe void Kernel1x8Tail<TRelu>(float* a, int columnStride, float* b, int ldb, float* c, int k, bool accumulate, int tail, float* bias, int run, nint skip)
             where TRelu : struct, IReluFlag
         {
-            float* lanes = stackalloc float[8];
-            for (int l = 0; l < 8; l++)
-            {
-                lanes[l] = bias != null ? bias[tail + l] : accumulate && l >= 8 - tail ? c[tail + l] : 0f;
-            }
-
-            Vector256<float> c0 = Start256(c, accumulate, bias, 0), c1 = Vector256.Load(lanes);
+            Vector256<float> c0 = Start256(c, accumulate, bias, 0), c1 = Start256(c + tail, accumulate, bias, tail);
             float* bLast = b + tail;
             for (int p = 0, end = run; p < k; end += run, a += skip)
             {
@@ -1855,11 +1847,7 @@ namespace Compiled.Kernels
             }
 
             Finish256<TRelu>(c0).Store(c);
-            Finish256<TRelu>(c1).Store(lanes);
-            for (int l = 8 - tail; l < 8; l++)
-            {
-                c[tail + l] = lanes[l];
-            }
+            StoreLanes(c + tail, Finish256<TRelu>(c1), TailLanes(tail));
         }
 
         // Four dot products of one row of A with four rows of B, in vectors, then reduced.
