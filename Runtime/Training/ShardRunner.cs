@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.ExceptionServices;
 using System.Threading;
@@ -162,6 +163,24 @@ namespace Compiled
         /// other threads' allocations in a test host from these).</summary>
         internal long WorkerAllocatedBytes => Volatile.Read(ref _workers.AllocatedBytes);
 
+        /// <summary>How long a waiting thread of this runner spins before it blocks, in <see cref="Stopwatch"/> ticks (0: none).</summary>
+        internal long SpinTicks => _workers.SpinTicks;
+
+        /// <summary>Waits of the worker threads that ended in blocking rather than spinning (their first wait included).</summary>
+        internal long WorkerBlockedWaits
+        {
+            get
+            {
+                long blocked = 0;
+                for (int shard = 1; shard < _workers.Threads; shard++)
+                {
+                    blocked += _workers.BlockedWaits(shard);
+                }
+
+                return blocked;
+            }
+        }
+
         /// <summary>Worker threads of all runners in the process that have not ended yet (for the tests that check none leak).</summary>
         internal static int LiveWorkerThreads => Volatile.Read(ref Workers.Live);
 
@@ -200,7 +219,7 @@ namespace Compiled
         private sealed class Workers
         {
             private readonly Signal[] _start;
-            private readonly Signal _done = new();
+            private readonly Signal _done;
             private IShardedStep? _step;
             private ShardArguments _arguments;
             private int _pending;
@@ -216,10 +235,15 @@ namespace Compiled
             public Workers(int threads)
             {
                 Threads = threads;
+
+                // Spinning pays only while every thread has a core to itself; with more threads than cores a spinning
+                // waiter would take the time of the shard it waits for.
+                SpinTicks = threads <= Environment.ProcessorCount ? Stopwatch.Frequency * SpinMicroseconds / 1_000_000 : 0;
+                _done = new Signal(SpinTicks);
                 _start = new Signal[threads];
                 for (int shard = 1; shard < threads; shard++)
                 {
-                    _start[shard] = new Signal();
+                    _start[shard] = new Signal(SpinTicks);
                     int index = shard;
                     Interlocked.Increment(ref Live);
                     new Thread(() => Work(index)) { IsBackground = true, Name = "Compiled shard " + shard }.Start();
@@ -227,6 +251,19 @@ namespace Compiled
             }
 
             public int Threads { get; }
+
+            public long SpinTicks { get; }
+
+            public long BlockedWaits(int shard) => Volatile.Read(ref _start[shard].BlockedWaits);
+
+            /// <summary>
+            /// How long a waiting thread spins before it blocks: a worker between steps, the caller while the last shard
+            /// finishes. A blocked thread takes tens of microseconds to wake on a virtual machine (its idle vCPU is halted),
+            /// and a training loop's gap between steps (the gradient sum and the optimizer's pass, 40-100 µs for the seed
+            /// CNN) is shorter than this, so the workers of a running loop never block. OpenMP runtimes spin too before they
+            /// block (libgomp 300,000 rounds, LLVM's and Intel's 200 ms), and hardly at all with more threads than cores.
+            /// </summary>
+            private const long SpinMicroseconds = 1000;
 
             public unsafe int Run(ShardMode mode, IShardedStep step, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, Span<float> outputs, int batch)
             {
@@ -338,7 +375,7 @@ namespace Compiled
         }
 
         /// <summary>
-        /// An auto-reset signal between exactly one setter and one waiter, which spins briefly and then blocks on a monitor.
+        /// An auto-reset signal between exactly one setter and one waiter, which spins for a while and then blocks on a monitor.
         /// Not <see cref="ManualResetEventSlim"/>: that creates its lock object on the first wait that blocks, on whichever
         /// thread that happens to be, so one step in a long run allocated 24 bytes on a worker whenever the timing kept it
         /// from blocking during warm-up (a CI run failed on it). Everything here is allocated in the constructor or by
@@ -346,12 +383,19 @@ namespace Compiled
         /// </summary>
         private sealed class Signal
         {
-            // About what ManualResetEventSlim spins on a multi-core machine before it blocks.
-            private const int SpinsBeforeBlocking = 35;
             private readonly object _gate = new();
+            private readonly long _spinTicks;
             private volatile bool _set;
 
-            public Signal() => PrepareToWait();
+            /// <summary>Waits that blocked (for the tests).</summary>
+            public long BlockedWaits;
+
+            /// <summary>A signal whose waiter spins for <paramref name="spinTicks"/> <see cref="Stopwatch"/> ticks before it blocks.</summary>
+            public Signal(long spinTicks)
+            {
+                _spinTicks = spinTicks;
+                PrepareToWait();
+            }
 
             /// <summary>
             /// Makes the monitor ready for the calling thread to block on it. Under Native AOT the first blocking wait on an
@@ -378,14 +422,18 @@ namespace Compiled
             /// <summary>Returns once <see cref="Set"/> has been called, and clears the signal for the next round.</summary>
             public void WaitAndReset()
             {
-                var spinner = default(SpinWait);
-                while (!_set && spinner.Count < SpinsBeforeBlocking)
+                if (!_set && _spinTicks > 0)
                 {
-                    spinner.SpinOnce(sleep1Threshold: -1);
+                    long deadline = Stopwatch.GetTimestamp() + _spinTicks;
+                    while (!_set && Stopwatch.GetTimestamp() < deadline)
+                    {
+                        Thread.SpinWait(8);
+                    }
                 }
 
                 if (!_set)
                 {
+                    Interlocked.Increment(ref BlockedWaits);
                     lock (_gate)
                     {
                         while (!_set)

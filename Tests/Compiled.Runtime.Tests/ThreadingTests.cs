@@ -194,6 +194,37 @@ public class ThreadingTests
         Assert.Equal(0, runner.WorkerAllocatedBytes);
     }
 
+    [Fact]
+    public void An_idle_worker_spins_for_a_while_then_blocks()
+    {
+        // A runner left idle takes no CPU: its worker spins for its budget and then blocks, at its start and after a step.
+        using var runner = new ShardRunner(2);
+        WaitForBlockedWaits(runner, 1);
+        runner.Run(new Idle(), new float[4], new float[4], default, 4);
+        WaitForBlockedWaits(runner, 2);
+    }
+
+    private static void WaitForBlockedWaits(ShardRunner runner, long count)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (runner.WorkerBlockedWaits < count && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            Thread.Sleep(5);
+        }
+
+        Assert.Equal(count, runner.WorkerBlockedWaits);
+    }
+
+    [Fact]
+    public void Waiting_threads_spin_only_while_each_has_a_core()
+    {
+        using var fits = new ShardRunner(Environment.ProcessorCount);
+        using var crowded = new ShardRunner(Environment.ProcessorCount + 1);
+
+        Assert.Equal(System.Diagnostics.Stopwatch.Frequency / 1000, fits.SpinTicks);
+        Assert.Equal(0, crowded.SpinTicks);
+    }
+
     [Theory]
     [InlineData(2, 1)]
     [InlineData(2, 2)]
