@@ -324,7 +324,8 @@ namespace Compiled.Generator.Emit
                 using (w.OpenBlock($"if (_runner is not null && {kind.Batch} > 1)"))
                 {
                     w.Line("// Data parallel: each thread runs its share of the rows; the gradients are summed, then one step.");
-                    w.Line($"return ApplyStep(ShardedLossAndGradients(inputs, {(kind.Type == "int" ? "default, labels" : "targets, default")}, {kind.Batch}), ref optimizer);");
+                    w.Line($"float shardedLoss = ShardedLoss(inputs, {(kind.Type == "int" ? "default, labels" : "targets, default")}, {kind.Batch}, out int shards);");
+                    w.Line("return ShardedStep(shardedLoss, shards, ref optimizer);");
                 }
 
                 w.Line();

@@ -71,8 +71,8 @@ namespace Compiled.Generator.Emit
             }
 
             w.Line();
-            w.Line("// Runs the shards of one step; sums their losses and, into _gradients, their gradients.");
-            w.Line("private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)");
+            w.Line("// Runs the shards of one step, each thread's gradients into its own buffer; returns the sum of their losses.");
+            w.Line("private float ShardedLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch, out int shards)");
             using (w.OpenBlock())
             {
                 w.Line("EnsureTrainingWorkspace();");
@@ -86,15 +86,32 @@ namespace Compiled.Generator.Emit
                 }
 
                 w.Line();
-                w.Line("int shards = _runner!.Run(this, inputs, targets, labels, batch);");
+                w.Line("shards = _runner!.Run(this, inputs, targets, labels, batch);");
                 w.Line("float loss = _shardLosses[0];");
                 using (w.OpenBlock("for (int shard = 1; shard < shards; shard++)"))
                 {
                     w.Line("loss += _shardLosses[shard];");
                 }
 
-                w.Line("global::Compiled.ShardRunner.SumInto(_gradients, _shardGradients, shards - 1);");
                 w.Line("return loss;");
+            }
+
+            w.Line();
+            w.Line("// The shards' gradients summed into _gradients and the step. Without penalties, clipping or frozen layers (and with a");
+            w.Line("// finite loss, which the NaN check passes) the sum and the optimizer's pass are split over the threads by ranges of");
+            w.Line("// the parameters; otherwise the sum, then ApplyStep. The bits are the same either way.");
+            w.Line("private float ShardedStep<TOptimizer>(float loss, int shards, ref TOptimizer optimizer)");
+            using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
+            {
+                using (w.OpenBlock("if (_l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any) && float.IsFinite(loss))"))
+                {
+                    w.Line("global::Compiled.OptimizerStep.SumAndStep(ref optimizer, _runner!, _parameters, _gradients, _shardGradients, shards - 1);");
+                    w.Line("return loss;");
+                }
+
+                w.Line();
+                w.Line("global::Compiled.ShardRunner.SumInto(_gradients, _shardGradients, shards - 1);");
+                w.Line("return ApplyStep(loss, ref optimizer);");
             }
 
             w.Line();

@@ -196,13 +196,22 @@ namespace Compiled
         /// (-lr), a multiply and an add each (not fused), so a scale of 1 gives the bits of p += g (-lr). Its own loop rather
         /// than <c>TensorPrimitives.MultiplyAdd</c> into the parameters, which moved them at 47 GB/s where this moves 130 or
         /// more (docs/performance.md).</summary>
-        // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
-        // its broadcast constants on the stack (docs/performance.md, optimizers).
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
         {
             OptimizerChecks.SameLength(parameters, gradients);
-            OptimizerChecks.Constructed(_constructed, nameof(Sgd));
+            Begin(parameters.Length);
+            Pass(parameters, gradients, gradientScale, 0);
+        }
+
+        /// <summary>The checks before a step over <paramref name="length"/> parameters (see <see cref="OptimizerStep.SumAndStep"/>).</summary>
+        internal readonly void Begin(int length) => OptimizerChecks.Constructed(_constructed, nameof(Sgd));
+
+        /// <summary>The step's pass over <paramref name="parameters"/>, the values from <paramref name="offset"/> on.</summary>
+        // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
+        // its broadcast constants on the stack (docs/performance.md, optimizers).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        internal readonly void Pass(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, int offset)
+        {
             float step = -LearningRate;
             int i = 0;
             if (Vector.IsHardwareAccelerated)
@@ -282,14 +291,27 @@ namespace Compiled
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, 1f);
 
         /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), in the same one pass.</summary>
-        // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
-        // its broadcast constants on the stack (docs/performance.md, optimizers).
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
         {
             OptimizerChecks.SameLength(parameters, gradients);
+            Begin(parameters.Length);
+            Pass(parameters, gradients, gradientScale, 0);
+        }
+
+        /// <summary>The checks before a step over <paramref name="length"/> parameters, and the velocity allocated on the first.</summary>
+        internal void Begin(int length)
+        {
             OptimizerChecks.Constructed(_constructed, nameof(Momentum));
-            Span<float> v = OptimizerChecks.State(ref _velocity, parameters.Length);
+            OptimizerChecks.State(ref _velocity, length);
+        }
+
+        /// <summary>The step's pass over <paramref name="parameters"/>, the values from <paramref name="offset"/> on.</summary>
+        // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
+        // its broadcast constants on the stack (docs/performance.md, optimizers).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        internal readonly void Pass(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, int offset)
+        {
+            Span<float> v = _velocity!.Value.Slice(offset, parameters.Length);
             float lr = LearningRate, mu = Coefficient;
             bool nesterov = Nesterov;
             int i = 0;
@@ -399,16 +421,31 @@ namespace Compiled
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, 1f);
 
         /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), in the same one pass.</summary>
-        // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
-        // its broadcast constants on the stack (docs/performance.md, optimizers).
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
         {
             OptimizerChecks.SameLength(parameters, gradients);
+            Begin(parameters.Length);
+            Pass(parameters, gradients, gradientScale, 0);
+        }
+
+        /// <summary>The checks before a step over <paramref name="length"/> parameters, the moments allocated on the first,
+        /// and the step counted.</summary>
+        internal void Begin(int length)
+        {
             OptimizerChecks.Constructed(Epsilon, nameof(Adam));
-            Span<float> m = OptimizerChecks.State(ref _m, parameters.Length);
-            Span<float> v = OptimizerChecks.State(ref _v, parameters.Length);
+            OptimizerChecks.State(ref _m, length);
+            OptimizerChecks.State(ref _v, length);
             _t++;
+        }
+
+        /// <summary>The step's pass over <paramref name="parameters"/>, the values from <paramref name="offset"/> on.</summary>
+        // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
+        // its broadcast constants on the stack (docs/performance.md, optimizers).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        internal readonly void Pass(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, int offset)
+        {
+            Span<float> m = _m!.Value.Slice(offset, parameters.Length);
+            Span<float> v = _v!.Value.Slice(offset, parameters.Length);
             float b1 = Beta1, b2 = Beta2, eps = Epsilon;
             // Fold both bias corrections into the step size and epsilon:
             // lr m/(1-b1^t) / (sqrt(v/(1-b2^t)) + eps) = a m / (sqrt(v) + eps'), a = lr sqrt(1-b2^t)/(1-b1^t), eps' = eps sqrt(1-b2^t).
@@ -513,6 +550,10 @@ namespace Compiled
 
         internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale) => _adam.Step(parameters, gradients, gradientScale);
 
+        internal void Begin(int length) => _adam.Begin(length);
+
+        internal readonly void Pass(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, int offset) => _adam.Pass(parameters, gradients, gradientScale, offset);
+
         /// <inheritdoc/>
         public readonly OptimizerState ExportState() => _adam.Export(nameof(AdamW));
 
@@ -561,14 +602,27 @@ namespace Compiled
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, 1f);
 
         /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), in the same one pass.</summary>
-        // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
-        // its broadcast constants on the stack (docs/performance.md, optimizers).
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
         {
             OptimizerChecks.SameLength(parameters, gradients);
+            Begin(parameters.Length);
+            Pass(parameters, gradients, gradientScale, 0);
+        }
+
+        /// <summary>The checks before a step over <paramref name="length"/> parameters, and the mean square allocated on the first.</summary>
+        internal void Begin(int length)
+        {
             OptimizerChecks.Constructed(Epsilon, nameof(RmsProp));
-            Span<float> s = OptimizerChecks.State(ref _square, parameters.Length);
+            OptimizerChecks.State(ref _square, length);
+        }
+
+        /// <summary>The step's pass over <paramref name="parameters"/>, the values from <paramref name="offset"/> on.</summary>
+        // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
+        // its broadcast constants on the stack (docs/performance.md, optimizers).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        internal readonly void Pass(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, int offset)
+        {
+            Span<float> s = _square!.Value.Slice(offset, parameters.Length);
             float rho = Rho, lr = LearningRate, eps = Epsilon, smallest = Subnormals.Floor(eps);
             int i = 0;
             if (Vector.IsHardwareAccelerated)
@@ -664,6 +718,154 @@ namespace Compiled
 
                 optimizer.Step(parameters, gradients);
             }
+        }
+
+        /// <summary>
+        /// A data-parallel step's end: adds <paramref name="others"/>[0 .. <paramref name="count"/>) to
+        /// <paramref name="gradients"/> (in that order, as <see cref="ShardRunner.SumInto"/>) and steps
+        /// <paramref name="optimizer"/>, both split over <paramref name="runner"/>'s threads by ranges of the parameters: each
+        /// thread sums and updates its own range, with the same bits as the sum and the step on one thread. For the built-in
+        /// optimizers and at least <see cref="SplitFrom"/> parameters; otherwise the same on the calling thread.
+        /// </summary>
+        public static void SumAndStep<TOptimizer>(ref TOptimizer optimizer, ShardRunner runner, AlignedFloats parameters, AlignedFloats gradients, AlignedFloats[] others, int count)
+            where TOptimizer : struct, IOptimizer
+        {
+            if (runner is null)
+            {
+                throw new ArgumentNullException(nameof(runner));
+            }
+
+            OptimizerChecks.SameLength(parameters.Span, gradients.Span);
+            ShardRunner.CheckSummands(gradients.Length, others, count);
+            bool builtIn = typeof(TOptimizer) == typeof(Adam) || typeof(TOptimizer) == typeof(AdamW) || typeof(TOptimizer) == typeof(Sgd)
+                || typeof(TOptimizer) == typeof(Momentum) || typeof(TOptimizer) == typeof(RmsProp);
+            if (!builtIn || runner.Threads == 1 || parameters.Length < SplitFrom)
+            {
+                ShardRunner.SumInto(gradients.Span, others, count);
+                WithGradientScale(ref optimizer, parameters.Span, gradients.Span, 1f);
+                return;
+            }
+
+            Begin(ref optimizer, parameters.Length);
+            ShardedUpdate<TOptimizer> update = runner.Update<TOptimizer>();
+            update.Start(optimizer, parameters, gradients, others, count);
+            try
+            {
+                runner.RunSplit(update, (parameters.Length + AlignedFloats.ValuesPerLine - 1) / AlignedFloats.ValuesPerLine);
+            }
+            finally
+            {
+                update.End();
+            }
+        }
+
+        /// <summary>The parameters from which <see cref="SumAndStep"/> splits its work: 32 Ki (128 KB), a pass of 10-40 µs
+        /// (Adam's), where waking the other threads and waiting for them costs a few.</summary>
+        public const int SplitFrom = 32 * 1024;
+
+        private static void Begin<TOptimizer>(ref TOptimizer optimizer, int length)
+            where TOptimizer : struct, IOptimizer
+        {
+            if (typeof(TOptimizer) == typeof(Adam))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Adam>(ref optimizer).Begin(length);
+            }
+            else if (typeof(TOptimizer) == typeof(AdamW))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, AdamW>(ref optimizer).Begin(length);
+            }
+            else if (typeof(TOptimizer) == typeof(Sgd))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Sgd>(ref optimizer).Begin(length);
+            }
+            else if (typeof(TOptimizer) == typeof(Momentum))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Momentum>(ref optimizer).Begin(length);
+            }
+            else if (typeof(TOptimizer) == typeof(RmsProp))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, RmsProp>(ref optimizer).Begin(length);
+            }
+        }
+
+        /// <summary>A built-in optimizer's pass over a range of the parameters, after its <c>Begin</c>; reads the optimizer only,
+        /// so that threads run it at once on ranges of their own.</summary>
+        internal static void Pass<TOptimizer>(ref TOptimizer optimizer, Span<float> parameters, ReadOnlySpan<float> gradients, int offset)
+            where TOptimizer : struct, IOptimizer
+        {
+            if (typeof(TOptimizer) == typeof(Adam))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Adam>(ref optimizer).Pass(parameters, gradients, 1f, offset);
+            }
+            else if (typeof(TOptimizer) == typeof(AdamW))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, AdamW>(ref optimizer).Pass(parameters, gradients, 1f, offset);
+            }
+            else if (typeof(TOptimizer) == typeof(Sgd))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Sgd>(ref optimizer).Pass(parameters, gradients, 1f, offset);
+            }
+            else if (typeof(TOptimizer) == typeof(Momentum))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Momentum>(ref optimizer).Pass(parameters, gradients, 1f, offset);
+            }
+            else if (typeof(TOptimizer) == typeof(RmsProp))
+            {
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, RmsProp>(ref optimizer).Pass(parameters, gradients, 1f, offset);
+            }
+            else
+            {
+                throw new InvalidOperationException($"{typeof(TOptimizer).Name} is not a built-in optimizer; its step cannot be split.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The work of <see cref="OptimizerStep.SumAndStep"/> on each thread: the shard's range of the parameters, whole cache
+    /// lines (so that no two threads write one), the other shards' gradients added in order, then the optimizer's pass.
+    /// Holds a copy of the optimizer taken after its <c>Begin</c> (the step count advanced, the state allocated): the
+    /// copies share the state's arrays. One per runner and optimizer type, reused from step to step.
+    /// </summary>
+    internal sealed class ShardedUpdate<TOptimizer> : IShardedStep
+        where TOptimizer : struct, IOptimizer
+    {
+        private TOptimizer _optimizer;
+        private AlignedFloats _parameters;
+        private AlignedFloats _gradients;
+        private AlignedFloats[] _others = [];
+        private int _count;
+
+        public void Start(in TOptimizer optimizer, AlignedFloats parameters, AlignedFloats gradients, AlignedFloats[] others, int count)
+        {
+            _optimizer = optimizer;
+            _parameters = parameters;
+            _gradients = gradients;
+            _others = others;
+            _count = count;
+        }
+
+        /// <summary>Lets go of the buffers between steps.</summary>
+        public void End()
+        {
+            _optimizer = default;
+            _parameters = default;
+            _gradients = default;
+            _others = [];
+            _count = 0;
+        }
+
+        public void RunShard(int shard, in ShardArguments arguments)
+        {
+            (int startLine, int lines) = arguments.Rows(shard);
+            int start = startLine * AlignedFloats.ValuesPerLine;
+            int length = Math.Min(_parameters.Length, (startLine + lines) * AlignedFloats.ValuesPerLine) - start;
+            Span<float> gradients = _gradients.Slice(start, length);
+            for (int i = 0; i < _count; i++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(gradients, _others[i].Slice(start, length), gradients);
+            }
+
+            OptimizerStep.Pass(ref _optimizer, _parameters.Slice(start, length), gradients, start);
         }
     }
 }

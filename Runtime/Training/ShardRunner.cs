@@ -108,6 +108,7 @@ namespace Compiled
     public sealed class ShardRunner : IDisposable
     {
         private readonly Workers _workers;
+        private object? _update;
 
         /// <summary>Starts <paramref name="threads"/> - 1 worker threads (1 to 64 threads in all).</summary>
         public ShardRunner(int threads)
@@ -198,6 +199,15 @@ namespace Compiled
         /// gradients is the same on every run with the same thread count.</summary>
         public static void SumInto(Span<float> destination, Kernels.AlignedFloats[] others, int count)
         {
+            CheckSummands(destination.Length, others, count);
+            for (int i = 0; i < count; i++)
+            {
+                TensorPrimitives.Add(destination, others[i].Span, destination);
+            }
+        }
+
+        internal static void CheckSummands(int length, Kernels.AlignedFloats[] others, int count)
+        {
             if (others is null || count < 0 || count > others.Length)
             {
                 throw new ArgumentOutOfRangeException(nameof(count), count, $"Expected 0 to {others?.Length ?? 0} buffers to add.");
@@ -205,14 +215,21 @@ namespace Compiled
 
             for (int i = 0; i < count; i++)
             {
-                if (others[i].Length != destination.Length)
+                if (others[i].Length != length)
                 {
-                    throw new ArgumentException($"Buffer {i} holds {others[i].Length} values, but the destination {destination.Length}.", nameof(others));
+                    throw new ArgumentException($"Buffer {i} holds {others[i].Length} values, but the destination {length}.", nameof(others));
                 }
-
-                TensorPrimitives.Add(destination, others[i].Span, destination);
             }
         }
+
+        /// <summary>Splits <paramref name="count"/> items (<see cref="ShardArguments.Rows"/>) over the threads for work that is
+        /// not a network's rows; the arguments' spans are empty.</summary>
+        internal void RunSplit(IShardedStep step, int count) => Run(ShardMode.Train, step, default, default, default, default, count);
+
+        /// <summary>The runner's <see cref="ShardedUpdate{TOptimizer}"/>, made on the first sharded step with that optimizer type.</summary>
+        internal ShardedUpdate<TOptimizer> Update<TOptimizer>()
+            where TOptimizer : struct, IOptimizer =>
+            _update as ShardedUpdate<TOptimizer> ?? (ShardedUpdate<TOptimizer>)(_update = new ShardedUpdate<TOptimizer>());
 
         /// <summary>The state the worker threads share; kept apart from <see cref="ShardRunner"/> so that the threads do not
         /// keep the runner alive and its finalizer can end them.</summary>

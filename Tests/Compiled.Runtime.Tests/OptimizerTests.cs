@@ -1,3 +1,5 @@
+using Compiled.Kernels;
+
 namespace Compiled.Runtime.Tests;
 
 /// <summary>Each optimizer against steps computed by hand from its formula, on a span longer than a vector with a tail.</summary>
@@ -390,6 +392,88 @@ public class OptimizerTests
                 }
             }
         }
+    }
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(3, 2)]
+    [InlineData(3, 0)]
+    public void The_split_sum_and_step_gives_the_serial_bits(int threads, int others)
+    {
+        // 40,009 values: past the split threshold, not a whole number of cache lines or vectors, so the last thread's
+        // range ends in a scalar tail. Four steps, so that moments and Adam's step count carry over between them.
+        const int count = 40_009;
+        Assert.True(count >= OptimizerStep.SplitFrom);
+        static AlignedFloats Buffer(int seed)
+        {
+            var buffer = new AlignedFloats(count);
+            for (int i = 0; i < count; i++)
+            {
+                buffer.Span[i] = MathF.Sin((i * 0.37f) + seed) * (i % 11 == 0 ? 1e-3f : 1f);
+            }
+
+            return buffer;
+        }
+
+        void Check<T>(Func<T> create)
+            where T : struct, IOptimizer
+        {
+            using var runner = new ShardRunner(threads);
+            T split = create(), serial = create();
+            AlignedFloats splitParameters = Buffer(0), serialParameters = Buffer(0);
+            for (int step = 1; step <= 4; step++)
+            {
+                AlignedFloats splitGradients = Buffer(step), serialGradients = Buffer(step);
+                AlignedFloats[] shards = Enumerable.Range(0, others).Select(i => Buffer((10 * step) + i)).ToArray();
+                OptimizerStep.SumAndStep(ref split, runner, splitParameters, splitGradients, shards, others);
+                ShardRunner.SumInto(serialGradients.Span, shards, others);
+                serial.Step(serialParameters.Span, serialGradients.Span);
+                Assert.Equal(serialGradients.Span.ToArray(), splitGradients.Span.ToArray()); // summed in place, as SumInto does
+                Assert.Equal(serialParameters.Span.ToArray(), splitParameters.Span.ToArray());
+            }
+
+            Assert.Equal(serial.ExportState().StepCount, split.ExportState().StepCount);
+        }
+
+        Check(() => new Sgd(0.1f));
+        Check(() => new Momentum(0.1f));
+        Check(() => new Momentum(0.1f, nesterov: true));
+        Check(() => new Adam(0.01f));
+        Check(() => new AdamW(0.01f, weightDecay: 0.1f));
+        Check(() => new RmsProp(0.01f));
+
+        // An optimizer of one's own steps on the calling thread, after the sum.
+        using var ownRunner = new ShardRunner(threads);
+        var halving = new HalvingOptimizer();
+        AlignedFloats parameters = Buffer(0), gradients = Buffer(1), expected = Buffer(0);
+        AlignedFloats[] summands = Enumerable.Range(0, others).Select(i => Buffer(20 + i)).ToArray();
+        OptimizerStep.SumAndStep(ref halving, ownRunner, parameters, gradients, summands, others);
+        AlignedFloats sum = Buffer(1);
+        ShardRunner.SumInto(sum.Span, summands, others);
+        new HalvingOptimizer().Step(expected.Span, sum.Span);
+        Assert.Equal(expected.Span.ToArray(), parameters.Span.ToArray());
+    }
+
+    [Fact]
+    public void The_split_sum_and_step_checks_its_arguments()
+    {
+        using var runner = new ShardRunner(2);
+        var adam = new Adam(0.01f);
+        var parameters = new AlignedFloats(40_000);
+        var gradients = new AlignedFloats(40_000);
+        var others = new[] { new AlignedFloats(40_000) };
+        Assert.Throws<ArgumentNullException>(() => OptimizerStep.SumAndStep(ref adam, null!, parameters, gradients, others, 1));
+        Assert.Throws<ArgumentException>(() => OptimizerStep.SumAndStep(ref adam, runner, parameters, new AlignedFloats(39_999), others, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => OptimizerStep.SumAndStep(ref adam, runner, parameters, gradients, others, 2));
+        Assert.Throws<ArgumentException>(() => OptimizerStep.SumAndStep(ref adam, runner, parameters, gradients, new[] { new AlignedFloats(16) }, 1));
+        Assert.Equal(0, adam.StepCount); // nothing was stepped
+
+        // Used with another network's parameters after a step: refused before the step is counted or anything is written.
+        OptimizerStep.SumAndStep(ref adam, runner, parameters, gradients, others, 1);
+        var other = new AlignedFloats(40_016);
+        Assert.Throws<InvalidOperationException>(() => OptimizerStep.SumAndStep(ref adam, runner, other, new AlignedFloats(40_016), [], 0));
+        Assert.Equal(1, adam.StepCount);
+        Assert.All(other.Span.ToArray(), value => Assert.Equal(0f, value));
     }
 
     private struct HalvingOptimizer : IOptimizer

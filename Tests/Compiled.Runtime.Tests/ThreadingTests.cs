@@ -74,6 +74,38 @@ public class ThreadingTests
         }
     }
 
+    [Theory]
+    [InlineData(2, 32)]
+    [InlineData(3, 31)]
+    public void The_step_split_over_the_threads_gives_the_serial_steps_bits(int threads, int batch)
+    {
+        // Without clipping the sum of the shards' gradients and the optimizer's pass run split over the threads; a
+        // clipping norm no gradient reaches (a factor of exactly 1) takes the serial sum and ApplyStep instead.
+        static float[] Train<T>(T optimizer, int threads, int batch, bool serial)
+            where T : struct, IOptimizer
+        {
+            var network = new SeedCnn(7) { Threads = threads, MaxGradientNorm = serial ? float.MaxValue : 0f };
+            for (int step = 0; step < 3; step++)
+            {
+                var (inputs, labels) = Images(batch, (ulong)(50 + step));
+                network.TrainStep(inputs, labels, ref optimizer);
+            }
+
+            Assert.True(SeedCnn.ParameterCount >= OptimizerStep.SplitFrom);
+            return network.Parameters.ToArray();
+        }
+
+        static void Check<T>(Func<T> create, int threads, int batch)
+            where T : struct, IOptimizer =>
+            Assert.Equal(Train(create(), threads, batch, serial: true), Train(create(), threads, batch, serial: false));
+
+        Check(() => new Adam(1e-3f), threads, batch);
+        Check(() => new AdamW(1e-3f), threads, batch);
+        Check(() => new RmsProp(1e-3f), threads, batch);
+        Check(() => new Momentum(1e-2f, nesterov: true), threads, batch);
+        Check(() => new Sgd(1e-2f), threads, batch);
+    }
+
     [Fact]
     public void A_dense_network_with_plain_sgd_takes_the_sharded_path_and_matches_the_fused_one()
     {

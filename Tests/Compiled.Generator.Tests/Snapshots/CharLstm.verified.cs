@@ -334,7 +334,8 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
         if (_runner is not null && labels.Length / LabelsPerSample > 1)
         {
             // Data parallel: each thread runs its share of the rows; the gradients are summed, then one step.
-            return ApplyStep(ShardedLossAndGradients(inputs, default, labels, labels.Length / LabelsPerSample), ref optimizer);
+            float shardedLoss = ShardedLoss(inputs, default, labels, labels.Length / LabelsPerSample, out int shards);
+            return ShardedStep(shardedLoss, shards, ref optimizer);
         }
 
         if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
@@ -422,7 +423,8 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
         if (_runner is not null && targets.Length / OutputSize > 1)
         {
             // Data parallel: each thread runs its share of the rows; the gradients are summed, then one step.
-            return ApplyStep(ShardedLossAndGradients(inputs, targets, default, targets.Length / OutputSize), ref optimizer);
+            float shardedLoss = ShardedLoss(inputs, targets, default, targets.Length / OutputSize, out int shards);
+            return ShardedStep(shardedLoss, shards, ref optimizer);
         }
 
         if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))
@@ -580,8 +582,8 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
         }
     }
 
-    // Runs the shards of one step; sums their losses and, into _gradients, their gradients.
-    private float ShardedLossAndGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch)
+    // Runs the shards of one step, each thread's gradients into its own buffer; returns the sum of their losses.
+    private float ShardedLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> labels, int batch, out int shards)
     {
         EnsureTrainingWorkspace();
         for (int i = 0; i < _shardWorkspaces.Length; i++)
@@ -593,14 +595,29 @@ partial class CharLstm : global::Compiled.ITokenLabelNetwork, global::Compiled.I
             }
         }
 
-        int shards = _runner!.Run(this, inputs, targets, labels, batch);
+        shards = _runner!.Run(this, inputs, targets, labels, batch);
         float loss = _shardLosses[0];
         for (int shard = 1; shard < shards; shard++)
         {
             loss += _shardLosses[shard];
         }
-        global::Compiled.ShardRunner.SumInto(_gradients, _shardGradients, shards - 1);
         return loss;
+    }
+
+    // The shards' gradients summed into _gradients and the step. Without penalties, clipping or frozen layers (and with a
+    // finite loss, which the NaN check passes) the sum and the optimizer's pass are split over the threads by ranges of
+    // the parameters; otherwise the sum, then ApplyStep. The bits are the same either way.
+    private float ShardedStep<TOptimizer>(float loss, int shards, ref TOptimizer optimizer)
+        where TOptimizer : struct, global::Compiled.IOptimizer
+    {
+        if (_l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any) && float.IsFinite(loss))
+        {
+            global::Compiled.OptimizerStep.SumAndStep(ref optimizer, _runner!, _parameters, _gradients, _shardGradients, shards - 1);
+            return loss;
+        }
+
+        global::Compiled.ShardRunner.SumInto(_gradients, _shardGradients, shards - 1);
+        return ApplyStep(loss, ref optimizer);
     }
 
     // Evaluates the samples on all threads; sums the shards' losses and correct answers in shard order.
