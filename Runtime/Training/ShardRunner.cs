@@ -402,6 +402,7 @@ namespace Compiled
         {
             private readonly object _gate = new();
             private readonly long _spinTicks;
+            private readonly long _yieldTicks = Stopwatch.Frequency / 50_000; // 20 µs
             private volatile bool _set;
 
             /// <summary>Waits that blocked (for the tests).</summary>
@@ -441,10 +442,18 @@ namespace Compiled
             {
                 if (!_set && _spinTicks > 0)
                 {
-                    long deadline = Stopwatch.GetTimestamp() + _spinTicks;
-                    while (!_set && Stopwatch.GetTimestamp() < deadline)
+                    long now = Stopwatch.GetTimestamp(), deadline = now + _spinTicks, yieldAt = now + _yieldTicks;
+                    while (!_set && now < deadline)
                     {
                         Thread.SpinWait(8);
+                        now = Stopwatch.GetTimestamp();
+                        if (now >= yieldAt)
+                        {
+                            // Lets a thread that is ready to run have this core (the JIT compiling the step's methods at
+                            // their next tier, the garbage collector, the caller's own threads); returns at once if none is.
+                            Thread.Yield();
+                            yieldAt = now + _yieldTicks;
+                        }
                     }
                 }
 
