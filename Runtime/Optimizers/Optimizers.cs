@@ -688,37 +688,27 @@ namespace Compiled
         public static void WithGradientScale<TOptimizer>(ref TOptimizer optimizer, Span<float> parameters, Span<float> gradients, float gradientScale)
             where TOptimizer : struct, IOptimizer
         {
-            // The type tests are constants in each struct instantiation: the JIT keeps only the taken branch.
-            if (typeof(TOptimizer) == typeof(Adam))
+            if (IsBuiltIn<TOptimizer>())
             {
-                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Adam>(ref optimizer).Step(parameters, gradients, gradientScale);
+                OptimizerChecks.SameLength(parameters, gradients);
+                Begin(ref optimizer, parameters.Length);
+                Pass(ref optimizer, parameters, gradients, gradientScale, 0);
+                return;
             }
-            else if (typeof(TOptimizer) == typeof(AdamW))
-            {
-                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, AdamW>(ref optimizer).Step(parameters, gradients, gradientScale);
-            }
-            else if (typeof(TOptimizer) == typeof(Sgd))
-            {
-                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Sgd>(ref optimizer).Step(parameters, gradients, gradientScale);
-            }
-            else if (typeof(TOptimizer) == typeof(Momentum))
-            {
-                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Momentum>(ref optimizer).Step(parameters, gradients, gradientScale);
-            }
-            else if (typeof(TOptimizer) == typeof(RmsProp))
-            {
-                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, RmsProp>(ref optimizer).Step(parameters, gradients, gradientScale);
-            }
-            else
-            {
-                if (gradientScale != 1f)
-                {
-                    System.Numerics.Tensors.TensorPrimitives.Multiply(gradients, gradientScale, gradients);
-                }
 
-                optimizer.Step(parameters, gradients);
+            if (gradientScale != 1f)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(gradients, gradientScale, gradients);
             }
+
+            optimizer.Step(parameters, gradients);
         }
+
+        // The type tests are constants in each struct instantiation: the JIT keeps only the taken branch.
+        private static bool IsBuiltIn<TOptimizer>()
+            where TOptimizer : struct, IOptimizer =>
+            typeof(TOptimizer) == typeof(Adam) || typeof(TOptimizer) == typeof(AdamW) || typeof(TOptimizer) == typeof(Sgd)
+            || typeof(TOptimizer) == typeof(Momentum) || typeof(TOptimizer) == typeof(RmsProp);
 
         /// <summary>
         /// A data-parallel step's end: adds <paramref name="others"/>[0 .. <paramref name="count"/>) to
@@ -737,9 +727,7 @@ namespace Compiled
 
             OptimizerChecks.SameLength(parameters.Span, gradients.Span);
             ShardRunner.CheckSummands(gradients.Length, others, count);
-            bool builtIn = typeof(TOptimizer) == typeof(Adam) || typeof(TOptimizer) == typeof(AdamW) || typeof(TOptimizer) == typeof(Sgd)
-                || typeof(TOptimizer) == typeof(Momentum) || typeof(TOptimizer) == typeof(RmsProp);
-            if (!builtIn || runner.Threads == 1 || parameters.Length < SplitFrom)
+            if (!IsBuiltIn<TOptimizer>() || runner.Threads == 1 || parameters.Length < SplitFrom)
             {
                 ShardRunner.SumInto(gradients.Span, others, count);
                 WithGradientScale(ref optimizer, parameters.Span, gradients.Span, 1f);
@@ -763,6 +751,7 @@ namespace Compiled
         /// (Adam's), where waking the other threads and waiting for them costs a few.</summary>
         public const int SplitFrom = 32 * 1024;
 
+        /// <summary>A built-in optimizer's checks, state and step count before its <see cref="Pass"/> (nothing for others).</summary>
         private static void Begin<TOptimizer>(ref TOptimizer optimizer, int length)
             where TOptimizer : struct, IOptimizer
         {
@@ -790,28 +779,28 @@ namespace Compiled
 
         /// <summary>A built-in optimizer's pass over a range of the parameters, after its <c>Begin</c>; reads the optimizer only,
         /// so that threads run it at once on ranges of their own.</summary>
-        internal static void Pass<TOptimizer>(ref TOptimizer optimizer, Span<float> parameters, ReadOnlySpan<float> gradients, int offset)
+        internal static void Pass<TOptimizer>(ref TOptimizer optimizer, Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, int offset)
             where TOptimizer : struct, IOptimizer
         {
             if (typeof(TOptimizer) == typeof(Adam))
             {
-                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Adam>(ref optimizer).Pass(parameters, gradients, 1f, offset);
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Adam>(ref optimizer).Pass(parameters, gradients, gradientScale, offset);
             }
             else if (typeof(TOptimizer) == typeof(AdamW))
             {
-                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, AdamW>(ref optimizer).Pass(parameters, gradients, 1f, offset);
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, AdamW>(ref optimizer).Pass(parameters, gradients, gradientScale, offset);
             }
             else if (typeof(TOptimizer) == typeof(Sgd))
             {
-                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Sgd>(ref optimizer).Pass(parameters, gradients, 1f, offset);
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Sgd>(ref optimizer).Pass(parameters, gradients, gradientScale, offset);
             }
             else if (typeof(TOptimizer) == typeof(Momentum))
             {
-                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Momentum>(ref optimizer).Pass(parameters, gradients, 1f, offset);
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, Momentum>(ref optimizer).Pass(parameters, gradients, gradientScale, offset);
             }
             else if (typeof(TOptimizer) == typeof(RmsProp))
             {
-                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, RmsProp>(ref optimizer).Pass(parameters, gradients, 1f, offset);
+                System.Runtime.CompilerServices.Unsafe.As<TOptimizer, RmsProp>(ref optimizer).Pass(parameters, gradients, gradientScale, offset);
             }
             else
             {
@@ -865,7 +854,7 @@ namespace Compiled
                 System.Numerics.Tensors.TensorPrimitives.Add(gradients, _others[i].Slice(start, length), gradients);
             }
 
-            OptimizerStep.Pass(ref _optimizer, _parameters.Slice(start, length), gradients, start);
+            OptimizerStep.Pass(ref _optimizer, _parameters.Slice(start, length), gradients, 1f, start);
         }
     }
 }
