@@ -10,6 +10,10 @@ namespace Compiled.Generator.Emit
     /// </summary>
     internal static class LossEmitter
     {
+        /// <summary>The condition under which a step is the optimizer's pass alone: no penalties, no clipping, no frozen layers
+        /// (the fused SGD step and the split data-parallel step need it).</summary>
+        internal const string PlainStep = "_l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any)";
+
         private const string Guard = "global::Compiled.NetworkGuard";
         private const string Losses = "global::Compiled.Kernels.Losses";
         private const string Metrics = "global::Compiled.Kernels.Metrics";
@@ -329,7 +333,7 @@ namespace Compiled.Generator.Emit
                 }
 
                 w.Line();
-                using (w.OpenBlock("if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && _l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any))"))
+                using (w.OpenBlock($"if (typeof(TOptimizer) == typeof(global::Compiled.Sgd) && {PlainStep})"))
                 {
                     w.Line("// Plain SGD: fold p -= lr g into the backward pass (the JIT drops this branch for other optimizers).");
                     w.Line("float learningRate = global::System.Runtime.CompilerServices.Unsafe.As<TOptimizer, global::Compiled.Sgd>(ref optimizer).CheckedLearningRate();");

@@ -103,7 +103,7 @@ namespace Compiled.Generator.Emit
             w.Line("private float ShardedStep<TOptimizer>(float loss, int shards, ref TOptimizer optimizer)");
             using (w.OpenBlock("    where TOptimizer : struct, global::Compiled.IOptimizer"))
             {
-                using (w.OpenBlock("if (_l1 == 0f && _l2 == 0f && _maxGradientNorm == 0f && (_frozen is null || !_frozen.Any) && float.IsFinite(loss))"))
+                using (w.OpenBlock($"if ({LossEmitter.PlainStep} && float.IsFinite(loss))"))
                 {
                     w.Line("global::Compiled.OptimizerStep.SumAndStep(ref optimizer, _runner!, _parameters, _gradients, _shardGradients, shards - 1);");
                     w.Line("return loss;");

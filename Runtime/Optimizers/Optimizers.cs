@@ -190,23 +190,20 @@ namespace Compiled
         }
 
         /// <inheritdoc/>
-        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, 1f);
-
-        /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), in one pass: p += (g scale)
-        /// (-lr), a multiply and an add each (not fused), so a scale of 1 gives the bits of p += g (-lr). Its own loop rather
-        /// than <c>TensorPrimitives.MultiplyAdd</c> into the parameters, which moved them at 47 GB/s where this moves 130 or
-        /// more (docs/performance.md).</summary>
-        internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerChecks.SameLength(parameters, gradients);
             Begin(parameters.Length);
-            Pass(parameters, gradients, gradientScale, 0);
+            Pass(parameters, gradients, 1f, 0);
         }
 
         /// <summary>The checks before a step over <paramref name="length"/> parameters (see <see cref="OptimizerStep.SumAndStep"/>).</summary>
         internal readonly void Begin(int length) => OptimizerChecks.Constructed(_constructed, nameof(Sgd));
 
-        /// <summary>The step's pass over <paramref name="parameters"/>, the values from <paramref name="offset"/> on.</summary>
+        /// <summary>The step's pass over <paramref name="parameters"/> (the values from <paramref name="offset"/> on) for the
+        /// gradients times <paramref name="gradientScale"/> (clipping): p += (g scale) (-lr), a multiply and an add each (not
+        /// fused), so a scale of 1 gives the bits of p += g (-lr). Its own loop rather than <c>TensorPrimitives.MultiplyAdd</c>
+        /// into the parameters, which moved them at 47 GB/s where this moves 130 or more (docs/performance.md).</summary>
         // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
         // its broadcast constants on the stack (docs/performance.md, optimizers).
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
@@ -288,14 +285,11 @@ namespace Compiled
         public bool Nesterov { get; }
 
         /// <inheritdoc/>
-        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, 1f);
-
-        /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), in the same one pass.</summary>
-        internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerChecks.SameLength(parameters, gradients);
             Begin(parameters.Length);
-            Pass(parameters, gradients, gradientScale, 0);
+            Pass(parameters, gradients, 1f, 0);
         }
 
         /// <summary>The checks before a step over <paramref name="length"/> parameters, and the velocity allocated on the first.</summary>
@@ -305,7 +299,8 @@ namespace Compiled
             OptimizerChecks.State(ref _velocity, length);
         }
 
-        /// <summary>The step's pass over <paramref name="parameters"/>, the values from <paramref name="offset"/> on.</summary>
+        /// <summary>The step's pass over <paramref name="parameters"/> (the values from <paramref name="offset"/> on) for the
+        /// gradients times <paramref name="gradientScale"/> (clipping), in one pass.</summary>
         // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
         // its broadcast constants on the stack (docs/performance.md, optimizers).
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
@@ -418,14 +413,11 @@ namespace Compiled
         public readonly int StepCount => _t;
 
         /// <inheritdoc/>
-        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, 1f);
-
-        /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), in the same one pass.</summary>
-        internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerChecks.SameLength(parameters, gradients);
             Begin(parameters.Length);
-            Pass(parameters, gradients, gradientScale, 0);
+            Pass(parameters, gradients, 1f, 0);
         }
 
         /// <summary>The checks before a step over <paramref name="length"/> parameters, the moments allocated on the first,
@@ -438,7 +430,8 @@ namespace Compiled
             _t++;
         }
 
-        /// <summary>The step's pass over <paramref name="parameters"/>, the values from <paramref name="offset"/> on.</summary>
+        /// <summary>The step's pass over <paramref name="parameters"/> (the values from <paramref name="offset"/> on) for the
+        /// gradients times <paramref name="gradientScale"/> (clipping), in one pass.</summary>
         // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
         // its broadcast constants on the stack (docs/performance.md, optimizers).
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
@@ -546,9 +539,7 @@ namespace Compiled
         public readonly float WeightDecay => _adam.WeightDecay;
 
         /// <inheritdoc/>
-        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => _adam.Step(parameters, gradients, 1f);
-
-        internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale) => _adam.Step(parameters, gradients, gradientScale);
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => _adam.Step(parameters, gradients);
 
         internal void Begin(int length) => _adam.Begin(length);
 
@@ -599,14 +590,11 @@ namespace Compiled
         public float Epsilon { get; }
 
         /// <inheritdoc/>
-        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, 1f);
-
-        /// <summary>The step for the gradients times <paramref name="gradientScale"/> (clipping), in the same one pass.</summary>
-        internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale)
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerChecks.SameLength(parameters, gradients);
             Begin(parameters.Length);
-            Pass(parameters, gradients, gradientScale, 0);
+            Pass(parameters, gradients, 1f, 0);
         }
 
         /// <summary>The checks before a step over <paramref name="length"/> parameters, and the mean square allocated on the first.</summary>
@@ -616,7 +604,8 @@ namespace Compiled
             OptimizerChecks.State(ref _square, length);
         }
 
-        /// <summary>The step's pass over <paramref name="parameters"/>, the values from <paramref name="offset"/> on.</summary>
+        /// <summary>The step's pass over <paramref name="parameters"/> (the values from <paramref name="offset"/> on) for the
+        /// gradients times <paramref name="gradientScale"/> (clipping), in one pass.</summary>
         // Compiled on its own: inlined into a caller's Tier-1 code, the pass ran out of the JIT's inlining budget and kept
         // its broadcast constants on the stack (docs/performance.md, optimizers).
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

@@ -400,9 +400,9 @@ namespace Compiled
         /// </summary>
         private sealed class Signal
         {
+            private static readonly long YieldTicks = Stopwatch.Frequency / 50_000; // 20 µs
             private readonly object _gate = new();
             private readonly long _spinTicks;
-            private readonly long _yieldTicks = Stopwatch.Frequency / 50_000; // 20 µs
             private volatile bool _set;
 
             /// <summary>Waits that blocked (for the tests).</summary>
@@ -442,7 +442,7 @@ namespace Compiled
             {
                 if (!_set && _spinTicks > 0)
                 {
-                    long now = Stopwatch.GetTimestamp(), deadline = now + _spinTicks, yieldAt = now + _yieldTicks;
+                    long now = Stopwatch.GetTimestamp(), deadline = now + _spinTicks, yieldAt = now + YieldTicks;
                     while (!_set && now < deadline)
                     {
                         Thread.SpinWait(8);
@@ -452,7 +452,7 @@ namespace Compiled
                             // Lets a thread that is ready to run have this core (the JIT compiling the step's methods at
                             // their next tier, the garbage collector, the caller's own threads); returns at once if none is.
                             Thread.Yield();
-                            yieldAt = now + _yieldTicks;
+                            yieldAt = now + YieldTicks;
                         }
                     }
                 }
