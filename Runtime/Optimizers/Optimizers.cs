@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Compiled.Kernels;
 
 namespace Compiled
@@ -211,7 +212,20 @@ namespace Compiled
         {
             float step = -LearningRate;
             int i = 0;
-            if (Vector.IsHardwareAccelerated)
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // The widest vectors, as in Adam's pass: Vector<float> stays 256 bits, and 512-bit loads read L2 faster.
+                Vector512<float> scale = Vector512.Create(gradientScale), stepv = Vector512.Create(step);
+                var pv = MemoryMarshal.Cast<float, Vector512<float>>(parameters);
+                var gv = MemoryMarshal.Cast<float, Vector512<float>>(gradients);
+                for (int j = 0; j < pv.Length; j++)
+                {
+                    pv[j] = (gv[j] * scale * stepv) + pv[j];
+                }
+
+                i = pv.Length * Vector512<float>.Count;
+            }
+            else if (Vector.IsHardwareAccelerated)
             {
                 Vector<float> scale = new(gradientScale), stepv = new(step);
                 var pv = MemoryMarshal.Cast<float, Vector<float>>(parameters);
@@ -310,7 +324,24 @@ namespace Compiled
             float lr = LearningRate, mu = Coefficient;
             bool nesterov = Nesterov;
             int i = 0;
-            if (Vector.IsHardwareAccelerated)
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // The widest vectors, as in Adam's pass.
+                Vector512<float> scale = Vector512.Create(gradientScale), coefficient = Vector512.Create(mu), step = Vector512.Create(lr);
+                var pv = MemoryMarshal.Cast<float, Vector512<float>>(parameters);
+                var gv = MemoryMarshal.Cast<float, Vector512<float>>(gradients);
+                var vv = MemoryMarshal.Cast<float, Vector512<float>>(v);
+                for (int j = 0; j < pv.Length; j++)
+                {
+                    Vector512<float> g = gv[j] * scale;
+                    Vector512<float> velocity = (vv[j] * coefficient) + g;
+                    vv[j] = velocity;
+                    pv[j] -= step * (nesterov ? g + (velocity * coefficient) : velocity);
+                }
+
+                i = pv.Length * Vector512<float>.Count;
+            }
+            else if (Vector.IsHardwareAccelerated)
             {
                 Vector<float> scale = new(gradientScale), coefficient = new(mu), step = new(lr); // broadcast once (see Adam)
                 var pv = MemoryMarshal.Cast<float, Vector<float>>(parameters);
@@ -447,7 +478,33 @@ namespace Compiled
             float epsHat = eps * c2;
             float decay = 1f - (LearningRate * WeightDecay), smallest = Subnormals.Floor(epsHat);
             int i = 0;
-            if (Vector.IsHardwareAccelerated)
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // The widest vectors: Vector<float> stays 256 bits where Vector512 is accelerated, and this pass runs at the
+                // rate of its square roots and divisions, which a core with whole 512-bit units does sixteen at a time
+                // (docs/performance.md, optimizers). The same operations lane by lane, so the same bits.
+                Vector512<float> scale = Vector512.Create(gradientScale), beta1 = Vector512.Create(b1), rest1 = Vector512.Create(1f - b1);
+                Vector512<float> beta2 = Vector512.Create(b2), rest2 = Vector512.Create(1f - b2), step = Vector512.Create(stepSize);
+                Vector512<float> epsilon = Vector512.Create(epsHat), keep = Vector512.Create(decay), floor = Vector512.Create(smallest);
+                var pv = MemoryMarshal.Cast<float, Vector512<float>>(parameters);
+                var gv = MemoryMarshal.Cast<float, Vector512<float>>(gradients);
+                var mv = MemoryMarshal.Cast<float, Vector512<float>>(m);
+                var vv = MemoryMarshal.Cast<float, Vector512<float>>(v);
+                for (int j = 0; j < pv.Length; j++)
+                {
+                    Vector512<float> g = gv[j] * scale;
+                    Vector512<float> mj = (mv[j] * beta1) + (g * rest1);
+                    Vector512<float> vj = (vv[j] * beta2) + (g * g * rest2);
+                    mj = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(mj), floor), Vector512<float>.Zero, mj); // Subnormals
+                    vj = Vector512.ConditionalSelect(Vector512.LessThan(vj, floor), Vector512<float>.Zero, vj);
+                    mv[j] = mj;
+                    vv[j] = vj;
+                    pv[j] = (pv[j] * keep) - (step * mj / (Vector512.Sqrt(vj) + epsilon));
+                }
+
+                i = pv.Length * Vector512<float>.Count;
+            }
+            else if (Vector.IsHardwareAccelerated)
             {
                 // Every constant broadcast once, before the loop: the JIT does not hoist a broadcast of a local out of it,
                 // and the pass is short enough for seven of them to show (docs/performance.md).
@@ -614,7 +671,26 @@ namespace Compiled
             Span<float> s = _square!.Value.Slice(offset, parameters.Length);
             float rho = Rho, lr = LearningRate, eps = Epsilon, smallest = Subnormals.Floor(eps);
             int i = 0;
-            if (Vector.IsHardwareAccelerated)
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // The widest vectors, as in Adam's pass.
+                Vector512<float> scale = Vector512.Create(gradientScale), decay = Vector512.Create(rho), rest = Vector512.Create(1f - rho);
+                Vector512<float> step = Vector512.Create(lr), epsilon = Vector512.Create(eps), floor = Vector512.Create(smallest);
+                var pv = MemoryMarshal.Cast<float, Vector512<float>>(parameters);
+                var gv = MemoryMarshal.Cast<float, Vector512<float>>(gradients);
+                var sv = MemoryMarshal.Cast<float, Vector512<float>>(s);
+                for (int j = 0; j < pv.Length; j++)
+                {
+                    Vector512<float> g = gv[j] * scale;
+                    Vector512<float> sj = (sv[j] * decay) + (rest * g * g);
+                    sj = Vector512.ConditionalSelect(Vector512.LessThan(sj, floor), Vector512<float>.Zero, sj); // Subnormals
+                    sv[j] = sj;
+                    pv[j] -= step * g / (Vector512.Sqrt(sj) + epsilon);
+                }
+
+                i = pv.Length * Vector512<float>.Count;
+            }
+            else if (Vector.IsHardwareAccelerated)
             {
                 // One pass: parameters, gradients and the running square are each read once and written once; the
                 // constants broadcast once (see Adam).

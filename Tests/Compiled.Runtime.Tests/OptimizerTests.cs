@@ -5,7 +5,7 @@ namespace Compiled.Runtime.Tests;
 /// <summary>Each optimizer against steps computed by hand from its formula, on a span longer than a vector with a tail.</summary>
 public class OptimizerTests
 {
-    private const int Length = 19; // two vectors of 8 and a tail of 3
+    private const int Length = 19; // a vector of 16 (or two of 8) and a tail of 3
 
     private static float[] Parameters() => Enumerable.Range(0, Length).Select(i => (i * 0.37f) - 3f).ToArray();
 
@@ -272,6 +272,7 @@ public class OptimizerTests
             }
         }
 
+        Check(() => new Sgd(0.1f));
         Check(() => new Momentum(0.1f));
         Check(() => new Momentum(0.1f, nesterov: true));
         Check(() => new Adam(0.01f));
